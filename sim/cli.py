@@ -1,0 +1,80 @@
+"""The ``lbsim`` command."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import typer
+
+from sim import metrics
+from sim.saom import describe, simulate_periods
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="lbsim: peer networks of rural left-behind children, simulated.")
+
+# RSiena estimates for s50, waves 1-3 (../shared/data/s50/README.md); alcohol at wave 1.
+S50_EFFECTS = {"density": -1.80, "recip": 2.37, "transTrip": 0.71, "inPopSqrt": -0.54,
+               "altX:alcohol": -0.04, "egoX:alcohol": 0.03, "simX:alcohol": 0.54}
+S50_RATE = 6.85
+SHOWN = ("ties", "mutual_dyads", "transitive_triplets", "reciprocity", "transitivity",
+         "isolates_in")
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _load_matrix(path: Path) -> np.ndarray:
+    if not path.is_file():
+        _fail(f"{path} not found: the data directory needs s50-w1.txt, s50-w2.txt and "
+              f"s50-alcohol.txt")
+    try:
+        return np.loadtxt(path)
+    except ValueError as e:
+        _fail(f"{path}: {e}")
+
+
+@app.command()
+def simulate(data: Path = typer.Option(..., help="folder with s50-w1.txt, s50-w2.txt, "
+                                                 "s50-alcohol.txt"),
+             runs: int = typer.Option(1000, min=1, help="independent periods to simulate"),
+             seed: int = typer.Option(1, help="random seed"),
+             threads: int = typer.Option(0, min=0, help="numba threads (0 = all cores)")):
+    """Simulate the s50 period 1 -> 2 with RSiena's estimates and compare with wave 2."""
+    import numba
+
+    w1 = _load_matrix(data / "s50-w1.txt")
+    w2 = _load_matrix(data / "s50-w2.txt")
+    alcohol = _load_matrix(data / "s50-alcohol.txt")
+    if threads:
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    start = time.perf_counter()
+    try:
+        res = simulate_periods(w1, S50_EFFECTS, rate=S50_RATE, runs=runs,
+                               covariates={"alcohol": alcohol[:, 0]}, seed=seed)
+    except ValueError as e:
+        _fail(str(e))
+    seconds = time.perf_counter() - start
+    sim = metrics.summarize(res.networks)
+    obs1, obs2 = metrics.summarize(w1), metrics.summarize(w2)
+    typer.echo(f"s50, period 1 -> 2: {runs} simulated periods, seed {seed}, "
+               f"{res.ministeps.sum():,} ministeps in {seconds:.2f} s "
+               f"({res.ministeps.sum() / seconds:,.0f} per second, {numba.get_num_threads()} "
+               f"threads)")
+    typer.echo(f"{'statistic':<22}{'wave 1':>9}{'simulated mean':>16}{'sd':>8}{'wave 2':>9}")
+    for col in SHOWN:
+        typer.echo(f"{col:<22}{obs1[col][0]:>9.3g}{sim[col].mean():>16.3g}"
+                   f"{sim[col].std():>8.3g}{obs2[col][0]:>9.3g}")
+
+
+@app.command()
+def effects():
+    """List the SAOM effects lbsim knows, with their statistics."""
+    typer.echo(describe())
+
+
+if __name__ == "__main__":
+    app()

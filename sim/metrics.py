@@ -1,0 +1,219 @@
+"""Network statistics of directed 0/1 networks, vectorised over stacks of networks.
+
+Every function takes one n x n network or an (R, n, n) stack and returns a float (one
+network) or an array of R values. ``x[i, j] = 1`` means i names j; the diagonal is ignored
+as absent. :func:`summarize` gathers them all into a table, one row per network.
+
+Definitions follow Wasserman & Faust (1994) and RSiena's descriptives: a two-path is
+i -> h -> j with i != j; a transitive triplet is a two-path i -> h -> j closed by i -> j.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numba import njit, prange
+
+COLUMNS = ("ties", "density", "mean_degree", "mutual_dyads", "reciprocity", "two_paths",
+           "transitive_triplets", "transitivity", "clustering", "three_cycles",
+           "indegree_var", "isolates_in", "isolates_total", "largest_component_share")
+ATTRIBUTE_COLUMNS = ("coleman_homophily", "ei_index")
+
+
+def _stack(x) -> tuple[np.ndarray, bool]:
+    a = np.asarray(x)
+    single = a.ndim == 2
+    if single:
+        a = a[None]
+    if a.ndim != 3 or a.shape[1] != a.shape[2]:
+        raise ValueError(f"networks must be n x n or (R, n, n), got shape {np.shape(x)}")
+    a = (a != 0).astype(np.float64)
+    idx = np.arange(a.shape[1])
+    a[:, idx, idx] = 0.0
+    return a, single
+
+
+def _out(values: np.ndarray, single: bool):
+    return float(values[0]) if single else values
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def ties(x):
+    """Number of ties sum_ij x_ij."""
+    a, single = _stack(x)
+    return _out(a.sum((1, 2)), single)
+
+
+def density(x):
+    """ties / (n (n - 1))."""
+    a, single = _stack(x)
+    n = a.shape[1]
+    return _out(a.sum((1, 2)) / (n * (n - 1)), single)
+
+
+def mean_degree(x):
+    """Mean out-degree (= mean in-degree) ties / n."""
+    a, single = _stack(x)
+    return _out(a.sum((1, 2)) / a.shape[1], single)
+
+
+def mutual_dyads(x):
+    """Number of mutual dyads #{i < j: x_ij = x_ji = 1}."""
+    a, single = _stack(x)
+    return _out((a * a.transpose(0, 2, 1)).sum((1, 2)) / 2, single)
+
+
+def reciprocity(x):
+    """Share of ties that are reciprocated: 2 mutual / ties (NaN without ties)."""
+    a, single = _stack(x)
+    return _out(_ratio((a * a.transpose(0, 2, 1)).sum((1, 2)), a.sum((1, 2))), single)
+
+
+def _two_path_matrix(a):
+    p = a @ a
+    idx = np.arange(a.shape[1])
+    p[:, idx, idx] = 0.0
+    return p
+
+
+def two_paths(x):
+    """Number of two-paths i -> h -> j with i != j: sum_{i != j} (x^2)_ij."""
+    a, single = _stack(x)
+    return _out(_two_path_matrix(a).sum((1, 2)), single)
+
+
+def transitive_triplets(x):
+    """Number of transitive triplets sum_{i,j,h} x_ij x_ih x_hj."""
+    a, single = _stack(x)
+    return _out((_two_path_matrix(a) * a).sum((1, 2)), single)
+
+
+def transitivity(x):
+    """Share of two-paths that are closed: transitive triplets / two-paths (NaN if none)."""
+    a, single = _stack(x)
+    p = _two_path_matrix(a)
+    return _out(_ratio((p * a).sum((1, 2)), p.sum((1, 2))), single)
+
+
+def clustering(x):
+    """Global clustering coefficient of the symmetrised graph (i ~ j if x_ij or x_ji):
+    3 x triangles / connected triples (networkx.transitivity). NaN if no triple."""
+    a, single = _stack(x)
+    s = np.maximum(a, a.transpose(0, 2, 1))
+    d = s.sum(2)
+    closed = np.einsum("rij,rjk,rki->r", s, s, s)  # 6 x triangles
+    return _out(_ratio(closed, (d * (d - 1)).sum(1)), single)
+
+
+def three_cycles(x):
+    """Number of three-cycles i -> j -> h -> i: trace(x^3) / 3."""
+    a, single = _stack(x)
+    return _out(np.einsum("rij,rjk,rki->r", a, a, a) / 3, single)
+
+
+def indegree_var(x):
+    """Population variance of the in-degrees."""
+    a, single = _stack(x)
+    return _out(a.sum(1).var(1), single)
+
+
+def isolates_in(x):
+    """Number of actors nobody names (in-degree 0)."""
+    a, single = _stack(x)
+    return _out((a.sum(1) == 0).sum(1).astype(float), single)
+
+
+def isolates_total(x):
+    """Number of actors with neither in- nor out-ties."""
+    a, single = _stack(x)
+    return _out(((a.sum(1) + a.sum(2)) == 0).sum(1).astype(float), single)
+
+
+@njit(cache=True)
+def _find(parent, v):
+    while parent[v] != v:
+        parent[v] = parent[parent[v]]
+        v = parent[v]
+    return v
+
+
+@njit(cache=True, parallel=True)
+def _largest_weak_component(a, out):
+    r_count, n = a.shape[0], a.shape[1]
+    for r in prange(r_count):
+        parent = np.arange(n)
+        for i in range(n):
+            for j in range(n):
+                if a[r, i, j] != 0.0:
+                    ri, rj = _find(parent, i), _find(parent, j)
+                    if ri != rj:
+                        parent[ri] = rj
+        size = np.zeros(n, dtype=np.int64)
+        for i in range(n):
+            size[_find(parent, i)] += 1
+        out[r] = size.max() / n
+
+
+def largest_component_share(x):
+    """Share of actors in the largest weakly connected component."""
+    a, single = _stack(x)
+    out = np.empty(a.shape[0])
+    _largest_weak_component(a, out)
+    return _out(out, single)
+
+
+def _attribute(attribute, n: int) -> np.ndarray:
+    v = np.asarray(attribute)
+    if v.shape != (n,):
+        raise ValueError(f"attribute must have shape ({n},), got {v.shape}")
+    if not np.isin(v, (0, 1)).all():
+        raise ValueError("attribute must be binary (0/1 or boolean), e.g. left-behind status")
+    return v.astype(bool)
+
+
+def coleman_homophily(x, attribute):
+    """Coleman's (1958) homophily index of the group with ``attribute`` = 1.
+
+    With p the share of the group's out-ties that go to the group and e = (g - 1) / (n - 1)
+    the share expected by chance (g members): (p - e) / (1 - e) if p >= e, else
+    (p - e) / e. Ranges -1 (avoidance) to 1 (only in-group choices); NaN if the group sends
+    no ties or has fewer than 2 members.
+    """
+    a, single = _stack(x)
+    g = _attribute(attribute, a.shape[1])
+    n, size = a.shape[1], int(g.sum())
+    sent = a[:, g, :].sum((1, 2))
+    inside = a[:, g][:, :, g].sum((1, 2))
+    p = _ratio(inside, sent)
+    e = (size - 1) / (n - 1)
+    if size < 2 or e >= 1:
+        return _out(np.full(a.shape[0], np.nan), single)
+    with np.errstate(invalid="ignore"):
+        h = np.where(p >= e, (p - e) / (1 - e), (p - e) / e)
+    return _out(h, single)
+
+
+def ei_index(x, attribute):
+    """Krackhardt & Stern's (1988) E-I index (E - I) / (E + I): E ties between actors with
+    different attribute values, I ties within; -1 all within, +1 all between."""
+    a, single = _stack(x)
+    g = _attribute(attribute, a.shape[1])
+    same = g[:, None] == g[None, :]
+    internal = (a * same).sum((1, 2))
+    external = (a * ~same).sum((1, 2))
+    return _out(_ratio(external - internal, external + internal), single)
+
+
+def summarize(networks, attribute=None) -> pd.DataFrame:
+    """One row per network with the columns of :data:`COLUMNS` (and, given a binary
+    ``attribute``, :data:`ATTRIBUTE_COLUMNS`)."""
+    a, _ = _stack(networks)
+    table = {name: np.atleast_1d(globals()[name](a)) for name in COLUMNS}
+    if attribute is not None:
+        table["coleman_homophily"] = np.atleast_1d(coleman_homophily(a, attribute))
+        table["ei_index"] = np.atleast_1d(ei_index(a, attribute))
+    return pd.DataFrame(table)

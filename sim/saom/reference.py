@@ -1,0 +1,137 @@
+"""A slow, plain numpy SAOM simulator: the reference the numba kernels are tested against.
+
+Nothing here uses change statistics: the objective function f_i(x) = sum_k beta_k s_ik(x)
+is evaluated from each statistic's definition on every network the ministep could lead to,
+and the choice probabilities are exp(f_i(x') - f_i(x)) normalised (RSiena's ministep).
+The one exception is gwespFF, whose ministep contribution RSiena defines as the toggled
+tie's own weight w(TP_ij) rather than a difference of statistics; the reference follows
+that definition.
+
+It doubles as the baseline of ``benchmarks/bench_saom.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.saom import effects as fx
+from sim.saom import specification
+
+
+def structural_statistic(code: int, y: np.ndarray, i: int, gw: np.ndarray) -> np.ndarray:
+    """s_i of the structural effect ``code`` for each network of the stack y (m, n, n)."""
+    row = y[:, i, :]  # x_ij for each network
+    if code == fx.RECIP:
+        return (row * y[:, :, i]).sum(1)
+    if code == fx.TRANS_TRIP:
+        return np.einsum("mj,mh,mhj->m", row, row, y)
+    if code == fx.TRANS_TIES:
+        tp = np.einsum("mh,mhj->mj", row, y)
+        return (row * (tp > 0)).sum(1)
+    if code == fx.CYCLE3:
+        return np.einsum("mj,mjh,mh->m", row, y, y[:, :, i])
+    if code == fx.GWESP_FF:
+        tp = np.einsum("mh,mhj->mj", row, y).astype(int)
+        return (row * gw[tp]).sum(1)
+    if code == fx.IN_POP:
+        return (row * y.sum(1)).sum(1)
+    if code == fx.IN_POP_SQRT:
+        return (row * np.sqrt(y.sum(1))).sum(1)
+    if code == fx.OUT_ACT:
+        return row.sum(1) ** 2
+    if code == fx.OUT_ACT_SQRT:
+        return row.sum(1) ** 1.5
+    if code == fx.OUT_POP:
+        return (row * y.sum(2)).sum(1)
+    if code == fx.OUT_POP_SQRT:
+        return (row * np.sqrt(y.sum(2))).sum(1)
+    raise ValueError(f"unknown structural code {code}")
+
+
+def effect_statistic(terms, y, i, covariates=None, dyadic=None, gw=None) -> np.ndarray:
+    """s_i(x) of an effect (a tuple of parsed terms) for each network of the stack y.
+
+    Dyadic effects and their interactions: sum_j x_ij prod_t c_t(i, j) (recip has
+    c(i, j) = x_ji). Ego x other: prod_ego (v_i - mean v) * s_i(other).
+    """
+    y = np.asarray(y, dtype=float)
+    if y.ndim == 2:
+        y = y[None]
+    n = y.shape[1]
+    gw = specification.gwesp_weights(69.0, n) if gw is None else gw
+    covariates, dyadic = covariates or {}, dyadic or {}
+    key = "*".join(map(str, terms))
+    factors = [specification.term_factor(t, n, covariates, dyadic, key) for t in terms]
+    structural = [t for t, f in zip(terms, factors, strict=True) if f is None]
+    fixed = np.ones((n, n))
+    for f in factors:
+        if f is not None:
+            fixed = fixed * f
+    if not structural:
+        return (y[:, i, :] * fixed[i]).sum(1)
+    code = structural[0].effect.code
+    if code == fx.RECIP and all(t.effect.is_dyadic for t in terms):
+        return (y[:, i, :] * y[:, :, i] * fixed[i]).sum(1)
+    # ego effects times one structural effect: the ego factor is constant over j
+    return fixed[i, (i + 1) % n] * structural_statistic(code, y, i, gw)
+
+
+def choice_probabilities(x, i, spec: specification.Specification, covariates=None,
+                         dyadic=None) -> np.ndarray:
+    """P(option j) for actor i (index i = "no change") by evaluating f_i on every option."""
+    x = np.asarray(x, dtype=float)
+    n = x.shape[0]
+    y = np.repeat(x[None], n, axis=0)
+    idx = np.arange(n)
+    y[idx, i, idx] = 1 - y[idx, i, idx]
+    y[i, i, i] = 0  # option i: no change
+    delta = np.zeros(n)
+    for beta, terms in spec.terms.values():
+        gw_terms = [t for t in terms if t.effect.kind == "structural"
+                    and t.effect.code == fx.GWESP_FF]
+        if gw_terms:  # RSiena: contribution of the toggled tie is w(TP_ij), signed
+            gw = specification.gwesp_weights(gw_terms[0].param, n)
+            tp = (x[i] @ x).astype(int)
+            ego = [specification.term_factor(t, n, covariates or {}, dyadic or {}, "")
+                   for t in terms if t is not gw_terms[0]]
+            mult = np.prod([f[i, 0] for f in ego]) if ego else 1.0
+            sign = 1 - 2 * x[i]
+            delta += beta * mult * sign * gw[tp]
+            continue
+        s = effect_statistic(terms, y, i, covariates, dyadic, spec.gwesp_weights)
+        delta += beta * (s - s[i])
+    delta[i] = 0.0
+    ok = spec.allowed[i].astype(bool).copy()
+    if x[i].sum() >= spec.max_outdegree:
+        ok &= x[i] == 1
+    ok[i] = True
+    w = np.where(ok, np.exp(np.where(ok, delta, 0.0) - delta[ok].max()), 0.0)
+    return w / w.sum()
+
+
+def simulate_period(network, effects, *, rate, covariates=None, dyadic=None,
+                    rate_effects=None, period=1.0, max_outdegree=None, structural_zeros=None,
+                    rng=None):
+    """Reference version of :func:`sim.saom.simulate_period` (numpy's Generator ``rng``).
+
+    Returns ``(network, ministeps)``.
+    """
+    x, spec = specification.build(network, effects, rate=rate, covariates=covariates,
+                                  dyadic=dyadic, rate_effects=rate_effects,
+                                  max_outdegree=max_outdegree,
+                                  structural_zeros=structural_zeros)
+    rng = np.random.default_rng(rng)
+    x = x.astype(float)
+    total = spec.rates.sum()
+    p_actor = spec.rates / total
+    t, steps = 0.0, 0
+    while total > 0:
+        t += rng.exponential(1.0 / total)
+        if t > period:
+            break
+        i = rng.choice(spec.n, p=p_actor)
+        j = rng.choice(spec.n, p=choice_probabilities(x, i, spec, covariates, dyadic))
+        if j != i:
+            x[i, j] = 1 - x[i, j]
+        steps += 1
+    return x.astype(np.int8), steps

@@ -1,0 +1,115 @@
+"""Simulate SAOM network dynamics over a period: numpy in, numpy out.
+
+The model is RSiena's stochastic actor-oriented model (Snijders 2001, 2017) with the
+effects of :mod:`sim.saom.effects`: parameters estimated with RSiena can be pasted in.
+The period has length ``period`` in the rate's units (RSiena: 1 per wave interval; a weekly
+clock with a per-year rate uses ``period = 1/40`` for one school week of 40).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.saom import kernels, specification
+
+SeedLike = int | np.random.SeedSequence | None
+
+
+@dataclass(frozen=True)
+class PeriodResult:
+    """One simulated period: the final ``network`` (n x n int8) and its ``ministeps``."""
+
+    network: np.ndarray
+    ministeps: int
+
+
+@dataclass(frozen=True)
+class PeriodsResult:
+    """R simulated periods: ``networks`` (R, n, n) int8 and ``ministeps`` (R,)."""
+
+    networks: np.ndarray
+    ministeps: np.ndarray
+
+
+def run_seeds(seed: SeedLike, runs: int) -> np.ndarray:
+    """(runs, 4) uint64 xoshiro states: run r uses ``SeedSequence(seed).spawn(runs)[r]``.
+
+    Run r's stream depends only on (seed, r), never on the number of runs or threads.
+    """
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    states = np.empty((runs, 4), dtype=np.uint64)
+    for r in range(runs):
+        child = np.random.SeedSequence(root.entropy, spawn_key=root.spawn_key + (r,))
+        states[r] = child.generate_state(4, np.uint64)
+    return states
+
+
+def _check_period(period) -> float:
+    p = specification._finite(period, "period")
+    if p < 0:
+        raise ValueError(f"period must be >= 0, got {period}")
+    return p
+
+
+def simulate_periods(network, effects: Mapping[str, float], *, rate: float, runs: int,
+                     covariates: Mapping | None = None, dyadic: Mapping | None = None,
+                     rate_effects: Mapping[str, float] | None = None, period: float = 1.0,
+                     max_outdegree: int | None = None, structural_zeros=None,
+                     seed: SeedLike = None) -> PeriodsResult:
+    """Simulate ``runs`` independent periods from ``network`` (in parallel over numba threads).
+
+    Parameters are as in :func:`simulate_period`; the same ``seed`` gives the same networks
+    whatever the number of threads.
+
+    >>> import numpy as np
+    >>> x = np.zeros((5, 5), dtype=np.int8)
+    >>> res = simulate_periods(x, {"density": -1.0, "recip": 1.0}, rate=3.0, runs=4, seed=1)
+    >>> res.networks.shape, res.ministeps.shape
+    ((4, 5, 5), (4,))
+    """
+    if isinstance(runs, bool) or not isinstance(runs, int | np.integer) or runs < 1:
+        raise ValueError(f"runs must be a positive integer, got {runs!r}")
+    x, spec = specification.build(network, effects, rate=rate, covariates=covariates,
+                                  dyadic=dyadic, rate_effects=rate_effects,
+                                  max_outdegree=max_outdegree,
+                                  structural_zeros=structural_zeros)
+    period = _check_period(period)
+    cumrate = np.cumsum(spec.rates)
+    uniform = bool(np.all(spec.rates == spec.rates[0]))
+    out = np.empty((runs, spec.n, spec.n), dtype=np.int8)
+    steps = np.empty(runs, dtype=np.int64)
+    kernels.simulate_runs(x, spec.static, spec.codes, spec.coef, spec.gwesp_weights,
+                          spec.allowed, spec.max_outdegree, cumrate, uniform, period,
+                          run_seeds(seed, runs), out, steps)
+    return PeriodsResult(out, steps)
+
+
+def simulate_period(network, effects: Mapping[str, float], *, rate: float,
+                    covariates: Mapping | None = None, dyadic: Mapping | None = None,
+                    rate_effects: Mapping[str, float] | None = None, period: float = 1.0,
+                    max_outdegree: int | None = None, structural_zeros=None,
+                    seed: SeedLike = None) -> PeriodResult:
+    """Simulate one period of network dynamics from ``network``.
+
+    network: n x n 0/1 matrix, ``network[i, j] = 1`` if i names j (diagonal 0).
+    effects: RSiena short names to parameters, e.g. ``{"density": -1.8, "recip": 2.4,
+        "transTrip": 0.7, "simX:alc": 0.54, "egoX:stigma*altX:notlb": -0.5}``
+        (see :func:`sim.saom.effects.describe`).
+    rate: the basic rate rho (opportunities per actor per unit period).
+    covariates: actor covariates by name, arrays of shape (n,).
+    dyadic: dyadic covariates by name, arrays of shape (n, n).
+    rate_effects: ``{"RateX:shy": -0.5}``: rate_i = rate * exp(sum alpha (v_i - mean v)).
+    period: length of the period in the rate's units.
+    max_outdegree: at most this many nominations; options exceeding it are not offered.
+    structural_zeros: n x n 0/1 matrix; 1 forbids the tie.
+    seed: int or SeedSequence; the same seed gives the same result (run 0 of
+        :func:`simulate_periods` with that seed).
+    """
+    res = simulate_periods(network, effects, rate=rate, runs=1, covariates=covariates,
+                           dyadic=dyadic, rate_effects=rate_effects, period=period,
+                           max_outdegree=max_outdegree, structural_zeros=structural_zeros,
+                           seed=seed)
+    return PeriodResult(res.networks[0], int(res.ministeps[0]))

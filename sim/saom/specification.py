@@ -1,0 +1,232 @@
+"""Validate a SAOM specification and turn it into the arrays the kernel reads.
+
+A :class:`Specification` holds, for a network of n actors:
+
+- ``static[i, j]``: the part of the tie i -> j's contribution to f_i that does not depend
+  on the network (density and every covariate effect, with their interactions), summed
+  with their parameters;
+- ``codes`` and ``coef[a, i, j]``: the network-dependent effects in use and the weight of
+  each one's contribution for the pair (i, j) (the parameter, times the ego or dyadic
+  factors it is interacted with);
+- ``rates[i]``: rate * exp(sum_h alpha_h (v_hi - mean v_h)) (RSiena's covariate rate effects);
+- ``allowed[i, j]``: 0 where the tie is a structural zero or i = j.
+
+Covariates are centred as RSiena centres them: actor covariates by their mean; the
+similarity of ``simX`` by its mean over ordered pairs i != j; dyadic covariates by their
+mean over off-diagonal entries. ``sameX`` compares raw values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.saom import effects as fx
+
+NO_CAP = np.iinfo(np.int64).max
+
+
+@dataclass(frozen=True)
+class Specification:
+    n: int
+    static: np.ndarray
+    codes: np.ndarray
+    coef: np.ndarray
+    gwesp_weights: np.ndarray
+    rates: np.ndarray
+    allowed: np.ndarray
+    max_outdegree: int
+    terms: dict  # effect key -> (parameter, parsed terms), for reference implementations
+
+
+def check_network(network, name: str = "network") -> np.ndarray:
+    """Return ``network`` as an int8 n x n 0/1 matrix with an empty diagonal, or raise."""
+    a = np.asarray(network)
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise ValueError(f"{name} must be a square n x n matrix, got shape {a.shape}")
+    if a.shape[0] < 2:
+        raise ValueError(f"{name} must have at least 2 actors, got {a.shape[0]}")
+    if a.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be numeric 0/1, got dtype {a.dtype}")
+    if a.dtype.kind == "f" and np.isnan(a).any():
+        raise ValueError(f"{name} contains NaN; allowed values are 0 and 1")
+    bad = ~np.isin(a, (0, 1))
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise ValueError(f"{name}[{i}, {j}] = {a[i, j]!r}; allowed values are 0 and 1")
+    x = a.astype(np.int8)
+    if np.diagonal(x).any():
+        i = int(np.flatnonzero(np.diagonal(x))[0])
+        raise ValueError(f"{name}[{i}, {i}] = 1: self-nominations are not allowed (diagonal "
+                         f"must be 0)")
+    return x
+
+
+def _finite(value, what: str) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a number, got {value!r}") from None
+    if not math.isfinite(v):
+        raise ValueError(f"{what} must be finite, got {value!r}")
+    return v
+
+
+def _actor_covariate(covariates: Mapping, name: str, n: int, key: str) -> np.ndarray:
+    if name not in covariates:
+        have = ", ".join(covariates) or "none"
+        raise ValueError(f"effect {key!r} needs actor covariate {name!r}; covariates given: "
+                         f"{have}")
+    v = np.asarray(covariates[name], dtype=float)
+    if v.shape != (n,):
+        raise ValueError(f"actor covariate {name!r} must have shape ({n},), got {v.shape}")
+    if not np.isfinite(v).all():
+        raise ValueError(f"actor covariate {name!r} contains NaN or infinite values")
+    return v
+
+
+def _dyadic_covariate(dyadic: Mapping, name: str, n: int, key: str) -> np.ndarray:
+    if name not in dyadic:
+        have = ", ".join(dyadic) or "none"
+        raise ValueError(f"effect {key!r} needs dyadic covariate {name!r}; dyadic covariates "
+                         f"given: {have}")
+    w = np.asarray(dyadic[name], dtype=float)
+    if w.shape != (n, n):
+        raise ValueError(f"dyadic covariate {name!r} must have shape ({n}, {n}), got {w.shape}")
+    off = ~np.eye(n, dtype=bool)
+    if not np.isfinite(w[off]).all():
+        raise ValueError(f"dyadic covariate {name!r} contains NaN or infinite values")
+    return w
+
+
+def similarity(v: np.ndarray) -> np.ndarray:
+    """RSiena's centred similarity: 1 - |v_i - v_j| / range(v), minus its mean over i != j."""
+    rng = v.max() - v.min()
+    if rng == 0:
+        raise ValueError("simX needs a covariate that varies: its range is 0")
+    sim = 1.0 - np.abs(v[:, None] - v[None, :]) / rng
+    n = len(v)
+    off = ~np.eye(n, dtype=bool)
+    return sim - sim[off].mean()
+
+
+def term_factor(term: fx.Term, n: int, covariates: Mapping, dyadic: Mapping, key: str):
+    """The n x n contribution c_ij of a covariate term, or None for a structural term."""
+    kind = term.effect.kind
+    if kind == "structural":
+        return None
+    if kind == "density":
+        return np.ones((n, n))
+    if kind == "dyadic":
+        w = _dyadic_covariate(dyadic, term.covariate, n, key)
+        off = ~np.eye(n, dtype=bool)
+        return w - w[off].mean()
+    v = _actor_covariate(covariates, term.covariate, n, key)
+    c = v - v.mean()
+    if kind == "ego":
+        return np.repeat(c[:, None], n, axis=1)
+    if kind == "alter":
+        return np.repeat(c[None, :], n, axis=0)
+    if kind == "sim":
+        return similarity(v)
+    if kind == "same":
+        return (v[:, None] == v[None, :]).astype(float)
+    if kind == "egoalt":
+        return np.outer(c, c)
+    raise AssertionError(kind)
+
+
+def gwesp_weights(param: float, n: int) -> np.ndarray:
+    """w(k) = e^a (1 - (1 - e^-a)^k) for k = 0..n, a = param / 100 (RSiena's GWESP)."""
+    a = param / 100.0
+    k = np.arange(n + 1)
+    return math.exp(a) * (1.0 - (1.0 - math.exp(-a)) ** k)
+
+
+def build(network, effects: Mapping[str, float], *, rate, covariates=None, dyadic=None,
+          rate_effects=None, max_outdegree=None, structural_zeros=None) -> tuple:
+    """Validate everything and return ``(x, Specification)``. Raises ValueError."""
+    x = check_network(network)
+    n = x.shape[0]
+    covariates = dict(covariates or {})
+    dyadic = dict(dyadic or {})
+    if not isinstance(effects, Mapping) or not effects:
+        raise ValueError("effects must be a non-empty mapping of effect names to parameters, "
+                         "e.g. {'density': -1.8, 'recip': 2.4}")
+    static = np.zeros((n, n))
+    coef_by_code: dict[int, np.ndarray] = {}
+    gw_param = None
+    parsed = {}
+    for key, beta in effects.items():
+        terms = fx.parse_key(key)
+        beta = _finite(beta, f"parameter of effect {key!r}")
+        parsed[key] = (beta, terms)
+        factor = np.ones((n, n))
+        structural = None
+        for t in terms:
+            c = term_factor(t, n, covariates, dyadic, key)
+            if c is None:
+                structural = t
+            else:
+                factor = factor * c
+        if structural is None:
+            static += beta * factor
+            continue
+        code = structural.effect.code
+        if code == fx.GWESP_FF:
+            if gw_param is not None and gw_param != structural.param:
+                raise ValueError(f"gwespFF is used with two internal parameters ({gw_param:g} "
+                                 f"and {structural.param:g}); use one")
+            gw_param = structural.param
+        coef_by_code.setdefault(code, np.zeros((n, n)))
+        coef_by_code[code] += beta * factor
+    np.fill_diagonal(static, 0.0)
+    codes = np.array(sorted(coef_by_code), dtype=np.int64)
+    coef = np.stack([coef_by_code[c] for c in codes]) if len(codes) else np.zeros((0, n, n))
+
+    rate = _finite(rate, "rate")
+    if rate < 0:
+        raise ValueError(f"rate must be >= 0, got {rate}")
+    log_rates = np.full(n, math.log(rate) if rate > 0 else -np.inf)
+    for key, alpha in (rate_effects or {}).items():
+        cov = fx.parse_rate_key(key)
+        alpha = _finite(alpha, f"parameter of rate effect {key!r}")
+        v = _actor_covariate(covariates, cov, n, key)
+        log_rates = log_rates + alpha * (v - v.mean())
+    rates = np.exp(log_rates)
+
+    allowed = np.ones((n, n), dtype=np.int8)
+    np.fill_diagonal(allowed, 0)
+    if structural_zeros is not None:
+        z = np.asarray(structural_zeros)
+        if z.shape != (n, n):
+            raise ValueError(f"structural_zeros must have shape ({n}, {n}), got {z.shape}")
+        if z.dtype.kind not in "biuf" or not np.isin(z, (0, 1)).all():
+            raise ValueError("structural_zeros must be a 0/1 or boolean matrix (1 = tie "
+                             "forbidden)")
+        z = z.astype(bool)
+        clash = z & (x == 1)
+        if clash.any():
+            i, j = np.argwhere(clash)[0]
+            raise ValueError(f"network has a tie {i} -> {j} where structural_zeros forbids "
+                             f"one; remove it or lift the zero")
+        allowed[z] = 0
+    if max_outdegree is None:
+        cap = NO_CAP
+    else:
+        if isinstance(max_outdegree, bool) or not float(max_outdegree).is_integer() \
+                or max_outdegree < 1:
+            raise ValueError(f"max_outdegree must be a positive integer or None, got "
+                             f"{max_outdegree!r}")
+        cap = int(max_outdegree)
+        over = np.flatnonzero(x.sum(1) > cap)
+        if len(over):
+            raise ValueError(f"actor {over[0]} already names {x[over[0]].sum()} friends, more "
+                             f"than max_outdegree = {cap}")
+    gw = gwesp_weights(gw_param if gw_param is not None else 69.0, n)
+    spec = Specification(n, np.ascontiguousarray(static), codes, np.ascontiguousarray(coef),
+                         gw, rates, allowed, cap, parsed)
+    return x, spec

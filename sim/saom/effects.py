@@ -138,7 +138,8 @@ def parse_term(text: str) -> Term:
     if eff.needs == NONE and cov is not None:
         raise ValueError(f"effect {name!r} takes no covariate, got {text!r}")
     if eff.needs != NONE and not cov:
-        raise ValueError(f"effect {name!r} needs a {eff.needs}: write '{name}:<name>'")
+        article = "an" if eff.needs[0] in "aeiou" else "a"
+        raise ValueError(f"effect {name!r} needs {article} {eff.needs}: write '{name}:<name>'")
     param = None
     if m["param"] is not None:
         if eff.param_default is None:

@@ -153,6 +153,10 @@ def build(network, effects: Mapping[str, float], *, rate, covariates=None, dyadi
     n = x.shape[0]
     covariates = dict(covariates or {})
     dyadic = dict(dyadic or {})
+    for name in covariates:  # check every covariate given, used or not
+        covariates[name] = _actor_covariate(covariates, name, n, f"covariate {name}")
+    for name in dyadic:
+        dyadic[name] = _dyadic_covariate(dyadic, name, n, f"covariate {name}")
     if not isinstance(effects, Mapping) or not effects:
         raise ValueError("effects must be a non-empty mapping of effect names to parameters, "
                          "e.g. {'density': -1.8, 'recip': 2.4}")

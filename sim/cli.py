@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 import typer
@@ -38,11 +39,13 @@ def _load_matrix(path: Path) -> np.ndarray:
 
 
 @app.command()
-def simulate(data: Path = typer.Option(..., help="folder with s50-w1.txt, s50-w2.txt, "
-                                                 "s50-alcohol.txt"),
-             runs: int = typer.Option(1000, min=1, help="independent periods to simulate"),
-             seed: int = typer.Option(1, help="random seed"),
-             threads: int = typer.Option(0, min=0, help="numba threads (0 = all cores)")):
+def simulate(
+    data: Annotated[Path, typer.Option(help="folder with s50-w1.txt, s50-w2.txt, "
+                                            "s50-alcohol.txt")],
+    runs: Annotated[int, typer.Option(min=1, help="independent periods to simulate")] = 1000,
+    seed: Annotated[int, typer.Option(help="random seed")] = 1,
+    threads: Annotated[int, typer.Option(min=0, help="numba threads (0 = all cores)")] = 0,
+):
     """Simulate the s50 period 1 -> 2 with RSiena's estimates and compare with wave 2."""
     import numba
 

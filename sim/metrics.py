@@ -186,12 +186,12 @@ def coleman_homophily(x, attribute):
     a, single = _stack(x)
     g = _attribute(attribute, a.shape[1])
     n, size = a.shape[1], int(g.sum())
+    if size < 2 or size == n:
+        return _out(np.full(a.shape[0], np.nan), single)
     sent = a[:, g, :].sum((1, 2))
     inside = a[:, g][:, :, g].sum((1, 2))
     p = _ratio(inside, sent)
     e = (size - 1) / (n - 1)
-    if size < 2 or e >= 1:
-        return _out(np.full(a.shape[0], np.nan), single)
     with np.errstate(invalid="ignore"):
         h = np.where(p >= e, (p - e) / (1 - e), (p - e) / e)
     return _out(h, single)

@@ -246,7 +246,7 @@ def _needs_two_paths(codes):
     return False
 
 
-@njit(cache=True, fastmath={"contract", "nnan", "ninf", "nsz"})
+@njit(cache=True, inline="always", fastmath={"contract", "nnan", "ninf", "nsz"})
 def ministep_weights(i, x, xt, indeg, outdeg, static, codes, coef, gw, allowed, cap, work):
     """Fill ``work[5]`` (weights: unnormalised choice probabilities of actor i; index i is
     "no change") and return their sum.

@@ -1,0 +1,1 @@
+"""Intervention modules of lbsim: growth groups, family and classroom levers, staffing."""

@@ -1,0 +1,31 @@
+"""The lbsim command line."""
+
+import pytest
+from helpers import S50
+from typer.testing import CliRunner
+
+from sim.cli import app
+
+runner = CliRunner()
+
+
+@pytest.mark.skipif(not S50.exists(), reason="../shared/data/s50 not present")
+def test_simulate_s50_prints_comparison_table():
+    result = runner.invoke(app, ["simulate", "--data", str(S50), "--runs", "20", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert "20 simulated periods" in result.output
+    rows = {line.split()[0]: line.split()[1:] for line in result.output.splitlines()[2:]}
+    assert rows["ties"][0] == "113" and rows["ties"][-1] == "116"
+    assert 80 < float(rows["ties"][1]) < 160
+
+
+def test_simulate_missing_data_is_a_clear_error(tmp_path):
+    result = runner.invoke(app, ["simulate", "--data", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "s50-w1.txt not found" in result.output
+
+
+def test_effects_lists_registry():
+    result = runner.invoke(app, ["effects"])
+    assert result.exit_code == 0
+    assert "gwespFF" in result.output and "RateX" in result.output

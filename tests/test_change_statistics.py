@@ -129,3 +129,17 @@ def test_dyadic_covariate_centred_off_diagonal():
     off = ~np.eye(3, dtype=bool)
     assert c[off].mean() == pytest.approx(0.0)
     assert c[0, 1] == pytest.approx(1 - 4 / 6)
+
+
+@pytest.mark.parametrize("beta", [-900.0, -40.0, 40.0, 705.0, 900.0])
+def test_extreme_parameters_neither_overflow_nor_underflow(beta):
+    """Weights near exp(+-709) are rescaled: probabilities stay finite and exact."""
+    rng = np.random.default_rng(5)
+    x = (rng.random((8, 8)) < 0.3).astype(np.int8)
+    np.fill_diagonal(x, 0)
+    _, spec = specification.build(x, {"density": beta, "recip": 1.0}, rate=1.0)
+    for i in range(8):
+        p = kernel_probabilities(x, i, spec)
+        assert np.isfinite(p).all() and p.sum() == pytest.approx(1.0)
+        np.testing.assert_allclose(p, reference.choice_probabilities(x, i, spec),
+                                   rtol=1e-9, atol=1e-300)

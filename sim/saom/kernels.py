@@ -69,131 +69,115 @@ def next_double(s):
     return np.float64(next_u64(s) >> _U11) * _INV53
 
 
-@njit(cache=True, inline="always")
-def out_neighbours(x, i, nbrs):
-    """Write the actors i names into nbrs[:k] and return k."""
+# Scratch rows of a simulated network: integers ``iw`` (int64, 3 x n) and floats ``fw``
+# (float64, 4 x n). The kernels index them (and every matrix) by (row, j) and never take
+# slices or allocate, so they compile without numba's reference counting (_nrt=False):
+# its atomic increments on every array argument cost more than a ministep's arithmetic.
+NBRS, TP, SHARED = 0, 1, 2
+BUF, SCORE, MASK, WEIGHTS = 0, 1, 2, 3
+
+
+@njit(cache=True)
+def workspace(n):
+    """Scratch arrays of one simulated network: (iw, fw, bits, scale)."""
+    bits = np.empty(n, dtype=np.int64)
+    return (np.zeros((3, n), dtype=np.int64), np.zeros((4, n)), bits, bits.view(np.float64))
+
+
+@njit(cache=True, _nrt=False)
+def out_neighbours(x, i, iw):
+    """Write the actors i names into iw[NBRS, :k] and return k."""
     k = 0
-    row = x[i]
     for h in range(x.shape[0]):
-        nbrs[k] = h
-        k += row[h]
+        iw[NBRS, k] = h
+        k += x[i, h]
     return k
 
 
-@njit(cache=True, inline="always")
-def two_paths_from(x, nbrs, k, out):
-    """out[j] = #{h: x_ih x_hj} (two-paths i -> h -> j), for i's out-neighbours nbrs[:k]."""
-    out[:] = 0
+@njit(cache=True, _nrt=False)
+def two_paths_from(x, k, iw):
+    """iw[TP, j] = #{h: x_ih x_hj} (two-paths i -> h -> j), from i's k out-neighbours."""
+    n = x.shape[0]
+    for j in range(n):
+        iw[TP, j] = 0
     for a in range(k):
-        row = x[nbrs[a]]
-        for j in range(out.shape[0]):
-            out[j] += row[j]
+        h = iw[NBRS, a]
+        for j in range(n):
+            iw[TP, j] += x[h, j]
 
 
-@njit(cache=True, inline="always")
-def _recip(xt, i, out):
-    row = xt[i]
-    for j in range(out.shape[0]):
-        out[j] = row[j]
+@njit(cache=True, _nrt=False)
+def contributions(code, x, xt, i, indeg, outdeg, k, iw, gw, fw):
+    """fw[BUF, j] = s_i(x with i->j) - s_i(x without i->j) for the structural effect
+    ``code``.
 
-
-@njit(cache=True, inline="always")
-def _trans_trip(xt, nbrs, k, tp, out):
-    # i -> j closes two-paths i -> h -> j, and is the middle tie of i -> j -> h, i -> h
-    for j in range(out.shape[0]):
-        out[j] = tp[j]
-    for a in range(k):
-        col = xt[nbrs[a]]
-        for j in range(out.shape[0]):
-            out[j] += col[j]
-
-
-@njit(cache=True, inline="always")
-def _trans_ties(xt, nbrs, k, tp, out):
-    for j in range(out.shape[0]):
-        out[j] = 1.0 if tp[j] > 0 else 0.0
-    # the tie i -> h (h named by i) gains, or loses, its only two-path through j
-    for a in range(k):
-        h = nbrs[a]
-        t = tp[h]
-        col = xt[h]
-        if t == 0:
-            for j in range(out.shape[0]):
-                out[j] += col[j]
-        elif t == 1:
-            for b in range(k):
-                j = nbrs[b]
-                out[j] += col[j]
-
-
-@njit(cache=True, inline="always")
-def _cycle3(xt, i, out):
-    out[:] = 0.0
-    row = xt[i]
-    for h in range(out.shape[0]):
-        if row[h]:  # h -> i
-            col = xt[h]
-            for j in range(out.shape[0]):
-                out[j] += col[j]  # j -> h
-
-
-@njit(cache=True, inline="always")
-def _gwesp(tp, gw, out):
-    for j in range(out.shape[0]):
-        out[j] = gw[tp[j]]
-
-
-@njit(cache=True, inline="always")
-def _in_pop(xi, indeg, sqrt, out):
-    for j in range(out.shape[0]):
-        d = indeg[j] - xi[j] + 1.0
-        out[j] = np.sqrt(d) if sqrt else d
-
-
-@njit(cache=True, inline="always")
-def _out_act(xi, d, sqrt, out):
-    # d: out-degree of i; the tie i -> j adds (d+1)^p - d^p when absent, d^p - (d-1)^p if not
-    if sqrt:
-        make = (d + 1.0) ** 1.5 - d**1.5
-        drop = d**1.5 - max(d - 1.0, 0.0) ** 1.5
-    else:
-        make = 2.0 * d + 1.0
-        drop = 2.0 * d - 1.0
-    for j in range(out.shape[0]):
-        out[j] = drop if xi[j] else make
-
-
-@njit(cache=True, inline="always")
-def _out_pop(outdeg, sqrt, out):
-    for j in range(out.shape[0]):
-        d = outdeg[j] + 0.0
-        out[j] = np.sqrt(d) if sqrt else d
-
-
-@njit(cache=True, inline="always")
-def contributions(code, x, xt, i, indeg, outdeg, nbrs, k, tp, gw, out):
-    """out[j] = s_i(x with i->j) - s_i(x without i->j) for the structural effect ``code``.
-
-    ``nbrs[:k]`` are the actors i names and ``tp`` the two-paths from i
+    ``iw[NBRS, :k]`` are the actors i names and ``iw[TP]`` the two-paths from i
     (:func:`two_paths_from`); degrees are those of the current network. For GWESP_FF the
     value is RSiena's contribution w(TP_ij), not the exact change of the statistic.
     """
+    n = x.shape[0]
     if code == RECIP:
-        _recip(xt, i, out)
+        for j in range(n):
+            fw[BUF, j] = xt[i, j]
     elif code == TRANS_TRIP:
-        _trans_trip(xt, nbrs, k, tp, out)
+        # i -> j closes two-paths i -> h -> j, and is the middle tie of i -> j -> h, i -> h
+        for j in range(n):
+            iw[SHARED, j] = iw[TP, j]
+        for a in range(k):
+            h = iw[NBRS, a]
+            for j in range(n):
+                iw[SHARED, j] += xt[h, j]
+        for j in range(n):
+            fw[BUF, j] = iw[SHARED, j]
     elif code == TRANS_TIES:
-        _trans_ties(xt, nbrs, k, tp, out)
+        for j in range(n):
+            fw[BUF, j] = 1.0 if iw[TP, j] > 0 else 0.0
+        # the tie i -> h (h named by i) gains, or loses, its only two-path through j
+        for a in range(k):
+            h = iw[NBRS, a]
+            t = iw[TP, h]
+            if t == 0:
+                for j in range(n):
+                    fw[BUF, j] += xt[h, j]
+            elif t == 1:
+                for b in range(k):
+                    j = iw[NBRS, b]
+                    fw[BUF, j] += xt[h, j]
     elif code == CYCLE3:
-        _cycle3(xt, i, out)
+        for j in range(n):
+            iw[SHARED, j] = 0
+        for h in range(n):
+            if xt[i, h]:  # h -> i
+                for j in range(n):
+                    iw[SHARED, j] += xt[h, j]  # j -> h
+        for j in range(n):
+            fw[BUF, j] = iw[SHARED, j]
     elif code == GWESP_FF:
-        _gwesp(tp, gw, out)
-    elif code == IN_POP or code == IN_POP_SQRT:
-        _in_pop(x[i], indeg, code == IN_POP_SQRT, out)
+        for j in range(n):
+            fw[BUF, j] = gw[iw[TP, j]]
+    elif code == IN_POP:
+        for j in range(n):
+            fw[BUF, j] = indeg[j] - x[i, j] + 1.0
+    elif code == IN_POP_SQRT:
+        for j in range(n):
+            fw[BUF, j] = np.sqrt(indeg[j] - x[i, j] + 1.0)
     elif code == OUT_ACT or code == OUT_ACT_SQRT:
-        _out_act(x[i], outdeg[i] + 0.0, code == OUT_ACT_SQRT, out)
-    elif code == OUT_POP or code == OUT_POP_SQRT:
-        _out_pop(outdeg, code == OUT_POP_SQRT, out)
+        # the tie i -> j adds (d+1)^p - d^p when absent, d^p - (d-1)^p when present
+        d = outdeg[i] + 0.0
+        if code == OUT_ACT_SQRT:
+            make = (d + 1.0) ** 1.5 - d**1.5
+            drop = d**1.5 - max(d - 1.0, 0.0) ** 1.5
+        else:
+            make = 2.0 * d + 1.0
+            drop = 2.0 * d - 1.0
+        for j in range(n):
+            fw[BUF, j] = drop if x[i, j] else make
+    elif code == OUT_POP:
+        for j in range(n):
+            fw[BUF, j] = outdeg[j]
+    elif code == OUT_POP_SQRT:
+        for j in range(n):
+            fw[BUF, j] = np.sqrt(outdeg[j] + 0.0)
 
 
 # exp(r) on |r| <= ln(2)/2 by its Taylor polynomial of degree 13 (error < 5e-18 relative)
@@ -204,18 +188,19 @@ _LN2_HI = 6.93147180369123816490e-01
 _LN2_LO = 1.90821492927058770002e-10
 
 
-@njit(cache=True, inline="always", fastmath={"contract"})
-def exp_into(s, out, bits, scale):
-    """out[j] = exp(max(s[j], -708)) with relative error < 3e-16, vectorised.
+@njit(cache=True, _nrt=False, fastmath={"contract"})
+def exp_weights(fw, bits, scale):
+    """fw[WEIGHTS, j] = fw[MASK, j] * exp(fw[SCORE, j] clipped to [-708, 709]), with
+    relative error < 3e-16.
 
     Cody-Waite reduction s = k ln 2 + r, a polynomial for exp(r) (fused multiply-adds),
     and 2^k written as IEEE-754 bits into ``bits``, which ``scale`` views as float64: no
     libm call, so the loop runs in SIMD lanes, about 5x faster than ``np.exp`` element by
     element, with the same bits on every machine with FMA.
     """
-    n = s.shape[0]
+    n = fw.shape[1]
     for j in range(n):
-        v = max(s[j], -708.0)
+        v = min(max(fw[SCORE, j], -708.0), 709.0)
         k = np.floor(v * _LOG2E + 0.5)
         r = (v - k * _LN2_HI) - k * _LN2_LO
         p = _C13
@@ -232,92 +217,102 @@ def exp_into(s, out, bits, scale):
         p = p * r + _C2
         p = p * r + 1.0
         p = p * r + 1.0
-        out[j] = p
+        fw[WEIGHTS, j] = p
         bits[j] = (np.int64(k) + 1023) << 52
     for j in range(n):
-        out[j] *= scale[j]
+        fw[WEIGHTS, j] *= scale[j] * fw[MASK, j]
 
 
-@njit(cache=True, inline="always")
-def _needs_two_paths(codes):
-    for c in codes:
-        if c == TRANS_TRIP or c == TRANS_TIES or c == GWESP_FF:
-            return True
-    return False
-
-
-@njit(cache=True, inline="always", fastmath={"contract", "nnan", "ninf", "nsz"})
-def ministep_weights(i, x, xt, indeg, outdeg, static, codes, coef, gw, allowed, cap, work):
-    """Fill ``work[5]`` (weights: unnormalised choice probabilities of actor i; index i is
+@njit(cache=True, _nrt=False, fastmath={"contract", "nnan", "ninf", "nsz"})
+def ministep_weights(i, x, xt, indeg, outdeg, static, codes, coef, gw, allowed, cap,
+                     iw, fw, bits, scale):
+    """Fill fw[WEIGHTS, j] (unnormalised choice probabilities of actor i; index i is
     "no change") and return their sum.
 
     Toggling gives +c_ij when it creates the tie and -c_ij when it drops it; options that
-    are structural zeros or would exceed the out-degree cap get weight 0. Weights are scaled
-    by exp(-max) so no option overflows.
+    are structural zeros or would exceed the out-degree cap get weight 0. If a weight comes
+    near overflow, all are rescaled by exp(-max) (and "no change" gets exp(-max)).
     """
     n = x.shape[0]
-    nbrs, tp, buf, score, mask, weights, bits, scale = work
-    srow = static[i]
     for j in range(n):
-        score[j] = srow[j]
-    k = out_neighbours(x, i, nbrs)
-    if _needs_two_paths(codes):
-        two_paths_from(x, nbrs, k, tp)
+        fw[SCORE, j] = static[i, j]
+    k = out_neighbours(x, i, iw)
     for a in range(codes.shape[0]):
-        contributions(codes[a], x, xt, i, indeg, outdeg, nbrs, k, tp, gw, buf)
-        crow = coef[a, i]
+        c = codes[a]
+        if c == TRANS_TRIP or c == TRANS_TIES or c == GWESP_FF:
+            two_paths_from(x, k, iw)
+            break
+    for a in range(codes.shape[0]):
+        contributions(codes[a], x, xt, i, indeg, outdeg, k, iw, gw, fw)
         for j in range(n):
-            score[j] += crow[j] * buf[j]
+            fw[SCORE, j] += coef[a, i, j] * fw[BUF, j]
     room = 1.0 if outdeg[i] < cap else 0.0
-    xi = x[i]
-    ai = allowed[i]
-    top = 0.0
     for j in range(n):
-        xij = xi[j] + 0.0
-        s = score[j] * (1.0 - 2.0 * xij)
-        m = ai[j] * min(xij + room, 1.0)
-        score[j] = s
-        mask[j] = m
-        top = max(top, s * m)
-    for j in range(n):
-        score[j] -= top
-    exp_into(score, weights, bits, scale)
+        xij = x[i, j] + 0.0
+        fw[SCORE, j] *= 1.0 - 2.0 * xij
+        fw[MASK, j] = allowed[i, j] * min(xij + room, 1.0)
+    exp_weights(fw, bits, scale)
+    fw[WEIGHTS, i] = 1.0
+    total = _sum_weights(fw)
+    if not total < 1e300:  # some weight near overflow: rescale all by exp(-max)
+        top = 0.0
+        for j in range(n):
+            if fw[MASK, j] > 0.0:
+                top = max(top, fw[SCORE, j])
+        for j in range(n):
+            fw[SCORE, j] -= top
+        exp_weights(fw, bits, scale)
+        fw[WEIGHTS, i] = math.exp(-top)
+        total = _sum_weights(fw)
+    return total
+
+
+@njit(cache=True, _nrt=False)
+def _sum_weights(fw):
+    """Sum of fw[WEIGHTS] in a fixed order (four running sums), so the result does not
+    depend on how the compiler vectorises."""
+    n = fw.shape[1]
     t0 = t1 = t2 = t3 = 0.0
     e = n - n % 4
     for j in range(0, e, 4):
-        weights[j] *= mask[j]
-        weights[j + 1] *= mask[j + 1]
-        weights[j + 2] *= mask[j + 2]
-        weights[j + 3] *= mask[j + 3]
-        t0 += weights[j]
-        t1 += weights[j + 1]
-        t2 += weights[j + 2]
-        t3 += weights[j + 3]
+        t0 += fw[WEIGHTS, j]
+        t1 += fw[WEIGHTS, j + 1]
+        t2 += fw[WEIGHTS, j + 2]
+        t3 += fw[WEIGHTS, j + 3]
     for j in range(e, n):
-        weights[j] *= mask[j]
-        t0 += weights[j]
-    stay = math.exp(-top)
-    weights[i] = stay
-    return ((t0 + t1) + (t2 + t3)) + stay
+        t0 += fw[WEIGHTS, j]
+    return (t0 + t1) + (t2 + t3)
 
 
-@njit(cache=True)
-def workspace(n):
-    """Scratch arrays of one simulated network (see :func:`ministep_weights`)."""
-    bits = np.empty(n, dtype=np.int64)
-    return (np.empty(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.empty(n),
-            np.empty(n), np.empty(n), np.empty(n), bits, bits.view(np.float64))
+@njit(cache=True, _nrt=False)
+def choose(fw, r):
+    """The option j where the running sum of fw[WEIGHTS] first exceeds r (0 <= r < sum),
+    scanning blocks of four; never an option of weight 0."""
+    n = fw.shape[1]
+    j = 0
+    while j + 4 < n:
+        block = (fw[WEIGHTS, j] + fw[WEIGHTS, j + 1]) + (fw[WEIGHTS, j + 2]
+                                                         + fw[WEIGHTS, j + 3])
+        if r < block:
+            break
+        r -= block
+        j += 4
+    while j < n - 1 and r >= fw[WEIGHTS, j]:
+        r -= fw[WEIGHTS, j]
+        j += 1
+    while fw[WEIGHTS, j] == 0.0:  # rounding at the end of the scan: step back to an option
+        j -= 1
+    return j
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def simulate_one(x, xt, indeg, outdeg, static, codes, coef, gw, allowed, cap, cumrate,
-                 uniform_rate, period, state):
+                 uniform_rate, period, state, iw, fw, bits, scale):
     """Run ministeps on (x, xt, degrees) in place for ``period`` time units; return their
-    number. ``cumrate`` is the cumulative sum of actor rates."""
+    number. ``cumrate`` is the cumulative sum of actor rates; (iw, fw, bits, scale) is a
+    :func:`workspace`."""
     n = x.shape[0]
     total_rate = cumrate[n - 1]
-    work = workspace(n)
-    weights = work[5]
     steps = 0
     if total_rate <= 0.0:
         return 0
@@ -334,14 +329,8 @@ def simulate_one(x, xt, indeg, outdeg, static, codes, coef, gw, allowed, cap, cu
         if i >= n:
             i = n - 1
         total = ministep_weights(i, x, xt, indeg, outdeg, static, codes, coef, gw, allowed,
-                                 cap, work)
-        r = next_double(state) * total
-        j = 0
-        while j < n - 1 and r >= weights[j]:
-            r -= weights[j]
-            j += 1
-        while weights[j] == 0.0:  # rounding at the end of the scan: step back to an option
-            j -= 1
+                                 cap, iw, fw, bits, scale)
+        j = choose(fw, next_double(state) * total)
         steps += 1
         if j != i:
             if x[i, j]:
@@ -373,6 +362,7 @@ def simulate_runs(x0, static, codes, coef, gw, allowed, cap, cumrate, uniform_ra
                 outdeg[a] += x[a, b]
                 indeg[b] += x[a, b]
         state = seeds[r].copy()
+        iw, fw, bits, scale = workspace(n)
         steps[r] = simulate_one(x, xt, indeg, outdeg, static, codes, coef, gw, allowed, cap,
-                                cumrate, uniform_rate, period, state)
+                                cumrate, uniform_rate, period, state, iw, fw, bits, scale)
         out[r] = x

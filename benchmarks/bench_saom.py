@@ -72,7 +72,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer repeats and runs")
     args = ap.parse_args()
-    runs, repeats = (200, 1) if args.quick else (1000, 3)
+    runs, repeats = (200, 1) if args.quick else (1000, 5)
     threads = min(2, numba.config.NUMBA_NUM_THREADS)
     x, alc = s50()
 

@@ -9,17 +9,17 @@ from sim.saom import kernels, specification
 S50 = Path(__file__).resolve().parents[2] / "shared" / "data" / "s50"
 
 
-def _state(x):
+def _state(x, n_codes=1):
     x = np.ascontiguousarray(x, dtype=np.int8)
     return (x, np.ascontiguousarray(x.T), x.sum(0).astype(np.int64),
-            x.sum(1).astype(np.int64), kernels.workspace(x.shape[0]))
+            x.sum(1).astype(np.int64), kernels.workspace(x.shape[0], n_codes))
 
 
 def kernel_probabilities(x, i, spec: specification.Specification) -> np.ndarray:
     """The numba kernel's choice probabilities for actor i (index i = no change)."""
-    x, xt, indeg, outdeg, (iw, fw, bits, scale) = _state(x)
-    total = kernels.ministep_weights(i, x, xt, indeg, outdeg, spec.static, spec.codes,
-                                     spec.coef, spec.gwesp_weights, spec.allowed,
+    x, xt, indeg, outdeg, (iw, fw, bits, scale) = _state(x, len(spec.program.codes))
+    prog, data = spec.kernel_args()
+    total = kernels.ministep_weights(i, x, xt, indeg, outdeg, prog, data, spec.allowed,
                                      spec.max_outdegree, iw, fw, bits, scale)
     return fw[kernels.WEIGHTS] / total
 
@@ -29,7 +29,7 @@ def kernel_contributions(code: int, x, i: int, gw) -> np.ndarray:
     x, xt, indeg, outdeg, (iw, fw, _, _) = _state(x)
     k = kernels.out_neighbours(x, i, iw)
     kernels.two_paths_from(x, k, iw)
-    kernels.contributions(code, x, xt, i, indeg, outdeg, k, iw, gw, fw)
+    kernels.contributions(code, x, xt, i, indeg, outdeg, k, iw, gw, fw, kernels.BUF)
     return fw[kernels.BUF].copy()
 
 

@@ -33,6 +33,7 @@ from sim.saom.effects import (
     TRANS_TIES,
     TRANS_TRIP,
 )
+from sim.saom.program import ALTER, DYADIC, EGO, EGOALT, LABEL, SAME, SIM
 
 _U17 = np.uint64(17)
 _U45 = np.uint64(45)
@@ -74,14 +75,15 @@ def next_double(s):
 # slices or allocate, so they compile without numba's reference counting (_nrt=False):
 # its atomic increments on every array argument cost more than a ministep's arithmetic.
 NBRS, TP, SHARED = 0, 1, 2
-BUF, SCORE, MASK, WEIGHTS = 0, 1, 2, 3
+PROD, SCORE, MASK, WEIGHTS, BUF = 0, 1, 2, 3, 4  # BUF + a: contributions of codes[a]
 
 
 @njit(cache=True)
-def workspace(n):
+def workspace(n, n_codes):
     """Scratch arrays of one simulated network: (iw, fw, bits, scale)."""
     bits = np.empty(n, dtype=np.int64)
-    return (np.zeros((3, n), dtype=np.int64), np.zeros((4, n)), bits, bits.view(np.float64))
+    return (np.zeros((3, n), dtype=np.int64), np.zeros((BUF + n_codes, n)), bits,
+            bits.view(np.float64))
 
 
 @njit(cache=True, _nrt=False)
@@ -107,8 +109,8 @@ def two_paths_from(x, k, iw):
 
 
 @njit(cache=True, _nrt=False)
-def contributions(code, x, xt, i, indeg, outdeg, k, iw, gw, fw):
-    """fw[BUF, j] = s_i(x with i->j) - s_i(x without i->j) for the structural effect
+def contributions(code, x, xt, i, indeg, outdeg, k, iw, gw, fw, row):
+    """fw[row, j] = s_i(x with i->j) - s_i(x without i->j) for the structural effect
     ``code``.
 
     ``iw[NBRS, :k]`` are the actors i names and ``iw[TP]`` the two-paths from i
@@ -118,7 +120,7 @@ def contributions(code, x, xt, i, indeg, outdeg, k, iw, gw, fw):
     n = x.shape[0]
     if code == RECIP:
         for j in range(n):
-            fw[BUF, j] = xt[i, j]
+            fw[row, j] = xt[i, j]
     elif code == TRANS_TRIP:
         # i -> j closes two-paths i -> h -> j, and is the middle tie of i -> j -> h, i -> h
         for j in range(n):
@@ -128,21 +130,21 @@ def contributions(code, x, xt, i, indeg, outdeg, k, iw, gw, fw):
             for j in range(n):
                 iw[SHARED, j] += xt[h, j]
         for j in range(n):
-            fw[BUF, j] = iw[SHARED, j]
+            fw[row, j] = iw[SHARED, j]
     elif code == TRANS_TIES:
         for j in range(n):
-            fw[BUF, j] = 1.0 if iw[TP, j] > 0 else 0.0
+            fw[row, j] = 1.0 if iw[TP, j] > 0 else 0.0
         # the tie i -> h (h named by i) gains, or loses, its only two-path through j
         for a in range(k):
             h = iw[NBRS, a]
             t = iw[TP, h]
             if t == 0:
                 for j in range(n):
-                    fw[BUF, j] += xt[h, j]
+                    fw[row, j] += xt[h, j]
             elif t == 1:
                 for b in range(k):
                     j = iw[NBRS, b]
-                    fw[BUF, j] += xt[h, j]
+                    fw[row, j] += xt[h, j]
     elif code == CYCLE3:
         for j in range(n):
             iw[SHARED, j] = 0
@@ -151,16 +153,16 @@ def contributions(code, x, xt, i, indeg, outdeg, k, iw, gw, fw):
                 for j in range(n):
                     iw[SHARED, j] += xt[h, j]  # j -> h
         for j in range(n):
-            fw[BUF, j] = iw[SHARED, j]
+            fw[row, j] = iw[SHARED, j]
     elif code == GWESP_FF:
         for j in range(n):
-            fw[BUF, j] = gw[iw[TP, j]]
+            fw[row, j] = gw[iw[TP, j]]
     elif code == IN_POP:
         for j in range(n):
-            fw[BUF, j] = indeg[j] - x[i, j] + 1.0
+            fw[row, j] = indeg[j] - x[i, j] + 1.0
     elif code == IN_POP_SQRT:
         for j in range(n):
-            fw[BUF, j] = np.sqrt(indeg[j] - x[i, j] + 1.0)
+            fw[row, j] = np.sqrt(indeg[j] - x[i, j] + 1.0)
     elif code == OUT_ACT or code == OUT_ACT_SQRT:
         # the tie i -> j adds (d+1)^p - d^p when absent, d^p - (d-1)^p when present
         d = outdeg[i] + 0.0
@@ -171,13 +173,13 @@ def contributions(code, x, xt, i, indeg, outdeg, k, iw, gw, fw):
             make = 2.0 * d + 1.0
             drop = 2.0 * d - 1.0
         for j in range(n):
-            fw[BUF, j] = drop if x[i, j] else make
+            fw[row, j] = drop if x[i, j] else make
     elif code == OUT_POP:
         for j in range(n):
-            fw[BUF, j] = outdeg[j]
+            fw[row, j] = outdeg[j]
     elif code == OUT_POP_SQRT:
         for j in range(n):
-            fw[BUF, j] = np.sqrt(outdeg[j] + 0.0)
+            fw[row, j] = np.sqrt(outdeg[j] + 0.0)
 
 
 # exp(r) on |r| <= ln(2)/2 by its Taylor polynomial of degree 13 (error < 5e-18 relative)
@@ -223,19 +225,93 @@ def exp_weights(fw, bits, scale):
         fw[WEIGHTS, j] *= scale[j] * fw[MASK, j]
 
 
+@njit(cache=True, _nrt=False, fastmath={"contract"})
+def add_effects(i, prog, data, fw):
+    """fw[SCORE, j] = sum over effects e of beta_e prod_f factor_f(i, j) c_e(i, j): the
+    program of :mod:`sim.saom.program`, with structural contributions in fw[BUF + slot]."""
+    beta, slot, fac_start, fac_kind, fac_cov = prog[0], prog[1], prog[2], prog[3], prog[4]
+    cov, cstats, dyad, dmean, labels, strength, lmean = data
+    n = fw.shape[1]
+    for j in range(n):
+        fw[SCORE, j] = 0.0
+    for e in range(beta.shape[0]):
+        # scalar part: beta times the ego factors, which do not depend on j
+        m = beta[e]
+        varying = False
+        for f in range(fac_start[e], fac_start[e + 1]):
+            c = fac_cov[f]
+            if fac_kind[f] == EGO:
+                m *= cov[c, i] - cstats[0, c]
+            else:
+                varying = True
+        if varying:
+            for j in range(n):
+                fw[PROD, j] = m
+            for f in range(fac_start[e], fac_start[e + 1]):
+                _multiply_factor(fac_kind[f], fac_cov[f], i, data, fw)
+            if slot[e] < 0:
+                for j in range(n):
+                    fw[SCORE, j] += fw[PROD, j]
+            else:
+                row = BUF + slot[e]
+                for j in range(n):
+                    fw[SCORE, j] += fw[PROD, j] * fw[row, j]
+        elif slot[e] < 0:
+            for j in range(n):
+                fw[SCORE, j] += m
+        else:
+            row = BUF + slot[e]
+            for j in range(n):
+                fw[SCORE, j] += m * fw[row, j]
+
+
+@njit(cache=True, _nrt=False, fastmath={"contract"})
+def _multiply_factor(kind, c, i, data, fw):
+    """fw[PROD, j] *= factor(i, j) for a covariate factor that varies with j."""
+    cov, cstats, dyad, dmean, labels, strength, lmean = data
+    n = fw.shape[1]
+    if kind == ALTER:
+        for j in range(n):
+            fw[PROD, j] *= cov[c, j] - cstats[0, c]
+    elif kind == SIM:
+        if cstats[1, c] > 0.0:
+            inv, vi, base = 1.0 / cstats[1, c], cov[c, i], 1.0 - cstats[2, c]
+            for j in range(n):
+                fw[PROD, j] *= base - abs(vi - cov[c, j]) * inv
+        else:  # a covariate without variation has no similarity effect
+            for j in range(n):
+                fw[PROD, j] = 0.0
+    elif kind == SAME:
+        vi = cov[c, i]
+        for j in range(n):
+            fw[PROD, j] *= 1.0 if cov[c, j] == vi else 0.0
+    elif kind == EGOALT:
+        vi = cov[c, i] - cstats[0, c]
+        for j in range(n):
+            fw[PROD, j] *= vi * (cov[c, j] - cstats[0, c])
+    elif kind == DYADIC:
+        for j in range(n):
+            fw[PROD, j] *= dyad[c, i, j] - dmean[c]
+    elif kind == LABEL:
+        li, si = labels[c, i], strength[c, i]
+        for j in range(n):
+            w = si if (li >= 0 and labels[c, j] == li) else 0.0
+            fw[PROD, j] *= w - lmean[c]
+
+
 @njit(cache=True, _nrt=False, fastmath={"contract", "nnan", "ninf", "nsz"})
-def ministep_weights(i, x, xt, indeg, outdeg, static, codes, coef, gw, allowed, cap,
-                     iw, fw, bits, scale):
+def ministep_weights(i, x, xt, indeg, outdeg, prog, data, allowed, cap, iw, fw, bits,
+                     scale):
     """Fill fw[WEIGHTS, j] (unnormalised choice probabilities of actor i; index i is
     "no change") and return their sum.
 
-    Toggling gives +c_ij when it creates the tie and -c_ij when it drops it; options that
-    are structural zeros or would exceed the out-degree cap get weight 0. If a weight comes
+    ``prog`` is :meth:`Program.arrays`, ``data`` :meth:`CovariateData.arrays`. Toggling
+    gives +c_ij when it creates the tie and -c_ij when it drops it; options that are
+    structural zeros or would exceed the out-degree cap get weight 0. If a weight comes
     near overflow, all are rescaled by exp(-max) (and "no change" gets exp(-max)).
     """
     n = x.shape[0]
-    for j in range(n):
-        fw[SCORE, j] = static[i, j]
+    codes, gw = prog[5], prog[6]
     k = out_neighbours(x, i, iw)
     for a in range(codes.shape[0]):
         c = codes[a]
@@ -243,9 +319,8 @@ def ministep_weights(i, x, xt, indeg, outdeg, static, codes, coef, gw, allowed, 
             two_paths_from(x, k, iw)
             break
     for a in range(codes.shape[0]):
-        contributions(codes[a], x, xt, i, indeg, outdeg, k, iw, gw, fw)
-        for j in range(n):
-            fw[SCORE, j] += coef[a, i, j] * fw[BUF, j]
+        contributions(codes[a], x, xt, i, indeg, outdeg, k, iw, gw, fw, BUF + a)
+    add_effects(i, prog, data, fw)
     room = 1.0 if outdeg[i] < cap else 0.0
     for j in range(n):
         xij = x[i, j] + 0.0
@@ -306,8 +381,8 @@ def choose(fw, r):
 
 
 @njit(cache=True, _nrt=False)
-def simulate_one(x, xt, indeg, outdeg, static, codes, coef, gw, allowed, cap, cumrate,
-                 uniform_rate, period, state, iw, fw, bits, scale):
+def simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, uniform_rate,
+                 period, state, iw, fw, bits, scale):
     """Run ministeps on (x, xt, degrees) in place for ``period`` time units; return their
     number. ``cumrate`` is the cumulative sum of actor rates; (iw, fw, bits, scale) is a
     :func:`workspace`."""
@@ -328,8 +403,8 @@ def simulate_one(x, xt, indeg, outdeg, static, codes, coef, gw, allowed, cap, cu
             i = np.searchsorted(cumrate, u * total_rate, side="right")
         if i >= n:
             i = n - 1
-        total = ministep_weights(i, x, xt, indeg, outdeg, static, codes, coef, gw, allowed,
-                                 cap, iw, fw, bits, scale)
+        total = ministep_weights(i, x, xt, indeg, outdeg, prog, data, allowed, cap, iw, fw,
+                                 bits, scale)
         j = choose(fw, next_double(state) * total)
         steps += 1
         if j != i:
@@ -347,8 +422,8 @@ def simulate_one(x, xt, indeg, outdeg, static, codes, coef, gw, allowed, cap, cu
 
 
 @njit(cache=True, parallel=True)
-def simulate_runs(x0, static, codes, coef, gw, allowed, cap, cumrate, uniform_rate, period,
-                  seeds, out, steps):
+def simulate_runs(x0, prog, data, allowed, cap, cumrate, uniform_rate, period, seeds, out,
+                  steps):
     """R independent periods from ``x0``: out[r] is the network after run r, steps[r] its
     number of ministeps; seeds[r] (4 uint64) seeds run r's stream."""
     n = x0.shape[0]
@@ -362,7 +437,7 @@ def simulate_runs(x0, static, codes, coef, gw, allowed, cap, cumrate, uniform_ra
                 outdeg[a] += x[a, b]
                 indeg[b] += x[a, b]
         state = seeds[r].copy()
-        iw, fw, bits, scale = workspace(n)
-        steps[r] = simulate_one(x, xt, indeg, outdeg, static, codes, coef, gw, allowed, cap,
-                                cumrate, uniform_rate, period, state, iw, fw, bits, scale)
+        iw, fw, bits, scale = workspace(n, prog[5].shape[0])
+        steps[r] = simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate,
+                                uniform_rate, period, state, iw, fw, bits, scale)
         out[r] = x

@@ -81,9 +81,9 @@ def simulate_periods(network, effects: Mapping[str, float], *, rate: float, runs
     uniform = bool(np.all(spec.rates == spec.rates[0]))
     out = np.empty((runs, spec.n, spec.n), dtype=np.int8)
     steps = np.empty(runs, dtype=np.int64)
-    kernels.simulate_runs(x, spec.static, spec.codes, spec.coef, spec.gwesp_weights,
-                          spec.allowed, spec.max_outdegree, cumrate, uniform, period,
-                          run_seeds(seed, runs), out, steps)
+    prog, data = spec.kernel_args()
+    kernels.simulate_runs(x, prog, data, spec.allowed, spec.max_outdegree, cumrate, uniform,
+                          period, run_seeds(seed, runs), out, steps)
     return PeriodsResult(out, steps)
 
 

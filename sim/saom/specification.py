@@ -1,19 +1,13 @@
-"""Validate a SAOM specification and turn it into the arrays the kernel reads.
+"""Validate a SAOM specification for one network and prepare what the kernel reads.
 
-A :class:`Specification` holds, for a network of n actors:
-
-- ``static[i, j]``: the part of the tie i -> j's contribution to f_i that does not depend
-  on the network (density and every covariate effect, with their interactions), summed
-  with their parameters;
-- ``codes`` and ``coef[a, i, j]``: the network-dependent effects in use and the weight of
-  each one's contribution for the pair (i, j) (the parameter, times the ego or dyadic
-  factors it is interacted with);
-- ``rates[i]``: rate * exp(sum_h alpha_h (v_hi - mean v_h)) (RSiena's covariate rate effects);
-- ``allowed[i, j]``: 0 where the tie is a structural zero or i = j.
-
-Covariates are centred as RSiena centres them: actor covariates by their mean; the
+:func:`build` checks the network, effects, covariates, rates, cap and structural zeros,
+and returns a :class:`Specification`: the effects compiled by :mod:`sim.saom.program`, the
+covariate data (centred as RSiena centres them: actor covariates by their mean; the
 similarity of ``simX`` by its mean over ordered pairs i != j; dyadic covariates by their
-mean over off-diagonal entries. ``sameX`` compares raw values.
+mean over off-diagonal entries; ``sameX`` compares raw values), the actor rates
+``rate * exp(sum_h alpha_h (v_hi - mean v_h))``, the allowed ties (0 for structural zeros
+and i = j) and the cap. :func:`term_factor` gives each covariate term's n x n factor in
+plain numpy, for the reference simulator and the tests.
 """
 
 from __future__ import annotations
@@ -25,21 +19,35 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.saom import effects as fx
+from sim.saom import program as program_
+from sim.saom.program import gwesp_weights
 
 NO_CAP = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True)
 class Specification:
+    """A validated model for one network: the compiled program, its covariate data, actor
+    rates, allowed ties and the out-degree cap."""
+
     n: int
-    static: np.ndarray
-    codes: np.ndarray
-    coef: np.ndarray
-    gwesp_weights: np.ndarray
+    program: program_.Program
+    data: program_.CovariateData
     rates: np.ndarray
     allowed: np.ndarray
     max_outdegree: int
-    terms: dict  # effect key -> (parameter, parsed terms), for reference implementations
+
+    @property
+    def terms(self) -> dict:
+        return self.program.terms
+
+    @property
+    def gwesp_weights(self) -> np.ndarray:
+        return gwesp_weights(self.program.gwesp_param, self.n)
+
+    def kernel_args(self) -> tuple:
+        """(program arrays, covariate arrays) as the kernels take them."""
+        return self.program.arrays(self.n), self.data.arrays()
 
 
 def check_network(network, name: str = "network") -> np.ndarray:
@@ -139,13 +147,6 @@ def term_factor(term: fx.Term, n: int, covariates: Mapping, dyadic: Mapping, key
     raise AssertionError(kind)
 
 
-def gwesp_weights(param: float, n: int) -> np.ndarray:
-    """w(k) = e^a (1 - (1 - e^-a)^k) for k = 0..n, a = param / 100 (RSiena's GWESP)."""
-    a = param / 100.0
-    k = np.arange(n + 1)
-    return math.exp(a) * (1.0 - (1.0 - math.exp(-a)) ** k)
-
-
 def build(network, effects: Mapping[str, float], *, rate, covariates=None, dyadic=None,
           rate_effects=None, max_outdegree=None, structural_zeros=None) -> tuple:
     """Validate everything and return ``(x, Specification)``. Raises ValueError."""
@@ -157,39 +158,14 @@ def build(network, effects: Mapping[str, float], *, rate, covariates=None, dyadi
         covariates[name] = _actor_covariate(covariates, name, n, f"covariate {name}")
     for name in dyadic:
         dyadic[name] = _dyadic_covariate(dyadic, name, n, f"covariate {name}")
-    if not isinstance(effects, Mapping) or not effects:
-        raise ValueError("effects must be a non-empty mapping of effect names to parameters, "
-                         "e.g. {'density': -1.8, 'recip': 2.4}")
-    static = np.zeros((n, n))
-    coef_by_code: dict[int, np.ndarray] = {}
-    gw_param = None
-    parsed = {}
-    for key, beta in effects.items():
-        terms = fx.parse_key(key)
-        beta = _finite(beta, f"parameter of effect {key!r}")
-        parsed[key] = (beta, terms)
-        factor = np.ones((n, n))
-        structural = None
+    prog = program_.compile_effects(effects, list(covariates), list(dyadic))
+    for _, terms in prog.terms.values():
         for t in terms:
-            c = term_factor(t, n, covariates, dyadic, key)
-            if c is None:
-                structural = t
-            else:
-                factor = factor * c
-        if structural is None:
-            static += beta * factor
-            continue
-        code = structural.effect.code
-        if code == fx.GWESP_FF:
-            if gw_param is not None and gw_param != structural.param:
-                raise ValueError(f"gwespFF is used with two internal parameters ({gw_param:g} "
-                                 f"and {structural.param:g}); use one")
-            gw_param = structural.param
-        coef_by_code.setdefault(code, np.zeros((n, n)))
-        coef_by_code[code] += beta * factor
-    np.fill_diagonal(static, 0.0)
-    codes = np.array(sorted(coef_by_code), dtype=np.int64)
-    coef = np.stack([coef_by_code[c] for c in codes]) if len(codes) else np.zeros((0, n, n))
+            if t.effect.kind == "sim":
+                similarity(covariates[t.covariate])  # raises if the covariate is constant
+    data = program_.covariate_data(
+        prog, n, np.array([covariates[k] for k in covariates]).reshape(len(covariates), n),
+        np.array([dyadic[k] for k in dyadic]).reshape(len(dyadic), n, n) if dyadic else None)
 
     rate = _finite(rate, "rate")
     if rate < 0:
@@ -230,7 +206,4 @@ def build(network, effects: Mapping[str, float], *, rate, covariates=None, dyadi
         if len(over):
             raise ValueError(f"actor {over[0]} already names {x[over[0]].sum()} friends, more "
                              f"than max_outdegree = {cap}")
-    gw = gwesp_weights(gw_param if gw_param is not None else 69.0, n)
-    spec = Specification(n, np.ascontiguousarray(static), codes, np.ascontiguousarray(coef),
-                         gw, rates, allowed, cap, parsed)
-    return x, spec
+    return x, Specification(n, prog, data, rates, allowed, cap)

@@ -1,0 +1,479 @@
+"""Scenarios: the schema of a YAML scenario, every default number with its source, loading.
+
+A scenario says who sits in the classes (``population``), how their traits are distributed
+(``traits``), how friendships change (``network``, RSiena effects), how traits move
+(``trait_dynamics``) and what is done to the children (``interventions``). The sources of
+the defaults are the project's scientific specification, MODEL.md (section numbers below),
+and the studies it cites. A bad scenario raises :class:`ScenarioError`, whose message lists
+every problem on its own line as ``field.path: value — what is allowed``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.saom.effects import DYADIC, parse_key, parse_rate_key
+
+ACTOR_COVARIATES = ("lb", "notlb", "girl", "shyness", "confidence", "stigma",
+                    "guardian_care", "communication")
+"""Actor covariates effects may name: left-behind (1/0), its complement, gender, the traits."""
+
+DYADIC_COVARIATES = ("same_group",)
+"""Dyadic covariates for ``X:``: 1 when i and j share a setting such as a growth group."""
+
+# Objective function, RSiena short names (MODEL.md §3 "Default parameters": RSiena fits to
+# s50, 50 girls in Glasgow, and klas12b, 25 pupils in the Netherlands, plus LBC studies).
+DEFAULT_EFFECTS = {
+    "density": -1.8,  # s50 -1.8 (with triad effects); fits range -0.5 ... -2.7
+    "recip": 2.4,  # s50 2.3-2.4; klas12b 0.8-1.5
+    "transTrip": 0.7,  # s50 0.6-0.86; klas12b 0.18-0.31
+    "inPopSqrt": -0.5,  # s50 -0.38 ... -0.59
+    "outActSqrt": -0.3,  # fits range 0 ... -0.6
+    "sameX:girl": 0.6,  # klas12b 0.54-0.76 (age about 12)
+    # LBC get fewer nominations in grade-5 Shaanxi classes (Li et al. 2020), no gap in Ling
+    # et al. 2017: a sensitivity dimension, 0 ... -0.3.
+    "altX:lb": -0.15,
+    "sameX:lb": -0.1,  # LBC avoid each other rather than cluster (Li et al. 2020)
+    "egoX:confidence": 0.5,  # assumption, to be calibrated
+    # Felt envy keeps LBC from approaching peers whose parents are home (Dafang interviews,
+    # Zhang & Abdul Wahab 2023); assumption.
+    "egoX:stigma*altX:notlb": -0.5,
+    # klas12b "same primary school" 0.42 (SE 0.14), the stand-in for a shared setting; acts
+    # only while the dyadic covariate is non-zero (e.g. among growth-group members).
+    "X:same_group": 0.42,
+}
+
+# Rate effects (MODEL.md §3; assumption). Shyness lowers the rate of initiating contact, not
+# a child's attractiveness: in rural Chinese samples shyness is not associated with lower
+# peer standing (Chen, Wang & Cao 2011, Child Dev 82).
+DEFAULT_RATE_EFFECTS = {"RateX:shyness": -0.5, "RateX:confidence": 0.3}
+
+
+# --- Numbers with a range, said in words ------------------------------------------------
+
+def _check(ok: Callable[[Any], bool], allowed: str) -> AfterValidator:
+    """A validator that raises ``allowed`` (e.g. 'must be at least 0') when ``ok`` fails."""
+
+    def check(value):
+        if not ok(value):
+            raise ValueError(allowed)
+        return value
+
+    return AfterValidator(check)
+
+
+def between(lo: float, hi: float) -> AfterValidator:
+    return _check(lambda v: lo <= v <= hi, f"must be between {lo:g} and {hi:g}")
+
+
+def strictly_between(lo: float, hi: float) -> AfterValidator:
+    return _check(lambda v: lo < v < hi, f"must be strictly between {lo:g} and {hi:g}")
+
+
+def at_least(lo: float) -> AfterValidator:
+    return _check(lambda v: v >= lo, f"must be at least {lo:g}")
+
+
+def above(lo: float) -> AfterValidator:
+    return _check(lambda v: v > lo, f"must be greater than {lo:g}")
+
+
+Share = Annotated[float, between(0, 1)]
+NonNegative = Annotated[float, at_least(0)]
+Positive = Annotated[float, above(0)]
+Count = Annotated[int, at_least(1)]
+
+
+# --- Keys of the mappings ---------------------------------------------------------------
+
+def _unknown_covariate(name: str, key: str, kind: str, allowed: tuple[str, ...]) -> str:
+    near = difflib.get_close_matches(name, allowed, n=1)
+    hint = f" Did you mean {near[0]!r}?" if near else ""
+    return f"unknown {kind} {name!r} in {key!r}.{hint} Allowed: {', '.join(allowed)}."
+
+
+def _effect_key(key: str) -> str:
+    """Check an objective-function key with the effect registry and the covariate lists."""
+    for term in parse_key(key):
+        if term.covariate is None:
+            continue
+        dyadic = term.effect.needs == DYADIC
+        allowed = DYADIC_COVARIATES if dyadic else ACTOR_COVARIATES
+        if term.covariate not in allowed:
+            kind = "dyadic covariate" if dyadic else "actor covariate"
+            raise ValueError(_unknown_covariate(term.covariate, key, kind, allowed))
+    return key
+
+
+def _rate_key(key: str) -> str:
+    """Check a rate-effect key (``RateX:covariate``)."""
+    covariate = parse_rate_key(key)
+    if covariate not in ACTOR_COVARIATES:
+        raise ValueError(_unknown_covariate(covariate, key, "actor covariate",
+                                            ACTOR_COVARIATES))
+    return key
+
+
+def _sums_to_one(shares: dict[str, float]) -> dict[str, float]:
+    total = sum(shares.values())
+    if abs(total - 1) > 1e-6:
+        raise ValueError(f"shares must sum to 1, these sum to {total:.6g}")
+    return shares
+
+
+def _has_type(item: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(item.get("type"), str) or not item["type"]:
+        raise ValueError("an intervention needs a 'type' key whose value is text")
+    return item
+
+
+EffectKey = Annotated[str, AfterValidator(_effect_key)]
+RateKey = Annotated[str, AfterValidator(_rate_key)]
+Intervention = Annotated[dict[str, Any], AfterValidator(_has_type)]
+MigrationShares = Annotated[dict[Literal["father", "mother", "both"], Share],
+                            AfterValidator(_sums_to_one)]
+GuardianShares = Annotated[dict[Literal["grandparents", "one_parent", "other_relatives"], Share],
+                           AfterValidator(_sums_to_one)]
+
+
+# --- The schema -------------------------------------------------------------------------
+
+class _Section(BaseModel):
+    """Base of every section: unknown keys, NaN/infinity and silent type coercion are errors."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+class ClassSize(_Section):
+    """Pupils per class: mean and sd of the size; every class has min..max pupils."""
+
+    mean: Annotated[float, at_least(2)] = Field(45, description="rural class of about 45 "
+                                                "(MODEL.md §2)")
+    sd: NonNegative = Field(4, description="assumption")
+    min: Annotated[int, at_least(2)] = Field(20, description="assumption; a network needs 2")
+    max: Annotated[int, at_least(2)] = Field(70, description="assumption (oversized classes)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ClassSize:
+        if not self.min <= self.mean <= self.max:
+            raise ValueError(f"needs min <= mean <= max, got min {self.min}, mean "
+                             f"{self.mean:g}, max {self.max}")
+        return self
+
+
+class SeparationMonths(_Section):
+    """Months a left-behind child has lived apart from the migrant parent(s); assumption."""
+
+    mean: NonNegative = 30
+    sd: NonNegative = 15
+
+
+class Population(_Section):
+    """Schools, classes and the fixed attributes of the children (MODEL.md §2)."""
+
+    schools: Count = 1
+    classes_per_school: Count = 1
+    class_size: ClassSize = ClassSize()
+    left_behind_share: Share = Field(
+        0.207, description="Dafang County, Guizhou, 2021: 25,378 of 122,403 pupils in "
+        "compulsory education were left behind (Zhang & Abdul Wahab 2023; MODEL.md §1)")
+    girl_share: Share = Field(0.48, description="assumption: slightly under half, as the "
+                              "sex ratio of rural cohorts is skewed towards boys")
+    grade: Annotated[int, between(1, 9)] = Field(
+        5, description="1-6 primary, 7-9 junior secondary; the Dafang growth group was grade "
+        "5, ages 10-11 (MODEL.md §1)")
+    migration: MigrationShares = Field(
+        {"father": 0.45, "mother": 0.10, "both": 0.45},
+        description="which parent(s) work away, shares of LBC; assumption")
+    guardian: GuardianShares = Field(
+        {"grandparents": 0.75, "one_parent": 0.15, "other_relatives": 0.10},
+        description="who cares for an LBC; assumption, 'mostly grandparents' (MODEL.md §1)")
+    separation_months: SeparationMonths = SeparationMonths()
+
+
+class TraitDistribution(_Section):
+    """Beta(a, b) on 0..1; left-behind children add ``left_behind_shift``, clipped to 0..1."""
+
+    a: Positive
+    b: Positive
+    left_behind_shift: Annotated[float, between(-1, 1)] = 0.0
+
+
+class Traits(_Section):
+    """Starting traits (MODEL.md §2). The Betas are assumptions; the directions of the LBC
+    shifts follow the Dafang children's own accounts (MODEL.md §1): shyer, less confident,
+    more felt stigma, less guardian care, weaker verbal skills."""
+
+    shyness: TraitDistribution = TraitDistribution(a=2, b=5, left_behind_shift=0.05)  # 0.29
+    confidence: TraitDistribution = TraitDistribution(a=5, b=3, left_behind_shift=-0.05)  # .63
+    # For non-LBC, stigma is the prejudice they hold towards LBC (MODEL.md §2).
+    stigma: TraitDistribution = TraitDistribution(a=2, b=6, left_behind_shift=0.10)  # 0.25
+    guardian_care: TraitDistribution = TraitDistribution(a=5, b=2,
+                                                         left_behind_shift=-0.15)  # 0.71
+    communication: TraitDistribution = TraitDistribution(a=4, b=3,
+                                                         left_behind_shift=-0.05)  # 0.57
+
+
+class Network(_Section):
+    """Friendship dynamics: an RSiena SAOM per class (MODEL.md §3)."""
+
+    rate: NonNegative = Field(
+        6.85, description="opportunities to change a tie per child per school year: s50 "
+        "RSiena fit 6.85 (period 1) and 5.41 (period 2); MODEL.md §3 quotes 5-10 per period")
+    weeks_per_year: Count = Field(40, description="teaching weeks in a school year (assumption)")
+    effects: dict[EffectKey, float] = Field(
+        DEFAULT_EFFECTS, description="RSiena short name -> parameter; a scenario's mapping "
+        "replaces the defaults as a whole (see DEFAULT_EFFECTS for sources)")
+    rate_effects: dict[RateKey, float] = Field(
+        DEFAULT_RATE_EFFECTS, description="RateX:covariate -> parameter (assumption)")
+    max_outdegree: Count | None = Field(5, description="survey's nomination cap (MODEL.md §2)")
+    cross_class_ties: bool = Field(False, description="allow ties across classes of a school")
+    cross_class_penalty: NonNegative = Field(
+        2.0, description="subtracted from a cross-class tie's utility; assumption: ties form "
+        "mainly within a class (MODEL.md §2)")
+    initial_density: Annotated[float, strictly_between(0, 1)] = Field(
+        0.05, description="s50 density 0.046-0.050 (MODEL.md §7): about 2.2 nominations in a "
+        "class of 45")
+    burn_in_years: NonNegative = Field(
+        1.0, description="years simulated from a random network so the start looks like a "
+        "real class; assumption")
+
+
+class TraitDynamics(_Section):
+    """Weekly drift of each trait towards a target set by its drivers (MODEL.md §4).
+
+    Each mapping is driver -> weight (positive pulls the trait up); all are assumptions to be
+    calibrated, e.g. against d = 0.39 after social-skills training and 0.28 three months on
+    (Beelmann & Lösel 2006).
+    """
+
+    adjustment: Share = Field(0.05, description="share of the gap to the target closed per "
+                              "week (gap halves in about 14 weeks); assumption")
+    confidence: dict[Literal["guardian_care", "reciprocated_friends", "stigma",
+                             "unreturned_nominations"], float] = Field(
+        {"guardian_care": 0.2, "reciprocated_friends": 0.05, "stigma": -0.2,
+         "unreturned_nominations": -0.05},
+        description="support raises it (r = -0.36 with loneliness, Huang et al. 2022)")
+    stigma: dict[Literal["ties_to_non_lb", "rejection"], float] = Field(
+        {"ties_to_non_lb": -0.05, "rejection": 0.05})
+    shyness: dict[Literal["reciprocated_friends"], float] = Field(
+        {"reciprocated_friends": -0.02})
+
+
+class Scenario(_Section):
+    """One simulation setting: population, traits, network, trait dynamics, interventions."""
+
+    name: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    seed: Annotated[int, at_least(0)] = 1
+    weeks: Annotated[int, between(1, 520)] = Field(
+        40, description="one school year of 40 teaching weeks (assumption)")
+    population: Population
+    traits: Traits = Traits()
+    network: Network = Network()
+    trait_dynamics: TraitDynamics = TraitDynamics()
+    interventions: list[Intervention] = Field(
+        [], description="free-form for now; each needs a 'type'")
+
+    def override(self, dotted: Mapping[str, object]) -> Scenario:
+        """A validated copy with fields replaced by dotted path, e.g. ``network.effects.recip``.
+
+        Inside a mapping such as ``network.effects`` the rest of the path is one key, which
+        may be new (it is validated like any other key).
+        """
+        data = self.model_dump()
+        problems = []
+        for path, value in dotted.items():
+            try:
+                _set_path(data, path, value)
+            except ValueError as e:
+                problems.append(f"{path}: {value!r} — {e}")
+        if problems:
+            raise ScenarioError(problems, "overrides")
+        return parse_scenario(data, source="scenario with overrides")
+
+
+def _section(model: type[BaseModel], field: str) -> type[BaseModel] | None:
+    """The section class of ``model.field``, or None when the field is not a section."""
+    annotation = model.model_fields[field].annotation
+    is_section = isinstance(annotation, type) and issubclass(annotation, BaseModel)
+    return annotation if is_section else None
+
+
+def _set_path(data: dict, path: str, value: object) -> None:
+    parts = path.split(".")
+    model: type[BaseModel] | None = Scenario
+    node = data
+    for i, part in enumerate(parts):
+        if model is None:  # a free-form mapping: the rest of the path is one key
+            node[".".join(parts[i:])] = value
+            return
+        if part not in model.model_fields:
+            raise ValueError(f"unknown setting {part!r}; {_did_you_mean(part, model)}")
+        if i == len(parts) - 1:
+            node[part] = value
+            return
+        if not isinstance(node[part], dict):
+            raise ValueError(f"{'.'.join(parts[:i + 1])} is a single value, not a section")
+        model, node = _section(model, part), node[part]
+
+
+# --- Errors for people ------------------------------------------------------------------
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str], source: str | None = None):
+        self.problems = list(problems)
+        lines = "\n".join(self.problems)
+        if source is None:
+            super().__init__(lines)
+        else:
+            n = len(self.problems)
+            super().__init__(f"invalid {source} ({n} problem{'s' * (n != 1)}):\n{lines}")
+
+
+_ALLOWED = {
+    "missing": "required",
+    "float_type": "must be a number",
+    "finite_number": "must be a finite number",
+    "int_type": "must be a whole number",
+    "bool_type": "must be true or false",
+    "string_type": "must be text",
+    "string_too_short": "must not be empty",
+    "dict_type": "must be a mapping (key: value lines)",
+    "model_type": "must be a mapping (key: value lines)",
+    "list_type": "must be a list",
+}
+
+
+def _did_you_mean(word: object, model_or_options: type[BaseModel] | list[str] | None) -> str:
+    if isinstance(model_or_options, type):
+        options = list(model_or_options.model_fields)
+    else:
+        options = list(model_or_options or [])
+    near = difflib.get_close_matches(str(word), options, n=1)
+    return f"did you mean {near[0]!r}?" if near else f"allowed: {', '.join(options)}"
+
+
+def _section_at(loc: tuple) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = Scenario
+    for part in loc:
+        if model is None or part not in model.model_fields:
+            return None
+        model = _section(model, part)
+    return model
+
+
+def _lookup(data: object, loc: tuple) -> object:
+    for part in loc:
+        data = data[part]  # type: ignore[index]
+    return data
+
+
+def _problem(error: dict, data: Mapping) -> str:
+    """One pydantic error as ``path: value — what is allowed``."""
+    loc, kind = tuple(error["loc"]), error["type"]
+    value = error.get("input")
+    if loc and loc[-1] == "[key]":  # a bad key of a mapping: show the key's value
+        loc = loc[:-1]
+        try:
+            value = _lookup(data, loc)
+        except (KeyError, IndexError, TypeError):
+            pass
+    if kind == "extra_forbidden":
+        allowed = f"unknown key; {_did_you_mean(loc[-1], _section_at(loc[:-1]))}"
+    elif kind == "literal_error":
+        options = re.findall(r"'([^']*)'", error["ctx"]["expected"])
+        allowed = f"unknown key; {_did_you_mean(loc[-1], options)}"
+    elif kind == "value_error":
+        allowed = str(error["ctx"]["error"])
+    else:
+        allowed = _ALLOWED.get(kind, error["msg"])
+    shown = "(missing)" if kind == "missing" else repr(value)
+    return f"{'.'.join(map(str, loc)) or '(top level)'}: {shown} — {allowed}"
+
+
+# --- Loading ----------------------------------------------------------------------------
+
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, but duplicate keys are errors and ``1e-3`` is a number."""
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict:
+    seen = []
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.append(key)
+    return loader.construct_mapping(node)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_implicit_resolver(  # YAML 1.1 reads 1e-3 as text; scientists write it as a number
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."))
+
+
+def parse_scenario(mapping: object, source: str = "scenario") -> Scenario:
+    """Validate a mapping (e.g. parsed YAML) into a Scenario, or raise ScenarioError."""
+    if not isinstance(mapping, Mapping):
+        got = "nothing (an empty document)" if mapping is None else type(mapping).__name__
+        raise ScenarioError([f"{source}: the top level must be a mapping of settings "
+                             f"(name: ..., population: ...), got {got}"])
+    try:
+        return Scenario.model_validate(dict(mapping))
+    except ValidationError as e:
+        raise ScenarioError([_problem(err, mapping) for err in e.errors()], source) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a YAML scenario file, or raise ScenarioError."""
+    path = Path(path)
+    if path.is_dir():
+        raise ScenarioError([f"{path}: is a directory; give a scenario .yaml file"])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([f"{path}: no such scenario file"]) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScenarioError([f"{path}: cannot read the file ({e})"]) from None
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ScenarioError([f"{path}: not valid YAML{where}: {e.problem or e.context}"]) \
+            from None
+    except yaml.YAMLError as e:
+        raise ScenarioError([f"{path}: not valid YAML: {e}"]) from None
+    return parse_scenario(data, source=str(path))
+
+
+def validate_command(path: str) -> int:
+    """``lbsim validate SCENARIO``: print a one-line summary (0) or the problems (2)."""
+    try:
+        s = load_scenario(path)
+    except ScenarioError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    p = s.population
+    classes = p.schools * p.classes_per_school
+
+    def n(count: int, one: str, many: str) -> str:
+        return f"{count} {one if count == 1 else many}"
+
+    print(f"OK: {s.name} ({n(p.schools, 'school', 'schools')}, "
+          f"{n(classes, 'class', 'classes')}, {n(s.weeks, 'week', 'weeks')})")
+    return 0

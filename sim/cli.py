@@ -74,6 +74,14 @@ def simulate(
 
 
 @app.command()
+def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")]):
+    """Check a scenario file: every problem with its field, value and what is allowed."""
+    from sim.scenario import validate_command
+
+    raise typer.Exit(validate_command(str(scenario)))
+
+
+@app.command()
 def effects():
     """List the SAOM effects lbsim knows, with their statistics."""
     typer.echo(describe())

@@ -23,8 +23,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from sim.saom.effects import DYADIC, parse_key, parse_rate_key
 
 ACTOR_COVARIATES = ("lb", "notlb", "girl", "shyness", "confidence", "stigma",
-                    "guardian_care", "communication")
-"""Actor covariates effects may name: left-behind (1/0), its complement, gender, the traits."""
+                    "felt_stigma", "prejudice", "guardian_care", "communication")
+"""Actor covariates effects may name: left-behind (1/0), its complement, gender, the traits.
+The ``stigma`` trait reads as felt stigma for left-behind children and as prejudice towards
+them for the others (MODEL.md §2); ``felt_stigma`` (= stigma x lb) and ``prejudice``
+(= stigma x notlb) keep the two apart."""
 
 DYADIC_COVARIATES = ("same_group",)
 """Dyadic covariates for ``X:``: 1 when i and j share a setting such as a growth group."""
@@ -44,8 +47,9 @@ DEFAULT_EFFECTS = {
     "sameX:lb": -0.1,  # LBC avoid each other rather than cluster (Li et al. 2020)
     "egoX:confidence": 0.5,  # assumption, to be calibrated
     # Felt envy keeps LBC from approaching peers whose parents are home (Dafang interviews,
-    # Zhang & Abdul Wahab 2023); assumption.
-    "egoX:stigma*altX:notlb": -0.5,
+    # Zhang & Abdul Wahab 2023); assumption. felt_stigma is 0 for children not left behind,
+    # so the effect acts on LBC only.
+    "egoX:felt_stigma*altX:notlb": -0.5,
     # klas12b "same primary school" 0.42 (SE 0.14), the stand-in for a shared setting; acts
     # only while the dyadic covariate is non-zero (e.g. among growth-group members).
     "X:same_group": 0.42,

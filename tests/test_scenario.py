@@ -71,13 +71,13 @@ def test_defaults_are_the_model_md_values():
     assert p.guardian == {"grandparents": 0.75, "one_parent": 0.15, "other_relatives": 0.10}
     assert (p.separation_months.mean, p.separation_months.sd) == (30, 15)
     assert net.effects == {
-        "density": -1.8, "recip": 2.4, "transTrip": 0.7, "inPopSqrt": -0.5,
+        "density": -1.45, "recip": 2.4, "transTrip": 0.62, "inPopSqrt": -0.5,
         "outActSqrt": -0.3, "sameX:girl": 0.6, "altX:lb": -0.15, "sameX:lb": -0.1,
         "egoX:confidence": 0.5, "egoX:felt_stigma*altX:notlb": -0.5, "X:same_group": 0.42}
     assert net.rate_effects == {"RateX:shyness": -0.5, "RateX:confidence": 0.3}
     assert (net.rate, net.weeks_per_year, net.max_outdegree) == (6.85, 40, 5)
     assert (net.cross_class_ties, net.cross_class_penalty) == (False, 2.0)
-    assert (net.initial_density, net.burn_in_years) == (0.05, 1.0)
+    assert (net.initial_density, net.burn_in_years) == (0.05, 7.0)
     betas = {name: (d.a, d.b, d.left_behind_shift) for name, d in tr}
     assert betas == {"shyness": (2, 5, 0.05), "confidence": (5, 3, -0.05),
                      "stigma": (2, 6, 0.10), "guardian_care": (5, 2, -0.15),
@@ -315,7 +315,7 @@ def test_override_replaces_dotted_fields_and_keeps_the_rest():
                     "network.effects.gwespFF(50.5)": 1.2, "seed": 7})
     assert t.population.left_behind_share == 0.3 and t.seed == 7
     assert t.network.effects["recip"] == 2.0 and t.network.effects["gwespFF(50.5)"] == 1.2
-    assert t.network.effects["density"] == -1.8
+    assert t.network.effects["density"] == -1.45
     assert t.population.classes_per_school == 2
     assert s.population.left_behind_share == 0.207 and s.network.effects["recip"] == 2.4
 

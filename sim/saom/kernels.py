@@ -33,7 +33,17 @@ from sim.saom.effects import (
     TRANS_TIES,
     TRANS_TRIP,
 )
-from sim.saom.program import ALTER, DYADIC, EGO, EGOALT, LABEL, SAME, SIM
+from sim.saom.program import (
+    ALTER,
+    DYADIC,
+    EGO,
+    EGOALT,
+    LABEL,
+    SAME,
+    SIM,
+    actor_stats,
+    label_means,
+)
 
 _U17 = np.uint64(17)
 _U45 = np.uint64(45)
@@ -441,3 +451,53 @@ def simulate_runs(x0, prog, data, allowed, cap, cumrate, uniform_rate, period, s
         steps[r] = simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate,
                                 uniform_rate, period, state, iw, fw, bits, scale)
         out[r] = x
+
+
+@njit(cache=True, parallel=True)
+def simulate_classes(xbuf, xtbuf, abuf, net_off, start, size, indeg, outdeg, prog, cov,
+                     centred, sim_needed, labels, strength, rate_alpha, rate_cov, rho, cap,
+                     period, states, steps):
+    """Advance every class (an independent network) by ``period``, in parallel.
+
+    Class c holds children start[c] .. start[c] + size[c] - 1 of the covariate rows ``cov``
+    (A, N), ``labels``/``strength`` (L, N) and the degree arrays; its network is stored
+    row-major in xbuf[net_off[c]:], its transpose in xtbuf and its allowed ties in abuf.
+    Covariates are centred by the class mean where ``centred``; the rate of child i is
+    rho * exp(sum_h rate_alpha[h] (cov[rate_cov[h], i] - class mean)). states[c] is class
+    c's random stream, advanced in place, so results do not depend on the thread count.
+    """
+    n_classes = size.shape[0]
+    n_cov, n_lab = cov.shape[0], labels.shape[0]
+    for c in prange(n_classes):
+        n, s, o = size[c], start[c], net_off[c]
+        x = xbuf[o:o + n * n].reshape((n, n))
+        xt = xtbuf[o:o + n * n].reshape((n, n))
+        allowed = abuf[o:o + n * n].reshape((n, n))
+        ccov = np.empty((n_cov, n))
+        for a in range(n_cov):
+            for j in range(n):
+                ccov[a, j] = cov[a, s + j]
+        stats = np.zeros((3, n_cov))
+        actor_stats(ccov, sim_needed, stats)
+        rates = np.full(n, rho)
+        for h in range(rate_alpha.shape[0]):
+            a = rate_cov[h]
+            for j in range(n):
+                rates[j] *= np.exp(rate_alpha[h] * (ccov[a, j] - stats[0, a]))
+        for a in range(n_cov):
+            if not centred[a]:
+                stats[0, a] = 0.0
+        clab = np.empty((n_lab, n), dtype=np.int64)
+        cstr = np.empty((n_lab, n))
+        for a in range(n_lab):
+            for j in range(n):
+                clab[a, j] = labels[a, s + j]
+                cstr[a, j] = strength[a, s + j]
+        lmean = np.zeros(n_lab)
+        label_means(clab, cstr, lmean)
+        data = (ccov, stats, np.zeros((0, 1, 1)), np.zeros(0), clab, cstr, lmean)
+        cumrate = np.cumsum(rates)
+        iw, fw, bits, scale = workspace(n, prog[5].shape[0])
+        steps[c] = simulate_one(x, xt, indeg[s:s + n], outdeg[s:s + n], prog, data, allowed,
+                                cap, cumrate, rate_alpha.shape[0] == 0, period, states[c],
+                                iw, fw, bits, scale)

@@ -1,0 +1,188 @@
+"""The classroom world: ``PeerNetworkModel(mesa.Model)``, one step a school week.
+
+State lives in arrays (:mod:`sim.population`); ``Child`` agents are views on them. Each
+week (``step``): Mesa's scheduled events (interventions), trait dynamics (MODEL.md §4,
+vectorised), SAOM ministeps for every class in parallel (:func:`sim.saom.kernels.
+simulate_classes`, one random stream per class), then the outcomes of MODEL.md §6 are
+collected into a tidy table (:attr:`outcomes`).
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim import outcomes as oc
+from sim.agents import Child
+from sim.population import TRAITS, build_population
+from sim.saom import kernels
+from sim.saom.effects import parse_rate_key
+from sim.saom.program import compile_effects
+from sim.saom.simulate import run_seeds
+from sim.saom.specification import NO_CAP
+from sim.scenario import ACTOR_COVARIATES, DYADIC_COVARIATES, Scenario
+
+UNCENTRED = ("felt_stigma", "prejudice")
+"""Covariates used as they are, not centred: zero for the children they do not apply to."""
+
+
+class PeerNetworkModel(mesa.Model):
+    """Children in classes whose friendship networks evolve week by week.
+
+    ``config`` is the validated scenario (Mesa's own ``scenario`` attribute is left to
+    Mesa); ``seed`` overrides the scenario's seed. Same seed, same result, whatever the
+    number of threads.
+    """
+
+    def __init__(self, config: Scenario, seed: int | None = None, collect: bool = True):
+        seed = config.seed if seed is None else int(seed)
+        super().__init__(rng=seed)
+        self.config = config
+        self.seed = seed
+        self.week = 0
+        pop_seq, net_seq = np.random.SeedSequence(seed).spawn(2)
+        self.population = pop = build_population(config, np.random.default_rng(pop_seq))
+        self.traits = pop.traits  # (len(TRAITS), N), viewed by the Child agents
+        net = config.network
+        self.program = compile_effects(net.effects, ACTOR_COVARIATES, (), DYADIC_COVARIATES)
+        self.rate_cov = np.array([ACTOR_COVARIATES.index(parse_rate_key(k))
+                                  for k in net.rate_effects], dtype=np.int64)
+        self.rate_alpha = np.array(list(net.rate_effects.values()), dtype=float)
+        self.centred = np.array([c not in UNCENTRED for c in ACTOR_COVARIATES])
+        self.cap = NO_CAP if net.max_outdegree is None else int(net.max_outdegree)
+        # a shared setting (X:same_group): group label per child, -1 for none, and strength
+        self.group = np.full((1, pop.n_children), -1, dtype=np.int64)
+        self.group_strength = np.zeros((1, pop.n_children))
+        self._states = run_seeds(net_seq, pop.n_classes)
+        self._xt = np.empty_like(pop.xbuf)
+        self._allowed = np.empty_like(pop.xbuf)
+        for c in range(pop.n_classes):
+            n, o = pop.size[c], pop.net_off[c]
+            self._xt[o:o + n * n] = pop.network(c).T.ravel()
+            self._allowed[o:o + n * n] = (1 - np.eye(n, dtype=np.int8)).ravel()
+        self.indegree = np.zeros(pop.n_children, dtype=np.int64)
+        self.outdegree = np.zeros(pop.n_children, dtype=np.int64)
+        self._update_degrees()
+        self.ministeps = 0
+        if net.burn_in_years > 0:
+            self._simulate(net.burn_in_years)
+        self._counts = np.zeros((pop.n_classes, len(oc.COUNTS)))
+        self._child = np.zeros((len(oc.CHILD), pop.n_children))
+        self._count()
+        self.baseline_traits = self.traits.copy()
+        self.baseline_drivers = self._drivers()
+        self.children: list[Child] = list(Child.create_agents(self, pop.n_children,
+                                                               np.arange(pop.n_children)))
+        self.collect = collect
+        self._tables: list[pd.DataFrame] = []
+        if collect:
+            self._tables.append(self._table())
+
+    # --- the weekly step ------------------------------------------------------------
+    def step(self) -> None:
+        """One school week: trait dynamics, then SAOM ministeps in every class."""
+        self.week += 1
+        self.trait_dynamics()
+        self._simulate(1.0 / self.config.network.weeks_per_year)
+        self._count()
+        if self.collect:
+            self._tables.append(self._table())
+
+    def run(self, weeks: int | None = None, progress=None) -> pd.DataFrame:
+        """Run ``weeks`` steps (the scenario's weeks by default); return the outcomes.
+        ``progress``, if given, is called after every week with the week number."""
+        for _ in range(self.config.weeks if weeks is None else weeks):
+            self.step()
+            if progress is not None:
+                progress(self.week)
+        return self.outcomes
+
+    # --- covariates, networks and traits --------------------------------------------
+    def covariates(self) -> np.ndarray:
+        """(len(ACTOR_COVARIATES), N) values of the covariates effects can name."""
+        pop, t = self.population, self.traits
+        lb = pop.lb.astype(float)
+        stigma = t[TRAITS.index("stigma")]
+        values = {"lb": lb, "notlb": 1.0 - lb, "girl": pop.girl.astype(float),
+                  "felt_stigma": stigma * lb, "prejudice": stigma * (1.0 - lb)}
+        values.update({name: t[k] for k, name in enumerate(TRAITS)})
+        return np.stack([values[name] for name in ACTOR_COVARIATES])
+
+    def _simulate(self, period: float) -> None:
+        pop, net = self.population, self.config.network
+        steps = np.zeros(pop.n_classes, dtype=np.int64)
+        kernels.simulate_classes(
+            pop.xbuf, self._xt, self._allowed, pop.net_off, pop.start, pop.size,
+            self.indegree, self.outdegree, self.program.arrays(int(pop.size.max())),
+            self.covariates(), self.centred, self.program.sim_needed, self.group,
+            self.group_strength, self.rate_alpha, self.rate_cov, float(net.rate), self.cap,
+            float(period), self._states, steps)
+        self.ministeps += int(steps.sum())
+
+    def _update_degrees(self) -> None:
+        pop = self.population
+        for c in range(pop.n_classes):
+            x, s = pop.network(c), pop.start[c]
+            self.indegree[s:s + pop.size[c]] = x.sum(0)
+            self.outdegree[s:s + pop.size[c]] = x.sum(1)
+
+    def _count(self) -> None:
+        pop = self.population
+        oc.class_counts(pop.xbuf, pop.net_off, pop.start, pop.size, pop.lb, pop.girl,
+                        self._counts, self._child)
+
+    def _drivers(self) -> dict[str, np.ndarray]:
+        """What moves the traits (MODEL.md §4), per child, from this week's networks."""
+        indeg, out, recip, recip_non = self._child
+        unreturned = out - recip
+        return {"reciprocated_friends": recip, "unreturned_nominations": unreturned,
+                "ties_to_non_lb": recip_non, "rejection": unreturned,
+                "guardian_care": self.traits[TRAITS.index("guardian_care")].copy(),
+                "stigma": self.traits[TRAITS.index("stigma")] * self.population.lb}
+
+    def trait_dynamics(self) -> None:
+        """Each trait moves by ``adjustment`` x (target - trait), where target = the
+        trait's baseline + sum_d weight_d (driver_d - its baseline) (MODEL.md §4). Felt
+        stigma moves for left-behind children only; guardian care only by interventions."""
+        td = self.config.trait_dynamics
+        drivers = self._drivers()
+        lb = self.population.lb
+        for name, weights in (("confidence", td.confidence), ("stigma", td.stigma),
+                              ("shyness", td.shyness)):
+            k = TRAITS.index(name)
+            target = self.baseline_traits[k].copy()
+            for driver, w in weights.items():
+                target += w * (drivers[driver] - self.baseline_drivers[driver])
+            new = self.traits[k] + td.adjustment * (target - self.traits[k])
+            if name == "stigma":
+                new = np.where(lb, new, self.traits[k])
+            self.traits[k] = np.clip(new, 0.0, 1.0)
+
+    # --- outcomes ---------------------------------------------------------------------
+    def _table(self) -> pd.DataFrame:
+        pop = self.population
+        means = {}
+        for k, name in enumerate(TRAITS):
+            for label, mask in (("lb", pop.lb), ("non_lb", ~pop.lb)):
+                v = np.where(mask, self.traits[k], 0.0)
+                num = np.bincount(pop.klass, weights=v, minlength=pop.n_classes)
+                den = np.bincount(pop.klass, weights=mask.astype(float),
+                                  minlength=pop.n_classes)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    per_class = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+                overall = v.sum() / mask.sum() if mask.any() else np.nan
+                means[f"{name}_{label}"] = np.concatenate([per_class, [overall]])
+        return oc.outcome_table(self.week, self._counts, pop.class_school, means)
+
+    @property
+    def outcomes(self) -> pd.DataFrame:
+        """One row per week x class (class -1: the whole population)."""
+        if not self._tables:
+            return pd.DataFrame()
+        return pd.concat(self._tables, ignore_index=True)
+
+    def class_of(self, c: int) -> list[Child]:
+        """The children of class c."""
+        pop = self.population
+        return self.children[pop.start[c]:pop.start[c] + pop.size[c]]

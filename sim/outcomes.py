@@ -1,0 +1,157 @@
+"""Weekly outcomes of the classroom model (MODEL.md §6), per class and overall.
+
+A numba kernel counts, for every class at once, the quantities the outcomes are ratios of
+(ties, mutual dyads, two-paths, ...), and per child the in-degree and reciprocated ties;
+:func:`outcome_table` turns the counts into one tidy row per class (and one for the whole
+population, ``class = -1``). Definitions are those of :mod:`sim.metrics`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numba import njit, prange
+
+# per-class counts, columns of the array class_counts fills
+COUNTS = ("n", "ties", "mutual_dyads", "two_paths", "transitive_triplets", "isolates_in",
+          "isolates_total", "n_lb", "indeg_lb", "indeg_non", "friend_lb", "friend_non",
+          "ties_from_lb", "ties_lb_lb", "ties_from_non", "ties_non_non", "n_girl",
+          "ties_from_girl", "ties_girl_girl", "ties_same_gender")
+# per-child quantities, rows of the array class_counts fills
+CHILD = ("indegree", "outdegree", "reciprocated", "reciprocated_non_lb")
+
+
+@njit(cache=True, parallel=True)
+def class_counts(xbuf, net_off, start, size, lb, girl, counts, child):
+    """Fill counts[c, k] (the :data:`COUNTS` of class c) and child[k, i] (:data:`CHILD`)."""
+    for c in prange(size.shape[0]):
+        n, s, o = size[c], start[c], net_off[c]
+        x = xbuf[o:o + n * n].reshape((n, n))
+        row = np.zeros(len(COUNTS))
+        row[0] = n
+        indeg = np.zeros(n, dtype=np.int64)
+        for i in range(n):
+            out = 0
+            mutual = 0
+            mutual_non = 0
+            for j in range(n):
+                if x[i, j]:
+                    out += 1
+                    indeg[j] += 1
+                    if x[j, i]:
+                        mutual += 1
+                        if not lb[s + j]:
+                            mutual_non += 1
+                    same_lb = lb[s + i] == lb[s + j]
+                    if lb[s + i]:
+                        row[12] += 1
+                        row[13] += same_lb
+                    else:
+                        row[14] += 1
+                        row[15] += same_lb
+                    if girl[s + i]:
+                        row[17] += 1
+                        row[18] += girl[s + j]
+                    row[19] += girl[s + i] == girl[s + j]
+            child[1, s + i] = out
+            child[2, s + i] = mutual
+            child[3, s + i] = mutual_non
+            row[1] += out
+            row[2] += mutual
+        row[2] /= 2
+        # two-paths i -> h -> j (i != j) and the transitive ones closed by i -> j
+        for i in range(n):
+            for h in range(n):
+                if x[i, h]:
+                    for j in range(n):
+                        if x[h, j] and j != i:
+                            row[3] += 1
+                            row[4] += x[i, j]
+        for i in range(n):
+            child[0, s + i] = indeg[i]
+            row[5] += indeg[i] == 0
+            row[6] += indeg[i] == 0 and child[1, s + i] == 0
+            if lb[s + i]:
+                row[7] += 1
+                row[8] += indeg[i]
+                row[10] += child[2, s + i] > 0
+            else:
+                row[9] += indeg[i]
+                row[11] += child[2, s + i] > 0
+            row[16] += girl[s + i]
+        for k in range(len(COUNTS)):
+            counts[c, k] = row[k]
+
+
+def _ratio(num, den):
+    num, den = np.asarray(num, float), np.asarray(den, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def _coleman(inside, sent, expected):
+    """Coleman's homophily of a group (see :func:`sim.metrics.coleman_homophily`) from its
+    in-group ties, all its ties and the in-group share expected by chance."""
+    p = _ratio(inside, sent)
+    e = np.asarray(expected, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        h = np.where(p >= e, (p - e) / (1 - e), (p - e) / e)
+    return np.where((e > 0) & (e < 1), h, np.nan)
+
+
+def _expected(group, n, sent):
+    """Per class: (g - 1) / (n - 1); the population row (last) pools the classes,
+    weighting each class's expectation by the ties the group sends there."""
+    e = _ratio(group - 1, n - 1)
+    e = np.where((group >= 2) & (group < n), e, np.nan)
+    ok = np.isfinite(e[:-1])
+    e[-1] = _ratio((e[:-1][ok] * sent[:-1][ok]).sum(), sent[:-1][ok].sum())
+    return e
+
+
+def rates_from_counts(k: dict, pairs) -> dict:
+    """The outcome columns (MODEL.md §6) from counts (arrays over rows, the last row the
+    population); ``pairs`` is the number of ordered pairs that could be ties."""
+    n, n_lb = k["n"], k["n_lb"]
+    n_non = n - n_lb
+    internal = k["ties_lb_lb"] + k["ties_non_non"]
+    return {
+        "density": _ratio(k["ties"], pairs),
+        "mean_degree": _ratio(k["ties"], n),
+        "reciprocity": _ratio(2 * k["mutual_dyads"], k["ties"]),
+        "transitivity": _ratio(k["transitive_triplets"], k["two_paths"]),
+        "isolates_in_share": _ratio(k["isolates_in"], n),
+        "isolates_total_share": _ratio(k["isolates_total"], n),
+        "indegree_lb": _ratio(k["indeg_lb"], n_lb),
+        "indegree_non_lb": _ratio(k["indeg_non"], n_non),
+        "indegree_gap": _ratio(k["indeg_non"], n_non) - _ratio(k["indeg_lb"], n_lb),
+        "reciprocated_friend_lb": _ratio(k["friend_lb"], n_lb),
+        "reciprocated_friend_non_lb": _ratio(k["friend_non"], n_non),
+        "coleman_lb": _coleman(k["ties_lb_lb"], k["ties_from_lb"],
+                               _expected(n_lb, n, k["ties_from_lb"])),
+        "ei_lb": _ratio(k["ties"] - 2 * internal, k["ties"]),
+        "coleman_girl": _coleman(k["ties_girl_girl"], k["ties_from_girl"],
+                                 _expected(k["n_girl"], n, k["ties_from_girl"])),
+        "same_gender_share": _ratio(k["ties_same_gender"], k["ties"]),
+    }
+
+
+def outcome_table(week: int, counts: np.ndarray, class_school: np.ndarray,
+                  trait_means: dict) -> pd.DataFrame:
+    """Tidy rows for one week: one per class and one for the population (class -1).
+
+    ``trait_means`` maps column names to (C + 1,) arrays (classes, then population)."""
+    per_class = {name: counts[:, k] for k, name in enumerate(COUNTS)}
+    total = {name: counts[:, k].sum(keepdims=True) for k, name in enumerate(COUNTS)}
+    rows = {name: np.concatenate([per_class[name], total[name]]) for name in COUNTS}
+    table = {"week": week,
+             "school": np.concatenate([class_school, [-1]]),
+             "class": np.concatenate([np.arange(len(class_school)), [-1]])}
+    # ties are possible only within a class: the population's pairs are the classes' pairs
+    pairs = np.concatenate([counts[:, 0] * (counts[:, 0] - 1),
+                            [(counts[:, 0] * (counts[:, 0] - 1)).sum()]])
+    table.update({"n": rows["n"], "ties": rows["ties"],
+                  "isolates_in": rows["isolates_in"], "isolates_total": rows["isolates_total"]})
+    table.update(rates_from_counts(rows, pairs))
+    table.update(trait_means)
+    return pd.DataFrame(table)

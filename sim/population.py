@@ -1,0 +1,112 @@
+"""Synthetic schools, classes and children from a scenario (MODEL.md §2).
+
+Everything is arrays with one row per child, children of a class contiguous; each class's
+friendship network is an n x n block stored row-major in one flat int8 buffer. The initial
+networks are random with the scenario's ``initial_density``; the model then runs them
+through ``burn_in_years`` of SAOM dynamics so a class already looks like a real one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.scenario import Scenario
+
+TRAITS = ("shyness", "confidence", "stigma", "guardian_care", "communication")
+MIGRATION = ("father", "mother", "both")
+GUARDIANS = ("parents", "grandparents", "one_parent", "other_relatives")
+
+
+@dataclass
+class Population:
+    """Children and classes. Class c holds children start[c] .. start[c] + size[c] - 1,
+    and its network is xbuf[net_off[c]:net_off[c] + size[c]**2] (row-major)."""
+
+    school: np.ndarray  # (N,) school index
+    klass: np.ndarray  # (N,) class index (global)
+    lb: np.ndarray  # (N,) bool, left behind
+    girl: np.ndarray  # (N,) bool
+    migration: np.ndarray  # (N,) index into MIGRATION, -1 if not left behind
+    guardian: np.ndarray  # (N,) index into GUARDIANS
+    separation_months: np.ndarray  # (N,) 0 if not left behind
+    traits: np.ndarray  # (len(TRAITS), N) on 0..1
+    start: np.ndarray  # (C,)
+    size: np.ndarray  # (C,)
+    class_school: np.ndarray  # (C,)
+    net_off: np.ndarray  # (C,)
+    xbuf: np.ndarray  # flat int8 networks
+
+    @property
+    def n_children(self) -> int:
+        return len(self.lb)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.size)
+
+    def network(self, c: int) -> np.ndarray:
+        """Class c's adjacency matrix (a view: writing to it changes the population)."""
+        n, o = self.size[c], self.net_off[c]
+        return self.xbuf[o:o + n * n].reshape(n, n)
+
+
+def class_sizes(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
+    """One size per class: rounded Normal(mean, sd) clipped to [min, max]."""
+    p = scenario.population
+    count = p.schools * p.classes_per_school
+    sizes = np.rint(rng.normal(p.class_size.mean, p.class_size.sd, count))
+    return np.clip(sizes, p.class_size.min, p.class_size.max).astype(np.int64)
+
+
+def draw_traits(scenario: Scenario, lb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Beta(a, b) per trait, plus the left-behind shift for LBC, clipped to [0, 1]."""
+    out = np.empty((len(TRAITS), len(lb)))
+    for k, name in enumerate(TRAITS):
+        d = getattr(scenario.traits, name)
+        out[k] = np.clip(rng.beta(d.a, d.b, len(lb)) + d.left_behind_shift * lb, 0.0, 1.0)
+    return out
+
+
+def random_networks(size: np.ndarray, density: float, cap: int | None,
+                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Flat buffer of Bernoulli(density) networks (no self-ties, at most ``cap`` out-ties
+    per child, extra ones dropped at random) and the offset of each class."""
+    net_off = np.concatenate([[0], np.cumsum(size.astype(np.int64) ** 2)[:-1]])
+    xbuf = np.empty(int((size.astype(np.int64) ** 2).sum()), dtype=np.int8)
+    for c, n in enumerate(size):
+        x = (rng.random((n, n)) < density).astype(np.int8)
+        np.fill_diagonal(x, 0)
+        if cap is not None:
+            for i in np.flatnonzero(x.sum(1) > cap):
+                ties = np.flatnonzero(x[i])
+                x[i, rng.choice(ties, len(ties) - cap, replace=False)] = 0
+        xbuf[net_off[c]:net_off[c] + n * n] = x.ravel()
+    return xbuf, net_off
+
+
+def build_population(scenario: Scenario, rng: np.random.Generator) -> Population:
+    """Draw the schools, classes and children of ``scenario``."""
+    p = scenario.population
+    size = class_sizes(scenario, rng)
+    n_total = int(size.sum())
+    class_school = np.repeat(np.arange(p.schools), p.classes_per_school)
+    klass = np.repeat(np.arange(len(size)), size)
+    lb = rng.random(n_total) < p.left_behind_share
+    girl = rng.random(n_total) < p.girl_share
+    mig_names = list(p.migration)
+    mig_draw = rng.choice(len(mig_names), n_total, p=list(p.migration.values()))
+    migration = np.where(lb, np.array([MIGRATION.index(k) for k in mig_names])[mig_draw], -1)
+    g_names = list(p.guardian)
+    g_draw = rng.choice(len(g_names), n_total, p=list(p.guardian.values()))
+    guardian = np.where(lb, np.array([GUARDIANS.index(k) for k in g_names])[g_draw], 0)
+    months = np.maximum(0.0, rng.normal(p.separation_months.mean, p.separation_months.sd,
+                                        n_total))
+    traits = draw_traits(scenario, lb, rng)
+    xbuf, net_off = random_networks(size, scenario.network.initial_density,
+                                    scenario.network.max_outdegree, rng)
+    start = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
+    return Population(class_school[klass], klass, lb, girl, migration.astype(np.int64),
+                      guardian.astype(np.int64), np.where(lb, months, 0.0), traits, start,
+                      size, class_school, net_off.astype(np.int64), xbuf)

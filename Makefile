@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml scripts/find_python.sh
 	@touch $(STAMP)
 
 run: setup
-	$(VENV)/bin/lbsim simulate --data ../shared/data/s50 --runs 1000 --seed 1
+	$(VENV)/bin/lbsim run scenarios/dafang_yuchong.yaml --out out/dafang_yuchong --overwrite
 
 test: setup
 	$(PY) -m pytest -n 2 --dist loadgroup -q

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -71,6 +72,40 @@ def simulate(
     for col in SHOWN:
         typer.echo(f"{col:<22}{obs1[col][0]:>9.3g}{sim[col].mean():>16.3g}"
                    f"{sim[col].std():>8.3g}{obs2[col][0]:>9.3g}")
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    out: Annotated[Path | None, typer.Option(help="output folder (default out/<name>)")] = None,
+    seed: Annotated[int | None, typer.Option(help="seed (default: the scenario's)")] = None,
+    weeks: Annotated[int | None, typer.Option(min=1, help="weeks to run")] = None,
+    csv: Annotated[bool, typer.Option("--csv", help="timeseries as CSV, not Parquet")] = False,
+    overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
+):
+    """Run a scenario: timeseries, summary.json and figures, written atomically."""
+    from sim.run import run_scenario
+    from sim.scenario import ScenarioError, load_scenario
+
+    try:
+        config = load_scenario(scenario)
+    except ScenarioError as e:
+        _fail(str(e))
+    out = out or Path("out") / config.name
+    if out.exists() and not overwrite:
+        _fail(f"{out} exists; choose another --out or pass --overwrite")
+    total = weeks or config.weeks
+    with typer.progressbar(length=total, label=f"{config.name}: weeks",
+                           file=sys.stderr) as bar:
+        summary = run_scenario(config, out, seed=seed, weeks=weeks, csv=csv,
+                               progress=lambda _week: bar.update(1), overwrite=overwrite)
+    typer.echo(f"{config.name}: {summary['children']:,} children in {summary['classes']} "
+               f"classes, {summary['weeks']} weeks, seed {summary['seed']}, "
+               f"{summary['seconds']:.1f} s -> {out}")
+    for key in ("density", "reciprocity", "transitivity", "isolates_in_share",
+                "indegree_lb", "indegree_non_lb", "indegree_gap", "reciprocated_friend_lb"):
+        value = summary["outcomes"][key]
+        typer.echo(f"  {key:<28}{'n/a' if value is None else f'{value:.3f}'}")
 
 
 @app.command()

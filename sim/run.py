@@ -1,0 +1,80 @@
+"""Run a scenario and write its results atomically (``lbsim run``).
+
+Everything is written into a temporary folder beside ``out`` and renamed into place at
+the end, so a run that fails or is interrupted leaves no partial output folder.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+
+from sim import plots
+from sim.model import PeerNetworkModel
+from sim.scenario import Scenario
+
+SUMMARY = ("density", "mean_degree", "reciprocity", "transitivity", "isolates_in_share",
+           "isolates_total_share", "indegree_lb", "indegree_non_lb", "indegree_gap",
+           "reciprocated_friend_lb", "reciprocated_friend_non_lb", "coleman_lb", "ei_lb",
+           "coleman_girl", "same_gender_share", "confidence_lb", "confidence_non_lb",
+           "stigma_lb", "stigma_non_lb")
+
+
+def lbsim_version() -> str:
+    try:
+        return version("lbsim")
+    except Exception:  # running from a source tree that is not installed
+        return "unknown"
+
+
+def run_scenario(scenario: Scenario, out: Path, *, seed: int | None = None,
+                 weeks: int | None = None, csv: bool = False, progress=None,
+                 overwrite: bool = False) -> dict:
+    """Run ``scenario`` and write timeseries, summary.json and figures into ``out``.
+    Returns the summary. Raises FileExistsError if ``out`` exists (unless overwrite)."""
+    out = Path(out)
+    if out.exists() and not overwrite:
+        raise FileExistsError(f"{out} exists; choose another --out or remove it")
+    if weeks is not None:
+        scenario = scenario.override({"weeks": int(weeks)})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        start = time.perf_counter()
+        model = PeerNetworkModel(scenario, seed=seed)
+        first = model.population.network(0).copy()
+        table = model.run(progress=progress)
+        seconds = time.perf_counter() - start
+        if csv:
+            table.to_csv(tmp / "timeseries.csv", index=False)
+        else:
+            table.to_parquet(tmp / "timeseries.parquet", index=False)
+        final = table[(table["class"] == -1) & (table["week"] == model.week)].iloc[0]
+        summary = {
+            "scenario": scenario.name, "seed": model.seed, "weeks": model.week,
+            "lbsim_version": lbsim_version(), "children": model.population.n_children,
+            "classes": model.population.n_classes, "ministeps": model.ministeps,
+            "seconds": round(seconds, 3),
+            "outcomes": {k: (None if np.isnan(final[k]) else float(final[k]))
+                         for k in SUMMARY},
+            "scenario_settings": scenario.model_dump(mode="json"),
+        }
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2))
+        pop = model.population
+        lb = pop.lb[pop.start[0]:pop.start[0] + pop.size[0]]
+        plots.network_figure(first, pop.network(0), lb, tmp / "network_class0.png",
+                             labels=("class 0, week 0", f"class 0, week {model.week}"))
+        plots.trajectories_figure(table, tmp / "outcomes.png")
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+        return summary
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -9,6 +9,8 @@ collected into a tidy table (:attr:`outcomes`).
 
 from __future__ import annotations
 
+import time
+
 import mesa
 import numpy as np
 import pandas as pd
@@ -32,12 +34,16 @@ class PeerNetworkModel(mesa.Model):
 
     ``config`` is the validated scenario (Mesa's own ``scenario`` attribute is left to
     Mesa); ``seed`` overrides the scenario's seed. Same seed, same result, whatever the
-    number of threads.
+    number of threads. ``timings`` holds the seconds spent in each part (population build,
+    burn-in, Mesa agents, trait dynamics, SAOM kernels, metrics).
     """
 
     def __init__(self, config: Scenario, seed: int | None = None, collect: bool = True):
         seed = config.seed if seed is None else int(seed)
         super().__init__(rng=seed)
+        self.timings: dict[str, float] = dict.fromkeys(
+            ("population", "burn_in", "agents", "traits", "kernels", "metrics"), 0.0)
+        clock = time.perf_counter()
         self.config = config
         self.seed = seed
         self.week = 0
@@ -65,29 +71,37 @@ class PeerNetworkModel(mesa.Model):
         self.outdegree = np.zeros(pop.n_children, dtype=np.int64)
         self._update_degrees()
         self.ministeps = 0
+        self.timings["population"] = time.perf_counter() - clock
         if net.burn_in_years > 0:
             self._simulate(net.burn_in_years)
+        self.timings["burn_in"], self.timings["kernels"] = self.timings["kernels"], 0.0
         self._counts = np.zeros((pop.n_classes, len(oc.COUNTS)))
         self._child = np.zeros((len(oc.CHILD), pop.n_children))
         self._count()
         self.baseline_traits = self.traits.copy()
         self.baseline_drivers = self._drivers()
+        clock = time.perf_counter()
         self.children: list[Child] = list(Child.create_agents(self, pop.n_children,
                                                                np.arange(pop.n_children)))
+        self.timings["agents"] = time.perf_counter() - clock
         self.collect = collect
-        self._tables: list[pd.DataFrame] = []
+        self._weeks: list[int] = []
+        self._weekly_counts: list[np.ndarray] = []
+        self._weekly_means: list[dict] = []
         if collect:
-            self._tables.append(self._table())
+            self._record()
 
     # --- the weekly step ------------------------------------------------------------
     def step(self) -> None:
         """One school week: trait dynamics, then SAOM ministeps in every class."""
         self.week += 1
+        clock = time.perf_counter()
         self.trait_dynamics()
+        self.timings["traits"] += time.perf_counter() - clock
         self._simulate(1.0 / self.config.network.weeks_per_year)
         self._count()
         if self.collect:
-            self._tables.append(self._table())
+            self._record()
 
     def run(self, weeks: int | None = None, progress=None) -> pd.DataFrame:
         """Run ``weeks`` steps (the scenario's weeks by default); return the outcomes.
@@ -110,6 +124,7 @@ class PeerNetworkModel(mesa.Model):
         return np.stack([values[name] for name in ACTOR_COVARIATES])
 
     def _simulate(self, period: float) -> None:
+        clock = time.perf_counter()
         pop, net = self.population, self.config.network
         steps = np.zeros(pop.n_classes, dtype=np.int64)
         kernels.simulate_classes(
@@ -119,6 +134,7 @@ class PeerNetworkModel(mesa.Model):
             self.group_strength, self.rate_alpha, self.rate_cov, float(net.rate), self.cap,
             float(period), self._states, steps)
         self.ministeps += int(steps.sum())
+        self.timings["kernels"] += time.perf_counter() - clock
 
     def _update_degrees(self) -> None:
         pop = self.population
@@ -128,9 +144,11 @@ class PeerNetworkModel(mesa.Model):
             self.outdegree[s:s + pop.size[c]] = x.sum(1)
 
     def _count(self) -> None:
+        clock = time.perf_counter()
         pop = self.population
         oc.class_counts(pop.xbuf, pop.net_off, pop.start, pop.size, pop.lb, pop.girl,
                         self._counts, self._child)
+        self.timings["metrics"] += time.perf_counter() - clock
 
     def _drivers(self) -> dict[str, np.ndarray]:
         """What moves the traits (MODEL.md §4), per child, from this week's networks."""
@@ -160,27 +178,38 @@ class PeerNetworkModel(mesa.Model):
             self.traits[k] = np.clip(new, 0.0, 1.0)
 
     # --- outcomes ---------------------------------------------------------------------
-    def _table(self) -> pd.DataFrame:
+    def _record(self) -> None:
+        """Keep this week's class counts and trait means by group (tabled in outcomes)."""
+        clock = time.perf_counter()
         pop = self.population
+        lb = pop.lb
+        n_lb = np.bincount(pop.klass, weights=lb, minlength=pop.n_classes)
+        n_non = pop.size - n_lb
         means = {}
         for k, name in enumerate(TRAITS):
-            for label, mask in (("lb", pop.lb), ("non_lb", ~pop.lb)):
-                v = np.where(mask, self.traits[k], 0.0)
-                num = np.bincount(pop.klass, weights=v, minlength=pop.n_classes)
-                den = np.bincount(pop.klass, weights=mask.astype(float),
+            v = self.traits[k]
+            sum_lb = np.bincount(pop.klass, weights=np.where(lb, v, 0.0),
+                                 minlength=pop.n_classes)
+            sum_non = np.bincount(pop.klass, weights=np.where(lb, 0.0, v),
                                   minlength=pop.n_classes)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    per_class = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
-                overall = v.sum() / mask.sum() if mask.any() else np.nan
-                means[f"{name}_{label}"] = np.concatenate([per_class, [overall]])
-        return oc.outcome_table(self.week, self._counts, pop.class_school, means)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                means[f"{name}_lb"] = np.append(sum_lb / n_lb, sum_lb.sum() / n_lb.sum())
+                means[f"{name}_non_lb"] = np.append(sum_non / n_non,
+                                                    sum_non.sum() / n_non.sum())
+        self._weeks.append(self.week)
+        self._weekly_counts.append(self._counts.copy())
+        self._weekly_means.append(means)
+        self.timings["metrics"] += time.perf_counter() - clock
 
     @property
     def outcomes(self) -> pd.DataFrame:
         """One row per week x class (class -1: the whole population)."""
-        if not self._tables:
+        if not self._weeks:
             return pd.DataFrame()
-        return pd.concat(self._tables, ignore_index=True)
+        means = {k: np.stack([m[k] for m in self._weekly_means])
+                 for k in self._weekly_means[0]}
+        return oc.outcome_table(self._weeks, np.stack(self._weekly_counts),
+                                self.population.class_school, means)
 
     def class_of(self, c: int) -> list[Child]:
         """The children of class c."""

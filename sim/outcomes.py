@@ -100,18 +100,20 @@ def _coleman(inside, sent, expected):
 
 
 def _expected(group, n, sent):
-    """Per class: (g - 1) / (n - 1); the population row (last) pools the classes,
-    weighting each class's expectation by the ties the group sends there."""
+    """Per class: (g - 1) / (n - 1); the population (last column) pools the classes,
+    weighting each class's expectation by the ties the group sends there. Arrays are
+    (weeks, classes + 1)."""
     e = _ratio(group - 1, n - 1)
     e = np.where((group >= 2) & (group < n), e, np.nan)
-    ok = np.isfinite(e[:-1])
-    e[-1] = _ratio((e[:-1][ok] * sent[:-1][ok]).sum(), sent[:-1][ok].sum())
+    ok = np.isfinite(e[:, :-1])
+    weighted = np.where(ok, e[:, :-1] * sent[:, :-1], 0.0).sum(1)
+    e[:, -1] = _ratio(weighted, np.where(ok, sent[:, :-1], 0.0).sum(1))
     return e
 
 
 def rates_from_counts(k: dict, pairs) -> dict:
-    """The outcome columns (MODEL.md §6) from counts (arrays over rows, the last row the
-    population); ``pairs`` is the number of ordered pairs that could be ties."""
+    """The outcome columns (MODEL.md §6) from counts ((weeks, classes + 1) arrays, the
+    last column the population); ``pairs``: ordered pairs that could be ties."""
     n, n_lb = k["n"], k["n_lb"]
     n_non = n - n_lb
     internal = k["ties_lb_lb"] + k["ties_non_non"]
@@ -136,22 +138,25 @@ def rates_from_counts(k: dict, pairs) -> dict:
     }
 
 
-def outcome_table(week: int, counts: np.ndarray, class_school: np.ndarray,
+def outcome_table(weeks, counts: np.ndarray, class_school: np.ndarray,
                   trait_means: dict) -> pd.DataFrame:
-    """Tidy rows for one week: one per class and one for the population (class -1).
+    """Tidy rows, one per week x class and one per week for the population (class -1).
 
-    ``trait_means`` maps column names to (C + 1,) arrays (classes, then population)."""
-    per_class = {name: counts[:, k] for k, name in enumerate(COUNTS)}
-    total = {name: counts[:, k].sum(keepdims=True) for k, name in enumerate(COUNTS)}
-    rows = {name: np.concatenate([per_class[name], total[name]]) for name in COUNTS}
-    table = {"week": week,
-             "school": np.concatenate([class_school, [-1]]),
-             "class": np.concatenate([np.arange(len(class_school)), [-1]])}
+    ``counts``: (W, C, len(COUNTS)) class counts of weeks ``weeks``; ``trait_means``: column
+    name -> (W, C + 1) arrays (classes, then population)."""
+    weeks = np.asarray(weeks)
+    w_count, c_count = counts.shape[0], counts.shape[1]
+    rows = {name: np.concatenate([counts[:, :, k], counts[:, :, k].sum(1, keepdims=True)],
+                                 axis=1) for k, name in enumerate(COUNTS)}
     # ties are possible only within a class: the population's pairs are the classes' pairs
-    pairs = np.concatenate([counts[:, 0] * (counts[:, 0] - 1),
-                            [(counts[:, 0] * (counts[:, 0] - 1)).sum()]])
-    table.update({"n": rows["n"], "ties": rows["ties"],
-                  "isolates_in": rows["isolates_in"], "isolates_total": rows["isolates_total"]})
-    table.update(rates_from_counts(rows, pairs))
-    table.update(trait_means)
+    class_pairs = counts[:, :, 0] * (counts[:, :, 0] - 1)
+    pairs = np.concatenate([class_pairs, class_pairs.sum(1, keepdims=True)], axis=1)
+    columns = {"n": rows["n"], "ties": rows["ties"], "isolates_in": rows["isolates_in"],
+               "isolates_total": rows["isolates_total"]}
+    columns.update(rates_from_counts(rows, pairs))
+    columns.update(trait_means)
+    table = {"week": np.repeat(weeks, c_count + 1),
+             "school": np.tile(np.concatenate([class_school, [-1]]), w_count),
+             "class": np.tile(np.concatenate([np.arange(c_count), [-1]]), w_count)}
+    table.update({k: np.asarray(v).reshape(-1) for k, v in columns.items()})
     return pd.DataFrame(table)

@@ -40,6 +40,9 @@ class PeerNetworkModel(mesa.Model):
 
     def __init__(self, config: Scenario, seed: int | None = None, collect: bool = True):
         seed = config.seed if seed is None else int(seed)
+        if config.network.cross_class_ties:
+            raise ValueError("network.cross_class_ties: true is not supported yet: ties stay "
+                             "within a class (set it to false)")
         super().__init__(rng=seed)
         self.timings: dict[str, float] = dict.fromkeys(
             ("population", "burn_in", "agents", "traits", "kernels", "metrics"), 0.0)

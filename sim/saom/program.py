@@ -71,7 +71,8 @@ def gwesp_weights(param: float, n: int) -> np.ndarray:
     return np.exp(a) * (1.0 - (1.0 - np.exp(-a)) ** k)
 
 
-def _finite(value, what: str) -> float:
+def finite_number(value, what: str) -> float:
+    """``value`` as a finite float, or a ValueError naming ``what``."""
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -103,7 +104,7 @@ def compile_effects(effects: Mapping[str, float], actor: Sequence[str] = (),
     sim_needed = np.zeros(len(actor), dtype=bool)
     for key, value in effects.items():
         terms = fx.parse_key(key)
-        b = _finite(value, f"parameter of effect {key!r}")
+        b = finite_number(value, f"parameter of effect {key!r}")
         terms_by_key[key] = (b, terms)
         s = -1
         for t in terms:

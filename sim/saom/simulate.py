@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.saom import kernels, specification
+from sim.saom.program import finite_number
 
 SeedLike = int | np.random.SeedSequence | None
 
@@ -48,7 +49,7 @@ def run_seeds(seed: SeedLike, runs: int) -> np.ndarray:
 
 
 def _check_period(period) -> float:
-    p = specification._finite(period, "period")
+    p = finite_number(period, "period")
     if p < 0:
         raise ValueError(f"period must be >= 0, got {period}")
     return p

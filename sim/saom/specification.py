@@ -20,7 +20,7 @@ import numpy as np
 
 from sim.saom import effects as fx
 from sim.saom import program as program_
-from sim.saom.program import gwesp_weights
+from sim.saom.program import finite_number, gwesp_weights
 
 NO_CAP = np.iinfo(np.int64).max
 
@@ -71,16 +71,6 @@ def check_network(network, name: str = "network") -> np.ndarray:
         raise ValueError(f"{name}[{i}, {i}] = 1: self-nominations are not allowed (diagonal "
                          f"must be 0)")
     return x
-
-
-def _finite(value, what: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{what} must be a number, got {value!r}") from None
-    if not math.isfinite(v):
-        raise ValueError(f"{what} must be finite, got {value!r}")
-    return v
 
 
 def _actor_covariate(covariates: Mapping, name: str, n: int, key: str) -> np.ndarray:
@@ -167,13 +157,13 @@ def build(network, effects: Mapping[str, float], *, rate, covariates=None, dyadi
         prog, n, np.array([covariates[k] for k in covariates]).reshape(len(covariates), n),
         np.array([dyadic[k] for k in dyadic]).reshape(len(dyadic), n, n) if dyadic else None)
 
-    rate = _finite(rate, "rate")
+    rate = finite_number(rate, "rate")
     if rate < 0:
         raise ValueError(f"rate must be >= 0, got {rate}")
     log_rates = np.full(n, math.log(rate) if rate > 0 else -np.inf)
     for key, alpha in (rate_effects or {}).items():
         cov = fx.parse_rate_key(key)
-        alpha = _finite(alpha, f"parameter of rate effect {key!r}")
+        alpha = finite_number(alpha, f"parameter of rate effect {key!r}")
         v = _actor_covariate(covariates, cov, n, key)
         log_rates = log_rates + alpha * (v - v.mean())
     rates = np.exp(log_rates)

@@ -28,6 +28,10 @@ from sim.scenario import ACTOR_COVARIATES, DYADIC_COVARIATES, Scenario
 UNCENTRED = ("felt_stigma", "prejudice")
 """Covariates used as they are, not centred: zero for the children they do not apply to."""
 
+LABELS = DYADIC_COVARIATES + ("same_class",)
+"""Label covariates: w_ij = strength_i if i and j share the label. ``same_class`` is not
+centred, so the cross-class penalty leaves ties within a class as they are."""
+
 
 class PeerNetworkModel(mesa.Model):
     """Children in classes whose friendship networks evolve week by week.
@@ -40,9 +44,6 @@ class PeerNetworkModel(mesa.Model):
 
     def __init__(self, config: Scenario, seed: int | None = None, collect: bool = True):
         seed = config.seed if seed is None else int(seed)
-        if config.network.cross_class_ties:
-            raise ValueError("network.cross_class_ties: true is not supported yet: ties stay "
-                             "within a class (set it to false)")
         super().__init__(rng=seed)
         self.timings: dict[str, float] = dict.fromkeys(
             ("population", "burn_in", "agents", "traits", "kernels", "metrics"), 0.0)
@@ -54,22 +55,31 @@ class PeerNetworkModel(mesa.Model):
         self.population = pop = build_population(config, np.random.default_rng(pop_seq))
         self.traits = pop.traits  # (len(TRAITS), N), viewed by the Child agents
         net = config.network
-        self.program = compile_effects(net.effects, ACTOR_COVARIATES, (), DYADIC_COVARIATES)
+        effects = dict(net.effects)
+        if net.cross_class_ties:  # a tie to another class of the school costs the penalty:
+            # -penalty on every tie, +penalty back on ties within the class
+            effects["density"] = effects.get("density", 0.0) - net.cross_class_penalty
+            effects["X:same_class"] = net.cross_class_penalty
+        self.program = compile_effects(effects, ACTOR_COVARIATES, (), LABELS)
         self.rate_cov = np.array([ACTOR_COVARIATES.index(parse_rate_key(k))
                                   for k in net.rate_effects], dtype=np.int64)
         self.rate_alpha = np.array(list(net.rate_effects.values()), dtype=float)
         self.centred = np.array([c not in UNCENTRED for c in ACTOR_COVARIATES])
         self.cap = NO_CAP if net.max_outdegree is None else int(net.max_outdegree)
-        # a shared setting (X:same_group): group label per child, -1 for none, and strength
-        self.group = np.full((1, pop.n_children), -1, dtype=np.int64)
-        self.group_strength = np.zeros((1, pop.n_children))
-        self._states = run_seeds(net_seq, pop.n_classes)
+        # label covariates: a shared setting (X:same_group; -1 = none, with a strength
+        # that can fade) and the class (X:same_class, used when ties may cross classes)
+        self.labels = np.full((len(LABELS), pop.n_children), -1, dtype=np.int64)
+        self.labels[LABELS.index("same_class")] = pop.klass
+        self.label_strength = np.zeros((len(LABELS), pop.n_children))
+        self.label_strength[LABELS.index("same_class")] = 1.0
+        self.label_centred = np.array([name != "same_class" for name in LABELS])
+        self._states = run_seeds(net_seq, pop.n_units)
         self._xt = np.empty_like(pop.xbuf)
         self._allowed = np.empty_like(pop.xbuf)
-        for c in range(pop.n_classes):
-            n, o = pop.size[c], pop.net_off[c]
-            self._xt[o:o + n * n] = pop.network(c).T.ravel()
-            self._allowed[o:o + n * n] = (1 - np.eye(n, dtype=np.int8)).ravel()
+        for u in range(pop.n_units):
+            m, o = pop.unit_size[u], pop.unit_off[u]
+            self._xt[o:o + m * m] = pop.unit_network(u).T.ravel()
+            self._allowed[o:o + m * m] = (1 - np.eye(m, dtype=np.int8)).ravel()
         self.indegree = np.zeros(pop.n_children, dtype=np.int64)
         self.outdegree = np.zeros(pop.n_children, dtype=np.int64)
         self._update_degrees()
@@ -129,28 +139,28 @@ class PeerNetworkModel(mesa.Model):
     def _simulate(self, period: float) -> None:
         clock = time.perf_counter()
         pop, net = self.population, self.config.network
-        steps = np.zeros(pop.n_classes, dtype=np.int64)
+        steps = np.zeros(pop.n_units, dtype=np.int64)
         kernels.simulate_classes(
-            pop.xbuf, self._xt, self._allowed, pop.net_off, pop.start, pop.size,
-            self.indegree, self.outdegree, self.program.arrays(int(pop.size.max())),
-            self.covariates(), self.centred, self.program.sim_needed, self.group,
-            self.group_strength, self.rate_alpha, self.rate_cov, float(net.rate), self.cap,
-            float(period), self._states, steps)
+            pop.xbuf, self._xt, self._allowed, pop.unit_off, pop.unit_start, pop.unit_size,
+            self.indegree, self.outdegree, self.program.arrays(int(pop.unit_size.max())),
+            self.covariates(), self.centred, self.program.sim_needed, self.labels,
+            self.label_strength, self.label_centred, self.rate_alpha, self.rate_cov,
+            float(net.rate), self.cap, float(period), self._states, steps)
         self.ministeps += int(steps.sum())
         self.timings["kernels"] += time.perf_counter() - clock
 
     def _update_degrees(self) -> None:
         pop = self.population
-        for c in range(pop.n_classes):
-            x, s = pop.network(c), pop.start[c]
-            self.indegree[s:s + pop.size[c]] = x.sum(0)
-            self.outdegree[s:s + pop.size[c]] = x.sum(1)
+        for u in range(pop.n_units):
+            x, s = pop.unit_network(u), pop.unit_start[u]
+            self.indegree[s:s + pop.unit_size[u]] = x.sum(0)
+            self.outdegree[s:s + pop.unit_size[u]] = x.sum(1)
 
     def _count(self) -> None:
         clock = time.perf_counter()
         pop = self.population
-        oc.class_counts(pop.xbuf, pop.net_off, pop.start, pop.size, pop.lb, pop.girl,
-                        self._counts, self._child)
+        oc.class_counts(pop.xbuf, pop.unit_off, pop.unit_size, pop.class_unit, pop.class_pos,
+                        pop.start, pop.size, pop.lb, pop.girl, self._counts, self._child)
         self.timings["metrics"] += time.perf_counter() - clock
 
     def _drivers(self) -> dict[str, np.ndarray]:

@@ -22,11 +22,14 @@ CHILD = ("indegree", "outdegree", "reciprocated", "reciprocated_non_lb")
 
 
 @njit(cache=True, parallel=True)
-def class_counts(xbuf, net_off, start, size, lb, girl, counts, child):
-    """Fill counts[c, k] (the :data:`COUNTS` of class c) and child[k, i] (:data:`CHILD`)."""
+def class_counts(xbuf, unit_off, unit_size, class_unit, class_pos, start, size, lb, girl,
+                 counts, child):
+    """Fill counts[c, k] (the :data:`COUNTS` of class c) and child[k, i] (:data:`CHILD`),
+    from the ties among the children of each class."""
     for c in prange(size.shape[0]):
-        n, s, o = size[c], start[c], net_off[c]
-        x = xbuf[o:o + n * n].reshape((n, n))
+        n, s = size[c], start[c]
+        m, o, a = unit_size[class_unit[c]], unit_off[class_unit[c]], class_pos[c]
+        x = xbuf[o:o + m * m].reshape((m, m))[a:a + n, a:a + n]
         row = np.zeros(len(COUNTS))
         row[0] = n
         indeg = np.zeros(n, dtype=np.int64)

@@ -1,9 +1,11 @@
 """Synthetic schools, classes and children from a scenario (MODEL.md §2).
 
-Everything is arrays with one row per child, children of a class contiguous; each class's
-friendship network is an n x n block stored row-major in one flat int8 buffer. The initial
-networks are random with the scenario's ``initial_density``; the model then runs them
-through ``burn_in_years`` of SAOM dynamics so a class already looks like a real one.
+Everything is arrays with one row per child, children of a class contiguous, classes of a
+school contiguous. Networks are simulated per *unit*: a class when ties stay within
+classes (the default), a school when the scenario allows cross-class ties. Each unit's
+network is an m x m block stored row-major in one flat int8 buffer. The initial networks
+are random within classes with the scenario's ``initial_density``; the model then runs
+them through ``burn_in_years`` of SAOM dynamics so a class already looks like a real one.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ GUARDIANS = ("parents", "grandparents", "one_parent", "other_relatives")
 
 @dataclass
 class Population:
-    """Children and classes. Class c holds children start[c] .. start[c] + size[c] - 1,
-    and its network is xbuf[net_off[c]:net_off[c] + size[c]**2] (row-major)."""
+    """Children, classes and network units. Class c holds children start[c] ..
+    start[c] + size[c] - 1 and sits at rows class_pos[c] .. of unit class_unit[c]; unit u
+    holds children unit_start[u] .. + unit_size[u] - 1, its network is
+    xbuf[unit_off[u]:unit_off[u] + unit_size[u]**2] (row-major)."""
 
     school: np.ndarray  # (N,) school index
     klass: np.ndarray  # (N,) class index (global)
@@ -35,8 +39,12 @@ class Population:
     start: np.ndarray  # (C,)
     size: np.ndarray  # (C,)
     class_school: np.ndarray  # (C,)
-    net_off: np.ndarray  # (C,)
-    xbuf: np.ndarray  # flat int8 networks
+    class_unit: np.ndarray  # (C,)
+    class_pos: np.ndarray  # (C,) first row of the class in its unit's network
+    unit_start: np.ndarray  # (U,)
+    unit_size: np.ndarray  # (U,)
+    unit_off: np.ndarray  # (U,)
+    xbuf: np.ndarray  # flat int8 networks, one block per unit
 
     @property
     def n_children(self) -> int:
@@ -46,10 +54,19 @@ class Population:
     def n_classes(self) -> int:
         return len(self.size)
 
+    @property
+    def n_units(self) -> int:
+        return len(self.unit_size)
+
+    def unit_network(self, u: int) -> np.ndarray:
+        """Unit u's adjacency matrix (a view: writing to it changes the population)."""
+        m, o = self.unit_size[u], self.unit_off[u]
+        return self.xbuf[o:o + m * m].reshape(m, m)
+
     def network(self, c: int) -> np.ndarray:
-        """Class c's adjacency matrix (a view: writing to it changes the population)."""
-        n, o = self.size[c], self.net_off[c]
-        return self.xbuf[o:o + n * n].reshape(n, n)
+        """Class c's adjacency matrix: the ties among its children (a view)."""
+        a, n = self.class_pos[c], self.size[c]
+        return self.unit_network(self.class_unit[c])[a:a + n, a:a + n]
 
 
 def class_sizes(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
@@ -69,12 +86,14 @@ def draw_traits(scenario: Scenario, lb: np.ndarray, rng: np.random.Generator) ->
     return out
 
 
-def random_networks(size: np.ndarray, density: float, cap: int | None,
+def random_networks(unit_size: np.ndarray, class_unit: np.ndarray, class_pos: np.ndarray,
+                    size: np.ndarray, density: float, cap: int | None,
                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Flat buffer of Bernoulli(density) networks (no self-ties, at most ``cap`` out-ties
-    per child, extra ones dropped at random) and the offset of each class."""
-    net_off = np.concatenate([[0], np.cumsum(size.astype(np.int64) ** 2)[:-1]])
-    xbuf = np.empty(int((size.astype(np.int64) ** 2).sum()), dtype=np.int8)
+    """Flat buffer of unit networks with Bernoulli(density) ties within each class (no
+    self-ties, at most ``cap`` out-ties per child, extra ones dropped at random), and the
+    offset of each unit."""
+    unit_off = np.concatenate([[0], np.cumsum(unit_size.astype(np.int64) ** 2)[:-1]])
+    xbuf = np.zeros(int((unit_size.astype(np.int64) ** 2).sum()), dtype=np.int8)
     for c, n in enumerate(size):
         x = (rng.random((n, n)) < density).astype(np.int8)
         np.fill_diagonal(x, 0)
@@ -82,8 +101,10 @@ def random_networks(size: np.ndarray, density: float, cap: int | None,
             for i in np.flatnonzero(x.sum(1) > cap):
                 ties = np.flatnonzero(x[i])
                 x[i, rng.choice(ties, len(ties) - cap, replace=False)] = 0
-        xbuf[net_off[c]:net_off[c] + n * n] = x.ravel()
-    return xbuf, net_off
+        u, a = class_unit[c], class_pos[c]
+        m, o = unit_size[u], unit_off[u]
+        xbuf[o:o + m * m].reshape(m, m)[a:a + n, a:a + n] = x
+    return xbuf, unit_off
 
 
 def build_population(scenario: Scenario, rng: np.random.Generator) -> Population:
@@ -104,9 +125,19 @@ def build_population(scenario: Scenario, rng: np.random.Generator) -> Population
     months = np.maximum(0.0, rng.normal(p.separation_months.mean, p.separation_months.sd,
                                         n_total))
     traits = draw_traits(scenario, lb, rng)
-    xbuf, net_off = random_networks(size, scenario.network.initial_density,
-                                    scenario.network.max_outdegree, rng)
     start = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
+    if scenario.network.cross_class_ties:  # one network per school
+        class_unit = class_school.astype(np.int64)
+        unit_size = np.bincount(class_unit, weights=size).astype(np.int64)
+    else:  # one network per class
+        class_unit = np.arange(len(size), dtype=np.int64)
+        unit_size = size.copy()
+    unit_start = np.concatenate([[0], np.cumsum(unit_size)[:-1]]).astype(np.int64)
+    class_pos = start - unit_start[class_unit]
+    xbuf, unit_off = random_networks(unit_size, class_unit, class_pos, size,
+                                     scenario.network.initial_density,
+                                     scenario.network.max_outdegree, rng)
     return Population(class_school[klass], klass, lb, girl, migration.astype(np.int64),
                       guardian.astype(np.int64), np.where(lb, months, 0.0), traits, start,
-                      size, class_school, net_off.astype(np.int64), xbuf)
+                      size, class_school, class_unit, class_pos, unit_start, unit_size,
+                      unit_off.astype(np.int64), xbuf)

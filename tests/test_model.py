@@ -176,7 +176,24 @@ def test_mesa_events_run_in_the_weekly_loop():
     assert fired and m.time == 2
 
 
-def test_cross_class_ties_are_refused_until_supported():
-    sc = scenario().override({"network.cross_class_ties": True})
-    with pytest.raises(ValueError, match="cross_class_ties"):
-        PeerNetworkModel(sc)
+def test_cross_class_ties_within_a_school_only_and_rarer():
+    """With cross_class_ties, children may name children of other classes of their school
+    (never of another school), less often than classmates (penalty 2 on the utility)."""
+    sc = scenario().override({"network.cross_class_ties": True,
+                              "population.schools": 2, "weeks": 10})
+    m = PeerNetworkModel(sc, seed=5)
+    m.run()
+    pop = m.population
+    assert pop.n_units == 2
+    within = across = 0
+    for u in range(pop.n_units):
+        x = pop.unit_network(u)
+        klass = pop.klass[pop.unit_start[u]:pop.unit_start[u] + pop.unit_size[u]]
+        same = klass[:, None] == klass[None, :]
+        within += x[same].sum()
+        across += x[~same].sum()
+    assert across > 0
+    assert across < within / 3
+    child = next(c for c in m.children if any(f.class_index != c.class_index
+                                              for f in c.friends))
+    assert all(f.school == child.school for f in child.friends)

@@ -64,9 +64,11 @@ class Child(mesa.Agent):
         return GUARDIANS[self.model.population.guardian[self.index]]
 
     def _row_col(self) -> tuple[np.ndarray, int, int]:
+        """The network this child is in (its class, or its school when ties may cross
+        classes), the child's row in it, and the index of the network's first child."""
         pop = self.model.population
-        c = self.class_index
-        return pop.network(c), self.index - pop.start[c], pop.start[c]
+        u = pop.class_unit[self.class_index]
+        return pop.unit_network(u), self.index - pop.unit_start[u], pop.unit_start[u]
 
     @property
     def friends(self) -> list[Child]:

@@ -455,16 +455,18 @@ def simulate_runs(x0, prog, data, allowed, cap, cumrate, uniform_rate, period, s
 
 @njit(cache=True, parallel=True)
 def simulate_classes(xbuf, xtbuf, abuf, net_off, start, size, indeg, outdeg, prog, cov,
-                     centred, sim_needed, labels, strength, rate_alpha, rate_cov, rho, cap,
-                     period, states, steps):
-    """Advance every class (an independent network) by ``period``, in parallel.
+                     centred, sim_needed, labels, strength, label_centred, rate_alpha,
+                     rate_cov, rho, cap, period, states, steps):
+    """Advance every unit (a class, or a school; an independent network) by ``period``, in
+    parallel.
 
-    Class c holds children start[c] .. start[c] + size[c] - 1 of the covariate rows ``cov``
+    Unit c holds children start[c] .. start[c] + size[c] - 1 of the covariate rows ``cov``
     (A, N), ``labels``/``strength`` (L, N) and the degree arrays; its network is stored
     row-major in xbuf[net_off[c]:], its transpose in xtbuf and its allowed ties in abuf.
-    Covariates are centred by the class mean where ``centred``; the rate of child i is
-    rho * exp(sum_h rate_alpha[h] (cov[rate_cov[h], i] - class mean)). states[c] is class
-    c's random stream, advanced in place, so results do not depend on the thread count.
+    Covariates are centred by the unit mean where ``centred`` (labels where
+    ``label_centred``); the rate of child i is rho * exp(sum_h rate_alpha[h]
+    (cov[rate_cov[h], i] - unit mean)). states[c] is unit c's random stream, advanced in
+    place, so results do not depend on the thread count.
     """
     n_classes = size.shape[0]
     n_cov, n_lab = cov.shape[0], labels.shape[0]
@@ -495,6 +497,9 @@ def simulate_classes(xbuf, xtbuf, abuf, net_off, start, size, indeg, outdeg, pro
                 cstr[a, j] = strength[a, s + j]
         lmean = np.zeros(n_lab)
         label_means(clab, cstr, lmean)
+        for a in range(n_lab):
+            if not label_centred[a]:
+                lmean[a] = 0.0
         data = (ccov, stats, np.zeros((0, 1, 1)), np.zeros(0), clab, cstr, lmean)
         cumrate = np.cumsum(rates)
         iw, fw, bits, scale = workspace(n, prog[5].shape[0])

@@ -98,6 +98,10 @@ class PeerNetworkModel(mesa.Model):
                                                                np.arange(pop.n_children)))
         self.timings["agents"] = time.perf_counter() - clock
         self.collect = collect
+        # bins class x (not left behind, left behind) for trait means, and their sizes
+        self._group_key = 2 * pop.klass + pop.lb
+        self._group_n = np.bincount(self._group_key, minlength=2 * pop.n_classes
+                                    ).reshape(-1, 2).astype(float)
         self._weeks: list[int] = []
         self._weekly_counts: list[np.ndarray] = []
         self._weekly_means: list[dict] = []
@@ -195,20 +199,15 @@ class PeerNetworkModel(mesa.Model):
         """Keep this week's class counts and trait means by group (tabled in outcomes)."""
         clock = time.perf_counter()
         pop = self.population
-        lb = pop.lb
-        n_lb = np.bincount(pop.klass, weights=lb, minlength=pop.n_classes)
-        n_non = pop.size - n_lb
+        n = self._group_n
         means = {}
-        for k, name in enumerate(TRAITS):
-            v = self.traits[k]
-            sum_lb = np.bincount(pop.klass, weights=np.where(lb, v, 0.0),
-                                 minlength=pop.n_classes)
-            sum_non = np.bincount(pop.klass, weights=np.where(lb, 0.0, v),
-                                  minlength=pop.n_classes)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                means[f"{name}_lb"] = np.append(sum_lb / n_lb, sum_lb.sum() / n_lb.sum())
-                means[f"{name}_non_lb"] = np.append(sum_non / n_non,
-                                                    sum_non.sum() / n_non.sum())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for k, name in enumerate(TRAITS):
+                sums = np.bincount(self._group_key, weights=self.traits[k],
+                                   minlength=2 * pop.n_classes).reshape(-1, 2)
+                for col, label in ((1, "lb"), (0, "non_lb")):
+                    means[f"{name}_{label}"] = np.concatenate(
+                        [sums[:, col] / n[:, col], [sums[:, col].sum() / n[:, col].sum()]])
         self._weeks.append(self.week)
         self._weekly_counts.append(self._counts.copy())
         self._weekly_means.append(means)

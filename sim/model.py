@@ -17,6 +17,7 @@ import pandas as pd
 
 from sim import outcomes as oc
 from sim.agents import Child
+from sim.interventions import install
 from sim.population import TRAITS, build_population
 from sim.saom import kernels
 from sim.saom.effects import parse_rate_key
@@ -97,6 +98,8 @@ class PeerNetworkModel(mesa.Model):
         self.children: list[Child] = list(Child.create_agents(self, pop.n_children,
                                                                np.arange(pop.n_children)))
         self.timings["agents"] = time.perf_counter() - clock
+        self._next_label = 0
+        self.interventions = install(self)
         self.collect = collect
         # bins class x (not left behind, left behind) for trait means, and their sizes
         self._group_key = 2 * pop.klass + pop.lb
@@ -222,6 +225,11 @@ class PeerNetworkModel(mesa.Model):
                  for k in self._weekly_means[0]}
         return oc.outcome_table(self._weeks, np.stack(self._weekly_counts),
                                 self.population.class_school, means)
+
+    def new_label(self) -> int:
+        """A fresh value for a label covariate (a new shared setting)."""
+        self._next_label += 1
+        return self._next_label - 1
 
     def class_of(self, c: int) -> list[Child]:
         """The children of class c."""

@@ -141,15 +141,8 @@ def _sums_to_one(shares: dict[str, float]) -> dict[str, float]:
     return shares
 
 
-def _has_type(item: dict[str, Any]) -> dict[str, Any]:
-    if not isinstance(item.get("type"), str) or not item["type"]:
-        raise ValueError("an intervention needs a 'type' key whose value is text")
-    return item
-
-
 EffectKey = Annotated[str, AfterValidator(_effect_key)]
 RateKey = Annotated[str, AfterValidator(_rate_key)]
-Intervention = Annotated[dict[str, Any], AfterValidator(_has_type)]
 MigrationShares = Annotated[dict[Literal["father", "mother", "both"], Share],
                             AfterValidator(_sums_to_one)]
 GuardianShares = Annotated[dict[Literal["grandparents", "one_parent", "other_relatives"], Share],
@@ -281,6 +274,135 @@ class TraitDynamics(_Section):
         {"reciprocated_friends": -0.02})
 
 
+# --- Interventions (MODEL.md §1, §4, §5) ----------------------------------------------
+
+STAGES = ("thaw", "change", "reinvention")
+"""The growth-group model's stages: trust is built in the thaw stage, change-stage sessions
+work in proportion to it, reinvention consolidates (Zhang & Abdul Wahab 2023)."""
+
+
+def _theme(theme: str) -> str:
+    from sim.interventions.sessions import CATALOGUE
+
+    if theme not in CATALOGUE:
+        near = difflib.get_close_matches(theme, list(CATALOGUE), n=1)
+        hint = f" Did you mean {near[0]!r}?" if near else ""
+        raise ValueError(f"unknown session theme {theme!r}.{hint} Allowed: "
+                         f"{', '.join(CATALOGUE)}")
+    return theme
+
+
+class Session(_Section):
+    """One group session: a theme from the catalogue (sim/interventions/sessions.py), its
+    stage, and its week (default: weekly from the group's start)."""
+
+    theme: Annotated[str, AfterValidator(_theme)]
+    stage: Literal["thaw", "change", "reinvention"]
+    week: Annotated[int, at_least(1)] | None = None
+
+
+# The seven Dafang sessions (Zhang & Abdul Wahab 2023; MODEL.md §1).
+DAFANG_SESSIONS = [
+    {"theme": "nice_to_meet_you", "stage": "thaw"},
+    {"theme": "the_real_me", "stage": "thaw"},
+    {"theme": "easy_communication", "stage": "change"},
+    {"theme": "flying_with_joy", "stage": "change"},
+    {"theme": "happy_outdoor_activities", "stage": "change"},
+    {"theme": "truth_or_dare", "stage": "reinvention"},
+    {"theme": "tomorrow_will_be_better", "stage": "reinvention"},
+]
+
+
+class GroupMagnitudes(_Section):
+    """Sizes of the session mechanisms (trait units are the 0..1 trait scale; the traits'
+    SD is about 0.15). Calibrated so members' confidence rises by about d = 0.4 right after
+    the group and 0.28 three months later, as social-skills training does (Beelmann &
+    Lösel 2006: d 0.39 post, 0.28 follow-up; de Mooij et al. 2020: d 0.37); assumptions
+    otherwise."""
+
+    setting: Share = Field(1.0, description="strength of X:same_group among members while "
+                                            "the group runs")
+    setting_retention: Share = Field(0.85, description="weekly retention of the setting's "
+                                                       "strength after the last session")
+    consolidated_retention: Share = Field(0.95, description="the same after a "
+                                                            "consolidation session")
+    confidence: Annotated[float, between(-1, 1)] = 0.02
+    stigma: Annotated[float, between(-1, 1)] = -0.03
+    shyness: Annotated[float, between(-1, 1)] = -0.02
+    communication: Annotated[float, between(-1, 1)] = 0.03
+    guardian_care: Annotated[float, between(-1, 1)] = 0.03
+    barrier: Annotated[float, between(-1, 1)] = Field(
+        0.04, description="feedback: each member's main barrier (highest shyness or stigma, "
+                          "lowest confidence or communication) moves by this much")
+    outing_partners: Annotated[int, at_least(0)] = Field(
+        3, description="joint activity: non-member classmates who share the setting that "
+                       "week (the outing with other children)")
+    untrusted: Share = Field(0.5, description="share of a change-stage session's effect "
+                                              "without any thaw session before it")
+    retention: Share = Field(0.3, description="share of the trait gains that consolidation "
+                                              "makes lasting (added to the baseline)")
+
+
+class GrowthGroup(_Section):
+    """A growth group run by a school social worker (MODEL.md §5)."""
+
+    type: Literal["growth_group"]
+    name: str = "growth group"
+    target: Literal["lowest_indegree_lbc", "random_lbc", "isolates"] = Field(
+        "lowest_indegree_lbc", description="teacher referral of the LBC with the lowest "
+                                           "in-degree (Dafang), random LBC, or all isolates")
+    scope: Literal["school", "class"] = Field("school", description="one group per school "
+                                                                   "or per class")
+    group_size: Annotated[int, between(2, 20)] = Field(6, description="Dafang: 6 (MODEL.md "
+                                                                      "§1); 6-10 usual")
+    acceptance: Share = Field(0.7, description="chance an invited child joins; recruitment "
+                                               "was 'not smooth' in Dafang (assumption)")
+    start_week: Annotated[int, at_least(1)] = 4
+    interval_weeks: Annotated[int, at_least(1)] = 1
+    hours_per_session: NonNegative = Field(3.0, description="session plus preparation")
+    worker_hours_per_week: NonNegative = Field(
+        20.0, description="hours the social worker can give the groups (assumption)")
+    sessions: list[Session] = Field(default_factory=lambda: [Session(**s) for s in
+                                                             DAFANG_SESSIONS])
+    magnitudes: GroupMagnitudes = GroupMagnitudes()
+
+
+class FamilyContact(_Section):
+    """Regular contact with the migrant parent (video calls): guardian care and confidence
+    of left-behind children rise each week it runs (MODEL.md §5; assumption)."""
+
+    type: Literal["family_contact"]
+    start_week: Annotated[int, at_least(1)] = 4
+    weeks: Annotated[int, at_least(1)] = 12
+    share: Share = Field(1.0, description="share of LBC whose families take part")
+    guardian_care: Annotated[float, between(-1, 1)] = 0.005
+    confidence: Annotated[float, between(-1, 1)] = 0.002
+
+
+class AntiStigma(_Section):
+    """A teacher-led anti-stigma activity: peers' prejudice and LBC's felt stigma fall
+    (MODEL.md §5; assumption)."""
+
+    type: Literal["anti_stigma"]
+    week: Annotated[int, at_least(1)] = 6
+    prejudice: Annotated[float, between(-1, 1)] = -0.05
+    felt_stigma: Annotated[float, between(-1, 1)] = -0.02
+
+
+class TeacherTraining(_Section):
+    """Teacher training in interaction skills: every child's shyness falls and
+    communication rises a little (MODEL.md §5; assumption)."""
+
+    type: Literal["teacher_training"]
+    week: Annotated[int, at_least(1)] = 2
+    shyness: Annotated[float, between(-1, 1)] = -0.01
+    communication: Annotated[float, between(-1, 1)] = 0.01
+
+
+Intervention = Annotated[GrowthGroup | FamilyContact | AntiStigma | TeacherTraining,
+                         Field(discriminator="type")]
+
+
 class Scenario(_Section):
     """One simulation setting: population, traits, network, trait dynamics, interventions."""
 
@@ -294,7 +416,7 @@ class Scenario(_Section):
     network: Network = Network()
     trait_dynamics: TraitDynamics = TraitDynamics()
     interventions: list[Intervention] = Field(
-        [], description="free-form for now; each needs a 'type'")
+        [], description="growth_group, family_contact, anti_stigma, teacher_training")
 
     def override(self, dotted: Mapping[str, object]) -> Scenario:
         """A validated copy with fields replaced by dotted path, e.g. ``network.effects.recip``.
@@ -377,9 +499,17 @@ def _did_you_mean(word: object, model_or_options: type[BaseModel] | list[str] | 
     return f"did you mean {near[0]!r}?" if near else f"allowed: {', '.join(options)}"
 
 
+INTERVENTION_TYPES = {"growth_group": GrowthGroup, "family_contact": FamilyContact,
+                      "anti_stigma": AntiStigma, "teacher_training": TeacherTraining}
+
+
 def _section_at(loc: tuple) -> type[BaseModel] | None:
     model: type[BaseModel] | None = Scenario
+    if len(loc) >= 3 and loc[0] == "interventions":  # interventions.<i>.<type>. ...
+        model, loc = INTERVENTION_TYPES.get(loc[2]), loc[3:]
     for part in loc:
+        if isinstance(part, int):
+            continue  # a list index
         if model is None or part not in model.model_fields:
             return None
         model = _section(model, part)
@@ -409,6 +539,9 @@ def _problem(error: dict, data: Mapping) -> str:
         allowed = f"unknown key; {_did_you_mean(loc[-1], options)}"
     elif kind == "value_error":
         allowed = str(error["ctx"]["error"])
+    elif kind in ("union_tag_not_found", "union_tag_invalid"):
+        allowed = (f"an intervention needs a 'type': one of "
+                   f"{', '.join(INTERVENTION_TYPES)}")
     else:
         allowed = _ALLOWED.get(kind, error["msg"])
     shown = "(missing)" if kind == "missing" else repr(value)

@@ -241,12 +241,29 @@ def test_missing_required_fields():
         "traits.shyness.b: (missing) — required"]
 
 
-def test_intervention_needs_a_type():
-    data = minimal(interventions=[{"type": "growth_group"}, {"sessions": 7}, {"type": 3}])
+def test_intervention_needs_a_known_type():
+    data = minimal(interventions=[{"type": "growth_group"}, {"sessions": 7}, {"type": 3},
+                                  {"type": "x"}])
     lines = problems(data)
-    assert [line.split(":")[0] for line in lines] == ["interventions.1", "interventions.2"]
-    assert all("needs a 'type' key whose value is text" in line for line in lines)
-    assert parse_scenario(minimal(interventions=[{"type": "x", "any": [1]}])).interventions
+    assert [line.split(":")[0] for line in lines] == ["interventions.1", "interventions.2",
+                                                      "interventions.3"]
+    assert all("needs a 'type': one of growth_group, family_contact" in line
+               for line in lines)
+
+
+def test_intervention_fields_are_checked():
+    data = minimal(interventions=[{"type": "growth_group", "group_sise": 6, "acceptance": 2.0,
+                                   "sessions": [{"theme": "the_real_mee", "stage": "thaw"}]}])
+    lines = problems(data)
+    assert any(line.startswith("interventions.0.growth_group.group_sise: 6 — unknown key; "
+                               "did you mean 'group_size'?") for line in lines)
+    assert any("the_real_mee" in line and "Did you mean 'the_real_me'?" in line
+               for line in lines)
+    assert any(line.startswith("interventions.0.growth_group.acceptance: 2.0 — must be "
+                               "between 0 and 1") for line in lines)
+    group = parse_scenario(minimal(interventions=[{"type": "growth_group"}])).interventions[0]
+    assert [s.stage for s in group.sessions] == ["thaw"] * 2 + ["change"] * 3 + [
+        "reinvention"] * 2
 
 
 def test_several_errors_are_all_listed():

@@ -1,0 +1,204 @@
+"""Growth groups run by school social workers (MODEL.md §1, §5).
+
+Recruitment one week before the first session: per school (or class), candidates by the
+targeting rule are invited in order and each joins with the acceptance probability until
+the group is full. Sessions are Mesa events half a week before the week's network
+dynamics; each applies its theme's mechanisms (:mod:`sim.interventions.sessions`) scaled by
+the magnitudes, change-stage sessions in proportion to the trust built in the thaw stage.
+While the group runs, members share a setting (the label covariate ``same_group`` behind
+the ``X:same_group`` effect); afterwards the setting fades week by week, and trait gains
+fade through the trait dynamics unless friendships sustain them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.agents import SocialWorker
+from sim.interventions.sessions import CATALOGUE
+from sim.population import TRAITS
+
+SETTING = 0  # row of the model's label covariates used by X:same_group
+
+
+class GrowthGroupProgramme:
+    """One growth group per school or class, as ``spec`` (a scenario GrowthGroup) says."""
+
+    def __init__(self, model, spec):
+        self.model, self.spec = model, spec
+        self.session_weeks = [s.week if s.week is not None
+                              else spec.start_week + k * spec.interval_weeks
+                              for k, s in enumerate(spec.sessions)]
+        self.groups: list[np.ndarray] = []  # member indices per group
+        self.labels: list[int] = []
+        self.held: list[list[tuple[int, str, str]]] = []  # per group: (week, theme, stage)
+        self.skipped: list[tuple[int, int]] = []  # (week, group) lost to the worker's hours
+        self.gains = np.zeros((len(TRAITS), model.population.n_children))
+        pop = model.population
+        units = pop.class_school if spec.scope == "school" else np.arange(pop.n_classes)
+        self.worker = SocialWorker(model, schools=sorted(set(pop.class_school.tolist())),
+                                   hours_per_week=spec.worker_hours_per_week)
+        self._units = units
+        self._retention = spec.magnitudes.setting_retention
+        self._outing: list[np.ndarray] = []
+        if self.session_weeks:
+            model.schedule_event(self.recruit, at=min(self.session_weeks) - 0.75)
+            for week in sorted(set(self.session_weeks)):
+                model.schedule_event(self.run_sessions, at=week - 0.5)
+            model.schedule_event(self.fade, at=max(self.session_weeks) + 0.5)
+
+    @property
+    def members(self) -> np.ndarray:
+        """Indices of every child in one of the groups."""
+        return np.concatenate(self.groups) if self.groups else np.zeros(0, dtype=np.int64)
+
+    @property
+    def first_week(self) -> int:
+        return min(self.session_weeks)
+
+    @property
+    def last_week(self) -> int:
+        return max(self.session_weeks)
+
+    # --- recruitment --------------------------------------------------------------------
+    def candidates(self, children: np.ndarray) -> np.ndarray:
+        """Children to invite, in order, by the targeting rule (ties in random order)."""
+        m, rng = self.model, self.model.rng
+        children = rng.permutation(children)
+        lb = m.population.lb[children]
+        if self.spec.target == "lowest_indegree_lbc":
+            lbc = children[lb]
+            return lbc[np.argsort(m.indegree[lbc], kind="stable")]
+        if self.spec.target == "random_lbc":
+            return children[lb]
+        return children[m.indegree[children] == 0]  # isolates: nobody names them
+
+    def recruit(self) -> None:
+        m, spec = self.model, self.spec
+        pop = m.population
+        for unit in np.unique(self._units):
+            classes = np.flatnonzero(self._units == unit)
+            children = np.concatenate([np.arange(pop.start[c], pop.start[c] + pop.size[c])
+                                       for c in classes])
+            group = []
+            for child in self.candidates(children):
+                if len(group) == spec.group_size:
+                    break
+                if m.rng.random() < spec.acceptance:
+                    group.append(child)
+            if len(group) >= 2:
+                self.groups.append(np.array(group, dtype=np.int64))
+                self.labels.append(m.new_label())
+                self.held.append([])
+
+    # --- sessions -----------------------------------------------------------------------
+    def trust(self, g: int) -> float:
+        """Share of the planned thaw sessions group g has held (1 if none are planned)."""
+        planned = sum(s.stage == "thaw" for s in self.spec.sessions)
+        held = sum(stage == "thaw" for _, _, stage in self.held[g])
+        return 1.0 if planned == 0 else held / planned
+
+    def run_sessions(self) -> None:
+        m = self.model
+        week = int(round(m.time + 0.5))
+        sessions = [s for s, w in zip(self.spec.sessions, self.session_weeks, strict=True)
+                    if w == week]
+        self._end_outing()
+        hours = self.spec.worker_hours_per_week
+        for g in range(len(self.groups)):
+            for session in sessions:
+                if hours < self.spec.hours_per_session:
+                    self.skipped.append((week, g))
+                    continue
+                hours -= self.spec.hours_per_session
+                self.apply(g, session)
+                self.held[g].append((week, session.theme, session.stage))
+        self.worker.hours_used = self.spec.worker_hours_per_week - hours
+
+    def apply(self, g: int, session) -> None:
+        """One session's mechanisms for group g."""
+        m, mag = self.model, self.spec.magnitudes
+        members = self.groups[g]
+        mech = CATALOGUE[session.theme]
+        scale = 1.0
+        if session.stage == "change":
+            scale = mag.untrusted + (1.0 - mag.untrusted) * self.trust(g)
+        if mech.setting:
+            m.labels[SETTING, members] = self.labels[g]
+            m.label_strength[SETTING, members] = mag.setting
+        for trait, units in mech.traits.items():
+            self.shift(members, trait, units * getattr(mag, trait) * scale)
+        if mech.outing:
+            self.outing(g)
+        if mech.feedback:
+            self.feedback(members, mag.barrier * scale)
+        if mech.parent_child:
+            k = TRAITS.index("guardian_care")
+            self.shift(members, "guardian_care", mag.guardian_care * scale)
+            m.baseline_traits[k, members] = m.traits[k, members]  # care set by the family
+        if mech.consolidation:
+            self._retention = mag.consolidated_retention
+            m.baseline_traits[:, members] += mag.retention * self.gains[:, members]
+            np.clip(m.baseline_traits, 0.0, 1.0, out=m.baseline_traits)
+
+    def shift(self, members: np.ndarray, trait: str, amount: float) -> None:
+        k = TRAITS.index(trait)
+        before = self.model.traits[k, members].copy()
+        self.model.traits[k, members] = np.clip(before + amount, 0.0, 1.0)
+        self.gains[k, members] += self.model.traits[k, members] - before
+
+    def feedback(self, members: np.ndarray, amount: float) -> None:
+        """Move each member's main barrier: the worst of shyness, low confidence, felt
+        stigma and low communication."""
+        t = self.model.traits
+        names = ("shyness", "confidence", "stigma", "communication")
+        signs = np.array([-1.0, 1.0, -1.0, 1.0])  # the direction that helps
+        badness = np.stack([t[TRAITS.index("shyness"), members],
+                            1 - t[TRAITS.index("confidence"), members],
+                            t[TRAITS.index("stigma"), members],
+                            1 - t[TRAITS.index("communication"), members]])
+        worst = badness.argmax(0)
+        for k, name in enumerate(names):
+            chosen = members[worst == k]
+            if len(chosen):
+                self.shift(chosen, name, signs[k] * amount)
+
+    def outing(self, g: int) -> None:
+        """A joint activity: a few non-member classmates share the group's setting this
+        week."""
+        m = self.model
+        pop = m.population
+        members = self.groups[g]
+        others = []
+        for c in np.unique(pop.klass[members]):
+            pool = np.setdiff1d(np.arange(pop.start[c], pop.start[c] + pop.size[c]), members)
+            pool = pool[m.labels[SETTING, pool] < 0]
+            k = min(self.spec.magnitudes.outing_partners, len(pool))
+            others.append(m.rng.choice(pool, k, replace=False))
+        partners = np.concatenate(others) if others else np.zeros(0, dtype=np.int64)
+        m.labels[SETTING, partners] = self.labels[g]
+        m.label_strength[SETTING, partners] = self.spec.magnitudes.setting
+        self._outing.append(partners)
+
+    def _end_outing(self) -> None:
+        for partners in self._outing:
+            self.model.labels[SETTING, partners] = -1
+            self.model.label_strength[SETTING, partners] = 0.0
+        self._outing = []
+
+    # --- after the last session -----------------------------------------------------------
+    def fade(self) -> None:
+        """Weekly after the last session: the shared setting loses strength."""
+        m = self.model
+        self._end_outing()
+        alive = False
+        for members in self.groups:
+            s = m.label_strength[SETTING, members] * self._retention
+            s[s < 1e-3] = 0.0
+            m.label_strength[SETTING, members] = s
+            if s.any():
+                alive = True
+            else:
+                m.labels[SETTING, members] = -1
+        if alive:
+            m.schedule_event(self.fade, at=m.time + 1.0)

@@ -1,0 +1,51 @@
+"""The session catalogue: what each growth-group theme does (MODEL.md §5).
+
+A theme's mechanisms, each scaled by the group's magnitudes (``GroupMagnitudes`` in
+sim/scenario.py): ``setting`` (members share a setting: X:same_group on), ``traits``
+(trait -> how many magnitude units each member's trait moves), ``outing`` (a joint
+activity with children outside the group), ``feedback`` (each member's main barrier
+reduced), ``parent_child`` (guardian care up through the family), ``consolidation`` (the
+setting fades more slowly and part of the gains last). Themes of both field studies:
+Dafang (Zhang & Abdul Wahab 2023) and L Village, Shanxi (MODEL.md §1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Mechanisms:
+    setting: bool = False
+    traits: dict = field(default_factory=dict)
+    outing: bool = False
+    feedback: bool = False
+    parent_child: bool = False
+    consolidation: bool = False
+
+
+CATALOGUE: dict[str, Mechanisms] = {
+    # Dafang: charades, prizes, group rules
+    "nice_to_meet_you": Mechanisms(setting=True, traits={"confidence": 0.5}),
+    # Dafang: a film and discussion of communication problems
+    "the_real_me": Mechanisms(setting=True, traits={"stigma": 1, "confidence": 1}),
+    # Dafang: communication skills taught
+    "easy_communication": Mechanisms(setting=True, traits={"shyness": 1, "communication": 1}),
+    # Dafang: four cooperation games
+    "flying_with_joy": Mechanisms(setting=True, traits={"confidence": 1}),
+    # Dafang: outing with six LBC from another school
+    "happy_outdoor_activities": Mechanisms(setting=True, outing=True,
+                                           traits={"confidence": 1, "shyness": 0.5}),
+    # Dafang: feedback from peers and worker on each member's progress
+    "truth_or_dare": Mechanisms(setting=True, feedback=True),
+    # Dafang: consolidation and plans
+    "tomorrow_will_be_better": Mechanisms(setting=True, consolidation=True,
+                                          traits={"confidence": 0.5}),
+    # L Village, Shanxi: the six sessions' themes
+    "emotional_management": Mechanisms(setting=True, traits={"stigma": 1, "confidence": 1}),
+    "communication_skills": Mechanisms(setting=True, traits={"shyness": 1, "communication": 1}),
+    "solidarity_collaboration": Mechanisms(setting=True, traits={"confidence": 1}),
+    "parent_child_relationships": Mechanisms(setting=True, parent_child=True),
+    "practical_learning": Mechanisms(setting=True, traits={"communication": 1, "shyness": 0.5}),
+    "closing": Mechanisms(setting=True, consolidation=True, traits={"confidence": 0.5}),
+}

@@ -44,7 +44,11 @@ def write(tmp_path, text: str) -> Path:
 def test_dafang_scenario_loads():
     s = load_scenario(SCENARIOS / "dafang_yuchong.yaml")
     p = s.population
-    assert s.name == "dafang_yuchong" and s.weeks == 40 and s.interventions == []
+    assert s.name == "dafang_yuchong" and s.weeks == 40
+    [group] = s.interventions  # MODEL.md §1: 6 members, 7 weekly sessions in 3 stages
+    assert group.type == "growth_group" and group.group_size == 6
+    assert [x.stage for x in group.sessions] == ["thaw"] * 2 + ["change"] * 3 + [
+        "reinvention"] * 2
     assert (p.schools, p.classes_per_school, p.grade) == (1, 2, 5)
     assert p.left_behind_share == 0.207 and p.class_size.mean == 45
 
@@ -52,7 +56,10 @@ def test_dafang_scenario_loads():
 def test_shanxi_scenario_loads():
     s = load_scenario(SCENARIOS / "shanxi_l_village.yaml")
     p = s.population
-    assert s.name == "shanxi_l_village" and s.interventions == []
+    assert s.name == "shanxi_l_village"
+    assert [i.type for i in s.interventions] == ["growth_group", "family_contact",
+                                                 "anti_stigma", "teacher_training"]
+    assert len(s.interventions[0].sessions) == 6
     assert (p.schools, p.classes_per_school) == (1, 3)
     assert p.left_behind_share > 0.207 and p.class_size.mean < 45
 

@@ -109,6 +109,53 @@ def run(
 
 
 @app.command()
+def compare(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file with interventions")],
+    replications: Annotated[int, typer.Option(min=2, help="replications per arm")] = 20,
+    out: Annotated[Path | None, typer.Option(help="output folder (default "
+                                                  "out/<name>-compare)")] = None,
+    seed: Annotated[int | None, typer.Option(help="first seed (default: the scenario's)")] = None,
+    follow_up: Annotated[int, typer.Option(min=1, help="weeks from post to follow-up")] = 12,
+    overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
+):
+    """Virtual trial: the scenario's interventions against none, common random numbers."""
+    from sim import plots
+    from sim.run import atomic_folder
+    from sim.scenario import ScenarioError, load_scenario
+    from sim.trials import virtual_trial
+
+    try:
+        config = load_scenario(scenario)
+    except ScenarioError as e:
+        _fail(str(e))
+    if not config.interventions:
+        _fail(f"{scenario}: the scenario has no interventions to compare with a control arm")
+    out = out or Path("out") / f"{config.name}-compare"
+    if out.exists() and not overwrite:
+        _fail(f"{out} exists; choose another --out or pass --overwrite")
+    with typer.progressbar(length=replications, label=f"{config.name}: replications",
+                           file=sys.stderr) as bar, atomic_folder(out, overwrite) as tmp:
+        last = [0]
+
+        def tick(done: int) -> None:
+            bar.update(done - last[0])
+            last[0] = done
+
+        table = virtual_trial(config, replications=replications, seed=seed,
+                              follow_up_weeks=follow_up, progress=tick)
+        table.to_csv(tmp / "effect_sizes.csv", index=False)
+        plots.effect_sizes_figure(table, tmp / "effect_sizes.png",
+                                  title=f"{config.name}: {replications} replications")
+    shown = table[table["time"] != "pre"]
+    typer.echo(f"{config.name}: {replications} replications -> {out}")
+    typer.echo(f"{'level':<7}{'outcome':<22}{'time':<11}{'treated':>9}{'control':>9}"
+               f"{'g':>8}{'95% CI':>18}")
+    for r in shown.itertuples():
+        typer.echo(f"{r.level:<7}{r.outcome:<22}{r.time:<11}{r.mean_treated:>9.3f}"
+                   f"{r.mean_control:>9.3f}{r.g:>8.2f}   [{r.ci_low:>6.2f}, {r.ci_high:>6.2f}]")
+
+
+@app.command()
 def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")]):
     """Check a scenario file: every problem with its field, value and what is allowed."""
     from sim.scenario import validate_command

@@ -63,3 +63,22 @@ def trajectories_figure(table: pd.DataFrame, path):
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def effect_sizes_figure(table: pd.DataFrame, path, title: str = ""):
+    """Hedges' g with 95% intervals for each outcome at post and follow-up."""
+    rows = table[table["time"] != "pre"].reset_index(drop=True)
+    labels = [f"{r.outcome} ({r.time.replace('_', '-')})" for r in rows.itertuples()]
+    y = np.arange(len(rows))[::-1]
+    fig, ax = plt.subplots(figsize=(7, 0.32 * len(rows) + 1.2))
+    ax.axvline(0, color="#999", lw=0.8)
+    for band in (0.39, 0.28):  # social-skills training, post and follow-up (MODEL.md §4)
+        ax.axvline(band, color="#d95f02", lw=0.6, ls=":")
+    ax.errorbar(rows["g"], y, xerr=[rows["g"] - rows["ci_low"], rows["ci_high"] - rows["g"]],
+                fmt="o", color="#1b9e77", ms=4, capsize=2)
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlabel("Hedges' g (treated vs the same children in the control arm), 95% CI")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -10,6 +10,7 @@ import json
 import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 
@@ -33,19 +34,33 @@ def lbsim_version() -> str:
         return "unknown"
 
 
+@contextmanager
+def atomic_folder(out: Path, overwrite: bool = False):
+    """Yield a temporary folder beside ``out`` that becomes ``out`` if the block succeeds
+    and vanishes if it fails. Raises FileExistsError if ``out`` exists (unless overwrite)."""
+    out = Path(out)
+    if out.exists() and not overwrite:
+        raise FileExistsError(f"{out} exists; choose another --out or remove it")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        yield tmp
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 def run_scenario(scenario: Scenario, out: Path, *, seed: int | None = None,
                  weeks: int | None = None, csv: bool = False, progress=None,
                  overwrite: bool = False) -> dict:
     """Run ``scenario`` and write timeseries, summary.json and figures into ``out``.
     Returns the summary. Raises FileExistsError if ``out`` exists (unless overwrite)."""
-    out = Path(out)
-    if out.exists() and not overwrite:
-        raise FileExistsError(f"{out} exists; choose another --out or remove it")
     if weeks is not None:
         scenario = scenario.override({"weeks": int(weeks)})
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic_folder(out, overwrite) as tmp:
         start = time.perf_counter()
         model = PeerNetworkModel(scenario, seed=seed)
         first = model.population.network(0).copy()
@@ -71,10 +86,4 @@ def run_scenario(scenario: Scenario, out: Path, *, seed: int | None = None,
         plots.network_figure(first, pop.network(0), lb, tmp / "network_class0.png",
                              labels=("class 0, week 0", f"class 0, week {model.week}"))
         plots.trajectories_figure(table, tmp / "outcomes.png")
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-        return summary
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    return summary

@@ -326,7 +326,7 @@ class GroupMagnitudes(_Section):
                                                        "strength after the last session")
     consolidated_retention: Share = Field(0.95, description="the same after a "
                                                             "consolidation session")
-    confidence: Annotated[float, between(-1, 1)] = 0.02
+    confidence: Annotated[float, between(-1, 1)] = 0.013
     stigma: Annotated[float, between(-1, 1)] = -0.03
     shyness: Annotated[float, between(-1, 1)] = -0.02
     communication: Annotated[float, between(-1, 1)] = 0.03
@@ -339,6 +339,8 @@ class GroupMagnitudes(_Section):
                        "week (the outing with other children)")
     untrusted: Share = Field(0.5, description="share of a change-stage session's effect "
                                               "without any thaw session before it")
+    thaw_for_trust: Annotated[int, at_least(1)] = Field(
+        2, description="thaw sessions that build full trust (Dafang held 2)")
     retention: Share = Field(0.3, description="share of the trait gains that consolidation "
                                               "makes lasting (added to the baseline)")
 

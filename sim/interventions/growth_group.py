@@ -93,10 +93,10 @@ class GrowthGroupProgramme:
 
     # --- sessions -----------------------------------------------------------------------
     def trust(self, g: int) -> float:
-        """Share of the planned thaw sessions group g has held (1 if none are planned)."""
-        planned = sum(s.stage == "thaw" for s in self.spec.sessions)
+        """Trust built in the thaw stage: thaw sessions group g has held over the number
+        that builds full trust (capped at 1)."""
         held = sum(stage == "thaw" for _, _, stage in self.held[g])
-        return 1.0 if planned == 0 else held / planned
+        return min(1.0, held / self.spec.magnitudes.thaw_for_trust)
 
     def run_sessions(self) -> None:
         m = self.model

@@ -1,0 +1,146 @@
+"""Virtual trials: a scenario's interventions against none, with common random numbers.
+
+Both arms of a replication use the same seed, so they share the population, the initial
+networks and every class's random stream until the interventions make them differ; the
+treated children (growth-group members, or the left-behind children when no group runs)
+are compared with the same children in the control arm. Measured pre (the week before the
+first intervention), post (the week after the last session) and at follow-up.
+
+Effect sizes are Hedges' g: the mean treated - control difference over replications and
+children, divided by the pooled SD of the child values, with the small-sample correction
+J = 1 - 3 / (4 (n_T + n_C) - 9); the 95% interval is g +- 1.96 x the standard error of the
+mean difference over replications (divided by the same SD). Class-level outcomes (density
+and the left-behind in-degree gap of the classes with treated children) likewise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.interventions.growth_group import GrowthGroupProgramme
+from sim.model import PeerNetworkModel
+from sim.population import TRAITS
+from sim.scenario import Scenario
+
+CHILD_OUTCOMES = ("in_degree", "reciprocated_friends", "isolated", "confidence",
+                  "felt_stigma")
+CLASS_OUTCOMES = ("density", "indegree_gap")
+TIMES = ("pre", "post", "follow_up")
+
+
+def timeline(scenario: Scenario, follow_up_weeks: int) -> dict[str, int]:
+    """The weeks of pre, post and follow-up measurement for a scenario's interventions."""
+    starts, ends = [], []
+    for spec in scenario.interventions:
+        if spec.type == "growth_group":
+            weeks = [s.week if s.week is not None
+                     else spec.start_week + k * spec.interval_weeks
+                     for k, s in enumerate(spec.sessions)]
+            starts.append(min(weeks))
+            ends.append(max(weeks))
+        elif spec.type == "family_contact":
+            starts.append(spec.start_week)
+            ends.append(spec.start_week + spec.weeks - 1)
+        else:
+            starts.append(spec.week)
+            ends.append(spec.week)
+    if not starts:
+        raise ValueError(f"scenario {scenario.name!r} has no interventions to compare")
+    pre = max(min(starts) - 1, 0)
+    post = max(ends)
+    return {"pre": pre, "post": post, "follow_up": post + follow_up_weeks}
+
+
+def _snapshot(model: PeerNetworkModel) -> dict[str, np.ndarray]:
+    """Every child's outcome values and every class's counts, now."""
+    lb = model.population.lb
+    stigma = model.traits[TRAITS.index("stigma")]
+    return {"in_degree": model.indegree.astype(float),
+            "reciprocated_friends": model._child[2].copy(),
+            "isolated": (model.indegree == 0).astype(float),
+            "confidence": model.traits[TRAITS.index("confidence")].copy(),
+            "felt_stigma": np.where(lb, stigma, np.nan),
+            "counts": model._counts.copy()}
+
+
+def _class_values(counts: np.ndarray) -> dict[str, np.ndarray]:
+    n, ties, n_lb = counts[:, 0], counts[:, 1], counts[:, 7]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gap = counts[:, 9] / (n - n_lb) - counts[:, 8] / n_lb
+    return {"density": ties / (n * (n - 1)), "indegree_gap": gap}
+
+
+def _treated(model: PeerNetworkModel) -> np.ndarray:
+    groups = [p for p in model.interventions if isinstance(p, GrowthGroupProgramme)]
+    members = np.concatenate([p.members for p in groups]) if groups else np.zeros(0, int)
+    if len(members):
+        return np.unique(members)
+    return np.flatnonzero(model.population.lb)
+
+
+def virtual_trial(scenario: Scenario, replications: int = 20, seed: int | None = None,
+                  follow_up_weeks: int = 12, progress=None) -> pd.DataFrame:
+    """Run the trial; return one row per outcome x time with Hedges' g and its 95% CI."""
+    if replications < 2:
+        raise ValueError(f"replications must be at least 2, got {replications}")
+    times = timeline(scenario, follow_up_weeks)
+    base = scenario.seed if seed is None else seed
+    end = max(times.values())
+    control_scenario = scenario.model_copy(update={"interventions": []})
+    child = {(o, t): ([], []) for o in CHILD_OUTCOMES for t in TIMES}
+    klass = {(o, t): ([], []) for o in CLASS_OUTCOMES for t in TIMES}
+    for r in range(replications):
+        arms = [PeerNetworkModel(scenario, seed=base + r, collect=False),
+                PeerNetworkModel(control_scenario, seed=base + r, collect=False)]
+        snapshots = {}
+        for week in range(end + 1):
+            if week > 0:
+                for model in arms:
+                    model.step()
+            for t, when in times.items():
+                if when == week:
+                    snapshots[t] = [_snapshot(model) for model in arms]
+        # the treated children are known once recruited: take their values at every time
+        treated = _treated(arms[0])
+        classes = np.unique(arms[0].population.klass[treated])
+        for t, (treat, control) in snapshots.items():
+            for o in CHILD_OUTCOMES:
+                child[(o, t)][0].append(treat[o][treated])
+                child[(o, t)][1].append(control[o][treated])
+            for a, snap in enumerate((treat, control)):
+                for o, v in _class_values(snap["counts"][classes]).items():
+                    klass[(o, t)][a].append(v)
+        if progress is not None:
+            progress(r + 1)
+    return _effect_sizes(child, klass, replications)
+
+
+def _hedges(treat: list[np.ndarray], control: list[np.ndarray]) -> dict:
+    """Hedges' g of paired treated/control values over replications (NaN-aware)."""
+    t_all, c_all = np.concatenate(treat), np.concatenate(control)
+    ok = np.isfinite(t_all) & np.isfinite(c_all)
+    diffs = np.array([np.nanmean(t - c) for t, c in zip(treat, control, strict=True)])
+    diffs = diffs[np.isfinite(diffs)]
+    n = ok.sum()
+    sd = np.sqrt((np.var(t_all[ok], ddof=1) + np.var(c_all[ok], ddof=1)) / 2) if n > 1 \
+        else np.nan
+    row = {"mean_treated": t_all[ok].mean() if n else np.nan,
+           "mean_control": c_all[ok].mean() if n else np.nan,
+           "difference": diffs.mean() if len(diffs) else np.nan, "sd": sd,
+           "n_children": int(n), "replications": len(diffs)}
+    if not (sd > 0) or len(diffs) < 2:
+        return {**row, "g": 0.0 if sd == 0 else np.nan, "ci_low": np.nan, "ci_high": np.nan}
+    j = 1 - 3 / (4 * (2 * n) - 9)
+    se = diffs.std(ddof=1) / np.sqrt(len(diffs))
+    g = j * diffs.mean() / sd
+    return {**row, "g": g, "ci_low": g - 1.96 * j * se / sd, "ci_high": g + 1.96 * j * se / sd}
+
+
+def _effect_sizes(child: dict, klass: dict, replications: int) -> pd.DataFrame:
+    rows = []
+    for level, table in (("child", child), ("class", klass)):
+        for (outcome, t), (treat, control) in table.items():
+            rows.append({"level": level, "outcome": outcome, "time": t,
+                         **_hedges(treat, control)})
+    return pd.DataFrame(rows)

@@ -1,0 +1,169 @@
+"""Interventions and virtual trials."""
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from sim.cli import app
+from sim.interventions.growth_group import SETTING, GrowthGroupProgramme
+from sim.model import PeerNetworkModel
+from sim.population import TRAITS
+from sim.scenario import load_scenario, parse_scenario
+from sim.trials import timeline, virtual_trial
+
+ZERO = {"setting": 0.0, "confidence": 0.0, "stigma": 0.0, "shyness": 0.0,
+        "communication": 0.0, "guardian_care": 0.0, "barrier": 0.0, "outing_partners": 0,
+        "retention": 0.0}
+
+
+def scenario(weeks=20, **group):
+    spec = {"type": "growth_group", "start_week": 3}
+    spec.update(group)
+    return parse_scenario({
+        "name": "gg", "weeks": weeks, "interventions": [spec],
+        "population": {"schools": 1, "classes_per_school": 2,
+                       "class_size": {"mean": 30, "sd": 2}},
+        "network": {"burn_in_years": 1.0}})
+
+
+def control_of(sc):
+    return sc.model_copy(update={"interventions": []})
+
+
+def test_zero_magnitudes_leave_every_outcome_identical_to_control():
+    sc = scenario(magnitudes=ZERO)
+    treated = PeerNetworkModel(sc, seed=4)
+    treated.run()
+    control = PeerNetworkModel(control_of(sc), seed=4)
+    control.run()
+    assert len(treated.interventions[0].members) == 6  # the group did meet
+    assert treated.outcomes.equals(control.outcomes)
+    np.testing.assert_array_equal(treated.population.xbuf, control.population.xbuf)
+
+
+def ties_among(model, members):
+    pop = model.population
+    total = 0
+    for c in np.unique(pop.klass[members]):
+        x = pop.network(c)
+        idx = members[pop.klass[members] == c] - pop.start[c]
+        total += x[np.ix_(idx, idx)].sum()
+    return total
+
+
+def test_shared_setting_raises_ties_among_members():
+    """Only the setting (X:same_group, here with parameter 2 so one class shows it) on:
+    members name each other more than the same children do in the control arm (summed
+    over 12 replications; Poisson-scale margin)."""
+    sc = scenario(weeks=20, magnitudes={**ZERO, "setting": 1.0}).override(
+        {"network.effects.X:same_group": 2.0, "population.classes_per_school": 1})
+    treat = control = 0
+    for seed in range(12):
+        t = PeerNetworkModel(sc, seed=seed)
+        t.run()
+        c = PeerNetworkModel(control_of(sc), seed=seed)
+        c.run()
+        members = t.interventions[0].members
+        treat += ties_among(t, members)
+        control += ties_among(c, members)
+    assert treat > 2 * control and treat - control > 3 * np.sqrt(treat + control), (
+        treat, control)
+
+
+def test_effects_fade_after_the_group_unless_sustained():
+    """Without consolidation's lasting share, the members' confidence gain shrinks after
+    the last session (trait dynamics pull it back), and the setting's strength decays."""
+    sc = scenario(weeks=40, magnitudes={"retention": 0.0})
+    gains = {"post": [], "late": []}
+    for seed in range(4):
+        t = PeerNetworkModel(sc, seed=seed, collect=False)
+        c = PeerNetworkModel(control_of(sc), seed=seed, collect=False)
+        group = t.interventions[0]
+        k = TRAITS.index("confidence")
+        for week in range(1, 41):
+            t.step()
+            c.step()
+            m = group.members
+            if week == group.last_week:
+                gains["post"].append((t.traits[k, m] - c.traits[k, m]).mean())
+                assert (t.label_strength[SETTING, m] > 0).all()
+        gains["late"].append((t.traits[k, m] - c.traits[k, m]).mean())
+        # after consolidation the setting keeps 95% of its strength a week
+        assert t.label_strength[SETTING, m].max() == pytest.approx(
+            0.95 ** (40 - group.last_week))
+    assert np.mean(gains["post"]) > 0.03
+    assert np.mean(gains["late"]) < 0.5 * np.mean(gains["post"])
+
+
+def test_dafang_runs_seven_sessions_with_six_members_in_three_stages():
+    m = PeerNetworkModel(load_scenario("scenarios/dafang_yuchong.yaml"), seed=2,
+                         collect=False)
+    m.run(weeks=16)
+    [group] = [p for p in m.interventions if isinstance(p, GrowthGroupProgramme)]
+    [members] = group.groups
+    assert len(members) == 6
+    assert m.population.lb[members].all()
+    held = group.held[0]
+    assert [w for w, _, _ in held] == list(range(8, 15))  # weekly
+    assert [s for _, _, s in held] == ["thaw"] * 2 + ["change"] * 3 + ["reinvention"] * 2
+
+
+def test_recruitment_takes_the_least_chosen_left_behind_children():
+    sc = scenario(acceptance=1.0)
+    m = PeerNetworkModel(sc, seed=3, collect=False)
+    m.run(weeks=2)
+    indeg = m.indegree.copy()
+    m.step()  # recruitment happens before week 3's session
+    members = m.interventions[0].members
+    lbc = np.flatnonzero(m.population.lb)
+    assert np.sort(indeg[members]).tolist() == np.sort(indeg[lbc])[:6].tolist()
+
+
+def test_no_thaw_weakens_change_sessions_and_no_hours_means_no_sessions():
+    change_only = [{"theme": "easy_communication", "stage": "change"}]
+    with_thaw = [{"theme": "nice_to_meet_you", "stage": "thaw"}] + change_only
+    shy = TRAITS.index("shyness")
+    drops = {}
+    for name, sessions in (("no thaw", change_only), ("thaw", with_thaw)):
+        sc = scenario(sessions=sessions, magnitudes={**ZERO, "shyness": -0.05})
+        m = PeerNetworkModel(sc, seed=1, collect=False)
+        m.run(weeks=2)
+        before = m.traits[shy].copy()
+        m.run(weeks=len(sessions))
+        members = m.interventions[0].members
+        drops[name] = (before[members] - m.traits[shy, members]).mean()
+    # one of the two thaw sessions that build full trust: 0.5 + 0.5 x 0.5 of the effect;
+    # none: 0.5
+    assert drops["no thaw"] / drops["thaw"] == pytest.approx(0.5 / 0.75, rel=0.1)
+    m = PeerNetworkModel(scenario(worker_hours_per_week=1.0), seed=1, collect=False)
+    m.run(weeks=12)
+    group = m.interventions[0]
+    assert group.held == [[]] and len(group.skipped) == 7
+
+
+def test_virtual_trial_effect_sizes_have_the_expected_signs():
+    sc = scenario(weeks=40)
+    times = timeline(sc, follow_up_weeks=6)
+    assert times == {"pre": 2, "post": 9, "follow_up": 15}
+    table = virtual_trial(sc, replications=4, follow_up_weeks=6).set_index(
+        ["level", "outcome", "time"])
+    assert (table.xs("pre", level="time")["difference"] == 0).all()  # common random numbers
+    confidence = table.loc[("child", "confidence", "post")]
+    assert confidence["g"] > 0.2 and confidence["ci_low"] > 0
+    assert table.loc[("child", "felt_stigma", "post")]["g"] < 0
+
+
+def test_compare_command_writes_table_and_figure(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "name: cmp\nweeks: 20\npopulation: {schools: 1, classes_per_school: 1}\n"
+        "network: {burn_in_years: 0.5}\ninterventions: [{type: growth_group, start_week: 2}]\n")
+    result = CliRunner().invoke(app, ["compare", str(path), "--replications", "3",
+                                      "--follow-up", "4", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "o" / "effect_sizes.csv").exists()
+    assert (tmp_path / "o" / "effect_sizes.png").stat().st_size > 10_000
+    assert "confidence" in result.output
+    path.write_text("name: none\npopulation: {schools: 1}\n")
+    result = CliRunner().invoke(app, ["compare", str(path), "--out", str(tmp_path / "n")])
+    assert result.exit_code == 2 and "no interventions" in result.output

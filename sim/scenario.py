@@ -401,7 +401,28 @@ class TeacherTraining(_Section):
     communication: Annotated[float, between(-1, 1)] = 0.01
 
 
-Intervention = Annotated[GrowthGroup | FamilyContact | AntiStigma | TeacherTraining,
+class Staffing(_Section):
+    """A county's school social workers (MODEL.md §5): how many, placed one per school or
+    each sharing several schools (travel costs hours), which schools first, each running
+    the growth group ``group`` in the schools it serves, up to ``groups_per_term``."""
+
+    type: Literal["staffing"]
+    workers: Annotated[int, at_least(0)] = 1
+    placement: Literal["one_per_school", "shared"] = "one_per_school"
+    targeting: Literal["most_lbc", "random"] = Field(
+        "most_lbc", description="schools served first: most left-behind children, or random")
+    hours_per_week: NonNegative = Field(40.0, description="a full-time worker (assumption)")
+    travel_hours_per_school: NonNegative = Field(
+        4.0, description="weekly hours lost per extra school a shared worker covers "
+                         "(assumption: rural travel)")
+    groups_per_term: Annotated[int, at_least(1)] = Field(
+        4, description="growth groups one worker can run at once (assumption)")
+    cost_per_worker: NonNegative = Field(
+        60000.0, description="yuan per worker per year, salary and overheads (assumption)")
+    group: GrowthGroup = GrowthGroup(type="growth_group")
+
+
+Intervention = Annotated[GrowthGroup | FamilyContact | AntiStigma | TeacherTraining | Staffing,
                          Field(discriminator="type")]
 
 
@@ -418,7 +439,8 @@ class Scenario(_Section):
     network: Network = Network()
     trait_dynamics: TraitDynamics = TraitDynamics()
     interventions: list[Intervention] = Field(
-        [], description="growth_group, family_contact, anti_stigma, teacher_training")
+        [], description="growth_group, family_contact, anti_stigma, teacher_training, "
+                        "staffing")
 
     def override(self, dotted: Mapping[str, object]) -> Scenario:
         """A validated copy with fields replaced by dotted path, e.g. ``network.effects.recip``.
@@ -502,7 +524,8 @@ def _did_you_mean(word: object, model_or_options: type[BaseModel] | list[str] | 
 
 
 INTERVENTION_TYPES = {"growth_group": GrowthGroup, "family_contact": FamilyContact,
-                      "anti_stigma": AntiStigma, "teacher_training": TeacherTraining}
+                      "anti_stigma": AntiStigma, "teacher_training": TeacherTraining,
+                      "staffing": Staffing}
 
 
 def _section_at(loc: tuple) -> type[BaseModel] | None:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.interventions.growth_group import GrowthGroupProgramme
+from sim.interventions.staffing import StaffingPlan
 from sim.model import PeerNetworkModel
 from sim.population import TRAITS
 from sim.scenario import Scenario
@@ -33,6 +34,7 @@ def timeline(scenario: Scenario, follow_up_weeks: int) -> dict[str, int]:
     """The weeks of pre, post and follow-up measurement for a scenario's interventions."""
     starts, ends = [], []
     for spec in scenario.interventions:
+        spec = spec.group if spec.type == "staffing" else spec
         if spec.type == "growth_group":
             weeks = [s.week if s.week is not None
                      else spec.start_week + k * spec.interval_weeks
@@ -72,7 +74,8 @@ def _class_values(counts: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _treated(model: PeerNetworkModel) -> np.ndarray:
-    groups = [p for p in model.interventions if isinstance(p, GrowthGroupProgramme)]
+    groups = [p for p in model.interventions
+              if isinstance(p, GrowthGroupProgramme | StaffingPlan)]
     members = np.concatenate([p.members for p in groups]) if groups else np.zeros(0, int)
     if len(members):
         return np.unique(members)

@@ -167,3 +167,40 @@ def test_compare_command_writes_table_and_figure(tmp_path):
     path.write_text("name: none\npopulation: {schools: 1}\n")
     result = CliRunner().invoke(app, ["compare", str(path), "--out", str(tmp_path / "n")])
     assert result.exit_code == 2 and "no interventions" in result.output
+
+
+def staffing_scenario(**staffing):
+    spec = {"type": "staffing", "group": {"type": "growth_group", "start_week": 2,
+                                          "acceptance": 1.0}}
+    spec.update(staffing)
+    return parse_scenario({
+        "name": "county", "weeks": 10, "interventions": [spec],
+        "population": {"schools": 6, "classes_per_school": 1,
+                       "class_size": {"mean": 25, "sd": 0}},
+        "network": {"burn_in_years": 0.2}})
+
+
+def test_staffing_one_per_school_serves_the_schools_with_most_lbc():
+    m = PeerNetworkModel(staffing_scenario(workers=2), seed=1, collect=False)
+    plan = m.interventions[0]
+    lbc = np.bincount(m.population.school, weights=m.population.lb)
+    assert plan.schools_served == sorted(np.argsort(-lbc, kind="stable")[:2].tolist())
+    m.run(weeks=3)
+    assert len(plan.members) == 12
+    assert set(m.population.school[plan.members]) == set(plan.schools_served)
+    assert plan.yearly_cost == 2 * 60000.0
+
+
+def test_shared_workers_lose_hours_to_travel_and_cap_their_groups():
+    sc = staffing_scenario(workers=1, placement="shared", groups_per_term=4,
+                           travel_hours_per_school=12.0, hours_per_week=40.0)
+    m = PeerNetworkModel(sc, seed=1, collect=False)
+    m.run(weeks=3)
+    [programme] = m.interventions[0].programmes
+    assert len(programme.worker.schools) == 4  # capped at 4 groups of the 6 schools
+    assert programme.hours == 40.0 - 3 * 12.0  # travel to 3 extra schools
+    # 4 hours a week, 3 per session: one group's session a week, the others skipped
+    assert sum(len(h) for h in programme.held) == 2
+    assert len(programme.skipped) == 6
+    zero = PeerNetworkModel(staffing_scenario(workers=0), seed=1, collect=False)
+    assert zero.interventions[0].programmes == []

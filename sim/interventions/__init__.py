@@ -1,4 +1,4 @@
-"""Intervention modules of lbsim: growth groups, family and classroom levers.
+"""Intervention modules of lbsim: growth groups, family and classroom levers, staffing.
 
 :func:`install` turns a scenario's interventions into Mesa events on a model.
 """
@@ -8,9 +8,11 @@ from __future__ import annotations
 from sim.interventions.classroom import AntiStigmaActivity, TeacherTrainingDay
 from sim.interventions.family import ParentContact
 from sim.interventions.growth_group import GrowthGroupProgramme
+from sim.interventions.staffing import StaffingPlan
 
 KINDS = {"growth_group": GrowthGroupProgramme, "family_contact": ParentContact,
-         "anti_stigma": AntiStigmaActivity, "teacher_training": TeacherTrainingDay}
+         "anti_stigma": AntiStigmaActivity, "teacher_training": TeacherTrainingDay,
+         "staffing": StaffingPlan}
 
 
 def install(model) -> list:

@@ -22,10 +22,12 @@ SETTING = 0  # row of the model's label covariates used by X:same_group
 
 
 class GrowthGroupProgramme:
-    """One growth group per school or class, as ``spec`` (a scenario GrowthGroup) says."""
+    """One growth group per school or class, as ``spec`` (a scenario GrowthGroup) says, in
+    ``schools`` (default: all) by a worker with ``hours`` a week (default: the spec's)."""
 
-    def __init__(self, model, spec):
+    def __init__(self, model, spec, schools=None, hours: float | None = None):
         self.model, self.spec = model, spec
+        self.hours = spec.worker_hours_per_week if hours is None else float(hours)
         self.session_weeks = [s.week if s.week is not None
                               else spec.start_week + k * spec.interval_weeks
                               for k, s in enumerate(spec.sessions)]
@@ -36,9 +38,9 @@ class GrowthGroupProgramme:
         self.gains = np.zeros((len(TRAITS), model.population.n_children))
         pop = model.population
         units = pop.class_school if spec.scope == "school" else np.arange(pop.n_classes)
-        self.worker = SocialWorker(model, schools=sorted(set(pop.class_school.tolist())),
-                                   hours_per_week=spec.worker_hours_per_week)
-        self._units = units
+        served = np.unique(pop.class_school) if schools is None else np.asarray(schools)
+        self.worker = SocialWorker(model, schools=served.tolist(), hours_per_week=self.hours)
+        self._units = np.where(np.isin(pop.class_school, served), units, -1)
         self._retention = spec.magnitudes.setting_retention
         self._outing: list[np.ndarray] = []
         if self.session_weeks:
@@ -76,7 +78,7 @@ class GrowthGroupProgramme:
     def recruit(self) -> None:
         m, spec = self.model, self.spec
         pop = m.population
-        for unit in np.unique(self._units):
+        for unit in np.unique(self._units[self._units >= 0]):
             classes = np.flatnonzero(self._units == unit)
             children = np.concatenate([np.arange(pop.start[c], pop.start[c] + pop.size[c])
                                        for c in classes])
@@ -104,7 +106,7 @@ class GrowthGroupProgramme:
         sessions = [s for s, w in zip(self.spec.sessions, self.session_weeks, strict=True)
                     if w == week]
         self._end_outing()
-        hours = self.spec.worker_hours_per_week
+        hours = self.hours
         for g in range(len(self.groups)):
             for session in sessions:
                 if hours < self.spec.hours_per_session:
@@ -113,7 +115,7 @@ class GrowthGroupProgramme:
                 hours -= self.spec.hours_per_session
                 self.apply(g, session)
                 self.held[g].append((week, session.theme, session.stage))
-        self.worker.hours_used = self.spec.worker_hours_per_week - hours
+        self.worker.hours_used = self.hours - hours
 
     def apply(self, g: int, session) -> None:
         """One session's mechanisms for group g."""

@@ -122,18 +122,19 @@ def compare(
     from sim import plots
     from sim.run import atomic_folder
     from sim.scenario import ScenarioError, load_scenario
-    from sim.trials import virtual_trial
+    from sim.trials import compare_arms
 
     try:
         config = load_scenario(scenario)
     except ScenarioError as e:
         _fail(str(e))
-    if not config.interventions:
+    if not config.interventions and not config.arms:
         _fail(f"{scenario}: the scenario has no interventions to compare with a control arm")
+    n_arms = max(1, len(config.arms))
     out = out or Path("out") / f"{config.name}-compare"
     if out.exists() and not overwrite:
         _fail(f"{out} exists; choose another --out or pass --overwrite")
-    with typer.progressbar(length=replications, label=f"{config.name}: replications",
+    with typer.progressbar(length=replications * n_arms, label=f"{config.name}: replications",
                            file=sys.stderr) as bar, atomic_folder(out, overwrite) as tmp:
         last = [0]
 
@@ -141,18 +142,19 @@ def compare(
             bar.update(done - last[0])
             last[0] = done
 
-        table = virtual_trial(config, replications=replications, seed=seed,
-                              follow_up_weeks=follow_up, progress=tick)
+        table = compare_arms(config, replications=replications, seed=seed,
+                             follow_up_weeks=follow_up, progress=tick)
         table.to_csv(tmp / "effect_sizes.csv", index=False)
         plots.effect_sizes_figure(table, tmp / "effect_sizes.png",
                                   title=f"{config.name}: {replications} replications")
     shown = table[table["time"] != "pre"]
     typer.echo(f"{config.name}: {replications} replications -> {out}")
-    typer.echo(f"{'level':<7}{'outcome':<22}{'time':<11}{'treated':>9}{'control':>9}"
-               f"{'g':>8}{'95% CI':>18}")
+    typer.echo(f"{'arm':<16}{'level':<7}{'outcome':<22}{'time':<11}{'treated':>9}"
+               f"{'control':>9}{'g':>8}{'95% CI':>18}")
     for r in shown.itertuples():
-        typer.echo(f"{r.level:<7}{r.outcome:<22}{r.time:<11}{r.mean_treated:>9.3f}"
-                   f"{r.mean_control:>9.3f}{r.g:>8.2f}   [{r.ci_low:>6.2f}, {r.ci_high:>6.2f}]")
+        typer.echo(f"{r.arm[:15]:<16}{r.level:<7}{r.outcome:<22}{r.time:<11}"
+                   f"{r.mean_treated:>9.3f}{r.mean_control:>9.3f}{r.g:>8.2f}   "
+                   f"[{r.ci_low:>6.2f}, {r.ci_high:>6.2f}]")
 
 
 @app.command()

@@ -68,7 +68,10 @@ def trajectories_figure(table: pd.DataFrame, path):
 def effect_sizes_figure(table: pd.DataFrame, path, title: str = ""):
     """Hedges' g with 95% intervals for each outcome at post and follow-up."""
     rows = table[table["time"] != "pre"].reset_index(drop=True)
-    labels = [f"{r.outcome} ({r.time.replace('_', '-')})" for r in rows.itertuples()]
+    arms = rows["arm"] if "arm" in rows else [""] * len(rows)
+    labels = [f"{a + ': ' if len(set(arms)) > 1 else ''}{r.outcome} "
+              f"({r.time.replace('_', '-')})" for a, r in zip(arms, rows.itertuples(),
+                                                               strict=True)]
     y = np.arange(len(rows))[::-1]
     fig, ax = plt.subplots(figsize=(7, 0.32 * len(rows) + 1.2))
     ax.axvline(0, color="#999", lw=0.8)

@@ -441,6 +441,9 @@ class Scenario(_Section):
     interventions: list[Intervention] = Field(
         [], description="growth_group, family_contact, anti_stigma, teacher_training, "
                         "staffing")
+    arms: dict[str, list[Intervention]] = Field(
+        {}, description="named alternatives to `interventions` for `lbsim compare`, each "
+                        "compared with the control arm (no interventions)")
 
     def override(self, dotted: Mapping[str, object]) -> Scenario:
         """A validated copy with fields replaced by dotted path, e.g. ``network.effects.recip``.

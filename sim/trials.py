@@ -119,6 +119,22 @@ def virtual_trial(scenario: Scenario, replications: int = 20, seed: int | None =
     return _effect_sizes(child, klass, replications)
 
 
+def compare_arms(scenario: Scenario, replications: int = 20, seed: int | None = None,
+                 follow_up_weeks: int = 12, progress=None) -> pd.DataFrame:
+    """:func:`virtual_trial` for each named arm of the scenario (or its interventions),
+    against the same control; one table with an ``arm`` column."""
+    arms = dict(scenario.arms) or {"interventions": scenario.interventions}
+    tables = []
+    for k, (name, interventions) in enumerate(arms.items()):
+        arm = scenario.model_copy(update={"interventions": interventions, "arms": {}})
+        tick = None if progress is None else (
+            lambda done, k=k: progress(k * replications + done))
+        table = virtual_trial(arm, replications, seed, follow_up_weeks, tick)
+        tables.append(table.assign(arm=name))
+    table = pd.concat(tables, ignore_index=True)
+    return table[["arm", *(c for c in table.columns if c != "arm")]]
+
+
 def _hedges(treat: list[np.ndarray], control: list[np.ndarray]) -> dict:
     """Hedges' g of paired treated/control values over replications (NaN-aware)."""
     t_all, c_all = np.concatenate(treat), np.concatenate(control)

@@ -204,3 +204,22 @@ def test_shared_workers_lose_hours_to_travel_and_cap_their_groups():
     assert len(programme.skipped) == 6
     zero = PeerNetworkModel(staffing_scenario(workers=0), seed=1, collect=False)
     assert zero.interventions[0].programmes == []
+
+
+def test_named_arms_are_each_compared_with_the_same_control(tmp_path):
+    path = tmp_path / "arms.yaml"
+    path.write_text(
+        "name: arms\nweeks: 20\npopulation: {schools: 1, classes_per_school: 1}\n"
+        "network: {burn_in_years: 0.5}\n"
+        "arms:\n"
+        "  group: [{type: growth_group, start_week: 2}]\n"
+        "  group_and_family: [{type: growth_group, start_week: 2},\n"
+        "                     {type: family_contact, start_week: 2, weeks: 4}]\n")
+    result = CliRunner().invoke(app, ["compare", str(path), "--replications", "2",
+                                      "--follow-up", "2", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    import pandas as pd
+    table = pd.read_csv(tmp_path / "o" / "effect_sizes.csv")
+    assert set(table["arm"]) == {"group", "group_and_family"}
+    pre = table[table["time"] == "pre"]
+    assert (pre["difference"] == 0).all()

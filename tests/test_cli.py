@@ -29,3 +29,19 @@ def test_effects_lists_registry():
     result = runner.invoke(app, ["effects"])
     assert result.exit_code == 0
     assert "gwespFF" in result.output and "RateX" in result.output
+
+
+@pytest.mark.parametrize("module", ["sim.cli", "sim.scenario", "sim.interventions.sessions",
+                                    "sim.population", "sim.model", "sim.trials"])
+def test_every_module_imports_first_in_a_fresh_interpreter(module):
+    """No import cycles: each module can be the first one imported, then a scenario with
+    interventions loaded and a model built."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = (f"import {module}\nfrom sim.scenario import load_scenario\n"
+            f"load_scenario({str(root / 'scenarios' / 'dafang_yuchong.yaml')!r})")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -158,6 +158,62 @@ def compare(
 
 
 @app.command()
+def sweep(
+    spec: Annotated[Path, typer.Argument(help="sweep spec YAML (see experiments/)")],
+    out: Annotated[Path, typer.Option(help="results folder (re-run to resume)")],
+    workers: Annotated[int, typer.Option(min=0, help="local processes (0: one per core)")] = 0,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. "
+                                                       "tcp://host:8786")] = None,
+    dask_local: Annotated[int | None, typer.Option(min=1, help="start a Dask LocalCluster "
+                                                              "with N workers")] = None,
+):
+    """Run a scenario sweep in batches; resumable, one Parquet file per batch."""
+    import os
+
+    from sim.sweep.spec import SweepError
+    from sim.sweep.sweep import plan, run_sweep
+
+    if scheduler and dask_local:
+        _fail("give --scheduler or --dask-local, not both")
+    try:
+        _, _, all_tasks, _ = plan(spec)
+    except SweepError as e:
+        _fail(str(e))
+    workers = workers or os.cpu_count() or 1
+    with typer.progressbar(length=len(all_tasks), label="runs", file=sys.stderr,
+                           show_eta=True) as bar:
+        def tick(result, counts):
+            bar.label = f"runs (failed {counts['failed']})"
+            bar.update(result["runs"])
+
+        try:
+            counts = run_sweep(spec, out, workers=workers, scheduler=scheduler,
+                               dask_local=dask_local, progress=tick)
+        except ValueError as e:
+            _fail(str(e))
+    typer.echo(f"{out}: {counts['runs']} runs: {counts['done']} done, {counts['failed']} "
+               f"failed, {counts['skipped']} skipped (finished before)")
+
+
+@app.command()
+def query(
+    folder: Annotated[Path, typer.Argument(help="a sweep's results folder")],
+    sql: Annotated[str, typer.Argument(help="SQL over the view `runs`")],
+):
+    """Query a sweep's results with DuckDB, e.g. "SELECT point, avg(density) FROM runs
+    GROUP BY point"."""
+    from sim.sweep.store import query as run_query
+
+    if not any(folder.glob("batch-*.parquet")):
+        _fail(f"{folder}: no results (batch-*.parquet) to query")
+    try:
+        table = run_query(folder, sql)
+    except Exception as e:  # DuckDB's parser and binder errors name the problem
+        _fail(f"query failed: {e}")
+    typer.echo(table.to_string(index=False))
+
+
+@app.command()
 def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")]):
     """Check a scenario file: every problem with its field, value and what is allowed."""
     from sim.scenario import validate_command

@@ -474,6 +474,13 @@ def _set_path(data: dict, path: str, value: object) -> None:
     parts = path.split(".")
     model: type[BaseModel] | None = Scenario
     node = data
+    if len(parts) > 2 and parts[0] == "interventions":  # interventions.<index>.<field>...
+        try:
+            node = data["interventions"][int(parts[1])]
+        except (ValueError, IndexError):
+            raise ValueError(f"interventions.{parts[1]}: no such intervention (the list has "
+                             f"{len(data['interventions'])})") from None
+        model, parts = INTERVENTION_TYPES[node["type"]], parts[2:]
     for i, part in enumerate(parts):
         if model is None:  # a free-form mapping: the rest of the path is one key
             node[".".join(parts[i:])] = value
@@ -550,7 +557,7 @@ def _lookup(data: object, loc: tuple) -> object:
     return data
 
 
-def _problem(error: dict, data: Mapping) -> str:
+def problem_line(error: dict, data: Mapping) -> str:
     """One pydantic error as ``path: value — what is allowed``."""
     loc, kind = tuple(error["loc"]), error["type"]
     value = error.get("input")
@@ -609,18 +616,24 @@ def parse_scenario(mapping: object, source: str = "scenario") -> Scenario:
     try:
         return Scenario.model_validate(dict(mapping))
     except ValidationError as e:
-        raise ScenarioError([_problem(err, mapping) for err in e.errors()], source) from None
+        raise ScenarioError([problem_line(err, mapping) for err in e.errors()], source) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a YAML scenario file, or raise ScenarioError."""
+    return parse_scenario(read_yaml(path), source=str(path))
+
+
+def read_yaml(path: str | Path) -> object:
+    """Parse a YAML file (duplicate keys refused, 1e-3 read as a number), or raise
+    ScenarioError naming the file and the line."""
     path = Path(path)
     if path.is_dir():
-        raise ScenarioError([f"{path}: is a directory; give a scenario .yaml file"])
+        raise ScenarioError([f"{path}: is a directory; give a .yaml file"])
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError([f"{path}: no such scenario file"]) from None
+        raise ScenarioError([f"{path}: no such file"]) from None
     except (OSError, UnicodeDecodeError) as e:
         raise ScenarioError([f"{path}: cannot read the file ({e})"]) from None
     try:
@@ -632,7 +645,7 @@ def load_scenario(path: str | Path) -> Scenario:
             from None
     except yaml.YAMLError as e:
         raise ScenarioError([f"{path}: not valid YAML: {e}"]) from None
-    return parse_scenario(data, source=str(path))
+    return data
 
 
 def validate_command(path: str) -> int:

@@ -292,7 +292,7 @@ def test_several_errors_are_all_listed():
 # --- Errors: files ----------------------------------------------------------------------
 
 def test_missing_file(tmp_path):
-    with pytest.raises(ScenarioError, match="no such scenario file"):
+    with pytest.raises(ScenarioError, match="no such file"):
         load_scenario(tmp_path / "nope.yaml")
 
 

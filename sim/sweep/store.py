@@ -1,0 +1,62 @@
+"""A sweep's folder: spec.json (what was asked, with its digest), one Parquet file per
+finished batch, written atomically (temporary file, then rename)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+SPEC = "spec.json"
+
+
+def batch_path(out, batch: int) -> Path:
+    return Path(out) / f"batch-{batch:06d}.parquet"
+
+
+def write_batch(out, batch: int, frame: pd.DataFrame) -> None:
+    final = batch_path(out, batch)
+    tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, final)
+
+
+def finished(out) -> set[int]:
+    return {int(p.stem.split("-")[1]) for p in Path(out).glob("batch-*.parquet")}
+
+
+def claim(out, spec_json: dict) -> None:
+    """Create the folder with spec.json, or check that an existing one holds the same
+    spec; raise ValueError if it differs."""
+    out = Path(out)
+    path = out / SPEC
+    if path.exists():
+        old = json.loads(path.read_text())
+        if old.get("digest") != spec_json["digest"]:
+            raise ValueError(f"{out} holds results of a different spec (digest "
+                             f"{old.get('digest')}, now {spec_json['digest']}); use another "
+                             f"--out, or delete the folder to start again")
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(".spec.json.tmp")
+    tmp.write_text(json.dumps(spec_json, indent=2))
+    os.replace(tmp, path)
+
+
+def read(out) -> pd.DataFrame:
+    files = sorted(Path(out).glob("batch-*.parquet"))
+    if not files:
+        return pd.DataFrame()
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+
+
+def query(out, sql: str) -> pd.DataFrame:
+    """Run SQL with DuckDB over the view ``runs`` (every batch file of the folder)."""
+    import duckdb
+
+    con = duckdb.connect()
+    pattern = str(Path(out) / "batch-*.parquet")
+    con.execute(f"CREATE VIEW runs AS SELECT * FROM read_parquet('{pattern}')")
+    return con.execute(sql).df()

@@ -1,0 +1,44 @@
+"""``lbsim sweep``: plan the runs, skip finished batches, run the rest, count."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.sweep import design, executors, store
+from sim.sweep.runner import tasks
+from sim.sweep.spec import load_spec
+
+
+def plan(spec_path) -> tuple:
+    """(spec, base scenario, all tasks, batches {index: tasks}) for a spec file."""
+    spec, base = load_spec(spec_path)
+    all_tasks = tasks(spec, design.points(spec))
+    size = spec.batch_size
+    batches = {b: all_tasks[b * size:(b + 1) * size]
+               for b in range((len(all_tasks) + size - 1) // size)}
+    return spec, base, all_tasks, batches
+
+
+def run_sweep(spec_path, out, workers: int = 1, scheduler: str | None = None,
+              dask_local: int | None = None, progress=None) -> dict:
+    """Run (or resume) a sweep into ``out``; return counts done / failed / skipped."""
+    spec, base, all_tasks, batches = plan(spec_path)
+    out = Path(out)
+    store.claim(out, {"digest": spec.digest(), "spec": spec.model_dump(mode="json"),
+                      "base": base, "runs": len(all_tasks)})
+    finished = store.finished(out)
+    todo = {b: t for b, t in batches.items() if b not in finished}
+    counts = {"runs": len(all_tasks), "done": 0, "failed": 0,
+              "skipped": sum(len(t) for b, t in batches.items() if b in finished)}
+
+    def on_done(result: dict) -> None:
+        counts["done"] += result["runs"] - result["failed"]
+        counts["failed"] += result["failed"]
+        if progress is not None:
+            progress(result, counts)
+
+    if scheduler is not None or dask_local is not None:
+        executors.run_dask(spec, base, todo, str(out), on_done, scheduler, dask_local)
+    else:
+        executors.run_local(spec, base, todo, str(out), workers, on_done)
+    return counts

@@ -1,0 +1,146 @@
+"""Sweeps: same results on any executor, resumable, failures recorded, bad specs refused."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from sim.cli import app
+from sim.sweep import design, store
+from sim.sweep.spec import SweepError, load_spec
+from sim.sweep.sweep import run_sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+SMOKE = ROOT / "experiments" / "smoke.yaml"
+runner = CliRunner()
+
+
+def rows(folder) -> pd.DataFrame:
+    table = store.read(folder).drop(columns=["error"])
+    return table.sort_values(["run", "week"]).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweeps") / "one-worker"
+    counts = run_sweep(SMOKE, out, workers=1)
+    assert counts == {"runs": 12, "done": 12, "failed": 0, "skipped": 0}
+    return rows(out)
+
+
+def test_smoke_rows_have_parameters_seed_and_version(reference):
+    assert set(reference["run"]) == set(range(12))
+    assert sorted(reference["week"].unique()) == [0, 4, 8, 12]  # every 4 weeks and the last
+    for col in ("param:population.left_behind_share", "param:interventions.0.group_size",
+                "seed", "lbsim_version", "density", "confidence_lb"):
+        assert col in reference
+    assert (reference["status"] == "done").all()
+    assert reference.drop_duplicates("run")["seed"].nunique() == 12
+
+
+@pytest.mark.slow
+def test_two_workers_and_dask_give_identical_rows(reference, tmp_path):
+    run_sweep(SMOKE, tmp_path / "two", workers=2)
+    pd.testing.assert_frame_equal(rows(tmp_path / "two"), reference)
+    run_sweep(SMOKE, tmp_path / "dask", dask_local=2)
+    pd.testing.assert_frame_equal(rows(tmp_path / "dask"), reference)
+
+
+@pytest.mark.slow
+def test_killed_sweep_resumes_to_exactly_the_uninterrupted_rows(reference, tmp_path):
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "sim.cli", "sweep", str(SMOKE), "--out", str(out),
+           "--workers", "1"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(store.finished(out)) < 1 and proc.poll() is None:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = store.finished(out)
+    assert 1 <= len(done_before) < 4, "the kill should land mid-sweep"
+    result = runner.invoke(app, ["sweep", str(SMOKE), "--out", str(out), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert f"{3 * len(done_before)} skipped" in result.output
+    assert not list(out.glob(".*.tmp"))  # no half-written batch left behind
+    pd.testing.assert_frame_equal(rows(out), reference)
+
+
+def write_spec(tmp_path, text: str) -> Path:
+    path = tmp_path / "spec.yaml"
+    path.write_text(f"base: {ROOT / 'scenarios' / 'single_class.yaml'}\n" + text)
+    return path
+
+
+def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path):
+    # each value is valid alone; mean 30 with min 35 is not: those runs fail
+    spec = write_spec(tmp_path, "name: f\nweeks: 2\nbatch_size: 2\n"
+                      "overrides: {network.burn_in_years: 0.1}\n"
+                      "parameters:\n  population.class_size.mean: {values: [30, 45]}\n"
+                      "  population.class_size.min: {values: [25, 35]}\n")
+    counts = run_sweep(spec, tmp_path / "out", workers=1)
+    assert counts == {"runs": 4, "done": 3, "failed": 1, "skipped": 0}
+    table = store.read(tmp_path / "out")
+    failed = table[table["status"] == "failed"]
+    assert len(failed) == 1
+    assert "needs min <= mean <= max" in failed["error"].iloc[0]
+    assert failed["param:population.class_size.min"].iloc[0] == 35
+
+
+@pytest.mark.parametrize("body, message", [
+    ("parameters:\n  population.left_behnd_share: {values: [0.1]}\n",
+     "did you mean 'left_behind_share'"),
+    ("parameters:\n  population.left_behind_share: {values: [1.5]}\n",
+     "must be between 0 and 1"),
+    ("design: sobol\nparameters:\n  population.left_behind_share: {values: [0.1]}\n",
+     "needs 'low' and 'high'"),
+    ("parameters: {}\noutcomes: [densty]\n", "unknown outcomes densty"),
+    ("parameters:\n  population.left_behind_share: {low: 0.5, high: 0.1}\n",
+     "'low' must be below 'high'"),
+])
+def test_bad_spec_is_rejected_before_any_run(tmp_path, body, message):
+    spec = write_spec(tmp_path, "name: bad\n" + body)
+    with pytest.raises(SweepError, match=message):
+        load_spec(spec)
+    result = runner.invoke(app, ["sweep", str(spec), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and message.split("'")[0] in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_changed_spec_is_refused(tmp_path):
+    spec = write_spec(tmp_path, "name: a\nweeks: 1\noverrides: {network.burn_in_years: 0.1}\n"
+                      "parameters:\n  population.left_behind_share: {values: [0.2]}\n")
+    run_sweep(spec, tmp_path / "out", workers=1)
+    spec.write_text(spec.read_text().replace("[0.2]", "[0.3]"))
+    with pytest.raises(ValueError, match="different spec"):
+        run_sweep(spec, tmp_path / "out", workers=1)
+
+
+def test_designs(tmp_path):
+    spec = write_spec(tmp_path, "name: d\ndesign: lhs\nsamples: 10\nparameters:\n"
+                      "  population.left_behind_share: {low: 0.1, high: 0.5}\n"
+                      "  network.rate: {low: 4.0, high: 8.0}\n")
+    s, _ = load_spec(spec)
+    pts = design.points(s)
+    shares = sorted(p["population.left_behind_share"] for p in pts)
+    assert len(pts) == 10 and 0.1 <= shares[0] and shares[-1] <= 0.5
+    # a Latin hypercube has one point in each tenth of each range
+    assert sorted(int((v - 0.1) / 0.04) for v in shares) == list(range(10))
+    s = s.model_copy(update={"design": "sobol", "samples": 4})
+    assert len(design.points(s)) == 4 * (2 * 2 + 2)
+
+
+def test_query_command(reference, tmp_path):
+    run_sweep(SMOKE, tmp_path / "q", workers=1)
+    result = runner.invoke(app, ["query", str(tmp_path / "q"),
+                                 "SELECT count(DISTINCT run) AS runs FROM runs"])
+    assert result.exit_code == 0 and "12" in result.output
+    result = runner.invoke(app, ["query", str(tmp_path / "q"), "SELEC nonsense"])
+    assert result.exit_code == 2 and "query failed" in result.output

@@ -368,6 +368,12 @@ class GrowthGroup(_Section):
                                                              DAFANG_SESSIONS])
     magnitudes: GroupMagnitudes = GroupMagnitudes()
 
+    def session_weeks(self) -> list[int]:
+        """The week of each session: its own, or weekly (every ``interval_weeks``) from
+        ``start_week``."""
+        return [s.week if s.week is not None else self.start_week + k * self.interval_weeks
+                for k, s in enumerate(self.sessions)]
+
 
 class FamilyContact(_Section):
     """Regular contact with the migrant parent (video calls): guardian care and confidence

@@ -36,9 +36,7 @@ def timeline(scenario: Scenario, follow_up_weeks: int) -> dict[str, int]:
     for spec in scenario.interventions:
         spec = spec.group if spec.type == "staffing" else spec
         if spec.type == "growth_group":
-            weeks = [s.week if s.week is not None
-                     else spec.start_week + k * spec.interval_weeks
-                     for k, s in enumerate(spec.sessions)]
+            weeks = spec.session_weeks()
             starts.append(min(weeks))
             ends.append(max(weeks))
         elif spec.type == "family_contact":

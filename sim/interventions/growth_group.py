@@ -28,9 +28,7 @@ class GrowthGroupProgramme:
     def __init__(self, model, spec, schools=None, hours: float | None = None):
         self.model, self.spec = model, spec
         self.hours = spec.worker_hours_per_week if hours is None else float(hours)
-        self.session_weeks = [s.week if s.week is not None
-                              else spec.start_week + k * spec.interval_weeks
-                              for k, s in enumerate(spec.sessions)]
+        self.session_weeks = spec.session_weeks()
         self.groups: list[np.ndarray] = []  # member indices per group
         self.labels: list[int] = []
         self.held: list[list[tuple[int, str, str]]] = []  # per group: (week, theme, stage)

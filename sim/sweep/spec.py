@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from sim.scenario import (
     ScenarioError,
@@ -38,8 +38,6 @@ class Parameter(_Section):
 
 class SweepSpec(_Section):
     """A sweep: base scenario, parameters by dotted path, design, replications, outputs."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     name: Annotated[str, Field(min_length=1)]
     base: str = Field(description="scenario YAML, relative to the spec file")

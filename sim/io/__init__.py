@@ -1,0 +1,1 @@
+"""Reading survey files and writing networks for other tools."""

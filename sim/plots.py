@@ -1,47 +1,89 @@
-"""matplotlib figures of a run: a class network and outcome trajectories."""
+"""matplotlib figures of a run: a class network and outcome trajectories.
+
+Figures are built as ``matplotlib.figure.Figure`` objects, not through pyplot, so the same
+functions serve ``lbsim run`` (saved to files), notebooks (returned and shown) and the
+interactive app (drawn in a browser page, one figure per session and thread).
+"""
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import networkx as nx  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import networkx as nx
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 LB_COLOUR, OTHER_COLOUR = "#d95f02", "#1b9e77"
+HIGHLIGHT_COLOUR = "#3f37c9"
 
 
-def draw_network(ax, x: np.ndarray, lb: np.ndarray, title: str, pos=None):
+def class_network(model, c: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Class ``c`` of a model now: its adjacency matrix (a copy) and left-behind flags."""
+    pop = model.population
+    if not 0 <= c < pop.n_classes:
+        raise ValueError(f"class {c} does not exist: the model has classes 0..{pop.n_classes - 1}")
+    lb = pop.lb[pop.start[c]:pop.start[c] + pop.size[c]].astype(bool)
+    return pop.network(c).copy(), lb
+
+
+def layout(x: np.ndarray, pos: dict | None = None, iterations: int = 50) -> dict:
+    """Positions for a class's children: a spring layout of the friendships, started from
+    ``pos`` (if given) so an evolving network moves smoothly instead of jumping."""
+    g = nx.from_numpy_array(np.maximum(x, x.T))
+    return nx.spring_layout(g, pos=pos, iterations=iterations, seed=1)
+
+
+def draw_network(ax, x: np.ndarray, lb: np.ndarray, title: str, pos=None, highlight=None):
     """Draw a class: left-behind children orange, others green, size by in-degree,
-    isolates (no ties at all) outlined in black. Returns the layout used."""
+    isolates (no ties at all) outlined in black, ``highlight`` (a boolean mask, e.g. the
+    growth-group members) ringed in blue. Returns the layout used."""
     g = nx.from_numpy_array(x, create_using=nx.DiGraph)
     if pos is None:
-        pos = nx.spring_layout(g.to_undirected(), seed=1)
+        pos = layout(x)
     indeg = x.sum(0)
     isolated = (indeg + x.sum(1)) == 0
+    ring = np.zeros(len(lb), bool) if highlight is None else np.asarray(highlight, bool)
     nx.draw_networkx_edges(g, pos, ax=ax, alpha=0.35, arrowsize=6, width=0.7)
     nx.draw_networkx_nodes(g, pos, ax=ax, node_size=40 + 35 * indeg,
                            node_color=[LB_COLOUR if v else OTHER_COLOUR for v in lb],
-                           edgecolors=["black" if v else "none" for v in isolated])
+                           edgecolors=[HIGHLIGHT_COLOUR if r else "black" if i else "none"
+                                       for r, i in zip(ring, isolated, strict=True)],
+                           linewidths=[2.5 if r else 1.0 for r in ring])
     ax.set_title(title, fontsize=10)
     ax.set_axis_off()
     return pos
 
 
-def network_figure(before: np.ndarray, after: np.ndarray, lb: np.ndarray, path,
-                   labels=("start", "end")):
-    """A class network at two moments side by side, saved to ``path``."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 5))
-    pos = draw_network(axes[0], before, lb, labels[0])
-    draw_network(axes[1], after, lb, labels[1], pos=pos)
-    handles = [plt.Line2D([], [], marker="o", ls="", color=c, label=t) for c, t in
+def network_legend(fig: Figure, highlight: str | None = None) -> None:
+    """The colour key of :func:`draw_network` along the bottom of ``fig``."""
+    handles = [Line2D([], [], marker="o", ls="", color=c, label=t) for c, t in
                ((LB_COLOUR, "left behind"), (OTHER_COLOUR, "not left behind"))]
-    fig.legend(handles=handles, loc="lower center", ncol=2, frameon=False)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    handles.append(Line2D([], [], marker="o", ls="", color="white", markeredgecolor="black",
+                          label="isolate (no ties)"))
+    if highlight:
+        handles.append(Line2D([], [], marker="o", ls="", color="white", markeredgewidth=2,
+                              markeredgecolor=HIGHLIGHT_COLOUR, label=highlight))
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False,
+               fontsize=8)
+
+
+def _save(fig: Figure, path) -> Figure:
+    if path is not None:
+        fig.savefig(path, dpi=110)
+    return fig
+
+
+def network_figure(before: np.ndarray, after: np.ndarray, lb: np.ndarray, path=None,
+                   labels=("start", "end"), highlight=None, highlight_label=None) -> Figure:
+    """A class network at two moments side by side (same layout); saved to ``path`` if
+    given. Returns the figure."""
+    fig = Figure(figsize=(10, 5))
+    axes = fig.subplots(1, 2)
+    pos = draw_network(axes[0], before, lb, labels[0], highlight=highlight)
+    draw_network(axes[1], after, lb, labels[1], pos=pos, highlight=highlight)
+    network_legend(fig, highlight_label if highlight is not None else None)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return _save(fig, path)
 
 
 TRAJECTORIES = (("density", "density"), ("reciprocity", "reciprocity"),
@@ -50,30 +92,39 @@ TRAJECTORIES = (("density", "density"), ("reciprocity", "reciprocity"),
                 ("reciprocated_friend_lb", "LBC with a reciprocated friend"))
 
 
-def trajectories_figure(table: pd.DataFrame, path):
-    """Population-level outcomes by week, saved to ``path``."""
+def trajectories_figure(table: pd.DataFrame, path=None, columns=TRAJECTORIES,
+                        ncols: int = 3) -> Figure:
+    """Population-level outcomes by week, one panel per (column, title) in ``columns``;
+    saved to ``path`` if given. Returns the figure."""
+    missing = [col for col, _ in columns if col not in table]
+    if missing:
+        raise ValueError(f"the outcome table has no column {', '.join(missing)}")
     pop = table[table["class"] == -1]
-    fig, axes = plt.subplots(2, 3, figsize=(12, 6), sharex=True)
-    for ax, (col, label) in zip(axes.ravel(), TRAJECTORIES, strict=True):
-        ax.plot(pop["week"], pop[col], color="#444")
+    nrows = -(-len(columns) // ncols)
+    fig = Figure(figsize=(4 * ncols, 3 * nrows))
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, squeeze=False)).ravel()
+    for ax, (col, label) in zip(axes, columns, strict=False):
+        ax.plot(pop["week"], pop[col], color="#444", marker="." if len(pop) < 3 else None)
         ax.set_title(label, fontsize=10)
         ax.grid(alpha=0.3)
-    for ax in axes[1]:
         ax.set_xlabel("week")
+    for ax in axes[len(columns):]:
+        ax.set_axis_off()
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return _save(fig, path)
 
 
-def effect_sizes_figure(table: pd.DataFrame, path, title: str = ""):
-    """Hedges' g with 95% intervals for each outcome at post and follow-up."""
+def effect_sizes_figure(table: pd.DataFrame, path=None, title: str = "") -> Figure:
+    """Hedges' g with 95% intervals for each outcome at post and follow-up; saved to
+    ``path`` if given. Returns the figure."""
     rows = table[table["time"] != "pre"].reset_index(drop=True)
     arms = rows["arm"] if "arm" in rows else [""] * len(rows)
     labels = [f"{a + ': ' if len(set(arms)) > 1 else ''}{r.outcome} "
               f"({r.time.replace('_', '-')})" for a, r in zip(arms, rows.itertuples(),
                                                                strict=True)]
     y = np.arange(len(rows))[::-1]
-    fig, ax = plt.subplots(figsize=(7, 0.32 * len(rows) + 1.2))
+    fig = Figure(figsize=(7, 0.32 * len(rows) + 1.2))
+    ax = fig.subplots()
     ax.axvline(0, color="#999", lw=0.8)
     for band in (0.39, 0.28):  # social-skills training, post and follow-up (MODEL.md §4)
         ax.axvline(band, color="#d95f02", lw=0.6, ls=":")
@@ -83,5 +134,4 @@ def effect_sizes_figure(table: pd.DataFrame, path, title: str = ""):
     ax.set_xlabel("Hedges' g (treated vs the same children in the control arm), 95% CI")
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return _save(fig, path)

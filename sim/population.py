@@ -45,6 +45,8 @@ class Population:
     unit_size: np.ndarray  # (U,)
     unit_off: np.ndarray  # (U,)
     xbuf: np.ndarray  # flat int8 networks, one block per unit
+    ids: np.ndarray | None = None  # (N,) each child's id: a survey's own, else its index
+    class_names: np.ndarray | None = None  # (C,) each class's label: a survey's, else index
 
     @property
     def n_children(self) -> int:
@@ -110,34 +112,86 @@ def random_networks(unit_size: np.ndarray, class_unit: np.ndarray, class_pos: np
 def build_population(scenario: Scenario, rng: np.random.Generator) -> Population:
     """Draw the schools, classes and children of ``scenario``."""
     p = scenario.population
+    if p.from_files is not None:
+        return survey_population(scenario, rng)
     size = class_sizes(scenario, rng)
     n_total = int(size.sum())
     class_school = np.repeat(np.arange(p.schools), p.classes_per_school)
     klass = np.repeat(np.arange(len(size)), size)
     lb = rng.random(n_total) < p.left_behind_share
     girl = rng.random(n_total) < p.girl_share
-    mig_names = list(p.migration)
-    mig_draw = rng.choice(len(mig_names), n_total, p=list(p.migration.values()))
-    migration = np.where(lb, np.array([MIGRATION.index(k) for k in mig_names])[mig_draw], -1)
-    g_names = list(p.guardian)
-    g_draw = rng.choice(len(g_names), n_total, p=list(p.guardian.values()))
-    guardian = np.where(lb, np.array([GUARDIANS.index(k) for k in g_names])[g_draw], 0)
-    months = np.maximum(0.0, rng.normal(p.separation_months.mean, p.separation_months.sd,
-                                        n_total))
+    migration, guardian, months = draw_family(scenario, lb, rng)
     traits = draw_traits(scenario, lb, rng)
-    start = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
-    if scenario.network.cross_class_ties:  # one network per school
-        class_unit = class_school.astype(np.int64)
-        unit_size = np.bincount(class_unit, weights=size).astype(np.int64)
-    else:  # one network per class
-        class_unit = np.arange(len(size), dtype=np.int64)
-        unit_size = size.copy()
-    unit_start = np.concatenate([[0], np.cumsum(unit_size)[:-1]]).astype(np.int64)
-    class_pos = start - unit_start[class_unit]
+    start, class_unit, class_pos, unit_start, unit_size = units(
+        size, class_school, scenario.network.cross_class_ties)
     xbuf, unit_off = random_networks(unit_size, class_unit, class_pos, size,
                                      scenario.network.initial_density,
                                      scenario.network.max_outdegree, rng)
-    return Population(class_school[klass], klass, lb, girl, migration.astype(np.int64),
-                      guardian.astype(np.int64), np.where(lb, months, 0.0), traits, start,
-                      size, class_school, class_unit, class_pos, unit_start, unit_size,
-                      unit_off.astype(np.int64), xbuf)
+    return Population(class_school[klass], klass, lb, girl, migration, guardian, months,
+                      traits, start, size, class_school, class_unit, class_pos, unit_start,
+                      unit_size, unit_off.astype(np.int64), xbuf,
+                      np.arange(n_total).astype(str).astype(object),
+                      np.arange(len(size)).astype(str).astype(object))
+
+
+def draw_family(scenario: Scenario, lb: np.ndarray, rng: np.random.Generator):
+    """Migration type, guardian and months of separation (left-behind children only)."""
+    p, n = scenario.population, len(lb)
+    mig_names = list(p.migration)
+    mig_draw = rng.choice(len(mig_names), n, p=list(p.migration.values()))
+    migration = np.where(lb, np.array([MIGRATION.index(k) for k in mig_names])[mig_draw], -1)
+    g_names = list(p.guardian)
+    g_draw = rng.choice(len(g_names), n, p=list(p.guardian.values()))
+    guardian = np.where(lb, np.array([GUARDIANS.index(k) for k in g_names])[g_draw], 0)
+    months = np.maximum(0.0, rng.normal(p.separation_months.mean, p.separation_months.sd, n))
+    return migration.astype(np.int64), guardian.astype(np.int64), np.where(lb, months, 0.0)
+
+
+def units(size: np.ndarray, class_school: np.ndarray, cross_class_ties: bool):
+    """Network units: (class start, class unit, class row in its unit, unit start, unit
+    size). A unit is a class, or a school when ties may cross classes."""
+    start = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
+    if cross_class_ties:  # one network per school
+        class_unit = np.asarray(class_school, dtype=np.int64)
+        unit_size = np.bincount(class_unit, weights=size).astype(np.int64)
+    else:  # one network per class
+        class_unit = np.arange(len(size), dtype=np.int64)
+        unit_size = np.asarray(size, dtype=np.int64).copy()
+    unit_start = np.concatenate([[0], np.cumsum(unit_size)[:-1]]).astype(np.int64)
+    return start, class_unit, start - unit_start[class_unit], unit_start, unit_size
+
+
+def survey_population(scenario: Scenario, rng: np.random.Generator) -> Population:
+    """The surveyed children of ``population.from_files`` with their nominations as the
+    start network. Gender, left-behind status and traits the files do not give are drawn
+    as for a generated class (traits from the Betas with the left-behind shift); family
+    details are always drawn. Raises DataError for files that do not fit the scenario."""
+    from sim.io.survey import check_survey, read_survey
+
+    files, net = scenario.population.from_files, scenario.network
+    survey = read_survey(files.edges, files.matrix, files.attributes)
+    check_survey(survey, net.cross_class_ties, net.max_outdegree)
+    n, p = survey.n, scenario.population
+    lb = rng.random(n) < p.left_behind_share if survey.lb is None else survey.lb.astype(bool)
+    girl = rng.random(n) < p.girl_share if survey.girl is None else survey.girl.astype(bool)
+    migration, guardian, months = draw_family(scenario, lb, rng)
+    traits = draw_traits(scenario, lb, rng)
+    for name, values in survey.traits.items():
+        k = TRAITS.index(name)
+        traits[k] = np.where(np.isnan(values), traits[k], values)
+    size = np.bincount(survey.klass, minlength=len(survey.class_names)).astype(np.int64)
+    class_school = np.zeros(len(size), dtype=np.int64)
+    class_school[survey.klass] = survey.school
+    start, class_unit, class_pos, unit_start, unit_size = units(
+        size, class_school, net.cross_class_ties)
+    unit_off = np.concatenate([[0], np.cumsum(unit_size ** 2)[:-1]]).astype(np.int64)
+    xbuf = np.zeros(int((unit_size ** 2).sum()), dtype=np.int8)
+    unit = class_unit[survey.klass]  # each child's unit (ties never leave it: checked)
+    f, t = survey.tie_from, survey.tie_to
+    u = unit[f]
+    xbuf[unit_off[u] + (f - unit_start[u]) * unit_size[u] + (t - unit_start[u])] = 1
+    return Population(survey.school, survey.klass, lb, girl, migration, guardian, months,
+                      traits, start, size, class_school, class_unit, class_pos, unit_start,
+                      unit_size, unit_off, xbuf, survey.ids.copy(),
+                      np.array(survey.class_names, dtype=object))
+

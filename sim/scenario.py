@@ -181,8 +181,35 @@ class SeparationMonths(_Section):
     sd: NonNegative = 15
 
 
+class FromFiles(_Section):
+    """A surveyed class as the population: nominations as an edge list (CSV ``from,to``)
+    or an adjacency matrix, plus an attributes CSV (``id``, ``class``, ``school``,
+    ``girl``/``gender``, ``left_behind``/``lb``, trait columns). Paths are relative to the
+    scenario file. See sim/io/read.py for the formats."""
+
+    edges: str | None = None
+    matrix: str | None = None
+    attributes: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> FromFiles:
+        if (self.edges is None) == (self.matrix is None):
+            raise ValueError("give edges (a from,to CSV) or matrix (an adjacency matrix), "
+                             "exactly one")
+        if self.edges is not None and self.attributes is None:
+            raise ValueError("an edge list needs attributes, a CSV listing every child's id")
+        return self
+
+    def paths(self) -> list[tuple[str, str]]:
+        """(field, path) of the files given."""
+        return [(k, v) for k, v in (("edges", self.edges), ("matrix", self.matrix),
+                                    ("attributes", self.attributes)) if v is not None]
+
+
 class Population(_Section):
-    """Schools, classes and the fixed attributes of the children (MODEL.md §2)."""
+    """Schools, classes and the fixed attributes of the children (MODEL.md §2). With
+    ``from_files`` the children, classes and start network come from a survey and the
+    sizes and shares here only fill in what the files do not give."""
 
     schools: Count = 1
     classes_per_school: Count = 1
@@ -202,6 +229,9 @@ class Population(_Section):
         {"grandparents": 0.75, "one_parent": 0.15, "other_relatives": 0.10},
         description="who cares for an LBC; assumption, 'mostly grandparents' (MODEL.md §1)")
     separation_months: SeparationMonths = SeparationMonths()
+    from_files: FromFiles | None = Field(
+        None, description="start from a surveyed class instead of the generator; its "
+        "network is the start state, so network.burn_in_years defaults to 0")
 
 
 class TraitDistribution(_Section):
@@ -451,6 +481,14 @@ class Scenario(_Section):
         {}, description="named alternatives to `interventions` for `lbsim compare`, each "
                         "compared with the control arm (no interventions)")
 
+    @model_validator(mode="after")
+    def _survey_not_burnt_in(self) -> Scenario:
+        """A surveyed network is the start state: no burn-in unless the scenario asks."""
+        if (self.population.from_files is not None
+                and "burn_in_years" not in self.network.model_fields_set):
+            self.network = self.network.model_copy(update={"burn_in_years": 0.0})
+        return self
+
     def override(self, dotted: Mapping[str, object]) -> Scenario:
         """A validated copy with fields replaced by dotted path, e.g. ``network.effects.recip``.
 
@@ -626,8 +664,33 @@ def parse_scenario(mapping: object, source: str = "scenario") -> Scenario:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a YAML scenario file, or raise ScenarioError."""
-    return parse_scenario(read_yaml(path), source=str(path))
+    """Read and validate a YAML scenario file, or raise ScenarioError. Survey files
+    (``population.from_files``) are resolved relative to the file and checked."""
+    scenario = parse_scenario(read_yaml(path), source=str(path))
+    if scenario.population.from_files is not None:
+        scenario = _with_survey(scenario, Path(path).parent, str(path))
+    return scenario
+
+
+def _with_survey(scenario: Scenario, base: Path, source: str) -> Scenario:
+    """``scenario`` with its survey paths made absolute; the files are read and checked."""
+    from sim.io.read import DataError
+    from sim.io.survey import check_survey, read_survey
+
+    files = scenario.population.from_files
+    resolved = {k: str((base / v).resolve()) for k, v in files.paths()}
+    problems = [f"population.from_files.{k}: {getattr(files, k)!r} — no such file "
+                f"({resolved[k]}); paths are relative to the scenario file"
+                for k in resolved if not Path(resolved[k]).is_file()]
+    if problems:
+        raise ScenarioError(problems, source)
+    scenario.population.from_files = files.model_copy(update=resolved)
+    try:
+        check_survey(read_survey(**resolved), scenario.network.cross_class_ties,
+                     scenario.network.max_outdegree)
+    except DataError as e:
+        raise ScenarioError([f"population.from_files: {e}"], source) from None
+    return scenario
 
 
 def read_yaml(path: str | Path) -> object:
@@ -663,6 +726,12 @@ def validate_command(path: str) -> int:
         return 2
     p = s.population
     classes = p.schools * p.classes_per_school
+    if p.from_files is not None:
+        from sim.io.survey import read_survey
+
+        survey = read_survey(**dict(p.from_files.paths()))
+        classes = len(survey.class_names)
+        p = p.model_copy(update={"schools": len(survey.school_names)})
 
     def n(count: int, one: str, many: str) -> str:
         return f"{count} {one if count == 1 else many}"

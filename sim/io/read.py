@@ -6,9 +6,12 @@ the line.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from sim.population import TRAITS
 
 
 class DataError(ValueError):
@@ -65,3 +68,162 @@ def read_adjacency(path) -> np.ndarray:
             raise DataError(f"{_where(path, k)}: self-nomination (row {i + 1} names "
                             f"itself); allowed: 0 on the diagonal")
     return x
+
+
+def _csv_rows(path: Path):
+    """(line number, cells) of the non-blank rows of a CSV file, cells stripped."""
+    import csv
+
+    rows = _lines(path)
+    out = []
+    for k, text in rows:
+        cells = next(csv.reader([text]))
+        out.append((k, [c.strip() for c in cells]))
+    return out
+
+
+def _header(path: Path, rows, required: tuple[str, ...], optional: tuple[str, ...]):
+    """Column index by name from the first row; unknown or missing columns are errors."""
+    if not rows:
+        raise DataError(f"{path}: empty file; expected a header line with "
+                        f"{', '.join(required)}")
+    k, names = rows[0]
+    names = [n.lower() for n in names]
+    allowed = required + optional
+    for name in names:
+        if name not in allowed:
+            raise DataError(f"{_where(path, k)}: unknown column {name!r}; allowed: "
+                            f"{', '.join(allowed)}")
+        if names.count(name) > 1:
+            raise DataError(f"{_where(path, k)}: column {name!r} appears twice")
+    missing = [n for n in required if n not in names]
+    if missing:
+        raise DataError(f"{_where(path, k)}: missing column {', '.join(map(repr, missing))}; "
+                        f"the header needs {', '.join(required)}")
+    return {n: names.index(n) for n in names}
+
+
+def _cells(path: Path, k: int, cells: list[str], width: int) -> list[str]:
+    if len(cells) != width:
+        raise DataError(f"{_where(path, k)}: {len(cells)} values, the header has {width}")
+    return cells
+
+
+def read_edge_list(path) -> list[tuple[int, str, str]]:
+    """Nominations ``(line, from, to)`` from a CSV file with the header ``from,to``.
+
+    Ids are kept as text. Self-nominations and repeated rows are errors.
+    """
+    path = Path(path)
+    rows = _csv_rows(path)
+    col = _header(path, rows, ("from", "to"), ())
+    seen: dict[tuple[str, str], int] = {}
+    edges = []
+    for k, cells in rows[1:]:
+        cells = _cells(path, k, cells, len(col))
+        a, b = cells[col["from"]], cells[col["to"]]
+        if not a or not b:
+            raise DataError(f"{_where(path, k)}: empty id; every row needs from and to")
+        if a == b:
+            raise DataError(f"{_where(path, k)}: self-nomination ({a} names {a}); allowed: "
+                            f"ties between two different children")
+        if (a, b) in seen:
+            raise DataError(f"{_where(path, k)}: duplicate row {a},{b} (first on line "
+                            f"{seen[a, b]})")
+        seen[a, b] = k
+        edges.append((k, a, b))
+    return edges
+
+
+TRAIT_COLUMNS = TRAITS
+"""Trait columns an attributes file may have, on 0..1 (the scenario's traits)."""
+
+ATTRIBUTE_COLUMNS = ("id", "class", "school", "girl", "gender", "left_behind", "lb")
+"""The other columns: ``girl`` (yes/no, 1/0) or ``gender`` (girl/boy, f/m, female/male);
+``left_behind`` or ``lb`` (yes/no, 1/0); ``class`` and ``school`` are labels."""
+
+_YES = {"1", "yes", "y", "true"}
+_NO = {"0", "no", "n", "false"}
+_GIRL = {"girl", "f", "female", "g"}
+_BOY = {"boy", "m", "male", "b"}
+
+
+@dataclass
+class Attributes:
+    """One row per child in file order. ``girl``/``lb`` are None when the column is absent;
+    ``traits`` maps a trait to values with NaN for blank cells; ``line`` is each row's line."""
+
+    path: Path
+    ids: list[str]
+    line: list[int]
+    klass: list[str]
+    school: list[str]
+    girl: np.ndarray | None
+    lb: np.ndarray | None
+    traits: dict[str, np.ndarray]
+
+
+def _flag(path: Path, k: int, column: str, value: str, yes: set, no: set) -> bool:
+    v = value.lower()
+    if v in yes:
+        return True
+    if v in no:
+        return False
+    raise DataError(f"{_where(path, k)}: {column} {value!r}; allowed: "
+                    f"{', '.join(sorted(yes))} or {', '.join(sorted(no))}")
+
+
+def read_attributes(path) -> Attributes:
+    """The attributes CSV: ``id`` (required), ``class`` (default one class), ``school``,
+    ``girl`` or ``gender``, ``left_behind`` or ``lb``, and any trait columns (blank cells
+    are missing values)."""
+    path = Path(path)
+    rows = _csv_rows(path)
+    col = _header(path, rows, ("id",), ATTRIBUTE_COLUMNS[1:] + TRAIT_COLUMNS)
+    if "girl" in col and "gender" in col:
+        raise DataError(f"{_where(path, rows[0][0])}: give girl or gender, not both")
+    if "left_behind" in col and "lb" in col:
+        raise DataError(f"{_where(path, rows[0][0])}: give left_behind or lb, not both")
+    if len(rows) < 2:
+        raise DataError(f"{path}: no children, only a header")
+    seen: dict[str, int] = {}
+    ids, lines, klass, school, girl, lb = [], [], [], [], [], []
+    traits = {t: [] for t in TRAIT_COLUMNS if t in col}
+    for k, cells in rows[1:]:
+        cells = _cells(path, k, cells, len(col))
+        i = cells[col["id"]]
+        if not i:
+            raise DataError(f"{_where(path, k)}: empty id")
+        if i in seen:
+            raise DataError(f"{_where(path, k)}: duplicate id {i!r} (first on line {seen[i]})")
+        seen[i] = k
+        ids.append(i)
+        lines.append(k)
+        klass.append(cells[col["class"]] if "class" in col else "1")
+        school.append(cells[col["school"]] if "school" in col else "1")
+        if not klass[-1] or not school[-1]:
+            raise DataError(f"{_where(path, k)}: empty class or school")
+        if "girl" in col:
+            girl.append(_flag(path, k, "girl", cells[col["girl"]], _YES, _NO))
+        elif "gender" in col:
+            girl.append(_flag(path, k, "gender", cells[col["gender"]], _GIRL, _BOY))
+        for c in ("left_behind", "lb"):
+            if c in col:
+                lb.append(_flag(path, k, c, cells[col[c]], _YES, _NO))
+        for t, values in traits.items():
+            cell = cells[col[t]]
+            if not cell:
+                values.append(np.nan)
+                continue
+            try:
+                v = float(cell)
+            except ValueError:
+                raise DataError(f"{_where(path, k)}: {t} {cell!r} is not a number; allowed: "
+                                f"0 to 1, or blank to draw it") from None
+            if not 0 <= v <= 1:
+                raise DataError(f"{_where(path, k)}: {t} {cell!r}; allowed: 0 to 1, or blank "
+                                f"to draw it")
+            values.append(v)
+    return Attributes(path, ids, lines, klass, school,
+                      np.array(girl) if girl else None, np.array(lb) if lb else None,
+                      {t: np.array(v, dtype=float) for t, v in traits.items()})

@@ -9,7 +9,12 @@ collected into a tidy table (:attr:`outcomes`).
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import json
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import mesa
 import numpy as np
@@ -18,7 +23,7 @@ import pandas as pd
 from sim import outcomes as oc
 from sim.agents import Child
 from sim.interventions import install
-from sim.population import TRAITS, build_population
+from sim.population import TRAITS, Population, build_population, stack_populations
 from sim.saom import kernels
 from sim.saom.effects import parse_rate_key
 from sim.saom.program import compile_effects
@@ -34,26 +39,77 @@ LABELS = DYADIC_COVARIATES + ("same_class",)
 centred, so the cross-class penalty leaves ties within a class as they are."""
 
 
+def start_key(config: Scenario, seeds: Sequence[int]) -> str:
+    """What the world before week 1 depends on: population, traits, network and seeds."""
+    parts = config.model_dump(mode="json", include={"population", "traits", "network"})
+    text = json.dumps([parts, [int(s) for s in seeds]], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class StartState:
+    """The world after the burn-in, before week 1 (``model.start``): passing it to a new
+    model with the same population, traits, network and seeds skips the build and the
+    burn-in and gives exactly the model built from scratch (common random numbers across
+    runs that differ only in their interventions or weeks)."""
+
+    key: str
+    population: Population
+    states: np.ndarray
+    replica_children: np.ndarray
+    replica_classes: np.ndarray
+    ministeps: int
+
+
 class PeerNetworkModel(mesa.Model):
     """Children in classes whose friendship networks evolve week by week.
 
     ``config`` is the validated scenario (Mesa's own ``scenario`` attribute is left to
     Mesa); ``seed`` overrides the scenario's seed. Same seed, same result, whatever the
-    number of threads. ``timings`` holds the seconds spent in each part (population build,
+    number of threads. ``replicas`` (a list of seeds) runs that many independent copies of
+    the scenario side by side in one model, replica k exactly as a model of seed
+    ``replicas[k]`` alone (its own population, network streams and interventions); the
+    outcome table then has one population row per replica. ``start`` (a ``StartState``
+    from ``model.start``) skips the build and burn-in. ``timings`` holds the seconds spent in each part (population build,
     burn-in, Mesa agents, trait dynamics, SAOM kernels, metrics).
     """
 
-    def __init__(self, config: Scenario, seed: int | None = None, collect: bool = True):
+    def __init__(self, config: Scenario, seed: int | None = None, collect: bool = True,
+                 replicas: Sequence[int] | None = None, start: StartState | None = None):
         seed = config.seed if seed is None else int(seed)
-        super().__init__(rng=seed)
+        self.seeds = [seed] if replicas is None else [int(s) for s in replicas]
+        if not self.seeds:
+            raise ValueError("replicas must name at least one seed")
+        super().__init__(rng=self.seeds[0])
         self.timings: dict[str, float] = dict.fromkeys(
             ("population", "burn_in", "agents", "traits", "kernels", "metrics"), 0.0)
         clock = time.perf_counter()
         self.config = config
-        self.seed = seed
+        self.seed = self.seeds[0]
         self.week = 0
-        pop_seq, net_seq = np.random.SeedSequence(seed).spawn(2)
-        self.population = pop = build_population(config, np.random.default_rng(pop_seq))
+        key = start_key(config, self.seeds)
+        if start is not None and start.key != key:
+            raise ValueError("start state was built for another scenario or other seeds: "
+                             "population, traits, network and seeds must match")
+        # each replica draws from its own seed exactly as a model of that seed alone would:
+        # population, one network stream per unit, and a stream for the interventions
+        sequences = [np.random.SeedSequence(s).spawn(3) for s in self.seeds]
+        self.replica_rngs = [np.random.default_rng(seqs[2]) for seqs in sequences]
+        if start is None:
+            pops = [build_population(config, np.random.default_rng(seqs[0]))
+                    for seqs in sequences]
+            self.population = pop = stack_populations(pops)
+            self._states = np.concatenate([run_seeds(seqs[1], p.n_units)
+                                           for seqs, p in zip(sequences, pops, strict=True)])
+            sizes = [p.n_children for p in pops]
+            class_counts = [p.n_classes for p in pops]
+        else:
+            self.population = pop = copy.deepcopy(start.population)
+            self._states = start.states.copy()
+            sizes, class_counts = start.replica_children, start.replica_classes
+        self.replica_child_start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self.class_replica = np.repeat(np.arange(len(self.seeds)), class_counts)
+        self._class_bounds = np.concatenate([[0], np.cumsum(class_counts)]).astype(np.int64)
         self.traits = pop.traits  # (len(TRAITS), N), viewed by the Child agents
         net = config.network
         effects = dict(net.effects)
@@ -74,7 +130,6 @@ class PeerNetworkModel(mesa.Model):
         self.label_strength = np.zeros((len(LABELS), pop.n_children))
         self.label_strength[LABELS.index("same_class")] = 1.0
         self.label_centred = np.array([name != "same_class" for name in LABELS])
-        self._states = run_seeds(net_seq, pop.n_units)
         self._xt = np.empty_like(pop.xbuf)
         self._allowed = np.empty_like(pop.xbuf)
         for u in range(pop.n_units):
@@ -86,9 +141,16 @@ class PeerNetworkModel(mesa.Model):
         self._update_degrees()
         self.ministeps = 0
         self.timings["population"] = time.perf_counter() - clock
-        if net.burn_in_years > 0:
-            self._simulate(net.burn_in_years)
-        self.timings["burn_in"], self.timings["kernels"] = self.timings["kernels"], 0.0
+        if start is None:
+            if net.burn_in_years > 0:
+                self._simulate(net.burn_in_years)
+            self.timings["burn_in"], self.timings["kernels"] = self.timings["kernels"], 0.0
+            self.start = StartState(key, copy.deepcopy(pop), self._states.copy(),
+                                    np.diff(self.replica_child_start),
+                                    np.bincount(self.class_replica,
+                                                minlength=len(self.seeds)), self.ministeps)
+        else:
+            self.start, self.ministeps = start, start.ministeps
         self._counts = np.zeros((pop.n_classes, len(oc.COUNTS)))
         self._child = np.zeros((len(oc.CHILD), pop.n_children))
         self._count()
@@ -204,13 +266,16 @@ class PeerNetworkModel(mesa.Model):
         pop = self.population
         n = self._group_n
         means = {}
+        bounds = self._class_bounds
         with np.errstate(invalid="ignore", divide="ignore"):
             for k, name in enumerate(TRAITS):
                 sums = np.bincount(self._group_key, weights=self.traits[k],
                                    minlength=2 * pop.n_classes).reshape(-1, 2)
                 for col, label in ((1, "lb"), (0, "non_lb")):
+                    total = oc.per_replica(sums[None, :, col], bounds)[0]
                     means[f"{name}_{label}"] = np.concatenate(
-                        [sums[:, col] / n[:, col], [sums[:, col].sum() / n[:, col].sum()]])
+                        [sums[:, col] / n[:, col],
+                         total / oc.per_replica(n[None, :, col], bounds)[0]])
         self._weeks.append(self.week)
         self._weekly_counts.append(self._counts.copy())
         self._weekly_means.append(means)
@@ -224,7 +289,19 @@ class PeerNetworkModel(mesa.Model):
         means = {k: np.stack([m[k] for m in self._weekly_means])
                  for k in self._weekly_means[0]}
         return oc.outcome_table(self._weeks, np.stack(self._weekly_counts),
-                                self.population.class_school, means)
+                                self.population.class_school, means, self.class_replica)
+
+    @property
+    def n_replicas(self) -> int:
+        return len(self.seeds)
+
+    def replica_children(self, r: int) -> np.ndarray:
+        """Indices of replica r's children."""
+        return np.arange(self.replica_child_start[r], self.replica_child_start[r + 1])
+
+    def replica_schools(self, r: int) -> np.ndarray:
+        """Indices of replica r's schools."""
+        return np.unique(self.population.class_school[self.class_replica == r])
 
     def new_label(self) -> int:
         """A fresh value for a label covariate (a new shared setting)."""

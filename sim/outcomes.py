@@ -102,21 +102,31 @@ def _coleman(inside, sent, expected):
     return np.where((e > 0) & (e < 1), h, np.nan)
 
 
-def _expected(group, n, sent):
-    """Per class: (g - 1) / (n - 1); the population (last column) pools the classes,
-    weighting each class's expectation by the ties the group sends there. Arrays are
-    (weeks, classes + 1)."""
+def per_replica(a: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """(W, C) -> (W, R): the sum over each replica's classes ``bounds[r]:bounds[r + 1]``
+    (contiguous; summed slice by slice, so a replica's sums do not depend on the others)."""
+    return np.stack([a[:, lo:hi].sum(1) for lo, hi in zip(bounds[:-1], bounds[1:],
+                                                          strict=True)], axis=1)
+
+
+def _expected(group, n, sent, bounds):
+    """Per class: (g - 1) / (n - 1); each population column (the last R, one per replica
+    with classes ``bounds[r]:bounds[r + 1]``) pools its classes, weighting each class's
+    expectation by the ties the group sends there. Arrays are (weeks, C + R)."""
+    c_count = bounds[-1]
     e = _ratio(group - 1, n - 1)
     e = np.where((group >= 2) & (group < n), e, np.nan)
-    ok = np.isfinite(e[:, :-1])
-    weighted = np.where(ok, e[:, :-1] * sent[:, :-1], 0.0).sum(1)
-    e[:, -1] = _ratio(weighted, np.where(ok, sent[:, :-1], 0.0).sum(1))
+    ok = np.isfinite(e[:, :c_count])
+    weighted = per_replica(np.where(ok, e[:, :c_count] * sent[:, :c_count], 0.0), bounds)
+    e[:, c_count:] = _ratio(weighted, per_replica(np.where(ok, sent[:, :c_count], 0.0),
+                                                   bounds))
     return e
 
 
-def rates_from_counts(k: dict, pairs) -> dict:
-    """The outcome columns (MODEL.md §6) from counts ((weeks, classes + 1) arrays, the
-    last column the population); ``pairs``: ordered pairs that could be ties."""
+def rates_from_counts(k: dict, pairs, bounds: np.ndarray) -> dict:
+    """The outcome columns (MODEL.md §6) from counts ((weeks, C + R) arrays: the classes,
+    then each replica's population; replica r has classes ``bounds[r]:bounds[r + 1]``);
+    ``pairs``: ordered pairs that could be ties."""
     n, n_lb = k["n"], k["n_lb"]
     n_non = n - n_lb
     internal = k["ties_lb_lb"] + k["ties_non_non"]
@@ -133,33 +143,43 @@ def rates_from_counts(k: dict, pairs) -> dict:
         "reciprocated_friend_lb": _ratio(k["friend_lb"], n_lb),
         "reciprocated_friend_non_lb": _ratio(k["friend_non"], n_non),
         "coleman_lb": _coleman(k["ties_lb_lb"], k["ties_from_lb"],
-                               _expected(n_lb, n, k["ties_from_lb"])),
+                               _expected(n_lb, n, k["ties_from_lb"], bounds)),
         "ei_lb": _ratio(k["ties"] - 2 * internal, k["ties"]),
         "coleman_girl": _coleman(k["ties_girl_girl"], k["ties_from_girl"],
-                                 _expected(k["n_girl"], n, k["ties_from_girl"])),
+                                 _expected(k["n_girl"], n, k["ties_from_girl"], bounds)),
         "same_gender_share": _ratio(k["ties_same_gender"], k["ties"]),
     }
 
 
 def outcome_table(weeks, counts: np.ndarray, class_school: np.ndarray,
-                  trait_means: dict) -> pd.DataFrame:
-    """Tidy rows, one per week x class and one per week for the population (class -1).
+                  trait_means: dict, class_replica: np.ndarray | None = None) -> pd.DataFrame:
+    """Tidy rows, one per week x class and one per week x replica for its whole population
+    (class -1; a model holds one replica unless it runs several side by side).
 
     ``counts``: (W, C, len(COUNTS)) class counts of weeks ``weeks``; ``trait_means``: column
-    name -> (W, C + 1) arrays (classes, then population)."""
+    name -> (W, C + R) arrays (classes, then the R replicas' populations); ``class_replica``:
+    (C,) replica of each class, non-decreasing (default: all 0)."""
     weeks = np.asarray(weeks)
     w_count, c_count = counts.shape[0], counts.shape[1]
-    rows = {name: np.concatenate([counts[:, :, k], counts[:, :, k].sum(1, keepdims=True)],
-                                 axis=1) for k, name in enumerate(COUNTS)}
+    if class_replica is None:
+        class_replica = np.zeros(c_count, dtype=np.int64)
+    r_count = int(class_replica.max()) + 1 if c_count else 1
+    bounds = np.searchsorted(class_replica, np.arange(r_count + 1))
+
+    def with_replicas(a):  # (W, C) -> (W, C + R): classes, then each replica's sum
+        return np.concatenate([a, per_replica(a, bounds)], axis=1)
+
+    rows = {name: with_replicas(counts[:, :, k]) for k, name in enumerate(COUNTS)}
     # ties are possible only within a class: the population's pairs are the classes' pairs
-    class_pairs = counts[:, :, 0] * (counts[:, :, 0] - 1)
-    pairs = np.concatenate([class_pairs, class_pairs.sum(1, keepdims=True)], axis=1)
+    pairs = with_replicas(counts[:, :, 0] * (counts[:, :, 0] - 1))
     columns = {"n": rows["n"], "ties": rows["ties"], "isolates_in": rows["isolates_in"],
                "isolates_total": rows["isolates_total"]}
-    columns.update(rates_from_counts(rows, pairs))
+    columns.update(rates_from_counts(rows, pairs, bounds))
     columns.update(trait_means)
-    table = {"week": np.repeat(weeks, c_count + 1),
-             "school": np.tile(np.concatenate([class_school, [-1]]), w_count),
-             "class": np.tile(np.concatenate([np.arange(c_count), [-1]]), w_count)}
+    table = {"week": np.repeat(weeks, c_count + r_count),
+             "replica": np.tile(np.concatenate([class_replica, np.arange(r_count)]), w_count),
+             "school": np.tile(np.concatenate([class_school, np.full(r_count, -1)]), w_count),
+             "class": np.tile(np.concatenate([np.arange(c_count), np.full(r_count, -1)]),
+                              w_count)}
     table.update({k: np.asarray(v).reshape(-1) for k, v in columns.items()})
     return pd.DataFrame(table)

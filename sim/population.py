@@ -10,7 +10,7 @@ them through ``burn_in_years`` of SAOM dynamics so a class already looks like a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -195,3 +195,31 @@ def survey_population(scenario: Scenario, rng: np.random.Generator) -> Populatio
                       unit_size, unit_off, xbuf, survey.ids.copy(),
                       np.array(survey.class_names, dtype=object))
 
+
+# Population fields that hold indices, and what each indexes (so stacking offsets them).
+_INDEX_OF = {"school": "schools", "klass": "classes", "start": "children",
+             "class_school": "schools", "class_unit": "units", "unit_start": "children",
+             "unit_off": "cells"}
+
+
+def stack_populations(pops: list[Population]) -> Population:
+    """One population holding ``pops`` side by side (replicas of a scenario run as one
+    model): schools, classes, units and children of ``pops[1]`` follow those of
+    ``pops[0]``, and so on; every index is offset accordingly."""
+    if len(pops) == 1:
+        return pops[0]
+    offsets = {"schools": 0, "classes": 0, "units": 0, "children": 0, "cells": 0}
+    parts: dict[str, list[np.ndarray]] = {f.name: [] for f in fields(Population)}
+    for pop in pops:
+        for name in parts:
+            value = getattr(pop, name)
+            if name in _INDEX_OF:
+                value = value + offsets[_INDEX_OF[name]]
+            parts[name].append(value)
+        offsets["schools"] += int(pop.class_school.max()) + 1 if pop.n_classes else 0
+        offsets["classes"] += pop.n_classes
+        offsets["units"] += pop.n_units
+        offsets["children"] += pop.n_children
+        offsets["cells"] += len(pop.xbuf)
+    axis = {name: (1 if name == "traits" else 0) for name in parts}
+    return Population(**{name: np.concatenate(v, axis=axis[name]) for name, v in parts.items()})

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 
 def install(model) -> list:
-    """Create and schedule every intervention of the model's scenario; return them."""
+    """Create and schedule every intervention of the model's scenario, once for each of
+    its replicas (in the replica's schools, drawing from the replica's stream); return
+    them."""
     from sim.interventions.classroom import AntiStigmaActivity, TeacherTrainingDay
     from sim.interventions.family import ParentContact
     from sim.interventions.growth_group import GrowthGroupProgramme
@@ -18,4 +20,5 @@ def install(model) -> list:
     kinds = {"growth_group": GrowthGroupProgramme, "family_contact": ParentContact,
              "anti_stigma": AntiStigmaActivity, "teacher_training": TeacherTrainingDay,
              "staffing": StaffingPlan}
-    return [kinds[spec.type](model, spec) for spec in model.config.interventions]
+    return [kinds[spec.type](model, spec, replica=r) for r in range(model.n_replicas)
+            for spec in model.config.interventions]

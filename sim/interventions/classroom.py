@@ -19,25 +19,27 @@ class AntiStigmaActivity:
     falls (lasting: prejudice has no other dynamics) and LBC's felt stigma falls (fading
     through the trait dynamics)."""
 
-    def __init__(self, model, spec):
+    def __init__(self, model, spec, replica: int = 0):
         self.model, self.spec = model, spec
+        self.children = model.replica_children(replica)
         model.schedule_event(self.run, at=spec.week - 0.5)
 
     def run(self) -> None:
-        lb = self.model.population.lb
-        _shift(self.model, np.flatnonzero(~lb), "stigma", self.spec.prejudice, lasting=True)
-        _shift(self.model, np.flatnonzero(lb), "stigma", self.spec.felt_stigma, lasting=False)
+        lb = self.model.population.lb[self.children]
+        _shift(self.model, self.children[~lb], "stigma", self.spec.prejudice, lasting=True)
+        _shift(self.model, self.children[lb], "stigma", self.spec.felt_stigma, lasting=False)
 
 
 class TeacherTrainingDay:
     """Teachers trained in interaction skills (week ``week``): every child's shyness and
     communication move a little, fading unless friendships sustain them."""
 
-    def __init__(self, model, spec):
+    def __init__(self, model, spec, replica: int = 0):
         self.model, self.spec = model, spec
+        self.children = model.replica_children(replica)
         model.schedule_event(self.run, at=spec.week - 0.5)
 
     def run(self) -> None:
-        everyone = np.arange(self.model.population.n_children)
+        everyone = self.children
         _shift(self.model, everyone, "shyness", self.spec.shyness, lasting=False)
         _shift(self.model, everyone, "communication", self.spec.communication, lasting=False)

@@ -12,10 +12,11 @@ class ParentContact:
     confidence rise by the spec's amounts. Guardian care changes only through the family,
     so its gains stay (baseline moves too); confidence gains fade unless sustained."""
 
-    def __init__(self, model, spec):
+    def __init__(self, model, spec, replica: int = 0):
         self.model, self.spec = model, spec
-        lbc = np.flatnonzero(model.population.lb)
-        take = model.rng.random(len(lbc)) < spec.share
+        children = model.replica_children(replica)
+        lbc = children[model.population.lb[children]]
+        take = model.replica_rngs[replica].random(len(lbc)) < spec.share
         self.members = lbc[take]
         for week in range(spec.start_week, spec.start_week + spec.weeks):
             model.schedule_event(self.contact, at=week - 0.5)

@@ -23,10 +23,13 @@ SETTING = 0  # row of the model's label covariates used by X:same_group
 
 class GrowthGroupProgramme:
     """One growth group per school or class, as ``spec`` (a scenario GrowthGroup) says, in
-    ``schools`` (default: all) by a worker with ``hours`` a week (default: the spec's)."""
+    ``schools`` (default: all of the replica's) by a worker with ``hours`` a week (default:
+    the spec's); random choices come from replica ``replica``'s stream."""
 
-    def __init__(self, model, spec, schools=None, hours: float | None = None):
+    def __init__(self, model, spec, schools=None, hours: float | None = None,
+                 replica: int = 0):
         self.model, self.spec = model, spec
+        self.rng = model.replica_rngs[replica]
         self.hours = spec.worker_hours_per_week if hours is None else float(hours)
         self.session_weeks = spec.session_weeks()
         self.groups: list[np.ndarray] = []  # member indices per group
@@ -36,7 +39,7 @@ class GrowthGroupProgramme:
         self.gains = np.zeros((len(TRAITS), model.population.n_children))
         pop = model.population
         units = pop.class_school if spec.scope == "school" else np.arange(pop.n_classes)
-        served = np.unique(pop.class_school) if schools is None else np.asarray(schools)
+        served = model.replica_schools(replica) if schools is None else np.asarray(schools)
         self.worker = SocialWorker(model, schools=served.tolist(), hours_per_week=self.hours)
         self._units = np.where(np.isin(pop.class_school, served), units, -1)
         self._retention = spec.magnitudes.setting_retention
@@ -63,7 +66,7 @@ class GrowthGroupProgramme:
     # --- recruitment --------------------------------------------------------------------
     def candidates(self, children: np.ndarray) -> np.ndarray:
         """Children to invite, in order, by the targeting rule (ties in random order)."""
-        m, rng = self.model, self.model.rng
+        m, rng = self.model, self.rng
         children = rng.permutation(children)
         lb = m.population.lb[children]
         if self.spec.target == "lowest_indegree_lbc":
@@ -84,7 +87,7 @@ class GrowthGroupProgramme:
             for child in self.candidates(children):
                 if len(group) == spec.group_size:
                     break
-                if m.rng.random() < spec.acceptance:
+                if self.rng.random() < spec.acceptance:
                     group.append(child)
             if len(group) >= 2:
                 self.groups.append(np.array(group, dtype=np.int64))
@@ -174,7 +177,7 @@ class GrowthGroupProgramme:
             pool = np.setdiff1d(np.arange(pop.start[c], pop.start[c] + pop.size[c]), members)
             pool = pool[m.labels[SETTING, pool] < 0]
             k = min(self.spec.magnitudes.outing_partners, len(pool))
-            others.append(m.rng.choice(pool, k, replace=False))
+            others.append(self.rng.choice(pool, k, replace=False))
         partners = np.concatenate(others) if others else np.zeros(0, dtype=np.int64)
         m.labels[SETTING, partners] = self.labels[g]
         m.label_strength[SETTING, partners] = self.spec.magnitudes.setting

@@ -16,15 +16,15 @@ from sim.interventions.growth_group import GrowthGroupProgramme
 
 
 class StaffingPlan:
-    def __init__(self, model, spec):
+    def __init__(self, model, spec, replica: int = 0):
         self.model, self.spec = model, spec
         pop = model.population
-        schools = np.unique(pop.class_school)
+        schools = model.replica_schools(replica)
         if spec.targeting == "most_lbc":
-            lbc = np.bincount(pop.school, weights=pop.lb, minlength=len(schools))
+            lbc = np.bincount(pop.school, weights=pop.lb)
             order = schools[np.argsort(-lbc[schools], kind="stable")]
         else:
-            order = model.rng.permutation(schools)
+            order = model.replica_rngs[replica].permutation(schools)
         self.assignments: list[list[int]] = []
         if spec.workers and spec.placement == "one_per_school":
             self.assignments = [[int(s)] for s in order[:spec.workers]]
@@ -38,7 +38,7 @@ class StaffingPlan:
             travel = spec.travel_hours_per_school * (len(served) - 1)
             self.programmes.append(GrowthGroupProgramme(
                 model, spec.group, schools=served,
-                hours=max(0.0, spec.hours_per_week - travel)))
+                hours=max(0.0, spec.hours_per_week - travel), replica=replica))
 
     @property
     def members(self) -> np.ndarray:

@@ -34,41 +34,64 @@ def _lines(path: Path):
     return [(k, s) for k, s in enumerate(text.splitlines(), 1) if s.strip()]
 
 
+def read_table(path, allowed: str = "a number") -> tuple[np.ndarray, list[int]]:
+    """A numeric table, whitespace or comma separated, every row the same length: the
+    values (float) and the line number of each row."""
+    path = Path(path)
+    rows = _lines(path)
+    if not rows:
+        raise DataError(f"{path}: empty file; expected rows of numbers")
+    values, lines = [], []
+    for k, text in rows:
+        cells = [c.strip() for c in text.split(",")] if "," in text else text.split()
+        try:
+            values.append([float(c) for c in cells])
+        except ValueError:
+            c = next(c for c in cells if not _is_number(c))
+            raise DataError(f"{_where(path, k)}: {c!r} is not a number; allowed: "
+                            f"{allowed}") from None
+        if len(cells) != len(values[0]):
+            raise DataError(f"{_where(path, k)}: {len(cells)} values, line {rows[0][0]} has "
+                            f"{len(values[0])}; allowed: rows of equal length")
+        lines.append(k)
+    table = np.array(values)
+    bad = np.argwhere(~np.isfinite(table))
+    if len(bad):
+        raise DataError(f"{_where(path, lines[bad[0][0]])}: {table[tuple(bad[0])]} is not a "
+                        f"finite number; allowed: {allowed}")
+    return table, lines
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def read_adjacency(path) -> np.ndarray:
     """A square 0/1 matrix, whitespace or comma separated, zero diagonal (int8).
 
     Row i, column j = 1 means i names j.
     """
     path = Path(path)
-    rows = _lines(path)
-    if not rows:
-        raise DataError(f"{path}: empty file; expected a square 0/1 matrix")
-    values = []
-    for k, text in rows:
-        cells = [c.strip() for c in text.split(",")] if "," in text else text.split()
-        row = []
-        for c in cells:
-            try:
-                v = float(c)
-            except ValueError:
-                raise DataError(f"{_where(path, k)}: {c!r} is not a number; "
-                                f"allowed: 0 or 1") from None
-            if v not in (0.0, 1.0):
-                raise DataError(f"{_where(path, k)}: {c!r}; allowed: 0 or 1")
-            row.append(int(v))
-        values.append((k, row))
-    n = len(values)
-    for k, row in values:
-        if len(row) != n:
-            raise DataError(f"{_where(path, k)}: {len(row)} values but the matrix has "
-                            f"{n} rows; allowed: a square matrix")
-    x = np.array([row for _, row in values], dtype=np.int8)
-    for i, (k, _) in enumerate(values):
-        if x[i, i]:
-            raise DataError(f"{_where(path, k)}: self-nomination (row {i + 1} names "
-                            f"itself); allowed: 0 on the diagonal")
-    return x
-
+    table, lines = read_table(path, "0 or 1")
+    n = len(table)
+    if table.shape[1] != n:
+        raise DataError(f"{_where(path, lines[0])}: {table.shape[1]} values per row but "
+                        f"{n} rows; allowed: a square matrix")
+    bad = np.argwhere((table != 0) & (table != 1))
+    if len(bad):
+        i, j = bad[0]
+        raise DataError(f"{_where(path, lines[i])}: {table[i, j]:g} in column {j + 1}; "
+                        f"allowed: 0 or 1")
+    diagonal = np.flatnonzero(np.diag(table))
+    if len(diagonal):
+        i = diagonal[0]
+        raise DataError(f"{_where(path, lines[i])}: self-nomination (row {i + 1} names "
+                        f"itself); allowed: 0 on the diagonal")
+    return table.astype(np.int8)
 
 def _csv_rows(path: Path):
     """(line number, cells) of the non-blank rows of a CSV file, cells stripped."""

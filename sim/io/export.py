@@ -1,0 +1,192 @@
+"""Write a model's networks for other tools: edge lists, GraphML, RSiena matrices.
+
+Children are named by their survey ids (``population.ids``) when the class was imported,
+else by their index. ::
+
+    from sim.io.export import export_networks
+    export_networks(load_scenario("class.yaml"), "out/net", weeks=[0, 20, 40])
+
+writes, for each week k, ``edges-week{k}.csv`` (``from,to``) with
+``attributes-week{k}.csv`` (the two can be imported again), ``network-week{k}.graphml``
+(directed; class, school, gender, left-behind status and traits on the nodes), and
+``rsiena/<class>/``: ``week-{k}.txt`` (0/1 matrix, row i names column j), ``ids.txt``,
+``girl.txt`` and ``left_behind.txt`` (one value per line, for ``coCovar``) and one file per
+trait with a column per exported week (``varCovar`` takes all columns but the last). With
+``network.cross_class_ties`` the RSiena folders are schools and add ``class.txt``.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sim.population import TRAITS, Population
+
+FORMATS = ("edgelist", "graphml", "rsiena")
+
+
+@dataclass
+class Snapshot:
+    """The networks and traits of a model's population at one week (copies)."""
+
+    population: Population
+    week: int
+    xbuf: np.ndarray
+    traits: np.ndarray
+
+    @property
+    def ids(self) -> np.ndarray:
+        pop = self.population
+        return pop.ids if pop.ids is not None else np.arange(pop.n_children).astype(str)
+
+    @property
+    def class_names(self) -> np.ndarray:
+        pop = self.population
+        names = pop.class_names
+        return names if names is not None else np.arange(pop.n_classes).astype(str)
+
+    def unit_network(self, u: int) -> np.ndarray:
+        pop = self.population
+        m, o = pop.unit_size[u], pop.unit_off[u]
+        return self.xbuf[o:o + m * m].reshape(m, m)
+
+    def ties(self) -> tuple[np.ndarray, np.ndarray]:
+        """(from, to) child indices of every nomination, ordered by sender then receiver."""
+        pop = self.population
+        parts = [np.nonzero(self.unit_network(u)) for u in range(pop.n_units)]
+        src = np.concatenate([i + pop.unit_start[u] for u, (i, _) in enumerate(parts)])
+        dst = np.concatenate([j + pop.unit_start[u] for u, (_, j) in enumerate(parts)])
+        return src.astype(np.int64), dst.astype(np.int64)
+
+
+def snapshot(model) -> Snapshot:
+    """A copy of ``model``'s networks and traits now (week ``model.week``)."""
+    return Snapshot(model.population, model.week, model.population.xbuf.copy(),
+                    model.traits.copy())
+
+
+def write_edgelist(snap: Snapshot, path) -> None:
+    """CSV ``from,to``, one nomination per row, survey ids."""
+    ids = snap.ids
+    src, dst = snap.ties()
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(("from", "to"))
+        w.writerows(zip(ids[src], ids[dst], strict=True))
+
+
+def _yes_no(flags: np.ndarray) -> list[str]:
+    return ["yes" if v else "no" for v in flags]
+
+
+def write_attributes(snap: Snapshot, path) -> None:
+    """CSV ``id,class,school,girl,left_behind,<traits>``: the importer's format."""
+    pop = snap.population
+    columns = [snap.ids, snap.class_names[pop.klass], pop.school, _yes_no(pop.girl),
+               _yes_no(pop.lb), *(map(repr, map(float, t)) for t in snap.traits)]
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(("id", "class", "school", "girl", "left_behind", *TRAITS))
+        w.writerows(zip(*columns, strict=True))
+
+
+def graph(snap: Snapshot):
+    """A networkx DiGraph: survey ids as nodes, class, school, girl, left_behind and the
+    traits as node attributes."""
+    import networkx as nx
+
+    pop, ids = snap.population, snap.ids
+    g = nx.DiGraph(week=snap.week)
+    names = snap.class_names
+    for i, child in enumerate(ids):
+        g.add_node(child, **{"class": str(names[pop.klass[i]]), "school": int(pop.school[i]),
+                             "girl": bool(pop.girl[i]), "left_behind": bool(pop.lb[i])},
+                   **{t: float(snap.traits[k, i]) for k, t in enumerate(TRAITS)})
+    src, dst = snap.ties()
+    g.add_edges_from(zip(ids[src], ids[dst], strict=True))
+    return g
+
+
+def write_graphml(snap: Snapshot, path) -> None:
+    """GraphML (Gephi, networkx, igraph) of :func:`graph`."""
+    import networkx as nx
+
+    nx.write_graphml(graph(snap), path)
+
+
+def _file_name(label: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", label)
+
+
+def write_rsiena(snaps: list[Snapshot], folder) -> None:
+    """One folder per network unit (class, or school with cross-class ties): a 0/1 matrix
+    per week, ids and covariates one actor per line, for ``read.table``."""
+    pop = snaps[0].population
+    names = snaps[0].class_names
+    schools = not np.array_equal(pop.class_unit, np.arange(pop.n_classes))  # school units
+    for u in range(pop.n_units):
+        a, m = pop.unit_start[u], pop.unit_size[u]
+        label = f"school-{pop.school[a]}" if schools else f"class-{names[pop.klass[a]]}"
+        d = Path(folder) / _file_name(label)
+        d.mkdir(parents=True)
+        for s in snaps:
+            np.savetxt(d / f"week-{s.week}.txt", s.unit_network(u), fmt="%d")
+        rows = slice(a, a + m)
+        (d / "ids.txt").write_text("".join(f"{i}\n" for i in snaps[0].ids[rows]))
+        np.savetxt(d / "girl.txt", pop.girl[rows], fmt="%d")
+        np.savetxt(d / "left_behind.txt", pop.lb[rows], fmt="%d")
+        if schools:
+            (d / "class.txt").write_text("".join(f"{names[c]}\n" for c in pop.klass[rows]))
+        for k, t in enumerate(TRAITS):
+            values = np.stack([s.traits[k, rows] for s in snaps], axis=1)
+            (d / f"{t}.txt").write_text("".join(" ".join(map(repr, map(float, row))) + "\n"
+                                                for row in values))
+
+
+def parse_weeks(text: str) -> list[int]:
+    """'0,20,40' -> [0, 20, 40]; raises ValueError saying what is allowed."""
+    try:
+        weeks = [int(w) for w in text.split(",") if w.strip()]
+    except ValueError:
+        raise ValueError(f"--weeks {text!r}: allowed: week numbers separated by commas, "
+                         f"e.g. 0,20,40") from None
+    if not weeks or min(weeks) < 0:
+        raise ValueError(f"--weeks {text!r}: allowed: one or more weeks, 0 (the start) or "
+                         f"later")
+    return sorted(set(weeks))
+
+
+def export_networks(scenario, out, weeks: Iterable[int], formats: Iterable[str] = FORMATS,
+                    seed: int | None = None, overwrite: bool = False) -> list[Path]:
+    """Run ``scenario`` to each of ``weeks`` (0 = the start) and write the networks in
+    ``formats`` into ``out``, atomically. Returns the files written (under ``out``)."""
+    from sim.model import PeerNetworkModel
+    from sim.run import atomic_folder
+
+    weeks = sorted(set(int(w) for w in weeks))
+    formats = list(dict.fromkeys(formats))
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats or not weeks or weeks[0] < 0:
+        raise ValueError(f"formats {formats} and weeks {weeks}: allowed formats "
+                         f"{', '.join(FORMATS)}; weeks 0 or later")
+    out = Path(out)
+    with atomic_folder(out, overwrite) as tmp:
+        model = PeerNetworkModel(scenario, seed=seed, collect=False)
+        snaps = []
+        for week in weeks:
+            model.run(week - model.week)
+            snaps.append(snapshot(model))
+            if "edgelist" in formats:
+                write_edgelist(snaps[-1], tmp / f"edges-week{week}.csv")
+                write_attributes(snaps[-1], tmp / f"attributes-week{week}.csv")
+            if "graphml" in formats:
+                write_graphml(snaps[-1], tmp / f"network-week{week}.graphml")
+        if "rsiena" in formats:
+            write_rsiena(snaps, tmp / "rsiena")
+        written = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
+    return [out / p for p in written]

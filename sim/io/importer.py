@@ -1,0 +1,80 @@
+"""``lbsim import``: write a scenario whose population is a surveyed class.
+
+The scenario names the survey files by paths relative to itself. It is written to a
+temporary file beside ``out``, loaded back with the scenario loader (so every check of
+``lbsim run`` passes), and only then renamed into place.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from sim.io.read import DataError
+from sim.io.survey import check_survey, read_survey
+
+DEFAULT_CAP = 5
+"""The scenario's default nomination cap (network.max_outdegree); raised to the survey's
+largest out-degree when a child named more."""
+
+
+def is_edge_list(path) -> bool:
+    """True when the file's first non-blank line is the header ``from,to``."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: file not found")
+    with open(path, encoding="utf-8-sig") as f:
+        for line in f:
+            if line.strip():
+                return line.replace(" ", "").strip().lower().startswith("from,to")
+    return False
+
+
+def import_scenario(ties, attributes, out, name: str | None = None,
+                    cross_class_ties: bool = False, overwrite: bool = False) -> dict:
+    """Write ``out``, a scenario starting from the survey in ``ties`` (edge list or matrix)
+    and ``attributes`` (optional for a matrix). Returns a short description of the class.
+    Raises DataError (bad files), FileExistsError, or ScenarioError."""
+    from sim.scenario import load_scenario
+
+    out = Path(out)
+    if out.exists() and not overwrite:
+        raise FileExistsError(f"{out} exists; choose another --out or pass --overwrite")
+    kind = "edges" if is_edge_list(ties) else "matrix"
+    survey = read_survey(**{kind: ties}, attributes=attributes)
+    check_survey(survey, cross_class_ties, None)
+    outdegree = int(np.bincount(survey.tie_from, minlength=survey.n).max()) \
+        if len(survey.tie_from) else 0
+    base = out.resolve().parent
+    files = {kind: os.path.relpath(Path(ties).resolve(), base)}
+    if attributes is not None:
+        files["attributes"] = os.path.relpath(Path(attributes).resolve(), base)
+    network: dict = {}
+    if outdegree > DEFAULT_CAP:
+        network["max_outdegree"] = outdegree
+    if cross_class_ties:
+        network["cross_class_ties"] = True
+    scenario = {"name": name or out.stem,
+                "description": f"Surveyed class imported from {Path(ties).name}: "
+                               f"{survey.n} children, {len(survey.tie_from)} nominations.",
+                "population": {"from_files": files}}
+    if network:
+        scenario["network"] = network
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".yaml", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write("# Written by lbsim import; paths are relative to this file.\n")
+            yaml.safe_dump(scenario, f, sort_keys=False, allow_unicode=True)
+        load_scenario(tmp)  # the same checks as lbsim run
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return {"children": survey.n, "classes": len(survey.class_names),
+            "schools": len(survey.school_names), "ties": len(survey.tie_from),
+            "max_outdegree": outdegree}

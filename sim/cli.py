@@ -29,14 +29,16 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def _load_matrix(path: Path) -> np.ndarray:
+def _load_matrix(path: Path, adjacency: bool = True) -> np.ndarray:
+    from sim.io.read import DataError, read_adjacency, read_table
+
     if not path.is_file():
         _fail(f"{path} not found: the data directory needs s50-w1.txt, s50-w2.txt and "
               f"s50-alcohol.txt")
     try:
-        return np.loadtxt(path)
-    except ValueError as e:
-        _fail(f"{path}: {e}")
+        return read_adjacency(path) if adjacency else read_table(path)[0]
+    except DataError as e:
+        _fail(str(e))
 
 
 @app.command()
@@ -52,7 +54,7 @@ def simulate(
 
     w1 = _load_matrix(data / "s50-w1.txt")
     w2 = _load_matrix(data / "s50-w2.txt")
-    alcohol = _load_matrix(data / "s50-alcohol.txt")
+    alcohol = _load_matrix(data / "s50-alcohol.txt", adjacency=False)
     if threads:
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     start = time.perf_counter()
@@ -211,6 +213,67 @@ def query(
     except Exception as e:  # DuckDB's parser and binder errors name the problem
         _fail(f"query failed: {e}")
     typer.echo(table.to_string(index=False))
+
+
+@app.command("import")
+def import_(
+    ties: Annotated[Path, typer.Argument(help="edge list (CSV with header from,to) or "
+                                              "adjacency matrix (whitespace or CSV)")],
+    out: Annotated[Path, typer.Option(help="scenario YAML to write")],
+    attributes: Annotated[Path | None, typer.Argument(
+        help="CSV: id, class, school, girl/gender, left_behind/lb, traits (optional for a "
+             "matrix: ids 1..n, one class)")] = None,
+    name: Annotated[str | None, typer.Option(help="scenario name (default: the file's "
+                                                  "stem)")] = None,
+    cross_class_ties: Annotated[bool, typer.Option(help="allow nominations across classes "
+                                                        "of a school")] = False,
+    overwrite: Annotated[bool, typer.Option(help="replace an existing file")] = False,
+):
+    """Write a scenario that starts from a surveyed class (paths relative to it)."""
+    from sim.io.importer import import_scenario
+
+    try:
+        info = import_scenario(ties, attributes, out, name=name,
+                               cross_class_ties=cross_class_ties, overwrite=overwrite)
+    except (ValueError, FileExistsError) as e:  # DataError and ScenarioError are ValueErrors
+        _fail(str(e))
+    typer.echo(f"{out}: {info['children']} children in {info['classes']} classes, "
+               f"{info['ties']} nominations (at most {info['max_outdegree']} per child)")
+
+
+@app.command()
+def export(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    out: Annotated[Path, typer.Option(help="output folder")],
+    weeks: Annotated[str | None, typer.Option(help="weeks to export, e.g. 0,20,40 (0 = the "
+                                                   "start; default: 0 and the last week)")]
+    = None,
+    fmt: Annotated[str, typer.Option("--format", help="comma-separated: edgelist, graphml, "
+                                                      "rsiena")] = "edgelist,graphml,rsiena",
+    seed: Annotated[int | None, typer.Option(help="seed (default: the scenario's)")] = None,
+    overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
+):
+    """Run a scenario and write its networks at the given weeks, written atomically."""
+    from sim.io.export import FORMATS, export_networks, parse_weeks
+    from sim.scenario import ScenarioError, load_scenario
+
+    try:
+        config = load_scenario(scenario)
+    except ScenarioError as e:
+        _fail(str(e))
+    try:
+        chosen = parse_weeks(weeks if weeks is not None else f"0,{config.weeks}")
+    except ValueError as e:
+        _fail(str(e))
+    formats = [f.strip() for f in fmt.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        _fail(f"--format {fmt!r}: allowed: {', '.join(FORMATS)} (comma-separated)")
+    if out.exists() and not overwrite:
+        _fail(f"{out} exists; choose another --out or pass --overwrite")
+    files = export_networks(config, out, chosen, formats, seed=seed, overwrite=overwrite)
+    typer.echo(f"{config.name}: weeks {', '.join(map(str, chosen))} -> {out} "
+               f"({len(files)} files)")
 
 
 @app.command()

@@ -52,23 +52,33 @@ def test_two_workers_and_dask_give_identical_rows(reference, tmp_path):
     pd.testing.assert_frame_equal(rows(tmp_path / "dask"), reference)
 
 
+def one_run_batches(tmp_path) -> Path:
+    """The smoke spec with batches of one run: 12 batches, each run simulated alone."""
+    alone = tmp_path / "alone.yaml"
+    alone.write_text(SMOKE.read_text().replace("batch_size: 3", "batch_size: 1")
+                     .replace("../scenarios", str(ROOT / "scenarios")))
+    return alone
+
+
 @pytest.mark.slow
 def test_killed_sweep_resumes_to_exactly_the_uninterrupted_rows(reference, tmp_path):
+    spec = one_run_batches(tmp_path)
     out = tmp_path / "killed"
-    cmd = [sys.executable, "-m", "sim.cli", "sweep", str(SMOKE), "--out", str(out),
+    cmd = [sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out", str(out),
            "--workers", "1"]
     proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
-    while time.time() < deadline and len(store.finished(out)) < 1 and proc.poll() is None:
-        time.sleep(0.05)
+    while time.time() < deadline and len(store.finished(out)) < 2 and proc.poll() is None:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the sweep ended before it could be killed mid-way"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     done_before = store.finished(out)
-    assert 1 <= len(done_before) < 4, "the kill should land mid-sweep"
-    result = runner.invoke(app, ["sweep", str(SMOKE), "--out", str(out), "--workers", "1"])
+    assert 1 <= len(done_before) < 12, "the kill should land mid-sweep"
+    result = runner.invoke(app, ["sweep", str(spec), "--out", str(out), "--workers", "1"])
     assert result.exit_code == 0, result.output
-    assert f"{3 * len(done_before)} skipped" in result.output
+    assert f"{len(done_before)} skipped" in result.output
     assert not list(out.glob(".*.tmp"))  # no half-written batch left behind
     pd.testing.assert_frame_equal(rows(out), reference)
 
@@ -144,3 +154,32 @@ def test_query_command(reference, tmp_path):
     assert result.exit_code == 0 and "12" in result.output
     result = runner.invoke(app, ["query", str(tmp_path / "q"), "SELEC nonsense"])
     assert result.exit_code == 2 and "query failed" in result.output
+
+
+def test_runs_simulated_together_equal_runs_alone(reference, tmp_path):
+    """The smoke batches stack each point's 3 replications in one model; batches of one
+    run each must give the same rows."""
+    run_sweep(one_run_batches(tmp_path), tmp_path / "alone", workers=1)
+    pd.testing.assert_frame_equal(rows(tmp_path / "alone"), reference)
+
+
+def test_common_seeds_share_the_world_before_week_one(tmp_path):
+    text = ("name: crn\ndesign: grid\nparameters:\n"
+            "  interventions.0.group_size: {values: [3, 10]}\n"
+            "replications: 3\nseed: 5\nweeks: 10\ncommon_seeds: true\nbatch_size: {b}\n"
+            "every: 10\noverrides:\n  network.burn_in_years: 0.3\n"
+            "  interventions.0.start_week: 2\n"
+            "outcomes: [ties, indegree_lb, confidence_lb]\n")
+    tables = []
+    for b in (6, 1):  # a replication's two points in one batch (sharing a start), or alone
+        path = write_spec(tmp_path, text.replace("{b}", str(b)))
+        run_sweep(path, tmp_path / f"b{b}", workers=1)
+        tables.append(rows(tmp_path / f"b{b}"))
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+    table = tables[0]
+    start = table[table["week"] == 0].pivot(index="replication", columns="point")
+    end = table[table["week"] == 10].pivot(index="replication", columns="point")
+    assert (start["seed"][0] == start["seed"][1]).all()
+    assert start["seed"][0].nunique() == 3
+    pd.testing.assert_series_equal(start["ties"][0], start["ties"][1], check_names=False)
+    assert (end["confidence_lb"][0] != end["confidence_lb"][1]).any()

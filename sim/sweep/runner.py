@@ -21,44 +21,85 @@ def run_seed(sweep_seed: int, run: int) -> int:
 
 
 def tasks(spec, design: list[dict]) -> list[dict]:
-    """One task per run: point x replication, numbered in a fixed order."""
+    """One task per run: point x replication, numbered in a fixed order (run = point x
+    replications + replication). With ``common_seeds`` a replication's seed is the same
+    at every point."""
     return [{"run": p * spec.replications + r, "point": p, "replication": r,
-             "seed": run_seed(spec.seed, p * spec.replications + r), "values": values}
+             "seed": run_seed(spec.seed, r if spec.common_seeds
+                              else p * spec.replications + r), "values": values}
             for p, values in enumerate(design) for r in range(spec.replications)]
 
 
-def run_one(spec, base: dict, task: dict) -> list[dict]:
-    """Rows of one run (one per kept week), or one 'failed' row with the traceback."""
-    from sim.model import PeerNetworkModel
+def batches(spec, all_tasks: list[dict]) -> dict[int, list[dict]]:
+    """Runs cut into batches of ``batch_size``: in run order, or replication by
+    replication with ``common_seeds`` (so a batch holds the runs that share a world)."""
+    order = all_tasks
+    if spec.common_seeds:
+        order = sorted(all_tasks, key=lambda t: (t["replication"], t["point"]))
+    size = spec.batch_size
+    return {b: order[b * size:(b + 1) * size] for b in range((len(order) + size - 1) // size)}
 
-    common = {"run": task["run"], "point": task["point"], "replication": task["replication"],
-              "seed": task["seed"], "lbsim_version": lbsim_version(),
-              **{f"param:{k}": v for k, v in task["values"].items()}}
+
+def _common(task: dict) -> dict:
+    return {"run": task["run"], "point": task["point"], "replication": task["replication"],
+            "seed": task["seed"], "lbsim_version": lbsim_version(),
+            **{f"param:{k}": v for k, v in task["values"].items()}}
+
+
+def _rows(spec, group: list[dict], table: pd.DataFrame, last_week: int) -> list[dict]:
+    """The kept rows of each run of a group simulated as replicas of one model."""
+    population = table[table["class"] == -1]
+    keep = population["week"] == last_week
+    if spec.every:
+        keep |= population["week"] % spec.every == 0
+    kept = population[keep]
+    rows = []
+    for r, task in enumerate(group):
+        mine = kept[kept["replica"] == r]
+        values = {o: mine[o].to_numpy(float) for o in spec.outcomes}
+        for i, week in enumerate(mine["week"].to_numpy()):
+            rows.append({**_common(task), "status": "done", "error": "", "week": int(week),
+                         **{o: float(values[o][i]) for o in spec.outcomes}})
+    return rows
+
+
+def _failed(spec, task: dict) -> list[dict]:
+    return [{**_common(task), "status": "failed", "error": traceback.format_exc(limit=8),
+             "week": -1, **{o: float("nan") for o in spec.outcomes}}]
+
+
+def run_group(spec, base: dict, group: list[dict], starts: dict) -> list[dict]:
+    """Rows of runs at one design point, simulated side by side as replicas of one model
+    (each exactly as it would run alone). If that raises, each run is retried alone so a
+    failing run becomes one 'failed' row with its traceback. ``starts`` caches start
+    states (worlds after the burn-in) by key, for the runs that share them."""
+    from sim.model import PeerNetworkModel, start_key
+
+    seeds = [t["seed"] for t in group]
     try:
-        scenario = scenario_from(base, task["values"])
-        model = PeerNetworkModel(scenario, seed=task["seed"])
-        table = model.run()
-        population = table[table["class"] == -1]
-        keep = population["week"] == model.week
-        if spec.every:
-            keep |= population["week"] % spec.every == 0
-        rows = []
-        for _, r in population[keep].iterrows():
-            rows.append({**common, "status": "done", "error": "", "week": int(r["week"]),
-                         **{o: float(r[o]) for o in spec.outcomes}})
-        return rows
+        scenario = scenario_from(base, group[0]["values"])
+        model = PeerNetworkModel(scenario, replicas=seeds,
+                                 start=starts.get(start_key(scenario, seeds)))
+        starts[model.start.key] = model.start
+        return _rows(spec, group, model.run(), model.config.weeks)
     except Exception:
-        return [{**common, "status": "failed", "error": traceback.format_exc(limit=8),
-                 "week": -1, **{o: float("nan") for o in spec.outcomes}}]
+        if len(group) == 1:
+            return _failed(spec, group[0])
+        return [row for task in group for row in run_group(spec, base, [task], starts)]
 
 
 def run_batch(spec, base: dict, batch: int, batch_tasks: list[dict], out: str) -> dict:
-    """Run a batch and write it atomically; return its counts. Runs on a worker."""
+    """Run a batch and write it atomically; return its counts. Runs on a worker. Runs at
+    the same point are simulated together; runs sharing a world share its start state."""
     import numba
 
     numba.set_num_threads(1)  # one process per core: no oversubscription
-    rows = [row for task in batch_tasks for row in run_one(spec, base, task)]
-    frame = pd.DataFrame(rows)
-    store.write_batch(out, batch, frame)
+    groups: dict[int, list[dict]] = {}
+    for task in batch_tasks:
+        groups.setdefault(task["point"], []).append(task)
+    starts: dict = {}
+    rows = [row for group in groups.values() for row in run_group(spec, base, group, starts)]
+    frame = pd.DataFrame(rows).sort_values(["run", "week"], kind="stable")
+    store.write_batch(out, batch, frame.reset_index(drop=True))
     failed = int((frame.drop_duplicates("run")["status"] == "failed").sum())
     return {"batch": batch, "runs": len(batch_tasks), "failed": failed}

@@ -48,6 +48,12 @@ class SweepSpec(_Section):
     parameters: dict[str, Parameter]
     replications: Annotated[int, at_least(1)] = 1
     seed: Annotated[int, at_least(0)] = 1
+    common_seeds: bool = Field(
+        False, description="replication r has the same seed at every point (common random "
+                           "numbers): the same children and networks before week 1, so "
+                           "points differ only by what they vary; runs of a replication "
+                           "then share the world's build and burn-in when the varied "
+                           "parameters leave it alone (interventions, weeks)")
     weeks: Annotated[int, at_least(1)] | None = None
     overrides: dict[str, float | int | str | bool] = Field(
         {}, description="fixed changes to the base scenario, by dotted path")

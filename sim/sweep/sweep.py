@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.sweep import design, executors, store
-from sim.sweep.runner import tasks
+from sim.sweep.runner import batches as cut, tasks
 from sim.sweep.spec import load_spec
 
 
@@ -13,10 +13,7 @@ def plan(spec_path) -> tuple:
     """(spec, base scenario, all tasks, batches {index: tasks}) for a spec file."""
     spec, base = load_spec(spec_path)
     all_tasks = tasks(spec, design.points(spec))
-    size = spec.batch_size
-    batches = {b: all_tasks[b * size:(b + 1) * size]
-               for b in range((len(all_tasks) + size - 1) // size)}
-    return spec, base, all_tasks, batches
+    return spec, base, all_tasks, cut(spec, all_tasks)
 
 
 def run_sweep(spec_path, out, workers: int = 1, scheduler: str | None = None,

@@ -15,7 +15,7 @@ import re
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -510,8 +510,10 @@ class Scenario(_Section):
 def _section(model: type[BaseModel], field: str) -> type[BaseModel] | None:
     """The section class of ``model.field``, or None when the field is not a section."""
     annotation = model.model_fields[field].annotation
-    is_section = isinstance(annotation, type) and issubclass(annotation, BaseModel)
-    return annotation if is_section else None
+    for a in (annotation, *get_args(annotation)):  # a section, or an optional one
+        if isinstance(a, type) and issubclass(a, BaseModel):
+            return a
+    return None
 
 
 def _set_path(data: dict, path: str, value: object) -> None:

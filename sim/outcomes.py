@@ -104,9 +104,9 @@ def _coleman(inside, sent, expected):
 
 def per_replica(a: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     """(W, C) -> (W, R): the sum over each replica's classes ``bounds[r]:bounds[r + 1]``
-    (contiguous; summed slice by slice, so a replica's sums do not depend on the others)."""
-    return np.stack([a[:, lo:hi].sum(1) for lo, hi in zip(bounds[:-1], bounds[1:],
-                                                          strict=True)], axis=1)
+    (contiguous and non-empty; each slice summed in order, so a replica's sums do not
+    depend on the others)."""
+    return np.add.reduceat(a, bounds[:-1], axis=1)
 
 
 def _expected(group, n, sent, bounds):

@@ -52,8 +52,10 @@ def test_each_replica_equals_its_own_model():
         kids = stacked.replica_children(r)
         np.testing.assert_array_equal(stacked.traits[:, kids], alone.traits)
     # the programme really ran in every replica (else the test shows little)
-    groups = [p for p in stacked.interventions if hasattr(p, "groups")]
-    assert len(groups) == 3 and all(len(g.members) >= 4 for g in groups)
+    (groups,) = [p for p in stacked.interventions if hasattr(p, "groups")]
+    assert groups.group_replica == [0, 0, 1, 1, 2, 2]  # a group per school
+    assert all(len(g) >= 4 for g in groups.groups)
+    assert all(len(held) == 6 for held in groups.held)
 
 
 def test_replicas_differ_from_each_other():

@@ -20,5 +20,12 @@ def install(model) -> list:
     kinds = {"growth_group": GrowthGroupProgramme, "family_contact": ParentContact,
              "anti_stigma": AntiStigmaActivity, "teacher_training": TeacherTrainingDay,
              "staffing": StaffingPlan}
-    return [kinds[spec.type](model, spec, replica=r) for r in range(model.n_replicas)
-            for spec in model.config.interventions]
+    installed = []
+    for spec in model.config.interventions:  # in the scenario's order within each replica
+        if spec.type == "growth_group":  # one programme serves every replica
+            installed.append(GrowthGroupProgramme(model, spec,
+                                                  replicas=range(model.n_replicas)))
+        else:
+            installed.extend(kinds[spec.type](model, spec, replica=r)
+                             for r in range(model.n_replicas))
+    return installed

@@ -24,31 +24,47 @@ SETTING = 0  # row of the model's label covariates used by X:same_group
 class GrowthGroupProgramme:
     """One growth group per school or class, as ``spec`` (a scenario GrowthGroup) says, in
     ``schools`` (default: all of the replica's) by a worker with ``hours`` a week (default:
-    the spec's); random choices come from replica ``replica``'s stream."""
+    the spec's). With several ``replicas`` (of a model that runs them side by side) each
+    has its own worker, groups and random stream, exactly as a programme of its own would;
+    one programme serves them all so the weekly events are not multiplied."""
 
     def __init__(self, model, spec, schools=None, hours: float | None = None,
-                 replica: int = 0):
+                 replicas=(0,)):
         self.model, self.spec = model, spec
-        self.rng = model.replica_rngs[replica]
+        self.replicas = list(replicas)
+        if schools is not None and len(self.replicas) != 1:
+            raise ValueError("schools can be given for a programme of one replica only")
         self.hours = spec.worker_hours_per_week if hours is None else float(hours)
         self.session_weeks = spec.session_weeks()
         self.groups: list[np.ndarray] = []  # member indices per group
+        self.group_replica: list[int] = []  # position in self.replicas of each group
         self.labels: list[int] = []
         self.held: list[list[tuple[int, str, str]]] = []  # per group: (week, theme, stage)
         self.skipped: list[tuple[int, int]] = []  # (week, group) lost to the worker's hours
         self.gains = np.zeros((len(TRAITS), model.population.n_children))
         pop = model.population
         units = pop.class_school if spec.scope == "school" else np.arange(pop.n_classes)
-        served = model.replica_schools(replica) if schools is None else np.asarray(schools)
-        self.worker = SocialWorker(model, schools=served.tolist(), hours_per_week=self.hours)
-        self._units = np.where(np.isin(pop.class_school, served), units, -1)
-        self._retention = spec.magnitudes.setting_retention
+        self.workers = []
+        self._units = np.full(pop.n_classes, -1, dtype=np.int64)
+        for r in self.replicas:
+            served = model.replica_schools(r) if schools is None else np.asarray(schools)
+            self.workers.append(SocialWorker(model, schools=served.tolist(),
+                                             hours_per_week=self.hours))
+            mine = np.isin(pop.class_school, served) & (model.class_replica == r)
+            self._units[mine] = units[mine]
+        self._retention = np.full(len(self.replicas), spec.magnitudes.setting_retention)
+        self._fading = np.ones(len(self.replicas), dtype=bool)
         self._outing: list[np.ndarray] = []
         if self.session_weeks:
             model.schedule_event(self.recruit, at=min(self.session_weeks) - 0.75)
             for week in sorted(set(self.session_weeks)):
                 model.schedule_event(self.run_sessions, at=week - 0.5)
             model.schedule_event(self.fade, at=max(self.session_weeks) + 0.5)
+
+    @property
+    def worker(self):
+        """The social worker (of the first replica)."""
+        return self.workers[0]
 
     @property
     def members(self) -> np.ndarray:
@@ -64,9 +80,9 @@ class GrowthGroupProgramme:
         return max(self.session_weeks)
 
     # --- recruitment --------------------------------------------------------------------
-    def candidates(self, children: np.ndarray) -> np.ndarray:
+    def candidates(self, children: np.ndarray, rng) -> np.ndarray:
         """Children to invite, in order, by the targeting rule (ties in random order)."""
-        m, rng = self.model, self.rng
+        m = self.model
         children = rng.permutation(children)
         lb = m.population.lb[children]
         if self.spec.target == "lowest_indegree_lbc":
@@ -79,20 +95,24 @@ class GrowthGroupProgramme:
     def recruit(self) -> None:
         m, spec = self.model, self.spec
         pop = m.population
-        for unit in np.unique(self._units[self._units >= 0]):
-            classes = np.flatnonzero(self._units == unit)
-            children = np.concatenate([np.arange(pop.start[c], pop.start[c] + pop.size[c])
-                                       for c in classes])
-            group = []
-            for child in self.candidates(children):
-                if len(group) == spec.group_size:
-                    break
-                if self.rng.random() < spec.acceptance:
-                    group.append(child)
-            if len(group) >= 2:
-                self.groups.append(np.array(group, dtype=np.int64))
-                self.labels.append(m.new_label())
-                self.held.append([])
+        for k, r in enumerate(self.replicas):
+            rng = m.replica_rngs[r]
+            units = self._units[(self._units >= 0) & (m.class_replica == r)]
+            for unit in np.unique(units):
+                classes = np.flatnonzero((self._units == unit) & (m.class_replica == r))
+                children = np.concatenate([np.arange(pop.start[c], pop.start[c] + pop.size[c])
+                                           for c in classes])
+                group = []
+                for child in self.candidates(children, rng):
+                    if len(group) == spec.group_size:
+                        break
+                    if rng.random() < spec.acceptance:
+                        group.append(child)
+                if len(group) >= 2:
+                    self.groups.append(np.array(group, dtype=np.int64))
+                    self.group_replica.append(k)
+                    self.labels.append(m.new_label())
+                    self.held.append([])
 
     # --- sessions -----------------------------------------------------------------------
     def trust(self, g: int) -> float:
@@ -107,16 +127,18 @@ class GrowthGroupProgramme:
         sessions = [s for s, w in zip(self.spec.sessions, self.session_weeks, strict=True)
                     if w == week]
         self._end_outing()
-        hours = self.hours
+        hours = [self.hours] * len(self.replicas)  # each replica's worker
         for g in range(len(self.groups)):
+            k = self.group_replica[g]
             for session in sessions:
-                if hours < self.spec.hours_per_session:
+                if hours[k] < self.spec.hours_per_session:
                     self.skipped.append((week, g))
                     continue
-                hours -= self.spec.hours_per_session
+                hours[k] -= self.spec.hours_per_session
                 self.apply(g, session)
                 self.held[g].append((week, session.theme, session.stage))
-        self.worker.hours_used = self.hours - hours
+        for worker, left in zip(self.workers, hours, strict=True):
+            worker.hours_used = self.hours - left
 
     def apply(self, g: int, session) -> None:
         """One session's mechanisms for group g."""
@@ -140,7 +162,7 @@ class GrowthGroupProgramme:
             self.shift(members, "guardian_care", mag.guardian_care * scale)
             m.baseline_traits[k, members] = m.traits[k, members]  # care set by the family
         if mech.consolidation:
-            self._retention = mag.consolidated_retention
+            self._retention[self.group_replica[g]] = mag.consolidated_retention
             m.baseline_traits[:, members] += mag.retention * self.gains[:, members]
             np.clip(m.baseline_traits, 0.0, 1.0, out=m.baseline_traits)
 
@@ -172,12 +194,13 @@ class GrowthGroupProgramme:
         m = self.model
         pop = m.population
         members = self.groups[g]
+        rng = m.replica_rngs[self.replicas[self.group_replica[g]]]
         others = []
         for c in np.unique(pop.klass[members]):
             pool = np.setdiff1d(np.arange(pop.start[c], pop.start[c] + pop.size[c]), members)
             pool = pool[m.labels[SETTING, pool] < 0]
             k = min(self.spec.magnitudes.outing_partners, len(pool))
-            others.append(self.rng.choice(pool, k, replace=False))
+            others.append(rng.choice(pool, k, replace=False))
         partners = np.concatenate(others) if others else np.zeros(0, dtype=np.int64)
         m.labels[SETTING, partners] = self.labels[g]
         m.label_strength[SETTING, partners] = self.spec.magnitudes.setting
@@ -191,17 +214,22 @@ class GrowthGroupProgramme:
 
     # --- after the last session -----------------------------------------------------------
     def fade(self) -> None:
-        """Weekly after the last session: the shared setting loses strength."""
+        """Weekly after the last session: the shared setting loses strength, in each
+        replica until none of its groups has any left."""
         m = self.model
         self._end_outing()
-        alive = False
-        for members in self.groups:
-            s = m.label_strength[SETTING, members] * self._retention
+        alive = np.zeros(len(self.replicas), dtype=bool)
+        for g, members in enumerate(self.groups):
+            k = self.group_replica[g]
+            if not self._fading[k]:
+                continue
+            s = m.label_strength[SETTING, members] * self._retention[k]
             s[s < 1e-3] = 0.0
             m.label_strength[SETTING, members] = s
             if s.any():
-                alive = True
+                alive[k] = True
             else:
                 m.labels[SETTING, members] = -1
-        if alive:
+        self._fading = alive
+        if alive.any():
             m.schedule_event(self.fade, at=m.time + 1.0)

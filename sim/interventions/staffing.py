@@ -38,7 +38,7 @@ class StaffingPlan:
             travel = spec.travel_hours_per_school * (len(served) - 1)
             self.programmes.append(GrowthGroupProgramme(
                 model, spec.group, schools=served,
-                hours=max(0.0, spec.hours_per_week - travel), replica=replica))
+                hours=max(0.0, spec.hours_per_week - travel), replicas=[replica]))
 
     @property
     def members(self) -> np.ndarray:

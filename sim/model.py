@@ -13,7 +13,7 @@ import copy
 import hashlib
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import mesa
@@ -70,11 +70,13 @@ class PeerNetworkModel(mesa.Model):
     the scenario side by side in one model, replica k exactly as a model of seed
     ``replicas[k]`` alone (its own population, network streams and interventions); the
     outcome table then has one population row per replica. ``start`` (a ``StartState``
-    from ``model.start``) skips the build and burn-in. ``timings`` holds the seconds spent in each part (population build,
+    from ``model.start``) skips the build and burn-in. ``collect``: record the outcomes
+    every week (True), never (False), or in the given weeks only. ``timings`` holds the seconds spent in each part (population build,
     burn-in, Mesa agents, trait dynamics, SAOM kernels, metrics).
     """
 
-    def __init__(self, config: Scenario, seed: int | None = None, collect: bool = True,
+    def __init__(self, config: Scenario, seed: int | None = None,
+                 collect: bool | Collection[int] = True,
                  replicas: Sequence[int] | None = None, start: StartState | None = None):
         seed = config.seed if seed is None else int(seed)
         self.seeds = [seed] if replicas is None else [int(s) for s in replicas]
@@ -153,7 +155,8 @@ class PeerNetworkModel(mesa.Model):
             self.start, self.ministeps = start, start.ministeps
         self._counts = np.zeros((pop.n_classes, len(oc.COUNTS)))
         self._child = np.zeros((len(oc.CHILD), pop.n_children))
-        self._count()
+        self.collect = collect
+        self._count(self._collecting(0))
         self.baseline_traits = self.traits.copy()
         self.baseline_drivers = self._drivers()
         clock = time.perf_counter()
@@ -162,7 +165,6 @@ class PeerNetworkModel(mesa.Model):
         self.timings["agents"] = time.perf_counter() - clock
         self._next_label = 0
         self.interventions = install(self)
-        self.collect = collect
         # bins class x (not left behind, left behind) for trait means, and their sizes
         self._group_key = 2 * pop.klass + pop.lb
         self._group_n = np.bincount(self._group_key, minlength=2 * pop.n_classes
@@ -170,7 +172,7 @@ class PeerNetworkModel(mesa.Model):
         self._weeks: list[int] = []
         self._weekly_counts: list[np.ndarray] = []
         self._weekly_means: list[dict] = []
-        if collect:
+        if self._collecting(0):
             self._record()
 
     # --- the weekly step ------------------------------------------------------------
@@ -181,8 +183,9 @@ class PeerNetworkModel(mesa.Model):
         self.trait_dynamics()
         self.timings["traits"] += time.perf_counter() - clock
         self._simulate(1.0 / self.config.network.weeks_per_year)
-        self._count()
-        if self.collect:
+        collecting = self._collecting(self.week)
+        self._count(collecting)
+        if collecting:
             self._record()
 
     def run(self, weeks: int | None = None, progress=None) -> pd.DataFrame:
@@ -225,11 +228,15 @@ class PeerNetworkModel(mesa.Model):
             self.indegree[s:s + pop.unit_size[u]] = x.sum(0)
             self.outdegree[s:s + pop.unit_size[u]] = x.sum(1)
 
-    def _count(self) -> None:
+    def _collecting(self, week: int) -> bool:
+        return self.collect if isinstance(self.collect, bool) else week in self.collect
+
+    def _count(self, closure: bool = True) -> None:
         clock = time.perf_counter()
         pop = self.population
         oc.class_counts(pop.xbuf, pop.unit_off, pop.unit_size, pop.class_unit, pop.class_pos,
-                        pop.start, pop.size, pop.lb, pop.girl, self._counts, self._child)
+                        pop.start, pop.size, pop.lb, pop.girl, self._counts, self._child,
+                        closure)
         self.timings["metrics"] += time.perf_counter() - clock
 
     def _drivers(self) -> dict[str, np.ndarray]:

@@ -23,9 +23,10 @@ CHILD = ("indegree", "outdegree", "reciprocated", "reciprocated_non_lb")
 
 @njit(cache=True, parallel=True)
 def class_counts(xbuf, unit_off, unit_size, class_unit, class_pos, start, size, lb, girl,
-                 counts, child):
+                 counts, child, closure=True):
     """Fill counts[c, k] (the :data:`COUNTS` of class c) and child[k, i] (:data:`CHILD`),
-    from the ties among the children of each class."""
+    from the ties among the children of each class. Two-paths and transitive triplets (the
+    costliest counts) only with ``closure``, else NaN."""
     for c in prange(size.shape[0]):
         n, s = size[c], start[c]
         m, o, a = unit_size[class_unit[c]], unit_off[class_unit[c]], class_pos[c]
@@ -63,7 +64,9 @@ def class_counts(xbuf, unit_off, unit_size, class_unit, class_pos, start, size, 
             row[2] += mutual
         row[2] /= 2
         # two-paths i -> h -> j (i != j) and the transitive ones closed by i -> j
-        for i in range(n):
+        if not closure:
+            row[3] = row[4] = np.nan
+        for i in range(n if closure else 0):
             for h in range(n):
                 if x[i, h]:
                     for j in range(n):

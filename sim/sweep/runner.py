@@ -46,13 +46,14 @@ def _common(task: dict) -> dict:
             **{f"param:{k}": v for k, v in task["values"].items()}}
 
 
-def _rows(spec, group: list[dict], table: pd.DataFrame, last_week: int) -> list[dict]:
-    """The kept rows of each run of a group simulated as replicas of one model."""
-    population = table[table["class"] == -1]
-    keep = population["week"] == last_week
-    if spec.every:
-        keep |= population["week"] % spec.every == 0
-    kept = population[keep]
+def kept_weeks(spec, weeks: int) -> set[int]:
+    """The weeks whose outcomes a run keeps: the last, and every ``every`` weeks."""
+    return {weeks} | (set(range(0, weeks + 1, spec.every)) if spec.every else set())
+
+
+def _rows(spec, group: list[dict], table: pd.DataFrame) -> list[dict]:
+    """The rows of each run of a group simulated as replicas of one model."""
+    kept = table[table["class"] == -1]
     rows = []
     for r, task in enumerate(group):
         mine = kept[kept["replica"] == r]
@@ -79,9 +80,10 @@ def run_group(spec, base: dict, group: list[dict], starts: dict) -> list[dict]:
     try:
         scenario = scenario_from(base, group[0]["values"])
         model = PeerNetworkModel(scenario, replicas=seeds,
-                                 start=starts.get(start_key(scenario, seeds)))
+                                 start=starts.get(start_key(scenario, seeds)),
+                                 collect=kept_weeks(spec, scenario.weeks))
         starts[model.start.key] = model.start
-        return _rows(spec, group, model.run(), model.config.weeks)
+        return _rows(spec, group, model.run())
     except Exception:
         if len(group) == 1:
             return _failed(spec, group[0])

@@ -215,6 +215,46 @@ def query(
     typer.echo(table.to_string(index=False))
 
 
+@app.command()
+def viz(
+    scenario: Annotated[Path | None, typer.Argument(help="base scenario (default: "
+                                                         "scenarios/dafang_yuchong.yaml)")] = None,
+    port: Annotated[int, typer.Option(min=0, help="port to serve on (0: any free one)")] = 8765,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "localhost",
+    open_browser: Annotated[bool, typer.Option("--open", help="open a browser tab")] = False,
+):
+    """Explore a class in the browser: sliders, the network and live outcome plots."""
+    import os
+    import subprocess
+
+    from sim.scenario import ScenarioError, load_scenario
+
+    if scenario is not None:
+        try:
+            load_scenario(scenario)
+        except ScenarioError as e:
+            _fail(str(e))
+    try:
+        from sim.app import SCENARIO_VARIABLE
+    except ImportError as e:
+        _fail(f"the app needs the viz extra ({e}): pip install -e '.[viz]'")
+
+    # offline use: no update check, no usage reports
+    env = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false", **os.environ}
+    if scenario is not None:
+        env[SCENARIO_VARIABLE] = str(scenario.resolve())
+    app_file = Path(__file__).with_name("app.py")
+    command = [sys.executable, "-m", "solara", "run", str(app_file), "--host", host,
+               "--port", str(port), "--production", "--no-check-version",
+               "--open" if open_browser else "--no-open"]
+    typer.echo(f"serving {scenario or 'the Dafang school'} on http://{host}:{port} "
+               f"(Ctrl-C stops)", err=True)
+    try:
+        raise typer.Exit(subprocess.call(command, env=env))
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+
+
 @app.command("import")
 def import_(
     ties: Annotated[Path, typer.Argument(help="edge list (CSV with header from,to) or "

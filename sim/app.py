@@ -1,0 +1,180 @@
+"""The interactive classroom: Mesa's SolaraViz on a class's friendship network.
+
+``lbsim viz`` (or ``solara run sim/app.py``) serves :func:`Page` in a browser; in a notebook
+cell, ``from sim.app import Page; Page()`` shows the same thing. Sliders set the left-behind
+share, the felt stigma and shyness of left-behind children, the growth group's size and
+its number of sessions; Reset builds a new model with them, Step and Play run school
+weeks. The classes' networks (left-behind children orange, size by in-degree, group members
+ringed) and the density, isolation and left-behind gap curves follow every week.
+
+The base scenario is ``scenarios/dafang_yuchong.yaml`` unless the environment variable
+``LBSIM_VIZ_SCENARIO`` names another file (``lbsim viz SCENARIO`` sets it).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import solara
+from matplotlib.figure import Figure
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import update_counter
+
+from sim import plots
+from sim.model import PeerNetworkModel
+from sim.scenario import Scenario, load_scenario
+
+SCENARIO_VARIABLE = "LBSIM_VIZ_SCENARIO"
+DEFAULT_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "dafang_yuchong.yaml"
+SHOWN_CLASSES = 2
+"""Classes drawn side by side (the first ones of the first school)."""
+
+LIVE_PLOTS = (("density", "density"), ("isolates_in_share", "never nominated (share)"),
+              ("indegree_gap", "in-degree gap (others - LBC)"),
+              ("confidence_lb", "confidence of LBC"))
+
+
+@cache
+def _load(path: str) -> Scenario:
+    return load_scenario(path)
+
+
+def base_scenario() -> Scenario:
+    """The scenario the sliders start from (``LBSIM_VIZ_SCENARIO`` or the Dafang school)."""
+    return _load(os.environ.get(SCENARIO_VARIABLE) or str(DEFAULT_SCENARIO))
+
+
+def _group_index(base: Scenario) -> int | None:
+    """Index of the base scenario's first growth group among its interventions, if any."""
+    return next((k for k, s in enumerate(base.interventions) if s.type == "growth_group"),
+                None)
+
+
+def scenario_for(base: Scenario, left_behind_share: float | None = None,
+                 stigma: float | None = None, shyness: float | None = None,
+                 group_size: int | None = None, sessions: int | None = None) -> Scenario:
+    """``base`` with the sliders' values: the left-behind share, the felt-stigma and
+    shyness shifts of left-behind children, and the first growth group's size and number
+    of sessions (its first ``sessions`` sessions; 0 removes the group). None keeps the
+    base's value."""
+    changes: dict[str, object] = {}
+    if left_behind_share is not None:
+        changes["population.left_behind_share"] = float(left_behind_share)
+    if stigma is not None:
+        changes["traits.stigma.left_behind_shift"] = float(stigma)
+    if shyness is not None:
+        changes["traits.shyness.left_behind_shift"] = float(shyness)
+    k = _group_index(base)
+    if k is None and (group_size is not None or sessions):
+        raise ValueError(f"scenario {base.name!r} has no growth group whose size or "
+                         f"sessions could be set")
+    if group_size is not None:
+        changes[f"interventions.{k}.group_size"] = int(group_size)
+    if sessions is not None and k is not None:
+        available = base.interventions[k].sessions
+        if not 0 <= sessions <= len(available):
+            raise ValueError(f"sessions must be between 0 and {len(available)} (the "
+                             f"group's programme), got {sessions}")
+        if sessions == 0:
+            changes["interventions"] = [s.model_dump() for j, s in
+                                        enumerate(base.interventions) if j != k]
+        else:
+            changes[f"interventions.{k}.sessions"] = [s.model_dump() for s in
+                                                      available[:sessions]]
+    return base.override(changes) if changes else base
+
+
+class ClassroomModel(PeerNetworkModel):
+    """:class:`PeerNetworkModel` built from keyword arguments, as SolaraViz passes them
+    (see :func:`scenario_for`); it stops running after the scenario's weeks."""
+
+    def __init__(self, left_behind_share: float | None = None, stigma: float | None = None,
+                 shyness: float | None = None, group_size: int | None = None,
+                 sessions: int | None = None, seed: int | None = None,
+                 base: Scenario | None = None):
+        config = scenario_for(base or base_scenario(), left_behind_share, stigma, shyness,
+                              group_size, sessions)
+        super().__init__(config, seed=seed)
+        self.positions: dict[int, dict] = {}
+
+    def step(self) -> None:
+        super().step()
+        self.running = self.week < self.config.weeks
+
+    def group_members(self) -> np.ndarray:
+        """Indices of the children recruited into a growth group so far."""
+        found = [np.asarray(p.members) for p in self.interventions if hasattr(p, "members")]
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+
+
+def model_params(base: Scenario) -> dict:
+    """SolaraViz sliders for ``base``; the growth-group sliders only if it has a group."""
+    p, t = base.population, base.traits
+    params = {
+        "left_behind_share": {"type": "SliderFloat", "label": "share left behind",
+                              "value": p.left_behind_share, "min": 0.0, "max": 0.8,
+                              "step": 0.05},
+        "stigma": {"type": "SliderFloat", "label": "extra felt stigma of LBC",
+                   "value": t.stigma.left_behind_shift, "min": -0.2, "max": 0.5,
+                   "step": 0.05},
+        "shyness": {"type": "SliderFloat", "label": "extra shyness of LBC",
+                    "value": t.shyness.left_behind_shift, "min": -0.2, "max": 0.5,
+                    "step": 0.05},
+    }
+    k = _group_index(base)
+    if k is not None:
+        group = base.interventions[k]
+        params["group_size"] = {"type": "SliderInt", "label": "growth group size",
+                                "value": group.group_size, "min": 2, "max": 20, "step": 1}
+        params["sessions"] = {"type": "SliderInt", "label": "group sessions (0: none)",
+                              "value": len(group.sessions), "min": 0,
+                              "max": len(group.sessions), "step": 1}
+    params["seed"] = {"type": "SliderInt", "label": "seed", "value": base.seed, "min": 0,
+                      "max": 50, "step": 1}
+    return params
+
+
+def network_figure(model: ClassroomModel) -> Figure:
+    """The first classes' networks now, each in the layout it had last week, moved on."""
+    shown = min(SHOWN_CLASSES, model.population.n_classes)
+    fig = Figure(figsize=(3.6 * shown, 4.0))
+    axes = np.atleast_1d(fig.subplots(1, shown))
+    members = np.zeros(model.population.n_children, dtype=bool)
+    members[model.group_members()] = True
+    pop = model.population
+    for c, ax in enumerate(axes):
+        x, lb = plots.class_network(model, c)
+        pos = plots.layout(x, model.positions.get(c), iterations=50 if c not in
+                           model.positions else 8)
+        model.positions[c] = pos
+        plots.draw_network(ax, x, lb, f"class {c + 1}, week {model.week}", pos=pos,
+                           highlight=members[pop.start[c]:pop.start[c] + pop.size[c]])
+    plots.network_legend(fig, "growth group" if members.any() else None)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
+
+
+def NetworkView(model: ClassroomModel):
+    """The class networks, redrawn every week."""
+    update_counter.get()
+    return solara.FigureMatplotlib(network_figure(model), format="png")
+
+
+def OutcomesView(model: ClassroomModel):
+    """Density, isolation, the left-behind gap and LBC confidence, week by week."""
+    update_counter.get()
+    fig = plots.trajectories_figure(model.outcomes, columns=LIVE_PLOTS, ncols=2)
+    return solara.FigureMatplotlib(fig, format="png")
+
+
+@solara.component
+def Page():
+    """The app: SolaraViz on a :class:`ClassroomModel` of the base scenario, one model per
+    browser session (or notebook cell)."""
+    base = base_scenario()
+    model = solara.use_memo(lambda: ClassroomModel(base=base), [])
+    SolaraViz(model, components=[NetworkView, OutcomesView],
+              model_params={**model_params(base), "base": base}, name=f"lbsim: {base.name}")

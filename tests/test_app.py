@@ -1,0 +1,204 @@
+"""The interactive app (sim/app.py, ``lbsim viz``): the slider model, the page rendered in
+Python, and the served page in headless Chromium (a screenshot with the network and plots)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.app import ClassroomModel, base_scenario, model_params, network_figure, scenario_for
+from sim.plots import LB_COLOUR, OTHER_COLOUR
+from sim.scenario import ScenarioError, load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+# without the networking flags Chromium's own connections are refused on a closed network
+BROWSER_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+# --- the model behind the sliders ---------------------------------------------------------
+
+def test_sliders_change_the_scenario():
+    base = base_scenario()
+    s = scenario_for(base, left_behind_share=0.5, stigma=0.3, shyness=0.2, group_size=9,
+                     sessions=3)
+    assert s.population.left_behind_share == 0.5
+    assert s.traits.stigma.left_behind_shift == 0.3
+    assert s.traits.shyness.left_behind_shift == 0.2
+    group = s.interventions[0]
+    assert group.group_size == 9
+    assert [x.theme for x in group.sessions] == [x.theme for x in
+                                                 base.interventions[0].sessions[:3]]
+    assert scenario_for(base, sessions=0).interventions == []
+    assert scenario_for(base) is base
+
+
+def test_bad_slider_values_are_refused_clearly():
+    base = base_scenario()
+    with pytest.raises(ValueError, match="sessions must be between 0 and 7"):
+        scenario_for(base, sessions=8)
+    with pytest.raises(ScenarioError, match="left_behind_share"):
+        scenario_for(base, left_behind_share=1.5)
+    no_group = load_scenario(ROOT / "scenarios" / "dafang_yuchong.yaml").model_copy(
+        update={"interventions": []})
+    with pytest.raises(ValueError, match="no growth group"):
+        scenario_for(no_group, group_size=8)
+    assert "group_size" not in model_params(no_group)
+    assert {"left_behind_share", "stigma", "shyness", "group_size", "sessions"} <= set(
+        model_params(base))
+
+
+def test_classroom_model_runs_its_weeks_and_recruits_a_group():
+    base = base_scenario().override({"weeks": 10})
+    model = ClassroomModel(group_size=8, seed=3, base=base)
+    assert model.group_members().size == 0
+    while model.running:
+        model.step()
+    assert model.week == 10
+    members = model.group_members()
+    assert 1 <= members.size <= 8
+    assert model.population.lb[members].all()  # referral of left-behind children
+    fig = network_figure(model)
+    assert len(fig.axes) == 2 and set(model.positions) == {0, 1}
+
+
+def test_page_renders_the_network_and_plots_in_python():
+    """What a notebook cell shows: the SolaraViz page with the two figures."""
+    import ipywidgets
+    import solara
+
+    from sim.app import Page
+
+    box, rc = solara.render(Page(), handle_error=False)
+    try:
+        found = []
+
+        def walk(widget):
+            if isinstance(widget, ipywidgets.Image):
+                found.append(widget)
+            for child in getattr(widget, "children", None) or []:
+                if isinstance(child, ipywidgets.Widget):
+                    walk(child)
+            for child in getattr(widget, "items", None) or []:
+                if isinstance(child, ipywidgets.Widget):
+                    walk(child)
+
+        walk(box)
+        assert len(found) == 2
+        assert all(w.value[:4] == b"\x89PNG" and len(w.value) > 5000 for w in found)
+    finally:
+        rc.close()
+
+
+def test_viz_refuses_a_bad_scenario(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\npopulation: {left_behind_share: 2}\n")
+    result = subprocess.run([sys.executable, "-m", "sim.cli", "viz", str(bad)],
+                            capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 2
+    assert "left_behind_share" in result.stderr
+
+
+# --- the served page in a browser ---------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    """``lbsim viz`` on a free localhost port, in its own process group, killed after."""
+    port = _free_port()
+    log = open(tmp_path / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "viz", "--port", str(port),
+                             "--host", "127.0.0.1"], cwd=ROOT, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"lbsim viz exited with {proc.returncode}:\n"
+                            f"{(tmp_path / 'server.log').read_text()}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("lbsim viz did not answer within 120 s")
+            time.sleep(0.5)
+        yield url
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+        log.close()
+
+
+def _colour_share(pixels: np.ndarray, colour: str, tolerance: int = 40) -> float:
+    rgb = np.array([int(colour[k:k + 2], 16) for k in (1, 3, 5)])
+    return float((np.abs(pixels[..., :3].astype(int) - rgb).max(-1) < tolerance).mean())
+
+
+def _ink_share(pixels: np.ndarray) -> float:
+    """Share of pixels that are not (near) white."""
+    return float((pixels[..., :3].min(-1) < 235).mean())
+
+
+def test_app_page_shows_network_and_plots_in_chromium(server, tmp_path):
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium)")
+    from PIL import Image
+    from playwright.sync_api import sync_playwright
+
+    shot = tmp_path / "app.png"
+    with sync_playwright() as p:
+        # playwright gives every launch a fresh profile (user data directory)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(server, timeout=60_000)
+            page.get_by_role("button", name="Step").click(timeout=60_000)
+            page.wait_for_selector("text=Time: 1.0", timeout=60_000)
+            images = page.locator(".vue-grid-layout img")
+            images.nth(1).wait_for(timeout=60_000)
+            time.sleep(1)  # let the redrawn figures paint
+            boxes = [images.nth(k).bounding_box() for k in range(images.count())]
+            page.screenshot(path=str(shot))
+        finally:
+            browser.close()
+    pixels = np.asarray(Image.open(shot).convert("RGB"))
+    assert _ink_share(pixels) > 0.05, "the page is blank"
+    assert len(boxes) == 2, f"expected the network and the outcome plots, found {boxes}"
+
+    def crop(box):
+        return pixels[int(box["y"]):int(box["y"] + box["height"]),
+                      int(box["x"]):int(box["x"] + box["width"])]
+
+    network, plots = crop(boxes[0]), crop(boxes[1])
+    assert network.size and plots.size
+    assert _colour_share(network, LB_COLOUR) > 0.001, "no left-behind (orange) children"
+    assert _colour_share(network, OTHER_COLOUR) > 0.002, "no other (green) children"
+    assert _colour_share(plots, "#444444", tolerance=30) > 0.001, "no plotted lines"
+    assert _ink_share(plots) > 0.02
+

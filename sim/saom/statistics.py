@@ -1,0 +1,129 @@
+"""Effect statistics s_k(x) = sum_i s_ik(x) of whole networks, from the kernels' change
+statistics, so the simulation and the estimation read one definition of every effect.
+
+For a statistic with s_i(x) = 0 when i names nobody (all effects of
+:mod:`sim.saom.effects`), s_i(x) is the sum of the changes made by adding i's ties one at
+a time to the network with i's row emptied: each change is the kernel's contribution
+c_ij (:func:`sim.saom.kernels.contributions` times the covariate factors of
+:func:`sim.saom.kernels.add_effects`). gwespFF is the exception: RSiena's ministep uses
+the toggled tie's own weight w(TP_ij), not the exact change, while its statistic is
+sum_j x_ij w(TP_ij) (RSiena manual, Ripley et al., "Mathematical definition of effects");
+its weights are read at the full network, where TP_ij does not involve the tie i -> j.
+
+These are RSiena's target statistics for method-of-moments estimation (Snijders 2001):
+``density`` counts ties, ``recip`` reciprocated ordered pairs, ``transTrip`` transitive
+triplets, ``inPopSqrt`` sum_j x_+j^1.5, covariate effects their centred sums.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from sim.saom import kernels
+from sim.saom.effects import GWESP_FF, TRANS_TIES, TRANS_TRIP
+from sim.saom.specification import Specification
+
+
+@njit(cache=True)
+def _one_effect_scores(i, prog, data, one, e, fw):
+    """fw[SCORE, j] = effect e's contribution c_ij alone: the program cut down to effect e
+    with beta 1 (``one``)."""
+    single = (one, prog[1][e:e + 1], prog[2][e:e + 2], prog[3], prog[4], prog[5], prog[6])
+    kernels.add_effects(i, single, data, fw)
+
+
+@njit(cache=True)
+def _refresh(x, xt, i, indeg, outdeg, prog, iw, fw):
+    """Two-paths and every structural contribution of actor i at the current network."""
+    codes, gw = prog[5], prog[6]
+    k = kernels.out_neighbours(x, i, iw)
+    for a in range(codes.shape[0]):
+        if codes[a] == TRANS_TRIP or codes[a] == TRANS_TIES or codes[a] == GWESP_FF:
+            kernels.two_paths_from(x, k, iw)
+            break
+    for a in range(codes.shape[0]):
+        kernels.contributions(codes[a], x, xt, i, indeg, outdeg, k, iw, gw, fw,
+                              kernels.BUF + a)
+
+
+@njit(cache=True)
+def _network_statistics(x0, prog, data, out):
+    """out[e] = sum_i s_ie(x0) for every effect e of the compiled program ``prog``."""
+    n = x0.shape[0]
+    slot, codes = prog[1], prog[5]
+    n_eff = slot.shape[0]
+    at_full = np.zeros(n_eff, dtype=np.bool_)
+    for e in range(n_eff):
+        at_full[e] = slot[e] >= 0 and codes[slot[e]] == GWESP_FF
+    one = np.ones(1)
+    x = x0.copy()
+    xt = np.ascontiguousarray(x0.T)
+    indeg = np.zeros(n, dtype=np.int64)
+    outdeg = np.zeros(n, dtype=np.int64)
+    for a in range(n):
+        for b in range(n):
+            outdeg[a] += x[a, b]
+            indeg[b] += x[a, b]
+    iw, fw, bits, scale = kernels.workspace(n, codes.shape[0])
+    ties = np.empty(n, dtype=np.int64)
+    for e in range(n_eff):
+        out[e] = 0.0
+    for i in range(n):
+        d = 0
+        for j in range(n):
+            if x[i, j]:
+                ties[d] = j
+                d += 1
+        if d == 0:
+            continue
+        for t in range(d):  # empty i's row
+            j = ties[t]
+            x[i, j] = 0
+            xt[j, i] = 0
+            indeg[j] -= 1
+        outdeg[i] = 0
+        for t in range(d):  # add the ties back one by one, summing their changes
+            j = ties[t]
+            _refresh(x, xt, i, indeg, outdeg, prog, iw, fw)
+            for e in range(n_eff):
+                if not at_full[e]:
+                    _one_effect_scores(i, prog, data, one, e, fw)
+                    out[e] += fw[kernels.SCORE, j]
+            x[i, j] = 1
+            xt[j, i] = 1
+            indeg[j] += 1
+            outdeg[i] += 1
+        if at_full.any():
+            _refresh(x, xt, i, indeg, outdeg, prog, iw, fw)
+        for e in range(n_eff):
+            if at_full[e]:
+                _one_effect_scores(i, prog, data, one, e, fw)
+                for t in range(d):
+                    out[e] += fw[kernels.SCORE, ties[t]]
+
+
+@njit(cache=True, parallel=True)
+def _stack_statistics(xs, prog, data, out):
+    for r in prange(xs.shape[0]):
+        _network_statistics(xs[r], prog, data, out[r])
+
+
+def effect_statistics(networks, spec: Specification) -> np.ndarray:
+    """sum_i s_ik(x) for each effect k of ``spec`` (in the order of its effects mapping):
+    shape (K,) for one n x n network, (R, K) for a stack (R, n, n)."""
+    xs = np.asarray(networks, dtype=np.int8)
+    single = xs.ndim == 2
+    xs = np.ascontiguousarray(xs[None] if single else xs)
+    if xs.ndim != 3 or xs.shape[1:] != (spec.n, spec.n):
+        raise ValueError(f"networks must be {spec.n} x {spec.n} or (R, {spec.n}, {spec.n}), "
+                         f"got shape {np.shape(networks)}")
+    prog, data = spec.kernel_args()
+    out = np.zeros((xs.shape[0], len(spec.program.beta)))
+    _stack_statistics(xs, prog, data, out)
+    return out[0] if single else out
+
+
+def hamming(a, b) -> np.ndarray:
+    """sum_ij |a_ij - b_ij|: ties changed between two networks (stacks broadcast)."""
+    return np.abs(np.asarray(a, dtype=np.int64) - np.asarray(b, dtype=np.int64)).sum((-2, -1))

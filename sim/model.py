@@ -71,13 +71,15 @@ class PeerNetworkModel(mesa.Model):
     ``replicas[k]`` alone (its own population, network streams and interventions); the
     outcome table then has one population row per replica. ``start`` (a ``StartState``
     from ``model.start``) skips the build and burn-in. ``collect``: record the outcomes
-    every week (True), never (False), or in the given weeks only. ``timings`` holds the seconds spent in each part (population build,
+    every week (True), never (False), or in the given weeks only. ``agents=False`` skips
+    the Child agents (views for exploring; runs that only need outcomes do without). ``timings`` holds the seconds spent in each part (population build,
     burn-in, Mesa agents, trait dynamics, SAOM kernels, metrics).
     """
 
     def __init__(self, config: Scenario, seed: int | None = None,
                  collect: bool | Collection[int] = True,
-                 replicas: Sequence[int] | None = None, start: StartState | None = None):
+                 replicas: Sequence[int] | None = None, start: StartState | None = None,
+                 agents: bool = True):
         seed = config.seed if seed is None else int(seed)
         self.seeds = [seed] if replicas is None else [int(s) for s in replicas]
         if not self.seeds:
@@ -160,8 +162,8 @@ class PeerNetworkModel(mesa.Model):
         self.baseline_traits = self.traits.copy()
         self.baseline_drivers = self._drivers()
         clock = time.perf_counter()
-        self.children: list[Child] = list(Child.create_agents(self, pop.n_children,
-                                                               np.arange(pop.n_children)))
+        self.children: list[Child] = list(Child.create_agents(
+            self, pop.n_children, np.arange(pop.n_children))) if agents else []
         self.timings["agents"] = time.perf_counter() - clock
         self._next_label = 0
         self.interventions = install(self)

@@ -11,6 +11,7 @@ import shutil
 import tempfile
 import time
 from contextlib import contextmanager
+from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
@@ -27,6 +28,7 @@ SUMMARY = ("density", "mean_degree", "reciprocity", "transitivity", "isolates_in
            "stigma_lb", "stigma_non_lb")
 
 
+@cache
 def lbsim_version() -> str:
     try:
         return version("lbsim")

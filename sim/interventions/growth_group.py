@@ -122,39 +122,50 @@ class GrowthGroupProgramme:
         return min(1.0, held / self.spec.magnitudes.thaw_for_trust)
 
     def run_sessions(self) -> None:
-        m = self.model
+        """This week's sessions: which groups hold them (each worker's hours, in group
+        order), then each session's mechanisms for all those groups at once."""
+        m, mag = self.model, self.spec.magnitudes
         week = int(round(m.time + 0.5))
         sessions = [s for s, w in zip(self.spec.sessions, self.session_weeks, strict=True)
                     if w == week]
         self._end_outing()
         hours = [self.hours] * len(self.replicas)  # each replica's worker
+        held = [([], []) for _ in sessions]  # per session: groups holding it, their scales
         for g in range(len(self.groups)):
             k = self.group_replica[g]
-            for session in sessions:
+            for s, session in enumerate(sessions):
                 if hours[k] < self.spec.hours_per_session:
                     self.skipped.append((week, g))
                     continue
                 hours[k] -= self.spec.hours_per_session
-                self.apply(g, session)
+                scale = 1.0  # change-stage sessions work in proportion to the trust built
+                if session.stage == "change":
+                    scale = mag.untrusted + (1.0 - mag.untrusted) * self.trust(g)
+                held[s][0].append(g)
+                held[s][1].append(scale)
                 self.held[g].append((week, session.theme, session.stage))
         for worker, left in zip(self.workers, hours, strict=True):
             worker.hours_used = self.hours - left
+        for session, (groups, scales) in zip(sessions, held, strict=True):
+            if groups:
+                self.apply(groups, session, np.array(scales))
 
-    def apply(self, g: int, session) -> None:
-        """One session's mechanisms for group g."""
+    def apply(self, groups: list[int], session, scales: np.ndarray) -> None:
+        """One session's mechanisms for the given groups (disjoint sets of children), each
+        scaled by its own factor."""
         m, mag = self.model, self.spec.magnitudes
-        members = self.groups[g]
+        sizes = [len(self.groups[g]) for g in groups]
+        members = np.concatenate([self.groups[g] for g in groups])
+        scale = np.repeat(scales, sizes)  # per member
         mech = CATALOGUE[session.theme]
-        scale = 1.0
-        if session.stage == "change":
-            scale = mag.untrusted + (1.0 - mag.untrusted) * self.trust(g)
         if mech.setting:
-            m.labels[SETTING, members] = self.labels[g]
+            m.labels[SETTING, members] = np.repeat([self.labels[g] for g in groups], sizes)
             m.label_strength[SETTING, members] = mag.setting
         for trait, units in mech.traits.items():
             self.shift(members, trait, units * getattr(mag, trait) * scale)
         if mech.outing:
-            self.outing(g)
+            for g in groups:
+                self.outing(g)
         if mech.feedback:
             self.feedback(members, mag.barrier * scale)
         if mech.parent_child:
@@ -162,19 +173,21 @@ class GrowthGroupProgramme:
             self.shift(members, "guardian_care", mag.guardian_care * scale)
             m.baseline_traits[k, members] = m.traits[k, members]  # care set by the family
         if mech.consolidation:
-            self._retention[self.group_replica[g]] = mag.consolidated_retention
+            for g in groups:
+                self._retention[self.group_replica[g]] = mag.consolidated_retention
             m.baseline_traits[:, members] += mag.retention * self.gains[:, members]
             np.clip(m.baseline_traits, 0.0, 1.0, out=m.baseline_traits)
 
-    def shift(self, members: np.ndarray, trait: str, amount: float) -> None:
+    def shift(self, members: np.ndarray, trait: str, amount) -> None:
+        """Move a trait of ``members`` by ``amount`` (one value or one per member)."""
         k = TRAITS.index(trait)
         before = self.model.traits[k, members].copy()
         self.model.traits[k, members] = np.clip(before + amount, 0.0, 1.0)
         self.gains[k, members] += self.model.traits[k, members] - before
 
-    def feedback(self, members: np.ndarray, amount: float) -> None:
-        """Move each member's main barrier: the worst of shyness, low confidence, felt
-        stigma and low communication."""
+    def feedback(self, members: np.ndarray, amount: np.ndarray) -> None:
+        """Move each member's main barrier (by its ``amount``): the worst of shyness, low
+        confidence, felt stigma and low communication."""
         t = self.model.traits
         names = ("shyness", "confidence", "stigma", "communication")
         signs = np.array([-1.0, 1.0, -1.0, 1.0])  # the direction that helps
@@ -183,10 +196,11 @@ class GrowthGroupProgramme:
                             t[TRAITS.index("stigma"), members],
                             1 - t[TRAITS.index("communication"), members]])
         worst = badness.argmax(0)
+        amount = np.broadcast_to(amount, members.shape)
         for k, name in enumerate(names):
-            chosen = members[worst == k]
-            if len(chosen):
-                self.shift(chosen, name, signs[k] * amount)
+            chosen = worst == k
+            if chosen.any():
+                self.shift(members[chosen], name, signs[k] * amount[chosen])
 
     def outing(self, g: int) -> None:
         """A joint activity: a few non-member classmates share the group's setting this

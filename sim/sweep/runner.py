@@ -54,14 +54,12 @@ def kept_weeks(spec, weeks: int) -> set[int]:
 def _rows(spec, group: list[dict], table: pd.DataFrame) -> list[dict]:
     """The rows of each run of a group simulated as replicas of one model."""
     kept = table[table["class"] == -1]
-    rows = []
-    for r, task in enumerate(group):
-        mine = kept[kept["replica"] == r]
-        values = {o: mine[o].to_numpy(float) for o in spec.outcomes}
-        for i, week in enumerate(mine["week"].to_numpy()):
-            rows.append({**_common(task), "status": "done", "error": "", "week": int(week),
-                         **{o: float(values[o][i]) for o in spec.outcomes}})
-    return rows
+    replica, week = kept["replica"].to_numpy(), kept["week"].to_numpy()
+    values = {o: kept[o].to_numpy(float) for o in spec.outcomes}
+    common = [_common(task) for task in group]
+    return [{**common[replica[i]], "status": "done", "error": "", "week": int(week[i]),
+             **{o: float(values[o][i]) for o in spec.outcomes}}
+            for i in np.lexsort((week, replica))]
 
 
 def _failed(spec, task: dict) -> list[dict]:
@@ -81,7 +79,7 @@ def run_group(spec, base: dict, group: list[dict], starts: dict) -> list[dict]:
         scenario = scenario_from(base, group[0]["values"])
         model = PeerNetworkModel(scenario, replicas=seeds,
                                  start=starts.get(start_key(scenario, seeds)),
-                                 collect=kept_weeks(spec, scenario.weeks))
+                                 collect=kept_weeks(spec, scenario.weeks), agents=False)
         starts[model.start.key] = model.start
         return _rows(spec, group, model.run())
     except Exception:

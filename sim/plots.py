@@ -75,11 +75,13 @@ def _save(fig: Figure, path) -> Figure:
 
 def network_figure(before: np.ndarray, after: np.ndarray, lb: np.ndarray, path=None,
                    labels=("start", "end"), highlight=None, highlight_label=None) -> Figure:
-    """A class network at two moments side by side (same layout); saved to ``path`` if
-    given. Returns the figure."""
+    """A class network at two moments side by side, in one layout of the ties of both
+    (so a child sits in the same place twice); saved to ``path`` if given. Returns the
+    figure."""
     fig = Figure(figsize=(10, 5))
     axes = fig.subplots(1, 2)
-    pos = draw_network(axes[0], before, lb, labels[0], highlight=highlight)
+    pos = layout(np.maximum(before, after))
+    draw_network(axes[0], before, lb, labels[0], pos=pos, highlight=highlight)
     draw_network(axes[1], after, lb, labels[1], pos=pos, highlight=highlight)
     network_legend(fig, highlight_label if highlight is not None else None)
     fig.tight_layout(rect=(0, 0.05, 1, 1))

@@ -163,6 +163,7 @@ def _ink_share(pixels: np.ndarray) -> float:
     return float((pixels[..., :3].min(-1) < 235).mean())
 
 
+@pytest.mark.slow
 def test_app_page_shows_network_and_plots_in_chromium(server, tmp_path):
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):

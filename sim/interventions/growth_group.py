@@ -232,18 +232,22 @@ class GrowthGroupProgramme:
         replica until none of its groups has any left."""
         m = self.model
         self._end_outing()
-        alive = np.zeros(len(self.replicas), dtype=bool)
-        for g, members in enumerate(self.groups):
-            k = self.group_replica[g]
-            if not self._fading[k]:
-                continue
-            s = m.label_strength[SETTING, members] * self._retention[k]
+        if self.groups:
+            sizes = [len(g) for g in self.groups]
+            members = np.concatenate(self.groups)
+            replica = np.repeat(self.group_replica, sizes)  # of each member
+            fading = self._fading[replica]
+            members, replica = members[fading], replica[fading]
+            s = m.label_strength[SETTING, members] * self._retention[replica]
             s[s < 1e-3] = 0.0
             m.label_strength[SETTING, members] = s
-            if s.any():
-                alive[k] = True
-            else:
-                m.labels[SETTING, members] = -1
-        self._fading = alive
-        if alive.any():
+            group = np.repeat(np.arange(len(self.groups)), sizes)[fading]
+            live = np.bincount(group, weights=s > 0, minlength=len(self.groups)) > 0
+            m.labels[SETTING, members[~live[group]]] = -1
+            held = np.bincount(np.asarray(self.group_replica, dtype=np.int64),
+                               weights=live, minlength=len(self.replicas))
+            self._fading = held > 0
+        else:
+            self._fading[:] = False
+        if self._fading.any():
             m.schedule_event(self.fade, at=m.time + 1.0)

@@ -13,12 +13,16 @@ from sim.sweep.runner import run_batch
 
 
 def run_local(spec, base, batches: dict[int, list], out: str, workers: int, on_done):
-    """Run the batches on ``workers`` processes (spawned: safe with numba's threads)."""
+    """Run the batches on ``workers`` processes, forked from a server process that has
+    imported the model once (never from this process, whose numba threads may run: the
+    server runs no kernel, so forking it is safe, and workers start without re-importing).
+    """
     if workers <= 1:
         for b, batch_tasks in batches.items():
             on_done(run_batch(spec, base, b, batch_tasks, out))
         return
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["sim.model", "sim.sweep.runner"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = [pool.submit(run_batch, spec, base, b, t, out) for b, t in batches.items()]
         for future in as_completed(futures):

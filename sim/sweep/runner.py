@@ -99,7 +99,7 @@ def run_batch(spec, base: dict, batch: int, batch_tasks: list[dict], out: str) -
         groups.setdefault(task["point"], []).append(task)
     starts: dict = {}
     rows = [row for group in groups.values() for row in run_group(spec, base, group, starts)]
-    frame = pd.DataFrame(rows).sort_values(["run", "week"], kind="stable")
-    store.write_batch(out, batch, frame.reset_index(drop=True))
+    frame = pd.DataFrame(sorted(rows, key=lambda row: (row["run"], row["week"])))
+    store.write_batch(out, batch, frame)
     failed = int((frame.drop_duplicates("run")["status"] == "failed").sum())
     return {"batch": batch, "runs": len(batch_tasks), "failed": failed}

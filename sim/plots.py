@@ -30,7 +30,9 @@ def layout(x: np.ndarray, pos: dict | None = None, iterations: int = 50) -> dict
     """Positions for a class's children: a spring layout of the friendships, started from
     ``pos`` (if given) so an evolving network moves smoothly instead of jumping."""
     g = nx.from_numpy_array(np.maximum(x, x.T))
-    return nx.spring_layout(g, pos=pos, iterations=iterations, seed=1)
+    # the energy method's gravity keeps isolates and small groups near the class
+    return nx.spring_layout(g, pos=pos, iterations=iterations, seed=1, method="energy",
+                            gravity=2.0)
 
 
 def draw_network(ax, x: np.ndarray, lb: np.ndarray, title: str, pos=None, highlight=None):

@@ -16,7 +16,7 @@ from numba import njit, prange
 COUNTS = ("n", "ties", "mutual_dyads", "two_paths", "transitive_triplets", "isolates_in",
           "isolates_total", "n_lb", "indeg_lb", "indeg_non", "friend_lb", "friend_non",
           "ties_from_lb", "ties_lb_lb", "ties_from_non", "ties_non_non", "n_girl",
-          "ties_from_girl", "ties_girl_girl", "ties_same_gender")
+          "ties_from_girl", "ties_girl_girl", "ties_same_gender", "isolates_lb")
 # per-child quantities, rows of the array class_counts fills
 CHILD = ("indegree", "outdegree", "reciprocated", "reciprocated_non_lb")
 
@@ -80,6 +80,7 @@ def class_counts(xbuf, unit_off, unit_size, class_unit, class_pos, start, size, 
             if lb[s + i]:
                 row[7] += 1
                 row[8] += indeg[i]
+                row[20] += indeg[i] == 0
                 row[10] += child[2, s + i] > 0
             else:
                 row[9] += indeg[i]
@@ -140,6 +141,7 @@ def rates_from_counts(k: dict, pairs, bounds: np.ndarray) -> dict:
         "transitivity": _ratio(k["transitive_triplets"], k["two_paths"]),
         "isolates_in_share": _ratio(k["isolates_in"], n),
         "isolates_total_share": _ratio(k["isolates_total"], n),
+        "isolates_lb_share": _ratio(k["isolates_lb"], n_lb),
         "indegree_lb": _ratio(k["indeg_lb"], n_lb),
         "indegree_non_lb": _ratio(k["indeg_non"], n_non),
         "indegree_gap": _ratio(k["indeg_non"], n_non) - _ratio(k["indeg_lb"], n_lb),
@@ -176,7 +178,7 @@ def outcome_table(weeks, counts: np.ndarray, class_school: np.ndarray,
     # ties are possible only within a class: the population's pairs are the classes' pairs
     pairs = with_replicas(counts[:, :, 0] * (counts[:, :, 0] - 1))
     columns = {"n": rows["n"], "ties": rows["ties"], "isolates_in": rows["isolates_in"],
-               "isolates_total": rows["isolates_total"]}
+               "isolates_total": rows["isolates_total"], "isolates_lb": rows["isolates_lb"]}
     columns.update(rates_from_counts(rows, pairs, bounds))
     columns.update(trait_means)
     table = {"week": np.repeat(weeks, c_count + r_count),

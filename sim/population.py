@@ -109,6 +109,18 @@ def random_networks(unit_size: np.ndarray, class_unit: np.ndarray, class_pos: np
     return xbuf, unit_off
 
 
+def school_shares(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
+    """Each school's left-behind share: Beta with mean ``left_behind_share`` and SD
+    ``left_behind_school_sd`` (a = m k, b = (1 - m) k, k = m (1 - m) / sd^2 - 1), or the
+    county share everywhere when the SD is 0 (no draw then)."""
+    p = scenario.population
+    m, sd = p.left_behind_share, p.left_behind_school_sd
+    if sd == 0 or m in (0.0, 1.0):
+        return np.full(p.schools, m)
+    k = m * (1 - m) / sd ** 2 - 1
+    return rng.beta(m * k, (1 - m) * k, p.schools)
+
+
 def build_population(scenario: Scenario, rng: np.random.Generator) -> Population:
     """Draw the schools, classes and children of ``scenario``."""
     p = scenario.population
@@ -118,7 +130,7 @@ def build_population(scenario: Scenario, rng: np.random.Generator) -> Population
     n_total = int(size.sum())
     class_school = np.repeat(np.arange(p.schools), p.classes_per_school)
     klass = np.repeat(np.arange(len(size)), size)
-    lb = rng.random(n_total) < p.left_behind_share
+    lb = rng.random(n_total) < school_shares(scenario, rng)[class_school[klass]]
     girl = rng.random(n_total) < p.girl_share
     migration, guardian, months = draw_family(scenario, lb, rng)
     traits = draw_traits(scenario, lb, rng)

@@ -217,6 +217,11 @@ class Population(_Section):
     left_behind_share: Share = Field(
         0.207, description="Dafang County, Guizhou, 2021: 25,378 of 122,403 pupils in "
         "compulsory education were left behind (Zhang & Abdul Wahab 2023; MODEL.md §1)")
+    left_behind_school_sd: NonNegative = Field(
+        0.0, description="SD of the left-behind share between schools (each school's share "
+        "drawn from a Beta with mean left_behind_share and this SD); 0: the same share in "
+        "every school. A county figure hides remote villages with far more LBC than towns; "
+        "the size of that spread is an assumption")
     girl_share: Share = Field(0.48, description="assumption: slightly under half, as the "
                               "sex ratio of rural cohorts is skewed towards boys")
     grade: Annotated[int, between(1, 9)] = Field(
@@ -232,6 +237,15 @@ class Population(_Section):
     from_files: FromFiles | None = Field(
         None, description="start from a surveyed class instead of the generator; its "
         "network is the start state, so network.burn_in_years defaults to 0")
+
+    @model_validator(mode="after")
+    def _school_spread(self) -> Population:
+        m, sd = self.left_behind_share, self.left_behind_school_sd
+        if sd > 0 and not sd ** 2 < m * (1 - m):
+            raise ValueError(f"left_behind_school_sd {sd:g} is too large for a share of "
+                             f"{m:g}: it must be below sqrt(share x (1 - share)) = "
+                             f"{(m * (1 - m)) ** 0.5:.3f}")
+        return self
 
 
 class TraitDistribution(_Section):

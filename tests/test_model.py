@@ -91,6 +91,8 @@ def test_class_outcomes_equal_metrics_of_the_class_networks(model):
         indeg = x.sum(0)
         gap = indeg[~lb].mean() - indeg[lb].mean()
         assert row["indegree_gap"] == pytest.approx(gap)
+        assert row["isolates_lb"] == (indeg[lb] == 0).sum()
+        assert row["isolates_lb_share"] == pytest.approx((indeg[lb] == 0).mean())
         mutual = (x & x.T).sum(1) > 0
         assert row["reciprocated_friend_lb"] == pytest.approx(mutual[lb].mean())
 
@@ -197,3 +199,28 @@ def test_cross_class_ties_within_a_school_only_and_rarer():
     child = next(c for c in m.children if any(f.class_index != c.class_index
                                               for f in c.friends))
     assert all(f.school == child.school for f in child.friends)
+
+
+def test_school_shares_of_left_behind_children_spread_as_asked():
+    from sim.population import school_shares
+    config = scenario(schools=400, classes_per_school=1, left_behind_share=0.3,
+                      left_behind_school_sd=0.1)
+    shares = school_shares(config, np.random.default_rng(2))
+    assert abs(shares.mean() - 0.3) < 4 * 0.1 / np.sqrt(400)
+    assert abs(shares.std(ddof=1) - 0.1) < 4 * 0.1 / np.sqrt(2 * 400)
+    # the children follow their school's share: between-school variance of the observed
+    # shares is the spread plus binomial noise, far above the binomial noise alone
+    m = PeerNetworkModel(config.override({"network.burn_in_years": 0}), seed=3,
+                         collect=False)
+    pop = m.population
+    observed = np.bincount(pop.school, weights=pop.lb) / np.bincount(pop.school)
+    binomial = 0.3 * 0.7 / pop.size.mean()
+    assert observed.var() > binomial + 0.5 * 0.1 ** 2
+    flat = school_shares(scenario(schools=5), np.random.default_rng(2))
+    assert (flat == 0.207).all()
+
+
+def test_school_spread_too_large_is_refused():
+    from sim.scenario import ScenarioError
+    with pytest.raises(ScenarioError, match="left_behind_school_sd"):
+        scenario(left_behind_share=0.1, left_behind_school_sd=0.4)

@@ -128,8 +128,9 @@ def scenario_from(base: dict, point: dict):
 
 
 OUTCOME_COLUMNS = (
-    "n", "ties", "isolates_in", "isolates_total", "density", "mean_degree", "reciprocity",
-    "transitivity", "isolates_in_share", "isolates_total_share", "indegree_lb",
+    "n", "ties", "isolates_in", "isolates_total", "isolates_lb", "density", "mean_degree",
+    "reciprocity", "transitivity", "isolates_in_share", "isolates_total_share",
+    "isolates_lb_share", "indegree_lb",
     "indegree_non_lb", "indegree_gap", "reciprocated_friend_lb",
     "reciprocated_friend_non_lb", "coleman_lb", "ei_lb", "coleman_girl", "same_gender_share",
     *(f"{t}_{g}" for t in ("shyness", "confidence", "stigma", "guardian_care",

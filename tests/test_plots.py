@@ -1,0 +1,60 @@
+"""Figures (sim/plots.py): built as Figure objects, saved only when asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from sim import plots
+from sim.model import PeerNetworkModel
+from sim.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def model():
+    scenario = load_scenario(ROOT / "scenarios" / "single_class.yaml").override(
+        {"weeks": 3, "network.burn_in_years": 1.0})
+    m = PeerNetworkModel(scenario, seed=2)
+    m.run()
+    return m
+
+
+def test_class_network_is_a_copy_with_flags(model):
+    x, lb = plots.class_network(model, 0)
+    assert x.shape == (len(lb), len(lb)) and lb.dtype == bool
+    x[:] = 0
+    assert plots.class_network(model, 0)[0].sum() > 0
+    with pytest.raises(ValueError, match="classes 0..0"):
+        plots.class_network(model, 1)
+
+
+def test_network_figure_returns_and_saves(model, tmp_path):
+    x, lb = plots.class_network(model, 0)
+    ring = np.zeros(len(lb), dtype=bool)
+    ring[:3] = True
+    fig = plots.network_figure(x, x, lb, highlight=ring, highlight_label="group")
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    assert not list(tmp_path.iterdir())
+    plots.network_figure(x, x, lb, tmp_path / "n.png")
+    assert (tmp_path / "n.png").stat().st_size > 10_000
+
+
+def test_layout_moves_on_from_given_positions(model):
+    x, _ = plots.class_network(model, 0)
+    first = plots.layout(x)
+    assert set(first) == set(range(len(x)))
+    again = plots.layout(x, first, iterations=1)
+    moved = np.mean([np.linalg.norm(again[k] - first[k]) for k in first])
+    assert moved < 0.5  # a small step from the old layout, not a new one
+
+
+def test_trajectories_need_their_columns(model):
+    fig = plots.trajectories_figure(model.outcomes, columns=(("density", "d"),), ncols=1)
+    assert len(fig.axes) == 1
+    with pytest.raises(ValueError, match="no column nonsense"):
+        plots.trajectories_figure(model.outcomes, columns=(("nonsense", "x"),))

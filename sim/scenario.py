@@ -454,7 +454,8 @@ class TeacherTraining(_Section):
 class Staffing(_Section):
     """A county's school social workers (MODEL.md §5): how many, placed one per school or
     each sharing several schools (travel costs hours), which schools first, each running
-    the growth group ``group`` in the schools it serves, up to ``groups_per_term``."""
+    the growth group ``group`` in classes of the schools it serves, up to
+    ``groups_per_term`` at once, in each of ``terms`` terms."""
 
     type: Literal["staffing"]
     workers: Annotated[int, at_least(0)] = 1
@@ -467,6 +468,10 @@ class Staffing(_Section):
                          "(assumption: rural travel)")
     groups_per_term: Annotated[int, at_least(1)] = Field(
         4, description="growth groups one worker can run at once (assumption)")
+    terms: Annotated[int, at_least(1)] = Field(
+        2, description="terms a year, each with its own groups (two semesters)")
+    term_weeks: Annotated[int, at_least(1)] = Field(
+        20, description="weeks from one term's groups to the next's (40-week year)")
     cost_per_worker: NonNegative = Field(
         60000.0, description="yuan per worker per year, salary and overheads (assumption)")
     group: GrowthGroup = GrowthGroup(type="growth_group")

@@ -196,8 +196,11 @@ def test_shared_workers_lose_hours_to_travel_and_cap_their_groups():
                            travel_hours_per_school=12.0, hours_per_week=40.0)
     m = PeerNetworkModel(sc, seed=1, collect=False)
     m.run(weeks=3)
-    [programme] = m.interventions[0].programmes
+    programme, second_term = m.interventions[0].programmes
     assert len(programme.worker.schools) == 4  # capped at 4 groups of the 6 schools
+    assert len(second_term.worker.schools) == 2  # the next term: the 2 schools left
+    assert second_term.hours == 40.0 - 12.0
+    assert second_term.session_weeks[0] == programme.session_weeks[0] + 20
     assert programme.hours == 40.0 - 3 * 12.0  # travel to 3 extra schools
     # 4 hours a week, 3 per session: one group's session a week, the others skipped
     assert sum(len(h) for h in programme.held) == 2
@@ -223,3 +226,22 @@ def test_named_arms_are_each_compared_with_the_same_control(tmp_path):
     assert set(table["arm"]) == {"group", "group_and_family"}
     pre = table[table["time"] == "pre"]
     assert (pre["difference"] == 0).all()
+
+
+def test_a_worker_serves_the_classes_with_most_lbc_first_term_by_term():
+    sc = staffing_scenario(workers=1, groups_per_term=2, terms=3, term_weeks=4).override(
+        {"population.schools": 2, "population.classes_per_school": 3, "weeks": 14})
+    m = PeerNetworkModel(sc, seed=2, collect=False)
+    plan = m.interventions[0]
+    pop = m.population
+    school = plan.schools_served[0]
+    classes = np.flatnonzero(pop.class_school == school)
+    lbc = np.bincount(pop.klass, weights=pop.lb)[classes]
+    ranked = classes[np.argsort(-lbc, kind="stable")]
+    assert len(plan.programmes) == 2  # 3 classes: two groups, then one, then none left
+    m.run()
+    first, second = plan.programmes
+    assert sorted(np.unique(pop.klass[first.members])) == sorted(ranked[:2])
+    assert np.unique(pop.klass[second.members]).tolist() == [ranked[2]]
+    assert [len(g) for g in first.groups] == [6, 6] and first.held[0][0][0] == 2
+    assert second.held[0][0][0] == 6  # the next term starts term_weeks later

@@ -23,17 +23,18 @@ SETTING = 0  # row of the model's label covariates used by X:same_group
 
 class GrowthGroupProgramme:
     """One growth group per school or class, as ``spec`` (a scenario GrowthGroup) says, in
-    ``schools`` (default: all of the replica's) by a worker with ``hours`` a week (default:
-    the spec's). With several ``replicas`` (of a model that runs them side by side) each
+    ``schools`` (default: all of the replica's), or one group in each of ``classes``, by a
+    worker with ``hours`` a week (default: the spec's). With several ``replicas`` (of a model that runs them side by side) each
     has its own worker, groups and random stream, exactly as a programme of its own would;
     one programme serves them all so the weekly events are not multiplied."""
 
     def __init__(self, model, spec, schools=None, hours: float | None = None,
-                 replicas=(0,)):
+                 replicas=(0,), classes=None):
         self.model, self.spec = model, spec
         self.replicas = list(replicas)
-        if schools is not None and len(self.replicas) != 1:
-            raise ValueError("schools can be given for a programme of one replica only")
+        if (schools is not None or classes is not None) and len(self.replicas) != 1:
+            raise ValueError("schools or classes can be given for a programme of one "
+                             "replica only")
         self.hours = spec.worker_hours_per_week if hours is None else float(hours)
         self.session_weeks = spec.session_weeks()
         self.groups: list[np.ndarray] = []  # member indices per group
@@ -47,10 +48,15 @@ class GrowthGroupProgramme:
         self.workers = []
         self._units = np.full(pop.n_classes, -1, dtype=np.int64)
         for r in self.replicas:
-            served = model.replica_schools(r) if schools is None else np.asarray(schools)
+            if classes is not None:  # one group in each of these classes
+                mine = np.isin(np.arange(pop.n_classes), classes)
+                served = np.unique(pop.class_school[mine])
+                units = np.arange(pop.n_classes)
+            else:
+                served = model.replica_schools(r) if schools is None else np.asarray(schools)
+                mine = np.isin(pop.class_school, served) & (model.class_replica == r)
             self.workers.append(SocialWorker(model, schools=served.tolist(),
                                              hours_per_week=self.hours))
-            mine = np.isin(pop.class_school, served) & (model.class_replica == r)
             self._units[mine] = units[mine]
         self._retention = np.full(len(self.replicas), spec.magnitudes.setting_retention)
         self._fading = np.ones(len(self.replicas), dtype=bool)

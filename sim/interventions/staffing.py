@@ -2,10 +2,14 @@
 
 Schools are ranked by the targeting rule (most left-behind children first, or random).
 With ``one_per_school`` each worker serves one school, the first ``workers`` schools; with
-``shared`` the ranked schools are dealt out to the workers in turn, and each extra school
-costs the worker ``travel_hours_per_school`` a week. A worker runs at most
-``groups_per_term`` groups and as many sessions a week as its remaining hours allow; each
-worker is a ``SocialWorker`` agent running a growth-group programme in its schools.
+``shared`` the ranked schools are dealt out to the workers in blocks. A year has ``terms``
+terms of ``term_weeks``; in each, a worker runs up to ``groups_per_term`` growth groups at
+once, one per class, in the classes of its schools not yet served, those with the most
+left-behind children first (random order under random targeting). The group's own
+``target`` rule picks the members within the class. A term's groups start at the group's
+``start_week`` plus the term's offset; each extra school a worker visits in a term costs
+it ``travel_hours_per_school`` of its weekly hours. Every (worker, term) is a
+growth-group programme with its own ``SocialWorker`` agent.
 """
 
 from __future__ import annotations
@@ -19,12 +23,13 @@ class StaffingPlan:
     def __init__(self, model, spec, replica: int = 0):
         self.model, self.spec = model, spec
         pop = model.population
+        rng = model.replica_rngs[replica]
         schools = model.replica_schools(replica)
+        lbc_school = np.bincount(pop.school, weights=pop.lb)
         if spec.targeting == "most_lbc":
-            lbc = np.bincount(pop.school, weights=pop.lb)
-            order = schools[np.argsort(-lbc[schools], kind="stable")]
+            order = schools[np.argsort(-lbc_school[schools], kind="stable")]
         else:
-            order = model.replica_rngs[replica].permutation(schools)
+            order = rng.permutation(schools)
         self.assignments: list[list[int]] = []
         if spec.workers and spec.placement == "one_per_school":
             self.assignments = [[int(s)] for s in order[:spec.workers]]
@@ -32,13 +37,27 @@ class StaffingPlan:
             per = -(-len(order) // spec.workers)  # ceil
             self.assignments = [order[k * per:(k + 1) * per].tolist()
                                 for k in range(spec.workers) if len(order[k * per:])]
+        lbc_class = np.bincount(pop.klass, weights=pop.lb, minlength=pop.n_classes)
         self.programmes = []
         for schools_served in self.assignments:
-            served = schools_served[:spec.groups_per_term]
-            travel = spec.travel_hours_per_school * (len(served) - 1)
-            self.programmes.append(GrowthGroupProgramme(
-                model, spec.group, schools=served,
-                hours=max(0.0, spec.hours_per_week - travel), replicas=[replica]))
+            classes = np.flatnonzero(np.isin(pop.class_school, schools_served))
+            if spec.targeting == "most_lbc":
+                classes = classes[np.argsort(-lbc_class[classes], kind="stable")]
+            else:
+                classes = rng.permutation(classes)
+            for term in range(spec.terms):
+                chosen = classes[term * spec.groups_per_term:
+                                 (term + 1) * spec.groups_per_term]
+                if not len(chosen):
+                    break
+                visited = len(np.unique(pop.class_school[chosen]))
+                group = spec.group.model_copy(update={
+                    "scope": "class",
+                    "start_week": spec.group.start_week + term * spec.term_weeks})
+                self.programmes.append(GrowthGroupProgramme(
+                    model, group, classes=chosen, replicas=[replica],
+                    hours=max(0.0, spec.hours_per_week
+                              - spec.travel_hours_per_school * (visited - 1))))
 
     @property
     def members(self) -> np.ndarray:
@@ -51,4 +70,4 @@ class StaffingPlan:
 
     @property
     def schools_served(self) -> list[int]:
-        return sorted(s for p in self.programmes for s in p.worker.schools)
+        return sorted({s for p in self.programmes for s in p.worker.schools})

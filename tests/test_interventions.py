@@ -199,9 +199,9 @@ def test_shared_workers_lose_hours_to_travel_and_cap_their_groups():
     programme, second_term = m.interventions[0].programmes
     assert len(programme.worker.schools) == 4  # capped at 4 groups of the 6 schools
     assert len(second_term.worker.schools) == 2  # the next term: the 2 schools left
-    assert second_term.hours == 40.0 - 12.0
+    assert second_term.teams[0].hours == 40.0 - 12.0
     assert second_term.session_weeks[0] == programme.session_weeks[0] + 20
-    assert programme.hours == 40.0 - 3 * 12.0  # travel to 3 extra schools
+    assert programme.teams[0].hours == 40.0 - 3 * 12.0  # travel to 3 extra schools
     # 4 hours a week, 3 per session: one group's session a week, the others skipped
     assert sum(len(h) for h in programme.held) == 2
     assert len(programme.skipped) == 6
@@ -245,3 +245,19 @@ def test_a_worker_serves_the_classes_with_most_lbc_first_term_by_term():
     assert np.unique(pop.klass[second.members]).tolist() == [ranked[2]]
     assert [len(g) for g in first.groups] == [6, 6] and first.held[0][0][0] == 2
     assert second.held[0][0][0] == 6  # the next term starts term_weeks later
+
+
+def test_each_worker_of_a_term_has_its_own_hours():
+    """Two workers in one term's programme: one worker's hours running out must not take
+    sessions from the other (4 h a week, 3 per session: one session each a week)."""
+    sc = staffing_scenario(workers=2, hours_per_week=4.0, groups_per_term=2).override(
+        {"population.schools": 2, "population.classes_per_school": 2})
+    m = PeerNetworkModel(sc, seed=5, collect=False)
+    m.run(weeks=4)
+    [term] = m.interventions[0].programmes
+    assert len(term.teams) == 2 and len(term.groups) == 4
+    held_weeks = [[w for w, _, _ in h] for h in term.held]
+    by_team = {}
+    for g, k in enumerate(term.group_team):
+        by_team.setdefault(k, []).extend(held_weeks[g])
+    assert all(sorted(weeks) == [2, 3, 4] for weeks in by_team.values())

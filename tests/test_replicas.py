@@ -53,7 +53,7 @@ def test_each_replica_equals_its_own_model():
         np.testing.assert_array_equal(stacked.traits[:, kids], alone.traits)
     # the programme really ran in every replica (else the test shows little)
     (groups,) = [p for p in stacked.interventions if hasattr(p, "groups")]
-    assert groups.group_replica == [0, 0, 1, 1, 2, 2]  # a group per school
+    assert groups.group_team == [0, 0, 1, 1, 2, 2]  # a group per school, a team per replica
     assert all(len(g) >= 4 for g in groups.groups)
     assert all(len(held) == 6 for held in groups.held)
 

@@ -23,8 +23,7 @@ def install(model) -> list:
     installed = []
     for spec in model.config.interventions:  # in the scenario's order within each replica
         if spec.type == "growth_group":  # one programme serves every replica
-            installed.append(GrowthGroupProgramme(model, spec,
-                                                  replicas=range(model.n_replicas)))
+            installed.append(GrowthGroupProgramme(model, spec))
         else:
             installed.extend(kinds[spec.type](model, spec, replica=r)
                              for r in range(model.n_replicas))

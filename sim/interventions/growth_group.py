@@ -12,6 +12,8 @@ fade through the trait dynamics unless friendships sustain them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from sim.agents import SocialWorker
@@ -21,45 +23,41 @@ from sim.population import TRAITS
 SETTING = 0  # row of the model's label covariates used by X:same_group
 
 
-class GrowthGroupProgramme:
-    """One growth group per school or class, as ``spec`` (a scenario GrowthGroup) says, in
-    ``schools`` (default: all of the replica's), or one group in each of ``classes``, by a
-    worker with ``hours`` a week (default: the spec's). With several ``replicas`` (of a model that runs them side by side) each
-    has its own worker, groups and random stream, exactly as a programme of its own would;
-    one programme serves them all so the weekly events are not multiplied."""
+@dataclass(frozen=True)
+class Team:
+    """One social worker's part of a programme: the replica it works in, the classes whose
+    children its groups draw on, and its weekly hours."""
 
-    def __init__(self, model, spec, schools=None, hours: float | None = None,
-                 replicas=(0,), classes=None):
+    replica: int
+    classes: np.ndarray
+    hours: float
+
+
+class GrowthGroupProgramme:
+    """Growth groups, as ``spec`` (a scenario GrowthGroup) says: one per school or class
+    (``spec.scope``) of each team's classes, run by the team's worker within its weekly
+    hours. Default: one team per replica, all its classes, the spec's hours. Each team has
+    its own worker, groups and (its replica's) random stream, exactly as a programme of its
+    own would; one programme serves them all so the weekly events are not multiplied."""
+
+    def __init__(self, model, spec, teams: list[Team] | None = None):
         self.model, self.spec = model, spec
-        self.replicas = list(replicas)
-        if (schools is not None or classes is not None) and len(self.replicas) != 1:
-            raise ValueError("schools or classes can be given for a programme of one "
-                             "replica only")
-        self.hours = spec.worker_hours_per_week if hours is None else float(hours)
+        pop = model.population
+        if teams is None:
+            teams = [Team(r, np.flatnonzero(model.class_replica == r),
+                          spec.worker_hours_per_week) for r in range(model.n_replicas)]
+        self.teams = teams
         self.session_weeks = spec.session_weeks()
         self.groups: list[np.ndarray] = []  # member indices per group
-        self.group_replica: list[int] = []  # position in self.replicas of each group
+        self.group_team: list[int] = []  # team of each group
         self.labels: list[int] = []
         self.held: list[list[tuple[int, str, str]]] = []  # per group: (week, theme, stage)
         self.skipped: list[tuple[int, int]] = []  # (week, group) lost to the worker's hours
-        self.gains = np.zeros((len(TRAITS), model.population.n_children))
-        pop = model.population
-        units = pop.class_school if spec.scope == "school" else np.arange(pop.n_classes)
-        self.workers = []
-        self._units = np.full(pop.n_classes, -1, dtype=np.int64)
-        for r in self.replicas:
-            if classes is not None:  # one group in each of these classes
-                mine = np.isin(np.arange(pop.n_classes), classes)
-                served = np.unique(pop.class_school[mine])
-                units = np.arange(pop.n_classes)
-            else:
-                served = model.replica_schools(r) if schools is None else np.asarray(schools)
-                mine = np.isin(pop.class_school, served) & (model.class_replica == r)
-            self.workers.append(SocialWorker(model, schools=served.tolist(),
-                                             hours_per_week=self.hours))
-            self._units[mine] = units[mine]
-        self._retention = np.full(len(self.replicas), spec.magnitudes.setting_retention)
-        self._fading = np.ones(len(self.replicas), dtype=bool)
+        self.gains = np.zeros((len(TRAITS), pop.n_children))
+        self.workers = [SocialWorker(model, schools=np.unique(pop.class_school[t.classes])
+                                     .tolist(), hours_per_week=t.hours) for t in teams]
+        self._retention = np.full(len(teams), spec.magnitudes.setting_retention)
+        self._fading = np.ones(len(teams), dtype=bool)
         self._outing: list[np.ndarray] = []
         if self.session_weeks:
             model.schedule_event(self.recruit, at=min(self.session_weeks) - 0.75)
@@ -69,7 +67,7 @@ class GrowthGroupProgramme:
 
     @property
     def worker(self):
-        """The social worker (of the first replica)."""
+        """The social worker of the first team."""
         return self.workers[0]
 
     @property
@@ -99,15 +97,17 @@ class GrowthGroupProgramme:
         return children[m.indegree[children] == 0]  # isolates: nobody names them
 
     def recruit(self) -> None:
+        """Each team in turn, each of its units (school or class) in turn: invite the
+        candidates in order until the group is full."""
         m, spec = self.model, self.spec
         pop = m.population
-        for k, r in enumerate(self.replicas):
-            rng = m.replica_rngs[r]
-            units = self._units[(self._units >= 0) & (m.class_replica == r)]
+        for k, team in enumerate(self.teams):
+            rng = m.replica_rngs[team.replica]
+            classes = np.sort(team.classes)
+            units = pop.class_school[classes] if spec.scope == "school" else classes
             for unit in np.unique(units):
-                classes = np.flatnonzero((self._units == unit) & (m.class_replica == r))
                 children = np.concatenate([np.arange(pop.start[c], pop.start[c] + pop.size[c])
-                                           for c in classes])
+                                           for c in classes[units == unit]])
                 group = []
                 for child in self.candidates(children, rng):
                     if len(group) == spec.group_size:
@@ -116,7 +116,7 @@ class GrowthGroupProgramme:
                         group.append(child)
                 if len(group) >= 2:
                     self.groups.append(np.array(group, dtype=np.int64))
-                    self.group_replica.append(k)
+                    self.group_team.append(k)
                     self.labels.append(m.new_label())
                     self.held.append([])
 
@@ -135,10 +135,10 @@ class GrowthGroupProgramme:
         sessions = [s for s, w in zip(self.spec.sessions, self.session_weeks, strict=True)
                     if w == week]
         self._end_outing()
-        hours = [self.hours] * len(self.replicas)  # each replica's worker
+        hours = [team.hours for team in self.teams]  # each worker's, this week
         held = [([], []) for _ in sessions]  # per session: groups holding it, their scales
         for g in range(len(self.groups)):
-            k = self.group_replica[g]
+            k = self.group_team[g]
             for s, session in enumerate(sessions):
                 if hours[k] < self.spec.hours_per_session:
                     self.skipped.append((week, g))
@@ -150,8 +150,8 @@ class GrowthGroupProgramme:
                 held[s][0].append(g)
                 held[s][1].append(scale)
                 self.held[g].append((week, session.theme, session.stage))
-        for worker, left in zip(self.workers, hours, strict=True):
-            worker.hours_used = self.hours - left
+        for worker, team, left in zip(self.workers, self.teams, hours, strict=True):
+            worker.hours_used = team.hours - left
         for session, (groups, scales) in zip(sessions, held, strict=True):
             if groups:
                 self.apply(groups, session, np.array(scales))
@@ -180,7 +180,7 @@ class GrowthGroupProgramme:
             m.baseline_traits[k, members] = m.traits[k, members]  # care set by the family
         if mech.consolidation:
             for g in groups:
-                self._retention[self.group_replica[g]] = mag.consolidated_retention
+                self._retention[self.group_team[g]] = mag.consolidated_retention
             m.baseline_traits[:, members] += mag.retention * self.gains[:, members]
             np.clip(m.baseline_traits, 0.0, 1.0, out=m.baseline_traits)
 
@@ -214,7 +214,7 @@ class GrowthGroupProgramme:
         m = self.model
         pop = m.population
         members = self.groups[g]
-        rng = m.replica_rngs[self.replicas[self.group_replica[g]]]
+        rng = m.replica_rngs[self.teams[self.group_team[g]].replica]
         others = []
         for c in np.unique(pop.klass[members]):
             pool = np.setdiff1d(np.arange(pop.start[c], pop.start[c] + pop.size[c]), members)
@@ -234,24 +234,24 @@ class GrowthGroupProgramme:
 
     # --- after the last session -----------------------------------------------------------
     def fade(self) -> None:
-        """Weekly after the last session: the shared setting loses strength, in each
-        replica until none of its groups has any left."""
+        """Weekly after the last session: the shared setting loses strength, for each
+        team until none of its groups has any left."""
         m = self.model
         self._end_outing()
         if self.groups:
             sizes = [len(g) for g in self.groups]
             members = np.concatenate(self.groups)
-            replica = np.repeat(self.group_replica, sizes)  # of each member
-            fading = self._fading[replica]
-            members, replica = members[fading], replica[fading]
-            s = m.label_strength[SETTING, members] * self._retention[replica]
+            team = np.repeat(self.group_team, sizes)  # of each member
+            fading = self._fading[team]
+            members, team = members[fading], team[fading]
+            s = m.label_strength[SETTING, members] * self._retention[team]
             s[s < 1e-3] = 0.0
             m.label_strength[SETTING, members] = s
             group = np.repeat(np.arange(len(self.groups)), sizes)[fading]
             live = np.bincount(group, weights=s > 0, minlength=len(self.groups)) > 0
             m.labels[SETTING, members[~live[group]]] = -1
-            held = np.bincount(np.asarray(self.group_replica, dtype=np.int64),
-                               weights=live, minlength=len(self.replicas))
+            held = np.bincount(np.asarray(self.group_team, dtype=np.int64),
+                               weights=live, minlength=len(self.teams))
             self._fading = held > 0
         else:
             self._fading[:] = False

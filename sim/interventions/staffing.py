@@ -8,15 +8,15 @@ once, one per class, in the classes of its schools not yet served, those with th
 left-behind children first (random order under random targeting). The group's own
 ``target`` rule picks the members within the class. A term's groups start at the group's
 ``start_week`` plus the term's offset; each extra school a worker visits in a term costs
-it ``travel_hours_per_school`` of its weekly hours. Every (worker, term) is a
-growth-group programme with its own ``SocialWorker`` agent.
+it ``travel_hours_per_school`` of its weekly hours. Each term is one growth-group
+programme with a team (and a ``SocialWorker`` agent) per worker.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.interventions.growth_group import GrowthGroupProgramme
+from sim.interventions.growth_group import GrowthGroupProgramme, Team
 
 
 class StaffingPlan:
@@ -38,26 +38,28 @@ class StaffingPlan:
             self.assignments = [order[k * per:(k + 1) * per].tolist()
                                 for k in range(spec.workers) if len(order[k * per:])]
         lbc_class = np.bincount(pop.klass, weights=pop.lb, minlength=pop.n_classes)
-        self.programmes = []
+        queues = []  # per worker: its classes, in the order they get groups
         for schools_served in self.assignments:
             classes = np.flatnonzero(np.isin(pop.class_school, schools_served))
             if spec.targeting == "most_lbc":
                 classes = classes[np.argsort(-lbc_class[classes], kind="stable")]
             else:
                 classes = rng.permutation(classes)
-            for term in range(spec.terms):
-                chosen = classes[term * spec.groups_per_term:
-                                 (term + 1) * spec.groups_per_term]
-                if not len(chosen):
-                    break
-                visited = len(np.unique(pop.class_school[chosen]))
-                group = spec.group.model_copy(update={
-                    "scope": "class",
-                    "start_week": spec.group.start_week + term * spec.term_weeks})
-                self.programmes.append(GrowthGroupProgramme(
-                    model, group, classes=chosen, replicas=[replica],
-                    hours=max(0.0, spec.hours_per_week
-                              - spec.travel_hours_per_school * (visited - 1))))
+            queues.append(classes)
+        self.programmes = []  # one per term, a team per worker with classes left
+        for term in range(spec.terms):
+            teams = []
+            for classes in queues:
+                chosen = classes[term * spec.groups_per_term:(term + 1) * spec.groups_per_term]
+                if len(chosen):
+                    visited = len(np.unique(pop.class_school[chosen]))
+                    hours = spec.hours_per_week - spec.travel_hours_per_school * (visited - 1)
+                    teams.append(Team(replica, chosen, max(0.0, hours)))
+            if not teams:
+                break
+            group = spec.group.model_copy(update={
+                "scope": "class", "start_week": spec.group.start_week + term * spec.term_weeks})
+            self.programmes.append(GrowthGroupProgramme(model, group, teams))
 
     @property
     def members(self) -> np.ndarray:
@@ -70,4 +72,4 @@ class StaffingPlan:
 
     @property
     def schools_served(self) -> list[int]:
-        return sorted({s for p in self.programmes for s in p.worker.schools})
+        return sorted({s for p in self.programmes for w in p.workers for s in w.schools})

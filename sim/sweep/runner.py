@@ -47,8 +47,10 @@ def _common(task: dict) -> dict:
 
 
 def kept_weeks(spec, weeks: int) -> set[int]:
-    """The weeks whose outcomes a run keeps: the last, and every ``every`` weeks."""
-    return {weeks} | (set(range(0, weeks + 1, spec.every)) if spec.every else set())
+    """The weeks whose outcomes a run keeps: the last, every ``every`` weeks, and those
+    listed in ``at`` (up to the last)."""
+    every = set(range(0, weeks + 1, spec.every)) if spec.every else set()
+    return {weeks} | every | {w for w in spec.at if w <= weeks}
 
 
 def _rows(spec, group: list[dict], table: pd.DataFrame) -> list[dict]:

@@ -62,6 +62,9 @@ class SweepSpec(_Section):
         "indegree_gap", "reciprocated_friend_lb", "confidence_lb"])
     every: Annotated[int, at_least(1)] | None = Field(
         None, description="keep outcomes every this many weeks (default: final week only)")
+    at: list[Annotated[int, at_least(0)]] = Field(
+        [], description="keep outcomes at these weeks too (e.g. the end of the school year "
+                        "before a follow-up)")
     batch_size: Annotated[int, at_least(1)] = 16
 
     def digest(self) -> str:

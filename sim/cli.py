@@ -216,6 +216,59 @@ def query(
 
 
 @app.command()
+def report(
+    folder: Annotated[Path, typer.Argument(help="a staffing sweep's results folder")],
+    out: Annotated[Path | None, typer.Option(help="report folder (default DIR/report)")] = None,
+    dose: Annotated[str | None, typer.Option(help="the parameter plans differ by (default: "
+                                                  "the one naming workers)")] = None,
+    end_week: Annotated[int | None, typer.Option(help="end-of-year week (default: the "
+                                                      "spec's last `at` week)")] = None,
+):
+    """Staffing plans compared with no staffing: LBC isolates, LBC in-degree and the gap at
+    the end of the year and at follow-up, with 95% CIs, cost per year and per isolate
+    avoided; plans.csv and a dose-response figure."""
+    from sim.sweep.report import ReportError, write_report
+
+    try:
+        table = write_report(folder, out, dose, end_week)
+    except ReportError as e:
+        _fail(str(e))
+    dose = table.attrs["dose"]
+    others = [c for c in table.columns[1:table.columns.get_loc("time")] if c != dose]
+    typer.echo(f"{'plan':<36}{'time':<10}{'LBC isolates':>14}{'avoided [95% CI]':>26}"
+               f"{'yuan/yr':>12}{'yuan/isolate':>14}")
+    iso = table[table["outcome"] == "isolates_lb"]
+    for _, row in iso.iterrows():
+        plan = ", ".join([f"{row[dose]:g} {dose.split('.')[-1]}"] +
+                         [str(row[c]) for c in others])
+        cpia = row["cost_per_isolate_avoided"]
+        typer.echo(f"{plan[:35]:<36}{row['time']:<10}{row['mean']:>14.1f}"
+                   f"{row['isolates_avoided']:>9.1f} [{-row['diff_high']:>6.1f}, "
+                   f"{-row['diff_low']:>6.1f}]{row['cost_per_year']:>12,.0f}"
+                   f"{'n/a' if not cpia == cpia else f'{cpia:,.0f}':>14}")
+    typer.echo(f"-> {out or folder / 'report'} (plans.csv, dose_response.png)")
+
+
+@app.command()
+def analyze(
+    folder: Annotated[Path, typer.Argument(help="a Sobol or Morris sweep's results folder")],
+    out: Annotated[Path | None, typer.Option(help="output folder (default DIR/analysis)")]
+        = None,
+):
+    """Sensitivity indices of a Sobol (S1, ST) or Morris (mu*, sigma) sweep, per outcome
+    (SALib); indices.csv and indices.png."""
+    from sim.sweep.analyze import write_analysis
+    from sim.sweep.report import ReportError
+
+    try:
+        table = write_analysis(folder, out)
+    except ReportError as e:
+        _fail(str(e))
+    typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    typer.echo(f"-> {out or folder / 'analysis'} (indices.csv, indices.png)")
+
+
+@app.command()
 def viz(
     scenario: Annotated[Path | None, typer.Argument(help="base scenario (default: "
                                                          "scenarios/dafang_yuchong.yaml)")] = None,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.sweep import design, executors, store
-from sim.sweep.runner import batches as cut, tasks
+from sim.sweep.runner import batches as cut
+from sim.sweep.runner import tasks
 from sim.sweep.spec import load_spec
 
 

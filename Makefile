@@ -26,6 +26,7 @@ test-quick: setup
 bench: setup
 	$(PY) benchmarks/bench_saom.py
 	$(PY) benchmarks/bench_model.py
+	$(PY) benchmarks/bench_sweep.py
 
 lint: setup
 	$(VENV)/bin/ruff check sim tests benchmarks

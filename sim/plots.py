@@ -30,9 +30,15 @@ def layout(x: np.ndarray, pos: dict | None = None, iterations: int = 50) -> dict
     """Positions for a class's children: a spring layout of the friendships, started from
     ``pos`` (if given) so an evolving network moves smoothly instead of jumping."""
     g = nx.from_numpy_array(np.maximum(x, x.T))
-    # the energy method's gravity keeps isolates and small groups near the class
-    return nx.spring_layout(g, pos=pos, iterations=iterations, seed=1, method="energy",
-                            gravity=2.0)
+    pos = nx.spring_layout(g, pos=pos, iterations=iterations, seed=1)
+    # isolates and small groups drift far off: bring them back to the edge of the class
+    xy = np.array([pos[k] for k in g])
+    centre = np.median(xy, axis=0)
+    r = np.linalg.norm(xy - centre, axis=1)
+    edge = 1.15 * np.quantile(r, 0.9)
+    far = r > edge
+    xy[far] = centre + (xy[far] - centre) * (edge / r[far])[:, None]
+    return dict(zip(g, xy, strict=True))
 
 
 def draw_network(ax, x: np.ndarray, lb: np.ndarray, title: str, pos=None, highlight=None):

@@ -20,6 +20,7 @@ SECONDS = 240
 EXPECTED = {  # notebook: (figures at least, shows the interactive app)
     "01_explore_a_class.ipynb": (3, True),
     "02_growth_group_experiment.ipynb": (2, False),
+    "03_staffing_policy.ipynb": (1, False),
 }
 
 ALL = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))

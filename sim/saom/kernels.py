@@ -42,7 +42,7 @@ from sim.saom.program import (
     SAME,
     SIM,
     actor_stats,
-    label_means,
+    label_mean,
 )
 
 _U17 = np.uint64(17)
@@ -496,10 +496,9 @@ def simulate_classes(xbuf, xtbuf, abuf, net_off, start, size, indeg, outdeg, pro
                 clab[a, j] = labels[a, s + j]
                 cstr[a, j] = strength[a, s + j]
         lmean = np.zeros(n_lab)
-        label_means(clab, cstr, lmean)
         for a in range(n_lab):
-            if not label_centred[a]:
-                lmean[a] = 0.0
+            if label_centred[a]:  # O(n^2): only where the mean is used
+                lmean[a] = label_mean(clab[a], cstr[a])
         data = (ccov, stats, np.zeros((0, 1, 1)), np.zeros(0), clab, cstr, lmean)
         cumrate = np.cumsum(rates)
         iw, fw, bits, scale = workspace(n, prog[5].shape[0])

@@ -168,18 +168,24 @@ def actor_stats(cov, sim_needed, stats):
 
 @njit(cache=True)
 def label_means(labels, strength, out):
-    """out[c] = mean over i != j of s_i 1{l_i = l_j >= 0} for each label covariate c."""
-    c_count, n = labels.shape
-    for c in range(c_count):
-        total = 0.0
-        for i in range(n):
-            if labels[c, i] >= 0:
-                same = 0
-                for j in range(n):
-                    if labels[c, j] == labels[c, i]:
-                        same += 1
-                total += strength[c, i] * (same - 1)
-        out[c] = total / (n * (n - 1))
+    """out[c] = :func:`label_mean` of each label covariate c."""
+    for c in range(labels.shape[0]):
+        out[c] = label_mean(labels[c], strength[c])
+
+
+@njit(cache=True)
+def label_mean(labels, strength):
+    """Mean over i != j of s_i 1{l_i = l_j >= 0}."""
+    n = labels.shape[0]
+    total = 0.0
+    for i in range(n):
+        if labels[i] >= 0:
+            same = 0
+            for j in range(n):
+                if labels[j] == labels[i]:
+                    same += 1
+            total += strength[i] * (same - 1)
+    return total / (n * (n - 1))
 
 
 @dataclass

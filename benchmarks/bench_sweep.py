@@ -6,7 +6,9 @@ through the local process pool and through a Dask LocalCluster, each with 2 work
 Two designs: independent seeds at every point, and common seeds (replication r has the
 same seed at every point, so a replication's runs share the build and burn-in of its
 world). Every command's wall time counts: start-up, worker spawn, numba cache loading,
-writing the Parquet batches. Target (issue 5): at least 300 runs per second on 2 cores.
+writing the Parquet batches; the start-up alone (a sweep of 8 runs with the same executor)
+is shown beside, and the rate without it. Target (issue 5): at least 300 runs per second
+on 2 cores.
 Run: ``make bench`` or ``python benchmarks/bench_sweep.py [--replications R]``.
 """
 
@@ -52,19 +54,22 @@ def sweep(folder: Path, replications: int, common: bool, executor: list[str]) ->
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--replications", type=int, default=750,
+    ap.add_argument("--replications", type=int, default=1500,
                     help="replications per point (4 points)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         # warm numba's cache so no row pays for compilation
         sweep(folder, 2, True, ["--workers", "1"])
-        print(f"{'executor':<22}{'seeds':<14}{'runs':>7}{'seconds':>10}{'runs/s':>9}")
+        print(f"{'executor':<22}{'seeds':<14}{'runs':>7}{'seconds':>10}{'runs/s':>9}"
+              f"{'start-up s':>12}{'runs/s after':>14}")
         for executor in (["--workers", "2"], ["--dask-local", "2"]):
+            _, startup = sweep(folder, 2, True, executor)
             for common in (True, False):
                 runs, seconds = sweep(folder, args.replications, common, executor)
                 print(f"{' '.join(executor):<22}{'common' if common else 'independent':<14}"
-                      f"{runs:>7}{seconds:>10.1f}{runs / seconds:>9.0f}", flush=True)
+                      f"{runs:>7}{seconds:>10.1f}{runs / seconds:>9.0f}{startup:>12.1f}"
+                      f"{runs / max(seconds - startup, 1e-9):>14.0f}", flush=True)
 
 
 if __name__ == "__main__":

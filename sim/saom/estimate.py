@@ -183,7 +183,7 @@ def robbins_monro(simulate: StatFn, theta0, targets, *, fixed=None, positive=Non
     it = 0
     for sub in range(s.subphases):
         n_min = int(math.ceil((7 + p) * 2.52 ** sub))
-        total = np.zeros(len(theta))
+        total = np.zeros(len(theta))  # the fixed parameters stay exactly as given
         prev = None
         cross = np.zeros(p)
         k = 0
@@ -202,7 +202,7 @@ def robbins_monro(simulate: StatFn, theta0, targets, *, fixed=None, positive=Non
             k += 1
             if (k >= n_min and np.all(cross < 0)) or k >= n_min + 200:
                 break
-        theta = total / k
+        theta = np.where(fixed, theta, total / k)
         counts["phase2"] += k
         counts[f"subphase{sub + 1}"] = k
         gain *= s.reduceg
@@ -256,22 +256,32 @@ def _step(theta, free, positive, delta):
 # --- SAOM for observed waves -----------------------------------------------------------
 
 @dataclass(frozen=True)
-class _Period:
+class Period:
+    """A period to simulate: its start network, the validated specification (effects,
+    covariates, cap, zeros), the actor rates relative to the basic rate, its length."""
+
     x0: np.ndarray
     spec: specification.Specification
-    relative_rates: np.ndarray  # actor rates / basic rate
+    relative_rates: np.ndarray
+    length: float = 1.0
+
+
+def prepare_period(x0, effects, *, covariates=None, dyadic=None, rate_effects=None,
+                   max_outdegree=None, structural_zeros=None, length=1.0) -> Period:
+    """Validate a period's model once (ValueError naming the problem)."""
+    x, spec = specification.build(x0, effects, rate=1.0, covariates=covariates,
+                                  dyadic=dyadic, rate_effects=rate_effects,
+                                  max_outdegree=max_outdegree,
+                                  structural_zeros=structural_zeros)
+    return Period(x, spec, spec.rates.copy(), float(length))
 
 
 def _periods(waves, effects, covariates, dyadic, rate_effects, max_outdegree,
-             structural_zeros) -> list[_Period]:
-    out = []
-    for m in range(len(waves) - 1):
-        x0, spec = specification.build(waves[m], effects, rate=1.0, covariates=covariates,
-                                       dyadic=dyadic, rate_effects=rate_effects,
-                                       max_outdegree=max_outdegree,
-                                       structural_zeros=structural_zeros)
-        out.append(_Period(x0, spec, spec.rates.copy()))
-    return out
+             structural_zeros) -> list[Period]:
+    return [prepare_period(waves[m], effects, covariates=covariates, dyadic=dyadic,
+                           rate_effects=rate_effects, max_outdegree=max_outdegree,
+                           structural_zeros=structural_zeros)
+            for m in range(len(waves) - 1)]
 
 
 def simulate_statistics(periods, theta, seed, runs, scores=False):
@@ -302,25 +312,34 @@ def _threads_for(runs: int):
         numba.set_num_threads(before)
 
 
-def _simulate_period(per, theta, m, m_count, seed, runs, out, u):
+def simulate_networks(per: Period, beta, rate: float, seed, runs: int, scored=False):
+    """``runs`` periods from ``per.x0`` with effect parameters ``beta`` and basic rate
+    ``rate``: (networks (runs, n, n), ministeps (runs,), effect scores (runs, K) or None)."""
     spec = per.spec
     prog, data = spec.kernel_args()
-    prog = (np.ascontiguousarray(theta[m_count:], dtype=float),) + prog[1:]
-    cumrate = np.cumsum(theta[m] * per.relative_rates)
+    prog = (np.ascontiguousarray(beta, dtype=float),) + prog[1:]
+    cumrate = np.cumsum(rate * per.relative_rates)
     uniform = bool(np.all(per.relative_rates == per.relative_rates[0]))
     nets = np.empty((runs, spec.n, spec.n), dtype=np.int8)
     steps = np.empty(runs, dtype=np.int64)
-    args = (per.x0, prog, data, spec.allowed, spec.max_outdegree, cumrate, uniform, 1.0,
-            run_seeds(seed, runs), nets, steps)
-    if u is None:
+    args = (per.x0, prog, data, spec.allowed, spec.max_outdegree, cumrate, uniform,
+            per.length, run_seeds(seed, runs), nets, steps)
+    if not scored:
         kernels.simulate_runs(*args)
-    else:
-        part = np.empty((runs, len(theta) - m_count))
-        scores.simulate_runs_scored(*args, part)
-        u[:, m] = scores.rate_score(steps, theta[m], per.relative_rates)
+        return nets, steps, None
+    u = np.empty((runs, len(beta)))
+    scores.simulate_runs_scored(*args, u)
+    return nets, steps, u
+
+
+def _simulate_period(per, theta, m, m_count, seed, runs, out, u):
+    nets, steps, part = simulate_networks(per, theta[m_count:], theta[m], seed, runs,
+                                          u is not None)
+    if u is not None:
+        u[:, m] = scores.rate_score(steps, theta[m], per.relative_rates, per.length)
         u[:, m_count:] += part
     out[:, m] = hamming(nets, per.x0)
-    out[:, m_count:] += effect_statistics(nets, spec)
+    out[:, m_count:] += effect_statistics(nets, spec=per.spec)
 
 
 def observed_statistics(periods, waves) -> np.ndarray:
@@ -375,6 +394,10 @@ def estimate(waves: Sequence, effects: Sequence[str] | Mapping[str, float], *,
     rate_names = [f"rate {m + 1}" for m in range(m_count)]
     names = tuple(rate_names + list(effects))
     changes = [hamming(waves[m + 1], waves[m]) for m in range(m_count)]
+    if min(changes) == 0:
+        m = changes.index(0)
+        raise ValueError(f"waves {m + 1} and {m + 2} are identical: no change to estimate "
+                         f"the rate of period {m + 1} from")
     if rates is None:
         rates = [max(2.0 * c / n, 0.5) for c in changes]
     rates = [specification.finite_number(r, "starting rate") for r in rates]

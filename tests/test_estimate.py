@@ -1,0 +1,188 @@
+"""Method-of-moments estimation: statistics, scores, recovery of known parameters, s50."""
+
+import numba
+import numpy as np
+import pytest
+from helpers import load_s50
+
+from sim.saom import reference, simulate_periods, specification
+from sim.saom.estimate import Settings, _periods, estimate, simulate_statistics
+from sim.saom.statistics import effect_statistics, hamming
+
+# s50-like (inPopSqrt keeps the density stable: without it, transitive closure at 0.6 feeds
+# on itself and a class of 50 triples its ties in a period)
+TRUTH = {"density": -1.8, "recip": 2.4, "transTrip": 0.6, "inPopSqrt": -0.5}
+TRUE_RATE = 7.0
+QUICK = Settings(subphases=2, n3=300, refine=1)
+
+ALL_EFFECTS = {"density": 1, "recip": 1, "transTrip": 1, "transTies": 1, "cycle3": 1,
+               "gwespFF": 1, "inPop": 1, "inPopSqrt": 1, "outAct": 1, "outActSqrt": 1,
+               "outPop": 1, "outPopSqrt": 1, "egoX:a": 1, "altX:a": 1, "simX:a": 1,
+               "sameX:b": 1, "egoXaltX:a": 1, "X:w": 1, "egoX:a*transTrip": 1,
+               "altX:a*recip": 1, "egoX:a*altX:b": 1, "egoX:b*gwespFF": 1}
+
+
+def waves_from(seed, n=50, periods=1):
+    """Wave 1: the first n girls of s50's wave 1; then ``periods`` periods simulated at the
+    true parameters."""
+    waves = [np.ascontiguousarray(load_s50()[0][:n, :n])]
+    for m in range(periods):
+        waves.append(simulate_periods(waves[-1], TRUTH, rate=TRUE_RATE, runs=1,
+                                      seed=[seed, m]).networks[0])
+    return waves
+
+
+def test_statistics_equal_their_definitions():
+    """sum_i s_i(x) from the change statistics = the statistic from its definition
+    (sim.saom.reference), for every effect and some interactions."""
+    rng = np.random.default_rng(3)
+    n = 12
+    cov = {"a": rng.normal(size=n), "b": rng.integers(0, 3, n).astype(float)}
+    dyadic = {"w": rng.normal(size=(n, n))}
+    for _ in range(15):
+        x = (rng.random((n, n)) < rng.uniform(0.1, 0.5)).astype(np.int8)
+        np.fill_diagonal(x, 0)
+        _, spec = specification.build(x, ALL_EFFECTS, rate=1, covariates=cov, dyadic=dyadic)
+        got = effect_statistics(x, spec)
+        for k, (key, (_, terms)) in enumerate(spec.terms.items()):
+            want = sum(reference.effect_statistic(terms, x, i, cov, dyadic)[0]
+                       for i in range(n))
+            assert got[k] == pytest.approx(want, rel=1e-9, abs=1e-9), key
+
+
+def test_s50_statistics_match_the_descriptives():
+    """The data README: wave 2 has 116 ties, 35 mutual dyads, 88 transitive triplets."""
+    _, w2, _, _ = load_s50()
+    _, spec = specification.build(w2, {"density": 0, "recip": 0, "transTrip": 0,
+                                       "inPopSqrt": 0}, rate=1)
+    s = effect_statistics(w2, spec)
+    indeg = w2.sum(0)
+    np.testing.assert_allclose(s, [116, 70, 88, (indeg ** 1.5).sum()])
+
+
+def test_scores_have_mean_zero_and_leave_the_networks_unchanged():
+    """E[score] = 0 at the true parameters (a score's defining property), and the scored
+    kernel draws the same random numbers as the plain one."""
+    w1, w2, _, alcohol = load_s50()
+    effects = {"density": -1.8, "recip": 2.37, "transTrip": 0.71, "simX:alc": 0.54}
+    periods = _periods([w1, w2], effects, {"alc": alcohol}, None, None, None, None)
+    theta = np.array([6.85, *effects.values()])
+    seed = np.random.SeedSequence(11)
+    plain, _ = simulate_statistics(periods, theta, seed, 1500)
+    stats, u = simulate_statistics(periods, theta, seed, 1500, scores=True)
+    np.testing.assert_array_equal(plain, stats)
+    z = u.mean(0) / (u.std(0) / np.sqrt(len(u)))
+    assert np.all(np.abs(z) < 4), z
+    assert np.all(u.std(0) > 0)
+
+
+def test_same_seed_same_estimate_on_one_and_two_threads():
+    waves = waves_from(1, n=30)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = estimate(waves, list(TRUTH), seed=5, settings=QUICK)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = estimate(waves, list(TRUTH), seed=5, settings=QUICK)
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(one.theta, two.theta)
+    np.testing.assert_array_equal(one.se, two.se)
+    other = estimate(waves, list(TRUTH), seed=6, settings=QUICK)
+    assert not np.array_equal(one.theta, other.theta)
+
+
+@pytest.mark.slow
+def test_recovers_known_parameters_with_honest_standard_errors():
+    """Waves simulated at known parameters (n = 50): every estimate within 3 of its SE of
+    the truth, and the spread of the estimates over data sets matches the mean SE."""
+    truth = np.array([TRUE_RATE, *TRUTH.values()])
+    estimates, ses = [], []
+    for seed in range(8):
+        est = estimate(waves_from(100 + seed), list(TRUTH), seed=seed)
+        assert est.converged, est.table()
+        z = (est.theta - truth) / est.se
+        assert np.all(np.abs(z) < 3), (seed, est.table())
+        estimates.append(est.theta)
+        ses.append(est.se)
+    spread = np.std(estimates, axis=0, ddof=1)
+    ratio = spread / np.mean(ses, axis=0)
+    assert np.all((ratio > 0.45) & (ratio < 2.0)), ratio
+
+
+@pytest.mark.slow
+def test_s50_estimates_match_rsiena():
+    """s50 waves 1-3, alcohol at wave 1 (data README's RSiena fit): each estimate within 3
+    of RSiena's SEs, converged (|t| < 0.1, overall ratio < 0.25)."""
+    w1, w2, w3, alcohol = load_s50()
+    est = estimate([w1, w2, w3], ["density", "recip", "transTrip", "inPopSqrt", "altX:alc",
+                                  "egoX:alc", "simX:alc"], covariates={"alc": alcohol},
+                   seed=1)
+    assert est.converged, est.table()
+    assert np.all(np.abs(est.t_ratios) < 0.1) and est.max_ratio < 0.25
+    got = est.as_dict()
+    rsiena = {"density": (-1.80, 0.40), "recip": (2.37, 0.20), "transTrip": (0.71, 0.08),
+              "inPopSqrt": (-0.54, 0.23), "simX:alc": (0.54, 0.33)}
+    for key, (value, se) in rsiena.items():
+        assert abs(got[key] - value) < 3 * se, (key, got[key], est.table())
+        # our standard errors are RSiena's, within Monte Carlo error
+        assert 0.6 < est.se[est.names.index(key)] / se < 1.6, (key, est.table())
+    for k, rate in enumerate((6.85, 5.41)):
+        assert abs(est.theta[k] - rate) < 3 * est.se[k]
+
+
+def test_wrong_target_gives_another_estimate():
+    """Targets of 30% more ties than observed: density is estimated higher, by many SEs."""
+    waves = waves_from(2, n=40)
+    right = estimate(waves, list(TRUTH), seed=3, settings=QUICK)
+    targets = right.targets.copy()
+    targets[1] *= 1.3
+    wrong = estimate(waves, list(TRUTH), seed=3, settings=QUICK, targets=targets)
+    k = right.names.index("density")
+    assert wrong.theta[k] - right.theta[k] > 3 * right.se[k]
+
+
+def test_impossible_target_is_flagged_not_converged():
+    """A negative number of transitive triplets cannot be reached: the check must say so."""
+    waves = waves_from(2, n=40)
+    obs = estimate(waves, list(TRUTH), seed=3, settings=QUICK).targets
+    targets = obs.copy()
+    targets[3] = -10.0
+    est = estimate(waves, list(TRUTH), seed=3, settings=QUICK, targets=targets)
+    assert not est.converged
+    assert "NOT converged" in est.table()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"targets": [1.0, 2.0]}, "targets must be 5 finite numbers"),
+    ({"targets": [1.0, 2.0, np.nan, 3.0, 4.0]}, "targets must be 5 finite numbers"),
+    ({"fixed": ["reciprocity"]}, "fixed names 'reciprocity'"),
+    ({"rates": [-1.0]}, "positive starting values"),
+])
+def test_bad_arguments_are_named(kwargs, message):
+    waves = waves_from(2, n=20)
+    with pytest.raises(ValueError, match=message):
+        estimate(waves, list(TRUTH), seed=1, settings=QUICK, **kwargs)
+
+
+def test_bad_waves_are_named():
+    x = waves_from(2, n=20)[0]
+    with pytest.raises(ValueError, match="no change"):
+        estimate([x, x], ["density"])
+    with pytest.raises(ValueError, match="at least two"):
+        estimate([x], ["density"])
+    with pytest.raises(ValueError, match="wave 2 is 19 x 19"):
+        estimate([x, x[:19, :19]], ["density"])
+    with pytest.raises(ValueError, match=r"wave 2\[0, 0\] = 1"):
+        y = x.copy()
+        y[0, 0] = 1
+        estimate([x, y], ["density"])
+
+
+def test_fixed_parameter_is_kept_and_hamming_counts_changes():
+    waves = waves_from(3, n=30)
+    est = estimate(waves, TRUTH, fixed=["transTrip"], seed=2, settings=QUICK)
+    assert est.as_dict()["transTrip"] == 0.6 and np.isnan(est.se[3])
+    assert est.stat_names == ("changes 1", "density", "recip", "inPopSqrt")
+    assert est.targets[0] == hamming(waves[0], waves[1]) == np.abs(
+        waves[0].astype(int) - waves[1]).sum()

@@ -370,6 +370,58 @@ def export(
 
 
 @app.command()
+def estimate(
+    waves: Annotated[list[Path], typer.Argument(help="adjacency matrices of waves 1, 2, ...")],
+    effects: Annotated[str, typer.Option(help="comma-separated RSiena short names")] =
+    "density,recip,transTrip",
+    covariate: Annotated[list[str] | None, typer.Option(
+        help="NAME=FILE[:COLUMN] actor covariate, constant over periods (column from 1)")]
+    = None,
+    seed: Annotated[int, typer.Option(help="random seed")] = 1,
+):
+    """Estimate a SAOM from observed waves by method of moments (Robbins-Monro)."""
+    from sim.saom.estimate import estimate as estimate_saom
+
+    nets = [_load_matrix(w) for w in waves]
+    covs = {}
+    for spec in covariate or []:
+        name, eq, rest = spec.partition("=")
+        path, _, col = rest.partition(":")
+        if not eq or not name or not path or (col and not col.isdigit()):
+            _fail(f"--covariate {spec!r}: write NAME=FILE or NAME=FILE:COLUMN (COLUMN >= 1)")
+        table = np.atleast_2d(_load_matrix(Path(path), adjacency=False).T).T
+        k = int(col or 1)
+        if not 1 <= k <= table.shape[1]:
+            _fail(f"--covariate {spec!r}: column {k}; {path} has columns 1..{table.shape[1]}")
+        covs[name] = table[:, k - 1]
+    try:
+        est = estimate_saom(nets, [e.strip() for e in effects.split(",") if e.strip()],
+                            covariates=covs, seed=seed)
+    except ValueError as e:
+        _fail(str(e))
+    typer.echo(f"{len(nets)} waves of {len(nets[0])} actors, seed {seed}, "
+               f"{est.seconds:.1f} s")
+    typer.echo(est.table())
+
+
+@app.command()
+def calibrate(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    targets: Annotated[Path, typer.Option(help="targets YAML: 'wave: file' or "
+                                               "'statistics: {...}'")],
+    out: Annotated[Path | None, typer.Option(help="calibrated scenario (default "
+                                                  "<scenario>-calibrated.yaml)")] = None,
+    seed: Annotated[int | None, typer.Option(help="seed (default: the scenario's)")] = None,
+    overwrite: Annotated[bool, typer.Option(help="replace an existing --out file")] = False,
+):
+    """Fit the scenario's rate, density, recip, transTrip (and listed effects) to targets."""
+    from sim.calibrate import calibrate_command
+
+    raise typer.Exit(calibrate_command(str(scenario), str(targets),
+                                       None if out is None else str(out), seed, overwrite))
+
+
+@app.command()
 def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")]):
     """Check a scenario file: every problem with its field, value and what is allowed."""
     from sim.scenario import validate_command

@@ -33,8 +33,7 @@ def _load_matrix(path: Path, adjacency: bool = True) -> np.ndarray:
     from sim.io.read import DataError, read_adjacency, read_table
 
     if not path.is_file():
-        _fail(f"{path} not found: the data directory needs s50-w1.txt, s50-w2.txt and "
-              f"s50-alcohol.txt")
+        _fail(f"{path} not found (or not a file)")
     try:
         return read_adjacency(path) if adjacency else read_table(path)[0]
     except DataError as e:

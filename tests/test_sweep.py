@@ -183,3 +183,15 @@ def test_common_seeds_share_the_world_before_week_one(tmp_path):
     assert start["seed"][0].nunique() == 3
     pd.testing.assert_series_equal(start["ties"][0], start["ties"][1], check_names=False)
     assert (end["confidence_lb"][0] != end["confidence_lb"][1]).any()
+
+
+def test_a_batch_killed_mid_write_leaves_nothing_after_resume(reference, tmp_path):
+    """A SIGKILL between writing a batch's temporary file and renaming it leaves that file
+    behind; the next run removes it and runs the batch again."""
+    out = tmp_path / "partial"
+    run_sweep(SMOKE, out, workers=1)
+    store.batch_path(out, 2).rename(out / ".batch-000002.parquet.999.tmp")
+    counts = run_sweep(SMOKE, out, workers=1)
+    assert counts["skipped"] == 9 and counts["done"] == 3
+    assert not list(out.glob(".*.tmp"))
+    pd.testing.assert_frame_equal(rows(out), reference)

@@ -23,6 +23,15 @@ def write_batch(out, batch: int, frame: pd.DataFrame) -> None:
     os.replace(tmp, final)
 
 
+def remove_partial(out) -> int:
+    """Delete temporary batch files left by a sweep that was killed mid-write (their
+    batches are not finished, so they run again); return how many."""
+    stale = list(Path(out).glob(".batch-*.tmp"))
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
+
+
 def finished(out) -> set[int]:
     return {int(p.stem.split("-")[1]) for p in Path(out).glob("batch-*.parquet")}
 

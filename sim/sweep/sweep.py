@@ -24,6 +24,7 @@ def run_sweep(spec_path, out, workers: int = 1, scheduler: str | None = None,
     out = Path(out)
     store.claim(out, {"digest": spec.digest(), "spec": spec.model_dump(mode="json"),
                       "base": base, "runs": len(all_tasks)})
+    store.remove_partial(out)
     finished = store.finished(out)
     todo = {b: t for b, t in batches.items() if b not in finished}
     counts = {"runs": len(all_tasks), "done": 0, "failed": 0,

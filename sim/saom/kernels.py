@@ -406,29 +406,57 @@ def simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, unifor
         t += -np.log(1.0 - next_double(state)) / total_rate
         if t > period:
             break
-        u = next_double(state)
-        if uniform_rate:
-            i = int(u * n)
-        else:
-            i = np.searchsorted(cumrate, u * total_rate, side="right")
-        if i >= n:
-            i = n - 1
+        i = draw_actor(state, cumrate, total_rate, uniform_rate)
         total = ministep_weights(i, x, xt, indeg, outdeg, prog, data, allowed, cap, iw, fw,
                                  bits, scale)
         j = choose(fw, next_double(state) * total)
         steps += 1
-        if j != i:
-            if x[i, j]:
-                x[i, j] = 0
-                xt[j, i] = 0
-                outdeg[i] -= 1
-                indeg[j] -= 1
-            else:
-                x[i, j] = 1
-                xt[j, i] = 1
-                outdeg[i] += 1
-                indeg[j] += 1
+        toggle(x, xt, indeg, outdeg, i, j)
     return steps
+
+
+@njit(cache=True, _nrt=False)
+def draw_actor(state, cumrate, total_rate, uniform_rate):
+    """The actor of the next ministep: uniform, or by the cumulative actor rates."""
+    n = cumrate.shape[0]
+    u = next_double(state)
+    if uniform_rate:
+        i = int(u * n)
+    else:
+        i = np.searchsorted(cumrate, u * total_rate, side="right")
+    return min(i, n - 1)
+
+
+@njit(cache=True, _nrt=False)
+def toggle(x, xt, indeg, outdeg, i, j):
+    """Actor i's choice j: create or drop the tie i -> j (j = i: no change)."""
+    if j != i:
+        if x[i, j]:
+            x[i, j] = 0
+            xt[j, i] = 0
+            outdeg[i] -= 1
+            indeg[j] -= 1
+        else:
+            x[i, j] = 1
+            xt[j, i] = 1
+            outdeg[i] += 1
+            indeg[j] += 1
+
+
+@njit(cache=True)
+def start_state(x0):
+    """A run's working copies of network ``x0``: (x, its transpose, in-degrees,
+    out-degrees)."""
+    n = x0.shape[0]
+    x = x0.copy()
+    xt = np.ascontiguousarray(x0.T)
+    indeg = np.zeros(n, dtype=np.int64)
+    outdeg = np.zeros(n, dtype=np.int64)
+    for a in range(n):
+        for b in range(n):
+            outdeg[a] += x[a, b]
+            indeg[b] += x[a, b]
+    return x, xt, indeg, outdeg
 
 
 @njit(cache=True, parallel=True)
@@ -438,14 +466,7 @@ def simulate_runs(x0, prog, data, allowed, cap, cumrate, uniform_rate, period, s
     number of ministeps; seeds[r] (4 uint64) seeds run r's stream."""
     n = x0.shape[0]
     for r in prange(out.shape[0]):
-        x = x0.copy()
-        xt = np.ascontiguousarray(x0.T)
-        indeg = np.zeros(n, dtype=np.int64)
-        outdeg = np.zeros(n, dtype=np.int64)
-        for a in range(n):
-            for b in range(n):
-                outdeg[a] += x[a, b]
-                indeg[b] += x[a, b]
+        x, xt, indeg, outdeg = start_state(x0)
         state = seeds[r].copy()
         iw, fw, bits, scale = workspace(n, prog[5].shape[0])
         steps[r] = simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate,

@@ -54,29 +54,13 @@ def _simulate_one_scored(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate
         t += -np.log(1.0 - kernels.next_double(state)) / total_rate
         if t > period:
             break
-        u = kernels.next_double(state)
-        if uniform_rate:
-            i = int(u * n)
-        else:
-            i = np.searchsorted(cumrate, u * total_rate, side="right")
-        if i >= n:
-            i = n - 1
+        i = kernels.draw_actor(state, cumrate, total_rate, uniform_rate)
         total = kernels.ministep_weights(i, x, xt, indeg, outdeg, prog, data, allowed, cap,
                                          iw, fw, bits, scale)
         j = kernels.choose(fw, kernels.next_double(state) * total)
         _add_scores(i, j, total, x, prog, data, one, fw, score)
         steps += 1
-        if j != i:
-            if x[i, j]:
-                x[i, j] = 0
-                xt[j, i] = 0
-                outdeg[i] -= 1
-                indeg[j] -= 1
-            else:
-                x[i, j] = 1
-                xt[j, i] = 1
-                outdeg[i] += 1
-                indeg[j] += 1
+        kernels.toggle(x, xt, indeg, outdeg, i, j)
     return steps
 
 
@@ -85,16 +69,8 @@ def simulate_runs_scored(x0, prog, data, allowed, cap, cumrate, uniform_rate, pe
                          out, steps, scores):
     """As :func:`sim.saom.kernels.simulate_runs`, plus scores[r, e]: run r's score for the
     parameter of effect e."""
-    n = x0.shape[0]
     for r in prange(out.shape[0]):
-        x = x0.copy()
-        xt = np.ascontiguousarray(x0.T)
-        indeg = np.zeros(n, dtype=np.int64)
-        outdeg = np.zeros(n, dtype=np.int64)
-        for a in range(n):
-            for b in range(n):
-                outdeg[a] += x[a, b]
-                indeg[b] += x[a, b]
+        x, xt, indeg, outdeg = kernels.start_state(x0)
         state = seeds[r].copy()
         for e in range(scores.shape[1]):
             scores[r, e] = 0.0

@@ -57,14 +57,7 @@ def _network_statistics(x0, prog, data, out):
     for e in range(n_eff):
         at_full[e] = slot[e] >= 0 and codes[slot[e]] == GWESP_FF
     one = np.ones(1)
-    x = x0.copy()
-    xt = np.ascontiguousarray(x0.T)
-    indeg = np.zeros(n, dtype=np.int64)
-    outdeg = np.zeros(n, dtype=np.int64)
-    for a in range(n):
-        for b in range(n):
-            outdeg[a] += x[a, b]
-            indeg[b] += x[a, b]
+    x, xt, indeg, outdeg = kernels.start_state(x0)
     iw, fw, bits, scale = kernels.workspace(n, codes.shape[0])
     ties = np.empty(n, dtype=np.int64)
     for e in range(n_eff):

@@ -72,8 +72,9 @@ class PeerNetworkModel(mesa.Model):
     outcome table then has one population row per replica. ``start`` (a ``StartState``
     from ``model.start``) skips the build and burn-in. ``collect``: record the outcomes
     every week (True), never (False), or in the given weeks only. ``agents=False`` skips
-    the Child agents (views for exploring; runs that only need outcomes do without). ``timings`` holds the seconds spent in each part (population build,
-    burn-in, Mesa agents, trait dynamics, SAOM kernels, metrics).
+    the Child agents (views for exploring; runs that only need outcomes do without).
+    ``timings`` holds the seconds spent in each part (population build, burn-in, Mesa
+    agents, trait dynamics, SAOM kernels, metrics).
     """
 
     def __init__(self, config: Scenario, seed: int | None = None,

@@ -63,47 +63,35 @@ def test_read_adjacency_reads_s50():
     assert x.shape == (50, 50) and x.sum() == 113 and x.dtype == np.int8
 
 
-@pytest.mark.parametrize("text, line, words", [
-    ("0 1\n1 0 1\n", 2, "rows of equal length"),
-    ("0 1 0\n1 0 0\n", 1, "square"),
-    ("0,1\n2,0\n", 2, "0 or 1"),
-    ("0 1\n1 1\n", 2, "diagonal"),
-    ("0 1\n1 x\n", 2, "not a number"),
-    ("0 1\n\n1 oops\n", 3, "not a number"),
-])
-def test_bad_matrix_names_file_and_line(tmp_path, text, line, words):
-    path = write(tmp_path / "m.txt", text)
+BAD_FILES = [  # (reader, file name, text, line named, words in the message)
+    (read_adjacency, "m.txt", "0 1\n1 0 1\n", 2, "rows of equal length"),
+    (read_adjacency, "m.txt", "0 1 0\n1 0 0\n", 1, "square"),
+    (read_adjacency, "m.txt", "0,1\n2,0\n", 2, "0 or 1"),
+    (read_adjacency, "m.txt", "0 1\n1 1\n", 2, "diagonal"),
+    (read_adjacency, "m.txt", "0 1\n1 x\n", 2, "not a number"),
+    (read_adjacency, "m.txt", "0 1\n\n1 oops\n", 3, "not a number"),
+    (read_edge_list, "e.csv", "from,to\na,b\nb,b\n", 3, "self-nomination"),
+    (read_edge_list, "e.csv", "from,to\na,b\nc,a\na,b\n", 4,
+     "duplicate row a,b (first on line 2)"),
+    (read_edge_list, "e.csv", "source,target\na,b\n", 1, "unknown column 'source'"),
+    (read_edge_list, "e.csv", "from,to\na,b,c\n", 2, "3 values"),
+    (read_edge_list, "e.csv", "from\na\n", 1, "missing column 'to'"),
+    (read_attributes, "a.csv", "id,class\na,1\nb,1\na,2\n", 4,
+     "duplicate id 'a' (first on line 2)"),
+    (read_attributes, "a.csv", "id,gender\na,girl\nb,x\n", 3, "gender 'x'"),
+    (read_attributes, "a.csv", "id,left_behind\na,maybe\n", 2, "left_behind 'maybe'"),
+    (read_attributes, "a.csv", "id,confidence\na,0.5\nb,1.5\n", 3, "0 to 1"),
+    (read_attributes, "a.csv", "id,confidence\na,high\n", 2, "not a number"),
+    (read_attributes, "a.csv", "id,confidance\na,0.5\n", 1,
+     "unknown column 'confidance'"),
+]
+
+
+@pytest.mark.parametrize("reader, name, text, line, words", BAD_FILES)
+def test_bad_file_names_file_and_line(tmp_path, reader, name, text, line, words):
+    path = write(tmp_path / name, text)
     with pytest.raises(DataError) as e:
-        read_adjacency(path)
-    assert f"{path}, line {line}" in str(e.value) and words in str(e.value)
-
-
-@pytest.mark.parametrize("text, line, words", [
-    ("from,to\na,b\nb,b\n", 3, "self-nomination"),
-    ("from,to\na,b\nc,a\na,b\n", 4, "duplicate row a,b (first on line 2)"),
-    ("source,target\na,b\n", 1, "unknown column 'source'"),
-    ("from,to\na,b,c\n", 2, "3 values"),
-    ("from\na\n", 1, "missing column 'to'"),
-])
-def test_bad_edge_list_names_file_and_line(tmp_path, text, line, words):
-    path = write(tmp_path / "e.csv", text)
-    with pytest.raises(DataError) as e:
-        read_edge_list(path)
-    assert f"{path}, line {line}" in str(e.value) and words in str(e.value)
-
-
-@pytest.mark.parametrize("text, line, words", [
-    ("id,class\na,1\nb,1\na,2\n", 4, "duplicate id 'a' (first on line 2)"),
-    ("id,gender\na,girl\nb,x\n", 3, "gender 'x'"),
-    ("id,left_behind\na,maybe\n", 2, "left_behind 'maybe'"),
-    ("id,confidence\na,0.5\nb,1.5\n", 3, "0 to 1"),
-    ("id,confidence\na,high\n", 2, "not a number"),
-    ("id,confidance\na,0.5\n", 1, "unknown column 'confidance'"),
-])
-def test_bad_attributes_name_file_and_line(tmp_path, text, line, words):
-    path = write(tmp_path / "a.csv", text)
-    with pytest.raises(DataError) as e:
-        read_attributes(path)
+        reader(path)
     assert f"{path}, line {line}" in str(e.value) and words in str(e.value)
 
 

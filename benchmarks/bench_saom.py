@@ -14,25 +14,22 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import numba
 import numpy as np
 
+import sim.data
 from sim.saom import reference, simulate_periods
 
-S50 = Path(__file__).resolve().parents[2] / "shared" / "data" / "s50"
 EFFECTS = {"density": -1.80, "recip": 2.37, "transTrip": 0.71, "inPopSqrt": -0.54,
            "altX:alc": -0.04, "egoX:alc": 0.03, "simX:alc": 0.54}
 RATE = 6.85
 
 
 def s50():
-    if S50.exists():
-        return (np.loadtxt(S50 / "s50-w1.txt", dtype=np.int8),
-                np.loadtxt(S50 / "s50-alcohol.txt")[:, 0])
-    print(f"({S50} not found: using a random 50-actor network instead)")
-    return random_model(50, 0)
+    """Wave 1 and alcohol at wave 1 of the bundled s50 data."""
+    data = sim.data.load("s50")
+    return data.waves[0], data.covariates["alcohol"][:, 0]
 
 
 def random_model(n, seed):

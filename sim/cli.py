@@ -16,7 +16,8 @@ from sim.saom import describe, simulate_periods
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="lbsim: peer networks of rural left-behind children, simulated.")
 
-# RSiena estimates for s50, waves 1-3 (../shared/data/s50/README.md); alcohol at wave 1.
+# RSiena estimates for s50, waves 1-3 (method of moments, conditional; alcohol at wave 1 as a
+# constant covariate): lbsim's README gives the fit next to lbsim's own.
 S50_EFFECTS = {"density": -1.80, "recip": 2.37, "transTrip": 0.71, "inPopSqrt": -0.54,
                "altX:alcohol": -0.04, "egoX:alcohol": 0.03, "simX:alcohol": 0.54}
 S50_RATE = 6.85
@@ -40,10 +41,17 @@ def _load_matrix(path: Path, adjacency: bool = True) -> np.ndarray:
         _fail(str(e))
 
 
+def _data_folder(data: str) -> Path:
+    """A bundled data set's folder (``sim.data``) or the folder ``data`` names."""
+    import sim.data
+
+    return sim.data.folder(data) if data in sim.data.names() else Path(data)
+
+
 @app.command()
 def simulate(
-    data: Annotated[Path, typer.Option(help="folder with s50-w1.txt, s50-w2.txt, "
-                                            "s50-alcohol.txt")],
+    data: Annotated[str, typer.Option(help="bundled data set 's50' or a folder with "
+                                           "s50-w1.txt, s50-w2.txt, s50-alcohol.txt")] = "s50",
     runs: Annotated[int, typer.Option(min=1, help="independent periods to simulate")] = 1000,
     seed: Annotated[int, typer.Option(help="random seed")] = 1,
     threads: Annotated[int, typer.Option(min=0, help="numba threads (0 = all cores)")] = 0,
@@ -51,9 +59,10 @@ def simulate(
     """Simulate the s50 period 1 -> 2 with RSiena's estimates and compare with wave 2."""
     import numba
 
-    w1 = _load_matrix(data / "s50-w1.txt")
-    w2 = _load_matrix(data / "s50-w2.txt")
-    alcohol = _load_matrix(data / "s50-alcohol.txt", adjacency=False)
+    folder = _data_folder(data)
+    w1 = _load_matrix(folder / "s50-w1.txt")
+    w2 = _load_matrix(folder / "s50-w2.txt")
+    alcohol = _load_matrix(folder / "s50-alcohol.txt", adjacency=False)
     if threads:
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     start = time.perf_counter()
@@ -368,30 +377,67 @@ def export(
                f"({len(files)} files)")
 
 
+def _bundled_class(name: str):
+    """The one class of bundled data set ``name``, or a clear error."""
+    import sim.data
+
+    try:
+        dataset = sim.data.load(name)
+    except ValueError as e:
+        _fail(f"--data: {e}")
+    if len(dataset.classes) > 1:
+        _fail(f"--data {name!r} has {len(dataset.classes)} classes; name one: "
+              + ", ".join(f"{name}/{c.name}" for c in dataset.classes))
+    return dataset.waves, dataset.covariates
+
+
 @app.command()
 def estimate(
-    waves: Annotated[list[Path], typer.Argument(help="adjacency matrices of waves 1, 2, ...")],
+    waves: Annotated[list[Path] | None, typer.Argument(
+        help="adjacency matrices of waves 1, 2, ... (or --data)")] = None,
+    data: Annotated[str | None, typer.Option(
+        help="a bundled data set instead of wave files: s50, vdbunt, baerveldt/school01, ...")]
+    = None,
     effects: Annotated[str, typer.Option(help="comma-separated RSiena short names")] =
     "density,recip,transTrip",
     covariate: Annotated[list[str] | None, typer.Option(
-        help="NAME=FILE[:COLUMN] actor covariate, constant over periods (column from 1)")]
+        help="NAME=FILE[:COLUMN] actor covariate, constant over periods (column from 1); "
+             "with --data also NAME[:COLUMN], a covariate of the data set")]
     = None,
     seed: Annotated[int, typer.Option(help="random seed")] = 1,
 ):
     """Estimate a SAOM from observed waves by method of moments (Robbins-Monro)."""
     from sim.saom.estimate import estimate as estimate_saom
 
-    nets = [_load_matrix(w) for w in waves]
+    if (data is None) == (not waves):
+        _fail("give the waves either as files or as a bundled data set (--data NAME); "
+              f"{'both were given' if waves else 'neither was given'}")
+    bundled = {}
+    if data is not None:
+        nets, bundled = _bundled_class(data)
+    else:
+        nets = [_load_matrix(w) for w in waves]
     covs = {}
     for spec in covariate or []:
         name, eq, rest = spec.partition("=")
-        path, _, col = rest.partition(":")
-        if not eq or not name or not path or (col and not col.isdigit()):
-            _fail(f"--covariate {spec!r}: write NAME=FILE or NAME=FILE:COLUMN (COLUMN >= 1)")
-        table = np.atleast_2d(_load_matrix(Path(path), adjacency=False).T).T
+        if not eq and data is not None:
+            name, _, col = spec.partition(":")
+            if name not in bundled:
+                _fail(f"--covariate {spec!r}: data set {data!r} has covariates "
+                      f"{', '.join(bundled) or 'none'}")
+            table, source = bundled[name], f"data set {data!r}"
+        else:
+            path, _, col = rest.partition(":")
+            if not eq or not name or not path:
+                _fail(f"--covariate {spec!r}: write NAME=FILE or NAME=FILE:COLUMN (COLUMN >= "
+                      f"1){'' if data is None else ', or NAME[:COLUMN] of the data set'}")
+            table, source = _load_matrix(Path(path), adjacency=False), path
+        if col and not col.isdigit():
+            _fail(f"--covariate {spec!r}: COLUMN must be a whole number >= 1")
+        table = np.atleast_2d(table.T).T
         k = int(col or 1)
         if not 1 <= k <= table.shape[1]:
-            _fail(f"--covariate {spec!r}: column {k}; {path} has columns 1..{table.shape[1]}")
+            _fail(f"--covariate {spec!r}: column {k}; {source} has columns 1..{table.shape[1]}")
         covs[name] = table[:, k - 1]
     try:
         est = estimate_saom(nets, [e.strip() for e in effects.split(",") if e.strip()],

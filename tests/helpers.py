@@ -1,12 +1,11 @@
 """Shared test helpers: the kernel's choice probabilities and change statistics, s50."""
 
-from pathlib import Path
-
 import numpy as np
 
+import sim.data
 from sim.saom import kernels, specification
 
-S50 = Path(__file__).resolve().parents[2] / "shared" / "data" / "s50"
+S50 = sim.data.folder("s50")
 
 
 def _state(x, n_codes=1):
@@ -34,7 +33,6 @@ def kernel_contributions(code: int, x, i: int, gw) -> np.ndarray:
 
 
 def load_s50():
-    """(wave1, wave2, wave3, alcohol at wave 1) from ../shared/data/s50."""
-    waves = [np.loadtxt(S50 / f"s50-w{k}.txt", dtype=np.int8) for k in (1, 2, 3)]
-    alcohol = np.loadtxt(S50 / "s50-alcohol.txt")[:, 0]
-    return (*waves, alcohol)
+    """(wave1, wave2, wave3, alcohol at wave 1) of the bundled s50 data."""
+    s50 = sim.data.load("s50")
+    return (*s50.waves, s50.covariates["alcohol"][:, 0])

@@ -109,9 +109,7 @@ def test_cap_and_structural_zeros_remove_options(data):
 
 def test_covariate_centring_as_rsiena_on_s50():
     """s50 README: alcohol (wave 1) centred at 2.88, range 4, similarity mean 0.6865."""
-    from helpers import S50, load_s50
-    if not S50.exists():
-        pytest.skip("../shared/data/s50 not present")
+    from helpers import load_s50
     w1, _, _, alcohol = load_s50()
     n = len(alcohol)
     ego = specification.term_factor(fx.parse_term("egoX:alc"), n, {"alc": alcohol}, {}, "")

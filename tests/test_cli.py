@@ -9,7 +9,6 @@ from sim.cli import app
 runner = CliRunner()
 
 
-@pytest.mark.skipif(not S50.exists(), reason="../shared/data/s50 not present")
 def test_simulate_s50_prints_comparison_table():
     result = runner.invoke(app, ["simulate", "--data", str(S50), "--runs", "20", "--seed", "3"])
     assert result.exit_code == 0, result.output

@@ -5,7 +5,7 @@ Means over many simulated periods are compared with z-scores from their standard
 
 import numpy as np
 import pytest
-from helpers import S50, load_s50
+from helpers import load_s50
 
 from sim import metrics
 from sim.saom import reference, simulate_periods
@@ -60,7 +60,6 @@ def test_kernel_matches_reference_distribution(name):
     assert table(fast.networks).std(0)[0] > 0
 
 
-@pytest.mark.skipif(not S50.exists(), reason="../shared/data/s50 not present")
 def test_s50_rsiena_estimates_reproduce_wave_2():
     """From wave 1 with RSiena's estimates (rate 6.85), 1,000 periods: the means of ties,
     mutual dyads and transitive triplets lie within 0.75 simulated standard deviations of

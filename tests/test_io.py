@@ -15,7 +15,6 @@ from sim.population import TRAITS
 from sim.scenario import ScenarioError, load_scenario, parse_scenario
 
 runner = CliRunner()
-needs_s50 = pytest.mark.skipif(not S50.exists(), reason="../shared/data/s50 not present")
 
 
 def write(path, text):
@@ -57,7 +56,6 @@ def ties(x, names):
 
 # --- readers: clear errors naming file and line -------------------------------------
 
-@needs_s50
 def test_read_adjacency_reads_s50():
     x = read_adjacency(S50 / "s50-w1.txt")
     assert x.shape == (50, 50) and x.sum() == 113 and x.dtype == np.int8
@@ -209,7 +207,6 @@ def test_paths_are_relative_to_the_scenario_and_no_burn_in_unless_asked(tmp_path
 
 # --- round trips ---------------------------------------------------------------------
 
-@needs_s50
 def test_s50_round_trip_through_import_and_export(tmp_path):
     x = s50(1)
     names = ids(50)
@@ -240,7 +237,6 @@ def test_s50_round_trip_through_import_and_export(tmp_path):
     assert (PeerNetworkModel(load_scenario(direct)).population.network(0) == x).all()
 
 
-@needs_s50
 def test_week_k_export_equals_the_model_at_week_k_and_reimports(tmp_path):
     edges, attrs = write_class(tmp_path, s50(2), extra=",0.5")
     scenario = write_scenario(tmp_path, {"edges": "edges.csv", "attributes": "attrs.csv"},

@@ -60,7 +60,8 @@ def check_network(network, name: str = "network") -> np.ndarray:
     if a.dtype.kind not in "biuf":
         raise ValueError(f"{name} must be numeric 0/1, got dtype {a.dtype}")
     if a.dtype.kind == "f" and np.isnan(a).any():
-        raise ValueError(f"{name} contains NaN; allowed values are 0 and 1")
+        raise ValueError(f"{name} has {int(np.isnan(a).sum())} missing (NaN) cells; allowed "
+                         f"values are 0 and 1 (missing tie values are not supported yet)")
     bad = ~np.isin(a, (0, 1))
     if bad.any():
         i, j = np.argwhere(bad)[0]

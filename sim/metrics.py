@@ -6,6 +6,12 @@ as absent. :func:`summarize` gathers them all into a table, one row per network.
 
 Definitions follow Wasserman & Faust (1994) and RSiena's descriptives: a two-path is
 i -> h -> j with i != j; a transitive triplet is a two-path i -> h -> j closed by i -> j.
+
+Ratios on graphs where their denominator is 0 follow networkx where networkx defines a
+value: ``density`` is 0 for fewer than two actors (``networkx.density``); ``transitivity``
+and ``clustering`` are 0 without two-paths (``networkx.transitivity``). Where networkx
+raises (``networkx.overall_reciprocity`` of a graph without ties) or defines nothing
+(Coleman's index, the E-I index), the value is NaN. Each docstring says which.
 """
 
 from __future__ import annotations
@@ -37,9 +43,10 @@ def _out(values: np.ndarray, single: bool):
     return float(values[0]) if single else values
 
 
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+def _ratio(num: np.ndarray, den: np.ndarray, empty: float = np.nan) -> np.ndarray:
+    """num / den, and ``empty`` where den is 0."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), empty)
 
 
 def ties(x):
@@ -49,16 +56,16 @@ def ties(x):
 
 
 def density(x):
-    """ties / (n (n - 1))."""
+    """ties / (n (n - 1)); 0 for fewer than two actors (networkx.density)."""
     a, single = _stack(x)
     n = a.shape[1]
-    return _out(a.sum((1, 2)) / (n * (n - 1)), single)
+    return _out(_ratio(a.sum((1, 2)), np.full(a.shape[0], n * (n - 1.0)), 0.0), single)
 
 
 def mean_degree(x):
-    """Mean out-degree (= mean in-degree) ties / n."""
+    """Mean out-degree (= mean in-degree) ties / n; 0 without actors."""
     a, single = _stack(x)
-    return _out(a.sum((1, 2)) / a.shape[1], single)
+    return _out(_ratio(a.sum((1, 2)), np.full(a.shape[0], float(a.shape[1])), 0.0), single)
 
 
 def mutual_dyads(x):
@@ -68,7 +75,8 @@ def mutual_dyads(x):
 
 
 def reciprocity(x):
-    """Share of ties that are reciprocated: 2 mutual / ties (NaN without ties)."""
+    """Share of ties that are reciprocated: 2 mutual / ties (networkx.overall_reciprocity);
+    NaN without ties, where networkx raises."""
     a, single = _stack(x)
     return _out(_ratio((a * a.transpose(0, 2, 1)).sum((1, 2)), a.sum((1, 2))), single)
 
@@ -93,20 +101,22 @@ def transitive_triplets(x):
 
 
 def transitivity(x):
-    """Share of two-paths that are closed: transitive triplets / two-paths (NaN if none)."""
+    """Share of two-paths that are closed: transitive triplets / two-paths; 0 without
+    two-paths (as networkx.transitivity is 0 without triads)."""
     a, single = _stack(x)
     p = _two_path_matrix(a)
-    return _out(_ratio((p * a).sum((1, 2)), p.sum((1, 2))), single)
+    return _out(_ratio((p * a).sum((1, 2)), p.sum((1, 2)), 0.0), single)
 
 
 def clustering(x):
     """Global clustering coefficient of the symmetrised graph (i ~ j if x_ij or x_ji):
-    3 x triangles / connected triples (networkx.transitivity). NaN if no triple."""
+    3 x triangles / connected triples (networkx.transitivity); 0 without a connected
+    triple, as networkx returns."""
     a, single = _stack(x)
     s = np.maximum(a, a.transpose(0, 2, 1))
     d = s.sum(2)
     closed = np.einsum("rij,rjk,rki->r", s, s, s)  # 6 x triangles
-    return _out(_ratio(closed, (d * (d - 1)).sum(1)), single)
+    return _out(_ratio(closed, (d * (d - 1)).sum(1), 0.0), single)
 
 
 def three_cycles(x):
@@ -116,7 +126,7 @@ def three_cycles(x):
 
 
 def indegree_var(x):
-    """Population variance of the in-degrees."""
+    """Population variance of the in-degrees (0 for a single actor)."""
     a, single = _stack(x)
     return _out(a.sum(1).var(1), single)
 
@@ -159,7 +169,8 @@ def _largest_weak_component(a, out):
 
 
 def largest_component_share(x):
-    """Share of actors in the largest weakly connected component."""
+    """Share of actors in the largest weakly connected component; 1/n without ties (every
+    actor is a component of its own)."""
     a, single = _stack(x)
     out = np.empty(a.shape[0])
     _largest_weak_component(a, out)
@@ -181,7 +192,7 @@ def coleman_homophily(x, attribute):
     With p the share of the group's out-ties that go to the group and e = (g - 1) / (n - 1)
     the share expected by chance (g members): (p - e) / (1 - e) if p >= e, else
     (p - e) / e. Ranges -1 (avoidance) to 1 (only in-group choices); NaN if the group sends
-    no ties or has fewer than 2 members.
+    no ties, has fewer than 2 members or is everyone (networkx defines no such index).
     """
     a, single = _stack(x)
     g = _attribute(attribute, a.shape[1])
@@ -199,7 +210,8 @@ def coleman_homophily(x, attribute):
 
 def ei_index(x, attribute):
     """Krackhardt & Stern's (1988) E-I index (E - I) / (E + I): E ties between actors with
-    different attribute values, I ties within; -1 all within, +1 all between."""
+    different attribute values, I ties within; -1 all within, +1 all between; NaN without
+    ties (networkx defines no E-I index)."""
     a, single = _stack(x)
     g = _attribute(attribute, a.shape[1])
     same = g[:, None] == g[None, :]

@@ -68,11 +68,8 @@ def ref_reciprocity(g: nx.DiGraph) -> float:
 
 
 def ref_clustering(g: nx.DiGraph) -> float:
-    """nx.transitivity of the symmetrised graph; NaN (documented) when there is no
-    connected triple, where networkx returns 0 by convention."""
-    u = g.to_undirected()
-    triples = sum(d * (d - 1) for _, d in u.degree())
-    return nx.transitivity(u) if triples else NAN
+    """nx.transitivity of the symmetrised graph (0 without a connected triple)."""
+    return nx.transitivity(g.to_undirected())
 
 
 def ref_three_cycles(g: nx.DiGraph) -> int:
@@ -115,8 +112,9 @@ def loop_transitive_triplets(g: nx.DiGraph) -> int:
 
 
 def loop_transitivity(g: nx.DiGraph) -> float:
+    """Closed two-paths / two-paths; 0 without two-paths (networkx.transitivity's rule)."""
     two = loop_two_paths(g)
-    return loop_transitive_triplets(g) / two if two else NAN
+    return loop_transitive_triplets(g) / two if two else 0.0
 
 
 LOOP_REFERENCE = {
@@ -214,15 +212,37 @@ def test_known_small_network():
     assert metrics.largest_component_share(x) == pytest.approx(0.75)
 
 
-def test_empty_network_ratios_are_nan():
-    """Without ties, reciprocity, transitivity and clustering are NaN; counts are 0."""
+def test_empty_network_ratios_follow_networkx():
+    """Without ties, transitivity and clustering are 0 as networkx.transitivity returns,
+    reciprocity is NaN (networkx.overall_reciprocity raises); counts are 0."""
     x = np.zeros((6, 6))
-    for name in ("reciprocity", "transitivity", "clustering"):
-        assert math.isnan(getattr(metrics, name)(x)), name
+    g = to_digraph(x)
+    assert metrics.clustering(x) == nx.transitivity(g.to_undirected()) == 0
+    assert metrics.transitivity(x) == 0
+    with pytest.raises(nx.NetworkXError):
+        nx.overall_reciprocity(g)
+    assert math.isnan(metrics.reciprocity(x))
     for name in ("ties", "two_paths", "three_cycles", "mutual_dyads"):
         assert getattr(metrics, name)(x) == 0.0, name
     assert metrics.isolates_total(x) == 6
     assert metrics.largest_component_share(x) == pytest.approx(1 / 6)
+
+
+def test_triad_free_network_has_zero_transitivity_and_clustering():
+    """A star's two-paths all pass through the centre's mutual ties: a directed out-star
+    has no two-path (transitivity 0); its symmetrised graph has connected triples but no
+    triangle (clustering 0, as networkx.transitivity)."""
+    x = np.zeros((5, 5))
+    x[0, 1:] = 1
+    assert metrics.two_paths(x) == 0 and metrics.transitivity(x) == 0
+    assert metrics.clustering(x) == nx.transitivity(to_digraph(x).to_undirected()) == 0
+    assert metrics.reciprocity(x) == 0
+
+
+def test_density_of_fewer_than_two_actors_is_zero_as_networkx():
+    one = np.zeros((1, 1))
+    assert metrics.density(one) == nx.density(to_digraph(one)) == 0
+    assert metrics.density(np.zeros((0, 0))) == nx.density(nx.DiGraph()) == 0
 
 
 # --------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ bench: setup
 	$(PY) benchmarks/bench_sweep.py
 
 lint: setup
-	$(VENV)/bin/ruff check sim tests benchmarks
+	$(VENV)/bin/ruff check sim tests benchmarks docs
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

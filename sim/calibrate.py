@@ -30,7 +30,7 @@ import numpy as np
 import yaml
 
 from sim import metrics
-from sim.population import TRAITS, build_population
+from sim.population import actor_covariates, build_population
 from sim.saom.effects import parse_key
 from sim.saom.estimate import (
     Estimate,
@@ -41,14 +41,13 @@ from sim.saom.estimate import (
     simulate_networks,
 )
 from sim.scenario import (
-    ACTOR_COVARIATES,
-    DYADIC_COVARIATES,
     Scenario,
     ScenarioError,
     load_scenario,
     parse_scenario,
     read_yaml,
 )
+from sim.vocabulary import ACTOR_COVARIATES, DYADIC_COVARIATES
 
 CORE = ("density", "recip", "transTrip")
 """Effects always fitted: each has its statistic (ties, reciprocity, transitivity)."""
@@ -168,12 +167,8 @@ def load_targets(path: str | Path) -> Targets:
 
 def _covariates(pop, members: np.ndarray) -> dict[str, np.ndarray]:
     """The scenario's actor covariates of the children ``members`` (starting values)."""
-    lb = pop.lb[members].astype(float)
-    stigma = pop.traits[TRAITS.index("stigma"), members]
-    values = {"lb": lb, "notlb": 1 - lb, "girl": pop.girl[members].astype(float),
-              "felt_stigma": stigma * lb, "prejudice": stigma * (1 - lb)}
-    values.update({name: pop.traits[k, members] for k, name in enumerate(TRAITS)})
-    return {name: values[name] for name in ACTOR_COVARIATES}
+    values = actor_covariates(pop.lb[members], pop.girl[members], pop.traits[:, members])
+    return dict(zip(ACTOR_COVARIATES, values, strict=True))
 
 
 def _usable_effects(scenario: Scenario, covariates) -> dict[str, float]:

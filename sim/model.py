@@ -1,9 +1,9 @@
 """The classroom world: ``PeerNetworkModel(mesa.Model)``, one step a school week.
 
 State lives in arrays (:mod:`sim.population`); ``Child`` agents are views on them. Each
-week (``step``): Mesa's scheduled events (interventions), trait dynamics (MODEL.md §4,
+week (``step``): Mesa's scheduled events (interventions), trait dynamics (docs/model.md §5,
 vectorised), SAOM ministeps for every class in parallel (:func:`sim.saom.kernels.
-simulate_classes`, one random stream per class), then the outcomes of MODEL.md §6 are
+simulate_classes`, one random stream per class), then the outcomes of docs/model.md §7 are
 collected into a tidy table (:attr:`outcomes`).
 """
 
@@ -23,20 +23,22 @@ import pandas as pd
 from sim import outcomes as oc
 from sim.agents import Child
 from sim.interventions import install
-from sim.population import TRAITS, Population, build_population, stack_populations
+from sim.population import Population, actor_covariates, build_population, stack_populations
 from sim.saom import kernels
 from sim.saom.effects import parse_rate_key
 from sim.saom.program import compile_effects
 from sim.saom.simulate import run_seeds
 from sim.saom.specification import NO_CAP
-from sim.scenario import ACTOR_COVARIATES, DYADIC_COVARIATES, Scenario
-
-UNCENTRED = ("felt_stigma", "prejudice")
-"""Covariates used as they are, not centred: zero for the children they do not apply to."""
-
-LABELS = DYADIC_COVARIATES + ("same_class",)
-"""Label covariates: w_ij = strength_i if i and j share the label. ``same_class`` is not
-centred, so the cross-class penalty leaves ties within a class as they are."""
+from sim.scenario import Scenario
+from sim.vocabulary import (
+    ACTOR_COVARIATES,
+    LABELS,
+    TRAITS,
+    UNCENTRED,
+    UNCENTRED_LABELS,
+    Label,
+    Trait,
+)
 
 
 def start_key(config: Scenario, seeds: Sequence[int]) -> str:
@@ -131,10 +133,10 @@ class PeerNetworkModel(mesa.Model):
         # label covariates: a shared setting (X:same_group; -1 = none, with a strength
         # that can fade) and the class (X:same_class, used when ties may cross classes)
         self.labels = np.full((len(LABELS), pop.n_children), -1, dtype=np.int64)
-        self.labels[LABELS.index("same_class")] = pop.klass
+        self.labels[Label.SAME_CLASS] = pop.klass
         self.label_strength = np.zeros((len(LABELS), pop.n_children))
-        self.label_strength[LABELS.index("same_class")] = 1.0
-        self.label_centred = np.array([name != "same_class" for name in LABELS])
+        self.label_strength[Label.SAME_CLASS] = 1.0
+        self.label_centred = np.array([name not in UNCENTRED_LABELS for name in LABELS])
         self._xt = np.empty_like(pop.xbuf)
         self._allowed = np.empty_like(pop.xbuf)
         for u in range(pop.n_units):
@@ -203,13 +205,7 @@ class PeerNetworkModel(mesa.Model):
     # --- covariates, networks and traits --------------------------------------------
     def covariates(self) -> np.ndarray:
         """(len(ACTOR_COVARIATES), N) values of the covariates effects can name."""
-        pop, t = self.population, self.traits
-        lb = pop.lb.astype(float)
-        stigma = t[TRAITS.index("stigma")]
-        values = {"lb": lb, "notlb": 1.0 - lb, "girl": pop.girl.astype(float),
-                  "felt_stigma": stigma * lb, "prejudice": stigma * (1.0 - lb)}
-        values.update({name: t[k] for k, name in enumerate(TRAITS)})
-        return np.stack([values[name] for name in ACTOR_COVARIATES])
+        return actor_covariates(self.population.lb, self.population.girl, self.traits)
 
     def _simulate(self, period: float) -> None:
         clock = time.perf_counter()
@@ -243,24 +239,24 @@ class PeerNetworkModel(mesa.Model):
         self.timings["metrics"] += time.perf_counter() - clock
 
     def _drivers(self) -> dict[str, np.ndarray]:
-        """What moves the traits (MODEL.md §4), per child, from this week's networks."""
+        """What moves the traits (docs/model.md §5), per child, from this week's networks."""
         indeg, out, recip, recip_non = self._child
         unreturned = out - recip
         return {"reciprocated_friends": recip, "unreturned_nominations": unreturned,
                 "ties_to_non_lb": recip_non, "rejection": unreturned,
-                "guardian_care": self.traits[TRAITS.index("guardian_care")].copy(),
-                "stigma": self.traits[TRAITS.index("stigma")] * self.population.lb}
+                "guardian_care": self.traits[Trait.GUARDIAN_CARE].copy(),
+                "stigma": self.traits[Trait.STIGMA] * self.population.lb}
 
     def trait_dynamics(self) -> None:
         """Each trait moves by ``adjustment`` x (target - trait), where target = the
-        trait's baseline + sum_d weight_d (driver_d - its baseline) (MODEL.md §4). Felt
+        trait's baseline + sum_d weight_d (driver_d - its baseline) (docs/model.md §5). Felt
         stigma moves for left-behind children only; guardian care only by interventions."""
         td = self.config.trait_dynamics
         drivers = self._drivers()
         lb = self.population.lb
         for name, weights in (("confidence", td.confidence), ("stigma", td.stigma),
                               ("shyness", td.shyness)):
-            k = TRAITS.index(name)
+            k = Trait[name.upper()]
             target = self.baseline_traits[k].copy()
             for driver, w in weights.items():
                 target += w * (drivers[driver] - self.baseline_drivers[driver])

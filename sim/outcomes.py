@@ -1,4 +1,4 @@
-"""Weekly outcomes of the classroom model (MODEL.md §6), per class and overall.
+"""Weekly outcomes of the classroom model (docs/model.md §7), per class and overall.
 
 A numba kernel counts, for every class at once, the quantities the outcomes are ratios of
 (ties, mutual dyads, two-paths, ...), and per child the in-degree and reciprocated ties;
@@ -128,7 +128,7 @@ def _expected(group, n, sent, bounds):
 
 
 def rates_from_counts(k: dict, pairs, bounds: np.ndarray) -> dict:
-    """The outcome columns (MODEL.md §6) from counts ((weeks, C + R) arrays: the classes,
+    """The outcome columns (docs/model.md §7) from counts ((weeks, C + R) arrays: the classes,
     then each replica's population; replica r has classes ``bounds[r]:bounds[r + 1]``);
     ``pairs``: ordered pairs that could be ties."""
     n, n_lb = k["n"], k["n_lb"]

@@ -136,7 +136,7 @@ def effect_sizes_figure(table: pd.DataFrame, path=None, title: str = "") -> Figu
     fig = Figure(figsize=(7, 0.32 * len(rows) + 1.2))
     ax = fig.subplots()
     ax.axvline(0, color="#999", lw=0.8)
-    for band in (0.39, 0.28):  # social-skills training, post and follow-up (MODEL.md §4)
+    for band in (0.39, 0.28):  # social-skills training, post and follow-up (docs/model.md §5)
         ax.axvline(band, color="#d95f02", lw=0.6, ls=":")
     ax.errorbar(rows["g"], y, xerr=[rows["g"] - rows["ci_low"], rows["ci_high"] - rows["g"]],
                 fmt="o", color="#1b9e77", ms=4, capsize=2)

@@ -1,4 +1,4 @@
-"""Synthetic schools, classes and children from a scenario (MODEL.md §2).
+"""Synthetic schools, classes and children from a scenario (docs/model.md §2).
 
 Everything is arrays with one row per child, children of a class contiguous, classes of a
 school contiguous. Networks are simulated per *unit*: a class when ties stay within
@@ -14,11 +14,9 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from sim.io.survey import check_survey, read_survey
 from sim.scenario import Scenario
-
-TRAITS = ("shyness", "confidence", "stigma", "guardian_care", "communication")
-MIGRATION = ("father", "mother", "both")
-GUARDIANS = ("parents", "grandparents", "one_parent", "other_relatives")
+from sim.vocabulary import ACTOR_COVARIATES, GUARDIANS, MIGRATION, TRAITS, Trait
 
 
 @dataclass
@@ -69,6 +67,18 @@ class Population:
         """Class c's adjacency matrix: the ties among its children (a view)."""
         a, n = self.class_pos[c], self.size[c]
         return self.unit_network(self.class_unit[c])[a:a + n, a:a + n]
+
+
+def actor_covariates(lb: np.ndarray, girl: np.ndarray, traits: np.ndarray) -> np.ndarray:
+    """(len(ACTOR_COVARIATES), N): the values of the covariates effects can name, for
+    children with left-behind status ``lb``, gender ``girl`` and ``traits`` (rows of
+    :class:`~sim.vocabulary.Trait`)."""
+    lb = lb.astype(float)
+    stigma = traits[Trait.STIGMA]
+    values = {"lb": lb, "notlb": 1.0 - lb, "girl": girl.astype(float),
+              "felt_stigma": stigma * lb, "prejudice": stigma * (1.0 - lb)}
+    values.update({name: traits[k] for k, name in enumerate(TRAITS)})
+    return np.stack([values[name] for name in ACTOR_COVARIATES])
 
 
 def class_sizes(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
@@ -178,8 +188,6 @@ def survey_population(scenario: Scenario, rng: np.random.Generator) -> Populatio
     start network. Gender, left-behind status and traits the files do not give are drawn
     as for a generated class (traits from the Betas with the left-behind shift); family
     details are always drawn. Raises DataError for files that do not fit the scenario."""
-    from sim.io.survey import check_survey, read_survey
-
     files, net = scenario.population.from_files, scenario.network
     survey = read_survey(files.edges, files.matrix, files.attributes)
     check_survey(survey, net.cross_class_ties, net.max_outdegree)
@@ -189,7 +197,7 @@ def survey_population(scenario: Scenario, rng: np.random.Generator) -> Populatio
     migration, guardian, months = draw_family(scenario, lb, rng)
     traits = draw_traits(scenario, lb, rng)
     for name, values in survey.traits.items():
-        k = TRAITS.index(name)
+        k = Trait[name.upper()]
         traits[k] = np.where(np.isnan(values), traits[k], values)
     size = np.bincount(survey.klass, minlength=len(survey.class_names)).astype(np.int64)
     class_school = np.zeros(len(size), dtype=np.int64)

@@ -3,7 +3,7 @@
 A scenario says who sits in the classes (``population``), how their traits are distributed
 (``traits``), how friendships change (``network``, RSiena effects), how traits move
 (``trait_dynamics``) and what is done to the children (``interventions``). The sources of
-the defaults are the project's scientific specification, MODEL.md (section numbers below),
+the defaults are the project's scientific specification, docs/model.md (section numbers below),
 and the studies it cites. A bad scenario raises :class:`ScenarioError`, whose message lists
 every problem on its own line as ``field.path: value — what is allowed``.
 """
@@ -26,13 +26,13 @@ ACTOR_COVARIATES = ("lb", "notlb", "girl", "shyness", "confidence", "stigma",
                     "felt_stigma", "prejudice", "guardian_care", "communication")
 """Actor covariates effects may name: left-behind (1/0), its complement, gender, the traits.
 The ``stigma`` trait reads as felt stigma for left-behind children and as prejudice towards
-them for the others (MODEL.md §2); ``felt_stigma`` (= stigma x lb) and ``prejudice``
+them for the others (docs/model.md §2); ``felt_stigma`` (= stigma x lb) and ``prejudice``
 (= stigma x notlb) keep the two apart."""
 
 DYADIC_COVARIATES = ("same_group",)
 """Dyadic covariates for ``X:``: 1 when i and j share a setting such as a growth group."""
 
-# Objective function, RSiena short names (MODEL.md §3 "Default parameters": RSiena fits to
+# Objective function, RSiena short names (docs/model.md §4: RSiena fits to
 # s50, 50 girls in Glasgow, and klas12b, 25 pupils in the Netherlands, plus LBC studies).
 DEFAULT_EFFECTS = {
     # s50 -1.8 (with triad effects); fits range -0.5 ... -2.7. This model adds effects that
@@ -63,7 +63,7 @@ DEFAULT_EFFECTS = {
     "X:same_group": 0.42,
 }
 
-# Rate effects (MODEL.md §3; assumption). Shyness lowers the rate of initiating contact, not
+# Rate effects (docs/model.md §3; assumption). Shyness lowers the rate of initiating contact, not
 # a child's attractiveness: in rural Chinese samples shyness is not associated with lower
 # peer standing (Chen, Wang & Cao 2011, Child Dev 82).
 DEFAULT_RATE_EFFECTS = {"RateX:shyness": -0.5, "RateX:confidence": 0.3}
@@ -161,7 +161,7 @@ class ClassSize(_Section):
     """Pupils per class: mean and sd of the size; every class has min..max pupils."""
 
     mean: Annotated[float, at_least(2)] = Field(45, description="rural class of about 45 "
-                                                "(MODEL.md §2)")
+                                                "(docs/model.md §2)")
     sd: NonNegative = Field(4, description="assumption")
     min: Annotated[int, at_least(2)] = Field(20, description="assumption; a network needs 2")
     max: Annotated[int, at_least(2)] = Field(70, description="assumption (oversized classes)")
@@ -207,7 +207,7 @@ class FromFiles(_Section):
 
 
 class Population(_Section):
-    """Schools, classes and the fixed attributes of the children (MODEL.md §2). With
+    """Schools, classes and the fixed attributes of the children (docs/model.md §2). With
     ``from_files`` the children, classes and start network come from a survey and the
     sizes and shares here only fill in what the files do not give."""
 
@@ -216,7 +216,7 @@ class Population(_Section):
     class_size: ClassSize = ClassSize()
     left_behind_share: Share = Field(
         0.207, description="Dafang County, Guizhou, 2021: 25,378 of 122,403 pupils in "
-        "compulsory education were left behind (Zhang & Abdul Wahab 2023; MODEL.md §1)")
+        "compulsory education were left behind (Zhang & Abdul Wahab 2023; docs/model.md §1)")
     left_behind_school_sd: NonNegative = Field(
         0.0, description="SD of the left-behind share between schools (each school's share "
         "drawn from a Beta with mean left_behind_share and this SD); 0: the same share in "
@@ -226,13 +226,13 @@ class Population(_Section):
                               "sex ratio of rural cohorts is skewed towards boys")
     grade: Annotated[int, between(1, 9)] = Field(
         5, description="1-6 primary, 7-9 junior secondary; the Dafang growth group was grade "
-        "5, ages 10-11 (MODEL.md §1)")
+        "5, ages 10-11 (docs/model.md §1)")
     migration: MigrationShares = Field(
         {"father": 0.45, "mother": 0.10, "both": 0.45},
         description="which parent(s) work away, shares of LBC; assumption")
     guardian: GuardianShares = Field(
         {"grandparents": 0.75, "one_parent": 0.15, "other_relatives": 0.10},
-        description="who cares for an LBC; assumption, 'mostly grandparents' (MODEL.md §1)")
+        description="who cares for an LBC; assumption, 'mostly grandparents' (docs/model.md §1)")
     separation_months: SeparationMonths = SeparationMonths()
     from_files: FromFiles | None = Field(
         None, description="start from a surveyed class instead of the generator; its "
@@ -257,13 +257,13 @@ class TraitDistribution(_Section):
 
 
 class Traits(_Section):
-    """Starting traits (MODEL.md §2). The Betas are assumptions; the directions of the LBC
-    shifts follow the Dafang children's own accounts (MODEL.md §1): shyer, less confident,
+    """Starting traits (docs/model.md §2). The Betas are assumptions; the directions of the LBC
+    shifts follow the Dafang children's own accounts (docs/model.md §1): shyer, less confident,
     more felt stigma, less guardian care, weaker verbal skills."""
 
     shyness: TraitDistribution = TraitDistribution(a=2, b=5, left_behind_shift=0.05)  # 0.29
     confidence: TraitDistribution = TraitDistribution(a=5, b=3, left_behind_shift=-0.05)  # .63
-    # For non-LBC, stigma is the prejudice they hold towards LBC (MODEL.md §2).
+    # For non-LBC, stigma is the prejudice they hold towards LBC (docs/model.md §2).
     stigma: TraitDistribution = TraitDistribution(a=2, b=6, left_behind_shift=0.10)  # 0.25
     guardian_care: TraitDistribution = TraitDistribution(a=5, b=2,
                                                          left_behind_shift=-0.15)  # 0.71
@@ -272,24 +272,24 @@ class Traits(_Section):
 
 
 class Network(_Section):
-    """Friendship dynamics: an RSiena SAOM per class (MODEL.md §3)."""
+    """Friendship dynamics: an RSiena SAOM per class (docs/model.md §3)."""
 
     rate: NonNegative = Field(
         6.85, description="opportunities to change a tie per child per school year: s50 "
-        "RSiena fit 6.85 (period 1) and 5.41 (period 2); MODEL.md §3 quotes 5-10 per period")
+        "RSiena fit 6.85 (period 1) and 5.41 (period 2); docs/model.md §3 quotes 5-10 per period")
     weeks_per_year: Count = Field(40, description="teaching weeks in a school year (assumption)")
     effects: dict[EffectKey, float] = Field(
         DEFAULT_EFFECTS, description="RSiena short name -> parameter; a scenario's mapping "
         "replaces the defaults as a whole (see DEFAULT_EFFECTS for sources)")
     rate_effects: dict[RateKey, float] = Field(
         DEFAULT_RATE_EFFECTS, description="RateX:covariate -> parameter (assumption)")
-    max_outdegree: Count | None = Field(5, description="survey's nomination cap (MODEL.md §2)")
+    max_outdegree: Count | None = Field(5, description="survey's nomination cap (docs/model.md §2)")
     cross_class_ties: bool = Field(False, description="allow ties across classes of a school")
     cross_class_penalty: NonNegative = Field(
         2.0, description="subtracted from a cross-class tie's utility; assumption: ties form "
-        "mainly within a class (MODEL.md §2)")
+        "mainly within a class (docs/model.md §2)")
     initial_density: Annotated[float, strictly_between(0, 1)] = Field(
-        0.05, description="s50 density 0.046-0.050 (MODEL.md §7): about 2.2 nominations in a "
+        0.05, description="s50 density 0.046-0.050 (docs/model.md §8): about 2.2 nominations in a "
         "class of 45")
     burn_in_years: NonNegative = Field(
         7.0, description="years simulated from a random network so the start looks like a "
@@ -298,7 +298,7 @@ class Network(_Section):
 
 
 class TraitDynamics(_Section):
-    """Weekly drift of each trait towards a target set by its drivers (MODEL.md §4).
+    """Weekly drift of each trait towards a target set by its drivers (docs/model.md §5).
 
     Each mapping is driver -> weight (positive pulls the trait up); all are assumptions to be
     calibrated, e.g. against d = 0.39 after social-skills training and 0.28 three months on
@@ -318,7 +318,7 @@ class TraitDynamics(_Section):
         {"reciprocated_friends": -0.02})
 
 
-# --- Interventions (MODEL.md §1, §4, §5) ----------------------------------------------
+# --- Interventions (docs/model.md §1, §5, §6) ----------------------------------------------
 
 STAGES = ("thaw", "change", "reinvention")
 """The growth-group model's stages: trust is built in the thaw stage, change-stage sessions
@@ -345,7 +345,7 @@ class Session(_Section):
     week: Annotated[int, at_least(1)] | None = None
 
 
-# The seven Dafang sessions (Zhang & Abdul Wahab 2023; MODEL.md §1).
+# The seven Dafang sessions (Zhang & Abdul Wahab 2023; docs/model.md §1).
 DAFANG_SESSIONS = [
     {"theme": "nice_to_meet_you", "stage": "thaw"},
     {"theme": "the_real_me", "stage": "thaw"},
@@ -390,7 +390,7 @@ class GroupMagnitudes(_Section):
 
 
 class GrowthGroup(_Section):
-    """A growth group run by a school social worker (MODEL.md §5)."""
+    """A growth group run by a school social worker (docs/model.md §6)."""
 
     type: Literal["growth_group"]
     name: str = "growth group"
@@ -399,7 +399,7 @@ class GrowthGroup(_Section):
                                            "in-degree (Dafang), random LBC, or all isolates")
     scope: Literal["school", "class"] = Field("school", description="one group per school "
                                                                    "or per class")
-    group_size: Annotated[int, between(2, 20)] = Field(6, description="Dafang: 6 (MODEL.md "
+    group_size: Annotated[int, between(2, 20)] = Field(6, description="Dafang: 6 (docs/model.md "
                                                                       "§1); 6-10 usual")
     acceptance: Share = Field(0.7, description="chance an invited child joins; recruitment "
                                                "was 'not smooth' in Dafang (assumption)")
@@ -421,7 +421,7 @@ class GrowthGroup(_Section):
 
 class FamilyContact(_Section):
     """Regular contact with the migrant parent (video calls): guardian care and confidence
-    of left-behind children rise each week it runs (MODEL.md §5; assumption)."""
+    of left-behind children rise each week it runs (docs/model.md §6; assumption)."""
 
     type: Literal["family_contact"]
     start_week: Annotated[int, at_least(1)] = 4
@@ -433,7 +433,7 @@ class FamilyContact(_Section):
 
 class AntiStigma(_Section):
     """A teacher-led anti-stigma activity: peers' prejudice and LBC's felt stigma fall
-    (MODEL.md §5; assumption)."""
+    (docs/model.md §6; assumption)."""
 
     type: Literal["anti_stigma"]
     week: Annotated[int, at_least(1)] = 6
@@ -443,7 +443,7 @@ class AntiStigma(_Section):
 
 class TeacherTraining(_Section):
     """Teacher training in interaction skills: every child's shyness falls and
-    communication rises a little (MODEL.md §5; assumption)."""
+    communication rises a little (docs/model.md §6; assumption)."""
 
     type: Literal["teacher_training"]
     week: Annotated[int, at_least(1)] = 2
@@ -452,7 +452,7 @@ class TeacherTraining(_Section):
 
 
 class Staffing(_Section):
-    """A county's school social workers (MODEL.md §5): how many, placed one per school or
+    """A county's school social workers (docs/model.md §6): how many, placed one per school or
     each sharing several schools (travel costs hours), which schools first, each running
     the growth group ``group`` in classes of the schools it serves, up to
     ``groups_per_term`` at once, in each of ``terms`` terms."""

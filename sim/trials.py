@@ -21,8 +21,8 @@ import pandas as pd
 from sim.interventions.growth_group import GrowthGroupProgramme
 from sim.interventions.staffing import StaffingPlan
 from sim.model import PeerNetworkModel
-from sim.population import TRAITS
 from sim.scenario import Scenario
+from sim.vocabulary import Trait
 
 CHILD_OUTCOMES = ("in_degree", "reciprocated_friends", "isolated", "confidence",
                   "felt_stigma")
@@ -55,11 +55,11 @@ def timeline(scenario: Scenario, follow_up_weeks: int) -> dict[str, int]:
 def _snapshot(model: PeerNetworkModel) -> dict[str, np.ndarray]:
     """Every child's outcome values and every class's counts, now."""
     lb = model.population.lb
-    stigma = model.traits[TRAITS.index("stigma")]
+    stigma = model.traits[Trait.STIGMA]
     return {"in_degree": model.indegree.astype(float),
             "reciprocated_friends": model._child[2].copy(),
             "isolated": (model.indegree == 0).astype(float),
-            "confidence": model.traits[TRAITS.index("confidence")].copy(),
+            "confidence": model.traits[Trait.CONFIDENCE].copy(),
             "felt_stigma": np.where(lb, stigma, np.nan),
             "counts": model._counts.copy()}
 

@@ -5,11 +5,11 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.interventions.growth_group import SETTING, GrowthGroupProgramme
+from sim.interventions.growth_group import GrowthGroupProgramme
 from sim.model import PeerNetworkModel
-from sim.population import TRAITS
 from sim.scenario import load_scenario, parse_scenario
 from sim.trials import timeline, virtual_trial
+from sim.vocabulary import Label, Trait
 
 ZERO = {"setting": 0.0, "confidence": 0.0, "stigma": 0.0, "shyness": 0.0,
         "communication": 0.0, "guardian_care": 0.0, "barrier": 0.0, "outing_partners": 0,
@@ -79,17 +79,17 @@ def test_effects_fade_after_the_group_unless_sustained():
         t = PeerNetworkModel(sc, seed=seed, collect=False)
         c = PeerNetworkModel(control_of(sc), seed=seed, collect=False)
         group = t.interventions[0]
-        k = TRAITS.index("confidence")
+        k = Trait.CONFIDENCE
         for week in range(1, 41):
             t.step()
             c.step()
             m = group.members
             if week == group.last_week:
                 gains["post"].append((t.traits[k, m] - c.traits[k, m]).mean())
-                assert (t.label_strength[SETTING, m] > 0).all()
+                assert (t.label_strength[Label.SAME_GROUP, m] > 0).all()
         gains["late"].append((t.traits[k, m] - c.traits[k, m]).mean())
         # after consolidation the setting keeps 95% of its strength a week
-        assert t.label_strength[SETTING, m].max() == pytest.approx(
+        assert t.label_strength[Label.SAME_GROUP, m].max() == pytest.approx(
             0.95 ** (40 - group.last_week))
     assert np.mean(gains["post"]) > 0.03
     assert np.mean(gains["late"]) < 0.5 * np.mean(gains["post"])
@@ -122,7 +122,7 @@ def test_recruitment_takes_the_least_chosen_left_behind_children():
 def test_no_thaw_weakens_change_sessions_and_no_hours_means_no_sessions():
     change_only = [{"theme": "easy_communication", "stage": "change"}]
     with_thaw = [{"theme": "nice_to_meet_you", "stage": "thaw"}] + change_only
-    shy = TRAITS.index("shyness")
+    shy = Trait.SHYNESS
     drops = {}
     for name, sessions in (("no thaw", change_only), ("thaw", with_thaw)):
         sc = scenario(sessions=sessions, magnitudes={**ZERO, "shyness": -0.05})

@@ -11,8 +11,8 @@ from sim.io.export import export_networks, snapshot
 from sim.io.read import DataError, read_adjacency, read_attributes, read_edge_list
 from sim.io.survey import check_survey, read_survey
 from sim.model import PeerNetworkModel
-from sim.population import TRAITS
 from sim.scenario import ScenarioError, load_scenario, parse_scenario
+from sim.vocabulary import Trait
 
 runner = CliRunner()
 
@@ -169,7 +169,7 @@ def test_missing_traits_and_status_are_drawn_given_ones_kept(tmp_path):
     path = write_scenario(tmp_path, {"edges": "e.csv", "attributes": "a.csv"},
                           "  left_behind_share: 1.0\n  girl_share: 0.0\n")
     pop = PeerNetworkModel(load_scenario(path)).population
-    conf = pop.traits[TRAITS.index("confidence")]
+    conf = pop.traits[Trait.CONFIDENCE]
     assert conf[0] == 0.25 and conf[2] == 0.75 and 0 <= conf[1] <= 1
     assert pop.lb.all() and not pop.girl.any()
     assert np.isfinite(pop.traits).all() and pop.migration.min() >= 0
@@ -255,7 +255,7 @@ def test_week_k_export_equals_the_model_at_week_k_and_reimports(tmp_path):
             ties(x, names)
         g = nx.read_graphml(out / f"network-week{week}.graphml")
         assert set(g.edges) == ties(x, names)
-        k = TRAITS.index("confidence")
+        k = Trait.CONFIDENCE
         assert [g.nodes[n]["confidence"] for n in names] == model.traits[k].tolist()
     assert not (s50(2) == x).all()  # the network did move
     conf = np.loadtxt(out / "rsiena" / "class-A" / "confidence.txt")

@@ -6,8 +6,8 @@ import pytest
 
 from sim import metrics
 from sim.model import PeerNetworkModel
-from sim.population import TRAITS
 from sim.scenario import parse_scenario
+from sim.vocabulary import Trait
 
 
 def scenario(**population):
@@ -26,7 +26,7 @@ def model():
 
 def test_children_are_views_on_the_arrays(model):
     child = model.children[5]
-    k = TRAITS.index("confidence")
+    k = Trait.CONFIDENCE
     child.confidence = 0.123
     assert model.traits[k, 5] == 0.123
     model.traits[k, 5] = 0.5
@@ -105,7 +105,7 @@ def test_population_row_pools_classes(model):
     pairs = (classes["n"] * (classes["n"] - 1)).sum()
     assert total["density"] == pytest.approx(classes["ties"].sum() / pairs)
     lb = model.population.lb
-    k = TRAITS.index("stigma")
+    k = Trait.STIGMA
     assert total["stigma_lb"] == pytest.approx(model.traits[k, lb].mean())
 
 
@@ -119,7 +119,7 @@ def test_population_draws_follow_the_scenario():
     assert (pop.migration[~pop.lb] == -1).all() and (pop.migration[pop.lb] >= 0).all()
     assert abs(pop.size.mean() - 30) < 4 * 3 / np.sqrt(30)
     # left-behind children are shyer (shift +0.05 on Beta(2, 5), mean 0.286)
-    shy = m.baseline_traits[TRAITS.index("shyness")]
+    shy = m.baseline_traits[Trait.SHYNESS]
     assert shy[pop.lb].mean() > shy[~pop.lb].mean()
 
 
@@ -127,7 +127,7 @@ def test_trait_dynamics_pull_towards_target():
     """Confidence moves towards baseline + weight x (driver change): with more
     reciprocated friends than at baseline, confidence rises."""
     m = PeerNetworkModel(scenario(), seed=4, collect=False)
-    k = TRAITS.index("confidence")
+    k = Trait.CONFIDENCE
     before = m.traits[k].copy()
     m.baseline_drivers["reciprocated_friends"] = m.baseline_drivers[
         "reciprocated_friends"] - 2.0
@@ -140,7 +140,7 @@ def test_trait_dynamics_pull_towards_target():
 
 @pytest.mark.slow
 def test_default_class_of_45_looks_like_a_real_class_all_year():
-    """MODEL.md §7: with default parameters, classes of 45 over a school year stay within
+    """docs/model.md §8: with default parameters, classes of 45 over a school year stay within
     the ranges of real classrooms (s50, klas12b, French high school) and do not drift."""
     sc = parse_scenario({"name": "realism", "population": {
         "schools": 1, "classes_per_school": 30, "class_size": {"mean": 45, "sd": 0}}})

@@ -1,4 +1,4 @@
-"""Scenarios: the shipped YAMLs, the defaults of MODEL.md, and errors that name field and fix."""
+"""Scenarios: the shipped YAMLs, the documented defaults, and errors that name field and fix."""
 
 from pathlib import Path
 
@@ -45,7 +45,7 @@ def test_dafang_scenario_loads():
     s = load_scenario(SCENARIOS / "dafang_yuchong.yaml")
     p = s.population
     assert s.name == "dafang_yuchong" and s.weeks == 40
-    [group] = s.interventions  # MODEL.md §1: 6 members, 7 weekly sessions in 3 stages
+    [group] = s.interventions  # docs/model.md §1: 6 members, 7 weekly sessions in 3 stages
     assert group.type == "growth_group" and group.group_size == 6
     assert [x.stage for x in group.sessions] == ["thaw"] * 2 + ["change"] * 3 + [
         "reinvention"] * 2

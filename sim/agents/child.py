@@ -10,7 +10,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.population import GUARDIANS, MIGRATION, TRAITS
+from sim.vocabulary import GUARDIANS, MIGRATION, Trait
 
 
 def _trait(k: int, name: str) -> property:
@@ -32,11 +32,11 @@ class Child(mesa.Agent):
         super().__init__(model)
         self.index = int(index)
 
-    shyness = _trait(TRAITS.index("shyness"), "shyness")
-    confidence = _trait(TRAITS.index("confidence"), "confidence")
-    stigma = _trait(TRAITS.index("stigma"), "stigma")
-    guardian_care = _trait(TRAITS.index("guardian_care"), "guardian_care")
-    communication = _trait(TRAITS.index("communication"), "communication")
+    shyness = _trait(Trait.SHYNESS, "shyness")
+    confidence = _trait(Trait.CONFIDENCE, "confidence")
+    stigma = _trait(Trait.STIGMA, "stigma")
+    guardian_care = _trait(Trait.GUARDIAN_CARE, "guardian_care")
+    communication = _trait(Trait.COMMUNICATION, "communication")
 
     @property
     def is_left_behind(self) -> bool:

@@ -1,4 +1,4 @@
-"""A school social worker (MODEL.md §2): weekly hours and the schools served."""
+"""A school social worker (docs/model.md §2): weekly hours and the schools served."""
 
 from __future__ import annotations
 

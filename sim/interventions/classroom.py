@@ -1,14 +1,14 @@
-"""Classroom levers led by teachers (MODEL.md §5)."""
+"""Classroom levers led by teachers (docs/model.md §6)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.population import TRAITS
+from sim.vocabulary import Trait
 
 
 def _shift(model, children: np.ndarray, trait: str, amount: float, lasting: bool) -> None:
-    k = TRAITS.index(trait)
+    k = Trait[trait.upper()]
     model.traits[k, children] = np.clip(model.traits[k, children] + amount, 0.0, 1.0)
     if lasting:
         model.baseline_traits[k, children] = model.traits[k, children]

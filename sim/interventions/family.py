@@ -1,10 +1,10 @@
-"""Family lever: regular contact with the migrant parent (MODEL.md §5)."""
+"""Family lever: regular contact with the migrant parent (docs/model.md §6)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.population import TRAITS
+from sim.vocabulary import Trait
 
 
 class ParentContact:
@@ -25,7 +25,7 @@ class ParentContact:
         m, spec = self.model, self.spec
         for trait, amount in (("guardian_care", spec.guardian_care),
                               ("confidence", spec.confidence)):
-            k = TRAITS.index(trait)
+            k = Trait[trait.upper()]
             m.traits[k, self.members] = np.clip(m.traits[k, self.members] + amount, 0, 1)
-        k = TRAITS.index("guardian_care")
+        k = Trait.GUARDIAN_CARE
         m.baseline_traits[k, self.members] = m.traits[k, self.members]

@@ -1,4 +1,4 @@
-"""Growth groups run by school social workers (MODEL.md §1, §5).
+"""Growth groups run by school social workers (docs/model.md §1, §6).
 
 Recruitment one week before the first session: per school (or class), candidates by the
 targeting rule are invited in order and each joins with the acceptance probability until
@@ -18,9 +18,7 @@ import numpy as np
 
 from sim.agents import SocialWorker
 from sim.interventions.sessions import CATALOGUE
-from sim.population import TRAITS
-
-SETTING = 0  # row of the model's label covariates used by X:same_group
+from sim.vocabulary import TRAITS, Label, Trait
 
 
 @dataclass(frozen=True)
@@ -165,8 +163,8 @@ class GrowthGroupProgramme:
         scale = np.repeat(scales, sizes)  # per member
         mech = CATALOGUE[session.theme]
         if mech.setting:
-            m.labels[SETTING, members] = np.repeat([self.labels[g] for g in groups], sizes)
-            m.label_strength[SETTING, members] = mag.setting
+            m.labels[Label.SAME_GROUP, members] = np.repeat([self.labels[g] for g in groups], sizes)
+            m.label_strength[Label.SAME_GROUP, members] = mag.setting
         for trait, units in mech.traits.items():
             self.shift(members, trait, units * getattr(mag, trait) * scale)
         if mech.outing:
@@ -175,7 +173,7 @@ class GrowthGroupProgramme:
         if mech.feedback:
             self.feedback(members, mag.barrier * scale)
         if mech.parent_child:
-            k = TRAITS.index("guardian_care")
+            k = Trait.GUARDIAN_CARE
             self.shift(members, "guardian_care", mag.guardian_care * scale)
             m.baseline_traits[k, members] = m.traits[k, members]  # care set by the family
         if mech.consolidation:
@@ -186,7 +184,7 @@ class GrowthGroupProgramme:
 
     def shift(self, members: np.ndarray, trait: str, amount) -> None:
         """Move a trait of ``members`` by ``amount`` (one value or one per member)."""
-        k = TRAITS.index(trait)
+        k = Trait[trait.upper()]
         before = self.model.traits[k, members].copy()
         self.model.traits[k, members] = np.clip(before + amount, 0.0, 1.0)
         self.gains[k, members] += self.model.traits[k, members] - before
@@ -197,10 +195,10 @@ class GrowthGroupProgramme:
         t = self.model.traits
         names = ("shyness", "confidence", "stigma", "communication")
         signs = np.array([-1.0, 1.0, -1.0, 1.0])  # the direction that helps
-        badness = np.stack([t[TRAITS.index("shyness"), members],
-                            1 - t[TRAITS.index("confidence"), members],
-                            t[TRAITS.index("stigma"), members],
-                            1 - t[TRAITS.index("communication"), members]])
+        badness = np.stack([t[Trait.SHYNESS, members],
+                            1 - t[Trait.CONFIDENCE, members],
+                            t[Trait.STIGMA, members],
+                            1 - t[Trait.COMMUNICATION, members]])
         worst = badness.argmax(0)
         amount = np.broadcast_to(amount, members.shape)
         for k, name in enumerate(names):
@@ -218,18 +216,18 @@ class GrowthGroupProgramme:
         others = []
         for c in np.unique(pop.klass[members]):
             pool = np.setdiff1d(np.arange(pop.start[c], pop.start[c] + pop.size[c]), members)
-            pool = pool[m.labels[SETTING, pool] < 0]
+            pool = pool[m.labels[Label.SAME_GROUP, pool] < 0]
             k = min(self.spec.magnitudes.outing_partners, len(pool))
             others.append(rng.choice(pool, k, replace=False))
         partners = np.concatenate(others) if others else np.zeros(0, dtype=np.int64)
-        m.labels[SETTING, partners] = self.labels[g]
-        m.label_strength[SETTING, partners] = self.spec.magnitudes.setting
+        m.labels[Label.SAME_GROUP, partners] = self.labels[g]
+        m.label_strength[Label.SAME_GROUP, partners] = self.spec.magnitudes.setting
         self._outing.append(partners)
 
     def _end_outing(self) -> None:
         for partners in self._outing:
-            self.model.labels[SETTING, partners] = -1
-            self.model.label_strength[SETTING, partners] = 0.0
+            self.model.labels[Label.SAME_GROUP, partners] = -1
+            self.model.label_strength[Label.SAME_GROUP, partners] = 0.0
         self._outing = []
 
     # --- after the last session -----------------------------------------------------------
@@ -244,12 +242,12 @@ class GrowthGroupProgramme:
             team = np.repeat(self.group_team, sizes)  # of each member
             fading = self._fading[team]
             members, team = members[fading], team[fading]
-            s = m.label_strength[SETTING, members] * self._retention[team]
+            s = m.label_strength[Label.SAME_GROUP, members] * self._retention[team]
             s[s < 1e-3] = 0.0
-            m.label_strength[SETTING, members] = s
+            m.label_strength[Label.SAME_GROUP, members] = s
             group = np.repeat(np.arange(len(self.groups)), sizes)[fading]
             live = np.bincount(group, weights=s > 0, minlength=len(self.groups)) > 0
-            m.labels[SETTING, members[~live[group]]] = -1
+            m.labels[Label.SAME_GROUP, members[~live[group]]] = -1
             held = np.bincount(np.asarray(self.group_team, dtype=np.int64),
                                weights=live, minlength=len(self.teams))
             self._fading = held > 0

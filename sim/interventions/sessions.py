@@ -1,4 +1,4 @@
-"""The session catalogue: what each growth-group theme does (MODEL.md §5).
+"""The session catalogue: what each growth-group theme does (docs/model.md §6).
 
 A theme's mechanisms, each scaled by the group's magnitudes (``GroupMagnitudes`` in
 sim/scenario.py): ``setting`` (members share a setting: X:same_group on), ``traits``
@@ -6,7 +6,7 @@ sim/scenario.py): ``setting`` (members share a setting: X:same_group on), ``trai
 activity with children outside the group), ``feedback`` (each member's main barrier
 reduced), ``parent_child`` (guardian care up through the family), ``consolidation`` (the
 setting fades more slowly and part of the gains last). Themes of both field studies:
-Dafang (Zhang & Abdul Wahab 2023) and L Village, Shanxi (MODEL.md §1).
+Dafang (Zhang & Abdul Wahab 2023) and L Village, Shanxi (docs/model.md §1).
 """
 
 from __future__ import annotations

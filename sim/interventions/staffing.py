@@ -1,4 +1,4 @@
-"""Staffing: a county's social workers and the schools they serve (MODEL.md §5).
+"""Staffing: a county's social workers and the schools they serve (docs/model.md §6).
 
 Schools are ranked by the targeting rule (most left-behind children first, or random).
 With ``one_per_school`` each worker serves one school, the first ``workers`` schools; with

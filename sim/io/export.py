@@ -25,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.population import TRAITS, Population
+from sim.population import Population
+from sim.vocabulary import TRAITS
 
 FORMATS = ("edgelist", "graphml", "rsiena")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.population import TRAITS
+from sim.vocabulary import TRAITS
 
 
 class DataError(ValueError):

@@ -1,4 +1,4 @@
-"""``lbsim report``: a staffing sweep as tables and a dose–response figure (MODEL.md §6:
+"""``lbsim report``: a staffing sweep as tables and a dose–response figure (docs/model.md §7:
 for staffing policies, outcome per worker and per yuan).
 
 Each plan (design point) is compared with its control: the point with the dose parameter

@@ -1,0 +1,78 @@
+"""The package's imports point one way: no cycle among the modules of sim/, and the
+vocabulary at the bottom imports nothing from sim."""
+
+import ast
+from pathlib import Path
+
+SIM = Path(__file__).resolve().parents[1] / "sim"
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(SIM.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(p): p for p in SIM.rglob("*.py")}
+
+
+def imported(path: Path) -> set[str]:
+    """The sim modules ``path`` imports anywhere in it (module level or inside functions):
+    ``from sim.a import b`` names module ``sim.a.b`` if there is one, else ``sim.a``."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names if a.name.split(".")[0] == "sim")
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0 \
+                and node.module.split(".")[0] == "sim":
+            for a in node.names:
+                sub = f"{node.module}.{a.name}"
+                out.add(sub if sub in MODULES else node.module)
+    return {m for m in out if m in MODULES}
+
+
+GRAPH = {m: imported(p) - {m} for m, p in MODULES.items()}
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle as a list of modules (first = last), or None."""
+    state: dict[str, int] = {}  # 1 on the stack, 2 done
+    stack: list[str] = []
+
+    def visit(m: str) -> list[str] | None:
+        state[m] = 1
+        stack.append(m)
+        for n in sorted(graph[m]):
+            if state.get(n) == 1:
+                return stack[stack.index(n):] + [n]
+            if n not in state and (found := visit(n)):
+                return found
+        stack.pop()
+        state[m] = 2
+        return None
+
+    for m in sorted(graph):
+        if m not in state and (found := visit(m)):
+            return found
+    return None
+
+
+def test_cycle_finder_finds_a_cycle_and_accepts_a_tree():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_sim_has_no_import_cycle():
+    cycle = find_cycle(GRAPH)
+    assert cycle is None, " -> ".join(cycle)
+
+
+def test_vocabulary_imports_nothing_from_sim():
+    assert GRAPH["sim.vocabulary"] == set()
+
+
+def test_the_engine_does_not_import_the_classroom_world():
+    """sim.saom stands alone: numpy in, numpy out."""
+    for m, deps in GRAPH.items():
+        if m.startswith("sim.saom"):
+            outside = {d for d in deps if not d.startswith("sim.saom")}
+            assert not outside, (m, outside)

@@ -158,8 +158,8 @@ class PeerNetworkModel(mesa.Model):
                                                 minlength=len(self.seeds)), self.ministeps)
         else:
             self.start, self.ministeps = start, start.ministeps
-        self._counts = np.zeros((pop.n_classes, len(oc.COUNTS)))
-        self._child = np.zeros((len(oc.CHILD), pop.n_children))
+        self.counts = np.zeros((pop.n_classes, len(oc.Count)))  # this week's, per class
+        self.child_counts = np.zeros((len(oc.ChildCount), pop.n_children))
         self.collect = collect
         self._count(self._collecting(0))
         self.baseline_traits = self.traits.copy()
@@ -234,14 +234,15 @@ class PeerNetworkModel(mesa.Model):
         clock = time.perf_counter()
         pop = self.population
         oc.class_counts(pop.xbuf, pop.unit_off, pop.unit_size, pop.class_unit, pop.class_pos,
-                        pop.start, pop.size, pop.lb, pop.girl, self._counts, self._child,
+                        pop.start, pop.size, pop.lb, pop.girl, self.counts, self.child_counts,
                         closure)
         self.timings["metrics"] += time.perf_counter() - clock
 
     def _drivers(self) -> dict[str, np.ndarray]:
         """What moves the traits (docs/model.md §5), per child, from this week's networks."""
-        indeg, out, recip, recip_non = self._child
-        unreturned = out - recip
+        c, k = self.child_counts, oc.ChildCount
+        recip, recip_non = c[k.RECIPROCATED], c[k.RECIPROCATED_NON_LB]
+        unreturned = c[k.OUTDEGREE] - recip
         return {"reciprocated_friends": recip, "unreturned_nominations": unreturned,
                 "ties_to_non_lb": recip_non, "rejection": unreturned,
                 "guardian_care": self.traits[Trait.GUARDIAN_CARE].copy(),
@@ -283,7 +284,7 @@ class PeerNetworkModel(mesa.Model):
                         [sums[:, col] / n[:, col],
                          total / oc.per_replica(n[None, :, col], bounds)[0]])
         self._weeks.append(self.week)
-        self._weekly_counts.append(self._counts.copy())
+        self._weekly_counts.append(self.counts.copy())
         self._weekly_means.append(means)
         self.timings["metrics"] += time.perf_counter() - clock
 

@@ -1,38 +1,83 @@
 """Weekly outcomes of the classroom model (docs/model.md §7), per class and overall.
 
-A numba kernel counts, for every class at once, the quantities the outcomes are ratios of
-(ties, mutual dyads, two-paths, ...), and per child the in-degree and reciprocated ties;
-:func:`outcome_table` turns the counts into one tidy row per class (and one for the whole
-population, ``class = -1``). Definitions are those of :mod:`sim.metrics`.
+:data:`sim.vocabulary.OUTCOMES` is the one table of what the model reports. A numba
+kernel counts, for every class at once, the quantities the outcomes are ratios of
+(:class:`Count`: ties, mutual dyads, two-paths, ...), and per child the in-degree and
+reciprocated ties (:class:`ChildCount`); :func:`outcome_table` turns the counts into one
+tidy row per class (and one for the whole population, ``class = -1``). Definitions are
+those of :mod:`sim.metrics`.
 """
 
 from __future__ import annotations
+
+from enum import IntEnum
 
 import numpy as np
 import pandas as pd
 from numba import njit, prange
 
-# per-class counts, columns of the array class_counts fills
-COUNTS = ("n", "ties", "mutual_dyads", "two_paths", "transitive_triplets", "isolates_in",
-          "isolates_total", "n_lb", "indeg_lb", "indeg_non", "friend_lb", "friend_non",
-          "ties_from_lb", "ties_lb_lb", "ties_from_non", "ties_non_non", "n_girl",
-          "ties_from_girl", "ties_girl_girl", "ties_same_gender", "isolates_lb")
-# per-child quantities, rows of the array class_counts fills
-CHILD = ("indegree", "outdegree", "reciprocated", "reciprocated_non_lb")
+from sim.vocabulary import COLUMNS, OUTCOMES
+
+
+class Count(IntEnum):
+    """Per-class counts: the columns of the array :func:`class_counts` fills."""
+
+    N = 0  # children
+    TIES = 1
+    MUTUAL_DYADS = 2
+    TWO_PATHS = 3  # i -> h -> j, i != j (NaN when closure is skipped)
+    TRANSITIVE_TRIPLETS = 4
+    ISOLATES_IN = 5  # nobody names them
+    ISOLATES_TOTAL = 6  # no tie in or out
+    N_LB = 7
+    INDEG_LB = 8  # sum of the in-degrees of left-behind children
+    INDEG_NON = 9
+    FRIEND_LB = 10  # left-behind children with a reciprocated tie
+    FRIEND_NON = 11
+    TIES_FROM_LB = 12
+    TIES_LB_LB = 13
+    TIES_FROM_NON = 14
+    TIES_NON_NON = 15
+    N_GIRL = 16
+    TIES_FROM_GIRL = 17
+    TIES_GIRL_GIRL = 18
+    TIES_SAME_GENDER = 19
+    ISOLATES_LB = 20  # left-behind children nobody names
+
+    @property
+    def key(self) -> str:
+        return self.name.lower()
+
+
+class ChildCount(IntEnum):
+    """Per-child counts: the rows of the array :func:`class_counts` fills."""
+
+    INDEGREE = 0
+    OUTDEGREE = 1
+    RECIPROCATED = 2  # reciprocated ties
+    RECIPROCATED_NON_LB = 3  # reciprocated ties to children not left behind
+
+
+COUNTS = tuple(c.key for c in Count)
+CHILD = tuple(c.name.lower() for c in ChildCount)
+N_COUNTS = len(Count)
+
+
 
 
 @njit(cache=True, parallel=True)
 def class_counts(xbuf, unit_off, unit_size, class_unit, class_pos, start, size, lb, girl,
                  counts, child, closure=True):
-    """Fill counts[c, k] (the :data:`COUNTS` of class c) and child[k, i] (:data:`CHILD`),
-    from the ties among the children of each class. Two-paths and transitive triplets (the
-    costliest counts) only with ``closure``, else NaN."""
+    """Fill counts[c, k] (the :class:`Count` k of class c) and child[k, i] (the
+    :class:`ChildCount` k of child i) from the ties among the children of each class.
+    Two-paths and transitive triplets (the costliest counts) only with ``closure``, else
+    NaN."""
     for c in prange(size.shape[0]):
         n, s = size[c], start[c]
         m, o, a = unit_size[class_unit[c]], unit_off[class_unit[c]], class_pos[c]
         x = xbuf[o:o + m * m].reshape((m, m))[a:a + n, a:a + n]
-        row = np.zeros(len(COUNTS))
-        row[0] = n
+        row = np.zeros(N_COUNTS)
+        row[Count.N] = n
         indeg = np.zeros(n, dtype=np.int64)
         for i in range(n):
             out = 0
@@ -48,45 +93,46 @@ def class_counts(xbuf, unit_off, unit_size, class_unit, class_pos, start, size, 
                             mutual_non += 1
                     same_lb = lb[s + i] == lb[s + j]
                     if lb[s + i]:
-                        row[12] += 1
-                        row[13] += same_lb
+                        row[Count.TIES_FROM_LB] += 1
+                        row[Count.TIES_LB_LB] += same_lb
                     else:
-                        row[14] += 1
-                        row[15] += same_lb
+                        row[Count.TIES_FROM_NON] += 1
+                        row[Count.TIES_NON_NON] += same_lb
                     if girl[s + i]:
-                        row[17] += 1
-                        row[18] += girl[s + j]
-                    row[19] += girl[s + i] == girl[s + j]
-            child[1, s + i] = out
-            child[2, s + i] = mutual
-            child[3, s + i] = mutual_non
-            row[1] += out
-            row[2] += mutual
-        row[2] /= 2
+                        row[Count.TIES_FROM_GIRL] += 1
+                        row[Count.TIES_GIRL_GIRL] += girl[s + j]
+                    row[Count.TIES_SAME_GENDER] += girl[s + i] == girl[s + j]
+            child[ChildCount.OUTDEGREE, s + i] = out
+            child[ChildCount.RECIPROCATED, s + i] = mutual
+            child[ChildCount.RECIPROCATED_NON_LB, s + i] = mutual_non
+            row[Count.TIES] += out
+            row[Count.MUTUAL_DYADS] += mutual
+        row[Count.MUTUAL_DYADS] /= 2
         # two-paths i -> h -> j (i != j) and the transitive ones closed by i -> j
         if not closure:
-            row[3] = row[4] = np.nan
+            row[Count.TWO_PATHS] = row[Count.TRANSITIVE_TRIPLETS] = np.nan
         for i in range(n if closure else 0):
             for h in range(n):
                 if x[i, h]:
                     for j in range(n):
                         if x[h, j] and j != i:
-                            row[3] += 1
-                            row[4] += x[i, j]
+                            row[Count.TWO_PATHS] += 1
+                            row[Count.TRANSITIVE_TRIPLETS] += x[i, j]
         for i in range(n):
-            child[0, s + i] = indeg[i]
-            row[5] += indeg[i] == 0
-            row[6] += indeg[i] == 0 and child[1, s + i] == 0
+            child[ChildCount.INDEGREE, s + i] = indeg[i]
+            row[Count.ISOLATES_IN] += indeg[i] == 0
+            row[Count.ISOLATES_TOTAL] += (indeg[i] == 0
+                                          and child[ChildCount.OUTDEGREE, s + i] == 0)
             if lb[s + i]:
-                row[7] += 1
-                row[8] += indeg[i]
-                row[20] += indeg[i] == 0
-                row[10] += child[2, s + i] > 0
+                row[Count.N_LB] += 1
+                row[Count.INDEG_LB] += indeg[i]
+                row[Count.ISOLATES_LB] += indeg[i] == 0
+                row[Count.FRIEND_LB] += child[ChildCount.RECIPROCATED, s + i] > 0
             else:
-                row[9] += indeg[i]
-                row[11] += child[2, s + i] > 0
-            row[16] += girl[s + i]
-        for k in range(len(COUNTS)):
+                row[Count.INDEG_NON] += indeg[i]
+                row[Count.FRIEND_NON] += child[ChildCount.RECIPROCATED, s + i] > 0
+            row[Count.N_GIRL] += girl[s + i]
+        for k in range(N_COUNTS):
             counts[c, k] = row[k]
 
 
@@ -116,10 +162,13 @@ def per_replica(a: np.ndarray, bounds: np.ndarray) -> np.ndarray:
 def _expected(group, n, sent, bounds):
     """Per class: (g - 1) / (n - 1); each population column (the last R, one per replica
     with classes ``bounds[r]:bounds[r + 1]``) pools its classes, weighting each class's
-    expectation by the ties the group sends there. Arrays are (weeks, C + R)."""
-    c_count = bounds[-1]
+    expectation by the ties the group sends there. Arrays are (weeks, C + R); without
+    ``bounds``, classes only."""
     e = _ratio(group - 1, n - 1)
     e = np.where((group >= 2) & (group < n), e, np.nan)
+    if bounds is None:
+        return e
+    c_count = bounds[-1]
     ok = np.isfinite(e[:, :c_count])
     weighted = per_replica(np.where(ok, e[:, :c_count] * sent[:, :c_count], 0.0), bounds)
     e[:, c_count:] = _ratio(weighted, per_replica(np.where(ok, sent[:, :c_count], 0.0),
@@ -127,10 +176,10 @@ def _expected(group, n, sent, bounds):
     return e
 
 
-def rates_from_counts(k: dict, pairs, bounds: np.ndarray) -> dict:
-    """The outcome columns (docs/model.md §7) from counts ((weeks, C + R) arrays: the classes,
-    then each replica's population; replica r has classes ``bounds[r]:bounds[r + 1]``);
-    ``pairs``: ordered pairs that could be ties."""
+def rates_from_counts(k: dict, pairs, bounds: np.ndarray | None) -> dict:
+    """The rate columns (docs/model.md §7) from counts ((weeks, C + R) arrays: the classes,
+    then each replica's population; replica r has classes ``bounds[r]:bounds[r + 1]``;
+    ``bounds`` None: arrays of classes only); ``pairs``: ordered pairs that could be ties."""
     n, n_lb = k["n"], k["n_lb"]
     n_non = n - n_lb
     internal = k["ties_lb_lb"] + k["ties_non_non"]
@@ -156,6 +205,12 @@ def rates_from_counts(k: dict, pairs, bounds: np.ndarray) -> dict:
     }
 
 
+def class_rates(counts: np.ndarray) -> dict[str, np.ndarray]:
+    """The rate columns of single classes from their (C, len(Count)) counts."""
+    k = {c.key: counts[:, c] for c in Count}
+    return rates_from_counts(k, k["n"] * (k["n"] - 1), None)
+
+
 def outcome_table(weeks, counts: np.ndarray, class_school: np.ndarray,
                   trait_means: dict, class_replica: np.ndarray | None = None) -> pd.DataFrame:
     """Tidy rows, one per week x class and one per week x replica for its whole population
@@ -177,14 +232,16 @@ def outcome_table(weeks, counts: np.ndarray, class_school: np.ndarray,
     rows = {name: with_replicas(counts[:, :, k]) for k, name in enumerate(COUNTS)}
     # ties are possible only within a class: the population's pairs are the classes' pairs
     pairs = with_replicas(counts[:, :, 0] * (counts[:, :, 0] - 1))
-    columns = {"n": rows["n"], "ties": rows["ties"], "isolates_in": rows["isolates_in"],
-               "isolates_total": rows["isolates_total"], "isolates_lb": rows["isolates_lb"]}
+    columns = {o.name: rows[o.name] for o in OUTCOMES if o.level == "count"}
     columns.update(rates_from_counts(rows, pairs, bounds))
     columns.update(trait_means)
+    missing = set(COLUMNS) - set(columns)
+    if missing:
+        raise ValueError(f"outcome columns without values: {', '.join(sorted(missing))}")
     table = {"week": np.repeat(weeks, c_count + r_count),
              "replica": np.tile(np.concatenate([class_replica, np.arange(r_count)]), w_count),
              "school": np.tile(np.concatenate([class_school, np.full(r_count, -1)]), w_count),
              "class": np.tile(np.concatenate([np.arange(c_count), np.full(r_count, -1)]),
                               w_count)}
-    table.update({k: np.asarray(v).reshape(-1) for k, v in columns.items()})
+    table.update({k: np.asarray(columns[k]).reshape(-1) for k in COLUMNS})
     return pd.DataFrame(table)

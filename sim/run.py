@@ -20,12 +20,7 @@ import numpy as np
 from sim import plots
 from sim.model import PeerNetworkModel
 from sim.scenario import Scenario
-
-SUMMARY = ("density", "mean_degree", "reciprocity", "transitivity", "isolates_in_share",
-           "isolates_total_share", "indegree_lb", "indegree_non_lb", "indegree_gap",
-           "reciprocated_friend_lb", "reciprocated_friend_non_lb", "coleman_lb", "ei_lb",
-           "coleman_girl", "same_gender_share", "confidence_lb", "confidence_non_lb",
-           "stigma_lb", "stigma_non_lb")
+from sim.vocabulary import SUMMARY
 
 
 @cache

@@ -21,12 +21,10 @@ import pandas as pd
 from sim.interventions.growth_group import GrowthGroupProgramme
 from sim.interventions.staffing import StaffingPlan
 from sim.model import PeerNetworkModel
+from sim.outcomes import ChildCount, class_rates
 from sim.scenario import Scenario
-from sim.vocabulary import Trait
+from sim.vocabulary import CHILD_OUTCOMES, CLASS_OUTCOMES, Trait
 
-CHILD_OUTCOMES = ("in_degree", "reciprocated_friends", "isolated", "confidence",
-                  "felt_stigma")
-CLASS_OUTCOMES = ("density", "indegree_gap")
 TIMES = ("pre", "post", "follow_up")
 
 
@@ -57,18 +55,16 @@ def _snapshot(model: PeerNetworkModel) -> dict[str, np.ndarray]:
     lb = model.population.lb
     stigma = model.traits[Trait.STIGMA]
     return {"in_degree": model.indegree.astype(float),
-            "reciprocated_friends": model._child[2].copy(),
+            "reciprocated_friends": model.child_counts[ChildCount.RECIPROCATED].copy(),
             "isolated": (model.indegree == 0).astype(float),
             "confidence": model.traits[Trait.CONFIDENCE].copy(),
             "felt_stigma": np.where(lb, stigma, np.nan),
-            "counts": model._counts.copy()}
+            "counts": model.counts.copy()}
 
 
 def _class_values(counts: np.ndarray) -> dict[str, np.ndarray]:
-    n, ties, n_lb = counts[:, 0], counts[:, 1], counts[:, 7]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        gap = counts[:, 9] / (n - n_lb) - counts[:, 8] / n_lb
-    return {"density": ties / (n * (n - 1)), "indegree_gap": gap}
+    rates = class_rates(counts)
+    return {name: rates[name] for name in CLASS_OUTCOMES}
 
 
 def _treated(model: PeerNetworkModel) -> np.ndarray:

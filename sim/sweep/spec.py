@@ -18,6 +18,7 @@ from sim.scenario import (
     problem_line,
     read_yaml,
 )
+from sim.vocabulary import COLUMNS
 
 
 class Parameter(_Section):
@@ -118,10 +119,10 @@ def load_spec(path) -> tuple[SweepSpec, dict]:
                 break
     if problems:
         raise SweepError(f"invalid parameters in {path}:\n" + "\n".join(problems))
-    unknown = [o for o in spec.outcomes if o not in OUTCOME_COLUMNS]
+    unknown = [o for o in spec.outcomes if o not in COLUMNS]
     if unknown:
         raise SweepError(f"{path}: unknown outcomes {', '.join(unknown)}; allowed: "
-                         f"{', '.join(OUTCOME_COLUMNS)}")
+                         f"{', '.join(COLUMNS)}")
     return spec, base.model_dump(mode="json")
 
 
@@ -130,11 +131,3 @@ def scenario_from(base: dict, point: dict):
     return parse_scenario(base).override(point)
 
 
-OUTCOME_COLUMNS = (
-    "n", "ties", "isolates_in", "isolates_total", "isolates_lb", "density", "mean_degree",
-    "reciprocity", "transitivity", "isolates_in_share", "isolates_total_share",
-    "isolates_lb_share", "indegree_lb",
-    "indegree_non_lb", "indegree_gap", "reciprocated_friend_lb",
-    "reciprocated_friend_non_lb", "coleman_lb", "ei_lb", "coleman_girl", "same_gender_share",
-    *(f"{t}_{g}" for t in ("shyness", "confidence", "stigma", "guardian_care",
-                           "communication") for g in ("lb", "non_lb")))

@@ -24,6 +24,7 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from sim import plots
+from sim.interventions import group_members
 from sim.model import PeerNetworkModel
 from sim.scenario import Scenario, load_scenario
 
@@ -105,9 +106,9 @@ class ClassroomModel(PeerNetworkModel):
         self.running = self.week < self.config.weeks
 
     def group_members(self) -> np.ndarray:
-        """Indices of the children recruited into a growth group so far."""
-        found = [np.asarray(p.members) for p in self.interventions if hasattr(p, "members")]
-        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        """Indices of the children recruited into a growth group so far (every
+        intervention's ``members``: none for family and classroom levers)."""
+        return group_members(self)
 
 
 def model_params(base: Scenario) -> dict:

@@ -14,7 +14,7 @@ A targets file says what to reproduce, in one of two ways:
     kept: cross-sectional statistics do not identify it.
 
 Both work at the level of the SAOM engine (:mod:`sim.saom`) on the scenario's population
-(:func:`sim.population.build_population`), not the full weekly classroom model: traits are
+(:meth:`sim.scenario.Scenario.draw_population`), not the full weekly classroom model: traits are
 held at their starting values and covariates are centred by the class mean (the classroom
 model leaves ``felt_stigma`` and ``prejudice`` uncentred).
 """
@@ -30,7 +30,7 @@ import numpy as np
 import yaml
 
 from sim import metrics
-from sim.population import actor_covariates, build_population
+from sim.population import actor_covariates
 from sim.saom.effects import parse_key
 from sim.saom.estimate import (
     Estimate,
@@ -201,7 +201,7 @@ def calibrate(scenario: Scenario, targets: Targets, seed: int | None = None,
     """Fit the scenario's rate (wave targets) and density, recip, transTrip and the
     ``fit`` effects. Raises ValueError (or DataError) naming the problem."""
     seed = scenario.seed if seed is None else seed
-    pop = build_population(scenario, np.random.default_rng(
+    pop = scenario.draw_population(np.random.default_rng(
         np.random.SeedSequence(scenario.seed).spawn(2)[0]))
     net = scenario.network
     if targets.klass >= pop.n_classes:

@@ -1,10 +1,12 @@
 """The classroom world: ``PeerNetworkModel(mesa.Model)``, one step a school week.
 
-State lives in arrays (:mod:`sim.population`); ``Child`` agents are views on them. Each
-week (``step``): Mesa's scheduled events (interventions), trait dynamics (docs/model.md §5,
-vectorised), SAOM ministeps for every class in parallel (:func:`sim.saom.kernels.
-simulate_classes`, one random stream per class), then the outcomes of docs/model.md §7 are
-collected into a tidy table (:attr:`outcomes`).
+The model is composed of parts with one job each: the population's arrays
+(:mod:`sim.population`, viewed by the ``Child`` agents), the traits and their weekly drift
+(:mod:`sim.traits`), the friendship networks' SAOM dynamics and shared settings
+(:mod:`sim.network`), the outcome recorder (:mod:`sim.outcomes`) and the interventions
+(:mod:`sim.interventions`). Each week (``step``): Mesa's scheduled events (interventions),
+trait dynamics (docs/model.md §5), SAOM ministeps for every class in parallel (one random
+stream per class), then the week's outcomes (docs/model.md §7).
 """
 
 from __future__ import annotations
@@ -20,25 +22,14 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import outcomes as oc
 from sim.agents import Child
 from sim.interventions import install
-from sim.population import Population, actor_covariates, build_population, stack_populations
-from sim.saom import kernels
-from sim.saom.effects import parse_rate_key
-from sim.saom.program import compile_effects
+from sim.network import NetworkDynamics, Settings
+from sim.outcomes import OutcomeRecorder
+from sim.population import Population, actor_covariates, stack_populations
 from sim.saom.simulate import run_seeds
-from sim.saom.specification import NO_CAP
 from sim.scenario import Scenario
-from sim.vocabulary import (
-    ACTOR_COVARIATES,
-    LABELS,
-    TRAITS,
-    UNCENTRED,
-    UNCENTRED_LABELS,
-    Label,
-    Trait,
-)
+from sim.traits import TraitDynamics, TraitState
 
 
 def start_key(config: Scenario, seeds: Sequence[int]) -> str:
@@ -91,9 +82,7 @@ class PeerNetworkModel(mesa.Model):
         self.timings: dict[str, float] = dict.fromkeys(
             ("population", "burn_in", "agents", "traits", "kernels", "metrics"), 0.0)
         clock = time.perf_counter()
-        self.config = config
-        self.seed = self.seeds[0]
-        self.week = 0
+        self.config, self.seed, self.week = config, self.seeds[0], 0
         key = start_key(config, self.seeds)
         if start is not None and start.key != key:
             raise ValueError("start state was built for another scenario or other seeds: "
@@ -102,82 +91,32 @@ class PeerNetworkModel(mesa.Model):
         # population, one network stream per unit, and a stream for the interventions
         sequences = [np.random.SeedSequence(s).spawn(3) for s in self.seeds]
         self.replica_rngs = [np.random.default_rng(seqs[2]) for seqs in sequences]
-        if start is None:
-            pops = [build_population(config, np.random.default_rng(seqs[0]))
-                    for seqs in sequences]
-            self.population = pop = stack_populations(pops)
-            self._states = np.concatenate([run_seeds(seqs[1], p.n_units)
-                                           for seqs, p in zip(sequences, pops, strict=True)])
-            sizes = [p.n_children for p in pops]
-            class_counts = [p.n_classes for p in pops]
-        else:
-            self.population = pop = copy.deepcopy(start.population)
-            self._states = start.states.copy()
-            sizes, class_counts = start.replica_children, start.replica_classes
+        pop, states, sizes, class_counts = _world(config, sequences, start)
+        self.population = pop
         self.replica_child_start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self.class_replica = np.repeat(np.arange(len(self.seeds)), class_counts)
-        self._class_bounds = np.concatenate([[0], np.cumsum(class_counts)]).astype(np.int64)
-        self.traits = pop.traits  # (len(TRAITS), N), viewed by the Child agents
-        net = config.network
-        effects = dict(net.effects)
-        if net.cross_class_ties:  # a tie to another class of the school costs the penalty:
-            # -penalty on every tie, +penalty back on ties within the class
-            effects["density"] = effects.get("density", 0.0) - net.cross_class_penalty
-            effects["X:same_class"] = net.cross_class_penalty
-        self.program = compile_effects(effects, ACTOR_COVARIATES, (), LABELS)
-        self.rate_cov = np.array([ACTOR_COVARIATES.index(parse_rate_key(k))
-                                  for k in net.rate_effects], dtype=np.int64)
-        self.rate_alpha = np.array(list(net.rate_effects.values()), dtype=float)
-        self.centred = np.array([c not in UNCENTRED for c in ACTOR_COVARIATES])
-        self.cap = NO_CAP if net.max_outdegree is None else int(net.max_outdegree)
-        # label covariates: a shared setting (X:same_group; -1 = none, with a strength
-        # that can fade) and the class (X:same_class, used when ties may cross classes)
-        self.labels = np.full((len(LABELS), pop.n_children), -1, dtype=np.int64)
-        self.labels[Label.SAME_CLASS] = pop.klass
-        self.label_strength = np.zeros((len(LABELS), pop.n_children))
-        self.label_strength[Label.SAME_CLASS] = 1.0
-        self.label_centred = np.array([name not in UNCENTRED_LABELS for name in LABELS])
-        self._xt = np.empty_like(pop.xbuf)
-        self._allowed = np.empty_like(pop.xbuf)
-        for u in range(pop.n_units):
-            m, o = pop.unit_size[u], pop.unit_off[u]
-            self._xt[o:o + m * m] = pop.unit_network(u).T.ravel()
-            self._allowed[o:o + m * m] = (1 - np.eye(m, dtype=np.int8)).ravel()
-        self.indegree = np.zeros(pop.n_children, dtype=np.int64)
-        self.outdegree = np.zeros(pop.n_children, dtype=np.int64)
-        self._update_degrees()
+        self.network = NetworkDynamics(config.network, pop, states)
         self.ministeps = 0
         self.timings["population"] = time.perf_counter() - clock
         if start is None:
-            if net.burn_in_years > 0:
-                self._simulate(net.burn_in_years)
+            if config.network.burn_in_years > 0:
+                self._simulate(config.network.burn_in_years)
             self.timings["burn_in"], self.timings["kernels"] = self.timings["kernels"], 0.0
-            self.start = StartState(key, copy.deepcopy(pop), self._states.copy(),
-                                    np.diff(self.replica_child_start),
-                                    np.bincount(self.class_replica,
-                                                minlength=len(self.seeds)), self.ministeps)
+            self.start = StartState(key, copy.deepcopy(pop), states.copy(), np.asarray(sizes),
+                                    np.asarray(class_counts), self.ministeps)
         else:
             self.start, self.ministeps = start, start.ministeps
-        self.counts = np.zeros((pop.n_classes, len(oc.Count)))  # this week's, per class
-        self.child_counts = np.zeros((len(oc.ChildCount), pop.n_children))
-        self.collect = collect
-        self._count(self._collecting(0))
-        self.baseline_traits = self.traits.copy()
-        self.baseline_drivers = self._drivers()
+        self.recorder = OutcomeRecorder(pop, self.class_replica, collect)
+        self._count(self.recorder.collecting(0))
+        self.trait_state = TraitState(pop.traits)
+        self.trait_drift = TraitDynamics(config.trait_dynamics, self.trait_state, pop.lb,
+                                         self.recorder.child_counts)
         clock = time.perf_counter()
         self.children: list[Child] = list(Child.create_agents(
             self, pop.n_children, np.arange(pop.n_children))) if agents else []
         self.timings["agents"] = time.perf_counter() - clock
-        self._next_label = 0
         self.interventions = install(self)
-        # bins class x (not left behind, left behind) for trait means, and their sizes
-        self._group_key = 2 * pop.klass + pop.lb
-        self._group_n = np.bincount(self._group_key, minlength=2 * pop.n_classes
-                                    ).reshape(-1, 2).astype(float)
-        self._weeks: list[int] = []
-        self._weekly_counts: list[np.ndarray] = []
-        self._weekly_means: list[dict] = []
-        if self._collecting(0):
+        if self.recorder.collecting(0):
             self._record()
 
     # --- the weekly step ------------------------------------------------------------
@@ -188,7 +127,7 @@ class PeerNetworkModel(mesa.Model):
         self.trait_dynamics()
         self.timings["traits"] += time.perf_counter() - clock
         self._simulate(1.0 / self.config.network.weeks_per_year)
-        collecting = self._collecting(self.week)
+        collecting = self.recorder.collecting(self.week)
         self._count(collecting)
         if collecting:
             self._record()
@@ -202,101 +141,81 @@ class PeerNetworkModel(mesa.Model):
                 progress(self.week)
         return self.outcomes
 
-    # --- covariates, networks and traits --------------------------------------------
+    def trait_dynamics(self) -> None:
+        """This week's drift of the traits (:class:`sim.traits.TraitDynamics`)."""
+        self.trait_drift.step()
+
     def covariates(self) -> np.ndarray:
         """(len(ACTOR_COVARIATES), N) values of the covariates effects can name."""
         return actor_covariates(self.population.lb, self.population.girl, self.traits)
 
     def _simulate(self, period: float) -> None:
         clock = time.perf_counter()
-        pop, net = self.population, self.config.network
-        steps = np.zeros(pop.n_units, dtype=np.int64)
-        kernels.simulate_classes(
-            pop.xbuf, self._xt, self._allowed, pop.unit_off, pop.unit_start, pop.unit_size,
-            self.indegree, self.outdegree, self.program.arrays(int(pop.unit_size.max())),
-            self.covariates(), self.centred, self.program.sim_needed, self.labels,
-            self.label_strength, self.label_centred, self.rate_alpha, self.rate_cov,
-            float(net.rate), self.cap, float(period), self._states, steps)
-        self.ministeps += int(steps.sum())
+        self.ministeps += self.network.simulate(period, self.covariates())
         self.timings["kernels"] += time.perf_counter() - clock
-
-    def _update_degrees(self) -> None:
-        pop = self.population
-        for u in range(pop.n_units):
-            x, s = pop.unit_network(u), pop.unit_start[u]
-            self.indegree[s:s + pop.unit_size[u]] = x.sum(0)
-            self.outdegree[s:s + pop.unit_size[u]] = x.sum(1)
-
-    def _collecting(self, week: int) -> bool:
-        return self.collect if isinstance(self.collect, bool) else week in self.collect
 
     def _count(self, closure: bool = True) -> None:
         clock = time.perf_counter()
-        pop = self.population
-        oc.class_counts(pop.xbuf, pop.unit_off, pop.unit_size, pop.class_unit, pop.class_pos,
-                        pop.start, pop.size, pop.lb, pop.girl, self.counts, self.child_counts,
-                        closure)
+        self.recorder.count(closure)
         self.timings["metrics"] += time.perf_counter() - clock
 
-    def _drivers(self) -> dict[str, np.ndarray]:
-        """What moves the traits (docs/model.md §5), per child, from this week's networks."""
-        c, k = self.child_counts, oc.ChildCount
-        recip, recip_non = c[k.RECIPROCATED], c[k.RECIPROCATED_NON_LB]
-        unreturned = c[k.OUTDEGREE] - recip
-        return {"reciprocated_friends": recip, "unreturned_nominations": unreturned,
-                "ties_to_non_lb": recip_non, "rejection": unreturned,
-                "guardian_care": self.traits[Trait.GUARDIAN_CARE].copy(),
-                "stigma": self.traits[Trait.STIGMA] * self.population.lb}
-
-    def trait_dynamics(self) -> None:
-        """Each trait moves by ``adjustment`` x (target - trait), where target = the
-        trait's baseline + sum_d weight_d (driver_d - its baseline) (docs/model.md §5). Felt
-        stigma moves for left-behind children only; guardian care only by interventions."""
-        td = self.config.trait_dynamics
-        drivers = self._drivers()
-        lb = self.population.lb
-        for name, weights in (("confidence", td.confidence), ("stigma", td.stigma),
-                              ("shyness", td.shyness)):
-            k = Trait[name.upper()]
-            target = self.baseline_traits[k].copy()
-            for driver, w in weights.items():
-                target += w * (drivers[driver] - self.baseline_drivers[driver])
-            new = self.traits[k] + td.adjustment * (target - self.traits[k])
-            if name == "stigma":
-                new = np.where(lb, new, self.traits[k])
-            self.traits[k] = np.clip(new, 0.0, 1.0)
-
-    # --- outcomes ---------------------------------------------------------------------
     def _record(self) -> None:
-        """Keep this week's class counts and trait means by group (tabled in outcomes)."""
         clock = time.perf_counter()
-        pop = self.population
-        n = self._group_n
-        means = {}
-        bounds = self._class_bounds
-        with np.errstate(invalid="ignore", divide="ignore"):
-            for k, name in enumerate(TRAITS):
-                sums = np.bincount(self._group_key, weights=self.traits[k],
-                                   minlength=2 * pop.n_classes).reshape(-1, 2)
-                for col, label in ((1, "lb"), (0, "non_lb")):
-                    total = oc.per_replica(sums[None, :, col], bounds)[0]
-                    means[f"{name}_{label}"] = np.concatenate(
-                        [sums[:, col] / n[:, col],
-                         total / oc.per_replica(n[None, :, col], bounds)[0]])
-        self._weeks.append(self.week)
-        self._weekly_counts.append(self.counts.copy())
-        self._weekly_means.append(means)
+        self.recorder.record(self.week, self.traits)
         self.timings["metrics"] += time.perf_counter() - clock
 
+    # --- views on the parts' state ----------------------------------------------------
     @property
     def outcomes(self) -> pd.DataFrame:
         """One row per week x class (class -1: the whole population)."""
-        if not self._weeks:
-            return pd.DataFrame()
-        means = {k: np.stack([m[k] for m in self._weekly_means])
-                 for k in self._weekly_means[0]}
-        return oc.outcome_table(self._weeks, np.stack(self._weekly_counts),
-                                self.population.class_school, means, self.class_replica)
+        return self.recorder.table()
+
+    @property
+    def traits(self) -> np.ndarray:
+        """(len(Trait), N) the traits now (rows of :class:`sim.vocabulary.Trait`)."""
+        return self.population.traits
+
+    @property
+    def baseline_traits(self) -> np.ndarray:
+        return self.trait_state.baseline
+
+    @property
+    def baseline_drivers(self) -> dict[str, np.ndarray]:
+        return self.trait_drift.baseline_drivers
+
+    @property
+    def settings(self) -> Settings:
+        return self.network.settings
+
+    @property
+    def labels(self) -> np.ndarray:
+        return self.network.settings.labels
+
+    @property
+    def label_strength(self) -> np.ndarray:
+        return self.network.settings.strength
+
+    @property
+    def indegree(self) -> np.ndarray:
+        return self.network.indegree
+
+    @property
+    def outdegree(self) -> np.ndarray:
+        return self.network.outdegree
+
+    @property
+    def program(self):
+        return self.network.program
+
+    @property
+    def counts(self) -> np.ndarray:
+        """(C, len(Count)) this week's class counts."""
+        return self.recorder.counts
+
+    @property
+    def child_counts(self) -> np.ndarray:
+        """(len(ChildCount), N) this week's per-child counts."""
+        return self.recorder.child_counts
 
     @property
     def n_replicas(self) -> int:
@@ -310,12 +229,20 @@ class PeerNetworkModel(mesa.Model):
         """Indices of replica r's schools."""
         return np.unique(self.population.class_school[self.class_replica == r])
 
-    def new_label(self) -> int:
-        """A fresh value for a label covariate (a new shared setting)."""
-        self._next_label += 1
-        return self._next_label - 1
-
     def class_of(self, c: int) -> list[Child]:
         """The children of class c."""
         pop = self.population
         return self.children[pop.start[c]:pop.start[c] + pop.size[c]]
+
+
+def _world(config: Scenario, sequences: list, start: StartState | None):
+    """The population, the network streams and each replica's children and classes: drawn
+    from the seeds, or copied from a start state."""
+    if start is not None:
+        return (copy.deepcopy(start.population), start.states.copy(),
+                start.replica_children, start.replica_classes)
+    pops = [config.draw_population(np.random.default_rng(seqs[0])) for seqs in sequences]
+    states = np.concatenate([run_seeds(seqs[1], p.n_units)
+                             for seqs, p in zip(sequences, pops, strict=True)])
+    return (stack_populations(pops), states, [p.n_children for p in pops],
+            [p.n_classes for p in pops])

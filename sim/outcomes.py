@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from numba import njit, prange
 
-from sim.vocabulary import COLUMNS, OUTCOMES
+from sim.vocabulary import COLUMNS, OUTCOMES, TRAITS
 
 
 class Count(IntEnum):
@@ -245,3 +245,61 @@ def outcome_table(weeks, counts: np.ndarray, class_school: np.ndarray,
                               w_count)}
     table.update({k: np.asarray(columns[k]).reshape(-1) for k in COLUMNS})
     return pd.DataFrame(table)
+
+
+class OutcomeRecorder:
+    """This week's counts of every class (``counts``) and child (``child_counts``), and the
+    weeks kept for the outcome table: each kept week's class counts and trait means by
+    class and left-behind status. ``collect``: keep every week (True), none (False) or the
+    listed weeks."""
+
+    def __init__(self, population, class_replica: np.ndarray, collect=True):
+        self.population, self.class_replica, self.collect = population, class_replica, collect
+        replicas = int(class_replica.max()) + 1 if len(class_replica) else 1
+        self.bounds = np.searchsorted(class_replica, np.arange(replicas + 1)).astype(np.int64)
+        self.counts = np.zeros((population.n_classes, len(Count)))
+        self.child_counts = np.zeros((len(ChildCount), population.n_children))
+        # bins class x (not left behind, left behind) for trait means, and their sizes
+        self._group_key = 2 * population.klass + population.lb
+        self._group_n = np.bincount(self._group_key, minlength=2 * population.n_classes
+                                    ).reshape(-1, 2).astype(float)
+        self.weeks: list[int] = []
+        self._weekly_counts: list[np.ndarray] = []
+        self._weekly_means: list[dict] = []
+
+    def collecting(self, week: int) -> bool:
+        return self.collect if isinstance(self.collect, bool) else week in self.collect
+
+    def count(self, closure: bool = True) -> None:
+        """This week's counts from the networks (two-paths only with ``closure``)."""
+        pop = self.population
+        class_counts(pop.xbuf, pop.unit_off, pop.unit_size, pop.class_unit, pop.class_pos,
+                     pop.start, pop.size, pop.lb, pop.girl, self.counts, self.child_counts,
+                     closure)
+
+    def record(self, week: int, traits: np.ndarray) -> None:
+        """Keep this week's class counts and trait means by group."""
+        n, bounds = self._group_n, self.bounds
+        c_count = self.population.n_classes
+        means = {}
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for k, name in enumerate(TRAITS):
+                sums = np.bincount(self._group_key, weights=traits[k],
+                                   minlength=2 * c_count).reshape(-1, 2)
+                for col, label in ((1, "lb"), (0, "non_lb")):
+                    total = per_replica(sums[None, :, col], bounds)[0]
+                    means[f"{name}_{label}"] = np.concatenate(
+                        [sums[:, col] / n[:, col],
+                         total / per_replica(n[None, :, col], bounds)[0]])
+        self.weeks.append(week)
+        self._weekly_counts.append(self.counts.copy())
+        self._weekly_means.append(means)
+
+    def table(self) -> pd.DataFrame:
+        """One row per kept week x class (class -1: each replica's whole population)."""
+        if not self.weeks:
+            return pd.DataFrame()
+        means = {k: np.stack([m[k] for m in self._weekly_means])
+                 for k in self._weekly_means[0]}
+        return outcome_table(self.weeks, np.stack(self._weekly_counts),
+                             self.population.class_school, means, self.class_replica)

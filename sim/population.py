@@ -11,12 +11,147 @@ them through ``burn_in_years`` of SAOM dynamics so a class already looks like a 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Annotated, Literal
 
 import numpy as np
+from pydantic import AfterValidator, Field, model_validator
 
 from sim.io.survey import check_survey, read_survey
-from sim.scenario import Scenario
+from sim.schema import (
+    Count,
+    NonNegative,
+    Positive,
+    Section,
+    Share,
+    at_least,
+    between,
+)
 from sim.vocabulary import ACTOR_COVARIATES, GUARDIANS, MIGRATION, TRAITS, Trait
+
+
+def _sums_to_one(shares: dict[str, float]) -> dict[str, float]:
+    total = sum(shares.values())
+    if abs(total - 1) > 1e-6:
+        raise ValueError(f"shares must sum to 1, these sum to {total:.6g}")
+    return shares
+
+MigrationShares = Annotated[dict[Literal["father", "mother", "both"], Share],
+                            AfterValidator(_sums_to_one)]
+GuardianShares = Annotated[dict[Literal["grandparents", "one_parent", "other_relatives"], Share],
+                           AfterValidator(_sums_to_one)]
+
+
+class ClassSize(Section):
+    """Pupils per class: mean and sd of the size; every class has min..max pupils."""
+
+    mean: Annotated[float, at_least(2)] = Field(45, description="rural class of about 45 "
+                                                "(docs/model.md §2)")
+    sd: NonNegative = Field(4, description="assumption")
+    min: Annotated[int, at_least(2)] = Field(20, description="assumption; a network needs 2")
+    max: Annotated[int, at_least(2)] = Field(70, description="assumption (oversized classes)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ClassSize:
+        if not self.min <= self.mean <= self.max:
+            raise ValueError(f"needs min <= mean <= max, got min {self.min}, mean "
+                             f"{self.mean:g}, max {self.max}")
+        return self
+
+
+class SeparationMonths(Section):
+    """Months a left-behind child has lived apart from the migrant parent(s); assumption."""
+
+    mean: NonNegative = 30
+    sd: NonNegative = 15
+
+
+class FromFiles(Section):
+    """A surveyed class as the population: nominations as an edge list (CSV ``from,to``)
+    or an adjacency matrix, plus an attributes CSV (``id``, ``class``, ``school``,
+    ``girl``/``gender``, ``left_behind``/``lb``, trait columns). Paths are relative to the
+    scenario file. See sim/io/read.py for the formats."""
+
+    edges: str | None = None
+    matrix: str | None = None
+    attributes: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> FromFiles:
+        if (self.edges is None) == (self.matrix is None):
+            raise ValueError("give edges (a from,to CSV) or matrix (an adjacency matrix), "
+                             "exactly one")
+        if self.edges is not None and self.attributes is None:
+            raise ValueError("an edge list needs attributes, a CSV listing every child's id")
+        return self
+
+    def paths(self) -> list[tuple[str, str]]:
+        """(field, path) of the files given."""
+        return [(k, v) for k, v in (("edges", self.edges), ("matrix", self.matrix),
+                                    ("attributes", self.attributes)) if v is not None]
+
+
+class PopulationSpec(Section):
+    """Schools, classes and the fixed attributes of the children (docs/model.md §2). With
+    ``from_files`` the children, classes and start network come from a survey and the
+    sizes and shares here only fill in what the files do not give."""
+
+    schools: Count = 1
+    classes_per_school: Count = 1
+    class_size: ClassSize = ClassSize()
+    left_behind_share: Share = Field(
+        0.207, description="Dafang County, Guizhou, 2021: 25,378 of 122,403 pupils in "
+        "compulsory education were left behind (Zhang & Abdul Wahab 2023; docs/model.md §1)")
+    left_behind_school_sd: NonNegative = Field(
+        0.0, description="SD of the left-behind share between schools (each school's share "
+        "drawn from a Beta with mean left_behind_share and this SD); 0: the same share in "
+        "every school. A county figure hides remote villages with far more LBC than towns; "
+        "the size of that spread is an assumption")
+    girl_share: Share = Field(0.48, description="assumption: slightly under half, as the "
+                              "sex ratio of rural cohorts is skewed towards boys")
+    grade: Annotated[int, between(1, 9)] = Field(
+        5, description="1-6 primary, 7-9 junior secondary; the Dafang growth group was grade "
+        "5, ages 10-11 (docs/model.md §1)")
+    migration: MigrationShares = Field(
+        {"father": 0.45, "mother": 0.10, "both": 0.45},
+        description="which parent(s) work away, shares of LBC; assumption")
+    guardian: GuardianShares = Field(
+        {"grandparents": 0.75, "one_parent": 0.15, "other_relatives": 0.10},
+        description="who cares for an LBC; assumption, 'mostly grandparents' (docs/model.md §1)")
+    separation_months: SeparationMonths = SeparationMonths()
+    from_files: FromFiles | None = Field(
+        None, description="start from a surveyed class instead of the generator; its "
+        "network is the start state, so network.burn_in_years defaults to 0")
+
+    @model_validator(mode="after")
+    def _school_spread(self) -> PopulationSpec:
+        m, sd = self.left_behind_share, self.left_behind_school_sd
+        if sd > 0 and not sd ** 2 < m * (1 - m):
+            raise ValueError(f"left_behind_school_sd {sd:g} is too large for a share of "
+                             f"{m:g}: it must be below sqrt(share x (1 - share)) = "
+                             f"{(m * (1 - m)) ** 0.5:.3f}")
+        return self
+
+class TraitDistribution(Section):
+    """Beta(a, b) on 0..1; left-behind children add ``left_behind_shift``, clipped to 0..1."""
+
+    a: Positive
+    b: Positive
+    left_behind_shift: Annotated[float, between(-1, 1)] = 0.0
+
+
+class TraitsSpec(Section):
+    """Starting traits (docs/model.md §2). The Betas are assumptions; the directions of the LBC
+    shifts follow the Dafang children's own accounts (docs/model.md §1): shyer, less confident,
+    more felt stigma, less guardian care, weaker verbal skills."""
+
+    shyness: TraitDistribution = TraitDistribution(a=2, b=5, left_behind_shift=0.05)  # 0.29
+    confidence: TraitDistribution = TraitDistribution(a=5, b=3, left_behind_shift=-0.05)  # .63
+    # For non-LBC, stigma is the prejudice they hold towards LBC (docs/model.md §2).
+    stigma: TraitDistribution = TraitDistribution(a=2, b=6, left_behind_shift=0.10)  # 0.25
+    guardian_care: TraitDistribution = TraitDistribution(a=5, b=2,
+                                                         left_behind_shift=-0.15)  # 0.71
+    communication: TraitDistribution = TraitDistribution(a=4, b=3,
+                                                         left_behind_shift=-0.05)  # 0.57
 
 
 @dataclass
@@ -81,19 +216,18 @@ def actor_covariates(lb: np.ndarray, girl: np.ndarray, traits: np.ndarray) -> np
     return np.stack([values[name] for name in ACTOR_COVARIATES])
 
 
-def class_sizes(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
+def class_sizes(p: PopulationSpec, rng: np.random.Generator) -> np.ndarray:
     """One size per class: rounded Normal(mean, sd) clipped to [min, max]."""
-    p = scenario.population
     count = p.schools * p.classes_per_school
     sizes = np.rint(rng.normal(p.class_size.mean, p.class_size.sd, count))
     return np.clip(sizes, p.class_size.min, p.class_size.max).astype(np.int64)
 
 
-def draw_traits(scenario: Scenario, lb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def draw_traits(spec: TraitsSpec, lb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Beta(a, b) per trait, plus the left-behind shift for LBC, clipped to [0, 1]."""
     out = np.empty((len(TRAITS), len(lb)))
     for k, name in enumerate(TRAITS):
-        d = getattr(scenario.traits, name)
+        d = getattr(spec, name)
         out[k] = np.clip(rng.beta(d.a, d.b, len(lb)) + d.left_behind_shift * lb, 0.0, 1.0)
     return out
 
@@ -119,11 +253,10 @@ def random_networks(unit_size: np.ndarray, class_unit: np.ndarray, class_pos: np
     return xbuf, unit_off
 
 
-def school_shares(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
+def school_shares(p: PopulationSpec, rng: np.random.Generator) -> np.ndarray:
     """Each school's left-behind share: Beta with mean ``left_behind_share`` and SD
     ``left_behind_school_sd`` (a = m k, b = (1 - m) k, k = m (1 - m) / sd^2 - 1), or the
     county share everywhere when the SD is 0 (no draw then)."""
-    p = scenario.population
     m, sd = p.left_behind_share, p.left_behind_school_sd
     if sd == 0 or m in (0.0, 1.0):
         return np.full(p.schools, m)
@@ -131,24 +264,27 @@ def school_shares(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
     return rng.beta(m * k, (1 - m) * k, p.schools)
 
 
-def build_population(scenario: Scenario, rng: np.random.Generator) -> Population:
-    """Draw the schools, classes and children of ``scenario``."""
-    p = scenario.population
+def build_population(p: PopulationSpec, traits_spec: TraitsSpec, rng: np.random.Generator, *,
+                     initial_density: float, max_outdegree: int | None,
+                     cross_class_ties: bool) -> Population:
+    """Draw the schools, classes and children a scenario's ``population`` and ``traits``
+    describe, with random start networks of ``initial_density`` (at most ``max_outdegree``
+    nominations each; one network per school with ``cross_class_ties``)."""
     if p.from_files is not None:
-        return survey_population(scenario, rng)
-    size = class_sizes(scenario, rng)
+        return survey_population(p, traits_spec, rng, max_outdegree=max_outdegree,
+                                 cross_class_ties=cross_class_ties)
+    size = class_sizes(p, rng)
     n_total = int(size.sum())
     class_school = np.repeat(np.arange(p.schools), p.classes_per_school)
     klass = np.repeat(np.arange(len(size)), size)
-    lb = rng.random(n_total) < school_shares(scenario, rng)[class_school[klass]]
+    lb = rng.random(n_total) < school_shares(p, rng)[class_school[klass]]
     girl = rng.random(n_total) < p.girl_share
-    migration, guardian, months = draw_family(scenario, lb, rng)
-    traits = draw_traits(scenario, lb, rng)
+    migration, guardian, months = draw_family(p, lb, rng)
+    traits = draw_traits(traits_spec, lb, rng)
     start, class_unit, class_pos, unit_start, unit_size = units(
-        size, class_school, scenario.network.cross_class_ties)
+        size, class_school, cross_class_ties)
     xbuf, unit_off = random_networks(unit_size, class_unit, class_pos, size,
-                                     scenario.network.initial_density,
-                                     scenario.network.max_outdegree, rng)
+                                     initial_density, max_outdegree, rng)
     return Population(class_school[klass], klass, lb, girl, migration, guardian, months,
                       traits, start, size, class_school, class_unit, class_pos, unit_start,
                       unit_size, unit_off.astype(np.int64), xbuf,
@@ -156,9 +292,9 @@ def build_population(scenario: Scenario, rng: np.random.Generator) -> Population
                       np.arange(len(size)).astype(str).astype(object))
 
 
-def draw_family(scenario: Scenario, lb: np.ndarray, rng: np.random.Generator):
+def draw_family(p: PopulationSpec, lb: np.ndarray, rng: np.random.Generator):
     """Migration type, guardian and months of separation (left-behind children only)."""
-    p, n = scenario.population, len(lb)
+    n = len(lb)
     mig_names = list(p.migration)
     mig_draw = rng.choice(len(mig_names), n, p=list(p.migration.values()))
     migration = np.where(lb, np.array([MIGRATION.index(k) for k in mig_names])[mig_draw], -1)
@@ -183,19 +319,20 @@ def units(size: np.ndarray, class_school: np.ndarray, cross_class_ties: bool):
     return start, class_unit, start - unit_start[class_unit], unit_start, unit_size
 
 
-def survey_population(scenario: Scenario, rng: np.random.Generator) -> Population:
+def survey_population(p: PopulationSpec, traits_spec: TraitsSpec, rng: np.random.Generator, *,
+                      max_outdegree: int | None, cross_class_ties: bool) -> Population:
     """The surveyed children of ``population.from_files`` with their nominations as the
     start network. Gender, left-behind status and traits the files do not give are drawn
     as for a generated class (traits from the Betas with the left-behind shift); family
     details are always drawn. Raises DataError for files that do not fit the scenario."""
-    files, net = scenario.population.from_files, scenario.network
+    files = p.from_files
     survey = read_survey(files.edges, files.matrix, files.attributes)
-    check_survey(survey, net.cross_class_ties, net.max_outdegree)
-    n, p = survey.n, scenario.population
+    check_survey(survey, cross_class_ties, max_outdegree)
+    n = survey.n
     lb = rng.random(n) < p.left_behind_share if survey.lb is None else survey.lb.astype(bool)
     girl = rng.random(n) < p.girl_share if survey.girl is None else survey.girl.astype(bool)
-    migration, guardian, months = draw_family(scenario, lb, rng)
-    traits = draw_traits(scenario, lb, rng)
+    migration, guardian, months = draw_family(p, lb, rng)
+    traits = draw_traits(traits_spec, lb, rng)
     for name, values in survey.traits.items():
         k = Trait[name.upper()]
         traits[k] = np.where(np.isnan(values), traits[k], values)
@@ -203,7 +340,7 @@ def survey_population(scenario: Scenario, rng: np.random.Generator) -> Populatio
     class_school = np.zeros(len(size), dtype=np.int64)
     class_school[survey.klass] = survey.school
     start, class_unit, class_pos, unit_start, unit_size = units(
-        size, class_school, net.cross_class_ties)
+        size, class_school, cross_class_ties)
     unit_off = np.concatenate([[0], np.cumsum(unit_size ** 2)[:-1]]).astype(np.int64)
     xbuf = np.zeros(int((unit_size ** 2).sum()), dtype=np.int8)
     unit = class_unit[survey.klass]  # each child's unit (ties never leave it: checked)

@@ -18,8 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.interventions.growth_group import GrowthGroupProgramme
-from sim.interventions.staffing import StaffingPlan
+from sim.interventions import group_members
 from sim.model import PeerNetworkModel
 from sim.outcomes import ChildCount, class_rates
 from sim.scenario import Scenario
@@ -30,19 +29,8 @@ TIMES = ("pre", "post", "follow_up")
 
 def timeline(scenario: Scenario, follow_up_weeks: int) -> dict[str, int]:
     """The weeks of pre, post and follow-up measurement for a scenario's interventions."""
-    starts, ends = [], []
-    for spec in scenario.interventions:
-        spec = spec.group if spec.type == "staffing" else spec
-        if spec.type == "growth_group":
-            weeks = spec.session_weeks()
-            starts.append(min(weeks))
-            ends.append(max(weeks))
-        elif spec.type == "family_contact":
-            starts.append(spec.start_week)
-            ends.append(spec.start_week + spec.weeks - 1)
-        else:
-            starts.append(spec.week)
-            ends.append(spec.week)
+    starts = [spec.first_week for spec in scenario.interventions]
+    ends = [spec.last_week for spec in scenario.interventions]
     if not starts:
         raise ValueError(f"scenario {scenario.name!r} has no interventions to compare")
     pre = max(min(starts) - 1, 0)
@@ -68,12 +56,10 @@ def _class_values(counts: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _treated(model: PeerNetworkModel) -> np.ndarray:
-    groups = [p for p in model.interventions
-              if isinstance(p, GrowthGroupProgramme | StaffingPlan)]
-    members = np.concatenate([p.members for p in groups]) if groups else np.zeros(0, int)
-    if len(members):
-        return np.unique(members)
-    return np.flatnonzero(model.population.lb)
+    """The children in the interventions' groups, or every left-behind child when no group
+    ran."""
+    members = group_members(model)
+    return members if len(members) else np.flatnonzero(model.population.lb)
 
 
 def virtual_trial(scenario: Scenario, replications: int = 20, seed: int | None = None,

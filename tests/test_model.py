@@ -205,7 +205,7 @@ def test_school_shares_of_left_behind_children_spread_as_asked():
     from sim.population import school_shares
     config = scenario(schools=400, classes_per_school=1, left_behind_share=0.3,
                       left_behind_school_sd=0.1)
-    shares = school_shares(config, np.random.default_rng(2))
+    shares = school_shares(config.population, np.random.default_rng(2))
     assert abs(shares.mean() - 0.3) < 4 * 0.1 / np.sqrt(400)
     assert abs(shares.std(ddof=1) - 0.1) < 4 * 0.1 / np.sqrt(2 * 400)
     # the children follow their school's share: between-school variance of the observed
@@ -216,7 +216,7 @@ def test_school_shares_of_left_behind_children_spread_as_asked():
     observed = np.bincount(pop.school, weights=pop.lb) / np.bincount(pop.school)
     binomial = 0.3 * 0.7 / pop.size.mean()
     assert observed.var() > binomial + 0.5 * 0.1 ** 2
-    flat = school_shares(scenario(schools=5), np.random.default_rng(2))
+    flat = school_shares(scenario(schools=5).population, np.random.default_rng(2))
     assert (flat == 0.207).all()
 
 

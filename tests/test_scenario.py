@@ -4,16 +4,15 @@ from pathlib import Path
 
 import pytest
 
+from sim.population import PopulationSpec as Population
 from sim.scenario import (
-    ACTOR_COVARIATES,
-    DYADIC_COVARIATES,
-    Population,
     Scenario,
     ScenarioError,
     load_scenario,
     parse_scenario,
     validate_command,
 )
+from sim.vocabulary import ACTOR_COVARIATES, DYADIC_COVARIATES
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 

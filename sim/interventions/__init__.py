@@ -1,30 +1,37 @@
 """Intervention modules of lbsim: growth groups, family and classroom levers, staffing.
 
-:func:`install` turns a scenario's interventions into Mesa events on a model. (The
-modules are imported on use: the scenario schema reads the session catalogue, and the
-modules read the population, which reads the schema.)
+:data:`KINDS` is the registry of intervention types (see :mod:`sim.interventions.base`);
+:func:`install` turns a scenario's interventions into Mesa events on a model.
 """
 
 from __future__ import annotations
 
+import numpy as np
 
-def install(model) -> list:
-    """Create and schedule every intervention of the model's scenario, once for each of
-    its replicas (in the replica's schools, drawing from the replica's stream); return
-    them."""
-    from sim.interventions.classroom import AntiStigmaActivity, TeacherTrainingDay
-    from sim.interventions.family import ParentContact
-    from sim.interventions.growth_group import GrowthGroupProgramme
-    from sim.interventions.staffing import StaffingPlan
+from sim.interventions import classroom, family, growth_group, staffing
+from sim.interventions.base import Intervention, InterventionSpec, Kind
 
-    kinds = {"growth_group": GrowthGroupProgramme, "family_contact": ParentContact,
-             "anti_stigma": AntiStigmaActivity, "teacher_training": TeacherTrainingDay,
-             "staffing": StaffingPlan}
+KINDS: tuple[Kind, ...] = (growth_group.KIND, family.KIND, classroom.ANTI_STIGMA,
+                           classroom.TEACHER_TRAINING, staffing.KIND)
+"""Every intervention type, in the order scenarios list them."""
+
+REGISTRY: dict[str, Kind] = {k.type: k for k in KINDS}
+
+
+def group_members(model) -> np.ndarray:
+    """Sorted indices of every child in one of the model's interventions' groups."""
+    found = [np.asarray(p.members, dtype=np.int64) for p in model.interventions]
+    return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+
+
+def install(model) -> list[Intervention]:
+    """Create and schedule every intervention of the model's scenario, in the scenario's
+    order (each kind decides whether one object serves all replicas or one per replica)."""
     installed = []
-    for spec in model.config.interventions:  # in the scenario's order within each replica
-        if spec.type == "growth_group":  # one programme serves every replica
-            installed.append(GrowthGroupProgramme(model, spec))
-        else:
-            installed.extend(kinds[spec.type](model, spec, replica=r)
-                             for r in range(model.n_replicas))
+    for spec in model.config.interventions:
+        installed.extend(REGISTRY[spec.type].install(model, spec))
     return installed
+
+
+__all__ = ["KINDS", "REGISTRY", "Intervention", "InterventionSpec", "Kind", "group_members",
+           "install"]

@@ -2,44 +2,83 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 import numpy as np
 
+from sim.interventions.base import Intervention, InterventionSpec, Kind, per_replica
+from sim.schema import at_least, between
 from sim.vocabulary import Trait
 
 
-def _shift(model, children: np.ndarray, trait: str, amount: float, lasting: bool) -> None:
-    k = Trait[trait.upper()]
-    model.traits[k, children] = np.clip(model.traits[k, children] + amount, 0.0, 1.0)
-    if lasting:
-        model.baseline_traits[k, children] = model.traits[k, children]
+class OneWeekLever(InterventionSpec):
+    """A lever that acts once, in week ``week`` (a field of each subclass)."""
+
+    @property
+    def first_week(self) -> int:
+        return self.week
+
+    @property
+    def last_week(self) -> int:
+        return self.week
 
 
-class AntiStigmaActivity:
-    """A class-wide activity in week ``week``: the prejudice of children not left behind
-    falls (lasting: prejudice has no other dynamics) and LBC's felt stigma falls (fading
-    through the trait dynamics)."""
+class AntiStigma(OneWeekLever):
+    """A teacher-led anti-stigma activity: peers' prejudice and LBC's felt stigma fall
+    (docs/model.md §6; assumption)."""
 
-    def __init__(self, model, spec, replica: int = 0):
+    type: Literal["anti_stigma"]
+    week: Annotated[int, at_least(1)] = 6
+    prejudice: Annotated[float, between(-1, 1)] = -0.05
+    felt_stigma: Annotated[float, between(-1, 1)] = -0.02
+
+
+class TeacherTraining(OneWeekLever):
+    """Teacher training in interaction skills: every child's shyness falls and
+    communication rises a little (docs/model.md §6; assumption)."""
+
+    type: Literal["teacher_training"]
+    week: Annotated[int, at_least(1)] = 2
+    shyness: Annotated[float, between(-1, 1)] = -0.01
+    communication: Annotated[float, between(-1, 1)] = 0.01
+
+
+class ClassLever(Intervention):
+    """A lever for every child of a replica's classes, run in the spec's week."""
+
+    def __init__(self, model, spec: OneWeekLever, replica: int = 0):
         self.model, self.spec = model, spec
         self.children = model.replica_children(replica)
         model.schedule_event(self.run, at=spec.week - 0.5)
+
+    @property
+    def treated(self) -> np.ndarray:
+        return self.children
+
+    def run(self) -> None:
+        raise NotImplementedError
+
+
+class AntiStigmaActivity(ClassLever):
+    """The prejudice of children not left behind falls (lasting: prejudice has no other
+    dynamics) and LBC's felt stigma falls (fading through the trait dynamics)."""
 
     def run(self) -> None:
         lb = self.model.population.lb[self.children]
-        _shift(self.model, self.children[~lb], "stigma", self.spec.prejudice, lasting=True)
-        _shift(self.model, self.children[lb], "stigma", self.spec.felt_stigma, lasting=False)
+        traits = self.model.trait_state
+        traits.shift(self.children[~lb], Trait.STIGMA, self.spec.prejudice, lasting=True)
+        traits.shift(self.children[lb], Trait.STIGMA, self.spec.felt_stigma)
 
 
-class TeacherTrainingDay:
-    """Teachers trained in interaction skills (week ``week``): every child's shyness and
-    communication move a little, fading unless friendships sustain them."""
-
-    def __init__(self, model, spec, replica: int = 0):
-        self.model, self.spec = model, spec
-        self.children = model.replica_children(replica)
-        model.schedule_event(self.run, at=spec.week - 0.5)
+class TeacherTrainingDay(ClassLever):
+    """Every child's shyness falls (fading unless friendships sustain it) and
+    communication rises (lasting: communication has no weekly dynamics)."""
 
     def run(self) -> None:
-        everyone = self.children
-        _shift(self.model, everyone, "shyness", self.spec.shyness, lasting=False)
-        _shift(self.model, everyone, "communication", self.spec.communication, lasting=False)
+        traits = self.model.trait_state
+        traits.shift(self.children, Trait.SHYNESS, self.spec.shyness)
+        traits.shift(self.children, Trait.COMMUNICATION, self.spec.communication)
+
+
+ANTI_STIGMA = Kind("anti_stigma", AntiStigma, per_replica(AntiStigmaActivity))
+TEACHER_TRAINING = Kind("teacher_training", TeacherTraining, per_replica(TeacherTrainingDay))

@@ -2,30 +2,59 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Annotated, Literal
 
+import numpy as np
+from pydantic import Field
+
+from sim.interventions.base import Intervention, InterventionSpec, Kind, per_replica
+from sim.schema import Share, at_least, between
 from sim.vocabulary import Trait
 
 
-class ParentContact:
+class FamilyContact(InterventionSpec):
+    """Regular contact with the migrant parent (video calls): guardian care and confidence
+    of left-behind children rise each week it runs (docs/model.md §6; assumption)."""
+
+    type: Literal["family_contact"]
+    start_week: Annotated[int, at_least(1)] = 4
+    weeks: Annotated[int, at_least(1)] = 12
+    share: Share = Field(1.0, description="share of LBC whose families take part")
+    guardian_care: Annotated[float, between(-1, 1)] = 0.005
+    confidence: Annotated[float, between(-1, 1)] = 0.002
+
+    @property
+    def first_week(self) -> int:
+        return self.start_week
+
+    @property
+    def last_week(self) -> int:
+        return self.start_week + self.weeks - 1
+
+
+class ParentContact(Intervention):
     """Weekly from ``start_week`` for ``weeks``: the participating LBC's guardian care and
     confidence rise by the spec's amounts. Guardian care changes only through the family,
     so its gains stay (baseline moves too); confidence gains fade unless sustained."""
 
-    def __init__(self, model, spec, replica: int = 0):
+    def __init__(self, model, spec: FamilyContact, replica: int = 0):
         self.model, self.spec = model, spec
         children = model.replica_children(replica)
         lbc = children[model.population.lb[children]]
         take = model.replica_rngs[replica].random(len(lbc)) < spec.share
-        self.members = lbc[take]
+        self.families = lbc[take]
         for week in range(spec.start_week, spec.start_week + spec.weeks):
             model.schedule_event(self.contact, at=week - 0.5)
 
+    @property
+    def treated(self) -> np.ndarray:
+        """The left-behind children whose families take part."""
+        return self.families
+
     def contact(self) -> None:
-        m, spec = self.model, self.spec
-        for trait, amount in (("guardian_care", spec.guardian_care),
-                              ("confidence", spec.confidence)):
-            k = Trait[trait.upper()]
-            m.traits[k, self.members] = np.clip(m.traits[k, self.members] + amount, 0, 1)
-        k = Trait.GUARDIAN_CARE
-        m.baseline_traits[k, self.members] = m.traits[k, self.members]
+        traits, spec = self.model.trait_state, self.spec
+        traits.shift(self.families, Trait.GUARDIAN_CARE, spec.guardian_care, lasting=True)
+        traits.shift(self.families, Trait.CONFIDENCE, spec.confidence)
+
+
+KIND = Kind("family_contact", FamilyContact, per_replica(ParentContact))

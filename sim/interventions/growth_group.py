@@ -13,12 +13,86 @@ fade through the trait dynamics unless friendships sustain them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated, Literal
 
 import numpy as np
+from pydantic import Field
 
 from sim.agents import SocialWorker
-from sim.interventions.sessions import CATALOGUE
-from sim.vocabulary import TRAITS, Label, Trait
+from sim.interventions.base import Intervention, InterventionSpec, Kind
+from sim.interventions.sessions import CATALOGUE, DAFANG_SESSIONS, Session
+from sim.schema import NonNegative, Section, Share, at_least, between
+from sim.vocabulary import TRAITS, Trait
+
+
+class GroupMagnitudes(Section):
+    """Sizes of the session mechanisms (trait units are the 0..1 trait scale; the traits'
+    SD is about 0.15). Calibrated so members' confidence rises by about d = 0.4 right after
+    the group and 0.28 three months later, as social-skills training does (Beelmann &
+    Lösel 2006: d 0.39 post, 0.28 follow-up; de Mooij et al. 2020: d 0.37); assumptions
+    otherwise."""
+
+    setting: Share = Field(1.0, description="strength of X:same_group among members while "
+                                            "the group runs")
+    setting_retention: Share = Field(0.85, description="weekly retention of the setting's "
+                                                       "strength after the last session")
+    consolidated_retention: Share = Field(0.95, description="the same after a "
+                                                            "consolidation session")
+    confidence: Annotated[float, between(-1, 1)] = 0.013
+    stigma: Annotated[float, between(-1, 1)] = -0.03
+    shyness: Annotated[float, between(-1, 1)] = -0.02
+    communication: Annotated[float, between(-1, 1)] = 0.03
+    guardian_care: Annotated[float, between(-1, 1)] = 0.03
+    barrier: Annotated[float, between(-1, 1)] = Field(
+        0.04, description="feedback: each member's main barrier (highest shyness or stigma, "
+                          "lowest confidence or communication) moves by this much")
+    outing_partners: Annotated[int, at_least(0)] = Field(
+        3, description="joint activity: non-member classmates who share the setting that "
+                       "week (the outing with other children)")
+    untrusted: Share = Field(0.5, description="share of a change-stage session's effect "
+                                              "without any thaw session before it")
+    thaw_for_trust: Annotated[int, at_least(1)] = Field(
+        2, description="thaw sessions that build full trust (Dafang held 2)")
+    retention: Share = Field(0.3, description="share of the trait gains that consolidation "
+                                              "makes lasting (added to the baseline)")
+
+
+class GrowthGroup(InterventionSpec):
+    """A growth group run by a school social worker (docs/model.md §6)."""
+
+    type: Literal["growth_group"]
+    name: str = "growth group"
+    target: Literal["lowest_indegree_lbc", "random_lbc", "isolates"] = Field(
+        "lowest_indegree_lbc", description="teacher referral of the LBC with the lowest "
+                                           "in-degree (Dafang), random LBC, or all isolates")
+    scope: Literal["school", "class"] = Field("school", description="one group per school "
+                                                                   "or per class")
+    group_size: Annotated[int, between(2, 20)] = Field(6, description="Dafang: 6 (docs/model.md "
+                                                                      "§1); 6-10 usual")
+    acceptance: Share = Field(0.7, description="chance an invited child joins; recruitment "
+                                               "was 'not smooth' in Dafang (assumption)")
+    start_week: Annotated[int, at_least(1)] = 4
+    interval_weeks: Annotated[int, at_least(1)] = 1
+    hours_per_session: NonNegative = Field(3.0, description="session plus preparation")
+    worker_hours_per_week: NonNegative = Field(
+        20.0, description="hours the social worker can give the groups (assumption)")
+    sessions: list[Session] = Field(default_factory=lambda: [Session(**s) for s in
+                                                             DAFANG_SESSIONS])
+    magnitudes: GroupMagnitudes = GroupMagnitudes()
+
+    def session_weeks(self) -> list[int]:
+        """The week of each session: its own, or weekly (every ``interval_weeks``) from
+        ``start_week``."""
+        return [s.week if s.week is not None else self.start_week + k * self.interval_weeks
+                for k, s in enumerate(self.sessions)]
+
+    @property
+    def first_week(self) -> int:
+        return min(self.session_weeks())
+
+    @property
+    def last_week(self) -> int:
+        return max(self.session_weeks())
 
 
 @dataclass(frozen=True)
@@ -31,7 +105,7 @@ class Team:
     hours: float
 
 
-class GrowthGroupProgramme:
+class GrowthGroupProgramme(Intervention):
     """Growth groups, as ``spec`` (a scenario GrowthGroup) says: one per school or class
     (``spec.scope``) of each team's classes, run by the team's worker within its weekly
     hours. Default: one team per replica, all its classes, the spec's hours. Each team has
@@ -74,12 +148,8 @@ class GrowthGroupProgramme:
         return np.concatenate(self.groups) if self.groups else np.zeros(0, dtype=np.int64)
 
     @property
-    def first_week(self) -> int:
-        return min(self.session_weeks)
-
-    @property
-    def last_week(self) -> int:
-        return max(self.session_weeks)
+    def treated(self) -> np.ndarray:
+        return self.members
 
     # --- recruitment --------------------------------------------------------------------
     def candidates(self, children: np.ndarray, rng) -> np.ndarray:
@@ -115,7 +185,7 @@ class GrowthGroupProgramme:
                 if len(group) >= 2:
                     self.groups.append(np.array(group, dtype=np.int64))
                     self.group_team.append(k)
-                    self.labels.append(m.new_label())
+                    self.labels.append(m.settings.new_label())
                     self.held.append([])
 
     # --- sessions -----------------------------------------------------------------------
@@ -163,8 +233,8 @@ class GrowthGroupProgramme:
         scale = np.repeat(scales, sizes)  # per member
         mech = CATALOGUE[session.theme]
         if mech.setting:
-            m.labels[Label.SAME_GROUP, members] = np.repeat([self.labels[g] for g in groups], sizes)
-            m.label_strength[Label.SAME_GROUP, members] = mag.setting
+            m.settings.open(members, np.repeat([self.labels[g] for g in groups], sizes),
+                            mag.setting)
         for trait, units in mech.traits.items():
             self.shift(members, trait, units * getattr(mag, trait) * scale)
         if mech.outing:
@@ -172,22 +242,18 @@ class GrowthGroupProgramme:
                 self.outing(g)
         if mech.feedback:
             self.feedback(members, mag.barrier * scale)
-        if mech.parent_child:
-            k = Trait.GUARDIAN_CARE
-            self.shift(members, "guardian_care", mag.guardian_care * scale)
-            m.baseline_traits[k, members] = m.traits[k, members]  # care set by the family
+        if mech.parent_child:  # care set by the family: its gains last
+            self.shift(members, "guardian_care", mag.guardian_care * scale, lasting=True)
         if mech.consolidation:
             for g in groups:
                 self._retention[self.group_team[g]] = mag.consolidated_retention
-            m.baseline_traits[:, members] += mag.retention * self.gains[:, members]
-            np.clip(m.baseline_traits, 0.0, 1.0, out=m.baseline_traits)
+            m.trait_state.raise_baseline(members, mag.retention * self.gains[:, members])
 
-    def shift(self, members: np.ndarray, trait: str, amount) -> None:
-        """Move a trait of ``members`` by ``amount`` (one value or one per member)."""
+    def shift(self, members: np.ndarray, trait: str, amount, lasting: bool = False) -> None:
+        """Move a trait of ``members`` by ``amount`` (one value or one per member) and
+        count the change as the group's gain."""
         k = Trait[trait.upper()]
-        before = self.model.traits[k, members].copy()
-        self.model.traits[k, members] = np.clip(before + amount, 0.0, 1.0)
-        self.gains[k, members] += self.model.traits[k, members] - before
+        self.gains[k, members] += self.model.trait_state.shift(members, k, amount, lasting)
 
     def feedback(self, members: np.ndarray, amount: np.ndarray) -> None:
         """Move each member's main barrier (by its ``amount``): the worst of shyness, low
@@ -216,18 +282,16 @@ class GrowthGroupProgramme:
         others = []
         for c in np.unique(pop.klass[members]):
             pool = np.setdiff1d(np.arange(pop.start[c], pop.start[c] + pop.size[c]), members)
-            pool = pool[m.labels[Label.SAME_GROUP, pool] < 0]
+            pool = pool[m.settings.label_of(pool) < 0]
             k = min(self.spec.magnitudes.outing_partners, len(pool))
             others.append(rng.choice(pool, k, replace=False))
         partners = np.concatenate(others) if others else np.zeros(0, dtype=np.int64)
-        m.labels[Label.SAME_GROUP, partners] = self.labels[g]
-        m.label_strength[Label.SAME_GROUP, partners] = self.spec.magnitudes.setting
+        m.settings.open(partners, self.labels[g], self.spec.magnitudes.setting)
         self._outing.append(partners)
 
     def _end_outing(self) -> None:
         for partners in self._outing:
-            self.model.labels[Label.SAME_GROUP, partners] = -1
-            self.model.label_strength[Label.SAME_GROUP, partners] = 0.0
+            self.model.settings.close(partners)
         self._outing = []
 
     # --- after the last session -----------------------------------------------------------
@@ -242,12 +306,12 @@ class GrowthGroupProgramme:
             team = np.repeat(self.group_team, sizes)  # of each member
             fading = self._fading[team]
             members, team = members[fading], team[fading]
-            s = m.label_strength[Label.SAME_GROUP, members] * self._retention[team]
+            s = m.settings.strength_of(members) * self._retention[team]
             s[s < 1e-3] = 0.0
-            m.label_strength[Label.SAME_GROUP, members] = s
+            m.settings.set_strength(members, s)
             group = np.repeat(np.arange(len(self.groups)), sizes)[fading]
             live = np.bincount(group, weights=s > 0, minlength=len(self.groups)) > 0
-            m.labels[Label.SAME_GROUP, members[~live[group]]] = -1
+            m.settings.close(members[~live[group]])  # their strength is 0 already
             held = np.bincount(np.asarray(self.group_team, dtype=np.int64),
                                weights=live, minlength=len(self.teams))
             self._fading = held > 0
@@ -255,3 +319,11 @@ class GrowthGroupProgramme:
             self._fading[:] = False
         if self._fading.any():
             m.schedule_event(self.fade, at=m.time + 1.0)
+
+
+def _install(model, spec: GrowthGroup) -> list[Intervention]:
+    """One programme serves every replica (a team per replica)."""
+    return [GrowthGroupProgramme(model, spec)]
+
+
+KIND = Kind("growth_group", GrowthGroup, _install)

@@ -11,7 +11,13 @@ Dafang (Zhang & Abdul Wahab 2023) and L Village, Shanxi (docs/model.md §1).
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator
+
+from sim.schema import Section, at_least
 
 
 @dataclass(frozen=True)
@@ -49,3 +55,34 @@ CATALOGUE: dict[str, Mechanisms] = {
     "practical_learning": Mechanisms(setting=True, traits={"communication": 1, "shyness": 0.5}),
     "closing": Mechanisms(setting=True, consolidation=True, traits={"confidence": 0.5}),
 }
+
+
+def _theme(theme: str) -> str:
+    if theme not in CATALOGUE:
+        near = difflib.get_close_matches(theme, list(CATALOGUE), n=1)
+        hint = f" Did you mean {near[0]!r}?" if near else ""
+        raise ValueError(f"unknown session theme {theme!r}.{hint} Allowed: "
+                         f"{', '.join(CATALOGUE)}")
+    return theme
+
+
+class Session(Section):
+    """One group session: a theme from the catalogue (sim/interventions/sessions.py), its
+    stage, and its week (default: weekly from the group's start)."""
+
+    theme: Annotated[str, AfterValidator(_theme)]
+    stage: Literal["thaw", "change", "reinvention"]
+    week: Annotated[int, at_least(1)] | None = None
+
+
+# The seven Dafang sessions (Zhang & Abdul Wahab 2023; docs/model.md §1).
+
+DAFANG_SESSIONS = [
+    {"theme": "nice_to_meet_you", "stage": "thaw"},
+    {"theme": "the_real_me", "stage": "thaw"},
+    {"theme": "easy_communication", "stage": "change"},
+    {"theme": "flying_with_joy", "stage": "change"},
+    {"theme": "happy_outdoor_activities", "stage": "change"},
+    {"theme": "truth_or_dare", "stage": "reinvention"},
+    {"theme": "tomorrow_will_be_better", "stage": "reinvention"},
+]

@@ -14,12 +14,55 @@ programme with a team (and a ``SocialWorker`` agent) per worker.
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 import numpy as np
+from pydantic import Field
 
-from sim.interventions.growth_group import GrowthGroupProgramme, Team
+from sim.interventions.base import Intervention, InterventionSpec, Kind, per_replica
+from sim.interventions.growth_group import GrowthGroup, GrowthGroupProgramme, Team
+from sim.schema import NonNegative, at_least
 
 
-class StaffingPlan:
+class Staffing(InterventionSpec):
+    """A county's school social workers (docs/model.md §6): how many, placed one per school or
+    each sharing several schools (travel costs hours), which schools first, each running
+    the growth group ``group`` in classes of the schools it serves, up to
+    ``groups_per_term`` at once, in each of ``terms`` terms."""
+
+    type: Literal["staffing"]
+    workers: Annotated[int, at_least(0)] = 1
+    placement: Literal["one_per_school", "shared"] = "one_per_school"
+    targeting: Literal["most_lbc", "random"] = Field(
+        "most_lbc", description="schools served first: most left-behind children, or random")
+    hours_per_week: NonNegative = Field(40.0, description="a full-time worker (assumption)")
+    travel_hours_per_school: NonNegative = Field(
+        4.0, description="weekly hours lost per extra school a shared worker covers "
+                         "(assumption: rural travel)")
+    groups_per_term: Annotated[int, at_least(1)] = Field(
+        4, description="growth groups one worker can run at once (assumption)")
+    terms: Annotated[int, at_least(1)] = Field(
+        2, description="terms a year, each with its own groups (two semesters)")
+    term_weeks: Annotated[int, at_least(1)] = Field(
+        20, description="weeks from one term's groups to the next's (40-week year)")
+    cost_per_worker: NonNegative = Field(
+        60000.0, description="yuan per worker per year, salary and overheads (assumption)")
+    group: GrowthGroup = GrowthGroup(type="growth_group")
+
+    @property
+    def first_week(self) -> int:
+        """The first term's group weeks stand for the plan's."""
+        return self.group.first_week
+
+    @property
+    def last_week(self) -> int:
+        return self.group.last_week
+
+
+class StaffingPlan(Intervention):
+    """A county's staffing plan in one replica: its workers' schools, and one growth-group
+    programme per term."""
+
     def __init__(self, model, spec, replica: int = 0):
         self.model, self.spec = model, spec
         pop = model.population
@@ -67,9 +110,16 @@ class StaffingPlan:
         return np.concatenate(groups) if groups else np.zeros(0, dtype=np.int64)
 
     @property
+    def treated(self) -> np.ndarray:
+        return self.members
+
+    @property
     def yearly_cost(self) -> float:
         return self.spec.workers * self.spec.cost_per_worker
 
     @property
     def schools_served(self) -> list[int]:
         return sorted({s for p in self.programmes for w in p.workers for s in w.schools})
+
+
+KIND = Kind("staffing", Staffing, per_replica(StaffingPlan))

@@ -11,17 +11,16 @@ from pydantic import Field, model_validator
 
 from sim.scenario import (
     ScenarioError,
-    _Section,
-    at_least,
     load_scenario,
     parse_scenario,
     problem_line,
     read_yaml,
 )
+from sim.schema import Section, at_least
 from sim.vocabulary import COLUMNS
 
 
-class Parameter(_Section):
+class Parameter(Section):
     """Values for a grid design, or a [low, high] range for sampled designs."""
 
     values: list[float | int | str | bool] | None = None
@@ -37,7 +36,7 @@ class Parameter(_Section):
         return self
 
 
-class SweepSpec(_Section):
+class SweepSpec(Section):
     """A sweep: base scenario, parameters by dotted path, design, replications, outputs."""
 
     name: Annotated[str, Field(min_length=1)]

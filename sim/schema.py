@@ -1,0 +1,63 @@
+"""The pieces every scenario section is built from: a strict base class and numbers with
+a range, said in words.
+
+Sections live next to what they configure (population, network, trait dynamics, each
+intervention); :mod:`sim.scenario` assembles them into a scenario. A value out of range
+raises with the allowed range as the message (e.g. 'must be between 0 and 1'), which the
+scenario's error lines quote.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+
+class Section(BaseModel):
+    """Base of every section: unknown keys, NaN/infinity and silent type coercion are errors."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+def _check(ok: Callable[[Any], bool], allowed: str) -> AfterValidator:
+    """A validator that raises ``allowed`` (e.g. 'must be at least 0') when ``ok`` fails."""
+
+    def check(value):
+        if not ok(value):
+            raise ValueError(allowed)
+        return value
+
+    return AfterValidator(check)
+
+
+def between(lo: float, hi: float) -> AfterValidator:
+    return _check(lambda v: lo <= v <= hi, f"must be between {lo:g} and {hi:g}")
+
+
+def strictly_between(lo: float, hi: float) -> AfterValidator:
+    return _check(lambda v: lo < v < hi, f"must be strictly between {lo:g} and {hi:g}")
+
+
+def at_least(lo: float) -> AfterValidator:
+    return _check(lambda v: v >= lo, f"must be at least {lo:g}")
+
+
+def above(lo: float) -> AfterValidator:
+    return _check(lambda v: v > lo, f"must be greater than {lo:g}")
+
+
+Share = Annotated[float, between(0, 1)]
+NonNegative = Annotated[float, at_least(0)]
+Positive = Annotated[float, above(0)]
+Count = Annotated[int, at_least(1)]
+
+
+def unknown_name(name: str, kind: str, allowed: Sequence[str], where: str = "") -> str:
+    """'unknown <kind> <name> [in <where>]. Did you mean ...? Allowed: ...'."""
+    near = difflib.get_close_matches(name, list(allowed), n=1)
+    hint = f" Did you mean {near[0]!r}?" if near else ""
+    place = f" in {where!r}" if where else ""
+    return f"unknown {kind} {name!r}{place}.{hint} Allowed: {', '.join(allowed)}."

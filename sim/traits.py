@@ -1,0 +1,105 @@
+"""Traits of the classroom model and how they move week by week (docs/model.md §5): the
+``trait_dynamics`` section of a scenario, the traits' state with its baselines, and the
+weekly relaxation towards targets set by each child's situation.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from sim.outcomes import ChildCount
+from sim.schema import Section, Share
+from sim.vocabulary import Trait
+
+
+class TraitDynamicsSpec(Section):
+    """Weekly drift of each trait towards a target set by its drivers (docs/model.md §5).
+
+    Each mapping is driver -> weight (positive pulls the trait up); all are assumptions to be
+    calibrated, e.g. against d = 0.39 after social-skills training and 0.28 three months on
+    (Beelmann & Lösel 2006).
+    """
+
+    adjustment: Share = Field(0.05, description="share of the gap to the target closed per "
+                              "week (gap halves in about 14 weeks); assumption")
+    confidence: dict[Literal["guardian_care", "reciprocated_friends", "stigma",
+                             "unreturned_nominations"], float] = Field(
+        {"guardian_care": 0.2, "reciprocated_friends": 0.05, "stigma": -0.2,
+         "unreturned_nominations": -0.05},
+        description="support raises it (r = -0.36 with loneliness, Huang et al. 2022)")
+    stigma: dict[Literal["ties_to_non_lb", "rejection"], float] = Field(
+        {"ties_to_non_lb": -0.05, "rejection": 0.05})
+    shyness: dict[Literal["reciprocated_friends"], float] = Field(
+        {"reciprocated_friends": -0.02})
+
+
+class TraitState:
+    """The children's traits now (``values``: rows of :class:`~sim.vocabulary.Trait`, the
+    array the Child agents view) and the baselines the weekly dynamics pull them back to.
+    Interventions change traits only through :meth:`shift` and :meth:`raise_baseline`."""
+
+    def __init__(self, values: np.ndarray):
+        self.values = values
+        self.baseline = values.copy()
+
+    def shift(self, children: np.ndarray, trait: Trait, amount, lasting: bool = False
+              ) -> np.ndarray:
+        """Move ``trait`` of ``children`` by ``amount`` (one value or one per child),
+        clipped to 0..1; ``lasting``: the baseline moves with it (nothing pulls it back).
+        Returns each child's actual change."""
+        before = self.values[trait, children].copy()
+        self.values[trait, children] = np.clip(before + amount, 0.0, 1.0)
+        if lasting:
+            self.baseline[trait, children] = self.values[trait, children]
+        return self.values[trait, children] - before
+
+    def raise_baseline(self, children: np.ndarray, amounts: np.ndarray) -> None:
+        """Add ``amounts`` ((len(Trait), len(children))) to the children's baselines,
+        clipped to 0..1: part of a gain made lasting."""
+        self.baseline[:, children] += amounts
+        np.clip(self.baseline, 0.0, 1.0, out=self.baseline)
+
+
+def drivers(traits: np.ndarray, lb: np.ndarray, child_counts: np.ndarray
+            ) -> dict[str, np.ndarray]:
+    """What moves the traits, per child: reciprocated friends, unreturned nominations,
+    reciprocated ties to children not left behind, rejection (= unreturned nominations),
+    guardian care, felt stigma (stigma of left-behind children). ``child_counts``: this
+    week's :class:`~sim.outcomes.ChildCount` rows. The two reciprocated counts are rows of
+    ``child_counts`` itself, not copies."""
+    recip, recip_non = child_counts[ChildCount.RECIPROCATED], \
+        child_counts[ChildCount.RECIPROCATED_NON_LB]
+    unreturned = child_counts[ChildCount.OUTDEGREE] - recip
+    return {"reciprocated_friends": recip, "unreturned_nominations": unreturned,
+            "ties_to_non_lb": recip_non, "rejection": unreturned,
+            "guardian_care": traits[Trait.GUARDIAN_CARE].copy(),
+            "stigma": traits[Trait.STIGMA] * lb}
+
+
+class TraitDynamics:
+    """Each week each trait moves by ``adjustment`` x (target - trait), where target = the
+    trait's baseline + sum_d weight_d (driver_d - its value in week 0). Felt stigma moves
+    for left-behind children only; guardian care only by interventions."""
+
+    def __init__(self, spec: TraitDynamicsSpec, state: TraitState, lb: np.ndarray,
+                 child_counts: np.ndarray):
+        self.spec, self.state, self.lb = spec, state, lb
+        self.child_counts = child_counts  # the recorder's array, refilled every week
+        self.baseline_drivers = drivers(state.values, lb, child_counts)
+
+    def step(self) -> None:
+        td, t = self.spec, self.state.values
+        now = drivers(t, self.lb, self.child_counts)
+        for name, weights in (("confidence", td.confidence), ("stigma", td.stigma),
+                              ("shyness", td.shyness)):
+            k = Trait[name.upper()]
+            target = self.state.baseline[k].copy()
+            for driver, w in weights.items():
+                target += w * (now[driver] - self.baseline_drivers[driver])
+            new = t[k] + td.adjustment * (target - t[k])
+            if name == "stigma":
+                new = np.where(self.lb, new, t[k])
+            t[k] = np.clip(new, 0.0, 1.0)

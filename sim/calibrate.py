@@ -21,8 +21,6 @@ model leaves ``felt_stigma`` and ``prejudice`` uncentred).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +28,8 @@ import numpy as np
 import yaml
 
 from sim import metrics
+from sim.atomic import atomic_file
+from sim.io.read import DataError, read_adjacency
 from sim.population import actor_covariates
 from sim.saom.effects import parse_key
 from sim.saom.estimate import (
@@ -224,8 +224,6 @@ def calibrate(scenario: Scenario, targets: Targets, seed: int | None = None,
 
 
 def _calibrate_wave(scenario, pop, targets, free, seed, settings):
-    from sim.io.read import read_adjacency
-
     if scenario.population.from_files is None:
         raise TargetsError([f"wave: {str(targets.wave)!r} — a second wave needs the "
                             f"scenario's first wave: population.from_files"])
@@ -315,25 +313,15 @@ def _class_statistics(nets, lb, keys) -> np.ndarray:
 
 def write_scenario(data: dict, out: Path) -> None:
     """Write the calibrated scenario atomically (a temporary file, then a rename)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write("# Calibrated by lbsim calibrate (method of moments, sim.saom.estimate)\n")
-            yaml.safe_dump(data, f, sort_keys=False, allow_unicode=True)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(out) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        f.write("# Calibrated by lbsim calibrate (method of moments, sim.saom.estimate)\n")
+        yaml.safe_dump(data, f, sort_keys=False, allow_unicode=True)
 
 
 def calibrate_command(scenario_path: str, targets_path: str, out: str | None,
                       seed: int | None, overwrite: bool = False) -> int:
     """``lbsim calibrate``: report table and calibrated YAML (0), or the problems (2)."""
     import sys
-
-    from sim.io.read import DataError
 
     try:
         scenario = load_scenario(scenario_path)

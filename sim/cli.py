@@ -130,7 +130,7 @@ def compare(
 ):
     """Virtual trial: the scenario's interventions against none, common random numbers."""
     from sim import plots
-    from sim.run import atomic_folder
+    from sim.atomic import atomic_folder
     from sim.scenario import ScenarioError, load_scenario
     from sim.trials import compare_arms
 

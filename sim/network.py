@@ -11,7 +11,7 @@ import numpy as np
 from pydantic import AfterValidator, Field
 
 from sim.population import Population
-from sim.saom import kernels
+from sim.saom.classes import ClassCovariates, RateModel, UnitNetworks, simulate_classes
 from sim.saom.effects import DYADIC, parse_key, parse_rate_key
 from sim.saom.program import compile_effects
 from sim.saom.specification import NO_CAP
@@ -207,10 +207,11 @@ class NetworkDynamics:
         ((len(ACTOR_COVARIATES), N)); return the number of ministeps."""
         pop, st = self.population, self.settings
         steps = np.zeros(pop.n_units, dtype=np.int64)
-        kernels.simulate_classes(
-            pop.xbuf, self.xt, self.allowed, pop.unit_off, pop.unit_start, pop.unit_size,
-            self.indegree, self.outdegree, self.program.arrays(int(pop.unit_size.max())),
-            covariates, self.centred, self.program.sim_needed, st.labels, st.strength,
-            st.centred, self.rate_alpha, self.rate_cov, float(self.spec.rate), self.cap,
-            float(period), self.states, steps)
+        nets = UnitNetworks(pop.xbuf, self.xt, self.allowed, pop.unit_off, pop.unit_start,
+                            pop.unit_size, self.indegree, self.outdegree)
+        covs = ClassCovariates(covariates, self.centred, self.program.sim_needed, st.labels,
+                               st.strength, st.centred)
+        simulate_classes(nets, self.program.arrays(int(pop.unit_size.max())), covs,
+                         RateModel(float(self.spec.rate), self.rate_alpha, self.rate_cov),
+                         self.cap, float(period), self.states, steps)
         return int(steps.sum())

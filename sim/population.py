@@ -154,7 +154,7 @@ class TraitsSpec(Section):
                                                          left_behind_shift=-0.05)  # 0.57
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Population:
     """Children, classes and network units. Class c holds children start[c] ..
     start[c] + size[c] - 1 and sits at rows class_pos[c] .. of unit class_unit[c]; unit u
@@ -285,11 +285,13 @@ def build_population(p: PopulationSpec, traits_spec: TraitsSpec, rng: np.random.
         size, class_school, cross_class_ties)
     xbuf, unit_off = random_networks(unit_size, class_unit, class_pos, size,
                                      initial_density, max_outdegree, rng)
-    return Population(class_school[klass], klass, lb, girl, migration, guardian, months,
-                      traits, start, size, class_school, class_unit, class_pos, unit_start,
-                      unit_size, unit_off.astype(np.int64), xbuf,
-                      np.arange(n_total).astype(str).astype(object),
-                      np.arange(len(size)).astype(str).astype(object))
+    return Population(
+        school=class_school[klass], klass=klass, lb=lb, girl=girl, migration=migration,
+        guardian=guardian, separation_months=months, traits=traits, start=start, size=size,
+        class_school=class_school, class_unit=class_unit, class_pos=class_pos,
+        unit_start=unit_start, unit_size=unit_size, unit_off=unit_off.astype(np.int64),
+        xbuf=xbuf, ids=np.arange(n_total).astype(str).astype(object),
+        class_names=np.arange(len(size)).astype(str).astype(object))
 
 
 def draw_family(p: PopulationSpec, lb: np.ndarray, rng: np.random.Generator):
@@ -347,10 +349,12 @@ def survey_population(p: PopulationSpec, traits_spec: TraitsSpec, rng: np.random
     f, t = survey.tie_from, survey.tie_to
     u = unit[f]
     xbuf[unit_off[u] + (f - unit_start[u]) * unit_size[u] + (t - unit_start[u])] = 1
-    return Population(survey.school, survey.klass, lb, girl, migration, guardian, months,
-                      traits, start, size, class_school, class_unit, class_pos, unit_start,
-                      unit_size, unit_off, xbuf, survey.ids.copy(),
-                      np.array(survey.class_names, dtype=object))
+    return Population(
+        school=survey.school, klass=survey.klass, lb=lb, girl=girl, migration=migration,
+        guardian=guardian, separation_months=months, traits=traits, start=start, size=size,
+        class_school=class_school, class_unit=class_unit, class_pos=class_pos,
+        unit_start=unit_start, unit_size=unit_size, unit_off=unit_off, xbuf=xbuf,
+        ids=survey.ids.copy(), class_names=np.array(survey.class_names, dtype=object))
 
 
 # Population fields that hold indices, and what each indexes (so stacking offsets them).

@@ -7,47 +7,17 @@ the end, so a run that fails or is interrupted leaves no partial output folder.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 import time
-from contextlib import contextmanager
-from functools import cache
-from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 
 from sim import plots
+from sim.atomic import atomic_folder
 from sim.model import PeerNetworkModel
 from sim.scenario import Scenario
+from sim.version import lbsim_version
 from sim.vocabulary import SUMMARY
-
-
-@cache
-def lbsim_version() -> str:
-    try:
-        return version("lbsim")
-    except Exception:  # running from a source tree that is not installed
-        return "unknown"
-
-
-@contextmanager
-def atomic_folder(out: Path, overwrite: bool = False):
-    """Yield a temporary folder beside ``out`` that becomes ``out`` if the block succeeds
-    and vanishes if it fails. Raises FileExistsError if ``out`` exists (unless overwrite)."""
-    out = Path(out)
-    if out.exists() and not overwrite:
-        raise FileExistsError(f"{out} exists; choose another --out or remove it")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        yield tmp
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def run_scenario(scenario: Scenario, out: Path, *, seed: int | None = None,

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.atomic import atomic_folder
+from sim.model import PeerNetworkModel
 from sim.population import Population
 from sim.vocabulary import TRAITS
 
@@ -166,9 +168,6 @@ def export_networks(scenario, out, weeks: Iterable[int], formats: Iterable[str] 
                     seed: int | None = None, overwrite: bool = False) -> list[Path]:
     """Run ``scenario`` to each of ``weeks`` (0 = the start) and write the networks in
     ``formats`` into ``out``, atomically. Returns the files written (under ``out``)."""
-    from sim.model import PeerNetworkModel
-    from sim.run import atomic_folder
-
     weeks = sorted(set(int(w) for w in weeks))
     formats = list(dict.fromkeys(formats))
     bad = [f for f in formats if f not in FORMATS]

@@ -8,14 +8,15 @@ temporary file beside ``out``, loaded back with the scenario loader (so every ch
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import yaml
 
+from sim.atomic import atomic_file
 from sim.io.read import DataError
 from sim.io.survey import check_survey, read_survey
+from sim.scenario import load_scenario
 
 DEFAULT_CAP = 5
 """The scenario's default nomination cap (network.max_outdegree); raised to the survey's
@@ -39,8 +40,6 @@ def import_scenario(ties, attributes, out, name: str | None = None,
     """Write ``out``, a scenario starting from the survey in ``ties`` (edge list or matrix)
     and ``attributes`` (optional for a matrix). Returns a short description of the class.
     Raises DataError (bad files), FileExistsError, or ScenarioError."""
-    from sim.scenario import load_scenario
-
     out = Path(out)
     if out.exists() and not overwrite:
         raise FileExistsError(f"{out} exists; choose another --out or pass --overwrite")
@@ -64,17 +63,11 @@ def import_scenario(ties, attributes, out, name: str | None = None,
                 "population": {"from_files": files}}
     if network:
         scenario["network"] = network
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".yaml", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
+    with atomic_file(out) as tmp:
+        with open(tmp, "w", encoding="utf-8") as f:
             f.write("# Written by lbsim import; paths are relative to this file.\n")
             yaml.safe_dump(scenario, f, sort_keys=False, allow_unicode=True)
         load_scenario(tmp)  # the same checks as lbsim run
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return {"children": survey.n, "classes": len(survey.class_names),
             "schools": len(survey.school_names), "ties": len(survey.tie_from),
             "max_outdegree": outdegree}

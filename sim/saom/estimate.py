@@ -317,7 +317,7 @@ def simulate_networks(per: Period, beta, rate: float, seed, runs: int, scored=Fa
     ``rate``: (networks (runs, n, n), ministeps (runs,), effect scores (runs, K) or None)."""
     spec = per.spec
     prog, data = spec.kernel_args()
-    prog = (np.ascontiguousarray(beta, dtype=float),) + prog[1:]
+    prog = prog._replace(beta=np.ascontiguousarray(beta, dtype=float))
     cumrate = np.cumsum(rate * per.relative_rates)
     uniform = bool(np.all(per.relative_rates == per.relative_rates[0]))
     nets = np.empty((runs, spec.n, spec.n), dtype=np.int8)

@@ -41,8 +41,6 @@ from sim.saom.program import (
     LABEL,
     SAME,
     SIM,
-    actor_stats,
-    label_mean,
 )
 
 _U17 = np.uint64(17)
@@ -239,7 +237,8 @@ def exp_weights(fw, bits, scale):
 def add_effects(i, prog, data, fw):
     """fw[SCORE, j] = sum over effects e of beta_e prod_f factor_f(i, j) c_e(i, j): the
     program of :mod:`sim.saom.program`, with structural contributions in fw[BUF + slot]."""
-    beta, slot, fac_start, fac_kind, fac_cov = prog[0], prog[1], prog[2], prog[3], prog[4]
+    beta, slot, fac_start, fac_kind, fac_cov = (prog.beta, prog.slot, prog.fac_start,
+                                                prog.fac_kind, prog.fac_cov)
     cov, cstats, dyad, dmean, labels, strength, lmean = data
     n = fw.shape[1]
     for j in range(n):
@@ -321,7 +320,7 @@ def ministep_weights(i, x, xt, indeg, outdeg, prog, data, allowed, cap, iw, fw, 
     near overflow, all are rescaled by exp(-max) (and "no change" gets exp(-max)).
     """
     n = x.shape[0]
-    codes, gw = prog[5], prog[6]
+    codes, gw = prog.codes, prog.gwesp
     k = out_neighbours(x, i, iw)
     for a in range(codes.shape[0]):
         c = codes[a]
@@ -468,61 +467,8 @@ def simulate_runs(x0, prog, data, allowed, cap, cumrate, uniform_rate, period, s
     for r in prange(out.shape[0]):
         x, xt, indeg, outdeg = start_state(x0)
         state = seeds[r].copy()
-        iw, fw, bits, scale = workspace(n, prog[5].shape[0])
+        iw, fw, bits, scale = workspace(n, prog.codes.shape[0])
         steps[r] = simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate,
                                 uniform_rate, period, state, iw, fw, bits, scale)
         out[r] = x
 
-
-@njit(cache=True, parallel=True)
-def simulate_classes(xbuf, xtbuf, abuf, net_off, start, size, indeg, outdeg, prog, cov,
-                     centred, sim_needed, labels, strength, label_centred, rate_alpha,
-                     rate_cov, rho, cap, period, states, steps):
-    """Advance every unit (a class, or a school; an independent network) by ``period``, in
-    parallel.
-
-    Unit c holds children start[c] .. start[c] + size[c] - 1 of the covariate rows ``cov``
-    (A, N), ``labels``/``strength`` (L, N) and the degree arrays; its network is stored
-    row-major in xbuf[net_off[c]:], its transpose in xtbuf and its allowed ties in abuf.
-    Covariates are centred by the unit mean where ``centred`` (labels where
-    ``label_centred``); the rate of child i is rho * exp(sum_h rate_alpha[h]
-    (cov[rate_cov[h], i] - unit mean)). states[c] is unit c's random stream, advanced in
-    place, so results do not depend on the thread count.
-    """
-    n_classes = size.shape[0]
-    n_cov, n_lab = cov.shape[0], labels.shape[0]
-    for c in prange(n_classes):
-        n, s, o = size[c], start[c], net_off[c]
-        x = xbuf[o:o + n * n].reshape((n, n))
-        xt = xtbuf[o:o + n * n].reshape((n, n))
-        allowed = abuf[o:o + n * n].reshape((n, n))
-        ccov = np.empty((n_cov, n))
-        for a in range(n_cov):
-            for j in range(n):
-                ccov[a, j] = cov[a, s + j]
-        stats = np.zeros((3, n_cov))
-        actor_stats(ccov, sim_needed, stats)
-        rates = np.full(n, rho)
-        for h in range(rate_alpha.shape[0]):
-            a = rate_cov[h]
-            for j in range(n):
-                rates[j] *= np.exp(rate_alpha[h] * (ccov[a, j] - stats[0, a]))
-        for a in range(n_cov):
-            if not centred[a]:
-                stats[0, a] = 0.0
-        clab = np.empty((n_lab, n), dtype=np.int64)
-        cstr = np.empty((n_lab, n))
-        for a in range(n_lab):
-            for j in range(n):
-                clab[a, j] = labels[a, s + j]
-                cstr[a, j] = strength[a, s + j]
-        lmean = np.zeros(n_lab)
-        for a in range(n_lab):
-            if label_centred[a]:  # O(n^2): only where the mean is used
-                lmean[a] = label_mean(clab[a], cstr[a])
-        data = (ccov, stats, np.zeros((0, 1, 1)), np.zeros(0), clab, cstr, lmean)
-        cumrate = np.cumsum(rates)
-        iw, fw, bits, scale = workspace(n, prog[5].shape[0])
-        steps[c] = simulate_one(x, xt, indeg[s:s + n], outdeg[s:s + n], prog, data, allowed,
-                                cap, cumrate, rate_alpha.shape[0] == 0, period, states[c],
-                                iw, fw, bits, scale)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -36,6 +37,31 @@ from sim.saom import effects as fx
 
 EGO, ALTER, SIM, SAME, EGOALT, DYADIC, LABEL = range(7)
 _KIND = {"ego": EGO, "alter": ALTER, "sim": SIM, "same": SAME, "egoalt": EGOALT}
+
+
+class ProgramArrays(NamedTuple):
+    """A program as the kernels read it (numba takes named tuples): see :class:`Program`;
+    ``gwesp`` holds the GWESP weights w(k) for k = 0..n."""
+
+    beta: np.ndarray
+    slot: np.ndarray
+    fac_start: np.ndarray
+    fac_kind: np.ndarray
+    fac_cov: np.ndarray
+    codes: np.ndarray
+    gwesp: np.ndarray
+
+
+class CovariateArrays(NamedTuple):
+    """One network's covariates as the kernels read them: see :class:`CovariateData`."""
+
+    actor: np.ndarray
+    actor_stats: np.ndarray
+    dyadic: np.ndarray
+    dyadic_means: np.ndarray
+    labels: np.ndarray
+    strength: np.ndarray
+    label_means: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -57,11 +83,10 @@ class Program:
     terms: dict  # effect key -> (beta, parsed terms)
     sim_needed: np.ndarray  # (number of actor covariates,) bool: used by simX
 
-    def arrays(self, n: int) -> tuple:
-        """The tuple the kernels take: (beta, slot, fac_start, fac_kind, fac_cov, codes,
-        gwesp weights for n actors)."""
-        return (self.beta, self.slot, self.fac_start, self.fac_kind, self.fac_cov,
-                self.codes, gwesp_weights(self.gwesp_param, n))
+    def arrays(self, n: int) -> ProgramArrays:
+        """What the kernels take, with the GWESP weights for n actors."""
+        return ProgramArrays(self.beta, self.slot, self.fac_start, self.fac_kind, self.fac_cov,
+                             self.codes, gwesp_weights(self.gwesp_param, n))
 
 
 def gwesp_weights(param: float, n: int) -> np.ndarray:
@@ -200,9 +225,9 @@ class CovariateData:
     strength: np.ndarray  # (L, n) float
     label_means: np.ndarray  # (L,)
 
-    def arrays(self) -> tuple:
-        return (self.actor, self.actor_stats, self.dyadic, self.dyadic_means, self.labels,
-                self.strength, self.label_means)
+    def arrays(self) -> CovariateArrays:
+        return CovariateArrays(self.actor, self.actor_stats, self.dyadic, self.dyadic_means,
+                               self.labels, self.strength, self.label_means)
 
 
 def covariate_data(program: Program, n: int, actor=None, dyadic=None, labels=None,

@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit, prange
 
 from sim.saom import kernels
+from sim.saom.program import ProgramArrays
 
 
 @njit(cache=True)
@@ -26,7 +27,8 @@ def _add_scores(i, j, total, x, prog, data, one, fw, score):
     (j = i: no change). fw holds the ministep's structural contributions and weights."""
     n = x.shape[0]
     for e in range(score.shape[0]):
-        single = (one, prog[1][e:e + 1], prog[2][e:e + 2], prog[3], prog[4], prog[5], prog[6])
+        single = ProgramArrays(one, prog.slot[e:e + 1], prog.fac_start[e:e + 2], prog.fac_kind,
+                           prog.fac_cov, prog.codes, prog.gwesp)
         kernels.add_effects(i, single, data, fw)
         expected = 0.0
         for h in range(n):
@@ -43,7 +45,7 @@ def _add_scores(i, j, total, x, prog, data, one, fw, score):
 def _simulate_one_scored(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate,
                          uniform_rate, period, state, score):
     n = x.shape[0]
-    iw, fw, bits, scale = kernels.workspace(n, prog[5].shape[0])
+    iw, fw, bits, scale = kernels.workspace(n, prog.codes.shape[0])
     one = np.ones(1)
     total_rate = cumrate[n - 1]
     steps = 0

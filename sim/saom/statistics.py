@@ -22,6 +22,7 @@ from numba import njit, prange
 
 from sim.saom import kernels
 from sim.saom.effects import GWESP_FF, TRANS_TIES, TRANS_TRIP
+from sim.saom.program import ProgramArrays
 from sim.saom.specification import Specification
 
 
@@ -29,14 +30,15 @@ from sim.saom.specification import Specification
 def _one_effect_scores(i, prog, data, one, e, fw):
     """fw[SCORE, j] = effect e's contribution c_ij alone: the program cut down to effect e
     with beta 1 (``one``)."""
-    single = (one, prog[1][e:e + 1], prog[2][e:e + 2], prog[3], prog[4], prog[5], prog[6])
+    single = ProgramArrays(one, prog.slot[e:e + 1], prog.fac_start[e:e + 2], prog.fac_kind,
+                           prog.fac_cov, prog.codes, prog.gwesp)
     kernels.add_effects(i, single, data, fw)
 
 
 @njit(cache=True)
 def _refresh(x, xt, i, indeg, outdeg, prog, iw, fw):
     """Two-paths and every structural contribution of actor i at the current network."""
-    codes, gw = prog[5], prog[6]
+    codes, gw = prog.codes, prog.gwesp
     k = kernels.out_neighbours(x, i, iw)
     for a in range(codes.shape[0]):
         if codes[a] == TRANS_TRIP or codes[a] == TRANS_TIES or codes[a] == GWESP_FF:
@@ -51,7 +53,7 @@ def _refresh(x, xt, i, indeg, outdeg, prog, iw, fw):
 def _network_statistics(x0, prog, data, out):
     """out[e] = sum_i s_ie(x0) for every effect e of the compiled program ``prog``."""
     n = x0.shape[0]
-    slot, codes = prog[1], prog[5]
+    slot, codes = prog.slot, prog.codes
     n_eff = slot.shape[0]
     at_full = np.zeros(n_eff, dtype=np.bool_)
     for e in range(n_eff):

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.atomic import atomic_folder
 from sim.sweep import design
 from sim.sweep.report import ReportError, load
 from sim.sweep.spec import SweepSpec
@@ -93,8 +94,6 @@ def figure(table: pd.DataFrame, path) -> None:
 
 def write_analysis(folder, out=None) -> pd.DataFrame:
     """indices.csv and indices.png in ``out`` (default DIR/analysis), atomically."""
-    from sim.run import atomic_folder
-
     table = indices(folder)
     out = Path(out) if out is not None else Path(folder) / "analysis"
     with atomic_folder(out, overwrite=True) as tmp:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.atomic import atomic_folder
 from sim.sweep import store
 from sim.sweep.spec import scenario_from
 
@@ -184,8 +185,6 @@ def dose_response_figure(table: pd.DataFrame, path) -> None:
 def write_report(folder, out=None, dose: str | None = None,
                  end_week: int | None = None) -> pd.DataFrame:
     """plans.csv and dose_response.png in ``out`` (default DIR/report), atomically."""
-    from sim.run import atomic_folder
-
     table = plan_table(folder, dose, end_week)
     out = Path(out) if out is not None else Path(folder) / "report"
     with atomic_folder(out, overwrite=True) as tmp:

@@ -7,9 +7,10 @@ import traceback
 import numpy as np
 import pandas as pd
 
-from sim.run import lbsim_version
+from sim.model import PeerNetworkModel, start_key
 from sim.sweep import store
 from sim.sweep.spec import scenario_from
+from sim.version import lbsim_version
 
 NON_PARAMETER = ("run", "point", "replication", "seed", "status", "error", "week",
                  "lbsim_version")
@@ -74,8 +75,6 @@ def run_group(spec, base: dict, group: list[dict], starts: dict) -> list[dict]:
     (each exactly as it would run alone). If that raises, each run is retried alone so a
     failing run becomes one 'failed' row with its traceback. ``starts`` caches start
     states (worlds after the burn-in) by key, for the runs that share them."""
-    from sim.model import PeerNetworkModel, start_key
-
     seeds = [t["seed"] for t in group]
     try:
         scenario = scenario_from(base, group[0]["values"])

@@ -4,10 +4,11 @@ finished batch, written atomically (temporary file, then rename)."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
+
+from sim.atomic import atomic_file
 
 SPEC = "spec.json"
 
@@ -17,10 +18,9 @@ def batch_path(out, batch: int) -> Path:
 
 
 def write_batch(out, batch: int, frame: pd.DataFrame) -> None:
-    final = batch_path(out, batch)
-    tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, final)
+    """The batch's rows as one Parquet file, written atomically."""
+    with atomic_file(batch_path(out, batch)) as tmp:
+        frame.to_parquet(tmp, index=False)
 
 
 def remove_partial(out) -> int:
@@ -48,10 +48,8 @@ def claim(out, spec_json: dict) -> None:
                              f"{old.get('digest')}, now {spec_json['digest']}); use another "
                              f"--out, or delete the folder to start again")
         return
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(".spec.json.tmp")
-    tmp.write_text(json.dumps(spec_json, indent=2))
-    os.replace(tmp, path)
+    with atomic_file(path) as tmp:
+        tmp.write_text(json.dumps(spec_json, indent=2))
 
 
 def read(out) -> pd.DataFrame:

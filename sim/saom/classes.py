@@ -1,0 +1,103 @@
+"""The classroom model's networks in one kernel call: every unit (a class, or a school
+when ties may cross classes) advanced by a period in parallel, each from its own random
+stream, with covariates that change week by week.
+
+The arguments come as named tuples (numba takes them): :class:`UnitNetworks` (the flat
+network buffers and degrees), :class:`ClassCovariates` (actor covariates and label
+covariates for every child) and :class:`RateModel`.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit, prange
+
+from sim.saom.kernels import simulate_one, workspace
+from sim.saom.program import CovariateArrays, actor_stats, label_mean
+
+
+class UnitNetworks(NamedTuple):
+    """Unit c holds children start[c] .. start[c] + size[c] - 1; its network is stored
+    row-major in xbuf[offset[c]:], its transpose in xtbuf and its allowed ties in allowed.
+    ``indegree``/``outdegree``: every child's, kept in step."""
+
+    xbuf: np.ndarray
+    xtbuf: np.ndarray
+    allowed: np.ndarray
+    offset: np.ndarray
+    start: np.ndarray
+    size: np.ndarray
+    indegree: np.ndarray
+    outdegree: np.ndarray
+
+
+class ClassCovariates(NamedTuple):
+    """Actor covariates (A, N), centred by the unit mean where ``centred``
+    (``sim_needed``: similarity statistics wanted), and label covariates ``labels`` /
+    ``strength`` (L, N), centred where ``label_centred``."""
+
+    actor: np.ndarray
+    centred: np.ndarray
+    sim_needed: np.ndarray
+    labels: np.ndarray
+    strength: np.ndarray
+    label_centred: np.ndarray
+
+
+class RateModel(NamedTuple):
+    """The rate of child i: rho * exp(sum_h alpha[h] (actor[covariate[h], i] - unit
+    mean))."""
+
+    rho: float
+    alpha: np.ndarray
+    covariate: np.ndarray
+
+
+@njit(cache=True, parallel=True)
+def simulate_classes(nets, prog, covs, rates, cap, period, states, steps):
+    """Advance every unit of ``nets`` (:class:`UnitNetworks`) by ``period`` with the
+    program ``prog``, covariates ``covs`` and ``rates``; steps[c] gets unit c's ministeps.
+    states[c] is unit c's random stream, advanced in place, so results do not depend on
+    the thread count."""
+    size, start, offset = nets.size, nets.start, nets.offset
+    cov, labels, strength = covs.actor, covs.labels, covs.strength
+    rate_alpha, rate_cov = rates.alpha, rates.covariate
+    n_cov, n_lab = cov.shape[0], labels.shape[0]
+    for c in prange(size.shape[0]):
+        n, s, o = size[c], start[c], offset[c]
+        x = nets.xbuf[o:o + n * n].reshape((n, n))
+        xt = nets.xtbuf[o:o + n * n].reshape((n, n))
+        allowed = nets.allowed[o:o + n * n].reshape((n, n))
+        ccov = np.empty((n_cov, n))
+        for a in range(n_cov):
+            for j in range(n):
+                ccov[a, j] = cov[a, s + j]
+        stats = np.zeros((3, n_cov))
+        actor_stats(ccov, covs.sim_needed, stats)
+        unit_rates = np.full(n, rates.rho)
+        for h in range(rate_alpha.shape[0]):
+            a = rate_cov[h]
+            for j in range(n):
+                unit_rates[j] *= np.exp(rate_alpha[h] * (ccov[a, j] - stats[0, a]))
+        for a in range(n_cov):
+            if not covs.centred[a]:
+                stats[0, a] = 0.0
+        clab = np.empty((n_lab, n), dtype=np.int64)
+        cstr = np.empty((n_lab, n))
+        for a in range(n_lab):
+            for j in range(n):
+                clab[a, j] = labels[a, s + j]
+                cstr[a, j] = strength[a, s + j]
+        lmean = np.zeros(n_lab)
+        for a in range(n_lab):
+            if covs.label_centred[a]:  # O(n^2): only where the mean is used
+                lmean[a] = label_mean(clab[a], cstr[a])
+        data = CovariateArrays(ccov, stats, np.zeros((0, 1, 1)), np.zeros(0), clab, cstr,
+                               lmean)
+        cumrate = np.cumsum(unit_rates)
+        iw, fw, bits, scale = workspace(n, prog.codes.shape[0])
+        steps[c] = simulate_one(x, xt, nets.indegree[s:s + n], nets.outdegree[s:s + n], prog,
+                                data, allowed, cap, cumrate, rate_alpha.shape[0] == 0, period,
+                                states[c], iw, fw, bits, scale)

@@ -29,7 +29,7 @@ import yaml
 
 from sim import metrics
 from sim.atomic import atomic_file
-from sim.io.read import DataError, read_adjacency
+from sim.io.read import read_adjacency
 from sim.population import actor_covariates
 from sim.saom.effects import parse_key
 from sim.saom.estimate import (
@@ -43,7 +43,6 @@ from sim.saom.estimate import (
 from sim.scenario import (
     Scenario,
     ScenarioError,
-    load_scenario,
     parse_scenario,
     read_yaml,
 )
@@ -316,34 +315,3 @@ def write_scenario(data: dict, out: Path) -> None:
     with atomic_file(out) as tmp, open(tmp, "w", encoding="utf-8") as f:
         f.write("# Calibrated by lbsim calibrate (method of moments, sim.saom.estimate)\n")
         yaml.safe_dump(data, f, sort_keys=False, allow_unicode=True)
-
-
-def calibrate_command(scenario_path: str, targets_path: str, out: str | None,
-                      seed: int | None, overwrite: bool = False) -> int:
-    """``lbsim calibrate``: report table and calibrated YAML (0), or the problems (2)."""
-    import sys
-
-    try:
-        scenario = load_scenario(scenario_path)
-        targets = load_targets(targets_path)
-    except (ScenarioError, TargetsError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    out_path = Path(out) if out else Path(scenario_path).with_name(
-        f"{Path(scenario_path).stem}-calibrated.yaml")
-    if out_path.exists() and not overwrite:
-        print(f"error: {out_path} exists; choose another --out or pass --overwrite",
-              file=sys.stderr)
-        return 2
-    try:
-        result = calibrate(scenario, targets, seed=seed)
-    except (TargetsError, DataError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    print(result.report())
-    if not result.estimate.converged:
-        print("warning: not converged; the scenario is written, but check the t-ratios",
-              file=sys.stderr)
-    write_scenario(result.scenario, out_path)
-    print(f"-> {out_path}")
-    return 0

@@ -129,10 +129,8 @@ def compare(
     overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
 ):
     """Virtual trial: the scenario's interventions against none, common random numbers."""
-    from sim import plots
-    from sim.atomic import atomic_folder
     from sim.scenario import ScenarioError, load_scenario
-    from sim.trials import compare_arms
+    from sim.trials import write_comparison
 
     try:
         config = load_scenario(scenario)
@@ -145,18 +143,15 @@ def compare(
     if out.exists() and not overwrite:
         _fail(f"{out} exists; choose another --out or pass --overwrite")
     with typer.progressbar(length=replications * n_arms, label=f"{config.name}: replications",
-                           file=sys.stderr) as bar, atomic_folder(out, overwrite) as tmp:
+                           file=sys.stderr) as bar:
         last = [0]
 
         def tick(done: int) -> None:
             bar.update(done - last[0])
             last[0] = done
 
-        table = compare_arms(config, replications=replications, seed=seed,
-                             follow_up_weeks=follow_up, progress=tick)
-        table.to_csv(tmp / "effect_sizes.csv", index=False)
-        plots.effect_sizes_figure(table, tmp / "effect_sizes.png",
-                                  title=f"{config.name}: {replications} replications")
+        table = write_comparison(config, out, replications=replications, seed=seed,
+                                 follow_up_weeks=follow_up, overwrite=overwrite, progress=tick)
     shown = table[table["time"] != "pre"]
     typer.echo(f"{config.name}: {replications} replications -> {out}")
     typer.echo(f"{'arm':<16}{'level':<7}{'outcome':<22}{'time':<11}{'treated':>9}"
@@ -460,17 +455,47 @@ def calibrate(
     overwrite: Annotated[bool, typer.Option(help="replace an existing --out file")] = False,
 ):
     """Fit the scenario's rate, density, recip, transTrip (and listed effects) to targets."""
-    from sim.calibrate import calibrate_command
+    from sim.calibrate import TargetsError, load_targets, write_scenario
+    from sim.calibrate import calibrate as calibrate_scenario
+    from sim.io.read import DataError
+    from sim.scenario import ScenarioError, load_scenario
 
-    raise typer.Exit(calibrate_command(str(scenario), str(targets),
-                                       None if out is None else str(out), seed, overwrite))
+    try:
+        config = load_scenario(scenario)
+        wanted = load_targets(targets)
+    except (ScenarioError, TargetsError) as e:
+        _fail(str(e))
+    out = out or scenario.with_name(f"{scenario.stem}-calibrated.yaml")
+    if out.exists() and not overwrite:
+        _fail(f"{out} exists; choose another --out or pass --overwrite")
+    try:
+        result = calibrate_scenario(config, wanted, seed=seed)
+    except (TargetsError, DataError, ValueError) as e:
+        _fail(str(e))
+    typer.echo(result.report())
+    if not result.estimate.converged:
+        typer.echo("warning: not converged; the scenario is written, but check the t-ratios",
+                   err=True)
+    write_scenario(result.scenario, out)
+    typer.echo(f"-> {out}")
+
+
+def validate_command(path: str) -> int:
+    """``lbsim validate SCENARIO``: print a one-line summary (0) or the problems (2)."""
+    from sim.scenario import ScenarioError, load_scenario, summary_line
+
+    try:
+        config = load_scenario(path)
+    except ScenarioError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(summary_line(config))
+    return 0
 
 
 @app.command()
 def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")]):
     """Check a scenario file: every problem with its field, value and what is allowed."""
-    from sim.scenario import validate_command
-
     raise typer.Exit(validate_command(str(scenario)))
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Union, get_args
@@ -294,13 +293,8 @@ def read_yaml(path: str | Path) -> object:
     return data
 
 
-def validate_command(path: str) -> int:
-    """``lbsim validate SCENARIO``: print a one-line summary (0) or the problems (2)."""
-    try:
-        s = load_scenario(path)
-    except ScenarioError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+def summary_line(s: Scenario) -> str:
+    """'OK: <name> (<schools>, <classes>, <weeks>)' for a valid scenario."""
     p = s.population
     classes = p.schools * p.classes_per_school
     if p.from_files is not None:
@@ -311,7 +305,6 @@ def validate_command(path: str) -> int:
     def n(count: int, one: str, many: str) -> str:
         return f"{count} {one if count == 1 else many}"
 
-    print(f"OK: {s.name} ({n(p.schools, 'school', 'schools')}, "
-          f"{n(classes, 'class', 'classes')}, {n(s.weeks, 'week', 'weeks')})")
-    return 0
+    return (f"OK: {s.name} ({n(p.schools, 'school', 'schools')}, "
+            f"{n(classes, 'class', 'classes')}, {n(s.weeks, 'week', 'weeks')})")
 

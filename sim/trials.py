@@ -15,9 +15,13 @@ and the left-behind in-degree gap of the classes with treated children) likewise
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from sim import plots
+from sim.atomic import atomic_folder
 from sim.interventions import group_members
 from sim.model import PeerNetworkModel
 from sim.outcomes import ChildCount, class_rates
@@ -113,6 +117,19 @@ def compare_arms(scenario: Scenario, replications: int = 20, seed: int | None = 
         tables.append(table.assign(arm=name))
     table = pd.concat(tables, ignore_index=True)
     return table[["arm", *(c for c in table.columns if c != "arm")]]
+
+
+def write_comparison(scenario: Scenario, out: Path, replications: int = 20,
+                     seed: int | None = None, follow_up_weeks: int = 12,
+                     overwrite: bool = False, progress=None) -> pd.DataFrame:
+    """:func:`compare_arms`, written atomically into ``out``: ``effect_sizes.csv`` and
+    ``effect_sizes.png``. Returns the table."""
+    with atomic_folder(out, overwrite) as tmp:
+        table = compare_arms(scenario, replications, seed, follow_up_weeks, progress)
+        table.to_csv(tmp / "effect_sizes.csv", index=False)
+        plots.effect_sizes_figure(table, tmp / "effect_sizes.png",
+                                  title=f"{scenario.name}: {replications} replications")
+    return table
 
 
 def _hedges(treat: list[np.ndarray], control: list[np.ndarray]) -> dict:

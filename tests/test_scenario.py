@@ -4,13 +4,13 @@ from pathlib import Path
 
 import pytest
 
+from sim.cli import validate_command
 from sim.population import PopulationSpec as Population
 from sim.scenario import (
     Scenario,
     ScenarioError,
     load_scenario,
     parse_scenario,
-    validate_command,
 )
 from sim.vocabulary import ACTOR_COVARIATES, DYADIC_COVARIATES
 

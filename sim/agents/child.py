@@ -32,12 +32,6 @@ class Child(mesa.Agent):
         super().__init__(model)
         self.index = int(index)
 
-    shyness = _trait(Trait.SHYNESS, "shyness")
-    confidence = _trait(Trait.CONFIDENCE, "confidence")
-    stigma = _trait(Trait.STIGMA, "stigma")
-    guardian_care = _trait(Trait.GUARDIAN_CARE, "guardian_care")
-    communication = _trait(Trait.COMMUNICATION, "communication")
-
     @property
     def is_left_behind(self) -> bool:
         return bool(self.model.population.lb[self.index])
@@ -96,3 +90,7 @@ class Child(mesa.Agent):
         kind = "left-behind" if self.is_left_behind else "not left-behind"
         return (f"Child({self.index}, class {self.class_index}, {kind}, "
                 f"in-degree {self.in_degree}, confidence {self.confidence:.2f})")
+
+
+for _t in Trait:  # child.shyness, child.confidence, ...: one view per trait
+    setattr(Child, _t.key, _trait(_t, _t.key))

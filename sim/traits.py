@@ -68,10 +68,10 @@ def drivers(traits: np.ndarray, lb: np.ndarray, child_counts: np.ndarray
     """What moves the traits, per child: reciprocated friends, unreturned nominations,
     reciprocated ties to children not left behind, rejection (= unreturned nominations),
     guardian care, felt stigma (stigma of left-behind children). ``child_counts``: this
-    week's :class:`~sim.outcomes.ChildCount` rows. The two reciprocated counts are rows of
-    ``child_counts`` itself, not copies."""
-    recip, recip_non = child_counts[ChildCount.RECIPROCATED], \
-        child_counts[ChildCount.RECIPROCATED_NON_LB]
+    week's :class:`~sim.outcomes.ChildCount` rows. Every value is a new array (the
+    recorder refills ``child_counts`` every week)."""
+    recip = child_counts[ChildCount.RECIPROCATED].copy()
+    recip_non = child_counts[ChildCount.RECIPROCATED_NON_LB].copy()
     unreturned = child_counts[ChildCount.OUTDEGREE] - recip
     return {"reciprocated_friends": recip, "unreturned_nominations": unreturned,
             "ties_to_non_lb": recip_non, "rejection": unreturned,

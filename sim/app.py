@@ -158,13 +158,13 @@ def network_figure(model: ClassroomModel) -> Figure:
     return fig
 
 
-def NetworkView(model: ClassroomModel):
+def NetworkView(model: ClassroomModel) -> solara.Element:
     """The class networks, redrawn every week."""
     update_counter.get()
     return solara.FigureMatplotlib(network_figure(model), format="png")
 
 
-def OutcomesView(model: ClassroomModel):
+def OutcomesView(model: ClassroomModel) -> solara.Element:
     """Density, isolation, the left-behind gap and LBC confidence, week by week."""
     update_counter.get()
     fig = plots.trajectories_figure(model.outcomes, columns=LIVE_PLOTS, ncols=2)

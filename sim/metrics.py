@@ -17,6 +17,7 @@ raises (``networkx.overall_reciprocity`` of a graph without ties) or defines not
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from numba import njit, prange
 
@@ -49,32 +50,32 @@ def _ratio(num: np.ndarray, den: np.ndarray, empty: float = np.nan) -> np.ndarra
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), empty)
 
 
-def ties(x):
+def ties(x: npt.ArrayLike) -> float | np.ndarray:
     """Number of ties sum_ij x_ij."""
     a, single = _stack(x)
     return _out(a.sum((1, 2)), single)
 
 
-def density(x):
+def density(x: npt.ArrayLike) -> float | np.ndarray:
     """ties / (n (n - 1)); 0 for fewer than two actors (networkx.density)."""
     a, single = _stack(x)
     n = a.shape[1]
     return _out(_ratio(a.sum((1, 2)), np.full(a.shape[0], n * (n - 1.0)), 0.0), single)
 
 
-def mean_degree(x):
+def mean_degree(x: npt.ArrayLike) -> float | np.ndarray:
     """Mean out-degree (= mean in-degree) ties / n; 0 without actors."""
     a, single = _stack(x)
     return _out(_ratio(a.sum((1, 2)), np.full(a.shape[0], float(a.shape[1])), 0.0), single)
 
 
-def mutual_dyads(x):
+def mutual_dyads(x: npt.ArrayLike) -> float | np.ndarray:
     """Number of mutual dyads #{i < j: x_ij = x_ji = 1}."""
     a, single = _stack(x)
     return _out((a * a.transpose(0, 2, 1)).sum((1, 2)) / 2, single)
 
 
-def reciprocity(x):
+def reciprocity(x: npt.ArrayLike) -> float | np.ndarray:
     """Share of ties that are reciprocated: 2 mutual / ties (networkx.overall_reciprocity);
     NaN without ties, where networkx raises."""
     a, single = _stack(x)
@@ -88,19 +89,19 @@ def _two_path_matrix(a):
     return p
 
 
-def two_paths(x):
+def two_paths(x: npt.ArrayLike) -> float | np.ndarray:
     """Number of two-paths i -> h -> j with i != j: sum_{i != j} (x^2)_ij."""
     a, single = _stack(x)
     return _out(_two_path_matrix(a).sum((1, 2)), single)
 
 
-def transitive_triplets(x):
+def transitive_triplets(x: npt.ArrayLike) -> float | np.ndarray:
     """Number of transitive triplets sum_{i,j,h} x_ij x_ih x_hj."""
     a, single = _stack(x)
     return _out((_two_path_matrix(a) * a).sum((1, 2)), single)
 
 
-def transitivity(x):
+def transitivity(x: npt.ArrayLike) -> float | np.ndarray:
     """Share of two-paths that are closed: transitive triplets / two-paths; 0 without
     two-paths (as networkx.transitivity is 0 without triads)."""
     a, single = _stack(x)
@@ -108,7 +109,7 @@ def transitivity(x):
     return _out(_ratio((p * a).sum((1, 2)), p.sum((1, 2)), 0.0), single)
 
 
-def clustering(x):
+def clustering(x: npt.ArrayLike) -> float | np.ndarray:
     """Global clustering coefficient of the symmetrised graph (i ~ j if x_ij or x_ji):
     3 x triangles / connected triples (networkx.transitivity); 0 without a connected
     triple, as networkx returns."""
@@ -119,25 +120,25 @@ def clustering(x):
     return _out(_ratio(closed, (d * (d - 1)).sum(1), 0.0), single)
 
 
-def three_cycles(x):
+def three_cycles(x: npt.ArrayLike) -> float | np.ndarray:
     """Number of three-cycles i -> j -> h -> i: trace(x^3) / 3."""
     a, single = _stack(x)
     return _out(np.einsum("rij,rjk,rki->r", a, a, a) / 3, single)
 
 
-def indegree_var(x):
+def indegree_var(x: npt.ArrayLike) -> float | np.ndarray:
     """Population variance of the in-degrees (0 for a single actor)."""
     a, single = _stack(x)
     return _out(a.sum(1).var(1), single)
 
 
-def isolates_in(x):
+def isolates_in(x: npt.ArrayLike) -> float | np.ndarray:
     """Number of actors nobody names (in-degree 0)."""
     a, single = _stack(x)
     return _out((a.sum(1) == 0).sum(1).astype(float), single)
 
 
-def isolates_total(x):
+def isolates_total(x: npt.ArrayLike) -> float | np.ndarray:
     """Number of actors with neither in- nor out-ties."""
     a, single = _stack(x)
     return _out(((a.sum(1) + a.sum(2)) == 0).sum(1).astype(float), single)
@@ -168,7 +169,7 @@ def _largest_weak_component(a, out):
         out[r] = size.max() / n
 
 
-def largest_component_share(x):
+def largest_component_share(x: npt.ArrayLike) -> float | np.ndarray:
     """Share of actors in the largest weakly connected component; 1/n without ties (every
     actor is a component of its own)."""
     a, single = _stack(x)
@@ -186,7 +187,7 @@ def _attribute(attribute, n: int) -> np.ndarray:
     return v.astype(bool)
 
 
-def coleman_homophily(x, attribute):
+def coleman_homophily(x: npt.ArrayLike, attribute: npt.ArrayLike) -> float | np.ndarray:
     """Coleman's (1958) homophily index of the group with ``attribute`` = 1.
 
     With p the share of the group's out-ties that go to the group and e = (g - 1) / (n - 1)
@@ -208,7 +209,7 @@ def coleman_homophily(x, attribute):
     return _out(h, single)
 
 
-def ei_index(x, attribute):
+def ei_index(x: npt.ArrayLike, attribute: npt.ArrayLike) -> float | np.ndarray:
     """Krackhardt & Stern's (1988) E-I index (E - I) / (E + I): E ties between actors with
     different attribute values, I ties within; -1 all within, +1 all between; NaN without
     ties (networkx defines no E-I index)."""
@@ -220,7 +221,7 @@ def ei_index(x, attribute):
     return _out(_ratio(external - internal, external + internal), single)
 
 
-def summarize(networks, attribute=None) -> pd.DataFrame:
+def summarize(networks: npt.ArrayLike, attribute: npt.ArrayLike | None = None) -> pd.DataFrame:
     """One row per network with the columns of :data:`COLUMNS` (and, given a binary
     ``attribute``, :data:`ATTRIBUTE_COLUMNS`)."""
     a, _ = _stack(networks)

@@ -140,7 +140,7 @@ class Settings:
         self._next += 1
         return self._next - 1
 
-    def open(self, children: np.ndarray, label, strength: float,
+    def open(self, children: np.ndarray, label: int | np.ndarray, strength: float,
              row: Label = Label.SAME_GROUP) -> None:
         """Put ``children`` in setting ``label`` (one value or one per child) with
         ``strength``."""
@@ -158,7 +158,7 @@ class Settings:
     def strength_of(self, children: np.ndarray, row: Label = Label.SAME_GROUP) -> np.ndarray:
         return self.strength[row, children].copy()
 
-    def set_strength(self, children: np.ndarray, strength,
+    def set_strength(self, children: np.ndarray, strength: float | np.ndarray,
                      row: Label = Label.SAME_GROUP) -> None:
         self.strength[row, children] = strength
 

@@ -7,17 +7,24 @@ interactive app (drawn in a browser page, one figure per session and thread).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import networkx as nx
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+
+from sim.model import PeerNetworkModel
 
 LB_COLOUR, OTHER_COLOUR = "#d95f02", "#1b9e77"
 HIGHLIGHT_COLOUR = "#3f37c9"
 
 
-def class_network(model, c: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def class_network(model: PeerNetworkModel, c: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Class ``c`` of a model now: its adjacency matrix (a copy) and left-behind flags."""
     pop = model.population
     if not 0 <= c < pop.n_classes:
@@ -41,7 +48,8 @@ def layout(x: np.ndarray, pos: dict | None = None, iterations: int = 50) -> dict
     return dict(zip(g, xy, strict=True))
 
 
-def draw_network(ax, x: np.ndarray, lb: np.ndarray, title: str, pos=None, highlight=None):
+def draw_network(ax: Axes, x: np.ndarray, lb: np.ndarray, title: str, pos: dict | None = None,
+                 highlight: npt.ArrayLike | None = None) -> dict:
     """Draw a class: left-behind children orange, others green, size by in-degree,
     isolates (no ties at all) outlined in black, ``highlight`` (a boolean mask, e.g. the
     growth-group members) ringed in blue. Returns the layout used."""
@@ -81,8 +89,10 @@ def _save(fig: Figure, path) -> Figure:
     return fig
 
 
-def network_figure(before: np.ndarray, after: np.ndarray, lb: np.ndarray, path=None,
-                   labels=("start", "end"), highlight=None, highlight_label=None) -> Figure:
+def network_figure(before: np.ndarray, after: np.ndarray, lb: np.ndarray,
+                   path: str | Path | None = None, labels: Sequence[str] = ("start", "end"),
+                   highlight: npt.ArrayLike | None = None,
+                   highlight_label: str | None = None) -> Figure:
     """A class network at two moments side by side, in one layout of the ties of both
     (so a child sits in the same place twice); saved to ``path`` if given. Returns the
     figure."""
@@ -102,7 +112,8 @@ TRAJECTORIES = (("density", "density"), ("reciprocity", "reciprocity"),
                 ("reciprocated_friend_lb", "LBC with a reciprocated friend"))
 
 
-def trajectories_figure(table: pd.DataFrame, path=None, columns=TRAJECTORIES,
+def trajectories_figure(table: pd.DataFrame, path: str | Path | None = None,
+                        columns: Sequence[tuple[str, str]] = TRAJECTORIES,
                         ncols: int = 3) -> Figure:
     """Population-level outcomes by week, one panel per (column, title) in ``columns``;
     saved to ``path`` if given. Returns the figure."""
@@ -124,7 +135,8 @@ def trajectories_figure(table: pd.DataFrame, path=None, columns=TRAJECTORIES,
     return _save(fig, path)
 
 
-def effect_sizes_figure(table: pd.DataFrame, path=None, title: str = "") -> Figure:
+def effect_sizes_figure(table: pd.DataFrame, path: str | Path | None = None,
+                        title: str = "") -> Figure:
     """Hedges' g with 95% intervals for each outcome at post and follow-up; saved to
     ``path`` if given. Returns the figure."""
     rows = table[table["time"] != "pre"].reset_index(drop=True)

@@ -294,7 +294,8 @@ def build_population(p: PopulationSpec, traits_spec: TraitsSpec, rng: np.random.
         class_names=np.arange(len(size)).astype(str).astype(object))
 
 
-def draw_family(p: PopulationSpec, lb: np.ndarray, rng: np.random.Generator):
+def draw_family(p: PopulationSpec, lb: np.ndarray,
+                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Migration type, guardian and months of separation (left-behind children only)."""
     n = len(lb)
     mig_names = list(p.migration)
@@ -307,7 +308,8 @@ def draw_family(p: PopulationSpec, lb: np.ndarray, rng: np.random.Generator):
     return migration.astype(np.int64), guardian.astype(np.int64), np.where(lb, months, 0.0)
 
 
-def units(size: np.ndarray, class_school: np.ndarray, cross_class_ties: bool):
+def units(size: np.ndarray, class_school: np.ndarray, cross_class_ties: bool
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Network units: (class start, class unit, class row in its unit, unit start, unit
     size). A unit is a class, or a school when ties may cross classes."""
     start = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)

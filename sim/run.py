@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,8 @@ from sim.vocabulary import SUMMARY
 
 
 def run_scenario(scenario: Scenario, out: Path, *, seed: int | None = None,
-                 weeks: int | None = None, csv: bool = False, progress=None,
+                 weeks: int | None = None, csv: bool = False,
+                 progress: Callable[[int], object] | None = None,
                  overwrite: bool = False) -> dict:
     """Run ``scenario`` and write timeseries, summary.json and figures into ``out``.
     Returns the summary. Raises FileExistsError if ``out`` exists (unless overwrite)."""

@@ -28,6 +28,7 @@ import numpy as np
 from sim.atomic import atomic_folder
 from sim.model import PeerNetworkModel
 from sim.population import Population
+from sim.scenario import Scenario
 from sim.vocabulary import TRAITS
 
 FORMATS = ("edgelist", "graphml", "rsiena")
@@ -67,13 +68,13 @@ class Snapshot:
         return src.astype(np.int64), dst.astype(np.int64)
 
 
-def snapshot(model) -> Snapshot:
+def snapshot(model: PeerNetworkModel) -> Snapshot:
     """A copy of ``model``'s networks and traits now (week ``model.week``)."""
     return Snapshot(model.population, model.week, model.population.xbuf.copy(),
                     model.traits.copy())
 
 
-def write_edgelist(snap: Snapshot, path) -> None:
+def write_edgelist(snap: Snapshot, path: str | Path) -> None:
     """CSV ``from,to``, one nomination per row, survey ids."""
     ids = snap.ids
     src, dst = snap.ties()
@@ -87,7 +88,7 @@ def _yes_no(flags: np.ndarray) -> list[str]:
     return ["yes" if v else "no" for v in flags]
 
 
-def write_attributes(snap: Snapshot, path) -> None:
+def write_attributes(snap: Snapshot, path: str | Path) -> None:
     """CSV ``id,class,school,girl,left_behind,<traits>``: the importer's format."""
     pop = snap.population
     columns = [snap.ids, snap.class_names[pop.klass], pop.school, _yes_no(pop.girl),
@@ -115,7 +116,7 @@ def graph(snap: Snapshot):
     return g
 
 
-def write_graphml(snap: Snapshot, path) -> None:
+def write_graphml(snap: Snapshot, path: str | Path) -> None:
     """GraphML (Gephi, networkx, igraph) of :func:`graph`."""
     import networkx as nx
 
@@ -126,7 +127,7 @@ def _file_name(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", label)
 
 
-def write_rsiena(snaps: list[Snapshot], folder) -> None:
+def write_rsiena(snaps: list[Snapshot], folder: str | Path) -> None:
     """One folder per network unit (class, or school with cross-class ties): a 0/1 matrix
     per week, ids and covariates one actor per line, for ``read.table``."""
     pop = snaps[0].population
@@ -164,7 +165,8 @@ def parse_weeks(text: str) -> list[int]:
     return sorted(set(weeks))
 
 
-def export_networks(scenario, out, weeks: Iterable[int], formats: Iterable[str] = FORMATS,
+def export_networks(scenario: Scenario, out: str | Path, weeks: Iterable[int],
+                    formats: Iterable[str] = FORMATS,
                     seed: int | None = None, overwrite: bool = False) -> list[Path]:
     """Run ``scenario`` to each of ``weeks`` (0 = the start) and write the networks in
     ``formats`` into ``out``, atomically. Returns the files written (under ``out``)."""

@@ -23,7 +23,7 @@ DEFAULT_CAP = 5
 largest out-degree when a child named more."""
 
 
-def is_edge_list(path) -> bool:
+def is_edge_list(path: str | Path) -> bool:
     """True when the file's first non-blank line is the header ``from,to``."""
     path = Path(path)
     if not path.is_file():
@@ -35,7 +35,8 @@ def is_edge_list(path) -> bool:
     return False
 
 
-def import_scenario(ties, attributes, out, name: str | None = None,
+def import_scenario(ties: str | Path, attributes: str | Path | None, out: str | Path,
+                    name: str | None = None,
                     cross_class_ties: bool = False, overwrite: bool = False) -> dict:
     """Write ``out``, a scenario starting from the survey in ``ties`` (edge list or matrix)
     and ``attributes`` (optional for a matrix). Returns a short description of the class.

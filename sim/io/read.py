@@ -34,7 +34,7 @@ def _lines(path: Path):
     return [(k, s) for k, s in enumerate(text.splitlines(), 1) if s.strip()]
 
 
-def read_table(path, allowed: str = "a number") -> tuple[np.ndarray, list[int]]:
+def read_table(path: str | Path, allowed: str = "a number") -> tuple[np.ndarray, list[int]]:
     """A numeric table, whitespace or comma separated, every row the same length: the
     values (float) and the line number of each row."""
     path = Path(path)
@@ -70,7 +70,7 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def read_adjacency(path) -> np.ndarray:
+def read_adjacency(path: str | Path) -> np.ndarray:
     """A square 0/1 matrix, whitespace or comma separated, zero diagonal (int8).
 
     Row i, column j = 1 means i names j.
@@ -132,7 +132,7 @@ def _cells(path: Path, k: int, cells: list[str], width: int) -> list[str]:
     return cells
 
 
-def read_edge_list(path) -> list[tuple[int, str, str]]:
+def read_edge_list(path: str | Path) -> list[tuple[int, str, str]]:
     """Nominations ``(line, from, to)`` from a CSV file with the header ``from,to``.
 
     Ids are kept as text. Self-nominations and repeated rows are errors.
@@ -196,7 +196,7 @@ def _flag(path: Path, k: int, column: str, value: str, yes: set, no: set) -> boo
                     f"{', '.join(sorted(yes))} or {', '.join(sorted(no))}")
 
 
-def read_attributes(path) -> Attributes:
+def read_attributes(path: str | Path) -> Attributes:
     """The attributes CSV: ``id`` (required), ``class`` (default one class), ``school``,
     ``girl`` or ``gender``, ``left_behind`` or ``lb``, and any trait columns (blank cells
     are missing values)."""

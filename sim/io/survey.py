@@ -46,7 +46,8 @@ def _one_class(n: int, path: Path) -> Attributes:
     return Attributes(path, ids, [0] * n, ["1"] * n, ["1"] * n, None, None, {})
 
 
-def read_survey(edges=None, matrix=None, attributes=None) -> Survey:
+def read_survey(edges: str | Path | None = None, matrix: str | Path | None = None,
+                attributes: str | Path | None = None) -> Survey:
     """Read an edge list or a matrix (exactly one) and the attributes file (optional for a
     matrix: then ids 1..n in one class). Raises DataError naming the file and line."""
     if (edges is None) == (matrix is None):

@@ -35,9 +35,10 @@ from dataclasses import dataclass, field
 
 import numba
 import numpy as np
+import numpy.typing as npt
 
 from sim.saom import kernels, scores, specification
-from sim.saom.simulate import run_seeds
+from sim.saom.simulate import SeedLike, run_seeds
 from sim.saom.statistics import effect_statistics, hamming
 
 SMALL_BATCH = 32
@@ -145,8 +146,9 @@ def _solve(d: np.ndarray, v: np.ndarray) -> np.ndarray:
         return np.linalg.lstsq(d, v, rcond=None)[0]
 
 
-def robbins_monro(simulate: StatFn, theta0, targets, *, fixed=None, positive=None,
-                  seed=None, settings: Settings = Settings()) -> dict:
+def robbins_monro(simulate: StatFn, theta0: npt.ArrayLike, targets: npt.ArrayLike, *,
+                  fixed: npt.ArrayLike | None = None, positive: npt.ArrayLike | None = None,
+                  seed: SeedLike = None, settings: Settings = Settings()) -> dict:
     """Find theta with E[simulate(theta)] = targets (see the module docstring).
 
     ``fixed`` (bool per parameter) are held at theta0 and ``simulate`` returns statistics
@@ -266,8 +268,11 @@ class Period:
     length: float = 1.0
 
 
-def prepare_period(x0, effects, *, covariates=None, dyadic=None, rate_effects=None,
-                   max_outdegree=None, structural_zeros=None, length=1.0) -> Period:
+def prepare_period(x0: npt.ArrayLike, effects: Mapping[str, float], *,
+                   covariates: Mapping | None = None, dyadic: Mapping | None = None,
+                   rate_effects: Mapping[str, float] | None = None,
+                   max_outdegree: int | None = None, structural_zeros: npt.ArrayLike | None = None,
+                   length: float = 1.0) -> Period:
     """Validate a period's model once (ValueError naming the problem)."""
     x, spec = specification.build(x0, effects, rate=1.0, covariates=covariates,
                                   dyadic=dyadic, rate_effects=rate_effects,
@@ -284,7 +289,9 @@ def _periods(waves, effects, covariates, dyadic, rate_effects, max_outdegree,
             for m in range(len(waves) - 1)]
 
 
-def simulate_statistics(periods, theta, seed, runs, scores=False):
+def simulate_statistics(periods: Sequence[Period], theta: np.ndarray,
+                        seed: np.random.SeedSequence, runs: int,
+                        scores: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """Statistics of ``runs`` simulations of every period from its observed start:
     (runs, M + K) = Hamming distance of each period, then each effect's statistic summed
     over periods; theta = (M rates, K effect parameters). With ``scores``, also the score
@@ -312,7 +319,8 @@ def _threads_for(runs: int):
         numba.set_num_threads(before)
 
 
-def simulate_networks(per: Period, beta, rate: float, seed, runs: int, scored=False):
+def simulate_networks(per: Period, beta: np.ndarray, rate: float, seed: SeedLike, runs: int,
+                      scored: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """``runs`` periods from ``per.x0`` with effect parameters ``beta`` and basic rate
     ``rate``: (networks (runs, n, n), ministeps (runs,), effect scores (runs, K) or None)."""
     spec = per.spec
@@ -342,7 +350,7 @@ def _simulate_period(per, theta, m, m_count, seed, runs, out, u):
     out[:, m_count:] += effect_statistics(nets, spec=per.spec)
 
 
-def observed_statistics(periods, waves) -> np.ndarray:
+def observed_statistics(periods: Sequence[Period], waves: Sequence[npt.ArrayLike]) -> np.ndarray:
     """The targets: Hamming distance of each period, effect statistics summed over the
     waves after the first."""
     stats = [hamming(waves[m + 1], per.x0) for m, per in enumerate(periods)]
@@ -353,10 +361,11 @@ def observed_statistics(periods, waves) -> np.ndarray:
 
 def estimate(waves: Sequence, effects: Sequence[str] | Mapping[str, float], *,
              covariates: Mapping | None = None, dyadic: Mapping | None = None,
-             rate_effects: Mapping[str, float] | None = None, max_outdegree=None,
-             structural_zeros=None, rates: Sequence[float] | None = None,
+             rate_effects: Mapping[str, float] | None = None,
+             max_outdegree: int | None = None, structural_zeros: npt.ArrayLike | None = None,
+             rates: Sequence[float] | None = None,
              fixed: Sequence[str] = (), targets: Sequence[float] | None = None,
-             seed=None, settings: Settings = Settings()) -> Estimate:
+             seed: SeedLike = None, settings: Settings = Settings()) -> Estimate:
     """Estimate a SAOM from observed ``waves`` (at least two n x n networks).
 
     effects: RSiena short names, or a mapping to starting values (default: density at the

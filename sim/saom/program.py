@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 from numba import njit
 
 from sim.saom import effects as fx
@@ -96,7 +97,7 @@ def gwesp_weights(param: float, n: int) -> np.ndarray:
     return np.exp(a) * (1.0 - (1.0 - np.exp(-a)) ** k)
 
 
-def finite_number(value, what: str) -> float:
+def finite_number(value: object, what: str) -> float:
     """``value`` as a finite float, or a ValueError naming ``what``."""
     try:
         v = float(value)
@@ -230,8 +231,9 @@ class CovariateData:
                                self.labels, self.strength, self.label_means)
 
 
-def covariate_data(program: Program, n: int, actor=None, dyadic=None, labels=None,
-                   strength=None) -> CovariateData:
+def covariate_data(program: Program, n: int, actor: npt.ArrayLike | None = None,
+                   dyadic: npt.ArrayLike | None = None, labels: npt.ArrayLike | None = None,
+                   strength: npt.ArrayLike | None = None) -> CovariateData:
     """Stack covariates (rows in the order given to :func:`compile_effects`) and compute
     their centring statistics."""
     a = np.ascontiguousarray(np.zeros((0, n)) if actor is None else actor, dtype=float)

@@ -12,7 +12,10 @@ It doubles as the baseline of ``benchmarks/bench_saom.py``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
+import numpy.typing as npt
 
 from sim.saom import effects as fx
 from sim.saom import specification
@@ -48,7 +51,9 @@ def structural_statistic(code: int, y: np.ndarray, i: int, gw: np.ndarray) -> np
     raise ValueError(f"unknown structural code {code}")
 
 
-def effect_statistic(terms, y, i, covariates=None, dyadic=None, gw=None) -> np.ndarray:
+def effect_statistic(terms: Sequence[fx.Term], y: npt.ArrayLike, i: int,
+                     covariates: Mapping | None = None, dyadic: Mapping | None = None,
+                     gw: np.ndarray | None = None) -> np.ndarray:
     """s_i(x) of an effect (a tuple of parsed terms) for each network of the stack y.
 
     Dyadic effects and their interactions: sum_j x_ij prod_t c_t(i, j) (recip has
@@ -76,8 +81,9 @@ def effect_statistic(terms, y, i, covariates=None, dyadic=None, gw=None) -> np.n
     return fixed[i, (i + 1) % n] * structural_statistic(code, y, i, gw)
 
 
-def choice_probabilities(x, i, spec: specification.Specification, covariates=None,
-                         dyadic=None) -> np.ndarray:
+def choice_probabilities(x: npt.ArrayLike, i: int, spec: specification.Specification,
+                         covariates: Mapping | None = None,
+                         dyadic: Mapping | None = None) -> np.ndarray:
     """P(option j) for actor i (index i = "no change") by evaluating f_i on every option."""
     x = np.asarray(x, dtype=float)
     n = x.shape[0]
@@ -109,9 +115,13 @@ def choice_probabilities(x, i, spec: specification.Specification, covariates=Non
     return w / w.sum()
 
 
-def simulate_period(network, effects, *, rate, covariates=None, dyadic=None,
-                    rate_effects=None, period=1.0, max_outdegree=None, structural_zeros=None,
-                    rng=None):
+def simulate_period(network: npt.ArrayLike, effects: Mapping[str, float], *, rate: float,
+                    covariates: Mapping | None = None, dyadic: Mapping | None = None,
+                    rate_effects: Mapping[str, float] | None = None, period: float = 1.0,
+                    max_outdegree: int | None = None,
+                    structural_zeros: npt.ArrayLike | None = None,
+                    rng: int | np.random.SeedSequence | np.random.Generator | None = None
+                    ) -> tuple[np.ndarray, int]:
     """Reference version of :func:`sim.saom.simulate_period` (numpy's Generator ``rng``).
 
     Returns ``(network, ministeps)``.

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from sim.saom import kernels, specification
 from sim.saom.program import finite_number
@@ -55,10 +56,12 @@ def _check_period(period) -> float:
     return p
 
 
-def simulate_periods(network, effects: Mapping[str, float], *, rate: float, runs: int,
+def simulate_periods(network: npt.ArrayLike, effects: Mapping[str, float], *, rate: float,
+                     runs: int,
                      covariates: Mapping | None = None, dyadic: Mapping | None = None,
                      rate_effects: Mapping[str, float] | None = None, period: float = 1.0,
-                     max_outdegree: int | None = None, structural_zeros=None,
+                     max_outdegree: int | None = None,
+                     structural_zeros: npt.ArrayLike | None = None,
                      seed: SeedLike = None) -> PeriodsResult:
     """Simulate ``runs`` independent periods from ``network`` (in parallel over numba threads).
 
@@ -88,10 +91,11 @@ def simulate_periods(network, effects: Mapping[str, float], *, rate: float, runs
     return PeriodsResult(out, steps)
 
 
-def simulate_period(network, effects: Mapping[str, float], *, rate: float,
+def simulate_period(network: npt.ArrayLike, effects: Mapping[str, float], *, rate: float,
                     covariates: Mapping | None = None, dyadic: Mapping | None = None,
                     rate_effects: Mapping[str, float] | None = None, period: float = 1.0,
-                    max_outdegree: int | None = None, structural_zeros=None,
+                    max_outdegree: int | None = None,
+                    structural_zeros: npt.ArrayLike | None = None,
                     seed: SeedLike = None) -> PeriodResult:
     """Simulate one period of network dynamics from ``network``.
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from sim.saom import effects as fx
 from sim.saom import program as program_
@@ -50,7 +51,7 @@ class Specification:
         return self.program.arrays(self.n), self.data.arrays()
 
 
-def check_network(network, name: str = "network") -> np.ndarray:
+def check_network(network: npt.ArrayLike, name: str = "network") -> np.ndarray:
     """Return ``network`` as an int8 n x n 0/1 matrix with an empty diagonal, or raise."""
     a = np.asarray(network)
     if a.ndim != 2 or a.shape[0] != a.shape[1]:
@@ -112,7 +113,8 @@ def similarity(v: np.ndarray) -> np.ndarray:
     return sim - sim[off].mean()
 
 
-def term_factor(term: fx.Term, n: int, covariates: Mapping, dyadic: Mapping, key: str):
+def term_factor(term: fx.Term, n: int, covariates: Mapping, dyadic: Mapping,
+                key: str) -> np.ndarray | None:
     """The n x n contribution c_ij of a covariate term, or None for a structural term."""
     kind = term.effect.kind
     if kind == "structural":
@@ -138,8 +140,10 @@ def term_factor(term: fx.Term, n: int, covariates: Mapping, dyadic: Mapping, key
     raise AssertionError(kind)
 
 
-def build(network, effects: Mapping[str, float], *, rate, covariates=None, dyadic=None,
-          rate_effects=None, max_outdegree=None, structural_zeros=None) -> tuple:
+def build(network: npt.ArrayLike, effects: Mapping[str, float], *, rate: float,
+          covariates: Mapping | None = None, dyadic: Mapping | None = None,
+          rate_effects: Mapping[str, float] | None = None, max_outdegree: int | None = None,
+          structural_zeros: npt.ArrayLike | None = None) -> tuple:
     """Validate everything and return ``(x, Specification)``. Raises ValueError."""
     x = check_network(network)
     n = x.shape[0]

@@ -18,6 +18,7 @@ triplets, ``inPopSqrt`` sum_j x_+j^1.5, covariate effects their centred sums.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from numba import njit, prange
 
 from sim.saom import kernels
@@ -104,7 +105,7 @@ def _stack_statistics(xs, prog, data, out):
         _network_statistics(xs[r], prog, data, out[r])
 
 
-def effect_statistics(networks, spec: Specification) -> np.ndarray:
+def effect_statistics(networks: npt.ArrayLike, spec: Specification) -> np.ndarray:
     """sum_i s_ik(x) for each effect k of ``spec`` (in the order of its effects mapping):
     shape (K,) for one n x n network, (R, K) for a stack (R, n, n)."""
     xs = np.asarray(networks, dtype=np.int8)
@@ -119,6 +120,6 @@ def effect_statistics(networks, spec: Specification) -> np.ndarray:
     return out[0] if single else out
 
 
-def hamming(a, b) -> np.ndarray:
+def hamming(a: npt.ArrayLike, b: npt.ArrayLike) -> np.ndarray:
     """sum_ij |a_ij - b_ij|: ties changed between two networks (stacks broadcast)."""
     return np.abs(np.asarray(a, dtype=np.int64) - np.asarray(b, dtype=np.int64)).sum((-2, -1))

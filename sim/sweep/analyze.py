@@ -19,7 +19,7 @@ from sim.sweep.report import ReportError, load
 from sim.sweep.spec import SweepSpec
 
 
-def indices(folder) -> pd.DataFrame:
+def indices(folder: str | Path) -> pd.DataFrame:
     """One row per outcome x parameter with the design's indices."""
     meta, rows = load(folder)
     spec = SweepSpec.model_validate(meta["spec"])
@@ -59,7 +59,7 @@ def indices(folder) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def figure(table: pd.DataFrame, path) -> None:
+def figure(table: pd.DataFrame, path: str | Path) -> None:
     """A panel per outcome: S1 and ST bars (Sobol) or mu* bars with sigma (Morris)."""
     import matplotlib
 
@@ -92,7 +92,7 @@ def figure(table: pd.DataFrame, path) -> None:
     plt.close(fig)
 
 
-def write_analysis(folder, out=None) -> pd.DataFrame:
+def write_analysis(folder: str | Path, out: str | Path | None = None) -> pd.DataFrame:
     """indices.csv and indices.png in ``out`` (default DIR/analysis), atomically."""
     table = indices(folder)
     out = Path(out) if out is not None else Path(folder) / "analysis"

@@ -7,12 +7,15 @@ depend on the executor, the number of workers or the order batches finish in.
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from sim.sweep.runner import run_batch
+from sim.sweep.spec import SweepSpec
 
 
-def run_local(spec, base, batches: dict[int, list], out: str, workers: int, on_done):
+def run_local(spec: SweepSpec, base: dict, batches: dict[int, list], out: str, workers: int,
+              on_done: Callable[[dict], object]) -> None:
     """Run the batches on ``workers`` processes, forked from a server process that has
     imported the model once (never from this process, whose numba threads may run: the
     server runs no kernel, so forking it is safe, and workers start without re-importing).
@@ -29,8 +32,9 @@ def run_local(spec, base, batches: dict[int, list], out: str, workers: int, on_d
             on_done(future.result())
 
 
-def run_dask(spec, base, batches: dict[int, list], out: str, on_done, scheduler=None,
-             local_workers: int | None = None):
+def run_dask(spec: SweepSpec, base: dict, batches: dict[int, list], out: str,
+             on_done: Callable[[dict], object], scheduler: str | None = None,
+             local_workers: int | None = None) -> None:
     """Run the batches on a Dask cluster: an existing scheduler, or a LocalCluster."""
     from dask.distributed import Client, LocalCluster
     from dask.distributed import as_completed as dask_completed

@@ -30,7 +30,7 @@ class ReportError(ValueError):
     """A sweep folder that cannot be reported on; the message says why."""
 
 
-def load(folder) -> tuple[dict, pd.DataFrame]:
+def load(folder: str | Path) -> tuple[dict, pd.DataFrame]:
     """(spec.json contents, the rows of finished runs) of a sweep folder."""
     folder = Path(folder)
     path = folder / store.SPEC
@@ -73,7 +73,8 @@ def yearly_cost(base: dict, values: dict) -> float:
                      if i.type == "staffing"))
 
 
-def plan_table(folder, dose: str | None = None, end_week: int | None = None) -> pd.DataFrame:
+def plan_table(folder: str | Path, dose: str | None = None,
+               end_week: int | None = None) -> pd.DataFrame:
     """One row per plan x time (end of year, follow-up) x outcome: mean and CI, the
     difference from the control with its CI, cost per year and (for left-behind
     isolates) cost per isolate avoided."""
@@ -142,7 +143,7 @@ def plan_table(folder, dose: str | None = None, end_week: int | None = None) -> 
     return table
 
 
-def dose_response_figure(table: pd.DataFrame, path) -> None:
+def dose_response_figure(table: pd.DataFrame, path: str | Path) -> None:
     """Left-behind isolates avoided (and the in-degree change) against the dose, a line
     per combination of the other parameters, a panel per time; error bars: 95% CI."""
     import matplotlib
@@ -182,7 +183,7 @@ def dose_response_figure(table: pd.DataFrame, path) -> None:
     plt.close(fig)
 
 
-def write_report(folder, out=None, dose: str | None = None,
+def write_report(folder: str | Path, out: str | Path | None = None, dose: str | None = None,
                  end_week: int | None = None) -> pd.DataFrame:
     """plans.csv and dose_response.png in ``out`` (default DIR/report), atomically."""
     table = plan_table(folder, dose, end_week)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from sim.model import PeerNetworkModel, start_key
 from sim.sweep import store
-from sim.sweep.spec import scenario_from
+from sim.sweep.spec import SweepSpec, scenario_from
 from sim.version import lbsim_version
 
 NON_PARAMETER = ("run", "point", "replication", "seed", "status", "error", "week",
@@ -21,7 +21,7 @@ def run_seed(sweep_seed: int, run: int) -> int:
     return int(np.random.SeedSequence([sweep_seed, run]).generate_state(1)[0] >> 1)
 
 
-def tasks(spec, design: list[dict]) -> list[dict]:
+def tasks(spec: SweepSpec, design: list[dict]) -> list[dict]:
     """One task per run: point x replication, numbered in a fixed order (run = point x
     replications + replication). With ``common_seeds`` a replication's seed is the same
     at every point."""
@@ -31,7 +31,7 @@ def tasks(spec, design: list[dict]) -> list[dict]:
             for p, values in enumerate(design) for r in range(spec.replications)]
 
 
-def batches(spec, all_tasks: list[dict]) -> dict[int, list[dict]]:
+def batches(spec: SweepSpec, all_tasks: list[dict]) -> dict[int, list[dict]]:
     """Runs cut into batches of ``batch_size``: in run order, or replication by
     replication with ``common_seeds`` (so a batch holds the runs that share a world)."""
     order = all_tasks
@@ -47,7 +47,7 @@ def _common(task: dict) -> dict:
             **{f"param:{k}": v for k, v in task["values"].items()}}
 
 
-def kept_weeks(spec, weeks: int) -> set[int]:
+def kept_weeks(spec: SweepSpec, weeks: int) -> set[int]:
     """The weeks whose outcomes a run keeps: the last, every ``every`` weeks, and those
     listed in ``at`` (up to the last)."""
     every = set(range(0, weeks + 1, spec.every)) if spec.every else set()
@@ -70,7 +70,7 @@ def _failed(spec, task: dict) -> list[dict]:
              "week": -1, **{o: float("nan") for o in spec.outcomes}}]
 
 
-def run_group(spec, base: dict, group: list[dict], starts: dict) -> list[dict]:
+def run_group(spec: SweepSpec, base: dict, group: list[dict], starts: dict) -> list[dict]:
     """Rows of runs at one design point, simulated side by side as replicas of one model
     (each exactly as it would run alone). If that raises, each run is retried alone so a
     failing run becomes one 'failed' row with its traceback. ``starts`` caches start
@@ -89,7 +89,7 @@ def run_group(spec, base: dict, group: list[dict], starts: dict) -> list[dict]:
         return [row for task in group for row in run_group(spec, base, [task], starts)]
 
 
-def run_batch(spec, base: dict, batch: int, batch_tasks: list[dict], out: str) -> dict:
+def run_batch(spec: SweepSpec, base: dict, batch: int, batch_tasks: list[dict], out: str) -> dict:
     """Run a batch and write it atomically; return its counts. Runs on a worker. Runs at
     the same point are simulated together; runs sharing a world share its start state."""
     import numba

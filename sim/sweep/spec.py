@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from sim.scenario import (
+    Scenario,
     ScenarioError,
     load_scenario,
     parse_scenario,
@@ -77,7 +78,7 @@ class SweepError(ValueError):
     """A sweep spec that cannot be run; the message lists every problem."""
 
 
-def load_spec(path) -> tuple[SweepSpec, dict]:
+def load_spec(path: str | Path) -> tuple[SweepSpec, dict]:
     """Validate the spec, its base scenario and every parameter path (by applying each
     parameter's first value or bounds to the base); return (spec, base scenario dump).
     Raises SweepError before anything runs."""
@@ -125,7 +126,7 @@ def load_spec(path) -> tuple[SweepSpec, dict]:
     return spec, base.model_dump(mode="json")
 
 
-def scenario_from(base: dict, point: dict):
+def scenario_from(base: dict, point: dict) -> Scenario:
     """The base scenario with a design point's values (validated)."""
     return parse_scenario(base).override(point)
 

@@ -13,17 +13,17 @@ from sim.atomic import atomic_file
 SPEC = "spec.json"
 
 
-def batch_path(out, batch: int) -> Path:
+def batch_path(out: str | Path, batch: int) -> Path:
     return Path(out) / f"batch-{batch:06d}.parquet"
 
 
-def write_batch(out, batch: int, frame: pd.DataFrame) -> None:
+def write_batch(out: str | Path, batch: int, frame: pd.DataFrame) -> None:
     """The batch's rows as one Parquet file, written atomically."""
     with atomic_file(batch_path(out, batch)) as tmp:
         frame.to_parquet(tmp, index=False)
 
 
-def remove_partial(out) -> int:
+def remove_partial(out: str | Path) -> int:
     """Delete temporary batch files left by a sweep that was killed mid-write (their
     batches are not finished, so they run again); return how many."""
     stale = list(Path(out).glob(".batch-*.tmp"))
@@ -32,11 +32,11 @@ def remove_partial(out) -> int:
     return len(stale)
 
 
-def finished(out) -> set[int]:
+def finished(out: str | Path) -> set[int]:
     return {int(p.stem.split("-")[1]) for p in Path(out).glob("batch-*.parquet")}
 
 
-def claim(out, spec_json: dict) -> None:
+def claim(out: str | Path, spec_json: dict) -> None:
     """Create the folder with spec.json, or check that an existing one holds the same
     spec; raise ValueError if it differs."""
     out = Path(out)
@@ -52,14 +52,14 @@ def claim(out, spec_json: dict) -> None:
         tmp.write_text(json.dumps(spec_json, indent=2))
 
 
-def read(out) -> pd.DataFrame:
+def read(out: str | Path) -> pd.DataFrame:
     files = sorted(Path(out).glob("batch-*.parquet"))
     if not files:
         return pd.DataFrame()
     return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
 
 
-def query(out, sql: str) -> pd.DataFrame:
+def query(out: str | Path, sql: str) -> pd.DataFrame:
     """Run SQL with DuckDB over the view ``runs`` (every batch file of the folder)."""
     import duckdb
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from sim.sweep import design, executors, store
@@ -10,15 +11,16 @@ from sim.sweep.runner import tasks
 from sim.sweep.spec import load_spec
 
 
-def plan(spec_path) -> tuple:
+def plan(spec_path: str | Path) -> tuple:
     """(spec, base scenario, all tasks, batches {index: tasks}) for a spec file."""
     spec, base = load_spec(spec_path)
     all_tasks = tasks(spec, design.points(spec))
     return spec, base, all_tasks, cut(spec, all_tasks)
 
 
-def run_sweep(spec_path, out, workers: int = 1, scheduler: str | None = None,
-              dask_local: int | None = None, progress=None) -> dict:
+def run_sweep(spec_path: str | Path, out: str | Path, workers: int = 1,
+              scheduler: str | None = None, dask_local: int | None = None,
+              progress: Callable[[dict, dict], object] | None = None) -> dict:
     """Run (or resume) a sweep into ``out``; return counts done / failed / skipped."""
     spec, base, all_tasks, batches = plan(spec_path)
     out = Path(out)

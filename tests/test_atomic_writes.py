@@ -1,0 +1,128 @@
+"""Failure injection: a writer that dies after writing part of a file leaves nothing that a
+resume, a query or a user would read, for every writer of lbsim."""
+
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import sim.data
+from sim.calibrate import write_scenario
+from sim.io.export import export_networks
+from sim.io.importer import import_scenario
+from sim.run import run_scenario
+from sim.scenario import parse_scenario
+from sim.sweep import store
+from sim.sweep.report import write_report
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class DiskFull(OSError):
+    pass
+
+
+def half_then_fail(write):
+    """A replacement for a writer ``write(obj, path_or_file, ...)``: it writes the first
+    half of what the real writer would write, then raises."""
+    def broken(obj, target, *args, **kwargs):
+        import io
+
+        buffer = io.BytesIO() if not hasattr(target, "write") or "b" in getattr(
+            target, "mode", "b") else io.StringIO()
+        write(obj, buffer, *args, **kwargs)
+        data = buffer.getvalue()
+        if hasattr(target, "write"):
+            target.write(data[:len(data) // 2])
+            target.flush()
+        else:
+            mode = "wb" if isinstance(data, bytes) else "w"
+            with open(target, mode) as f:
+                f.write(data[:len(data) // 2])
+        raise DiskFull("no space left on device (injected)")
+    return broken
+
+
+def leftovers(folder: Path, keep: set[str]) -> list[str]:
+    """Every file or folder under ``folder`` except the names in ``keep``."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                  if p.relative_to(folder).parts[0] not in keep)
+
+
+def small_scenario(weeks=3):
+    return parse_scenario({"name": "tiny", "weeks": weeks, "population": {
+        "schools": 1, "classes_per_school": 1, "class_size": {"mean": 20, "sd": 0}},
+        "network": {"burn_in_years": 0.2}})
+
+
+def test_sweep_batch_killed_mid_write_is_not_finished_and_not_read(tmp_path, monkeypatch):
+    frame = pd.DataFrame({"point": [0, 1], "density": [0.1, 0.2]})
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", half_then_fail(pd.DataFrame.to_parquet))
+    with pytest.raises(DiskFull):
+        store.write_batch(tmp_path, 0, frame)
+    monkeypatch.undo()
+    assert store.finished(tmp_path) == set()  # a resume runs batch 0 again
+    assert store.read(tmp_path).empty
+    assert not list(tmp_path.glob("batch-*.parquet"))
+    assert store.remove_partial(tmp_path) == 0  # nothing half-written was left behind
+    store.write_batch(tmp_path, 0, frame)
+    assert store.finished(tmp_path) == {0}
+    assert store.read(tmp_path).equals(frame)
+
+
+def test_sweep_spec_killed_mid_write_leaves_no_spec(tmp_path, monkeypatch):
+    real = Path.write_text
+
+    def broken(self, data, *args, **kwargs):
+        real(self, data[:len(data) // 2])
+        raise DiskFull("no space left on device (injected)")
+
+    monkeypatch.setattr(Path, "write_text", broken)
+    with pytest.raises(DiskFull):
+        store.claim(tmp_path / "out", {"digest": "d", "spec": {"x": 1}})
+    assert leftovers(tmp_path / "out", set()) == []
+
+
+def test_run_killed_mid_write_leaves_no_output_folder(tmp_path, monkeypatch):
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", half_then_fail(pd.DataFrame.to_parquet))
+    with pytest.raises(DiskFull):
+        run_scenario(small_scenario(), tmp_path / "run")
+    assert leftovers(tmp_path, set()) == []
+
+
+def test_import_killed_mid_write_leaves_no_scenario(tmp_path, monkeypatch):
+    matrix = tmp_path / "w1.txt"
+    np.savetxt(matrix, sim.data.load("s50").waves[0], fmt="%d")
+    monkeypatch.setattr(yaml, "safe_dump", half_then_fail(yaml.safe_dump))
+    with pytest.raises(DiskFull):
+        import_scenario(matrix, None, tmp_path / "class.yaml")
+    assert leftovers(tmp_path, {"w1.txt"}) == []
+
+
+def test_calibrated_scenario_killed_mid_write_is_not_written(tmp_path, monkeypatch):
+    monkeypatch.setattr(yaml, "safe_dump", half_then_fail(yaml.safe_dump))
+    with pytest.raises(DiskFull):
+        write_scenario({"name": "c", "population": {}}, tmp_path / "c.yaml")
+    assert leftovers(tmp_path, set()) == []
+
+
+def test_export_killed_mid_write_leaves_no_folder(tmp_path, monkeypatch):
+    monkeypatch.setattr(nx, "write_graphml", half_then_fail(nx.write_graphml))
+    with pytest.raises(DiskFull):
+        export_networks(small_scenario(), tmp_path / "net", weeks=[0, 2],
+                        formats=["edgelist", "graphml"])
+    assert leftovers(tmp_path, set()) == []
+
+
+def test_report_killed_mid_write_leaves_no_report(tmp_path, monkeypatch):
+    from test_effect_sizes import synthetic_sweep
+
+    out = synthetic_sweep(tmp_path, {0: [10, 12, 11], 1: [7, 8, 9]})
+    before = leftovers(out, set())
+    monkeypatch.setattr(pd.DataFrame, "to_csv", half_then_fail(pd.DataFrame.to_csv))
+    with pytest.raises(DiskFull):
+        write_report(out)
+    assert leftovers(out, set()) == before

@@ -55,6 +55,43 @@ class RateModel(NamedTuple):
     covariate: np.ndarray
 
 
+@njit(cache=True)
+def unit_data(covs, rates, s, n):
+    """The covariate arrays and actor rates of the unit of children s .. s + n - 1: actor
+    covariates centred by the unit's mean where ``covs.centred`` (similarity means from
+    the unit), labels centred by their mean over ordered pairs where
+    ``covs.label_centred``; rate_i = rho exp(sum_h alpha_h (v_hi - unit mean))."""
+    cov, labels, strength = covs.actor, covs.labels, covs.strength
+    rate_alpha, rate_cov = rates.alpha, rates.covariate
+    n_cov, n_lab = cov.shape[0], labels.shape[0]
+    ccov = np.empty((n_cov, n))
+    for a in range(n_cov):
+        for j in range(n):
+            ccov[a, j] = cov[a, s + j]
+    stats = np.zeros((3, n_cov))
+    actor_stats(ccov, covs.sim_needed, stats)
+    unit_rates = np.full(n, rates.rho)
+    for h in range(rate_alpha.shape[0]):
+        a = rate_cov[h]
+        for j in range(n):
+            unit_rates[j] *= np.exp(rate_alpha[h] * (ccov[a, j] - stats[0, a]))
+    for a in range(n_cov):
+        if not covs.centred[a]:
+            stats[0, a] = 0.0
+    clab = np.empty((n_lab, n), dtype=np.int64)
+    cstr = np.empty((n_lab, n))
+    for a in range(n_lab):
+        for j in range(n):
+            clab[a, j] = labels[a, s + j]
+            cstr[a, j] = strength[a, s + j]
+    lmean = np.zeros(n_lab)
+    for a in range(n_lab):
+        if covs.label_centred[a]:  # O(n^2): only where the mean is used
+            lmean[a] = label_mean(clab[a], cstr[a])
+    data = CovariateArrays(ccov, stats, np.zeros((0, 1, 1)), np.zeros(0), clab, cstr, lmean)
+    return data, unit_rates
+
+
 @njit(cache=True, parallel=True)
 def simulate_classes(nets, prog, covs, rates, cap, period, states, steps):
     """Advance every unit of ``nets`` (:class:`UnitNetworks`) by ``period`` with the
@@ -62,40 +99,13 @@ def simulate_classes(nets, prog, covs, rates, cap, period, states, steps):
     states[c] is unit c's random stream, advanced in place, so results do not depend on
     the thread count."""
     size, start, offset = nets.size, nets.start, nets.offset
-    cov, labels, strength = covs.actor, covs.labels, covs.strength
-    rate_alpha, rate_cov = rates.alpha, rates.covariate
-    n_cov, n_lab = cov.shape[0], labels.shape[0]
+    rate_alpha = rates.alpha
     for c in prange(size.shape[0]):
         n, s, o = size[c], start[c], offset[c]
         x = nets.xbuf[o:o + n * n].reshape((n, n))
         xt = nets.xtbuf[o:o + n * n].reshape((n, n))
         allowed = nets.allowed[o:o + n * n].reshape((n, n))
-        ccov = np.empty((n_cov, n))
-        for a in range(n_cov):
-            for j in range(n):
-                ccov[a, j] = cov[a, s + j]
-        stats = np.zeros((3, n_cov))
-        actor_stats(ccov, covs.sim_needed, stats)
-        unit_rates = np.full(n, rates.rho)
-        for h in range(rate_alpha.shape[0]):
-            a = rate_cov[h]
-            for j in range(n):
-                unit_rates[j] *= np.exp(rate_alpha[h] * (ccov[a, j] - stats[0, a]))
-        for a in range(n_cov):
-            if not covs.centred[a]:
-                stats[0, a] = 0.0
-        clab = np.empty((n_lab, n), dtype=np.int64)
-        cstr = np.empty((n_lab, n))
-        for a in range(n_lab):
-            for j in range(n):
-                clab[a, j] = labels[a, s + j]
-                cstr[a, j] = strength[a, s + j]
-        lmean = np.zeros(n_lab)
-        for a in range(n_lab):
-            if covs.label_centred[a]:  # O(n^2): only where the mean is used
-                lmean[a] = label_mean(clab[a], cstr[a])
-        data = CovariateArrays(ccov, stats, np.zeros((0, 1, 1)), np.zeros(0), clab, cstr,
-                               lmean)
+        data, unit_rates = unit_data(covs, rates, s, n)
         cumrate = np.cumsum(unit_rates)
         iw, fw, bits, scale = workspace(n, prog.codes.shape[0])
         steps[c] = simulate_one(x, xt, nets.indegree[s:s + n], nets.outdegree[s:s + n], prog,

@@ -12,7 +12,7 @@ It doubles as the baseline of ``benchmarks/bench_saom.py``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -53,7 +53,8 @@ def structural_statistic(code: int, y: np.ndarray, i: int, gw: np.ndarray) -> np
 
 def effect_statistic(terms: Sequence[fx.Term], y: npt.ArrayLike, i: int,
                      covariates: Mapping | None = None, dyadic: Mapping | None = None,
-                     gw: np.ndarray | None = None) -> np.ndarray:
+                     gw: np.ndarray | None = None,
+                     uncentred: Collection[str] = ()) -> np.ndarray:
     """s_i(x) of an effect (a tuple of parsed terms) for each network of the stack y.
 
     Dyadic effects and their interactions: sum_j x_ij prod_t c_t(i, j) (recip has
@@ -66,7 +67,8 @@ def effect_statistic(terms: Sequence[fx.Term], y: npt.ArrayLike, i: int,
     gw = specification.gwesp_weights(69.0, n) if gw is None else gw
     covariates, dyadic = covariates or {}, dyadic or {}
     key = "*".join(map(str, terms))
-    factors = [specification.term_factor(t, n, covariates, dyadic, key) for t in terms]
+    factors = [specification.term_factor(t, n, covariates, dyadic, key, uncentred)
+               for t in terms]
     structural = [t for t, f in zip(terms, factors, strict=True) if f is None]
     fixed = np.ones((n, n))
     for f in factors:
@@ -98,13 +100,15 @@ def choice_probabilities(x: npt.ArrayLike, i: int, spec: specification.Specifica
         if gw_terms:  # RSiena: contribution of the toggled tie is w(TP_ij), signed
             gw = specification.gwesp_weights(gw_terms[0].param, n)
             tp = (x[i] @ x).astype(int)
-            ego = [specification.term_factor(t, n, covariates or {}, dyadic or {}, "")
+            ego = [specification.term_factor(t, n, covariates or {}, dyadic or {}, "",
+                                             spec.uncentred)
                    for t in terms if t is not gw_terms[0]]
             mult = np.prod([f[i, 0] for f in ego]) if ego else 1.0
             sign = 1 - 2 * x[i]
             delta += beta * mult * sign * gw[tp]
             continue
-        s = effect_statistic(terms, y, i, covariates, dyadic, spec.gwesp_weights)
+        s = effect_statistic(terms, y, i, covariates, dyadic, spec.gwesp_weights,
+                             spec.uncentred)
         delta += beta * (s - s[i])
     delta[i] = 0.0
     ok = spec.allowed[i].astype(bool).copy()
@@ -120,8 +124,8 @@ def simulate_period(network: npt.ArrayLike, effects: Mapping[str, float], *, rat
                     rate_effects: Mapping[str, float] | None = None, period: float = 1.0,
                     max_outdegree: int | None = None,
                     structural_zeros: npt.ArrayLike | None = None,
-                    rng: int | np.random.SeedSequence | np.random.Generator | None = None
-                    ) -> tuple[np.ndarray, int]:
+                    rng: int | np.random.SeedSequence | np.random.Generator | None = None,
+                    uncentred: Collection[str] = ()) -> tuple[np.ndarray, int]:
     """Reference version of :func:`sim.saom.simulate_period` (numpy's Generator ``rng``).
 
     Returns ``(network, ministeps)``.
@@ -129,7 +133,7 @@ def simulate_period(network: npt.ArrayLike, effects: Mapping[str, float], *, rat
     x, spec = specification.build(network, effects, rate=rate, covariates=covariates,
                                   dyadic=dyadic, rate_effects=rate_effects,
                                   max_outdegree=max_outdegree,
-                                  structural_zeros=structural_zeros)
+                                  structural_zeros=structural_zeros, uncentred=uncentred)
     rng = np.random.default_rng(rng)
     x = x.astype(float)
     total = spec.rates.sum()

@@ -8,7 +8,7 @@ clock with a per-year rate uses ``period = 1/40`` for one school week of 40).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,7 +62,8 @@ def simulate_periods(network: npt.ArrayLike, effects: Mapping[str, float], *, ra
                      rate_effects: Mapping[str, float] | None = None, period: float = 1.0,
                      max_outdegree: int | None = None,
                      structural_zeros: npt.ArrayLike | None = None,
-                     seed: SeedLike = None) -> PeriodsResult:
+                     seed: SeedLike = None,
+                     uncentred: Collection[str] = ()) -> PeriodsResult:
     """Simulate ``runs`` independent periods from ``network`` (in parallel over numba threads).
 
     Parameters are as in :func:`simulate_period`; the same ``seed`` gives the same networks
@@ -79,7 +80,7 @@ def simulate_periods(network: npt.ArrayLike, effects: Mapping[str, float], *, ra
     x, spec = specification.build(network, effects, rate=rate, covariates=covariates,
                                   dyadic=dyadic, rate_effects=rate_effects,
                                   max_outdegree=max_outdegree,
-                                  structural_zeros=structural_zeros)
+                                  structural_zeros=structural_zeros, uncentred=uncentred)
     period = _check_period(period)
     cumrate = np.cumsum(spec.rates)
     uniform = bool(np.all(spec.rates == spec.rates[0]))
@@ -96,7 +97,8 @@ def simulate_period(network: npt.ArrayLike, effects: Mapping[str, float], *, rat
                     rate_effects: Mapping[str, float] | None = None, period: float = 1.0,
                     max_outdegree: int | None = None,
                     structural_zeros: npt.ArrayLike | None = None,
-                    seed: SeedLike = None) -> PeriodResult:
+                    seed: SeedLike = None,
+                    uncentred: Collection[str] = ()) -> PeriodResult:
     """Simulate one period of network dynamics from ``network``.
 
     network: n x n 0/1 matrix, ``network[i, j] = 1`` if i names j (diagonal 0).
@@ -112,9 +114,12 @@ def simulate_period(network: npt.ArrayLike, effects: Mapping[str, float], *, rat
     structural_zeros: n x n 0/1 matrix; 1 forbids the tie.
     seed: int or SeedSequence; the same seed gives the same result (run 0 of
         :func:`simulate_periods` with that seed).
+    uncentred: names of covariates used as they are rather than centred by their mean
+        (RSiena's ``centered = FALSE``), e.g. a covariate that is 0 for the actors it
+        does not apply to.
     """
     res = simulate_periods(network, effects, rate=rate, runs=1, covariates=covariates,
                            dyadic=dyadic, rate_effects=rate_effects, period=period,
                            max_outdegree=max_outdegree, structural_zeros=structural_zeros,
-                           seed=seed)
+                           seed=seed, uncentred=uncentred)
     return PeriodResult(res.networks[0], int(res.ministeps[0]))

@@ -13,7 +13,7 @@ plain numpy, for the reference simulator and the tests.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +37,7 @@ class Specification:
     rates: np.ndarray
     allowed: np.ndarray
     max_outdegree: int
+    uncentred: tuple[str, ...] = ()  # covariates used as they are (RSiena centered=FALSE)
 
     @property
     def terms(self) -> dict:
@@ -114,8 +115,9 @@ def similarity(v: np.ndarray) -> np.ndarray:
 
 
 def term_factor(term: fx.Term, n: int, covariates: Mapping, dyadic: Mapping,
-                key: str) -> np.ndarray | None:
-    """The n x n contribution c_ij of a covariate term, or None for a structural term."""
+                key: str, uncentred: Collection[str] = ()) -> np.ndarray | None:
+    """The n x n contribution c_ij of a covariate term, or None for a structural term.
+    Covariates named in ``uncentred`` are used without subtracting their mean."""
     kind = term.effect.kind
     if kind == "structural":
         return None
@@ -124,9 +126,9 @@ def term_factor(term: fx.Term, n: int, covariates: Mapping, dyadic: Mapping,
     if kind == "dyadic":
         w = _dyadic_covariate(dyadic, term.covariate, n, key)
         off = ~np.eye(n, dtype=bool)
-        return w - w[off].mean()
+        return w if term.covariate in uncentred else w - w[off].mean()
     v = _actor_covariate(covariates, term.covariate, n, key)
-    c = v - v.mean()
+    c = v if term.covariate in uncentred else v - v.mean()
     if kind == "ego":
         return np.repeat(c[:, None], n, axis=1)
     if kind == "alter":
@@ -143,8 +145,11 @@ def term_factor(term: fx.Term, n: int, covariates: Mapping, dyadic: Mapping,
 def build(network: npt.ArrayLike, effects: Mapping[str, float], *, rate: float,
           covariates: Mapping | None = None, dyadic: Mapping | None = None,
           rate_effects: Mapping[str, float] | None = None, max_outdegree: int | None = None,
-          structural_zeros: npt.ArrayLike | None = None) -> tuple:
-    """Validate everything and return ``(x, Specification)``. Raises ValueError."""
+          structural_zeros: npt.ArrayLike | None = None,
+          uncentred: Collection[str] = ()) -> tuple:
+    """Validate everything and return ``(x, Specification)``. Raises ValueError.
+    ``uncentred``: covariates (actor or dyadic) used as they are, not centred by their
+    mean (RSiena's ``centered = FALSE``; rate effects always centre)."""
     x = check_network(network)
     n = x.shape[0]
     covariates = dict(covariates or {})
@@ -161,6 +166,17 @@ def build(network: npt.ArrayLike, effects: Mapping[str, float], *, rate: float,
     data = program_.covariate_data(
         prog, n, np.array([covariates[k] for k in covariates]).reshape(len(covariates), n),
         np.array([dyadic[k] for k in dyadic]).reshape(len(dyadic), n, n) if dyadic else None)
+    uncentred = tuple(uncentred)
+    unknown = [k for k in uncentred if k not in covariates and k not in dyadic]
+    if unknown:
+        raise ValueError(f"uncentred names {unknown[0]!r}, which is not a covariate given; "
+                         f"covariates: {', '.join([*covariates, *dyadic]) or 'none'}")
+    for a, name in enumerate(covariates):
+        if name in uncentred:
+            data.actor_stats[0, a] = 0.0
+    for d, name in enumerate(dyadic):
+        if name in uncentred:
+            data.dyadic_means[d] = 0.0
 
     rate = finite_number(rate, "rate")
     if rate < 0:
@@ -201,4 +217,4 @@ def build(network: npt.ArrayLike, effects: Mapping[str, float], *, rate: float,
         if len(over):
             raise ValueError(f"actor {over[0]} already names {x[over[0]].sum()} friends, more "
                              f"than max_outdegree = {cap}")
-    return x, Specification(n, prog, data, rates, allowed, cap)
+    return x, Specification(n, prog, data, rates, allowed, cap, uncentred)

@@ -36,3 +36,23 @@ def load_s50():
     """(wave1, wave2, wave3, alcohol at wave 1) of the bundled s50 data."""
     s50 = sim.data.load("s50")
     return (*s50.waves, s50.covariates["alcohol"][:, 0])
+
+
+def drawn_share(path) -> float:
+    """Share of a PNG's pixels that are not the background (the most common colour), after
+    checking the file is a readable image of some size."""
+    import matplotlib.image as mpimg
+
+    image = mpimg.imread(path)[..., :3]
+    assert image.shape[0] >= 200 and image.shape[1] >= 200, image.shape
+    flat = (image.reshape(-1, 3) * 255).round().astype(np.int64)
+    codes = flat[:, 0] * 65536 + flat[:, 1] * 256 + flat[:, 2]
+    background = np.bincount(codes).argmax()
+    return float((codes != background).mean())
+
+
+def assert_drawn(path, least: float = 0.01) -> None:
+    """The figure shows something: at least ``least`` of its pixels are drawn (not the
+    background), and not nearly all of them (an unreadable blot)."""
+    share = drawn_share(path)
+    assert least <= share <= 0.95, (path, share)

@@ -1,21 +1,30 @@
 """The lbsim command line."""
 
+import numpy as np
 import pytest
-from helpers import S50
+from helpers import S50, load_s50
 from typer.testing import CliRunner
 
-from sim.cli import app
+from sim.cli import S50_EFFECTS, S50_RATE, app
+from sim.saom import simulate_periods
 
 runner = CliRunner()
 
 
 def test_simulate_s50_prints_comparison_table():
+    """The table's simulated mean of ties over 20 periods lies within 4 standard errors of
+    the mean of 2,000 periods of the same model."""
     result = runner.invoke(app, ["simulate", "--data", str(S50), "--runs", "20", "--seed", "3"])
     assert result.exit_code == 0, result.output
     assert "20 simulated periods" in result.output
     rows = {line.split()[0]: line.split()[1:] for line in result.output.splitlines()[2:]}
     assert rows["ties"][0] == "113" and rows["ties"][-1] == "116"
-    assert 80 < float(rows["ties"][1]) < 160
+    w1, _, _, alcohol = load_s50()
+    many = simulate_periods(w1, S50_EFFECTS, rate=S50_RATE, runs=2000,
+                            covariates={"alcohol": alcohol}, seed=4).networks.sum((1, 2))
+    printed_sd = float(rows["ties"][2])
+    se = np.sqrt(printed_sd ** 2 / 20 + many.var(ddof=1) / len(many))
+    assert abs(float(rows["ties"][1]) - many.mean()) < 4 * se
 
 
 def test_simulate_missing_data_is_a_clear_error(tmp_path):

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from helpers import assert_drawn
 from typer.testing import CliRunner
 
 from sim.cli import app
@@ -151,6 +152,12 @@ def test_virtual_trial_effect_sizes_have_the_expected_signs():
     confidence = table.loc[("child", "confidence", "post")]
     assert confidence["g"] > 0.2 and confidence["ci_low"] > 0
     assert table.loc[("child", "felt_stigma", "post")]["g"] < 0
+    # every g is J x difference / pooled SD with J = 1 - 3 / (4 (n_T + n_C) - 9), n_T = n_C
+    # the paired values, and its interval is centred on it
+    for _, r in table[table["sd"] > 0].iterrows():
+        j = 1 - 3 / (4 * 2 * r["n_children"] - 9)
+        assert r["g"] == pytest.approx(j * r["difference"] / r["sd"], rel=1e-12)
+        assert (r["ci_low"] + r["ci_high"]) / 2 == pytest.approx(r["g"], rel=1e-9, abs=1e-12)
 
 
 def test_compare_command_writes_table_and_figure(tmp_path):
@@ -162,7 +169,7 @@ def test_compare_command_writes_table_and_figure(tmp_path):
                                       "--follow-up", "4", "--out", str(tmp_path / "o")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "o" / "effect_sizes.csv").exists()
-    assert (tmp_path / "o" / "effect_sizes.png").stat().st_size > 10_000
+    assert_drawn(tmp_path / "o" / "effect_sizes.png")
     assert "confidence" in result.output
     path.write_text("name: none\npopulation: {schools: 1}\n")
     result = CliRunner().invoke(app, ["compare", str(path), "--out", str(tmp_path / "n")])

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import assert_drawn, drawn_share
 from matplotlib.figure import Figure
 
 from sim import plots
@@ -41,7 +42,10 @@ def test_network_figure_returns_and_saves(model, tmp_path):
     assert isinstance(fig, Figure) and len(fig.axes) == 2
     assert not list(tmp_path.iterdir())
     plots.network_figure(x, x, lb, tmp_path / "n.png")
-    assert (tmp_path / "n.png").stat().st_size > 10_000
+    assert_drawn(tmp_path / "n.png")
+    empty = np.zeros_like(x)
+    plots.network_figure(empty, empty, lb, tmp_path / "empty.png")
+    assert drawn_share(tmp_path / "empty.png") < drawn_share(tmp_path / "n.png")  # ties drawn
 
 
 def test_layout_moves_on_from_given_positions(model):

@@ -130,7 +130,7 @@ def compare(
 ):
     """Virtual trial: the scenario's interventions against none, common random numbers."""
     from sim.scenario import ScenarioError, load_scenario
-    from sim.trials import write_comparison
+    from sim.trials import effect_size_text, write_comparison
 
     try:
         config = load_scenario(scenario)
@@ -152,14 +152,8 @@ def compare(
 
         table = write_comparison(config, out, replications=replications, seed=seed,
                                  follow_up_weeks=follow_up, overwrite=overwrite, progress=tick)
-    shown = table[table["time"] != "pre"]
     typer.echo(f"{config.name}: {replications} replications -> {out}")
-    typer.echo(f"{'arm':<16}{'level':<7}{'outcome':<22}{'time':<11}{'treated':>9}"
-               f"{'control':>9}{'g':>8}{'95% CI':>18}")
-    for r in shown.itertuples():
-        typer.echo(f"{r.arm[:15]:<16}{r.level:<7}{r.outcome:<22}{r.time:<11}"
-                   f"{r.mean_treated:>9.3f}{r.mean_control:>9.3f}{r.g:>8.2f}   "
-                   f"[{r.ci_low:>6.2f}, {r.ci_high:>6.2f}]")
+    typer.echo(effect_size_text(table))
 
 
 @app.command()
@@ -230,25 +224,13 @@ def report(
     """Staffing plans compared with no staffing: LBC isolates, LBC in-degree and the gap at
     the end of the year and at follow-up, with 95% CIs, cost per year and per isolate
     avoided; plans.csv and a dose-response figure."""
-    from sim.sweep.report import ReportError, write_report
+    from sim.sweep.report import ReportError, plans_text, write_report
 
     try:
         table = write_report(folder, out, dose, end_week)
     except ReportError as e:
         _fail(str(e))
-    dose = table.attrs["dose"]
-    others = [c for c in table.columns[1:table.columns.get_loc("time")] if c != dose]
-    typer.echo(f"{'plan':<36}{'time':<10}{'LBC isolates':>14}{'avoided [95% CI]':>26}"
-               f"{'yuan/yr':>12}{'yuan/isolate':>14}")
-    iso = table[table["outcome"] == "isolates_lb"]
-    for _, row in iso.iterrows():
-        plan = ", ".join([f"{row[dose]:g} {dose.split('.')[-1]}"] +
-                         [str(row[c]) for c in others])
-        cpia = row["cost_per_isolate_avoided"]
-        typer.echo(f"{plan[:35]:<36}{row['time']:<10}{row['mean']:>14.1f}"
-                   f"{row['isolates_avoided']:>9.1f} [{-row['diff_high']:>6.1f}, "
-                   f"{-row['diff_low']:>6.1f}]{row['cost_per_year']:>12,.0f}"
-                   f"{'n/a' if not cpia == cpia else f'{cpia:,.0f}':>14}")
+    typer.echo(plans_text(table))
     typer.echo(f"-> {out or folder / 'report'} (plans.csv, dose_response.png)")
 
 

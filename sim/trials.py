@@ -132,6 +132,17 @@ def write_comparison(scenario: Scenario, out: Path, replications: int = 20,
     return table
 
 
+def effect_size_text(table: pd.DataFrame) -> str:
+    """The post and follow-up rows of an effect-size table as aligned text."""
+    lines = [f"{'arm':<16}{'level':<7}{'outcome':<22}{'time':<11}{'treated':>9}"
+             f"{'control':>9}{'g':>8}{'95% CI':>18}"]
+    for r in table[table["time"] != "pre"].itertuples():
+        lines.append(f"{r.arm[:15]:<16}{r.level:<7}{r.outcome:<22}{r.time:<11}"
+                     f"{r.mean_treated:>9.3f}{r.mean_control:>9.3f}{r.g:>8.2f}   "
+                     f"[{r.ci_low:>6.2f}, {r.ci_high:>6.2f}]")
+    return "\n".join(lines)
+
+
 def _hedges(treat: list[np.ndarray], control: list[np.ndarray]) -> dict:
     """Hedges' g of paired treated/control values over replications (NaN-aware)."""
     t_all, c_all = np.concatenate(treat), np.concatenate(control)

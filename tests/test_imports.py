@@ -76,3 +76,8 @@ def test_the_engine_does_not_import_the_classroom_world():
         if m.startswith("sim.saom"):
             outside = {d for d in deps if not d.startswith("sim.saom")}
             assert not outside, (m, outside)
+
+
+def test_no_module_of_sim_is_over_500_lines():
+    long = {m: n for m, p in MODULES.items() if (n := len(p.read_text().splitlines())) > 500}
+    assert not long, long

@@ -143,6 +143,25 @@ def plan_table(folder: str | Path, dose: str | None = None,
     return table
 
 
+def plans_text(table: pd.DataFrame) -> str:
+    """The left-behind isolates rows of a plan table as aligned text: each plan's mean,
+    the isolates it avoids with their 95% interval, its yearly cost and the cost per
+    isolate avoided."""
+    dose = table.attrs["dose"]
+    others = [c for c in table.columns[1:table.columns.get_loc("time")] if c != dose]
+    lines = [f"{'plan':<36}{'time':<10}{'LBC isolates':>14}{'avoided [95% CI]':>26}"
+             f"{'yuan/yr':>12}{'yuan/isolate':>14}"]
+    for _, row in table[table["outcome"] == "isolates_lb"].iterrows():
+        plan = ", ".join([f"{row[dose]:g} {dose.split('.')[-1]}"] +
+                         [str(row[c]) for c in others])
+        cpia = row["cost_per_isolate_avoided"]
+        lines.append(f"{plan[:35]:<36}{row['time']:<10}{row['mean']:>14.1f}"
+                     f"{row['isolates_avoided']:>9.1f} [{-row['diff_high']:>6.1f}, "
+                     f"{-row['diff_low']:>6.1f}]{row['cost_per_year']:>12,.0f}"
+                     f"{'n/a' if not cpia == cpia else f'{cpia:,.0f}':>14}")
+    return "\n".join(lines)
+
+
 def dose_response_figure(table: pd.DataFrame, path: str | Path) -> None:
     """Left-behind isolates avoided (and the in-degree change) against the dose, a line
     per combination of the other parameters, a panel per time; error bars: 95% CI."""

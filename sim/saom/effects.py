@@ -15,6 +15,11 @@ mean over ordered pairs ``i != j``.
 Effect keys are written as in RSiena output: ``name`` for structural effects,
 ``name:covariate`` for covariate effects, ``gwespFF(69)`` for an internal parameter, and
 ``A*B`` for interactions (``egoX:stigma*altX:notlb``). Rate effects are ``RateX:covariate``.
+
+A key may end with its type in brackets, as RSiena's ``type`` argument: ``[eval]`` (the
+default: the objective function), ``[creation]`` (counts only when the ministep creates a
+tie) or ``[endow]`` (endowment or maintenance: counts only when it drops one), e.g.
+``recip[endow]``, ``density[creation]``, ``simX:alc[endow]``.
 """
 
 from __future__ import annotations
@@ -155,14 +160,35 @@ def parse_term(text: str) -> Term:
     return Term(eff, cov, param)
 
 
+EFFECT_TYPES = ("eval", "creation", "endow")
+"""Effect types: in the objective function, only when creating a tie, only when dropping."""
+
+
+def split_type(key: str) -> tuple[str, str]:
+    """``(key without its type, type)``: ``"recip[endow]"`` -> ``("recip", "endow")``;
+    a key without brackets is an ``eval`` effect."""
+    if not isinstance(key, str) or not key.strip():
+        raise ValueError(f"effect name must be a non-empty string, got {key!r}")
+    key = key.strip()
+    if not key.endswith("]"):
+        return key, "eval"
+    base, bracket, kind = key[:-1].rpartition("[")
+    if not bracket or not base:
+        raise ValueError(f"cannot read effect {key!r}: a type goes last, in brackets, e.g. "
+                         f"'recip[endow]'")
+    if kind not in EFFECT_TYPES:
+        raise _unknown(f"effect type in {key!r}:", kind, list(EFFECT_TYPES))
+    return base, kind
+
+
 def parse_key(key: str) -> tuple[Term, ...]:
-    """Parse an effect key (factors joined by ``*``) and check RSiena's interaction rules.
+    """Parse an effect key (factors joined by ``*``, an optional ``[type]`` last) and check
+    RSiena's interaction rules.
 
     An interaction is allowed, as in RSiena, when all its factors are dyadic (covariate
     effects, ``density``, ``recip``) or when all but one are ego effects (``egoX``).
     """
-    if not isinstance(key, str) or not key.strip():
-        raise ValueError(f"effect name must be a non-empty string, got {key!r}")
+    key, _ = split_type(key)
     terms = tuple(parse_term(t) for t in key.split("*"))
     if len(terms) > 1:
         non_ego = [t for t in terms if not t.effect.is_ego]
@@ -191,4 +217,6 @@ def describe() -> str:
     """The registry as a text table: name, what it needs, statistic."""
     rows = [f"{e.name:<11} {e.needs:<17} {e.statistic}" for e in _TABLE]
     rows += [f"{k:<11} {ACTOR:<17} {v}" for k, v in RATE_EFFECTS.items()]
+    rows.append("Any network effect takes a type last: name[creation] counts only when a tie "
+                "is created, name[endow] only when one is dropped (RSiena's type argument).")
     return "\n".join(rows)

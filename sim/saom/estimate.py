@@ -37,6 +37,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from sim.saom import effects as fx
 from sim.saom import kernels, scores, specification
 from sim.saom.simulate import SeedLike, run_seeds
 from sim.saom.statistics import effect_statistics, hamming
@@ -397,6 +398,12 @@ def estimate(waves: Sequence, effects: Sequence[str] | Mapping[str, float], *,
         # made with weight exp(beta) and dropped with weight exp(-beta))
         effects = {k: (0.5 * math.log(dens / (1 - dens)) if k == "density" else 0.0)
                    for k in effects}
+    typed = [k for k in effects if fx.split_type(k)[1] != "eval"]
+    if typed:
+        raise ValueError(f"cannot estimate {', '.join(map(repr, typed))} yet: creation and "
+                         f"endowment effects can be simulated, but their target statistics "
+                         f"(ties created and lost between waves) are not implemented; "
+                         f"allowed: effects without a [type]")
     periods = _periods(waves, effects, covariates, dyadic, rate_effects, max_outdegree,
                        structural_zeros)
     m_count = len(periods)

@@ -38,6 +38,8 @@ from sim.saom.program import (
     DYADIC,
     EGO,
     EGOALT,
+    ENDOW,
+    EVAL,
     LABEL,
     SAME,
     SIM,
@@ -234,11 +236,14 @@ def exp_weights(fw, bits, scale):
 
 
 @njit(cache=True, _nrt=False, fastmath={"contract"})
-def add_effects(i, prog, data, fw):
+def add_effects(i, x, prog, data, fw):
     """fw[SCORE, j] = sum over effects e of beta_e prod_f factor_f(i, j) c_e(i, j): the
-    program of :mod:`sim.saom.program`, with structural contributions in fw[BUF + slot]."""
+    program of :mod:`sim.saom.program`, with structural contributions in fw[BUF + slot].
+    A creation effect counts only for j with x_ij = 0 (the toggle creates the tie), an
+    endowment effect only for x_ij = 1 (it drops it)."""
     beta, slot, fac_start, fac_kind, fac_cov = (prog.beta, prog.slot, prog.fac_start,
                                                 prog.fac_kind, prog.fac_cov)
+    gate = prog.gate
     cov, cstats, dyad, dmean, labels, strength, lmean = data
     n = fw.shape[1]
     for j in range(n):
@@ -253,7 +258,18 @@ def add_effects(i, prog, data, fw):
                 m *= cov[c, i] - cstats[0, c]
             else:
                 varying = True
-        if varying:
+        if gate[e] != EVAL:  # creation or endowment: the value of j, gated by x_ij
+            for j in range(n):
+                fw[PROD, j] = m
+            for f in range(fac_start[e], fac_start[e + 1]):
+                if fac_kind[f] != EGO:
+                    _multiply_factor(fac_kind[f], fac_cov[f], i, data, fw)
+            keep = 1 if gate[e] == ENDOW else 0
+            row = BUF + slot[e]
+            for j in range(n):
+                if x[i, j] == keep:
+                    fw[SCORE, j] += fw[PROD, j] * (fw[row, j] if slot[e] >= 0 else 1.0)
+        elif varying:
             for j in range(n):
                 fw[PROD, j] = m
             for f in range(fac_start[e], fac_start[e + 1]):
@@ -329,7 +345,7 @@ def ministep_weights(i, x, xt, indeg, outdeg, prog, data, allowed, cap, iw, fw, 
             break
     for a in range(codes.shape[0]):
         contributions(codes[a], x, xt, i, indeg, outdeg, k, iw, gw, fw, BUF + a)
-    add_effects(i, prog, data, fw)
+    add_effects(i, x, prog, data, fw)
     room = 1.0 if outdeg[i] < cap else 0.0
     for j in range(n):
         xij = x[i, j] + 0.0

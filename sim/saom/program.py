@@ -51,6 +51,12 @@ class ProgramArrays(NamedTuple):
     fac_cov: np.ndarray
     codes: np.ndarray
     gwesp: np.ndarray
+    gate: np.ndarray
+
+
+EVAL, CREATION, ENDOW = 0, 1, 2
+"""``gate[e]``: effect e counts always, only when the ministep creates a tie, only when it
+drops one (RSiena's effect types eval, creation, endow)."""
 
 
 class CovariateArrays(NamedTuple):
@@ -83,11 +89,13 @@ class Program:
     gwesp_param: float
     terms: dict  # effect key -> (beta, parsed terms)
     sim_needed: np.ndarray  # (number of actor covariates,) bool: used by simX
+    gate: np.ndarray  # (effects,) EVAL, CREATION or ENDOW
+    types: dict  # effect key -> "eval", "creation" or "endow"
 
     def arrays(self, n: int) -> ProgramArrays:
         """What the kernels take, with the GWESP weights for n actors."""
         return ProgramArrays(self.beta, self.slot, self.fac_start, self.fac_kind, self.fac_cov,
-                             self.codes, gwesp_weights(self.gwesp_param, n))
+                             self.codes, gwesp_weights(self.gwesp_param, n), self.gate)
 
 
 def gwesp_weights(param: float, n: int) -> np.ndarray:
@@ -123,13 +131,16 @@ def compile_effects(effects: Mapping[str, float], actor: Sequence[str] = (),
         raise ValueError("effects must be a non-empty mapping of effect names to parameters, "
                          "e.g. {'density': -1.8, 'recip': 2.4}")
     actor, dyadic, labels = list(actor), list(dyadic), list(labels)
-    beta, slot, fac_start, fac_kind, fac_cov = [], [], [0], [], []
+    beta, slot, fac_start, fac_kind, fac_cov, gate = [], [], [0], [], [], []
+    types = {}
     codes: list[int] = []
     gw_param = None
     terms_by_key = {}
     sim_needed = np.zeros(len(actor), dtype=bool)
     for key, value in effects.items():
         terms = fx.parse_key(key)
+        types[key] = fx.split_type(key)[1]
+        gate.append(("eval", "creation", "endow").index(types[key]))
         b = finite_number(value, f"parameter of effect {key!r}")
         terms_by_key[key] = (b, terms)
         s = -1
@@ -170,7 +181,8 @@ def compile_effects(effects: Mapping[str, float], actor: Sequence[str] = (),
     return Program(np.array(beta, dtype=float), np.array(slot, dtype=i64),
                    np.array(fac_start, dtype=i64), np.array(fac_kind, dtype=i64),
                    np.array(fac_cov, dtype=i64), np.array(codes, dtype=i64),
-                   69.0 if gw_param is None else gw_param, terms_by_key, sim_needed)
+                   69.0 if gw_param is None else gw_param, terms_by_key, sim_needed,
+                   np.array(gate, dtype=i64), types)
 
 
 @njit(cache=True)

@@ -5,7 +5,8 @@ is evaluated from each statistic's definition on every network the ministep coul
 and the choice probabilities are exp(f_i(x') - f_i(x)) normalised (RSiena's ministep).
 The one exception is gwespFF, whose ministep contribution RSiena defines as the toggled
 tie's own weight w(TP_ij) rather than a difference of statistics; the reference follows
-that definition.
+that definition. A creation effect enters the difference only for options that create a
+tie, an endowment effect only for options that drop one.
 
 It doubles as the baseline of ``benchmarks/bench_saom.py``.
 """
@@ -94,7 +95,11 @@ def choice_probabilities(x: npt.ArrayLike, i: int, spec: specification.Specifica
     y[idx, i, idx] = 1 - y[idx, i, idx]
     y[i, i, i] = 0  # option i: no change
     delta = np.zeros(n)
-    for beta, terms in spec.terms.values():
+    for key, (beta, terms) in spec.terms.items():
+        # a creation effect counts for options that create a tie, an endowment effect for
+        # options that drop one (RSiena's effect types)
+        kind = spec.program.types[key]
+        gate = 1.0 if kind == "eval" else (x[i] == (1.0 if kind == "endow" else 0.0))
         gw_terms = [t for t in terms if t.effect.kind == "structural"
                     and t.effect.code == fx.GWESP_FF]
         if gw_terms:  # RSiena: contribution of the toggled tie is w(TP_ij), signed
@@ -105,11 +110,11 @@ def choice_probabilities(x: npt.ArrayLike, i: int, spec: specification.Specifica
                    for t in terms if t is not gw_terms[0]]
             mult = np.prod([f[i, 0] for f in ego]) if ego else 1.0
             sign = 1 - 2 * x[i]
-            delta += beta * mult * sign * gw[tp]
+            delta += gate * beta * mult * sign * gw[tp]
             continue
         s = effect_statistic(terms, y, i, covariates, dyadic, spec.gwesp_weights,
                              spec.uncentred)
-        delta += beta * (s - s[i])
+        delta += gate * beta * (s - s[i])
     delta[i] = 0.0
     ok = spec.allowed[i].astype(bool).copy()
     if x[i].sum() >= spec.max_outdegree:

@@ -28,8 +28,8 @@ def _add_scores(i, j, total, x, prog, data, one, fw, score):
     n = x.shape[0]
     for e in range(score.shape[0]):
         single = ProgramArrays(one, prog.slot[e:e + 1], prog.fac_start[e:e + 2], prog.fac_kind,
-                           prog.fac_cov, prog.codes, prog.gwesp)
-        kernels.add_effects(i, single, data, fw)
+                           prog.fac_cov, prog.codes, prog.gwesp, prog.gate[e:e + 1])
+        kernels.add_effects(i, x, single, data, fw)
         expected = 0.0
         for h in range(n):
             if h != i:

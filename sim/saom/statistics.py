@@ -28,12 +28,12 @@ from sim.saom.specification import Specification
 
 
 @njit(cache=True)
-def _one_effect_scores(i, prog, data, one, e, fw):
+def _one_effect_scores(i, x, prog, data, one, e, fw):
     """fw[SCORE, j] = effect e's contribution c_ij alone: the program cut down to effect e
     with beta 1 (``one``)."""
     single = ProgramArrays(one, prog.slot[e:e + 1], prog.fac_start[e:e + 2], prog.fac_kind,
-                           prog.fac_cov, prog.codes, prog.gwesp)
-    kernels.add_effects(i, single, data, fw)
+                           prog.fac_cov, prog.codes, prog.gwesp, prog.gate[e:e + 1])
+    kernels.add_effects(i, x, single, data, fw)
 
 
 @njit(cache=True)
@@ -84,7 +84,7 @@ def _network_statistics(x0, prog, data, out):
             _refresh(x, xt, i, indeg, outdeg, prog, iw, fw)
             for e in range(n_eff):
                 if not at_full[e]:
-                    _one_effect_scores(i, prog, data, one, e, fw)
+                    _one_effect_scores(i, x, prog, data, one, e, fw)
                     out[e] += fw[kernels.SCORE, j]
             x[i, j] = 1
             xt[j, i] = 1
@@ -94,7 +94,7 @@ def _network_statistics(x0, prog, data, out):
             _refresh(x, xt, i, indeg, outdeg, prog, iw, fw)
         for e in range(n_eff):
             if at_full[e]:
-                _one_effect_scores(i, prog, data, one, e, fw)
+                _one_effect_scores(i, x, prog, data, one, e, fw)
                 for t in range(d):
                     out[e] += fw[kernels.SCORE, ties[t]]
 

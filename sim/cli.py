@@ -354,20 +354,6 @@ def export(
                f"({len(files)} files)")
 
 
-def _bundled_class(name: str):
-    """The one class of bundled data set ``name``, or a clear error."""
-    import sim.data
-
-    try:
-        dataset = sim.data.load(name)
-    except ValueError as e:
-        _fail(f"--data: {e}")
-    if len(dataset.classes) > 1:
-        _fail(f"--data {name!r} has {len(dataset.classes)} classes; name one: "
-              + ", ".join(f"{name}/{c.name}" for c in dataset.classes))
-    return dataset.waves, dataset.covariates
-
-
 @app.command()
 def estimate(
     waves: Annotated[list[Path] | None, typer.Argument(
@@ -384,38 +370,14 @@ def estimate(
     seed: Annotated[int, typer.Option(help="random seed")] = 1,
 ):
     """Estimate a SAOM from observed waves by method of moments (Robbins-Monro)."""
+    from sim.io.read import DataError
+    from sim.io.waves import read_waves
     from sim.saom.estimate import estimate as estimate_saom
 
-    if (data is None) == (not waves):
-        _fail("give the waves either as files or as a bundled data set (--data NAME); "
-              f"{'both were given' if waves else 'neither was given'}")
-    bundled = {}
-    if data is not None:
-        nets, bundled = _bundled_class(data)
-    else:
-        nets = [_load_matrix(w) for w in waves]
-    covs = {}
-    for spec in covariate or []:
-        name, eq, rest = spec.partition("=")
-        if not eq and data is not None:
-            name, _, col = spec.partition(":")
-            if name not in bundled:
-                _fail(f"--covariate {spec!r}: data set {data!r} has covariates "
-                      f"{', '.join(bundled) or 'none'}")
-            table, source = bundled[name], f"data set {data!r}"
-        else:
-            path, _, col = rest.partition(":")
-            if not eq or not name or not path:
-                _fail(f"--covariate {spec!r}: write NAME=FILE or NAME=FILE:COLUMN (COLUMN >= "
-                      f"1){'' if data is None else ', or NAME[:COLUMN] of the data set'}")
-            table, source = _load_matrix(Path(path), adjacency=False), path
-        if col and not col.isdigit():
-            _fail(f"--covariate {spec!r}: COLUMN must be a whole number >= 1")
-        table = np.atleast_2d(table.T).T
-        k = int(col or 1)
-        if not 1 <= k <= table.shape[1]:
-            _fail(f"--covariate {spec!r}: column {k}; {source} has columns 1..{table.shape[1]}")
-        covs[name] = table[:, k - 1]
+    try:
+        nets, covs = read_waves(waves, data, covariate or [])
+    except DataError as e:
+        _fail(str(e))
     try:
         est = estimate_saom(nets, [e.strip() for e in effects.split(",") if e.strip()],
                             covariates=covs, seed=seed)
@@ -424,6 +386,42 @@ def estimate(
     typer.echo(f"{len(nets)} waves of {len(nets[0])} actors, seed {seed}, "
                f"{est.seconds:.1f} s")
     typer.echo(est.table())
+
+
+@app.command()
+def gof(
+    waves: Annotated[list[Path] | None, typer.Argument(
+        help="adjacency matrices of waves 1, 2, ... (or --data)")] = None,
+    data: Annotated[str | None, typer.Option(help="a bundled data set instead of files")]
+    = None,
+    effects: Annotated[str, typer.Option(help="comma-separated RSiena short names")] =
+    "density,recip,transTrip",
+    covariate: Annotated[list[str] | None, typer.Option(help="as for lbsim estimate")] = None,
+    statistics: Annotated[str, typer.Option(help="auxiliary statistics: indegree, "
+                                                 "outdegree, triads, geodesic")] =
+    "indegree,outdegree,triads,geodesic",
+    runs: Annotated[int, typer.Option(min=10, help="simulated networks per period")] = 1000,
+    out: Annotated[Path | None, typer.Option(help="folder for gof.csv and the violin "
+                                                  "plots")] = None,
+    seed: Annotated[int, typer.Option(help="random seed")] = 1,
+):
+    """Goodness of fit (RSiena's sienaGOF): estimate the model, simulate each period from
+    its first wave, and test auxiliary statistics of the next wave (Mahalanobis p)."""
+    from sim.goodness_of_fit import check_fit, fit_text
+    from sim.io.read import DataError
+    from sim.io.waves import read_waves
+
+    names = [s.strip() for s in statistics.split(",") if s.strip()]
+    try:
+        nets, covs = read_waves(waves, data, covariate or [])
+        rows = check_fit(nets, [e.strip() for e in effects.split(",") if e.strip()], names,
+                         covariates=covs, runs=runs, seed=seed, out=out)
+    except (DataError, ValueError) as e:
+        _fail(str(e))
+    typer.echo(f"{len(nets)} waves of {len(nets[0])} actors, {runs} simulations per period")
+    typer.echo(fit_text(rows))
+    if out is not None:
+        typer.echo(f"-> {out} (gof.csv, gof-<statistic>.png)")
 
 
 @app.command()

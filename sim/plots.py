@@ -157,3 +157,36 @@ def effect_sizes_figure(table: pd.DataFrame, path: str | Path | None = None,
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return _save(fig, path)
+
+
+def gof_figure(simulated: np.ndarray, observed: np.ndarray, labels: Sequence[str], p: float,
+               title: str, path: str | Path | None = None,
+               standardise: bool = False) -> Figure:
+    """sienaGOF's plot: the simulated distribution of each component of an auxiliary
+    statistic as a violin, the observed values joined by a red line, p in the title;
+    ``standardise``: each component centred and scaled by the simulations' mean and SD
+    (plot.sienaGOF's center and scale, for components of very different sizes)."""
+    if standardise:
+        mean, sd = simulated.mean(0), simulated.std(0)
+        sd = np.where(sd > 0, sd, 1.0)
+        simulated, observed = (simulated - mean) / sd, (observed - mean) / sd
+    fig = Figure(figsize=(max(5.0, 0.45 * len(labels) + 1.5), 3.6))
+    ax = fig.subplots()
+    pos = np.arange(1, len(labels) + 1)
+    varying = simulated.std(0) > 0
+    if varying.any():
+        parts = ax.violinplot(simulated[:, varying], positions=pos[varying], showmeans=False,
+                              showextrema=False)
+        for body in parts["bodies"]:
+            body.set_facecolor("#bbbbbb")
+            body.set_alpha(0.8)
+    ax.plot(pos, np.percentile(simulated, 5, axis=0), color="#777", lw=0.8, ls="--")
+    ax.plot(pos, np.percentile(simulated, 95, axis=0), color="#777", lw=0.8, ls="--")
+    ax.plot(pos, observed, color="#d62728", marker="o", ms=4, lw=1.2, label="observed")
+    ax.set_xticks(pos, labels, fontsize=8, rotation=45 if len(labels) > 9 else 0)
+    ax.set_title(f"{title}: p = {p:.3f}", fontsize=10)
+    if standardise:
+        ax.set_ylabel("standardised", fontsize=8)
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return _save(fig, path)

@@ -1,0 +1,221 @@
+"""Goodness of fit, as RSiena's ``sienaGOF``: auxiliary statistics of observed and
+simulated networks and a Mahalanobis-distance test of how unusual the observed ones are.
+
+Auxiliary statistics (each a vector per network, vectorised over stacks (R, n, n)):
+
+- :func:`indegree_distribution`, :func:`outdegree_distribution`: cumulative counts, the
+  number of actors with degree <= k for k in ``levels`` (default 0..8), as sienaGOF's
+  ``IndegreeDistribution`` / ``OutdegreeDistribution`` with ``cumulative = TRUE``;
+- :func:`triad_census`: the 16 Holland-Leinhardt triad types (003 ... 300) in networkx's
+  order (``networkx.triadic_census``);
+- :func:`geodesic_distribution`: unordered pairs of the symmetrised network (i ~ j if
+  x_ij or x_ji) at distance <= k for k in ``levels`` (default 1..5), then the pairs that
+  are not connected;
+- :func:`behaviour_distribution`: actors at each value of a behaviour.
+
+:func:`mahalanobis_test` follows sienaGOF: the simulated statistics' mean and covariance,
+its Moore-Penrose generalised inverse (so statistics that never vary drop out), the
+Mahalanobis distance of the observed vector and of each simulated one, and p = the share
+of simulated distances at least as large as the observed one. Several periods are tested
+one by one and jointly (their statistic vectors summed, as sienaGOF's ``join = TRUE``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+
+TRIAD_TYPES = ("003", "012", "102", "021D", "021U", "021C", "111D", "111U", "030T", "030C",
+               "201", "120D", "120U", "120C", "210", "300")
+
+
+def _stack(x: npt.ArrayLike) -> np.ndarray:
+    a = np.asarray(x)
+    a = a[None] if a.ndim == 2 else a
+    if a.ndim != 3 or a.shape[1] != a.shape[2]:
+        raise ValueError(f"networks must be n x n or (R, n, n), got shape {np.shape(x)}")
+    a = (a != 0).astype(np.int8)
+    idx = np.arange(a.shape[1])
+    a[:, idx, idx] = 0
+    return a
+
+
+def _cumulative(degrees: np.ndarray, levels: Sequence[int]) -> np.ndarray:
+    return np.stack([(degrees <= k).sum(1) for k in levels], axis=1).astype(float)
+
+
+def indegree_distribution(x: npt.ArrayLike, levels: Sequence[int] = range(9)) -> np.ndarray:
+    """(R, len(levels)): actors with in-degree <= k."""
+    return _cumulative(_stack(x).sum(1), levels)
+
+
+def outdegree_distribution(x: npt.ArrayLike, levels: Sequence[int] = range(9)) -> np.ndarray:
+    """(R, len(levels)): actors with out-degree <= k."""
+    return _cumulative(_stack(x).sum(2), levels)
+
+
+@cache
+def _triad_code_table() -> np.ndarray:
+    """Triad type (index into TRIAD_TYPES) of each of the 64 tie patterns of a triple
+    (a, b, c), coded by the six ties ab, ba, ac, ca, bc, cb as bits 0..5."""
+    table = np.empty(64, dtype=np.int64)
+    for code in range(64):
+        t = [(code >> k) & 1 for k in range(6)]
+        m = np.zeros((3, 3), dtype=int)
+        (m[0, 1], m[1, 0], m[0, 2], m[2, 0], m[1, 2], m[2, 1]) = t
+        table[code] = TRIAD_TYPES.index(_triad_name(m))
+    return table
+
+
+def _triad_name(m: np.ndarray) -> str:
+    """The Holland-Leinhardt type of a 3 x 3 adjacency matrix (M A N counts, then the
+    orientation letter)."""
+    mutual = sum(m[i, j] and m[j, i] for i, j in ((0, 1), (0, 2), (1, 2)))
+    asym = sum(m[i, j] != m[j, i] for i, j in ((0, 1), (0, 2), (1, 2)))
+    null = 3 - mutual - asym
+    man = f"{mutual}{asym}{null}"
+    if man in ("003", "012", "102", "201", "300"):
+        return man
+    out, inn = m.sum(1), m.sum(0)
+    if man == "021":
+        if (out == 2).any():
+            return "021D"
+        if (inn == 2).any():
+            return "021U"
+        return "021C"
+    if man == "111":  # the actor in the mutual dyad: D if the asymmetric tie comes in
+        return "111U" if ((out == 2) & (inn == 1)).any() else "111D"
+    if man == "030":
+        return "030C" if (out == 1).all() and (inn == 1).all() else "030T"
+    if man == "120":
+        if (inn == 0).any():
+            return "120D"
+        if (out == 0).any():
+            return "120U"
+        return "120C"
+    return "210"
+
+
+def triad_census(x: npt.ArrayLike) -> np.ndarray:
+    """(R, 16): counts of the 16 triad types (:data:`TRIAD_TYPES`) over all triples."""
+    a = _stack(x)
+    n = a.shape[1]
+    i, j, k = np.array([(i, j, k) for i in range(n) for j in range(i + 1, n)
+                        for k in range(j + 1, n)], dtype=np.int64).reshape(-1, 3).T
+    table = _triad_code_table()
+    out = np.zeros((a.shape[0], len(TRIAD_TYPES)))
+    for r in range(a.shape[0]):
+        y = a[r].astype(np.int64)
+        code = (y[i, j] | y[j, i] << 1 | y[i, k] << 2 | y[k, i] << 3 | y[j, k] << 4
+                | y[k, j] << 5)
+        out[r] = np.bincount(table[code], minlength=len(TRIAD_TYPES))
+    return out
+
+
+def geodesic_distribution(x: npt.ArrayLike, levels: Sequence[int] = range(1, 6)) -> np.ndarray:
+    """(R, len(levels) + 1): unordered pairs of the symmetrised network at distance <= k,
+    then the pairs with no path."""
+    a = _stack(x)
+    n = a.shape[1]
+    upper = np.triu(np.ones((n, n), dtype=bool), 1)
+    out = np.zeros((a.shape[0], len(levels) + 1))
+    for r in range(a.shape[0]):
+        s = (a[r] | a[r].T).astype(np.int64)
+        dist = np.full((n, n), -1, dtype=np.int64)
+        np.fill_diagonal(dist, 0)
+        frontier, reach, step = np.eye(n, dtype=np.int64), np.eye(n, dtype=bool), 0
+        while frontier.any():  # breadth-first search from every actor at once
+            step += 1
+            frontier = ((frontier @ s) > 0) & ~reach
+            dist[frontier] = step
+            reach |= frontier
+            frontier = frontier.astype(np.int64)
+        d = dist[upper]
+        out[r, :len(levels)] = [((d > 0) & (d <= k)).sum() for k in levels]
+        out[r, -1] = (d < 0).sum()
+    return out
+
+
+def behaviour_distribution(z: npt.ArrayLike, values: Sequence[int]) -> np.ndarray:
+    """(R, len(values)): actors at each behaviour value (z: (n,) or (R, n))."""
+    z = np.atleast_2d(np.asarray(z))
+    return np.stack([(z == v).sum(1) for v in values], axis=1).astype(float)
+
+
+STATISTICS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "indegree": indegree_distribution, "outdegree": outdegree_distribution,
+    "triads": triad_census, "geodesic": geodesic_distribution,
+}
+"""Auxiliary statistics by name, as ``lbsim gof`` offers them."""
+
+
+def labels(name: str) -> list[str]:
+    """The components' names of auxiliary statistic ``name``."""
+    if name in ("indegree", "outdegree"):
+        return [f"<={k}" for k in range(9)]
+    if name == "triads":
+        return list(TRIAD_TYPES)
+    if name == "geodesic":
+        return [f"<={k}" for k in range(1, 6)] + ["none"]
+    raise ValueError(f"no auxiliary statistic {name!r}; allowed: {', '.join(STATISTICS)}")
+
+
+@dataclass(frozen=True)
+class GofTest:
+    """The observed statistic vector, the simulated ones, their Mahalanobis distances and
+    the p-value (share of simulated distances >= the observed one)."""
+
+    observed: np.ndarray
+    simulated: np.ndarray
+    distance_observed: float
+    distances: np.ndarray
+    p: float
+
+
+def mahalanobis_test(observed: npt.ArrayLike, simulated: npt.ArrayLike) -> GofTest:
+    """sienaGOF's test of one observed statistic vector against R simulated ones."""
+    obs = np.asarray(observed, dtype=float).ravel()
+    sims = np.asarray(simulated, dtype=float)
+    if sims.ndim != 2 or sims.shape[1] != obs.size or sims.shape[0] < 2:
+        raise ValueError(f"simulated statistics must be (R >= 2, {obs.size}), got "
+                         f"{sims.shape}")
+    mean = sims.mean(0)
+    inv = np.linalg.pinv(np.atleast_2d(np.cov(sims, rowvar=False)))
+    dev = sims - mean
+    distances = np.einsum("rs,st,rt->r", dev, inv, dev)
+    d_obs = float((obs - mean) @ inv @ (obs - mean))
+    p = float(np.mean(distances >= d_obs - 1e-12 * max(1.0, abs(d_obs))))
+    return GofTest(obs, sims, d_obs, distances, p)
+
+
+def gof(observed: Sequence[np.ndarray], simulated: Sequence[np.ndarray],
+        statistic: str | Callable = "indegree") -> dict:
+    """Tests of each period (``observed[m]`` the wave at its end, ``simulated[m]`` (R, n, n)
+    the simulated networks) and jointly: ``{"periods": [GofTest, ...], "joint": GofTest}``."""
+    fn = STATISTICS[statistic] if isinstance(statistic, str) else statistic
+    if len(observed) != len(simulated) or not observed:
+        raise ValueError("give one observed wave per set of simulated networks")
+    obs = [fn(o)[0] for o in observed]
+    sims = [fn(s) for s in simulated]
+    periods = [mahalanobis_test(o, s) for o, s in zip(obs, sims, strict=True)]
+    joint = mahalanobis_test(np.sum(obs, axis=0), np.sum(sims, axis=0))
+    return {"periods": periods, "joint": joint}
+
+
+def simulate_fit(waves: Sequence[np.ndarray], theta: dict[str, float], *, runs: int = 1000,
+                 covariates: dict | None = None, seed: int | None = None,
+                 **model) -> list[np.ndarray]:
+    """For each period m, ``runs`` networks simulated from wave m with the fitted effects
+    and rate ``theta["rate m+1"]`` (``theta``: :meth:`Estimate.as_dict`); ``model``: the
+    other arguments of :func:`sim.saom.simulate_periods` the fit used."""
+    from sim.saom.simulate import simulate_periods
+
+    effects = {k: v for k, v in theta.items() if not k.startswith("rate ")}
+    seeds = np.random.SeedSequence(seed).spawn(len(waves) - 1)
+    return [simulate_periods(waves[m], effects, rate=theta[f"rate {m + 1}"], runs=runs,
+                             covariates=covariates, seed=seeds[m], **model).networks
+            for m in range(len(waves) - 1)]

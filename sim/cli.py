@@ -32,7 +32,6 @@ def _fail(message: str) -> None:
 
 def _load_matrix(path: Path, adjacency: bool = True) -> np.ndarray:
     from sim.io.read import DataError, read_adjacency, read_table
-
     if not path.is_file():
         _fail(f"{path} not found (or not a file)")
     try:
@@ -369,14 +368,26 @@ def estimate(
     = None,
     seed: Annotated[int, typer.Option(help="random seed")] = 1,
 ):
-    """Estimate a SAOM from observed waves by method of moments (Robbins-Monro)."""
+    """Estimate a SAOM from observed waves by method of moments (Robbins-Monro); a data set
+    of several classes (--data baerveldt) is fitted as one model with a rate per class and
+    period (RSiena's sienaGroupCreate)."""
     from sim.io.read import DataError
-    from sim.io.waves import read_waves
+    from sim.io.waves import read_groups, read_waves
     from sim.saom.estimate import estimate as estimate_saom
+    from sim.saom.estimate import estimate_groups
 
+    keys = [e.strip() for e in effects.split(",") if e.strip()]
     try:
+        if data is not None and not waves and "/" not in data and not covariate:
+            names, groups, covs = read_groups(data)
+            if len(groups) > 1:
+                est = estimate_groups(groups, keys, covariates=covs, names=names, seed=seed)
+                typer.echo(f"{len(groups)} classes ({', '.join(names)}), seed {seed}, "
+                           f"{est.seconds:.1f} s")
+                typer.echo(est.table())
+                return
         nets, covs = read_waves(waves, data, covariate or [])
-    except DataError as e:
+    except (DataError, ValueError) as e:
         _fail(str(e))
     try:
         est = estimate_saom(nets, [e.strip() for e in effects.split(",") if e.strip()],

@@ -88,7 +88,7 @@ def test_estimate_takes_waves_and_covariates_from_a_bundled_data_set():
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--data", "baerveldt"], "has 4 classes; name one: baerveldt/school01"),
+    (["--data", "baerveldt", "--covariate", "v"], "has 4 classes; name one: baerveldt/school01"),
     (["--data", "s50", "--covariate", "drink"], "has covariates alcohol, smoking"),
     (["--data", "s50", "--covariate", "alcohol:4"], "columns 1..3"),
     (["--data", "nope"], "no bundled data set 'nope'"),

@@ -29,6 +29,16 @@ def _bundled_class(name: str) -> tuple[tuple[np.ndarray, ...], dict[str, np.ndar
     return dataset.waves, dataset.covariates
 
 
+def read_groups(data: str) -> tuple[list[str], list[list[np.ndarray]], list[dict]]:
+    """The classes of bundled data set ``data``: names, waves, covariates."""
+    try:
+        dataset = sim.data.load(data)
+    except ValueError as e:
+        raise DataError(f"--data: {e}") from None
+    return ([c.name for c in dataset.classes], [list(c.waves) for c in dataset.classes],
+            [dict(c.covariates) for c in dataset.classes])
+
+
 def read_waves(files: Sequence[str | Path] | None, data: str | None,
                covariates: Sequence[str] = ()) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
     """The waves and the named covariates (one value per actor)."""

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -39,35 +39,17 @@ import numpy.typing as npt
 
 from sim.saom import effects as fx
 from sim.saom import kernels, scores, specification
+from sim.saom.robbins_monro import (
+    RATIO_MAX,
+    T_MAX,
+    Settings,
+    child_seed,
+    robbins_monro,
+)
 from sim.saom.simulate import SeedLike, run_seeds
 from sim.saom.statistics import effect_statistics, hamming
 
 SMALL_BATCH = 32
-T_MAX, RATIO_MAX = 0.1, 0.25
-"""Convergence: every |t-ratio| < 0.1 and the overall maximum ratio < 0.25 (RSiena
-manual's rule of thumb)."""
-
-StatFn = Callable[[np.ndarray, np.random.SeedSequence, int, bool], tuple]
-"""simulate(theta, seed, runs, scores) -> (statistics (runs, p), score functions (runs, p)
-or None); the same seed gives the same random numbers (common random numbers for finite
-differences when there are no scores)."""
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Algorithm settings; defaults follow RSiena's ``sienaAlgorithmCreate`` where it has
-    one (firstg 0.2, reduceg 0.5, nsub 4, n3 1000, diagonalize 0.2, truncation 5)."""
-
-    n1: int = 0  # phase 1 runs; 0: max(50, 7 + 3p) (RSiena 7 + 3p)
-    firstg: float = 0.2
-    reduceg: float = 0.5
-    subphases: int = 4
-    n3: int = 1000
-    diagonalize: float = 0.2
-    truncation: float = 5.0
-    epsilon: float = 0.05  # central differences (without scores), relative for rates
-    phase2_runs: int = 1  # simulations averaged per Robbins-Monro iteration
-    refine: int = 3  # Newton steps from phase 3 (each checked by a new phase 3) at most
 
 
 @dataclass(frozen=True)
@@ -117,147 +99,6 @@ class Estimate:
         return "\n".join(rows)
 
 
-def _child(seed: np.random.SeedSequence, *key: int) -> np.random.SeedSequence:
-    return np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key + key)
-
-
-def _derivative(simulate: StatFn, theta, free, steps, seed, runs):
-    """(statistics at theta, derivative matrix D[k, l] = dE[S_k]/dtheta_l).
-
-    From the score functions when ``simulate`` gives them: D = Cov(S, U) (Schweinberger &
-    Snijders 2007); otherwise by central differences with common random numbers.
-    """
-    base, scores = simulate(theta, seed, runs, True)
-    if scores is not None:
-        return base, (base - base.mean(0)).T @ scores / runs
-    d = np.empty((base.shape[1], len(free)))
-    for c, k in enumerate(free):
-        up, down = theta.copy(), theta.copy()
-        up[k] += steps[c]
-        down[k] -= steps[c]
-        d[:, c] = (simulate(up, seed, runs, False)[0]
-                   - simulate(down, seed, runs, False)[0]).mean(0) / (2 * steps[c])
-    return base, d
-
-
-def _solve(d: np.ndarray, v: np.ndarray) -> np.ndarray:
-    try:
-        return np.linalg.solve(d, v)
-    except np.linalg.LinAlgError:
-        return np.linalg.lstsq(d, v, rcond=None)[0]
-
-
-def robbins_monro(simulate: StatFn, theta0: npt.ArrayLike, targets: npt.ArrayLike, *,
-                  fixed: npt.ArrayLike | None = None, positive: npt.ArrayLike | None = None,
-                  seed: SeedLike = None, settings: Settings = Settings()) -> dict:
-    """Find theta with E[simulate(theta)] = targets (see the module docstring).
-
-    ``fixed`` (bool per parameter) are held at theta0 and ``simulate`` returns statistics
-    of the free parameters only; ``positive`` parameters (rates) stay above 0. Returns a
-    dict with theta, cov, the phase-3 statistics, derivative and iteration counts.
-    """
-    theta = np.array(theta0, dtype=float)
-    targets = np.asarray(targets, dtype=float)
-    fixed = np.zeros(len(theta), bool) if fixed is None else np.asarray(fixed, bool)
-    positive = np.zeros(len(theta), bool) if positive is None else np.asarray(positive, bool)
-    free = np.flatnonzero(~fixed)
-    p = len(free)
-    if len(targets) != p:
-        raise ValueError(f"{len(targets)} targets for {p} free parameters; give one each")
-    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    s = settings
-
-    def steps_at(th):
-        scale = np.where(positive[free], np.maximum(1.0, np.abs(th[free])), 1.0)
-        return s.epsilon * scale
-
-    # phase 1: derivative and a Newton step
-    n1 = s.n1 or max(50, 7 + 3 * p)
-    stats, d = _derivative(simulate, theta, free, steps_at(theta), _child(root, 1),
-                                   n1)
-    sd = stats.std(0)
-    sd = np.where(sd > 0, sd, 1.0)
-    d0 = (1 - s.diagonalize) * d + s.diagonalize * np.diag(np.diag(d))
-    theta = _step(theta, free, positive, s.firstg * _solve(d0, stats.mean(0) - targets))
-
-    # phase 2: Robbins-Monro subphases, theta averaged over each
-    counts = {"phase1": n1, "phase2": 0, "phase3": s.n3}
-    gain = s.firstg
-    it = 0
-    for sub in range(s.subphases):
-        n_min = int(math.ceil((7 + p) * 2.52 ** sub))
-        total = np.zeros(len(theta))  # the fixed parameters stay exactly as given
-        prev = None
-        cross = np.zeros(p)
-        k = 0
-        while True:
-            it += 1
-            dev = simulate(theta, _child(root, 2, it), s.phase2_runs, False)[0].mean(0) - targets
-            if prev is not None:
-                cross += dev * prev
-            prev = dev
-            z = dev / sd
-            big = np.abs(z).max()
-            if big > s.truncation:
-                dev = dev * (s.truncation / big)
-            theta = _step(theta, free, positive, gain * _solve(d0, dev))
-            total += theta
-            k += 1
-            if (k >= n_min and np.all(cross < 0)) or k >= n_min + 200:
-                break
-        theta = np.where(fixed, theta, total / k)
-        counts["phase2"] += k
-        counts[f"subphase{sub + 1}"] = k
-        gain *= s.reduceg
-
-    # phase 3: statistics and derivative at the estimate; while the check fails, a Newton
-    # step from phase 3's means and derivative, then phase 3 again on fresh simulations
-    refined = 0
-    while True:
-        stats, d = _derivative(simulate, theta, free, steps_at(theta),
-                               _child(root, 3, refined), s.n3)
-        check = _phase3(stats, d, targets)
-        if check["converged"] or refined >= s.refine:
-            break
-        theta = _step(theta, free, positive, _solve(d, check["mean"] - targets))
-        refined += 1
-    counts["refinements"] = refined
-    return {"theta": theta, **check, "derivative": d, "iterations": counts}
-
-
-def _phase3(stats, d, targets) -> dict:
-    """Convergence t-ratios, the overall maximum convergence ratio and the covariance of
-    the estimate D^-1 Sigma D^-T."""
-    p = stats.shape[1]
-    mean, sigma = stats.mean(0), np.atleast_2d(np.cov(stats, rowvar=False))
-    sd = np.sqrt(np.diag(sigma))
-    dev = mean - targets
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.where(sd > 0, dev / sd, np.where(dev == 0, 0.0, np.inf))
-    try:
-        ratio = float(np.sqrt(max(dev @ np.linalg.solve(sigma, dev), 0.0)))
-    except np.linalg.LinAlgError:
-        ratio = float("inf")
-    try:
-        dinv = np.linalg.inv(d)
-        cov = dinv @ sigma @ dinv.T
-    except np.linalg.LinAlgError:
-        cov = np.full((p, p), np.nan)
-    converged = bool(np.all(np.abs(t) < T_MAX) and ratio < RATIO_MAX)
-    return {"mean": mean, "sd": sd, "t": t, "ratio": ratio, "cov": cov,
-            "converged": converged}
-
-
-def _step(theta, free, positive, delta):
-    new = theta.copy()
-    new[free] -= delta
-    low = positive & (new <= 0)
-    new[low] = theta[low] / 2  # a rate stays positive (halve it instead)
-    return new
-
-
-# --- SAOM for observed waves -----------------------------------------------------------
-
 @dataclass(frozen=True)
 class Period:
     """A period to simulate: its start network, the validated specification (effects,
@@ -303,7 +144,7 @@ def simulate_statistics(periods: Sequence[Period], theta: np.ndarray,
     u = np.zeros((runs, m_count + k_count)) if scores else None
     with _threads_for(runs):
         for m, per in enumerate(periods):
-            _simulate_period(per, theta, m, m_count, _child(seed, m), runs, out, u)
+            _simulate_period(per, theta, m, m_count, child_seed(seed, m), runs, out, u)
     return out, u
 
 
@@ -351,51 +192,36 @@ def _simulate_period(per, theta, m, m_count, seed, runs, out, u):
     out[:, m_count:] += effect_statistics(nets, spec=per.spec)
 
 
-def observed_statistics(periods: Sequence[Period], waves: Sequence[npt.ArrayLike]) -> np.ndarray:
-    """The targets: Hamming distance of each period, effect statistics summed over the
-    waves after the first."""
-    stats = [hamming(waves[m + 1], per.x0) for m, per in enumerate(periods)]
-    effects = sum(effect_statistics(specification.check_network(waves[m + 1]), per.spec)
+def observed_statistics(periods: Sequence[Period], ends: Sequence[npt.ArrayLike]) -> np.ndarray:
+    """The targets: the Hamming distance of each period (from its start to ``ends[m]``, the
+    wave at its end), then each effect's statistic summed over the periods' end waves."""
+    stats = [hamming(ends[m], per.x0) for m, per in enumerate(periods)]
+    effects = sum(effect_statistics(specification.check_network(ends[m]), per.spec)
                   for m, per in enumerate(periods))
     return np.concatenate([np.array(stats, dtype=float), effects])
 
 
-def estimate(waves: Sequence, effects: Sequence[str] | Mapping[str, float], *,
-             covariates: Mapping | None = None, dyadic: Mapping | None = None,
-             rate_effects: Mapping[str, float] | None = None,
-             max_outdegree: int | None = None, structural_zeros: npt.ArrayLike | None = None,
-             rates: Sequence[float] | None = None,
-             fixed: Sequence[str] = (), targets: Sequence[float] | None = None,
-             seed: SeedLike = None, settings: Settings = Settings()) -> Estimate:
-    """Estimate a SAOM from observed ``waves`` (at least two n x n networks).
-
-    effects: RSiena short names, or a mapping to starting values (default: density at the
-        logit of the observed density, others 0).
-    rates: starting basic rates, one per period (default: 2 x changes / n).
-    fixed: effect keys (or ``rate 1`` ...) held at their starting values.
-    targets: override the observed statistics (rates first, then effects), e.g. to fit
-        statistics that are not those of the waves.
-    covariates, dyadic, rate_effects, max_outdegree, structural_zeros: as in
-        :func:`sim.saom.simulate_periods`; covariates are constant over the periods.
-    Raises ValueError on bad input.
-    """
-    clock = time.perf_counter()
+def _checked_waves(waves, where: str = "") -> list[np.ndarray]:
     if isinstance(waves, np.ndarray) and waves.ndim == 3:
         waves = list(waves)
     if not isinstance(waves, Sequence) or len(waves) < 2:
-        raise ValueError("waves must be a sequence of at least two n x n networks")
-    waves = [specification.check_network(w, f"wave {k + 1}") for k, w in enumerate(waves)]
+        raise ValueError(f"{where}waves must be a sequence of at least two n x n networks")
+    waves = [specification.check_network(w, f"{where}wave {k + 1}") for k, w in enumerate(waves)]
     n = waves[0].shape[0]
     for k, w in enumerate(waves):
         if w.shape != (n, n):
-            raise ValueError(f"wave {k + 1} is {w.shape[0]} x {w.shape[1]}, wave 1 is "
+            raise ValueError(f"{where}wave {k + 1} is {w.shape[0]} x {w.shape[1]}, wave 1 is "
                              f"{n} x {n}: all waves need the same actors")
+    return waves
+
+
+def _start_values(effects, groups: list[list[np.ndarray]]) -> dict[str, float]:
+    """Effects as a mapping to starting values: given, or density at half the logit of the
+    mean observed density and the others 0 (with density alone, the stationary odds of a
+    tie are exp(2 beta): it is made with weight exp(beta) and dropped with exp(-beta))."""
     if not isinstance(effects, Mapping):
-        effects = list(effects)
-        dens = float(np.mean([w.sum() / (n * (n - 1)) for w in waves]))
+        dens = float(np.mean([w.sum() / (len(w) * (len(w) - 1)) for g in groups for w in g]))
         dens = min(max(dens, 1e-3), 1 - 1e-3)
-        # with density alone, the stationary odds of a tie are exp(2 beta) (each tie is
-        # made with weight exp(beta) and dropped with weight exp(-beta))
         effects = {k: (0.5 * math.log(dens / (1 - dens)) if k == "density" else 0.0)
                    for k in effects}
     typed = [k for k in effects if fx.split_type(k)[1] != "eval"]
@@ -404,18 +230,23 @@ def estimate(waves: Sequence, effects: Sequence[str] | Mapping[str, float], *,
                          f"endowment effects can be simulated, but their target statistics "
                          f"(ties created and lost between waves) are not implemented; "
                          f"allowed: effects without a [type]")
-    periods = _periods(waves, effects, covariates, dyadic, rate_effects, max_outdegree,
-                       structural_zeros)
+    return dict(effects)
+
+
+def _fit(periods: list[Period], starts: list[np.ndarray], ends: list[np.ndarray],
+         effects: dict[str, float], labels: list[str], rates, fixed, targets, seed,
+         settings, clock: float) -> Estimate:
+    """Method of moments for ``periods`` (period m from ``starts[m]`` to ``ends[m]``, its
+    rate named ``rate <labels[m]>``) with common effect parameters."""
     m_count = len(periods)
-    rate_names = [f"rate {m + 1}" for m in range(m_count)]
-    names = tuple(rate_names + list(effects))
-    changes = [hamming(waves[m + 1], waves[m]) for m in range(m_count)]
+    names = tuple([f"rate {label}" for label in labels] + list(effects))
+    changes = [hamming(ends[m], starts[m]) for m in range(m_count)]
     if min(changes) == 0:
         m = changes.index(0)
-        raise ValueError(f"waves {m + 1} and {m + 2} are identical: no change to estimate "
-                         f"the rate of period {m + 1} from")
+        raise ValueError(f"period {labels[m]}: its two waves are identical, no change to "
+                         f"estimate the rate from")
     if rates is None:
-        rates = [max(2.0 * c / n, 0.5) for c in changes]
+        rates = [max(2.0 * c / len(starts[m]), 0.5) for m, c in enumerate(changes)]
     rates = [specification.finite_number(r, "starting rate") for r in rates]
     if len(rates) != m_count or min(rates) <= 0:
         raise ValueError(f"rates needs {m_count} positive starting values, one per period")
@@ -426,8 +257,8 @@ def estimate(waves: Sequence, effects: Sequence[str] | Mapping[str, float], *,
                          f"{', '.join(names)}")
     is_fixed = np.array([k in fixed for k in names])
     positive = np.arange(len(names)) < m_count
-    observed = observed_statistics(periods, waves)
-    stat_names = tuple(["changes " + str(m + 1) for m in range(m_count)] + list(effects))
+    observed = observed_statistics(periods, ends)
+    stat_names = tuple([f"changes {label}" for label in labels] + list(effects))
     free = ~is_fixed
     if targets is None:
         targets = observed[free]
@@ -441,10 +272,106 @@ def estimate(waves: Sequence, effects: Sequence[str] | Mapping[str, float], *,
         return stats[:, free], (None if u is None else u[:, free])
 
     res = robbins_monro(simulate, theta0, targets, fixed=is_fixed, positive=positive,
-                        seed=seed, settings=settings)
+                        seed=seed, settings=settings or Settings())
     se = np.full(len(names), np.nan)
     se[free] = np.sqrt(np.clip(np.diag(res["cov"]), 0, None))
     return Estimate(names, res["theta"], se, is_fixed, res["cov"],
                     tuple(s for s, f in zip(stat_names, free, strict=True) if f), targets,
                     res["mean"], res["sd"], res["t"], res["ratio"], res["derivative"],
                     res["iterations"], time.perf_counter() - clock)
+
+
+def estimate(waves: Sequence, effects: Sequence[str] | Mapping[str, float], *,
+             covariates: Mapping | None = None, dyadic: Mapping | None = None,
+             rate_effects: Mapping[str, float] | None = None,
+             max_outdegree: int | None = None, structural_zeros: npt.ArrayLike | None = None,
+             rates: Sequence[float] | None = None,
+             fixed: Sequence[str] = (), targets: Sequence[float] | None = None,
+             seed: SeedLike = None, settings: Settings | None = None) -> Estimate:
+    """Estimate a SAOM from observed ``waves`` (at least two n x n networks).
+
+    effects: RSiena short names, or a mapping to starting values (default: density at the
+        logit of the observed density, others 0).
+    rates: starting basic rates, one per period (default: 2 x changes / n).
+    fixed: effect keys (or ``rate 1`` ...) held at their starting values.
+    targets: override the observed statistics (rates first, then effects), e.g. to fit
+        statistics that are not those of the waves.
+    covariates, dyadic, rate_effects, max_outdegree, structural_zeros: as in
+        :func:`sim.saom.simulate_periods`; covariates are constant over the periods.
+    Raises ValueError on bad input.
+    """
+    clock = time.perf_counter()
+    waves = _checked_waves(waves)
+    effects = _start_values(effects, [waves])
+    periods = _periods(waves, effects, covariates, dyadic, rate_effects, max_outdegree,
+                       structural_zeros)
+    return _fit(periods, waves[:-1], waves[1:], effects,
+                [str(m + 1) for m in range(len(periods))], rates, fixed, targets, seed,
+                settings, clock)
+
+
+def estimate_groups(groups: Sequence[Sequence], effects: Sequence[str] | Mapping[str, float],
+                    *, covariates: Sequence[Mapping] | None = None,
+                    names: Sequence[str] | None = None,
+                    rate_effects: Mapping[str, float] | None = None,
+                    max_outdegree: int | None = None, rates: Sequence[float] | None = None,
+                    fixed: Sequence[str] = (), targets: Sequence[float] | None = None,
+                    seed: SeedLike = None, settings: Settings | None = None) -> Estimate:
+    """Estimate one SAOM from several classes, as RSiena estimates ``sienaGroupCreate``
+    data: ``groups[g]`` is class g's waves (classes may differ in size and in their number
+    of waves), ``covariates[g]`` its actor covariates; the effect parameters are common,
+    every period of every class has its own rate, named ``rate <class> <period>``
+    (classes named ``names``, default 1, 2, ...). As in sienaGroupCreate, an actor
+    covariate is centred by its mean over the actors of all classes, and simX by the mean
+    similarity over the pairs of all classes, with the range of all classes. Other
+    arguments as in :func:`estimate`; ``rates`` one per period, classes in order."""
+    clock = time.perf_counter()
+    if isinstance(groups, np.ndarray) or not isinstance(groups, Sequence) or not groups:
+        raise ValueError("groups must be a non-empty list of classes, each a list of waves")
+    names = [str(g + 1) for g in range(len(groups))] if names is None else list(names)
+    covariates = [{} for _ in groups] if covariates is None else list(covariates)
+    if len(names) != len(groups) or len(covariates) != len(groups):
+        raise ValueError(f"{len(groups)} classes: give as many names and covariate "
+                         f"mappings, got {len(names)} and {len(covariates)}")
+    waves = [_checked_waves(g, f"class {name}: ") for g, name in zip(groups, names,
+                                                                     strict=True)]
+    keys = set(covariates[0])
+    if any(set(c) != keys for c in covariates):
+        raise ValueError("every class needs the same actor covariates; classes have "
+                         + "; ".join(", ".join(sorted(c)) or "none" for c in covariates))
+    effects = _start_values(effects, waves)
+    periods, starts, ends, labels = [], [], [], []
+    for g, (w, cov) in enumerate(zip(waves, covariates, strict=True)):
+        for m, per in enumerate(_periods(w, effects, cov, None, rate_effects, max_outdegree,
+                                         None)):
+            periods.append(per)
+            starts.append(w[m])
+            ends.append(w[m + 1])
+            labels.append(f"{names[g]} {m + 1}")
+    _pool_covariate_statistics(periods, covariates, [len(w) - 1 for w in waves],
+                               rate_effects or {})
+    return _fit(periods, starts, ends, effects, labels, rates, fixed, targets, seed,
+                settings, clock)
+
+
+def _pool_covariate_statistics(periods: list[Period], covariates: list[Mapping],
+                               period_counts: list[int], rate_effects: Mapping) -> None:
+    """Centre each actor covariate of every period by its mean over all classes, with the
+    pooled range and the pooled mean similarity (sienaGroupCreate's centring); rate effects
+    likewise."""
+    for a, name in enumerate(covariates[0]):
+        values = [np.asarray(c[name], dtype=float) for c in covariates]
+        pooled = np.concatenate(values)
+        mean, rng = pooled.mean(), pooled.max() - pooled.min()
+        alpha = sum(float(v) for k, v in rate_effects.items() if fx.parse_rate_key(k) == name)
+        pairs = sum(len(v) * (len(v) - 1) for v in values)
+        sim = (sum((1 - np.abs(v[:, None] - v[None, :]) / rng).sum() - len(v)
+                   for v in values) / pairs) if rng > 0 else 0.0
+        k = 0
+        for g, count in enumerate(period_counts):
+            for _ in range(count):
+                stats = periods[k].spec.data.actor_stats
+                stats[0, a], stats[1, a], stats[2, a] = mean, rng, sim
+                # rates were centred by the class mean: move them to the pooled mean
+                periods[k].relative_rates[:] *= np.exp(alpha * (values[g].mean() - mean))
+                k += 1

@@ -1,0 +1,205 @@
+"""Robbins-Monro stochastic approximation for method-of-moments estimation (Snijders 2001,
+"The statistical evaluation of social network dynamics", Sociological Methodology 31;
+the estimation chapter of the RSiena manual): phase 1 (derivative and a Newton step),
+phase 2 (``subphases`` subphases with a gain halving each time), phase 3 (convergence
+t-ratios, overall maximum convergence ratio, covariance of the estimate), for any
+statistics function with common random numbers. See :mod:`sim.saom.estimate` for the
+SAOM it is used on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.saom.simulate import SeedLike
+
+T_MAX, RATIO_MAX = 0.1, 0.25
+"""Convergence: every |t-ratio| < 0.1 and the overall maximum ratio < 0.25 (RSiena
+manual's rule of thumb)."""
+
+StatFn = Callable[[np.ndarray, np.random.SeedSequence, int, bool], tuple]
+"""simulate(theta, seed, runs, scores) -> (statistics (runs, p), score functions (runs, p)
+or None); the same seed gives the same random numbers (common random numbers for finite
+differences when there are no scores)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Algorithm settings; defaults follow RSiena's ``sienaAlgorithmCreate`` where it has
+    one (firstg 0.2, reduceg 0.5, nsub 4, n3 1000, diagonalize 0.2, truncation 5)."""
+
+    n1: int = 0  # phase 1 runs; 0: max(50, 7 + 3p) (RSiena 7 + 3p)
+    firstg: float = 0.2
+    reduceg: float = 0.5
+    subphases: int = 4
+    n3: int = 1000
+    diagonalize: float = 0.2
+    truncation: float = 5.0
+    epsilon: float = 0.05  # central differences (without scores), relative for rates
+    phase2_runs: int = 1  # simulations averaged per Robbins-Monro iteration
+    refine: int = 3  # Newton steps from phase 3 (each checked by a new phase 3) at most
+
+
+def child_seed(seed: np.random.SeedSequence, *key: int) -> np.random.SeedSequence:
+    """The seed sequence of (phase, iteration, ...) ``key`` under ``seed``."""
+    return np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key + key)
+
+
+def _derivative(simulate: StatFn, theta, free, steps, seed, runs):
+    """(statistics at theta, derivative matrix D[k, l] = dE[S_k]/dtheta_l).
+
+    From the score functions when ``simulate`` gives them: D = Cov(S, U) (Schweinberger &
+    Snijders 2007); otherwise by central differences with common random numbers.
+    """
+    base, scores = simulate(theta, seed, runs, True)
+    if scores is not None:
+        return base, (base - base.mean(0)).T @ scores / runs
+    d = np.empty((base.shape[1], len(free)))
+    for c, k in enumerate(free):
+        up, down = theta.copy(), theta.copy()
+        up[k] += steps[c]
+        down[k] -= steps[c]
+        d[:, c] = (simulate(up, seed, runs, False)[0]
+                   - simulate(down, seed, runs, False)[0]).mean(0) / (2 * steps[c])
+    return base, d
+
+
+def _solve(d: np.ndarray, v: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.solve(d, v)
+    except np.linalg.LinAlgError:
+        return np.linalg.lstsq(d, v, rcond=None)[0]
+
+
+def robbins_monro(simulate: StatFn, theta0: npt.ArrayLike, targets: npt.ArrayLike, *,
+                  fixed: npt.ArrayLike | None = None, positive: npt.ArrayLike | None = None,
+                  seed: SeedLike = None, settings: Settings = Settings()) -> dict:
+    """Find theta with E[simulate(theta)] = targets (see the module docstring).
+
+    ``fixed`` (bool per parameter) are held at theta0 and ``simulate`` returns statistics
+    of the free parameters only; ``positive`` parameters (rates) stay above 0. Returns a
+    dict with theta, cov, the phase-3 statistics, derivative and iteration counts.
+    """
+    theta = np.array(theta0, dtype=float)
+    targets = np.asarray(targets, dtype=float)
+    fixed = np.zeros(len(theta), bool) if fixed is None else np.asarray(fixed, bool)
+    positive = np.zeros(len(theta), bool) if positive is None else np.asarray(positive, bool)
+    free = np.flatnonzero(~fixed)
+    p = len(free)
+    if len(targets) != p:
+        raise ValueError(f"{len(targets)} targets for {p} free parameters; give one each")
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    s = settings
+
+    def steps_at(th):
+        scale = np.where(positive[free], np.maximum(1.0, np.abs(th[free])), 1.0)
+        return s.epsilon * scale
+
+    # phase 1: derivative and a Newton step
+    n1 = s.n1 or max(50, 7 + 3 * p)
+    stats, d = _derivative(simulate, theta, free, steps_at(theta), child_seed(root, 1),
+                           n1)
+    retries = 0
+    while (np.diag(d) <= 0).any() and retries < 3:
+        # a statistic that falls as its own parameter rises: the derivative is noise;
+        # estimate it again from twice as many simulations
+        retries += 1
+        n1 *= 2
+        stats, d = _derivative(simulate, theta, free, steps_at(theta),
+                               child_seed(root, 1, retries), n1)
+    sd = stats.std(0)
+    sd = np.where(sd > 0, sd, 1.0)
+    d0 = (1 - s.diagonalize) * d + s.diagonalize * np.diag(np.diag(d))
+    theta = _step(theta, free, positive, s.firstg * _solve(d0, stats.mean(0) - targets))
+
+    # phase 2: Robbins-Monro subphases, theta averaged over each
+    counts = {"phase1": n1, "phase2": 0, "phase3": s.n3, "phase1_retries": retries}
+    gain = s.firstg
+    it = 0
+    for sub in range(s.subphases):
+        n_min = int(math.ceil((7 + p) * 2.52 ** sub))
+        total = np.zeros(len(theta))  # the fixed parameters stay exactly as given
+        prev = None
+        cross = np.zeros(p)
+        k = 0
+        while True:
+            it += 1
+            dev = simulate(theta, child_seed(root, 2, it), s.phase2_runs,
+                           False)[0].mean(0) - targets
+            if prev is not None:
+                cross += dev * prev
+            prev = dev
+            z = dev / sd
+            big = np.abs(z).max()
+            if big > s.truncation:
+                dev = dev * (s.truncation / big)
+            theta = _step(theta, free, positive, gain * _solve(d0, dev))
+            total += theta
+            k += 1
+            if (k >= n_min and np.all(cross < 0)) or k >= n_min + 200:
+                break
+        theta = np.where(fixed, theta, total / k)
+        counts["phase2"] += k
+        counts[f"subphase{sub + 1}"] = k
+        gain *= s.reduceg
+
+    # phase 3: statistics and derivative at the estimate; while the check fails, a Newton
+    # step from phase 3's means and derivative, then phase 3 again on fresh simulations
+    refined = 0
+    while True:
+        stats, d = _derivative(simulate, theta, free, steps_at(theta),
+                               child_seed(root, 3, refined), s.n3)
+        check = _phase3(stats, d, targets)
+        if check["converged"] or refined >= s.refine:
+            break
+        theta = _step(theta, free, positive, _solve(d, check["mean"] - targets))
+        refined += 1
+    counts["refinements"] = refined
+    return {"theta": theta, **check, "derivative": d, "iterations": counts}
+
+
+def _phase3(stats, d, targets) -> dict:
+    """Convergence t-ratios, the overall maximum convergence ratio and the covariance of
+    the estimate D^-1 Sigma D^-T."""
+    p = stats.shape[1]
+    mean, sigma = stats.mean(0), np.atleast_2d(np.cov(stats, rowvar=False))
+    sd = np.sqrt(np.diag(sigma))
+    dev = mean - targets
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(sd > 0, dev / sd, np.where(dev == 0, 0.0, np.inf))
+    try:
+        ratio = float(np.sqrt(max(dev @ np.linalg.solve(sigma, dev), 0.0)))
+    except np.linalg.LinAlgError:
+        ratio = float("inf")
+    try:
+        dinv = np.linalg.inv(d)
+        cov = dinv @ sigma @ dinv.T
+    except np.linalg.LinAlgError:
+        cov = np.full((p, p), np.nan)
+    converged = bool(np.all(np.abs(t) < T_MAX) and ratio < RATIO_MAX)
+    return {"mean": mean, "sd": sd, "t": t, "ratio": ratio, "cov": cov,
+            "converged": converged}
+
+
+MAX_STEP = 2.0
+"""At most this much change of an effect parameter in one step, and at most this factor
+for a rate: a derivative estimated from few simulations can be nearly singular, and one
+Newton step from it would throw the parameters where the simulations never recover."""
+
+
+def _step(theta, free, positive, delta):
+    new = theta.copy()
+    new[free] -= delta
+    low = positive & (new <= 0)
+    new[low] = theta[low] / 2  # a rate stays positive (halve it instead)
+    new = np.where(positive, np.clip(new, theta / MAX_STEP, theta * MAX_STEP),
+                   np.clip(new, theta - MAX_STEP, theta + MAX_STEP))
+    return new
+
+
+# --- SAOM for observed waves -----------------------------------------------------------

@@ -31,7 +31,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numba
 import numpy as np
@@ -108,6 +108,16 @@ class Period:
     spec: specification.Specification
     relative_rates: np.ndarray
     length: float = 1.0
+    unobserved: np.ndarray | None = None  # cells missing at the start or the end
+
+    def observed_part(self, x: np.ndarray) -> np.ndarray:
+        """``x`` (one network or a stack) with the unobserved cells set to 0: what the
+        statistics of the period see (RSiena: ties missing at either end removed)."""
+        if self.unobserved is None:
+            return x
+        x = x.copy()
+        x[..., self.unobserved] = 0
+        return x
 
 
 def prepare_period(x0: npt.ArrayLike, effects: Mapping[str, float], *,
@@ -188,31 +198,58 @@ def _simulate_period(per, theta, m, m_count, seed, runs, out, u):
     if u is not None:
         u[:, m] = scores.rate_score(steps, theta[m], per.relative_rates, per.length)
         u[:, m_count:] += part
-    out[:, m] = hamming(nets, per.x0)
+    nets = per.observed_part(nets)
+    out[:, m] = hamming(nets, per.observed_part(per.x0))
     out[:, m_count:] += effect_statistics(nets, spec=per.spec)
 
 
 def observed_statistics(periods: Sequence[Period], ends: Sequence[npt.ArrayLike]) -> np.ndarray:
     """The targets: the Hamming distance of each period (from its start to ``ends[m]``, the
-    wave at its end), then each effect's statistic summed over the periods' end waves."""
-    stats = [hamming(ends[m], per.x0) for m, per in enumerate(periods)]
-    effects = sum(effect_statistics(specification.check_network(ends[m]), per.spec)
-                  for m, per in enumerate(periods))
+    wave at its end), then each effect's statistic summed over the periods' end waves;
+    tie variables missing at either end of a period count in neither."""
+    ends = [per.observed_part(specification.check_network(ends[m]))
+            for m, per in enumerate(periods)]
+    stats = [hamming(ends[m], per.observed_part(per.x0)) for m, per in enumerate(periods)]
+    effects = sum(effect_statistics(ends[m], per.spec) for m, per in enumerate(periods))
     return np.concatenate([np.array(stats, dtype=float), effects])
 
 
-def _checked_waves(waves, where: str = "") -> list[np.ndarray]:
+def _checked_waves(waves, where: str = "") -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The waves with missing tie values (NaN) filled as RSiena fills them, and the masks
+    of the missing cells. A missing value takes the last observed value of that tie in
+    an earlier wave, 0 if there is none; the diagonal is ignored."""
     if isinstance(waves, np.ndarray) and waves.ndim == 3:
         waves = list(waves)
     if not isinstance(waves, Sequence) or len(waves) < 2:
         raise ValueError(f"{where}waves must be a sequence of at least two n x n networks")
-    waves = [specification.check_network(w, f"{where}wave {k + 1}") for k, w in enumerate(waves)]
-    n = waves[0].shape[0]
+    filled, missing = [], []
     for k, w in enumerate(waves):
+        a = np.array(w, dtype=float) if np.asarray(w).dtype.kind == "f" else np.asarray(w)
+        miss = np.isnan(a) if a.dtype.kind == "f" else np.zeros(a.shape, dtype=bool)
+        if a.ndim == 2 and a.shape[0] == a.shape[1]:
+            np.fill_diagonal(miss, False)
+            if a.dtype.kind == "f":
+                np.fill_diagonal(a, 0.0)
+        if miss.any():
+            previous = filled[-1] if filled and filled[-1].shape == a.shape else 0
+            a = np.where(miss, previous, a)
+        filled.append(specification.check_network(a, f"{where}wave {k + 1}"))
+        missing.append(miss)
+    n = filled[0].shape[0]
+    for k, w in enumerate(filled):
         if w.shape != (n, n):
             raise ValueError(f"{where}wave {k + 1} is {w.shape[0]} x {w.shape[1]}, wave 1 is "
                              f"{n} x {n}: all waves need the same actors")
-    return waves
+    return filled, missing
+
+
+def _with_missing(periods: list[Period], missing: list[np.ndarray]) -> list[Period]:
+    """Periods with tie variables missing at their start or end carry them."""
+    out = []
+    for m, per in enumerate(periods):
+        unobserved = missing[m] | missing[m + 1]
+        out.append(replace(per, unobserved=unobserved) if unobserved.any() else per)
+    return out
 
 
 def _start_values(effects, groups: list[list[np.ndarray]]) -> dict[str, float]:
@@ -301,10 +338,10 @@ def estimate(waves: Sequence, effects: Sequence[str] | Mapping[str, float], *,
     Raises ValueError on bad input.
     """
     clock = time.perf_counter()
-    waves = _checked_waves(waves)
+    waves, missing = _checked_waves(waves)
     effects = _start_values(effects, [waves])
-    periods = _periods(waves, effects, covariates, dyadic, rate_effects, max_outdegree,
-                       structural_zeros)
+    periods = _with_missing(_periods(waves, effects, covariates, dyadic, rate_effects,
+                                     max_outdegree, structural_zeros), missing)
     return _fit(periods, waves[:-1], waves[1:], effects,
                 [str(m + 1) for m in range(len(periods))], rates, fixed, targets, seed,
                 settings, clock)
@@ -333,8 +370,9 @@ def estimate_groups(groups: Sequence[Sequence], effects: Sequence[str] | Mapping
     if len(names) != len(groups) or len(covariates) != len(groups):
         raise ValueError(f"{len(groups)} classes: give as many names and covariate "
                          f"mappings, got {len(names)} and {len(covariates)}")
-    waves = [_checked_waves(g, f"class {name}: ") for g, name in zip(groups, names,
-                                                                     strict=True)]
+    checked = [_checked_waves(g, f"class {name}: ") for g, name in zip(groups, names,
+                                                                       strict=True)]
+    waves = [w for w, _ in checked]
     keys = set(covariates[0])
     if any(set(c) != keys for c in covariates):
         raise ValueError("every class needs the same actor covariates; classes have "
@@ -342,8 +380,8 @@ def estimate_groups(groups: Sequence[Sequence], effects: Sequence[str] | Mapping
     effects = _start_values(effects, waves)
     periods, starts, ends, labels = [], [], [], []
     for g, (w, cov) in enumerate(zip(waves, covariates, strict=True)):
-        for m, per in enumerate(_periods(w, effects, cov, None, rate_effects, max_outdegree,
-                                         None)):
+        made = _periods(w, effects, cov, None, rate_effects, max_outdegree, None)
+        for m, per in enumerate(_with_missing(made, checked[g][1])):
             periods.append(per)
             starts.append(w[m])
             ends.append(w[m + 1])

@@ -63,7 +63,8 @@ def check_network(network: npt.ArrayLike, name: str = "network") -> np.ndarray:
         raise ValueError(f"{name} must be numeric 0/1, got dtype {a.dtype}")
     if a.dtype.kind == "f" and np.isnan(a).any():
         raise ValueError(f"{name} has {int(np.isnan(a).sum())} missing (NaN) cells; allowed "
-                         f"values are 0 and 1 (missing tie values are not supported yet)")
+                         f"values are 0 and 1 (a simulation starts from a complete network; "
+                         f"estimation fills missing tie values itself)")
     bad = ~np.isin(a, (0, 1))
     if bad.any():
         i, j = np.argwhere(bad)[0]

@@ -27,6 +27,7 @@ bench: setup
 	$(PY) benchmarks/bench_saom.py
 	$(PY) benchmarks/bench_model.py
 	$(PY) benchmarks/bench_sweep.py
+	$(PY) benchmarks/bench_estimate.py
 
 lint: setup
 	$(VENV)/bin/ruff check sim tests benchmarks docs

@@ -1,0 +1,71 @@
+"""Benchmark of estimation and goodness of fit; prints a table. Run: ``make bench``.
+
+1. One model (density, recip, transTrip, egoX of a covariate) estimated over 20 simulated
+   classes of 45 with two waves each (``estimate_groups``): seconds for the whole fit.
+2. The s50 three-wave model (RSiena's example: density, recip, transTrip, inPopSqrt,
+   alcohol ego/alter/similarity) by ``estimate``: seconds (RSiena's siena07 took about 25 s
+   on the development machine).
+3. Goodness of fit of that model: 1,000 simulations per period and the four auxiliary
+   statistics (in/outdegree, triad census, geodesic distances) with their tests.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+import sim.data
+from sim.saom import gof, simulate_periods
+from sim.saom.estimate import estimate, estimate_groups
+
+GROUP_MODEL = {"density": -1.7, "recip": 2.0, "transTrip": 0.4, "egoX:v": 0.4}
+S50_EFFECTS = ["density", "recip", "transTrip", "inPopSqrt", "altX:alc", "egoX:alc", "simX:alc"]
+
+
+def classes(count=20, n=45, seed=1):
+    rng = np.random.default_rng(seed)
+    groups, covs = [], []
+    for k in range(count):
+        x = (rng.random((n, n)) < 2.5 / n).astype(np.int8)
+        np.fill_diagonal(x, 0)
+        v = rng.normal(size=n)
+        end = simulate_periods(x, GROUP_MODEL, rate=6.0, covariates={"v": v}, runs=1,
+                               seed=[seed, k]).networks[0]
+        groups.append([x, end])
+        covs.append({"v": v})
+    return groups, covs
+
+
+def timed(fn):
+    start = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start
+
+
+def main():
+    groups, covs = classes()
+    estimate_groups(groups[:2], list(GROUP_MODEL), covariates=covs[:2], seed=1)  # compile
+    est, seconds = timed(lambda: estimate_groups(groups, list(GROUP_MODEL), covariates=covs,
+                                                 seed=2))
+    print(f"\n{'task':<52}{'seconds':>9}  note")
+    print(f"{'1. 20 classes of 45, 2 waves, 4 effects + 20 rates':<52}{seconds:>9.1f}  "
+          f"converged {est.converged}, max ratio {est.max_ratio:.2f}")
+    s50 = sim.data.load("s50")
+    waves, alc = list(s50.waves), {"alc": s50.covariates["alcohol"][:, 0]}
+    fit, seconds = timed(lambda: estimate(waves, S50_EFFECTS, covariates=alc, seed=1))
+    print(f"{'2. s50, 3 waves, 7 effects + 2 rates':<52}{seconds:>9.1f}  "
+          f"converged {fit.converged} (RSiena siena07: about 25 s)")
+
+    def check():
+        sims = gof.simulate_fit(waves, fit.as_dict(), runs=1000, covariates=alc, seed=3)
+        return {name: gof.gof(waves[1:], sims, name)["joint"].p for name in gof.STATISTICS}
+
+    ps, seconds = timed(check)
+    shown = ", ".join(f"{k} {v:.2f}" for k, v in ps.items())
+    print(f"{'3. GOF of (2): 1,000 simulations x 2 periods, 4 stats':<52}{seconds:>9.1f}  "
+          f"joint p: {shown}")
+
+
+if __name__ == "__main__":
+    main()

@@ -4,7 +4,7 @@ Both arms of a replication use the same seed, so they share the population, the 
 networks and every class's random stream until the interventions make them differ; the
 treated children (growth-group members, or the left-behind children when no group runs)
 are compared with the same children in the control arm. Measured pre (the week before the
-first intervention), post (the week after the last session) and at follow-up.
+first intervention), post (the end of the week of the last session or lever) and at follow-up.
 
 Effect sizes are Hedges' g: the mean treated - control difference over replications and
 children, divided by the pooled SD of the child values, with the small-sample correction

@@ -1,4 +1,6 @@
-"""The ``lbsim`` command."""
+"""The ``lbsim`` command: parses, calls the library, prints. Each command imports what it
+needs when it runs, so ``lbsim --help`` and ``lbsim estimate`` load neither Mesa, pandas
+nor matplotlib."""
 
 from __future__ import annotations
 
@@ -10,8 +12,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from sim import metrics
-from sim.saom import describe, simulate_periods
+import sim.data
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="lbsim: peer networks of rural left-behind children, simulated.")
@@ -40,13 +41,6 @@ def _load_matrix(path: Path, adjacency: bool = True) -> np.ndarray:
         _fail(str(e))
 
 
-def _data_folder(data: str) -> Path:
-    """A bundled data set's folder (``sim.data``) or the folder ``data`` names."""
-    import sim.data
-
-    return sim.data.folder(data) if data in sim.data.names() else Path(data)
-
-
 @app.command()
 def simulate(
     data: Annotated[str, typer.Option(help="bundled data set 's50' or a folder with "
@@ -58,7 +52,10 @@ def simulate(
     """Simulate the s50 period 1 -> 2 with RSiena's estimates and compare with wave 2."""
     import numba
 
-    folder = _data_folder(data)
+    from sim import metrics
+    from sim.saom import simulate_periods
+
+    folder = sim.data.folder(data) if data in sim.data.names() else Path(data)
     w1 = _load_matrix(folder / "s50-w1.txt")
     w2 = _load_matrix(folder / "s50-w2.txt")
     alcohol = _load_matrix(folder / "s50-alcohol.txt", adjacency=False)
@@ -71,7 +68,7 @@ def simulate(
     except ValueError as e:
         _fail(str(e))
     seconds = time.perf_counter() - start
-    sim = metrics.summarize(res.networks)
+    simulated = metrics.summarize(res.networks)
     obs1, obs2 = metrics.summarize(w1), metrics.summarize(w2)
     typer.echo(f"s50, period 1 -> 2: {runs} simulated periods, seed {seed}, "
                f"{res.ministeps.sum():,} ministeps in {seconds:.2f} s "
@@ -79,8 +76,8 @@ def simulate(
                f"threads)")
     typer.echo(f"{'statistic':<22}{'wave 1':>9}{'simulated mean':>16}{'sd':>8}{'wave 2':>9}")
     for col in SHOWN:
-        typer.echo(f"{col:<22}{obs1[col][0]:>9.3g}{sim[col].mean():>16.3g}"
-                   f"{sim[col].std():>8.3g}{obs2[col][0]:>9.3g}")
+        typer.echo(f"{col:<22}{obs1[col][0]:>9.3g}{simulated[col].mean():>16.3g}"
+                   f"{simulated[col].std():>8.3g}{obs2[col][0]:>9.3g}")
 
 
 @app.command()
@@ -493,6 +490,8 @@ def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")
 @app.command()
 def effects():
     """List the SAOM effects lbsim knows, with their statistics."""
+    from sim.saom.effects import describe
+
     typer.echo(describe())
 
 

@@ -81,3 +81,18 @@ def test_the_engine_does_not_import_the_classroom_world():
 def test_no_module_of_sim_is_over_500_lines():
     long = {m: n for m, p in MODULES.items() if (n := len(p.read_text().splitlines())) > 500}
     assert not long, long
+
+
+def test_help_and_estimate_load_neither_mesa_pandas_nor_matplotlib():
+    """The command line imports what a command needs when it runs (start-up time)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom typer.testing import CliRunner\nfrom sim.cli import app\n"
+            "assert CliRunner().invoke(app, ['--help']).exit_code == 0\n"
+            "r = CliRunner().invoke(app, ['estimate', '--data', 'baerveldt/school04', "
+            "'--effects', 'density,recip'])\nassert r.exit_code == 0, r.output\n"
+            "print(sorted(m for m in ('mesa', 'pandas', 'matplotlib') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"

@@ -152,6 +152,12 @@ def _coleman(inside, sent, expected):
     return np.where((e > 0) & (e < 1), h, np.nan)
 
 
+def replica_bounds(class_replica: np.ndarray) -> np.ndarray:
+    """Replica r has classes bounds[r]:bounds[r + 1] (``class_replica`` non-decreasing)."""
+    replicas = int(class_replica.max()) + 1 if len(class_replica) else 1
+    return np.searchsorted(class_replica, np.arange(replicas + 1)).astype(np.int64)
+
+
 def per_replica(a: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     """(W, C) -> (W, R): the sum over each replica's classes ``bounds[r]:bounds[r + 1]``
     (contiguous and non-empty; each slice summed in order, so a replica's sums do not
@@ -223,8 +229,8 @@ def outcome_table(weeks, counts: np.ndarray, class_school: np.ndarray,
     w_count, c_count = counts.shape[0], counts.shape[1]
     if class_replica is None:
         class_replica = np.zeros(c_count, dtype=np.int64)
-    r_count = int(class_replica.max()) + 1 if c_count else 1
-    bounds = np.searchsorted(class_replica, np.arange(r_count + 1))
+    bounds = replica_bounds(class_replica)
+    r_count = len(bounds) - 1
 
     def with_replicas(a):  # (W, C) -> (W, C + R): classes, then each replica's sum
         return np.concatenate([a, per_replica(a, bounds)], axis=1)
@@ -255,8 +261,7 @@ class OutcomeRecorder:
 
     def __init__(self, population, class_replica: np.ndarray, collect=True):
         self.population, self.class_replica, self.collect = population, class_replica, collect
-        replicas = int(class_replica.max()) + 1 if len(class_replica) else 1
-        self.bounds = np.searchsorted(class_replica, np.arange(replicas + 1)).astype(np.int64)
+        self.bounds = replica_bounds(class_replica)
         self.counts = np.zeros((population.n_classes, len(Count)))
         self.child_counts = np.zeros((len(ChildCount), population.n_children))
         # bins class x (not left behind, left behind) for trait means, and their sizes

@@ -270,20 +270,20 @@ def _start_values(effects, groups: list[list[np.ndarray]]) -> dict[str, float]:
     return dict(effects)
 
 
-def _fit(periods: list[Period], starts: list[np.ndarray], ends: list[np.ndarray],
-         effects: dict[str, float], labels: list[str], rates, fixed, targets, seed,
-         settings, clock: float) -> Estimate:
-    """Method of moments for ``periods`` (period m from ``starts[m]`` to ``ends[m]``, its
-    rate named ``rate <labels[m]>``) with common effect parameters."""
+def _fit(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float],
+         labels: list[str], rates, fixed, targets, seed, settings, clock: float) -> Estimate:
+    """Method of moments for ``periods`` (period m from its ``x0`` to ``ends[m]``, its rate
+    named ``rate <labels[m]>``) with common effect parameters."""
     m_count = len(periods)
     names = tuple([f"rate {label}" for label in labels] + list(effects))
-    changes = [hamming(ends[m], starts[m]) for m in range(m_count)]
+    changes = [hamming(ends[m], per.x0) for m, per in enumerate(periods)]
     if min(changes) == 0:
         m = changes.index(0)
         raise ValueError(f"period {labels[m]}: its two waves are identical, no change to "
                          f"estimate the rate from")
     if rates is None:
-        rates = [max(2.0 * c / len(starts[m]), 0.5) for m, c in enumerate(changes)]
+        rates = [max(2.0 * c / per.spec.n, 0.5) for per, c in zip(periods, changes,
+                                                                   strict=True)]
     rates = [specification.finite_number(r, "starting rate") for r in rates]
     if len(rates) != m_count or min(rates) <= 0:
         raise ValueError(f"rates needs {m_count} positive starting values, one per period")
@@ -342,7 +342,7 @@ def estimate(waves: Sequence, effects: Sequence[str] | Mapping[str, float], *,
     effects = _start_values(effects, [waves])
     periods = _with_missing(_periods(waves, effects, covariates, dyadic, rate_effects,
                                      max_outdegree, structural_zeros), missing)
-    return _fit(periods, waves[:-1], waves[1:], effects,
+    return _fit(periods, waves[1:], effects,
                 [str(m + 1) for m in range(len(periods))], rates, fixed, targets, seed,
                 settings, clock)
 
@@ -378,22 +378,20 @@ def estimate_groups(groups: Sequence[Sequence], effects: Sequence[str] | Mapping
         raise ValueError("every class needs the same actor covariates; classes have "
                          + "; ".join(", ".join(sorted(c)) or "none" for c in covariates))
     effects = _start_values(effects, waves)
-    periods, starts, ends, labels = [], [], [], []
+    periods, classes, ends, labels = [], [], [], []
     for g, (w, cov) in enumerate(zip(waves, covariates, strict=True)):
         made = _periods(w, effects, cov, None, rate_effects, max_outdegree, None)
         for m, per in enumerate(_with_missing(made, checked[g][1])):
             periods.append(per)
-            starts.append(w[m])
+            classes.append(g)
             ends.append(w[m + 1])
             labels.append(f"{names[g]} {m + 1}")
-    _pool_covariate_statistics(periods, covariates, [len(w) - 1 for w in waves],
-                               rate_effects or {})
-    return _fit(periods, starts, ends, effects, labels, rates, fixed, targets, seed,
-                settings, clock)
+    _pool_covariate_statistics(periods, classes, covariates, rate_effects or {})
+    return _fit(periods, ends, effects, labels, rates, fixed, targets, seed, settings, clock)
 
 
-def _pool_covariate_statistics(periods: list[Period], covariates: list[Mapping],
-                               period_counts: list[int], rate_effects: Mapping) -> None:
+def _pool_covariate_statistics(periods: list[Period], classes: list[int],
+                               covariates: list[Mapping], rate_effects: Mapping) -> None:
     """Centre each actor covariate of every period by its mean over all classes, with the
     pooled range and the pooled mean similarity (sienaGroupCreate's centring); rate effects
     likewise."""
@@ -405,11 +403,7 @@ def _pool_covariate_statistics(periods: list[Period], covariates: list[Mapping],
         pairs = sum(len(v) * (len(v) - 1) for v in values)
         sim = (sum((1 - np.abs(v[:, None] - v[None, :]) / rng).sum() - len(v)
                    for v in values) / pairs) if rng > 0 else 0.0
-        k = 0
-        for g, count in enumerate(period_counts):
-            for _ in range(count):
-                stats = periods[k].spec.data.actor_stats
-                stats[0, a], stats[1, a], stats[2, a] = mean, rng, sim
-                # rates were centred by the class mean: move them to the pooled mean
-                periods[k].relative_rates[:] *= np.exp(alpha * (values[g].mean() - mean))
-                k += 1
+        for per, g in zip(periods, classes, strict=True):
+            per.spec.data.actor_stats[:, a] = mean, rng, sim
+            # rates were centred by the class mean: move them to the pooled mean
+            per.relative_rates[:] *= np.exp(alpha * (values[g].mean() - mean))

@@ -54,9 +54,10 @@ class ProgramArrays(NamedTuple):
     gate: np.ndarray
 
 
-EVAL, CREATION, ENDOW = 0, 1, 2
+EVAL, CREATION, ENDOW = (fx.EFFECT_TYPES.index(t) for t in ("eval", "creation", "endow"))
 """``gate[e]``: effect e counts always, only when the ministep creates a tie, only when it
-drops one (RSiena's effect types eval, creation, endow)."""
+drops one (RSiena's effect types eval, creation, endow; the index into
+:data:`sim.saom.effects.EFFECT_TYPES`)."""
 
 
 class CovariateArrays(NamedTuple):
@@ -90,7 +91,6 @@ class Program:
     terms: dict  # effect key -> (beta, parsed terms)
     sim_needed: np.ndarray  # (number of actor covariates,) bool: used by simX
     gate: np.ndarray  # (effects,) EVAL, CREATION or ENDOW
-    types: dict  # effect key -> "eval", "creation" or "endow"
 
     def arrays(self, n: int) -> ProgramArrays:
         """What the kernels take, with the GWESP weights for n actors."""
@@ -132,15 +132,13 @@ def compile_effects(effects: Mapping[str, float], actor: Sequence[str] = (),
                          "e.g. {'density': -1.8, 'recip': 2.4}")
     actor, dyadic, labels = list(actor), list(dyadic), list(labels)
     beta, slot, fac_start, fac_kind, fac_cov, gate = [], [], [0], [], [], []
-    types = {}
     codes: list[int] = []
     gw_param = None
     terms_by_key = {}
     sim_needed = np.zeros(len(actor), dtype=bool)
     for key, value in effects.items():
         terms = fx.parse_key(key)
-        types[key] = fx.split_type(key)[1]
-        gate.append(("eval", "creation", "endow").index(types[key]))
+        gate.append(fx.EFFECT_TYPES.index(fx.split_type(key)[1]))
         b = finite_number(value, f"parameter of effect {key!r}")
         terms_by_key[key] = (b, terms)
         s = -1
@@ -182,7 +180,7 @@ def compile_effects(effects: Mapping[str, float], actor: Sequence[str] = (),
                    np.array(fac_start, dtype=i64), np.array(fac_kind, dtype=i64),
                    np.array(fac_cov, dtype=i64), np.array(codes, dtype=i64),
                    69.0 if gw_param is None else gw_param, terms_by_key, sim_needed,
-                   np.array(gate, dtype=i64), types)
+                   np.array(gate, dtype=i64))
 
 
 @njit(cache=True)

@@ -95,10 +95,10 @@ def choice_probabilities(x: npt.ArrayLike, i: int, spec: specification.Specifica
     y[idx, i, idx] = 1 - y[idx, i, idx]
     y[i, i, i] = 0  # option i: no change
     delta = np.zeros(n)
-    for key, (beta, terms) in spec.terms.items():
+    for (beta, terms), g in zip(spec.terms.values(), spec.program.gate, strict=True):
         # a creation effect counts for options that create a tie, an endowment effect for
         # options that drop one (RSiena's effect types)
-        kind = spec.program.types[key]
+        kind = fx.EFFECT_TYPES[g]
         gate = 1.0 if kind == "eval" else (x[i] == (1.0 if kind == "endow" else 0.0))
         gw_terms = [t for t in terms if t.effect.kind == "structural"
                     and t.effect.code == fx.GWESP_FF]

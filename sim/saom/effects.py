@@ -124,7 +124,7 @@ class Term:
 _TERM = re.compile(r"^(?P<name>[A-Za-z0-9]+)(\((?P<param>[^)]*)\))?(:(?P<cov>.+))?$")
 
 
-def _unknown(kind: str, name: str, allowed: list[str]) -> ValueError:
+def unknown(kind: str, name: str, allowed: list[str]) -> ValueError:
     near = difflib.get_close_matches(name, allowed, n=1)
     hint = f" Did you mean {near[0]!r}?" if near else ""
     return ValueError(f"unknown {kind} {name!r}.{hint} Allowed: {', '.join(allowed)}.")
@@ -138,7 +138,7 @@ def parse_term(text: str) -> Term:
             f"cannot read effect {text!r}: write 'name', 'name:covariate' or 'name(parameter)'")
     name, cov = m["name"], m["cov"]
     if name not in EFFECTS:
-        raise _unknown("effect", name, list(EFFECTS))
+        raise unknown("effect", name, list(EFFECTS))
     eff = EFFECTS[name]
     if eff.needs == NONE and cov is not None:
         raise ValueError(f"effect {name!r} takes no covariate, got {text!r}")
@@ -177,7 +177,7 @@ def split_type(key: str) -> tuple[str, str]:
         raise ValueError(f"cannot read effect {key!r}: a type goes last, in brackets, e.g. "
                          f"'recip[endow]'")
     if kind not in EFFECT_TYPES:
-        raise _unknown(f"effect type in {key!r}:", kind, list(EFFECT_TYPES))
+        raise unknown(f"effect type in {key!r}:", kind, list(EFFECT_TYPES))
     return base, kind
 
 
@@ -207,7 +207,7 @@ def parse_rate_key(key: str) -> str:
     """Parse ``RateX:covariate`` and return the covariate name."""
     name, _, cov = str(key).partition(":")
     if name not in RATE_EFFECTS:
-        raise _unknown("rate effect", name, list(RATE_EFFECTS))
+        raise unknown("rate effect", name, list(RATE_EFFECTS))
     if not cov:
         raise ValueError(f"rate effect {key!r} needs a covariate: write 'RateX:<name>'")
     return cov

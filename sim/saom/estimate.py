@@ -30,26 +30,26 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
+from sim.saom import behaviour as bh
 from sim.saom import effects as fx
-from sim.saom import kernels, scores, specification
-from sim.saom.robbins_monro import (
-    RATIO_MAX,
-    T_MAX,
-    Settings,
-    child_seed,
-    robbins_monro,
+from sim.saom import specification
+from sim.saom.periods import (  # noqa: F401 (simulate_networks, SMALL_BATCH: public here)
+    SMALL_BATCH,
+    Period,
+    layout,
+    observed_statistics,
+    prepare_period,
+    simulate_networks,
+    simulate_statistics,
 )
-from sim.saom.simulate import SeedLike, run_seeds
-from sim.saom.statistics import effect_statistics, hamming
-
-SMALL_BATCH = 32
+from sim.saom.robbins_monro import RATIO_MAX, T_MAX, Settings, robbins_monro
+from sim.saom.simulate import SeedLike
+from sim.saom.statistics import hamming
 
 
 @dataclass(frozen=True)
@@ -99,119 +99,15 @@ class Estimate:
         return "\n".join(rows)
 
 
-@dataclass(frozen=True)
-class Period:
-    """A period to simulate: its start network, the validated specification (effects,
-    covariates, cap, zeros), the actor rates relative to the basic rate, its length."""
-
-    x0: np.ndarray
-    spec: specification.Specification
-    relative_rates: np.ndarray
-    length: float = 1.0
-    unobserved: np.ndarray | None = None  # cells missing at the start or the end
-
-    def observed_part(self, x: np.ndarray) -> np.ndarray:
-        """``x`` (one network or a stack) with the unobserved cells set to 0: what the
-        statistics of the period see (RSiena: ties missing at either end removed)."""
-        if self.unobserved is None:
-            return x
-        x = x.copy()
-        x[..., self.unobserved] = 0
-        return x
-
-
-def prepare_period(x0: npt.ArrayLike, effects: Mapping[str, float], *,
-                   covariates: Mapping | None = None, dyadic: Mapping | None = None,
-                   rate_effects: Mapping[str, float] | None = None,
-                   max_outdegree: int | None = None, structural_zeros: npt.ArrayLike | None = None,
-                   length: float = 1.0) -> Period:
-    """Validate a period's model once (ValueError naming the problem)."""
-    x, spec = specification.build(x0, effects, rate=1.0, covariates=covariates,
-                                  dyadic=dyadic, rate_effects=rate_effects,
-                                  max_outdegree=max_outdegree,
-                                  structural_zeros=structural_zeros)
-    return Period(x, spec, spec.rates.copy(), float(length))
-
-
 def _periods(waves, effects, covariates, dyadic, rate_effects, max_outdegree,
-             structural_zeros) -> list[Period]:
+             structural_zeros, behaviours=None, behaviour_effects=None,
+             behaviour_rate_effects=None) -> list[Period]:
     return [prepare_period(waves[m], effects, covariates=covariates, dyadic=dyadic,
                            rate_effects=rate_effects, max_outdegree=max_outdegree,
-                           structural_zeros=structural_zeros)
+                           structural_zeros=structural_zeros, behaviours=behaviours,
+                           behaviour_effects=behaviour_effects,
+                           behaviour_rate_effects=behaviour_rate_effects, wave=m)
             for m in range(len(waves) - 1)]
-
-
-def simulate_statistics(periods: Sequence[Period], theta: np.ndarray,
-                        seed: np.random.SeedSequence, runs: int,
-                        scores: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
-    """Statistics of ``runs`` simulations of every period from its observed start:
-    (runs, M + K) = Hamming distance of each period, then each effect's statistic summed
-    over periods; theta = (M rates, K effect parameters). With ``scores``, also the score
-    functions (runs, M + K) of theta (:mod:`sim.saom.scores`), else None."""
-    m_count = len(periods)
-    k_count = len(periods[0].spec.program.beta)
-    out = np.zeros((runs, m_count + k_count))
-    u = np.zeros((runs, m_count + k_count)) if scores else None
-    with _threads_for(runs):
-        for m, per in enumerate(periods):
-            _simulate_period(per, theta, m, m_count, child_seed(seed, m), runs, out, u)
-    return out, u
-
-
-@contextmanager
-def _threads_for(runs: int):
-    """One numba thread for small batches: waking the thread pool costs more than a few
-    periods (results do not depend on the number of threads)."""
-    before = numba.get_num_threads()
-    if runs < SMALL_BATCH:
-        numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(before)
-
-
-def simulate_networks(per: Period, beta: np.ndarray, rate: float, seed: SeedLike, runs: int,
-                      scored: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """``runs`` periods from ``per.x0`` with effect parameters ``beta`` and basic rate
-    ``rate``: (networks (runs, n, n), ministeps (runs,), effect scores (runs, K) or None)."""
-    spec = per.spec
-    prog, data = spec.kernel_args()
-    prog = prog._replace(beta=np.ascontiguousarray(beta, dtype=float))
-    cumrate = np.cumsum(rate * per.relative_rates)
-    uniform = bool(np.all(per.relative_rates == per.relative_rates[0]))
-    nets = np.empty((runs, spec.n, spec.n), dtype=np.int8)
-    steps = np.empty(runs, dtype=np.int64)
-    args = (per.x0, prog, data, spec.allowed, spec.max_outdegree, cumrate, uniform,
-            per.length, run_seeds(seed, runs), nets, steps)
-    if not scored:
-        kernels.simulate_runs(*args)
-        return nets, steps, None
-    u = np.empty((runs, len(beta)))
-    scores.simulate_runs_scored(*args, u)
-    return nets, steps, u
-
-
-def _simulate_period(per, theta, m, m_count, seed, runs, out, u):
-    nets, steps, part = simulate_networks(per, theta[m_count:], theta[m], seed, runs,
-                                          u is not None)
-    if u is not None:
-        u[:, m] = scores.rate_score(steps, theta[m], per.relative_rates, per.length)
-        u[:, m_count:] += part
-    nets = per.observed_part(nets)
-    out[:, m] = hamming(nets, per.observed_part(per.x0))
-    out[:, m_count:] += effect_statistics(nets, spec=per.spec)
-
-
-def observed_statistics(periods: Sequence[Period], ends: Sequence[npt.ArrayLike]) -> np.ndarray:
-    """The targets: the Hamming distance of each period (from its start to ``ends[m]``, the
-    wave at its end), then each effect's statistic summed over the periods' end waves;
-    tie variables missing at either end of a period count in neither."""
-    ends = [per.observed_part(specification.check_network(ends[m]))
-            for m, per in enumerate(periods)]
-    stats = [hamming(ends[m], per.observed_part(per.x0)) for m, per in enumerate(periods)]
-    effects = sum(effect_statistics(ends[m], per.spec) for m, per in enumerate(periods))
-    return np.concatenate([np.array(stats, dtype=float), effects])
 
 
 def _checked_waves(waves, where: str = "") -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -273,29 +169,39 @@ def _start_values(effects, groups: list[list[np.ndarray]]) -> dict[str, float]:
 def _fit(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float],
          labels: list[str], rates, fixed, targets, seed, settings, clock: float) -> Estimate:
     """Method of moments for ``periods`` (period m from its ``x0`` to ``ends[m]``, its rate
-    named ``rate <labels[m]>``) with common effect parameters."""
-    m_count = len(periods)
-    names = tuple([f"rate {label}" for label in labels] + list(effects))
+    named ``rate <labels[m]>``, behaviour b's ``rate <b> <labels[m]>``) with common effect
+    parameters."""
+    m_count, n_beh, _, _ = layout(periods)
+    spec0 = periods[0].spec
+    variables = [b.name for b in spec0.behaviours]
+    rate_labels = [f"{b} {label}" for b in variables for label in labels]
+    names = tuple([f"rate {label}" for label in [*labels, *rate_labels]] + list(effects)
+                  + list(spec0.beh_labels))
     changes = [hamming(ends[m], per.x0) for m, per in enumerate(periods)]
-    if min(changes) == 0:
-        m = changes.index(0)
-        raise ValueError(f"period {labels[m]}: its two waves are identical, no change to "
-                         f"estimate the rate from")
+    moves = [np.abs(per.behaviour_values(1)[b] - per.behaviour_values(0)[b]).sum()
+             for b in range(n_beh) for per in periods]
+    quiet = [k for k, c in enumerate(changes + moves) if c == 0]
+    if quiet:
+        raise ValueError(f"period {([*labels, *rate_labels])[quiet[0]]}: its two waves are "
+                         f"identical, no change to estimate the rate from")
     if rates is None:
         rates = [max(2.0 * c / per.spec.n, 0.5) for per, c in zip(periods, changes,
                                                                    strict=True)]
     rates = [specification.finite_number(r, "starting rate") for r in rates]
     if len(rates) != m_count or min(rates) <= 0:
         raise ValueError(f"rates needs {m_count} positive starting values, one per period")
-    theta0 = np.array(rates + list(effects.values()), dtype=float)
+    beh_rates = [max(2.0 * c / spec0.n, 0.5) for c in moves]
+    theta0 = np.array(rates + beh_rates + list(effects.values()) + list(spec0.beh.beta),
+                      dtype=float)
     unknown = [f for f in fixed if f not in names]
     if unknown:
         raise ValueError(f"fixed names {unknown[0]!r}, not a parameter; parameters: "
                          f"{', '.join(names)}")
     is_fixed = np.array([k in fixed for k in names])
-    positive = np.arange(len(names)) < m_count
+    positive = np.arange(len(names)) < m_count * (1 + n_beh)
     observed = observed_statistics(periods, ends)
-    stat_names = tuple([f"changes {label}" for label in labels] + list(effects))
+    stat_names = tuple([f"changes {label}" for label in [*labels, *rate_labels]]
+                       + list(effects) + list(spec0.beh_labels))
     free = ~is_fixed
     if targets is None:
         targets = observed[free]
@@ -324,7 +230,9 @@ def estimate(waves: Sequence, effects: Sequence[str] | Mapping[str, float], *,
              max_outdegree: int | None = None, structural_zeros: npt.ArrayLike | None = None,
              rates: Sequence[float] | None = None,
              fixed: Sequence[str] = (), targets: Sequence[float] | None = None,
-             seed: SeedLike = None, settings: Settings | None = None) -> Estimate:
+             seed: SeedLike = None, settings: Settings | None = None,
+             behaviours: Mapping | None = None, behaviour_effects: Mapping | None = None,
+             behaviour_rate_effects: Mapping | None = None) -> Estimate:
     """Estimate a SAOM from observed ``waves`` (at least two n x n networks).
 
     effects: RSiena short names, or a mapping to starting values (default: density at the
@@ -335,16 +243,49 @@ def estimate(waves: Sequence, effects: Sequence[str] | Mapping[str, float], *,
         statistics that are not those of the waves.
     covariates, dyadic, rate_effects, max_outdegree, structural_zeros: as in
         :func:`sim.saom.simulate_periods`; covariates are constant over the periods.
+    behaviours: dependent behaviours by name, (n, waves) integer arrays, one column per
+        wave (network-behaviour co-evolution, :mod:`sim.saom.periods`).
+    behaviour_effects: per behaviour, RSiena short names or a mapping to starting values
+        (default ``linear`` and ``quad``, RSiena's defaults; starting values 0); their
+        parameters are named ``"<behaviour>: <effect>"``, the rates ``rate <behaviour> m``.
+    behaviour_rate_effects: per behaviour, ``RateX`` effects held at the values given.
     Raises ValueError on bad input.
     """
     clock = time.perf_counter()
     waves, missing = _checked_waves(waves)
     effects = _start_values(effects, [waves])
+    behaviours, behaviour_effects = _behaviour_model(behaviours, behaviour_effects,
+                                                     len(waves))
     periods = _with_missing(_periods(waves, effects, covariates, dyadic, rate_effects,
-                                     max_outdegree, structural_zeros), missing)
+                                     max_outdegree, structural_zeros, behaviours,
+                                     behaviour_effects, behaviour_rate_effects), missing)
     return _fit(periods, waves[1:], effects,
                 [str(m + 1) for m in range(len(periods))], rates, fixed, targets, seed,
                 settings, clock)
+
+
+def _behaviour_model(behaviours: Mapping | None, effects: Mapping | None,
+                     n_waves: int) -> tuple[dict, dict]:
+    """Validated behaviours (each with one column per wave) and their effects as mappings
+    to starting values."""
+    if not behaviours:
+        if effects:
+            raise ValueError("behaviour_effects given without behaviours")
+        return {}, {}
+    if not isinstance(behaviours, Mapping):
+        raise ValueError("behaviours must be a mapping of names to (n, waves) arrays")
+    made = {k: bh.behaviour(k, v) for k, v in behaviours.items()}
+    for k, b in made.items():
+        if b.waves.shape[1] != n_waves:
+            raise ValueError(f"behaviour {k!r} has {b.waves.shape[1]} waves, the network "
+                             f"{n_waves}: give one column per wave")
+    effects = dict(effects or {})
+    out = {}
+    for k in made:
+        given = effects.get(k, ("linear", "quad"))
+        out[k] = dict(given) if isinstance(given, Mapping) else {e: 0.0 for e in given}
+    out.update({k: v for k, v in effects.items() if k not in made})  # build() names them
+    return made, out
 
 
 def estimate_groups(groups: Sequence[Sequence], effects: Sequence[str] | Mapping[str, float],

@@ -14,6 +14,7 @@ It doubles as the baseline of ``benchmarks/bench_saom.py``.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
@@ -55,7 +56,7 @@ def structural_statistic(code: int, y: np.ndarray, i: int, gw: np.ndarray) -> np
 def effect_statistic(terms: Sequence[fx.Term], y: npt.ArrayLike, i: int,
                      covariates: Mapping | None = None, dyadic: Mapping | None = None,
                      gw: np.ndarray | None = None,
-                     uncentred: Collection[str] = ()) -> np.ndarray:
+                     uncentred: Collection[str] = (), behaviours: Sequence = ()) -> np.ndarray:
     """s_i(x) of an effect (a tuple of parsed terms) for each network of the stack y.
 
     Dyadic effects and their interactions: sum_j x_ij prod_t c_t(i, j) (recip has
@@ -68,7 +69,7 @@ def effect_statistic(terms: Sequence[fx.Term], y: npt.ArrayLike, i: int,
     gw = specification.gwesp_weights(69.0, n) if gw is None else gw
     covariates, dyadic = covariates or {}, dyadic or {}
     key = "*".join(map(str, terms))
-    factors = [specification.term_factor(t, n, covariates, dyadic, key, uncentred)
+    factors = [specification.term_factor(t, n, covariates, dyadic, key, uncentred, behaviours)
                for t in terms]
     structural = [t for t, f in zip(terms, factors, strict=True) if f is None]
     fixed = np.ones((n, n))
@@ -87,8 +88,10 @@ def effect_statistic(terms: Sequence[fx.Term], y: npt.ArrayLike, i: int,
 def choice_probabilities(x: npt.ArrayLike, i: int, spec: specification.Specification,
                          covariates: Mapping | None = None,
                          dyadic: Mapping | None = None) -> np.ndarray:
-    """P(option j) for actor i (index i = "no change") by evaluating f_i on every option."""
+    """P(option j) for actor i (index i = "no change") by evaluating f_i on every option.
+    Behaviours of ``spec`` are covariates at their start values."""
     x = np.asarray(x, dtype=float)
+    covariates = {**(covariates or {}), **{b.name: b.waves[:, 0] for b in spec.behaviours}}
     n = x.shape[0]
     y = np.repeat(x[None], n, axis=0)
     idx = np.arange(n)
@@ -105,15 +108,15 @@ def choice_probabilities(x: npt.ArrayLike, i: int, spec: specification.Specifica
         if gw_terms:  # RSiena: contribution of the toggled tie is w(TP_ij), signed
             gw = specification.gwesp_weights(gw_terms[0].param, n)
             tp = (x[i] @ x).astype(int)
-            ego = [specification.term_factor(t, n, covariates or {}, dyadic or {}, "",
-                                             spec.uncentred)
+            ego = [specification.term_factor(t, n, covariates, dyadic or {}, "",
+                                             spec.uncentred, spec.behaviours)
                    for t in terms if t is not gw_terms[0]]
             mult = np.prod([f[i, 0] for f in ego]) if ego else 1.0
             sign = 1 - 2 * x[i]
             delta += gate * beta * mult * sign * gw[tp]
             continue
         s = effect_statistic(terms, y, i, covariates, dyadic, spec.gwesp_weights,
-                             spec.uncentred)
+                             spec.uncentred, spec.behaviours)
         delta += gate * beta * (s - s[i])
     delta[i] = 0.0
     ok = spec.allowed[i].astype(bool).copy()
@@ -154,3 +157,64 @@ def simulate_period(network: npt.ArrayLike, effects: Mapping[str, float], *, rat
             x[i, j] = 1 - x[i, j]
         steps += 1
     return x.astype(np.int8), steps
+
+
+def behaviour_probabilities(x: np.ndarray, z: np.ndarray, i: int, b, effects: Mapping,
+                            covariates: Mapping | None = None) -> np.ndarray:
+    """P(move -1, 0, +1) of actor i's behaviour ``b`` (:class:`Behaviour`, values z (n,))
+    from the effects' statistics s_i evaluated at z and at z with z_i moved; totSim adds
+    RSiena's -x_i+ simMean to each move."""
+    from sim.saom import behaviour as bh  # the definitions of the statistics
+
+    delta = np.zeros(3)
+    for s, d in enumerate((-1, 0, 1)):
+        if d == 0 or not b.lo <= z[i] + d <= b.hi:
+            continue
+        moved = z.astype(float).copy()
+        moved[i] += d
+        for key, beta in effects.items():
+            name, _, cov = key.partition(":")
+            code = bh.BEHAVIOUR_EFFECTS[name].code
+            v = None if not cov else np.asarray(covariates[cov], float) - np.mean(covariates[cov])
+            pair = np.stack([z.astype(float), moved])
+            si = bh.actor_statistics(code, np.stack([x, x]), pair, b, v)[:, i]
+            delta[s] += beta * (si[1] - si[0] - (x[i].sum() * b.sim_mean
+                                                 if code == bh.TOT_SIM else 0.0))
+    ok = np.array([b.lo <= z[i] - 1, True, z[i] + 1 <= b.hi])
+    w = np.where(ok, np.exp(delta - delta[ok].max()), 0.0)
+    return w / w.sum()
+
+
+def coevolve_period(network: npt.ArrayLike, effects: Mapping[str, float], *, rate: float,
+                    behaviour, behaviour_effects: Mapping[str, float], behaviour_rate: float,
+                    covariates: Mapping | None = None, period: float = 1.0,
+                    rng: int | np.random.Generator | None = None) -> tuple[np.ndarray,
+                                                                           np.ndarray]:
+    """Reference co-evolution of a network and one behaviour (uniform rates): the next
+    ministep after an exponential time with rate n (rate + behaviour_rate), the network's
+    with probability rate / (rate + behaviour_rate), the actor uniform. Network effects
+    may name the behaviour, read at its current values. Returns (network, behaviour)."""
+    rng = np.random.default_rng(rng)
+    x = np.asarray(network, dtype=float).copy()
+    z = behaviour.waves[:, 0].astype(float).copy()
+    n = len(z)
+    t = 0.0
+    while True:
+        t += rng.exponential(1.0 / (n * (rate + behaviour_rate)))
+        if t > period:
+            return x.astype(np.int8), z.astype(np.int64)
+        i = int(rng.integers(n))
+        if rng.random() < rate / (rate + behaviour_rate):
+            now = replace(behaviour, waves=z.astype(np.int64)[:, None])
+            _, spec = specification.build(x, effects, rate=rate, covariates=covariates,
+                                          behaviours={behaviour.name: now},
+                                          behaviour_rates={behaviour.name: behaviour_rate})
+            p = choice_probabilities(x, i, spec, covariates)
+            j = rng.choice(n, p=p)
+            if j != i:
+                x[i, j] = 1 - x[i, j]
+        else:
+            d = rng.choice(3, p=behaviour_probabilities(x, z, i, behaviour,
+                                                         behaviour_effects, covariates)) - 1
+            z[i] += d
+

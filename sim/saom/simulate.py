@@ -9,12 +9,12 @@ clock with a per-year rate uses ``period = 1/40`` for one school week of 40).
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from sim.saom import kernels, specification
+from sim.saom import coevolution, kernels, specification
 from sim.saom.program import finite_number
 
 SeedLike = int | np.random.SeedSequence | None
@@ -22,18 +22,24 @@ SeedLike = int | np.random.SeedSequence | None
 
 @dataclass(frozen=True)
 class PeriodResult:
-    """One simulated period: the final ``network`` (n x n int8) and its ``ministeps``."""
+    """One simulated period: the final ``network`` (n x n int8), its network
+    ``ministeps``, each behaviour's final values (n,) and ministeps."""
 
     network: np.ndarray
     ministeps: int
+    behaviours: dict = field(default_factory=dict)
+    behaviour_ministeps: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class PeriodsResult:
-    """R simulated periods: ``networks`` (R, n, n) int8 and ``ministeps`` (R,)."""
+    """R simulated periods: ``networks`` (R, n, n) int8 and network ``ministeps`` (R,);
+    ``behaviours[name]`` (R, n) ints and ``behaviour_ministeps[name]`` (R,)."""
 
     networks: np.ndarray
     ministeps: np.ndarray
+    behaviours: dict = field(default_factory=dict)
+    behaviour_ministeps: dict = field(default_factory=dict)
 
 
 def run_seeds(seed: SeedLike, runs: int) -> np.ndarray:
@@ -63,7 +69,10 @@ def simulate_periods(network: npt.ArrayLike, effects: Mapping[str, float], *, ra
                      max_outdegree: int | None = None,
                      structural_zeros: npt.ArrayLike | None = None,
                      seed: SeedLike = None,
-                     uncentred: Collection[str] = ()) -> PeriodsResult:
+                     uncentred: Collection[str] = (), behaviours: Mapping | None = None,
+                     behaviour_effects: Mapping | None = None,
+                     behaviour_rates: Mapping | None = None,
+                     behaviour_rate_effects: Mapping | None = None) -> PeriodsResult:
     """Simulate ``runs`` independent periods from ``network`` (in parallel over numba threads).
 
     Parameters are as in :func:`simulate_period`; the same ``seed`` gives the same networks
@@ -80,16 +89,31 @@ def simulate_periods(network: npt.ArrayLike, effects: Mapping[str, float], *, ra
     x, spec = specification.build(network, effects, rate=rate, covariates=covariates,
                                   dyadic=dyadic, rate_effects=rate_effects,
                                   max_outdegree=max_outdegree,
-                                  structural_zeros=structural_zeros, uncentred=uncentred)
+                                  structural_zeros=structural_zeros, uncentred=uncentred,
+                                  behaviours=behaviours, behaviour_effects=behaviour_effects,
+                                  behaviour_rates=behaviour_rates,
+                                  behaviour_rate_effects=behaviour_rate_effects)
     period = _check_period(period)
     cumrate = np.cumsum(spec.rates)
     uniform = bool(np.all(spec.rates == spec.rates[0]))
     out = np.empty((runs, spec.n, spec.n), dtype=np.int8)
-    steps = np.empty(runs, dtype=np.int64)
     prog, data = spec.kernel_args()
-    kernels.simulate_runs(x, prog, data, spec.allowed, spec.max_outdegree, cumrate, uniform,
-                          period, run_seeds(seed, runs), out, steps)
-    return PeriodsResult(out, steps)
+    seeds = run_seeds(seed, runs)
+    if not spec.behaviours:
+        steps = np.empty(runs, dtype=np.int64)
+        kernels.simulate_runs(x, prog, data, spec.allowed, spec.max_outdegree, cumrate,
+                              uniform, period, seeds, out, steps)
+        return PeriodsResult(out, steps)
+    beh, bcum = spec.behaviour_args()
+    z = np.empty((runs, len(spec.behaviours), spec.n))
+    counts = np.empty((runs, 1 + len(spec.behaviours)), dtype=np.int64)
+    coevolution.simulate_runs(x, prog, data, spec.allowed, spec.max_outdegree, cumrate,
+                              uniform, beh, bcum, period, seeds, out, z, counts,
+                              np.zeros((runs, 0)))
+    names = [b.name for b in spec.behaviours]
+    return PeriodsResult(out, counts[:, 0],
+                         {k: z[:, b].astype(np.int64) for b, k in enumerate(names)},
+                         {k: counts[:, 1 + b] for b, k in enumerate(names)})
 
 
 def simulate_period(network: npt.ArrayLike, effects: Mapping[str, float], *, rate: float,
@@ -98,7 +122,10 @@ def simulate_period(network: npt.ArrayLike, effects: Mapping[str, float], *, rat
                     max_outdegree: int | None = None,
                     structural_zeros: npt.ArrayLike | None = None,
                     seed: SeedLike = None,
-                    uncentred: Collection[str] = ()) -> PeriodResult:
+                    uncentred: Collection[str] = (), behaviours: Mapping | None = None,
+                    behaviour_effects: Mapping | None = None,
+                    behaviour_rates: Mapping | None = None,
+                    behaviour_rate_effects: Mapping | None = None) -> PeriodResult:
     """Simulate one period of network dynamics from ``network``.
 
     network: n x n 0/1 matrix, ``network[i, j] = 1`` if i names j (diagonal 0).
@@ -117,9 +144,23 @@ def simulate_period(network: npt.ArrayLike, effects: Mapping[str, float], *, rat
     uncentred: names of covariates used as they are rather than centred by their mean
         (RSiena's ``centered = FALSE``), e.g. a covariate that is 0 for the actors it
         does not apply to.
+    behaviours: dependent behaviours by name: observed integer values, (n,) or
+        (n, waves); the simulation starts from the first column, and the range, mean and
+        simMean come from all columns (:mod:`sim.saom.behaviour`). Network effects may
+        name a behaviour (``simX:drink``) and read its current simulated values.
+    behaviour_effects: per behaviour, RSiena short names to parameters, e.g.
+        ``{"drink": {"linear": 0.05, "quad": -0.45, "avAlt": 1.3}}``
+        (:func:`sim.saom.behaviour.describe`).
+    behaviour_rates: per behaviour, its basic rate.
+    behaviour_rate_effects: per behaviour, ``{"RateX:alc": 0.3}``.
     """
     res = simulate_periods(network, effects, rate=rate, runs=1, covariates=covariates,
                            dyadic=dyadic, rate_effects=rate_effects, period=period,
                            max_outdegree=max_outdegree, structural_zeros=structural_zeros,
-                           seed=seed, uncentred=uncentred)
-    return PeriodResult(res.networks[0], int(res.ministeps[0]))
+                           seed=seed, uncentred=uncentred, behaviours=behaviours,
+                           behaviour_effects=behaviour_effects,
+                           behaviour_rates=behaviour_rates,
+                           behaviour_rate_effects=behaviour_rate_effects)
+    return PeriodResult(res.networks[0], int(res.ministeps[0]),
+                        {k: v[0] for k, v in res.behaviours.items()},
+                        {k: int(v[0]) for k, v in res.behaviour_ministeps.items()})

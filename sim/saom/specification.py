@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
+from sim.saom import behaviour as bh
 from sim.saom import effects as fx
 from sim.saom import program as program_
 from sim.saom.program import finite_number, gwesp_weights
@@ -38,6 +39,17 @@ class Specification:
     allowed: np.ndarray
     max_outdegree: int
     uncentred: tuple[str, ...] = ()  # covariates used as they are (RSiena centered=FALSE)
+    behaviours: tuple[bh.Behaviour, ...] = ()
+    beh: bh.BehaviourArrays = field(default_factory=bh.no_behaviours)
+    beh_rates: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (B, n)
+    beh_labels: tuple[str, ...] = ()  # parameter names of the behaviour effects
+
+    def behaviour_args(self, scale: np.ndarray | None = None) -> tuple:
+        """(behaviour arrays, cumulative actor rates (B, n)), each behaviour's rates times
+        ``scale[b]`` if given."""
+        rates = self.beh_rates if scale is None else self.beh_rates * np.asarray(scale)[:, None]
+        return self.beh, np.ascontiguousarray(np.cumsum(rates, axis=1).reshape(
+            len(self.behaviours), self.n))
 
     @property
     def terms(self) -> dict:
@@ -116,9 +128,11 @@ def similarity(v: np.ndarray) -> np.ndarray:
 
 
 def term_factor(term: fx.Term, n: int, covariates: Mapping, dyadic: Mapping,
-                key: str, uncentred: Collection[str] = ()) -> np.ndarray | None:
+                key: str, uncentred: Collection[str] = (),
+                behaviours: Collection[bh.Behaviour] = ()) -> np.ndarray | None:
     """The n x n contribution c_ij of a covariate term, or None for a structural term.
-    Covariates named in ``uncentred`` are used without subtracting their mean."""
+    Covariates named in ``uncentred`` are used without subtracting their mean; a covariate
+    that is one of ``behaviours`` is centred by the behaviour's mean, range and simMean."""
     kind = term.effect.kind
     if kind == "structural":
         return None
@@ -129,12 +143,16 @@ def term_factor(term: fx.Term, n: int, covariates: Mapping, dyadic: Mapping,
         off = ~np.eye(n, dtype=bool)
         return w if term.covariate in uncentred else w - w[off].mean()
     v = _actor_covariate(covariates, term.covariate, n, key)
-    c = v if term.covariate in uncentred else v - v.mean()
+    beh = {b.name: b for b in behaviours}.get(term.covariate)
+    mean = beh.mean if beh else v.mean()
+    c = v if term.covariate in uncentred else v - mean
     if kind == "ego":
         return np.repeat(c[:, None], n, axis=1)
     if kind == "alter":
         return np.repeat(c[None, :], n, axis=0)
     if kind == "sim":
+        if beh:
+            return 1.0 - np.abs(v[:, None] - v[None, :]) / beh.range - beh.sim_mean
         return similarity(v)
     if kind == "same":
         return (v[:, None] == v[None, :]).astype(float)
@@ -147,16 +165,32 @@ def build(network: npt.ArrayLike, effects: Mapping[str, float], *, rate: float,
           covariates: Mapping | None = None, dyadic: Mapping | None = None,
           rate_effects: Mapping[str, float] | None = None, max_outdegree: int | None = None,
           structural_zeros: npt.ArrayLike | None = None,
-          uncentred: Collection[str] = ()) -> tuple:
+          uncentred: Collection[str] = (), behaviours: Mapping | None = None,
+          behaviour_effects: Mapping | None = None, behaviour_rates: Mapping | None = None,
+          behaviour_rate_effects: Mapping | None = None, start: int = 0) -> tuple:
     """Validate everything and return ``(x, Specification)``. Raises ValueError.
     ``uncentred``: covariates (actor or dyadic) used as they are, not centred by their
-    mean (RSiena's ``centered = FALSE``; rate effects always centre)."""
+    mean (RSiena's ``centered = FALSE``; rate effects always centre).
+    ``behaviours``: dependent behaviours by name, their observed waves ((n,) or (n, W)
+    arrays, or :class:`sim.saom.behaviour.Behaviour`), starting from wave ``start``;
+    network effects may name them as covariates. ``behaviour_effects[name]`` maps RSiena
+    short names to parameters, ``behaviour_rates[name]`` is the basic rate and
+    ``behaviour_rate_effects[name]`` its ``RateX`` effects."""
     x = check_network(network)
     n = x.shape[0]
     covariates = dict(covariates or {})
     dyadic = dict(dyadic or {})
     for name in covariates:  # check every covariate given, used or not
         covariates[name] = _actor_covariate(covariates, name, n, f"covariate {name}")
+    behaviours = _behaviours(behaviours, n, covariates)
+    for what, given in (("behaviour_rates", behaviour_rates),
+                        ("behaviour_rate_effects", behaviour_rate_effects)):
+        stray = [k for k in (given or {}) if k not in [b.name for b in behaviours]]
+        if stray:
+            raise ValueError(f"{what} names {stray[0]!r}, which is not a behaviour; "
+                             f"behaviours: {', '.join(b.name for b in behaviours) or 'none'}")
+    for b in behaviours:
+        covariates[b.name] = b.waves[:, start].astype(float)
     for name in dyadic:
         dyadic[name] = _dyadic_covariate(dyadic, name, n, f"covariate {name}")
     prog = program_.compile_effects(effects, list(covariates), list(dyadic))
@@ -178,17 +212,14 @@ def build(network: npt.ArrayLike, effects: Mapping[str, float], *, rate: float,
     for d, name in enumerate(dyadic):
         if name in uncentred:
             data.dyadic_means[d] = 0.0
+    names = list(covariates)
+    for b in behaviours:  # centred as RSiena centres a behaviour, from all its waves
+        if b.name in uncentred:
+            raise ValueError(f"uncentred names behaviour {b.name!r}; behaviours are centred "
+                             f"by their mean")
+        data.actor_stats[:, names.index(b.name)] = b.mean, b.range, b.sim_mean
 
-    rate = finite_number(rate, "rate")
-    if rate < 0:
-        raise ValueError(f"rate must be >= 0, got {rate}")
-    log_rates = np.full(n, math.log(rate) if rate > 0 else -np.inf)
-    for key, alpha in (rate_effects or {}).items():
-        cov = fx.parse_rate_key(key)
-        alpha = finite_number(alpha, f"parameter of rate effect {key!r}")
-        v = _actor_covariate(covariates, cov, n, key)
-        log_rates = log_rates + alpha * (v - v.mean())
-    rates = np.exp(log_rates)
+    rates = _actor_rates(finite_number(rate, "rate"), rate_effects or {}, covariates, n)
 
     allowed = np.ones((n, n), dtype=np.int8)
     np.fill_diagonal(allowed, 0)
@@ -218,4 +249,52 @@ def build(network: npt.ArrayLike, effects: Mapping[str, float], *, rate: float,
         if len(over):
             raise ValueError(f"actor {over[0]} already names {x[over[0]].sum()} friends, more "
                              f"than max_outdegree = {cap}")
-    return x, Specification(n, prog, data, rates, allowed, cap, uncentred)
+    beh, labels = bh.compile_behaviour_effects(behaviours, behaviour_effects or {}, names)
+    beh_rates = np.array([_behaviour_rates(b.name, behaviour_rates, behaviour_rate_effects,
+                                           covariates) for b in behaviours]).reshape(-1, n)
+    return x, Specification(n, prog, data, rates, allowed, cap, uncentred, tuple(behaviours),
+                            beh, beh_rates, tuple(labels))
+
+
+def _behaviours(behaviours: Mapping | None, n: int, covariates: Mapping) -> list:
+    """The behaviours given, validated, each with n actors and a name no covariate has."""
+    if behaviours is None:
+        return []
+    if not isinstance(behaviours, Mapping):
+        raise ValueError("behaviours must be a mapping of names to observed values, e.g. "
+                         "{'drink': drink_waves}")
+    out = []
+    for name, values in behaviours.items():
+        b = values if isinstance(values, bh.Behaviour) else bh.behaviour(name, values)
+        if b.waves.shape[0] != n:
+            raise ValueError(f"behaviour {name!r} has {b.waves.shape[0]} actors, the network "
+                             f"{n}")
+        if name in covariates:
+            raise ValueError(f"{name!r} is both a covariate and a behaviour; rename one")
+        out.append(b)
+    return out
+
+
+def _behaviour_rates(name: str, rates: Mapping | None, rate_effects: Mapping | None,
+                     covariates: Mapping) -> np.ndarray:
+    """Behaviour ``name``'s actor rates rate * exp(sum alpha (v_i - mean v))."""
+    if not rates or name not in rates:
+        raise ValueError(f"behaviour {name!r} needs a basic rate: behaviour_rates="
+                         f"{{{name!r}: 1.5}}")
+    return _actor_rates(finite_number(rates[name], f"rate of behaviour {name!r}"),
+                        (rate_effects or {}).get(name) or {}, covariates,
+                        len(covariates[name]))
+
+
+def _actor_rates(rate: float, rate_effects: Mapping, covariates: Mapping,
+                 n: int) -> np.ndarray:
+    """rate * exp(sum_h alpha_h (v_hi - mean v_h)) for the ``RateX`` effects given."""
+    if rate < 0:
+        raise ValueError(f"rate must be >= 0, got {rate}")
+    log_rates = np.full(n, math.log(rate) if rate > 0 else -np.inf)
+    for key, alpha in rate_effects.items():
+        cov = fx.parse_rate_key(key)
+        alpha = finite_number(alpha, f"parameter of rate effect {key!r}")
+        v = _actor_covariate(covariates, cov, n, key)
+        log_rates = log_rates + alpha * (v - v.mean())
+    return np.exp(log_rates)

@@ -1,0 +1,313 @@
+"""Behaviour variables: ordinal traits that co-evolve with the network (RSiena's
+``BehaviorVariable``; Steglich, Snijders & Pearson 2010, "Dynamic networks and behavior:
+separating selection from influence", Sociological Methodology 40).
+
+A behaviour z takes integer values in [min, max]; ``z̃ = z - mean`` is its centred value.
+As RSiena's ``sienaDataCreate`` computes them from the observed waves: ``min``/``max`` and
+the range over all waves, the mean as the average over waves of each wave's mean, and
+``simMean`` (for ``avSim``, ``totSim`` and the network effect ``simX``) the mean of
+``sim_ij = 1 - |z_i - z_j| / range`` over ordered pairs i != j of every wave but the last.
+
+A behaviour ministep of actor i moves z_i by d in {-1, 0, +1} (never out of the range)
+with probabilities ∝ exp(sum_k beta_k (s_ik(x, z with z_i + d) - s_ik(x, z))).
+:data:`BEHAVIOUR_EFFECTS` lists the statistics s_ik (RSiena manual, Ripley et al.,
+"Mathematical definition of effects", behaviour effects); ``N(i)`` are the actors i names,
+``x_i+`` their number, ``x_+i`` i's in-degree, ``v`` an actor covariate centred by its
+mean. The kernel's change of s_ik is the exact difference, except for ``totSim``, whose
+ministep contribution RSiena defines as the difference minus ``x_i+ simMean`` (RSiena
+1.5.0, ``SimilarityEffect::calculateChangeContribution``); lbsim follows RSiena there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+from sim.saom import effects as fx
+from sim.saom.program import finite_number
+
+LINEAR, QUAD, AV_ALT, TOT_ALT, AV_SIM, TOT_SIM, INDEG, OUTDEG, EFF_FROM = range(9)
+
+
+@dataclass(frozen=True)
+class BehaviourEffect:
+    """One behaviour effect: RSiena short name, kernel code, whether it needs an actor
+    covariate, its statistic s_i(x, z)."""
+
+    name: str
+    code: int
+    needs_covariate: bool
+    statistic: str
+
+
+_TABLE = [
+    BehaviourEffect("linear", LINEAR, False, "z̃_i (linear shape, tendency)"),
+    BehaviourEffect("quad", QUAD, False, "z̃_i^2 (quadratic shape)"),
+    BehaviourEffect("avAlt", AV_ALT, False,
+                    "z̃_i mean_{j in N(i)} z̃_j, 0 if x_i+ = 0 (average alter: influence)"),
+    BehaviourEffect("totAlt", TOT_ALT, False, "z̃_i sum_{j in N(i)} z̃_j (total alter)"),
+    BehaviourEffect("avSim", AV_SIM, False,
+                    "mean_{j in N(i)} (sim_ij - simMean), 0 if x_i+ = 0 (average similarity)"),
+    BehaviourEffect("totSim", TOT_SIM, False,
+                    "sum_{j in N(i)} (sim_ij - simMean) (total similarity; see module note)"),
+    BehaviourEffect("indeg", INDEG, False, "z̃_i x_+i (in-degree: popularity effect)"),
+    BehaviourEffect("outdeg", OUTDEG, False, "z̃_i x_i+ (out-degree: activity effect)"),
+    BehaviourEffect("effFrom", EFF_FROM, True,
+                    "z̃_i (v_i - mean v) (effect from an actor covariate)"),
+]
+BEHAVIOUR_EFFECTS: dict[str, BehaviourEffect] = {e.name: e for e in _TABLE}
+"""Behaviour effects by RSiena short name."""
+
+
+def describe() -> str:
+    """The behaviour effects as a text table."""
+    return "\n".join(f"{e.name:<9}{'actor covariate' if e.needs_covariate else '':<17}"
+                     f"{e.statistic}" for e in _TABLE)
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """A dependent behaviour: observed ``waves`` (n, W) ints and RSiena's statistics of
+    them (module docstring)."""
+
+    name: str
+    waves: np.ndarray
+    lo: int
+    hi: int
+    mean: float
+    sim_mean: float
+
+    @property
+    def range(self) -> int:
+        return self.hi - self.lo
+
+
+def behaviour(name: str, waves: npt.ArrayLike,
+              levels: tuple[int, int] | None = None) -> Behaviour:
+    """Validate a behaviour's observed values, an (n,) or (n, W) array of integers (one
+    column per wave), and compute its range, mean and simMean. ``levels`` (lo, hi): the
+    range of the scale when it is wider than the values observed (default: observed).
+    Raises ValueError."""
+    a = np.asarray(waves)
+    if a.ndim == 1:
+        a = a[:, None]
+    if a.ndim != 2 or a.shape[0] < 2:
+        raise ValueError(f"behaviour {name!r} must be an (n,) or (n, waves) array with n >= 2,"
+                         f" got shape {np.shape(waves)}")
+    if a.dtype.kind not in "biuf":
+        raise ValueError(f"behaviour {name!r} must be integers, got dtype {a.dtype}")
+    if a.dtype.kind == "f":
+        if np.isnan(a).any():
+            raise ValueError(f"behaviour {name!r} has missing (NaN) values; missing behaviour "
+                             f"values are not supported: give complete waves")
+        if not np.all(a == np.round(a)):
+            raise ValueError(f"behaviour {name!r} must be integers (ordinal levels), got "
+                             f"{a[a != np.round(a)][0]!r}")
+    z = a.astype(np.int64)
+    lo, hi = int(z.min()), int(z.max())
+    if levels is not None:
+        lo_, hi_ = (int(v) for v in levels)
+        if lo < lo_ or hi > hi_:
+            bad = z[(z < lo_) | (z > hi_)][0]
+            raise ValueError(f"behaviour {name!r} has the value {bad}, outside its levels "
+                             f"{lo_}..{hi_}; allowed: integers {lo_} to {hi_}")
+        lo, hi = lo_, hi_
+    if lo == hi:
+        raise ValueError(f"behaviour {name!r} never varies (every value is {lo}); a behaviour "
+                         f"needs at least two observed levels")
+    n = z.shape[0]
+    mean = float(np.mean(z.mean(0)))
+    sims = z[:, :-1] if z.shape[1] > 1 else z
+    total = sum(float((1 - np.abs(c[:, None] - c[None, :]) / (hi - lo)).sum() - n)
+                for c in sims.T)
+    return Behaviour(str(name), z, lo, hi, mean, total / (sims.shape[1] * n * (n - 1)))
+
+
+class BehaviourArrays(NamedTuple):
+    """Behaviours as the kernels read them. Behaviour b's current values are row
+    ``row[b]`` of the covariate arrays' ``actor`` (so network effects read them), its
+    mean, range and simMean columns ``row[b]`` of ``actor_stats``; its effects are
+    ``eff_start[b]:eff_start[b + 1]`` with parameters ``beta``, codes ``code`` and
+    covariate rows ``cov`` (-1 for none)."""
+
+    row: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    eff_start: np.ndarray
+    beta: np.ndarray
+    code: np.ndarray
+    cov: np.ndarray
+
+
+def no_behaviours() -> BehaviourArrays:
+    """The arrays of a model without behaviours."""
+    i64 = np.int64
+    return BehaviourArrays(np.zeros(0, i64), np.zeros(0), np.zeros(0), np.zeros(1, i64),
+                           np.zeros(0), np.zeros(0, i64), np.zeros(0, i64))
+
+
+def parameter_name(variable: str, key: str) -> str:
+    """How estimates name behaviour ``variable``'s effect ``key``: ``"drink: avAlt"``."""
+    return f"{variable}: {key}"
+
+
+def compile_behaviour_effects(behaviours: Sequence[Behaviour],
+                              effects: Mapping[str, Mapping[str, float]],
+                              actor: Sequence[str]) -> tuple[BehaviourArrays, list[str]]:
+    """Compile each behaviour's effects (``effects[name]``: RSiena short names to
+    parameters; ``effFrom:<covariate>``) for covariate rows named ``actor`` (behaviours
+    among them). Returns the arrays and the parameter names in kernel order."""
+    actor = list(actor)
+    names = [b.name for b in behaviours]
+    unknown = [k for k in effects if k not in names]
+    if unknown:
+        raise ValueError(f"behaviour_effects names {unknown[0]!r}, which is not a behaviour; "
+                         f"behaviours: {', '.join(names) or 'none'}")
+    start, beta, code, cov, labels = [0], [], [], [], []
+    for name in names:
+        for key, value in (effects.get(name) or {}).items():
+            base, _, covariate = str(key).partition(":")
+            if base not in BEHAVIOUR_EFFECTS:
+                raise fx.unknown(f"behaviour effect (of {name!r})", base,
+                                  list(BEHAVIOUR_EFFECTS))
+            eff = BEHAVIOUR_EFFECTS[base]
+            if eff.needs_covariate and not covariate:
+                raise ValueError(f"behaviour effect {key!r} needs an actor covariate: write "
+                                 f"'{base}:<name>'")
+            if not eff.needs_covariate and covariate:
+                raise ValueError(f"behaviour effect {base!r} takes no covariate, got {key!r}")
+            if covariate and covariate not in actor:
+                raise ValueError(f"behaviour effect {key!r} needs actor covariate "
+                                 f"{covariate!r}; covariates given: {', '.join(actor) or 'none'}")
+            beta.append(finite_number(value, f"parameter of behaviour effect {key!r}"))
+            code.append(eff.code)
+            cov.append(actor.index(covariate) if covariate else -1)
+            labels.append(parameter_name(name, key))
+        start.append(len(beta))
+    i64 = np.int64
+    rows = np.array([actor.index(b) for b in names], dtype=i64)
+    return (BehaviourArrays(rows, np.array([b.lo for b in behaviours], dtype=float),
+                            np.array([b.hi for b in behaviours], dtype=float),
+                            np.array(start, dtype=i64), np.array(beta, dtype=float),
+                            np.array(code, dtype=i64), np.array(cov, dtype=i64)), labels)
+
+
+@njit(cache=True)
+def effect_change(code, c, i, d, x, indeg, outdeg, z, zmean, zrange, zsim, cov, cstats):
+    """Change of effect ``code``'s s_i when actor i's behaviour (values z, mean, range,
+    simMean) moves by d = +-1 (RSiena's ministep contribution; module docstring); ``c``
+    the row of effFrom's covariate in ``cov``."""
+    n = z.shape[0]
+    if code == LINEAR:
+        return d
+    if code == QUAD:
+        return (2.0 * (z[i] - zmean) + d) * d
+    if code == INDEG:
+        return d * indeg[i]
+    if code == OUTDEG:
+        return d * outdeg[i]
+    if code == EFF_FROM:
+        return d * (cov[c, i] - cstats[0, c])
+    k = outdeg[i]
+    if k == 0:
+        return 0.0
+    if code == AV_ALT or code == TOT_ALT:
+        total = 0.0
+        for j in range(n):
+            if x[i, j]:
+                total += z[j] - zmean
+        return d * total / (k if code == AV_ALT else 1.0)
+    closer = 0.0  # alters the move brings closer minus those it moves away from
+    for j in range(n):
+        if x[i, j]:
+            if (z[j] - z[i]) * d > 0:
+                closer += 1.0
+            else:
+                closer -= 1.0
+    if code == AV_SIM:
+        return closer / zrange / k
+    return closer / zrange - k * zsim  # TOT_SIM, RSiena's contribution
+
+
+@njit(cache=True)
+def objective_changes(b, i, x, indeg, outdeg, beh, data, out):
+    """out[0], out[1]: the change of behaviour b's objective function of actor i for the
+    moves -1 and +1."""
+    cov, cstats = data.actor, data.actor_stats
+    r = beh.row[b]
+    z = cov[r]
+    out[0] = 0.0
+    out[1] = 0.0
+    for e in range(beh.eff_start[b], beh.eff_start[b + 1]):
+        for s in range(2):
+            out[s] += beh.beta[e] * effect_change(beh.code[e], beh.cov[e], i, 2.0 * s - 1.0,
+                                                  x, indeg, outdeg, z, cstats[0, r],
+                                                  cstats[1, r], cstats[2, r], cov, cstats)
+
+
+@njit(cache=True)
+def move_probabilities(b, i, beh, data, changes, p):
+    """p[0..2]: probabilities of the moves -1, 0, +1 of actor i (moves out of the range
+    have probability 0), from the objective changes ``changes`` of -1 and +1."""
+    zi = data.actor[beh.row[b], i]
+    ok_down, ok_up = zi > beh.lo[b], zi < beh.hi[b]
+    top = 0.0
+    if ok_down:
+        top = max(top, changes[0])
+    if ok_up:
+        top = max(top, changes[1])
+    p[0] = np.exp(changes[0] - top) if ok_down else 0.0
+    p[1] = np.exp(-top)
+    p[2] = np.exp(changes[1] - top) if ok_up else 0.0
+    total = p[0] + p[1] + p[2]
+    for s in range(3):
+        p[s] /= total
+
+
+def actor_statistics(code: int, x: np.ndarray, z: np.ndarray, b: Behaviour,
+                     v: np.ndarray | None = None) -> np.ndarray:
+    """s_i(x, z) of a behaviour effect for every actor (plain numpy, the definition):
+    x (R, n, n) networks, z (R, n) behaviour values, ``v`` the centred covariate of
+    effFrom. Returns (R, n)."""
+    x = np.asarray(x, dtype=float)
+    zc = np.asarray(z, dtype=float) - b.mean
+    out_deg = x.sum(2)
+    safe = np.where(out_deg > 0, out_deg, 1.0)
+    if code == LINEAR:
+        return zc
+    if code == QUAD:
+        return zc**2
+    if code == INDEG:
+        return zc * x.sum(1)
+    if code == OUTDEG:
+        return zc * out_deg
+    if code == EFF_FROM:
+        return zc * v[None, :]
+    if code in (AV_ALT, TOT_ALT):
+        total = np.einsum("rij,rj->ri", x, zc)
+        return zc * (total / safe if code == AV_ALT else total)
+    zz = np.asarray(z, dtype=float)
+    sim = 1.0 - np.abs(zz[:, :, None] - zz[:, None, :]) / b.range - b.sim_mean
+    total = (x * sim).sum(2)
+    return total / safe if code == AV_SIM else total
+
+
+def behaviour_statistics(behaviours: Sequence[Behaviour], beh: BehaviourArrays, data,
+                         x: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """RSiena's target statistics sum_i s_ie(x, z) of every behaviour effect e (kernel
+    order) for network(s) x ((n, n) or (R, n, n)) and behaviour values z (R, B, n);
+    ``data`` the covariate data (effFrom's covariate centred by its mean). Shape (R, E)."""
+    z = np.asarray(z, dtype=float)
+    x = np.broadcast_to(np.asarray(x, dtype=float), (z.shape[0],) + np.shape(x)[-2:])
+    out = np.zeros((z.shape[0], len(beh.beta)))
+    for b, var in enumerate(behaviours):
+        for e in range(beh.eff_start[b], beh.eff_start[b + 1]):
+            c = beh.cov[e]
+            v = None if c < 0 else data.actor[c] - data.actor_stats[0, c]
+            out[:, e] = actor_statistics(int(beh.code[e]), x, z[:, b], var, v).sum(1)
+    return out

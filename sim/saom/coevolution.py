@@ -1,0 +1,163 @@
+"""One continuous-time process of a network and its behaviours, optionally with score
+functions (Snijders, Steglich & Schweinberger 2007, "Modeling the co-evolution of networks
+and behavior"; RSiena's ``MiniStep`` loop).
+
+Every variable has actor rates (the network's ``cumrate``, behaviour b's ``bcum[b]``, both
+cumulative over actors). The waiting time to the next ministep is exponential with the sum
+of all rates; the ministep belongs to the network or to behaviour b in proportion to their
+total rates, then to actor i in proportion to i's rate for that variable. A network
+ministep is :func:`sim.saom.kernels.ministep_weights`'s choice of a tie to toggle; a
+behaviour ministep moves z_i by -1, 0 or +1 (:mod:`sim.saom.behaviour`). Without
+behaviours the random draws are those of :func:`sim.saom.kernels.simulate_one`, so both
+give the same network from the same seed.
+
+Scores (Schweinberger & Snijders 2007, Computational Statistics & Data Analysis 51): a
+ministep choosing option o among probabilities p contributes c_k(o) - sum_o' p_o' c_k(o')
+to the score of beta_k of its variable (``c_k`` the effect's change: signed tie
+contribution for the network, the change of s_ik for a behaviour). For a variable with
+basic rate rho over a period of length T the number of its ministeps N is Poisson with
+mean T rho sum_i r_i (``r_i`` the actor rates relative to rho): its score is
+N / rho - T sum_i r_i (:func:`rate_score`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from sim.saom import kernels
+from sim.saom.behaviour import effect_change, move_probabilities, objective_changes
+from sim.saom.program import CovariateArrays, ProgramArrays
+
+
+@njit(cache=True)
+def _add_network_scores(i, j, total, x, prog, data, one, fw, score):
+    """score[e] += sign_j c_e(i, j) - sum_h p_h sign_h c_e(i, h) for the option j chosen
+    (j = i: no change). fw holds the ministep's structural contributions and weights."""
+    n = x.shape[0]
+    for e in range(prog.beta.shape[0]):
+        single = ProgramArrays(one, prog.slot[e:e + 1], prog.fac_start[e:e + 2], prog.fac_kind,
+                               prog.fac_cov, prog.codes, prog.gwesp, prog.gate[e:e + 1])
+        kernels.add_effects(i, x, single, data, fw)
+        expected = 0.0
+        for h in range(n):
+            if h != i:
+                expected += fw[kernels.WEIGHTS, h] * (1.0 - 2.0 * x[i, h]) \
+                    * fw[kernels.SCORE, h]
+        s = -expected / total
+        if j != i:
+            s += (1.0 - 2.0 * x[i, j]) * fw[kernels.SCORE, j]
+        score[e] += s
+
+
+@njit(cache=True)
+def _add_behaviour_scores(b, i, d, p, x, indeg, outdeg, beh, data, score, offset):
+    """score[offset + e] += c_e(d) - sum_d' p_d' c_e(d') for behaviour b's effects e."""
+    cov, cstats = data.actor, data.actor_stats
+    r = beh.row[b]
+    z = cov[r]
+    for e in range(beh.eff_start[b], beh.eff_start[b + 1]):
+        down = effect_change(beh.code[e], beh.cov[e], i, -1.0, x, indeg, outdeg, z,
+                             cstats[0, r], cstats[1, r], cstats[2, r], cov, cstats)
+        up = effect_change(beh.code[e], beh.cov[e], i, 1.0, x, indeg, outdeg, z,
+                           cstats[0, r], cstats[1, r], cstats[2, r], cov, cstats)
+        chosen = down if d < 0 else (up if d > 0 else 0.0)
+        score[offset + e] += chosen - (p[0] * down + p[2] * up)
+
+
+@njit(cache=True)
+def _draw_variable(state, cumrate, bcum, total_rate):
+    """(variable, actor) of the next ministep: variable -1 is the network, b >= 0
+    behaviour b; by the rates, with one uniform draw."""
+    n = cumrate.shape[0]
+    v = kernels.next_double(state) * total_rate
+    net_total = cumrate[n - 1]
+    if v < net_total:
+        return -1, min(np.searchsorted(cumrate, v, side="right"), n - 1)
+    v -= net_total
+    last = bcum.shape[0] - 1
+    for b in range(bcum.shape[0]):
+        if v < bcum[b, n - 1] or b == last:
+            return b, min(np.searchsorted(bcum[b], v, side="right"), n - 1)
+        v -= bcum[b, n - 1]
+    return last, n - 1
+
+
+@njit(cache=True)
+def simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, uniform_rate, beh,
+                 bcum, period, state, score, counts):
+    """Run the process in place on (x, xt, degrees) and the behaviour rows of
+    ``data.actor`` for ``period``. counts[0] gets the network's ministeps, counts[1 + b]
+    behaviour b's. With ``score`` non-empty, it accumulates the scores of the network
+    effects (first ``len(prog.beta)``) and then of the behaviour effects."""
+    n = x.shape[0]
+    n_beh = beh.row.shape[0]
+    iw, fw, bits, scale = kernels.workspace(n, prog.codes.shape[0])
+    one = np.ones(1)
+    changes, p = np.zeros(2), np.zeros(3)
+    scored = score.shape[0] > 0
+    k_net = prog.beta.shape[0]
+    net_total = cumrate[n - 1]
+    total_rate = net_total
+    for b in range(n_beh):
+        total_rate += bcum[b, n - 1]
+    if total_rate <= 0.0:
+        return
+    t = 0.0
+    while True:
+        t += -np.log(1.0 - kernels.next_double(state)) / total_rate
+        if t > period:
+            break
+        if n_beh == 0:
+            var = -1
+            i = kernels.draw_actor(state, cumrate, net_total, uniform_rate)
+        else:
+            var, i = _draw_variable(state, cumrate, bcum, total_rate)
+        if var < 0:
+            total = kernels.ministep_weights(i, x, xt, indeg, outdeg, prog, data, allowed,
+                                             cap, iw, fw, bits, scale)
+            j = kernels.choose(fw, kernels.next_double(state) * total)
+            if scored:
+                _add_network_scores(i, j, total, x, prog, data, one, fw, score)
+            kernels.toggle(x, xt, indeg, outdeg, i, j)
+            counts[0] += 1
+        else:
+            objective_changes(var, i, x, indeg, outdeg, beh, data, changes)
+            move_probabilities(var, i, beh, data, changes, p)
+            u = kernels.next_double(state)
+            d = -1 if u < p[0] else (0 if u < p[0] + p[1] else 1)
+            if scored:
+                _add_behaviour_scores(var, i, d, p, x, indeg, outdeg, beh, data, score, k_net)
+            data.actor[beh.row[var], i] += d
+            counts[1 + var] += 1
+
+
+@njit(cache=True, parallel=True)
+def simulate_runs(x0, prog, data, allowed, cap, cumrate, uniform_rate, beh, bcum, period,
+                  seeds, out, zout, counts, scores):
+    """R independent periods from network ``x0`` and the behaviour values in ``data``:
+    out[r] the network after run r, zout[r, b] behaviour b's values, counts[r] the
+    ministeps per variable, scores[r] (R x 0 for none) the scores; seeds[r] (4 uint64)
+    seeds run r's stream."""
+    for r in prange(out.shape[0]):
+        x, xt, indeg, outdeg = kernels.start_state(x0)
+        run_data = CovariateArrays(data.actor.copy(), data.actor_stats, data.dyadic,
+                                   data.dyadic_means, data.labels, data.strength,
+                                   data.label_means)
+        state = seeds[r].copy()
+        for v in range(counts.shape[1]):
+            counts[r, v] = 0
+        for e in range(scores.shape[1]):
+            scores[r, e] = 0.0
+        simulate_one(x, xt, indeg, outdeg, prog, run_data, allowed, cap, cumrate,
+                     uniform_rate, beh, bcum, period, state, scores[r], counts[r])
+        out[r] = x
+        for b in range(beh.row.shape[0]):
+            for i in range(x0.shape[0]):
+                zout[r, b, i] = run_data.actor[beh.row[b], i]
+
+
+def rate_score(ministeps: np.ndarray, rate: float, relative_rates: np.ndarray,
+               period: float = 1.0) -> np.ndarray:
+    """Score of a basic rate: N / rho - period sum_i r_i, per run."""
+    return ministeps / rate - period * float(np.sum(relative_rates))

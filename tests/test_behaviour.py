@@ -1,0 +1,206 @@
+"""Behaviour variables co-evolving with the network: definitions, kernel against brute
+force and against the slow reference, errors, determinism, estimation targets."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import sim.data
+from sim.saom import behaviour as bh
+from sim.saom import reference, simulate_periods
+from sim.saom.estimate import observed_statistics, prepare_period
+from sim.saom.statistics import hamming
+
+CODES = {name: e.code for name, e in bh.BEHAVIOUR_EFFECTS.items()}
+
+
+def test_behaviour_statistics_follow_rsiena_definitions():
+    z = np.array([[1, 2, 2], [3, 3, 4], [1, 1, 2], [5, 4, 4]])
+    b = bh.behaviour("z", z)
+    assert (b.lo, b.hi, b.range) == (1, 5, 4)
+    assert b.mean == pytest.approx(np.mean([z[:, k].mean() for k in range(3)]))
+    # simMean: mean of 1 - |z_i - z_j| / range over ordered pairs i != j, waves 1 and 2
+    pairs = [1 - abs(z[i, k] - z[j, k]) / 4 for k in (0, 1) for i in range(4) for j in range(4)
+             if i != j]
+    assert b.sim_mean == pytest.approx(np.mean(pairs))
+
+
+def _random_state(seed, n=7, levels=(1, 5)):
+    rng = np.random.default_rng(seed)
+    x = (rng.random((n, n)) < 0.35).astype(np.int8)
+    np.fill_diagonal(x, 0)
+    z = rng.integers(levels[0], levels[1] + 1, size=(n, 2))
+    z[0, 0], z[1, 1] = levels  # both ends of the scale observed
+    return x, z, rng.normal(size=n)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10**6), st.sampled_from(sorted(CODES)), st.integers(0, 6),
+       st.sampled_from([-1, 1]))
+def test_change_contribution_is_the_difference_of_the_statistic(seed, name, i, d):
+    x, zw, v = _random_state(seed)
+    b = bh.behaviour("z", zw)
+    z = zw[:, 0].astype(float)
+    code = CODES[name]
+    moved = z.copy()
+    moved[i] += d
+    vc = v - v.mean()
+    s = bh.actor_statistics(code, np.stack([x, x]), np.stack([z, moved]), b, vc)[:, i]
+    expected = s[1] - s[0]
+    if code == bh.TOT_SIM and x[i].sum() > 0:  # RSiena's contribution (module docstring)
+        expected -= x[i].sum() * b.sim_mean
+    cov = np.stack([z, v])
+    stats = np.array([[b.mean, v.mean()], [b.range, 0.0], [b.sim_mean, 0.0]])
+    got = bh.effect_change(code, 1, i, float(d), x, x.sum(0), x.sum(1), z, b.mean,
+                           float(b.range), b.sim_mean, cov, stats)
+    assert got == pytest.approx(expected, abs=1e-12)
+
+
+def _s50_start():
+    s50 = sim.data.load("s50")
+    return s50.waves[0], s50.covariates["alcohol"]
+
+
+def test_simulation_api_and_range():
+    x, drink = _s50_start()
+    res = simulate_periods(x, {"density": -2.6, "recip": 2.4, "transTrip": 0.5,
+                               "simX:drink": 0.9}, rate=6.5, behaviours={"drink": drink},
+                           behaviour_effects={"drink": {"linear": 0.05, "quad": -0.45,
+                                                        "avAlt": 1.3}},
+                           behaviour_rates={"drink": 1.6}, runs=200, seed=1)
+    z = res.behaviours["drink"]
+    assert res.networks.shape == (200, 50, 50) and z.shape == (200, 50)
+    assert z.min() >= 1 and z.max() <= 5
+    # each behaviour ministep moves one value by at most 1
+    assert np.all(np.abs(z - drink[:, 0]).sum(1) <= res.behaviour_ministeps["drink"])
+    # about rate x n behaviour ministeps per period (Poisson)
+    assert abs(res.behaviour_ministeps["drink"].mean() - 1.6 * 50) < 4 * np.sqrt(80 / 200)
+
+
+def test_same_seed_same_result_on_any_thread_count():
+    import numba
+    x, drink = _s50_start()
+    kw = dict(rate=5.0, behaviours={"drink": drink},
+              behaviour_effects={"drink": {"linear": 0.1, "avSim": 2.0, "indeg": 0.1}},
+              behaviour_rates={"drink": 2.0}, runs=24, seed=3)
+    effects = {"density": -2.0, "recip": 2.0, "egoX:drink": 0.2, "simX:drink": 1.0}
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = simulate_periods(x, effects, **kw)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = simulate_periods(x, effects, **kw)
+    finally:
+        numba.set_num_threads(before)
+    assert np.array_equal(one.networks, two.networks)
+    assert np.array_equal(one.behaviours["drink"], two.behaviours["drink"])
+
+
+def test_without_behaviour_rate_the_network_is_that_of_the_network_only_model():
+    from sim.saom import coevolution, kernels
+    from sim.saom.simulate import run_seeds
+    from sim.saom.specification import build
+    x, drink = _s50_start()
+    effects = {"density": -2.0, "recip": 2.0, "transTrip": 0.3}
+    _, spec = build(x, effects, rate=4.0)
+    prog, data = spec.kernel_args()
+    cum = np.cumsum(spec.rates)
+    a, b = (np.empty((8, 50, 50), dtype=np.int8) for _ in range(2))
+    kernels.simulate_runs(x, prog, data, spec.allowed, spec.max_outdegree, cum, True, 1.0,
+                          run_seeds(5, 8), a, np.empty(8, dtype=np.int64))
+    beh, bcum = spec.behaviour_args()
+    coevolution.simulate_runs(x, prog, data, spec.allowed, spec.max_outdegree, cum, True,
+                              beh, bcum, 1.0, run_seeds(5, 8), b, np.empty((8, 0, 50)),
+                              np.empty((8, 1), dtype=np.int64), np.zeros((8, 0)))
+    assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(behaviours={"drink": np.array([1, 2, 9, 3] * 5)}, levels=True), "outside its levels"),
+    (dict(behaviour_effects={"drink": {"avAlt": 1.0}}), "not a behaviour"),
+    (dict(behaviours={"drink": np.arange(20) % 3}, behaviour_effects={"drink": {"avAlt[x]": 1}}),
+     "unknown behaviour effect"),
+    (dict(behaviours={"drink": np.arange(20) % 3}, behaviour_effects={"drink": {"effFrom": 1}}),
+     "needs an actor covariate"),
+    (dict(behaviours={"drink": np.arange(20) % 3}, behaviour_effects={"drink": {"linear": 1}},
+          no_rate=True), "needs a basic rate"),
+    (dict(behaviours={"drink": np.ones(20)}), "never varies"),
+    (dict(behaviours={"drink": np.arange(20) / 2}), "must be integers"),
+    (dict(effects={"density": -1.0, "simX:drink": 1.0}), "needs actor covariate 'drink'"),
+])
+def test_bad_input_names_what_is_wrong(kwargs, message):
+    x = np.zeros((20, 20), dtype=np.int8)
+    behaviours = kwargs.get("behaviours")
+    with pytest.raises(ValueError, match=message):
+        if kwargs.get("levels"):
+            behaviours = {"drink": bh.behaviour("drink", behaviours["drink"], levels=(1, 5))}
+        simulate_periods(x, kwargs.get("effects", {"density": -1.0}), rate=1.0, runs=1,
+                         behaviours=behaviours,
+                         behaviour_effects=kwargs.get("behaviour_effects"),
+                         behaviour_rates=None if kwargs.get("no_rate") or not behaviours
+                         else {"drink": 1.0})
+
+
+def _z(values, ref):
+    """z statistic of the difference of two sample means."""
+    a, b = np.asarray(values[0], float), np.asarray(values[1], float)
+    se = np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
+    return (a.mean() - b.mean()) / se
+
+
+@pytest.mark.slow
+def test_kernel_matches_the_reference_coevolution():
+    """The kernel's distribution of network and behaviour statistics after a period equals
+    the slow reference's (|z| < 4 on each)."""
+    rng = np.random.default_rng(11)
+    n = 8
+    x0 = (rng.random((n, n)) < 0.3).astype(np.int8)
+    np.fill_diagonal(x0, 0)
+    zw = rng.integers(1, 5, size=(n, 2))
+    zw[0, 0], zw[1, 0] = 1, 4
+    b = bh.behaviour("drink", zw)
+    cov = {"v": rng.normal(size=n)}
+    effects = {"density": -1.2, "recip": 1.0, "transTrip": 0.3, "simX:drink": 1.2,
+               "egoX:drink": 0.3}
+    beh_effects = {"linear": 0.2, "quad": -0.3, "avAlt": 0.8, "totSim": 0.4, "indeg": 0.2,
+                   "effFrom:v": 0.5}
+    fast = simulate_periods(x0, effects, rate=1.5, covariates=cov, behaviours={"drink": b},
+                            behaviour_effects={"drink": beh_effects},
+                            behaviour_rates={"drink": 1.0}, runs=4000, seed=2)
+    slow = [reference.coevolve_period(x0, effects, rate=1.5, behaviour=b,
+                                      behaviour_effects=beh_effects, behaviour_rate=1.0,
+                                      covariates=cov, rng=s) for s in range(400)]
+    nets_slow = np.array([s[0] for s in slow])
+    z_slow = np.array([s[1] for s in slow])
+
+    def summaries(nets, z):
+        nets = nets.astype(float)
+        avalt = bh.actor_statistics(bh.AV_ALT, nets, z, b).sum(1)
+        return {"ties": nets.sum((1, 2)),
+                "mutual": (nets * nets.transpose(0, 2, 1)).sum((1, 2)),
+                "changes": hamming(nets, x0), "mean z": z.mean(1),
+                "moves": np.abs(z - zw[:, 0]).sum(1), "avAlt": avalt,
+                "z of actor 0": z[:, 0]}
+
+    f, s = summaries(fast.networks, fast.behaviours["drink"]), summaries(nets_slow, z_slow)
+    for key in f:
+        assert abs(_z((f[key], s[key]), None)) < 4, key
+
+
+def test_observed_targets_are_rsiena_statistics():
+    s50 = sim.data.load("s50")
+    drink = bh.behaviour("drink", s50.covariates["alcohol"])
+    per = prepare_period(s50.waves[0], {"density": 0.0, "simX:drink": 0.0},
+                         behaviours={"drink": drink},
+                         behaviour_effects={"drink": {"linear": 0, "avAlt": 0}}, wave=0)
+    got = observed_statistics([per], [s50.waves[1]])
+    z0, z1 = drink.waves[:, 0], drink.waves[:, 1]
+    x0, x1 = s50.waves[0].astype(float), s50.waves[1].astype(float)
+    zc1 = z1 - drink.mean
+    out0 = x0.sum(1)
+    avalt = np.where(out0 > 0, zc1 * (x0 @ zc1) / np.where(out0 > 0, out0, 1), 0.0).sum()
+    similar = 1 - np.abs(z0[:, None] - z0[None, :]) / drink.range - drink.sim_mean
+    expected = [hamming(x1, x0), np.abs(z1 - z0).sum(), x1.sum(), (x1 * similar).sum(),
+                zc1.sum(), avalt]
+    np.testing.assert_allclose(got, expected)

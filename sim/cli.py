@@ -22,8 +22,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 S50_EFFECTS = {"density": -1.80, "recip": 2.37, "transTrip": 0.71, "inPopSqrt": -0.54,
                "altX:alcohol": -0.04, "egoX:alcohol": 0.03, "simX:alcohol": 0.54}
 S50_RATE = 6.85
-SHOWN = ("ties", "mutual_dyads", "transitive_triplets", "reciprocity", "transitivity",
-         "isolates_in")
+SHOWN = "ties mutual_dyads transitive_triplets reciprocity transitivity isolates_in".split()
 
 
 def _fail(message: str) -> None:
@@ -363,36 +362,38 @@ def estimate(
         help="NAME=FILE[:COLUMN] actor covariate, constant over periods (column from 1); "
              "with --data also NAME[:COLUMN], a covariate of the data set")]
     = None,
+    behaviour: Annotated[list[str] | None, typer.Option(
+        help="NAME=FILE a dependent behaviour, one column per wave (with --data also "
+             "NAME=COVARIATE, e.g. drink=alcohol); network effects may name it")] = None,
+    behaviour_effects: Annotated[list[str] | None, typer.Option(
+        help="NAME=EFFECTS: comma-separated (default linear,quad)")] = None,
     seed: Annotated[int, typer.Option(help="random seed")] = 1,
 ):
     """Estimate a SAOM from observed waves by method of moments (Robbins-Monro); a data set
-    of several classes (--data baerveldt) is fitted as one model with a rate per class and
-    period (RSiena's sienaGroupCreate)."""
+    of several classes (--data baerveldt) as one model with a rate per class and period
+    (RSiena's sienaGroupCreate); with --behaviour, network-behaviour co-evolution."""
     from sim.io.read import DataError
-    from sim.io.waves import read_groups, read_waves
-    from sim.saom.estimate import estimate as estimate_saom
-    from sim.saom.estimate import estimate_groups
+    from sim.io.waves import read_behaviours, read_groups, read_waves
+    from sim.saom import estimate as saom
 
     keys = [e.strip() for e in effects.split(",") if e.strip()]
     try:
-        if data is not None and not waves and "/" not in data and not covariate:
-            names, groups, covs = read_groups(data)
-            if len(groups) > 1:
-                est = estimate_groups(groups, keys, covariates=covs, names=names, seed=seed)
-                typer.echo(f"{len(groups)} classes ({', '.join(names)}), seed {seed}, "
-                           f"{est.seconds:.1f} s")
-                typer.echo(est.table())
-                return
-        nets, covs = read_waves(waves, data, covariate or [])
+        groups = read_groups(data) if data is not None and not waves and "/" not in data \
+            and not covariate and not behaviour else ([], [])
+        if len(groups[1]) > 1:
+            names, classes, covs = groups
+            est = saom.estimate_groups(classes, keys, covariates=covs, names=names, seed=seed)
+            head = f"{len(classes)} classes ({', '.join(names)})"
+        else:
+            nets, covs = read_waves(waves, data, covariate or [])
+            behaviours, beh_effects = read_behaviours(behaviour or [],
+                                                      behaviour_effects or [], data, len(nets))
+            est = saom.estimate(nets, keys, covariates=covs, seed=seed, behaviours=behaviours,
+                                behaviour_effects=beh_effects)
+            head = f"{len(nets)} waves of {len(nets[0])} actors"
     except (DataError, ValueError) as e:
         _fail(str(e))
-    try:
-        est = estimate_saom(nets, [e.strip() for e in effects.split(",") if e.strip()],
-                            covariates=covs, seed=seed)
-    except ValueError as e:
-        _fail(str(e))
-    typer.echo(f"{len(nets)} waves of {len(nets[0])} actors, seed {seed}, "
-               f"{est.seconds:.1f} s")
+    typer.echo(f"{head}, seed {seed}, {est.seconds:.1f} s")
     typer.echo(est.table())
 
 

@@ -56,28 +56,69 @@ def read_waves(files: Sequence[str | Path] | None, data: str | None,
         nets = [read_adjacency(f) for f in files]
     covs = {}
     for spec in covariates:
-        name, eq, rest = spec.partition("=")
-        if not eq and data is not None:
-            name, _, col = spec.partition(":")
-            if name not in bundled:
-                raise DataError(f"--covariate {spec!r}: data set {data!r} has covariates "
-                                f"{', '.join(bundled) or 'none'}")
-            table, source = bundled[name], f"data set {data!r}"
-        else:
-            path, _, col = rest.partition(":")
-            if not eq or not name or not path:
-                raise DataError(
-                    f"--covariate {spec!r}: write NAME=FILE or NAME=FILE:COLUMN (COLUMN >= "
-                    f"1){'' if data is None else ', or NAME[:COLUMN] of the data set'}")
-            if not Path(path).is_file():
-                raise DataError(f"{path} not found (or not a file)")
-            table, source = read_table(path)[0], path
+        name, table, source, col = _named_table(spec, data, bundled, "--covariate")
         if col and not col.isdigit():
             raise DataError(f"--covariate {spec!r}: COLUMN must be a whole number >= 1")
-        table = np.atleast_2d(table.T).T
         k = int(col or 1)
         if not 1 <= k <= table.shape[1]:
             raise DataError(f"--covariate {spec!r}: column {k}; {source} has columns "
                             f"1..{table.shape[1]}")
         covs[name] = table[:, k - 1]
     return nets, covs
+
+
+def read_behaviours(specs: Sequence[str], effects: Sequence[str], data: str | None,
+                    n_waves: int) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
+    """Behaviours ``NAME=FILE`` (one column per wave) or, with a data set, ``NAME=COVARIATE``
+    (that covariate's table, e.g. s50's alcohol), and their effects ``NAME=EFFECTS``
+    (comma-separated): (name -> (n, waves) array, name -> effect names)."""
+    bundled = _bundled_class(data)[1] if data is not None else {}
+    out = {}
+    for spec in specs:
+        name, eq, rest = spec.partition("=")
+        if data is not None and eq and rest in bundled:
+            table = np.atleast_2d(bundled[rest].T).T
+            source = f"data set {data!r}'s {rest}"
+        else:
+            if data is not None and eq and not Path(rest).is_file():
+                raise DataError(f"--behaviour {spec!r}: {rest!r} is neither a covariate of "
+                                f"data set {data!r} ({', '.join(bundled)}) nor a file")
+            name, table, source, col = _named_table(spec, None, {}, "--behaviour")
+            if col:
+                raise DataError(f"--behaviour {spec!r}: a behaviour takes every column (one "
+                                f"per wave); write NAME=FILE")
+        if table.shape[1] != n_waves:
+            raise DataError(f"--behaviour {spec!r}: {source} has {table.shape[1]} columns; "
+                            f"a behaviour needs one per wave ({n_waves})")
+        out[name] = table
+    chosen = {}
+    for spec in effects:
+        name, eq, listed = spec.partition("=")
+        if not eq or name not in out:
+            raise DataError(f"--behaviour-effects {spec!r}: write NAME=EFFECTS for a "
+                            f"--behaviour NAME ({', '.join(out) or 'none given'})")
+        chosen[name] = [e.strip() for e in listed.split(",") if e.strip()]
+    return out, chosen
+
+
+def _named_table(spec: str, data: str | None, bundled: dict,
+                 option: str) -> tuple[str, np.ndarray, str, str]:
+    """``NAME=FILE[:COLUMN]`` (or ``NAME[:COLUMN]`` of the data set): (name, its table as
+    (n, columns), where it came from, COLUMN text)."""
+    name, eq, rest = spec.partition("=")
+    if not eq and data is not None:
+        name, _, col = spec.partition(":")
+        if name not in bundled:
+            raise DataError(f"{option} {spec!r}: data set {data!r} has covariates "
+                            f"{', '.join(bundled) or 'none'}")
+        table, source = bundled[name], f"data set {data!r}"
+    else:
+        path, _, col = rest.partition(":")
+        if not eq or not name or not path:
+            raise DataError(
+                f"{option} {spec!r}: write NAME=FILE or NAME=FILE:COLUMN (COLUMN >= "
+                f"1){'' if data is None else ', or NAME[:COLUMN] of the data set'}")
+        if not Path(path).is_file():
+            raise DataError(f"{path} not found (or not a file)")
+        table, source = read_table(path)[0], path
+    return name, np.atleast_2d(table.T).T, source, col

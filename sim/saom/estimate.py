@@ -244,7 +244,8 @@ def estimate(waves: Sequence, effects: Sequence[str] | Mapping[str, float], *,
     covariates, dyadic, rate_effects, max_outdegree, structural_zeros: as in
         :func:`sim.saom.simulate_periods`; covariates are constant over the periods.
     behaviours: dependent behaviours by name, (n, waves) integer arrays, one column per
-        wave (network-behaviour co-evolution, :mod:`sim.saom.periods`).
+        wave (network-behaviour co-evolution, :mod:`sim.saom.periods`), or
+        :class:`sim.saom.behaviour.Behaviour` objects (to set the scale and centring).
     behaviour_effects: per behaviour, RSiena short names or a mapping to starting values
         (default ``linear`` and ``quad``, RSiena's defaults; starting values 0); their
         parameters are named ``"<behaviour>: <effect>"``, the rates ``rate <behaviour> m``.
@@ -274,7 +275,8 @@ def _behaviour_model(behaviours: Mapping | None, effects: Mapping | None,
         return {}, {}
     if not isinstance(behaviours, Mapping):
         raise ValueError("behaviours must be a mapping of names to (n, waves) arrays")
-    made = {k: bh.behaviour(k, v) for k, v in behaviours.items()}
+    made = {k: v if isinstance(v, bh.Behaviour) else bh.behaviour(k, v)
+            for k, v in behaviours.items()}
     for k, b in made.items():
         if b.waves.shape[1] != n_waves:
             raise ValueError(f"behaviour {k!r} has {b.waves.shape[1]} waves, the network "

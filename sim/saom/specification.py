@@ -196,7 +196,7 @@ def build(network: npt.ArrayLike, effects: Mapping[str, float], *, rate: float,
     prog = program_.compile_effects(effects, list(covariates), list(dyadic))
     for _, terms in prog.terms.values():
         for t in terms:
-            if t.effect.kind == "sim":
+            if t.effect.kind == "sim" and t.covariate not in [b.name for b in behaviours]:
                 similarity(covariates[t.covariate])  # raises if the covariate is constant
     data = program_.covariate_data(
         prog, n, np.array([covariates[k] for k in covariates]).reshape(len(covariates), n),

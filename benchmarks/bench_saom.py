@@ -8,6 +8,10 @@
 2. Cost per ministep for n = 25 ... 500 (mean out-degree held near 2.5 by shifting the
    density parameter by -log(n / 50)): it should grow no faster than n.
 3. Speed-up of ``simulate_periods`` from 1 to 2 threads.
+4. The s50 model with drinking as a co-evolving behaviour (linear, quad, avAlt; RSiena's
+   s50 co-evolution estimates, behaviour rate 1.33) next to the same network model with
+   drinking as a fixed covariate, one thread, in the same run: all ministeps (network and
+   behaviour) per second.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from sim.saom import reference, simulate_periods
 EFFECTS = {"density": -1.80, "recip": 2.37, "transTrip": 0.71, "inPopSqrt": -0.54,
            "altX:alc": -0.04, "egoX:alc": 0.03, "simX:alc": 0.54}
 RATE = 6.85
+BEHAVIOUR = {"linear": 0.41, "quad": -0.58, "avAlt": 1.28}
+BEHAVIOUR_RATE = 1.33
 
 
 def s50():
@@ -94,6 +100,30 @@ def main():
     print(f"{'threads':>8}{'ministeps/s':>14}{'speed-up':>10}")
     print(f"{1:>8}{one:>14,.0f}{1:>10.2f}")
     print(f"{threads:>8}{many:>14,.0f}{many / one:>10.2f}")
+
+    print("\n4. s50 model with drinking as a behaviour, 1,000 periods, one thread")
+    drink = sim.data.load("s50").covariates["alcohol"]
+    network_only = kernel_rate(x, drink[:, 0], runs, 1, repeats)
+    together = coevolution_rate(x, drink, runs, repeats)
+    print(f"{'model':<40}{'ministeps/s':>14}{'ratio':>10}")
+    print(f"{'network only (drinking a covariate)':<40}{network_only:>14,.0f}{1:>10.2f}")
+    print(f"{'network and behaviour':<40}{together:>14,.0f}"
+          f"{together / network_only:>10.2f}")
+
+
+def coevolution_rate(x, drink, runs, repeats):
+    """All ministeps per second of the s50 model with drinking as a behaviour."""
+    numba.set_num_threads(1)
+    effects = {k.replace(":alc", ":drink"): v for k, v in EFFECTS.items()}
+
+    def run(r, seed):
+        res = simulate_periods(x, effects, rate=RATE, behaviours={"drink": drink},
+                               behaviour_effects={"drink": BEHAVIOUR},
+                               behaviour_rates={"drink": BEHAVIOUR_RATE}, runs=r, seed=seed)
+        return res.ministeps.sum() + res.behaviour_ministeps["drink"].sum()
+
+    run(2, 0)  # compile
+    return best_rate(lambda: run(runs, 1), repeats)
 
 
 if __name__ == "__main__":

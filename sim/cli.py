@@ -490,10 +490,10 @@ def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")
 
 @app.command()
 def effects():
-    """List the SAOM effects lbsim knows, with their statistics."""
-    from sim.saom.effects import describe
+    """List the SAOM effects lbsim knows, with their statistics: network, then behaviour."""
+    from sim.saom import behaviour, effects
 
-    typer.echo(describe())
+    typer.echo(f"{effects.describe()}\n\nBehaviour effects:\n{behaviour.describe()}")
 
 
 if __name__ == "__main__":

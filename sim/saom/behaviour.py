@@ -54,7 +54,8 @@ _TABLE = [
     BehaviourEffect("avSim", AV_SIM, False,
                     "mean_{j in N(i)} (sim_ij - simMean), 0 if x_i+ = 0 (average similarity)"),
     BehaviourEffect("totSim", TOT_SIM, False,
-                    "sum_{j in N(i)} (sim_ij - simMean) (total similarity; see module note)"),
+                    "sum_{j in N(i)} (sim_ij - simMean) (total similarity; its ministep change "
+                    "minus x_i+ simMean, as RSiena)"),
     BehaviourEffect("indeg", INDEG, False, "z̃_i x_+i (in-degree: popularity effect)"),
     BehaviourEffect("outdeg", OUTDEG, False, "z̃_i x_i+ (out-degree: activity effect)"),
     BehaviourEffect("effFrom", EFF_FROM, True,

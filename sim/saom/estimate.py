@@ -157,12 +157,10 @@ def _start_values(effects, groups: list[list[np.ndarray]]) -> dict[str, float]:
         dens = min(max(dens, 1e-3), 1 - 1e-3)
         effects = {k: (0.5 * math.log(dens / (1 - dens)) if k == "density" else 0.0)
                    for k in effects}
-    typed = [k for k in effects if fx.split_type(k)[1] != "eval"]
-    if typed:
-        raise ValueError(f"cannot estimate {', '.join(map(repr, typed))} yet: creation and "
-                         f"endowment effects can be simulated, but their target statistics "
-                         f"(ties created and lost between waves) are not implemented; "
-                         f"allowed: effects without a [type]")
+    for k in effects:
+        if fx.split_type(k)[1] != "eval" and "gwespFF" in k:
+            raise ValueError(f"cannot estimate {k!r}: gwespFF has no creation or endowment "
+                             f"statistic; allowed types of gwespFF: eval")
     return dict(effects)
 
 
@@ -198,6 +196,13 @@ def _fit(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float
         raise ValueError(f"fixed names {unknown[0]!r}, not a parameter; parameters: "
                          f"{', '.join(names)}")
     is_fixed = np.array([k in fixed for k in names])
+    free_keys = [k for k in names if k not in fixed]
+    tied = [k for k in ("density[creation]", "density[endow]") if k in free_keys]
+    if tied and "density" in free_keys:
+        raise ValueError(f"{tied[0]!r} is not identified next to density and the rates: "
+                         f"ties gained and lost are (changes +- (ties at the end - ties at "
+                         f"the start)) / 2; fix one of them or use another endowment effect "
+                         f"(recip[endow], a covariate's)")
     positive = np.arange(len(names)) < m_count * (1 + n_beh)
     observed = observed_statistics(periods, ends)
     stat_names = tuple([f"changes {label}" for label in [*labels, *rate_labels]]

@@ -5,7 +5,9 @@ time. Its statistics are RSiena's targets (``StatisticCalculator``):
 
 - the network's rate: the Hamming distance sum_ij |x_ij(t_m+1) - x_ij(t_m)|;
 - a behaviour's rate: sum_i |z_i(t_m+1) - z_i(t_m)|;
-- a network effect: sum_i s_ik(x(t_m+1)), behaviours read at their values at t_m;
+- a network effect: sum_i s_ik(x(t_m+1)), behaviours read at their values at t_m; a
+  creation or endowment effect its sum over the ties gained or lost
+  (:func:`sim.saom.statistics.typed_statistics`);
 - a behaviour effect: sum_i s_ik(x(t_m), z(t_m+1)), the network at the period's start.
 
 Parameters theta are laid out as: the network's rate of every period, each behaviour's
@@ -27,7 +29,8 @@ from sim.saom import behaviour as bh
 from sim.saom import coevolution, kernels, specification
 from sim.saom.robbins_monro import child_seed
 from sim.saom.simulate import SeedLike, run_seeds
-from sim.saom.statistics import effect_statistics, hamming
+from sim.saom.program import EVAL
+from sim.saom.statistics import effect_statistics, hamming, typed_statistics
 
 SMALL_BATCH = 32
 
@@ -188,7 +191,11 @@ def _period_statistics(per: Period, m: int, m_count: int, nets: np.ndarray, z: n
     z0 = per.behaviour_values(0)
     for b in range(n_beh):
         out[:, m_count + b * m_count + m] = np.abs(z[:, b] - z0[b]).sum(-1)
-    out[:, base:base + k_count] += effect_statistics(nets, spec=per.spec)
+    stats = effect_statistics(nets, spec=per.spec)
+    typed = per.spec.program.gate != EVAL
+    if typed.any():
+        stats[:, typed] = typed_statistics(per.observed_part(per.x0), nets, per.spec)
+    out[:, base:base + k_count] += stats
     if n_beh:
         out[:, base + k_count:] += bh.behaviour_statistics(
             per.spec.behaviours, per.spec.beh, per.spec.data,

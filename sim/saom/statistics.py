@@ -21,7 +21,8 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit, prange
 
-from sim.saom import kernels
+from sim.saom import effects as fx
+from sim.saom import kernels, program
 from sim.saom.effects import GWESP_FF, TRANS_TIES, TRANS_TRIP
 from sim.saom.program import ProgramArrays
 from sim.saom.specification import Specification
@@ -123,3 +124,69 @@ def effect_statistics(networks: npt.ArrayLike, spec: Specification) -> np.ndarra
 def hamming(a: npt.ArrayLike, b: npt.ArrayLike) -> np.ndarray:
     """sum_ij |a_ij - b_ij|: ties changed between two networks (stacks broadcast)."""
     return np.abs(np.asarray(a, dtype=np.int64) - np.asarray(b, dtype=np.int64)).sum((-2, -1))
+
+
+@njit(cache=True)
+def _covariate_factors(prog, data, e, out):
+    """out[i, j] = the product of effect e's covariate factors (ego ones included) for the
+    tie i -> j; 1 for an effect without any."""
+    n = out.shape[0]
+    x = np.zeros((n, n), dtype=np.int8)
+    iw, fw, bits, scale = kernels.workspace(n, prog.codes.shape[0])
+    single = ProgramArrays(np.ones(1), np.full(1, -1, dtype=np.int64), prog.fac_start[e:e + 2],
+                           prog.fac_kind, prog.fac_cov, prog.codes, prog.gwesp,
+                           np.zeros(1, dtype=np.int64))
+    for i in range(n):
+        kernels.add_effects(i, x, single, data, fw)
+        for j in range(n):
+            out[i, j] = fw[kernels.SCORE, j]
+
+
+def tie_statistics(code: int, y: np.ndarray) -> np.ndarray:
+    """RSiena's ``tieStatistic`` of the tie i -> j in each network of the stack y (R, n, n),
+    which creation and endowment statistics sum over ties gained or lost: 1 for density
+    and covariate effects, x_ji (recip), #two-paths i -> h -> j (transTrip), whether there
+    is one (transTies), #two-paths j -> h -> i / 3 (cycle3), x_+j (inPop), x_j+ (outPop),
+    x_i+ (outAct) and their square roots (the Sqrt variants)."""
+    if code < 0:
+        return np.ones_like(y)
+    if code == fx.RECIP:
+        return y.transpose(0, 2, 1)
+    if code in (fx.TRANS_TRIP, fx.TRANS_TIES, fx.CYCLE3):
+        tp = y @ y
+        if code == fx.TRANS_TIES:
+            return (tp > 0).astype(float)
+        return tp if code == fx.TRANS_TRIP else tp.transpose(0, 2, 1) / 3.0
+    degree = {fx.IN_POP: y.sum(1)[:, None, :], fx.IN_POP_SQRT: y.sum(1)[:, None, :],
+              fx.OUT_POP: y.sum(2)[:, None, :], fx.OUT_POP_SQRT: y.sum(2)[:, None, :],
+              fx.OUT_ACT: y.sum(2)[:, :, None], fx.OUT_ACT_SQRT: y.sum(2)[:, :, None]}
+    if code not in degree:
+        raise ValueError("gwespFF cannot be estimated as a creation or endowment effect; "
+                         "allowed: density, recip, transTrip, transTies, cycle3, inPop, "
+                         "outPop, outAct (and Sqrt), covariate effects")
+    d = np.broadcast_to(degree[code], y.shape)
+    return np.sqrt(d) if code in (fx.IN_POP_SQRT, fx.OUT_POP_SQRT, fx.OUT_ACT_SQRT) else d
+
+
+def typed_statistics(start: np.ndarray, ends: np.ndarray, spec: Specification) -> np.ndarray:
+    """Target statistics of the creation and endowment effects of ``spec`` (in order) for a
+    period from network ``start`` to each of ``ends`` (R, n, n), as RSiena's
+    ``StatisticCalculator``: a creation effect sums its tie statistic, read in the end
+    network, over the ties gained; an endowment effect minus the sum over the ties lost,
+    read in the start network (the minus sign as RSiena's, so that its statistic rises
+    with its parameter). Shape (R, number of typed effects)."""
+    prog, data = spec.kernel_args()
+    x0 = np.asarray(start, dtype=float)[None]
+    xs = np.asarray(ends, dtype=float)
+    cols = []
+    factor = np.empty((spec.n, spec.n))
+    for e in np.flatnonzero(spec.program.gate != program.EVAL):
+        _covariate_factors(prog, data, e, factor)
+        slot = spec.program.slot[e]
+        code = int(spec.program.codes[slot]) if slot >= 0 else -1
+        if spec.program.gate[e] == program.CREATION:
+            cols.append((xs * (1 - x0) * tie_statistics(code, xs) * factor).sum((1, 2)))
+        else:
+            lost = x0 * (1 - xs)
+            cols.append(-(lost * tie_statistics(code, x0) * factor).sum((1, 2)))
+    return np.stack(cols, axis=1) if cols else np.zeros((len(xs), 0))

@@ -27,9 +27,9 @@ import numpy.typing as npt
 
 from sim.saom import behaviour as bh
 from sim.saom import coevolution, kernels, specification
+from sim.saom.program import EVAL
 from sim.saom.robbins_monro import child_seed
 from sim.saom.simulate import SeedLike, run_seeds
-from sim.saom.program import EVAL
 from sim.saom.statistics import effect_statistics, hamming, typed_statistics
 
 SMALL_BATCH = 32

@@ -95,12 +95,13 @@ class PeerNetworkModel(mesa.Model):
         self.population = pop
         self.replica_child_start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self.class_replica = np.repeat(np.arange(len(self.seeds)), class_counts)
-        self.network = NetworkDynamics(config.network, pop, states)
+        self.network = NetworkDynamics(config.network, pop, states,
+                                       config.trait_dynamics.behaviours)
         self.ministeps = 0
         self.timings["population"] = time.perf_counter() - clock
         if start is None:
             if config.network.burn_in_years > 0:
-                self._simulate(config.network.burn_in_years)
+                self._simulate(config.network.burn_in_years, burn_in=True)
             self.timings["burn_in"], self.timings["kernels"] = self.timings["kernels"], 0.0
             self.start = StartState(key, copy.deepcopy(pop), states.copy(), np.asarray(sizes),
                                     np.asarray(class_counts), self.ministeps)
@@ -149,9 +150,12 @@ class PeerNetworkModel(mesa.Model):
         """(len(ACTOR_COVARIATES), N) values of the covariates effects can name."""
         return actor_covariates(self.population.lb, self.population.girl, self.traits)
 
-    def _simulate(self, period: float) -> None:
+    def _simulate(self, period: float, burn_in: bool = False) -> None:
+        """SAOM ministeps for ``period`` years; traits that run as behaviours move too,
+        except in the burn-in (which builds the start network around the drawn traits)."""
         clock = time.perf_counter()
-        self.ministeps += self.network.simulate(period, self.covariates())
+        self.ministeps += self.network.simulate(period, self.covariates(),
+                                                None if burn_in else self.traits)
         self.timings["kernels"] += time.perf_counter() - clock
 
     def _count(self, closure: bool = True) -> None:

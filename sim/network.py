@@ -11,10 +11,12 @@ import numpy as np
 from pydantic import AfterValidator, Field
 
 from sim.population import Population
+from sim.saom import behaviour as bh
 from sim.saom.classes import ClassCovariates, RateModel, UnitNetworks, simulate_classes
 from sim.saom.effects import DYADIC, parse_key, parse_rate_key
 from sim.saom.program import compile_effects
 from sim.saom.specification import NO_CAP
+from sim.traits import trait_levels
 from sim.schema import (
     Count,
     NonNegative,
@@ -29,6 +31,7 @@ from sim.vocabulary import (
     UNCENTRED,
     UNCENTRED_LABELS,
     Label,
+    Trait,
 )
 
 # Objective function, RSiena short names (docs/model.md §4: RSiena fits to
@@ -179,13 +182,24 @@ class NetworkDynamics:
     settings, each unit's transposed network and allowed ties, the degrees and one random
     stream per unit (``states``, advanced in place)."""
 
-    def __init__(self, spec: NetworkSpec, population: Population, states: np.ndarray):
+    def __init__(self, spec: NetworkSpec, population: Population, states: np.ndarray,
+                 behaviours: dict | None = None):
         self.spec, self.population, self.states = spec, population, states
-        self.program = compile_effects(classroom_effects(spec), ACTOR_COVARIATES, (), LABELS)
+        # traits that run as behaviours: their levels are extra covariate rows
+        self.behaviours = dict(behaviours or {})
+        rows = [*ACTOR_COVARIATES, *(f"{t} level" for t in self.behaviours)]
+        self.program = compile_effects(classroom_effects(spec), rows, (), LABELS)
+        scales = [bh.Behaviour(f"{t} level", np.zeros((0, 1), dtype=np.int64), 1, b.levels,
+                               0.0, 0.0) for t, b in self.behaviours.items()]
+        beh, _ = bh.compile_behaviour_effects(
+            scales, {f"{t} level": b.effects for t, b in self.behaviours.items()}, rows)
+        self.beh = beh._replace(mirror=np.array([ACTOR_COVARIATES.index(t)
+                                                 for t in self.behaviours], dtype=np.int64))
+        self.beh_rates = np.array([b.rate for b in self.behaviours.values()], dtype=float)
         self.rate_cov = np.array([ACTOR_COVARIATES.index(parse_rate_key(k))
                                   for k in spec.rate_effects], dtype=np.int64)
         self.rate_alpha = np.array(list(spec.rate_effects.values()), dtype=float)
-        self.centred = np.array([c not in UNCENTRED for c in ACTOR_COVARIATES])
+        self.centred = np.array([c not in UNCENTRED for c in rows])
         self.cap = NO_CAP if spec.max_outdegree is None else int(spec.max_outdegree)
         self.settings = Settings(population.klass)
         pop = population
@@ -202,10 +216,18 @@ class NetworkDynamics:
             self.indegree[s:s + pop.unit_size[u]] = x.sum(0)
             self.outdegree[s:s + pop.unit_size[u]] = x.sum(1)
 
-    def simulate(self, period: float, covariates: np.ndarray) -> int:
+    def simulate(self, period: float, covariates: np.ndarray,
+                 traits: np.ndarray | None = None) -> int:
         """Advance every unit by ``period`` years with actor ``covariates``
-        ((len(ACTOR_COVARIATES), N)); return the number of ministeps."""
+        ((len(ACTOR_COVARIATES), N)); return the number of ministeps. With ``traits``
+        (rows of :class:`~sim.vocabulary.Trait`), the traits that run as behaviours move
+        with the network and are written back; without, they stay as they are."""
         pop, st = self.population, self.settings
+        levels = [trait_levels(covariates[ACTOR_COVARIATES.index(t)], b.levels)
+                  for t, b in self.behaviours.items()]
+        covariates = np.ascontiguousarray(np.vstack([covariates, *levels]))
+        moving = traits is not None and len(self.behaviours) > 0
+        beh = self.beh if moving else bh.no_behaviours()
         steps = np.zeros(pop.n_units, dtype=np.int64)
         nets = UnitNetworks(pop.xbuf, self.xt, self.allowed, pop.unit_off, pop.unit_start,
                             pop.unit_size, self.indegree, self.outdegree)
@@ -213,5 +235,9 @@ class NetworkDynamics:
                                st.strength, st.centred)
         simulate_classes(nets, self.program.arrays(int(pop.unit_size.max())), covs,
                          RateModel(float(self.spec.rate), self.rate_alpha, self.rate_cov),
-                         self.cap, float(period), self.states, steps)
+                         self.cap, float(period), self.states, steps, beh,
+                         self.beh_rates if moving else np.zeros(0))
+        if moving:
+            for t in self.behaviours:
+                traits[Trait[t.upper()]] = covariates[ACTOR_COVARIATES.index(t)]
         return int(steps.sum())

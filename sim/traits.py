@@ -8,11 +8,51 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from sim.outcomes import ChildCount
-from sim.schema import Section, Share
-from sim.vocabulary import Trait
+from sim.saom.behaviour import BEHAVIOUR_EFFECTS
+from sim.schema import NonNegative, Section, Share, unknown_name
+from sim.vocabulary import ACTOR_COVARIATES, Trait
+
+EvolvingTrait = Literal["shyness", "confidence", "stigma"]
+
+
+class TraitBehaviourSpec(Section):
+    """A trait held in ``levels`` levels (level = 1 + floor(trait x levels), capped at
+    ``levels``) that evolves as an SAOM behaviour with the network (RSiena's behaviour
+    co-evolution, :mod:`sim.saom.behaviour`) instead of the relaxation rule: a move changes
+    the level by one, and the trait becomes that level's midpoint. Network effects read
+    the trait (0..1); behaviour effects the levels, centred by the class mean."""
+
+    levels: int = Field(5, ge=2, le=20, description="number of levels (e.g. a 1-5 scale)")
+    rate: NonNegative = Field(
+        1.5, description="opportunities to change a level per child per school year; s50 "
+        "drinking: 1.3-1.8 per year (RSiena fit, docs/researcher.md); assumption for traits")
+    effects: dict[str, float] = Field(
+        {"linear": 0.0, "quad": -0.3, "avAlt": 1.0},
+        description="behaviour effects (lbsim effects) -> parameters; effFrom:<covariate> "
+        "names an actor covariate; assumption: no source for these traits yet")
+
+    @field_validator("effects")
+    @classmethod
+    def _known(cls, effects: dict[str, float]) -> dict[str, float]:
+        for key in effects:
+            name, _, cov = key.partition(":")
+            if name not in BEHAVIOUR_EFFECTS:
+                raise ValueError(unknown_name(name, "behaviour effect", list(BEHAVIOUR_EFFECTS)))
+            if cov and cov not in ACTOR_COVARIATES:
+                raise ValueError(unknown_name(cov, "actor covariate", ACTOR_COVARIATES))
+            if BEHAVIOUR_EFFECTS[name].needs_covariate != bool(cov):
+                raise ValueError(f"behaviour effect {key!r}: "
+                                 + ("write effFrom:<covariate>" if not cov
+                                    else f"{name} takes no covariate"))
+        return effects
+
+
+def trait_levels(values: np.ndarray, levels: int) -> np.ndarray:
+    """The level 1..levels of trait values in 0..1: 1 + floor(value x levels), capped."""
+    return np.minimum(1.0 + np.floor(values * levels), float(levels))
 
 
 class TraitDynamicsSpec(Section):
@@ -34,6 +74,9 @@ class TraitDynamicsSpec(Section):
         {"ties_to_non_lb": -0.05, "rejection": 0.05})
     shyness: dict[Literal["reciprocated_friends"], float] = Field(
         {"reciprocated_friends": -0.02})
+    behaviours: dict[EvolvingTrait, TraitBehaviourSpec] = Field(
+        {}, description="traits that evolve as SAOM behaviours instead (the rule above "
+        "then leaves them alone)")
 
 
 class TraitState:
@@ -82,7 +125,8 @@ def drivers(traits: np.ndarray, lb: np.ndarray, child_counts: np.ndarray
 class TraitDynamics:
     """Each week each trait moves by ``adjustment`` x (target - trait), where target = the
     trait's baseline + sum_d weight_d (driver_d - its value in week 0). Felt stigma moves
-    for left-behind children only; guardian care only by interventions."""
+    for left-behind children only; guardian care only by interventions; traits that run as
+    behaviours (``behaviours``) move with the network instead."""
 
     def __init__(self, spec: TraitDynamicsSpec, state: TraitState, lb: np.ndarray,
                  child_counts: np.ndarray):
@@ -95,6 +139,8 @@ class TraitDynamics:
         now = drivers(t, self.lb, self.child_counts)
         for name, weights in (("confidence", td.confidence), ("stigma", td.stigma),
                               ("shyness", td.shyness)):
+            if name in td.behaviours:
+                continue
             k = Trait[name.upper()]
             target = self.state.baseline[k].copy()
             for driver, w in weights.items():

@@ -10,6 +10,7 @@ import pytest
 from sim.model import PeerNetworkModel
 from sim.network import classroom_effects
 from sim.saom import classes, kernels, reference, specification
+from sim.saom.behaviour import no_behaviours
 from sim.saom.classes import ClassCovariates, RateModel, UnitNetworks
 from sim.saom.simulate import run_seeds
 from sim.scenario import parse_scenario
@@ -107,7 +108,8 @@ def kernel_periods(m, runs, period, seed):
                             covs.label_centred)
     steps = np.zeros(runs, dtype=np.int64)
     classes.simulate_classes(nets, m.network.program.arrays(n), tiled, rates,
-                             m.network.cap, period, run_seeds(seed, runs), steps)
+                             m.network.cap, period, run_seeds(seed, runs), steps,
+                             no_behaviours(), np.zeros(0))
     return nets.xbuf.reshape(runs, n, n), steps
 
 

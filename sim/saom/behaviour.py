@@ -134,7 +134,9 @@ class BehaviourArrays(NamedTuple):
     ``row[b]`` of the covariate arrays' ``actor`` (so network effects read them), its
     mean, range and simMean columns ``row[b]`` of ``actor_stats``; its effects are
     ``eff_start[b]:eff_start[b + 1]`` with parameters ``beta``, codes ``code`` and
-    covariate rows ``cov`` (-1 for none)."""
+    covariate rows ``cov`` (-1 for none). ``mirror[b]`` (-1: none) is a row that follows
+    behaviour b on a 0..1 scale, (z - lo + 0.5) / (hi - lo + 1): the classroom model's
+    trait held in levels."""
 
     row: np.ndarray
     lo: np.ndarray
@@ -143,13 +145,14 @@ class BehaviourArrays(NamedTuple):
     beta: np.ndarray
     code: np.ndarray
     cov: np.ndarray
+    mirror: np.ndarray
 
 
 def no_behaviours() -> BehaviourArrays:
     """The arrays of a model without behaviours."""
     i64 = np.int64
     return BehaviourArrays(np.zeros(0, i64), np.zeros(0), np.zeros(0), np.zeros(1, i64),
-                           np.zeros(0), np.zeros(0, i64), np.zeros(0, i64))
+                           np.zeros(0), np.zeros(0, i64), np.zeros(0, i64), np.zeros(0, i64))
 
 
 def parameter_name(variable: str, key: str) -> str:
@@ -195,7 +198,8 @@ def compile_behaviour_effects(behaviours: Sequence[Behaviour],
     return (BehaviourArrays(rows, np.array([b.lo for b in behaviours], dtype=float),
                             np.array([b.hi for b in behaviours], dtype=float),
                             np.array(start, dtype=i64), np.array(beta, dtype=float),
-                            np.array(code, dtype=i64), np.array(cov, dtype=i64)), labels)
+                            np.array(code, dtype=i64), np.array(cov, dtype=i64),
+                            np.full(len(names), -1, dtype=i64)), labels)
 
 
 @njit(cache=True)

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
+from sim.saom import coevolution
 from sim.saom.kernels import simulate_one, workspace
 from sim.saom.program import CovariateArrays, actor_stats, label_mean
 
@@ -92,14 +93,34 @@ def unit_data(covs, rates, s, n):
     return data, unit_rates
 
 
+@njit(cache=True)
+def behaviour_stats(data, beh):
+    """Centre each behaviour row of a unit as a behaviour on its scale lo..hi: by the
+    unit's mean, with range hi - lo and simMean the unit's mean of 1 - |z_i - z_j| / range
+    over pairs i != j."""
+    cov, stats = data.actor, data.actor_stats
+    n = cov.shape[1]
+    for b in range(beh.row.shape[0]):
+        r, rng = beh.row[b], beh.hi[b] - beh.lo[b]
+        total = 0.0
+        for i in range(n):
+            for j in range(n):
+                total += abs(cov[r, i] - cov[r, j])
+        stats[1, r] = rng
+        stats[2, r] = 1.0 - total / (n * (n - 1)) / rng if n > 1 else 0.0
+
+
 @njit(cache=True, parallel=True)
-def simulate_classes(nets, prog, covs, rates, cap, period, states, steps):
+def simulate_classes(nets, prog, covs, rates, cap, period, states, steps, beh, beh_rates):
     """Advance every unit of ``nets`` (:class:`UnitNetworks`) by ``period`` with the
     program ``prog``, covariates ``covs`` and ``rates``; steps[c] gets unit c's ministeps.
     states[c] is unit c's random stream, advanced in place, so results do not depend on
-    the thread count."""
+    the thread count. Behaviours ``beh`` (:class:`sim.saom.behaviour.BehaviourArrays`;
+    their rows and mirrors are rows of ``covs.actor``, written back) move with basic rates
+    ``beh_rates`` (one per behaviour, the same for every child)."""
     size, start, offset = nets.size, nets.start, nets.offset
     rate_alpha = rates.alpha
+    n_beh = beh.row.shape[0]
     for c in prange(size.shape[0]):
         n, s, o = size[c], start[c], offset[c]
         x = nets.xbuf[o:o + n * n].reshape((n, n))
@@ -107,7 +128,42 @@ def simulate_classes(nets, prog, covs, rates, cap, period, states, steps):
         allowed = nets.allowed[o:o + n * n].reshape((n, n))
         data, unit_rates = unit_data(covs, rates, s, n)
         cumrate = np.cumsum(unit_rates)
-        iw, fw, bits, scale = workspace(n, prog.codes.shape[0])
-        steps[c] = simulate_one(x, xt, nets.indegree[s:s + n], nets.outdegree[s:s + n], prog,
-                                data, allowed, cap, cumrate, rate_alpha.shape[0] == 0, period,
-                                states[c], iw, fw, bits, scale)
+        if n_beh == 0:
+            iw, fw, bits, scale = workspace(n, prog.codes.shape[0])
+            steps[c] = simulate_one(x, xt, nets.indegree[s:s + n], nets.outdegree[s:s + n],
+                                    prog, data, allowed, cap, cumrate,
+                                    rate_alpha.shape[0] == 0, period, states[c], iw, fw, bits,
+                                    scale)
+        else:
+            steps[c] = _coevolve_unit(x, xt, nets.indegree[s:s + n], nets.outdegree[s:s + n],
+                                      prog, data, allowed, cap, cumrate,
+                                      rate_alpha.shape[0] == 0, beh, beh_rates, period,
+                                      states[c])
+            _write_back(covs.actor, data.actor, beh, s)
+
+
+@njit(cache=True)
+def _write_back(actor, unit_actor, beh, s):
+    """The unit's behaviour rows and their mirrors into the children's rows s, s + 1, ..."""
+    for b in range(beh.row.shape[0]):
+        for j in range(unit_actor.shape[1]):
+            actor[beh.row[b], s + j] = unit_actor[beh.row[b], j]
+            if beh.mirror[b] >= 0:
+                actor[beh.mirror[b], s + j] = unit_actor[beh.mirror[b], j]
+
+
+@njit(cache=True)
+def _coevolve_unit(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, uniform, beh,
+                   beh_rates, period, state):
+    """One unit's network and behaviours over ``period`` (every child with the behaviours'
+    basic rates); returns the number of ministeps."""
+    n, n_beh = x.shape[0], beh.row.shape[0]
+    behaviour_stats(data, beh)
+    bcum = np.empty((n_beh, n))
+    for b in range(n_beh):
+        for j in range(n):
+            bcum[b, j] = beh_rates[b] * (j + 1)
+    counts = np.zeros(1 + n_beh, dtype=np.int64)
+    coevolution.simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, uniform,
+                             beh, bcum, period, state, np.zeros(0), counts)
+    return counts.sum()

@@ -128,7 +128,11 @@ def simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, unifor
             d = -1 if u < p[0] else (0 if u < p[0] + p[1] else 1)
             if scored:
                 _add_behaviour_scores(var, i, d, p, x, indeg, outdeg, beh, data, score, k_net)
-            data.actor[beh.row[var], i] += d
+            z = data.actor[beh.row[var], i] + d
+            data.actor[beh.row[var], i] = z
+            if beh.mirror[var] >= 0:
+                data.actor[beh.mirror[var], i] = (z - beh.lo[var] + 0.5) / (
+                    beh.hi[var] - beh.lo[var] + 1.0)
             counts[1 + var] += 1
 
 

@@ -16,7 +16,6 @@ from sim.saom.classes import ClassCovariates, RateModel, UnitNetworks, simulate_
 from sim.saom.effects import DYADIC, parse_key, parse_rate_key
 from sim.saom.program import compile_effects
 from sim.saom.specification import NO_CAP
-from sim.traits import trait_levels
 from sim.schema import (
     Count,
     NonNegative,
@@ -24,6 +23,7 @@ from sim.schema import (
     strictly_between,
     unknown_name,
 )
+from sim.traits import trait_levels
 from sim.vocabulary import (
     ACTOR_COVARIATES,
     DYADIC_COVARIATES,

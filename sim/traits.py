@@ -11,8 +11,8 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from sim.outcomes import ChildCount
-from sim.saom.behaviour import BEHAVIOUR_EFFECTS
-from sim.schema import NonNegative, Section, Share, unknown_name
+from sim.saom.behaviour import Behaviour, compile_behaviour_effects
+from sim.schema import NonNegative, Section, Share
 from sim.vocabulary import ACTOR_COVARIATES, Trait
 
 EvolvingTrait = Literal["shyness", "confidence", "stigma"]
@@ -37,16 +37,9 @@ class TraitBehaviourSpec(Section):
     @field_validator("effects")
     @classmethod
     def _known(cls, effects: dict[str, float]) -> dict[str, float]:
-        for key in effects:
-            name, _, cov = key.partition(":")
-            if name not in BEHAVIOUR_EFFECTS:
-                raise ValueError(unknown_name(name, "behaviour effect", list(BEHAVIOUR_EFFECTS)))
-            if cov and cov not in ACTOR_COVARIATES:
-                raise ValueError(unknown_name(cov, "actor covariate", ACTOR_COVARIATES))
-            if BEHAVIOUR_EFFECTS[name].needs_covariate != bool(cov):
-                raise ValueError(f"behaviour effect {key!r}: "
-                                 + ("write effFrom:<covariate>" if not cov
-                                    else f"{name} takes no covariate"))
+        """Checked by the compiler the model uses (effect names, covariates, interactions)."""
+        scale = Behaviour("trait", np.zeros((0, 1), dtype=np.int64), 1, 2, 0.0, 0.0)
+        compile_behaviour_effects([scale], {"trait": effects}, [*ACTOR_COVARIATES, "trait"])
         return effects
 
 

@@ -12,6 +12,7 @@ import sim.data
 from sim.saom import behaviour as bh
 from sim.saom import reference, simulate_periods
 from sim.saom.estimate import observed_statistics, prepare_period
+from sim.saom.program import CovariateData
 from sim.saom.statistics import hamming
 
 CODES = {name: e.code for name, e in bh.BEHAVIOUR_EFFECTS.items()}
@@ -57,6 +58,37 @@ def test_change_contribution_is_the_difference_of_the_statistic(seed, name, i, d
     got = bh.effect_change(code, 1, i, float(d), x, x.sum(0), x.sum(1), z, b.mean,
                            float(b.range), b.sim_mean, cov, stats)
     assert got == pytest.approx(expected, abs=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10**6), st.sampled_from(["avAlt*effFrom:v", "quad*effFrom:v",
+                                              "linear*indeg*outdeg", "avSim*avAlt",
+                                              "totAlt*effFrom:v"]),
+       st.integers(0, 6), st.sampled_from([-1, 1]))
+def test_interaction_change_is_the_difference_of_its_statistic(seed, key, i, d):
+    """RSiena's behaviour interaction: statistic s_1 s_2 ... / z̃_i, change c_1 c_2 / d."""
+    x, zw, v = _random_state(seed)
+    b = bh.behaviour("z", zw)
+    beh, _ = bh.compile_behaviour_effects([b], {"z": {key: 1.0}}, ["z", "v"])
+    z = zw[:, 0].astype(float)
+    moved = z.copy()
+    moved[i] += d
+    data = CovariateData(np.stack([z, v]), np.array([[b.mean, v.mean()], [b.range, 0.0],
+                                                     [b.sim_mean, 0.0]]),
+                         np.zeros((0, 1, 1)), np.zeros(0), np.zeros((0, 7), np.int64),
+                         np.zeros((0, 7)), np.zeros(0)).arrays()
+    own = []  # actor i's own statistic (the objective function of i), by brute force
+    for zz in (z, moved):
+        stat = None
+        for part in key.split("*"):
+            name, _, cov = part.partition(":")
+            f = bh.actor_statistics(CODES[name], x[None].astype(float), zz[None], b,
+                                    v - v.mean() if cov else None)[0, i]
+            zc = zz[i] - b.mean
+            stat = f if stat is None else (stat * f / zc if zc != 0 else 0.0)
+        own.append(stat)
+    got = bh.term_change(beh, 0, 0, i, float(d), x, x.sum(0), x.sum(1), data)
+    assert got == pytest.approx(own[1] - own[0], abs=1e-10)
 
 
 def _s50_start():
@@ -166,7 +198,7 @@ def test_kernel_matches_the_reference_coevolution():
     effects = {"density": -1.2, "recip": 1.0, "transTrip": 0.3, "simX:drink": 1.2,
                "egoX:drink": 0.3}
     beh_effects = {"linear": 0.2, "quad": -0.3, "avAlt": 0.8, "totSim": 0.4, "indeg": 0.2,
-                   "effFrom:v": 0.5}
+                   "effFrom:v": 0.5, "avAlt*effFrom:v": 0.6}
     fast = simulate_periods(x0, effects, rate=1.5, covariates=cov, behaviours={"drink": b},
                             behaviour_effects={"drink": beh_effects},
                             behaviour_rates={"drink": 1.0}, period=2.0, runs=4000, seed=2)

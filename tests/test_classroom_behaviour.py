@@ -31,9 +31,10 @@ def scenario(behaviours=None, **network):
 
 
 @pytest.mark.parametrize("behaviours, message", [
-    ({"confidence": {"effects": {"avAlter": 1.0}}}, "unknown behaviour effect 'avAlter'"),
-    ({"confidence": {"effects": {"effFrom:care": 1.0}}}, "unknown actor covariate 'care'"),
-    ({"confidence": {"effects": {"effFrom": 1.0}}}, "write effFrom:<covariate>"),
+    ({"confidence": {"effects": {"avAlter": 1.0}}}, "unknown behaviour effect .* 'avAlter'"),
+    ({"confidence": {"effects": {"effFrom:care": 1.0}}}, "needs actor covariate 'care'"),
+    ({"confidence": {"effects": {"effFrom": 1.0}}}, "needs an actor covariate"),
+    ({"confidence": {"effects": {"quad*avSim": 1.0}}}, "interaction 'quad\\*avSim'"),
     ({"confidence": {"levels": 1}}, "levels"),
     ({"guardian_care": {}}, "behaviours"),
 ])

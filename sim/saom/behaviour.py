@@ -32,6 +32,9 @@ from sim.saom import effects as fx
 from sim.saom.program import finite_number
 
 LINEAR, QUAD, AV_ALT, TOT_ALT, AV_SIM, TOT_SIM, INDEG, OUTDEG, EFF_FROM = range(9)
+EGO_CODES = (LINEAR, AV_ALT, TOT_ALT, INDEG, OUTDEG, EFF_FROM)
+"""Effects whose statistic is z̃_i times a quantity that does not depend on z_i: RSiena's
+ego effects, which interact with any one other behaviour effect."""
 
 
 @dataclass(frozen=True)
@@ -61,14 +64,17 @@ _TABLE = [
     BehaviourEffect("effFrom", EFF_FROM, True,
                     "z̃_i (v_i - mean v) (effect from an actor covariate)"),
 ]
+EGO_NAMES = ("linear", "avAlt", "totAlt", "indeg", "outdeg", "effFrom")
 BEHAVIOUR_EFFECTS: dict[str, BehaviourEffect] = {e.name: e for e in _TABLE}
 """Behaviour effects by RSiena short name."""
 
 
 def describe() -> str:
     """The behaviour effects as a text table."""
-    return "\n".join(f"{e.name:<9}{'actor covariate' if e.needs_covariate else '':<17}"
-                     f"{e.statistic}" for e in _TABLE)
+    return "\n".join([f"{e.name:<9}{'actor covariate' if e.needs_covariate else '':<17}"
+                      f"{e.statistic}" for e in _TABLE]
+                     + ["Interactions A*B(*C): statistic s_A s_B / z̃_i, all factors but one "
+                        f"ego effects ({', '.join(EGO_NAMES)}), e.g. avAlt*effFrom:care."])
 
 
 @dataclass(frozen=True)
@@ -133,8 +139,9 @@ class BehaviourArrays(NamedTuple):
     """Behaviours as the kernels read them. Behaviour b's current values are row
     ``row[b]`` of the covariate arrays' ``actor`` (so network effects read them), its
     mean, range and simMean columns ``row[b]`` of ``actor_stats``; its effects are
-    ``eff_start[b]:eff_start[b + 1]`` with parameters ``beta``, codes ``code`` and
-    covariate rows ``cov`` (-1 for none). ``mirror[b]`` (-1: none) is a row that follows
+    ``eff_start[b]:eff_start[b + 1]`` with parameters ``beta``; effect e has up to three
+    factors (an interaction), codes ``code[e]`` and covariate rows ``cov[e]`` (-1 for
+    none). ``mirror[b]`` (-1: none) is a row that follows
     behaviour b on a 0..1 scale, (z - lo + 0.5) / (hi - lo + 1): the classroom model's
     trait held in levels."""
 
@@ -152,7 +159,8 @@ def no_behaviours() -> BehaviourArrays:
     """The arrays of a model without behaviours."""
     i64 = np.int64
     return BehaviourArrays(np.zeros(0, i64), np.zeros(0), np.zeros(0), np.zeros(1, i64),
-                           np.zeros(0), np.zeros(0, i64), np.zeros(0, i64), np.zeros(0, i64))
+                           np.zeros(0), np.zeros((0, 3), i64), np.zeros((0, 3), i64),
+                           np.zeros(0, i64))
 
 
 def parameter_name(variable: str, key: str) -> str:
@@ -175,22 +183,15 @@ def compile_behaviour_effects(behaviours: Sequence[Behaviour],
     start, beta, code, cov, labels = [0], [], [], [], []
     for name in names:
         for key, value in (effects.get(name) or {}).items():
-            base, _, covariate = str(key).partition(":")
-            if base not in BEHAVIOUR_EFFECTS:
-                raise fx.unknown(f"behaviour effect (of {name!r})", base,
-                                  list(BEHAVIOUR_EFFECTS))
-            eff = BEHAVIOUR_EFFECTS[base]
-            if eff.needs_covariate and not covariate:
-                raise ValueError(f"behaviour effect {key!r} needs an actor covariate: write "
-                                 f"'{base}:<name>'")
-            if not eff.needs_covariate and covariate:
-                raise ValueError(f"behaviour effect {base!r} takes no covariate, got {key!r}")
-            if covariate and covariate not in actor:
-                raise ValueError(f"behaviour effect {key!r} needs actor covariate "
-                                 f"{covariate!r}; covariates given: {', '.join(actor) or 'none'}")
+            factors = [_factor(name, part, key, actor) for part in str(key).split("*")]
+            if len(factors) > 3 or sum(f[0] not in EGO_CODES for f in factors) > 1:
+                raise ValueError(
+                    f"behaviour interaction {key!r} is not allowed: at most three factors, "
+                    f"all but one of them ego effects ({', '.join(EGO_NAMES)})")
+            factors += [(-1, -1)] * (3 - len(factors))
             beta.append(finite_number(value, f"parameter of behaviour effect {key!r}"))
-            code.append(eff.code)
-            cov.append(actor.index(covariate) if covariate else -1)
+            code.append([f[0] for f in factors])
+            cov.append([f[1] for f in factors])
             labels.append(parameter_name(name, key))
         start.append(len(beta))
     i64 = np.int64
@@ -198,8 +199,26 @@ def compile_behaviour_effects(behaviours: Sequence[Behaviour],
     return (BehaviourArrays(rows, np.array([b.lo for b in behaviours], dtype=float),
                             np.array([b.hi for b in behaviours], dtype=float),
                             np.array(start, dtype=i64), np.array(beta, dtype=float),
-                            np.array(code, dtype=i64), np.array(cov, dtype=i64),
+                            np.array(code, dtype=i64).reshape(-1, 3),
+                            np.array(cov, dtype=i64).reshape(-1, 3),
                             np.full(len(names), -1, dtype=i64)), labels)
+
+
+def _factor(name: str, part: str, key: str, actor: list[str]) -> tuple[int, int]:
+    """(code, covariate row or -1) of one factor of behaviour ``name``'s effect ``key``."""
+    base, _, covariate = part.strip().partition(":")
+    if base not in BEHAVIOUR_EFFECTS:
+        raise fx.unknown(f"behaviour effect (of {name!r})", base, list(BEHAVIOUR_EFFECTS))
+    eff = BEHAVIOUR_EFFECTS[base]
+    if eff.needs_covariate and not covariate:
+        raise ValueError(f"behaviour effect {key!r} needs an actor covariate: write "
+                         f"'{base}:<name>'")
+    if not eff.needs_covariate and covariate:
+        raise ValueError(f"behaviour effect {base!r} takes no covariate, got {key!r}")
+    if covariate and covariate not in actor:
+        raise ValueError(f"behaviour effect {key!r} needs actor covariate {covariate!r}; "
+                         f"covariates given: {', '.join(actor) or 'none'}")
+    return eff.code, actor.index(covariate) if covariate else -1
 
 
 @njit(cache=True)
@@ -240,19 +259,33 @@ def effect_change(code, c, i, d, x, indeg, outdeg, z, zmean, zrange, zsim, cov, 
 
 
 @njit(cache=True)
+def term_change(beh, e, r, i, d, x, indeg, outdeg, data):
+    """Change of behaviour effect e (on behaviour row r) when actor i moves by d: the
+    product of its factors' changes divided by d per extra factor (RSiena's
+    ``BehaviorInteractionEffect``)."""
+    cov, cstats = data.actor, data.actor_stats
+    z = cov[r]
+    total = 1.0
+    for f in range(3):
+        if beh.code[e, f] < 0:
+            break
+        c = effect_change(beh.code[e, f], beh.cov[e, f], i, d, x, indeg, outdeg, z,
+                          cstats[0, r], cstats[1, r], cstats[2, r], cov, cstats)
+        total *= c if f == 0 else c / d
+    return total
+
+
+@njit(cache=True)
 def objective_changes(b, i, x, indeg, outdeg, beh, data, out):
     """out[0], out[1]: the change of behaviour b's objective function of actor i for the
     moves -1 and +1."""
-    cov, cstats = data.actor, data.actor_stats
     r = beh.row[b]
-    z = cov[r]
     out[0] = 0.0
     out[1] = 0.0
     for e in range(beh.eff_start[b], beh.eff_start[b + 1]):
         for s in range(2):
-            out[s] += beh.beta[e] * effect_change(beh.code[e], beh.cov[e], i, 2.0 * s - 1.0,
-                                                  x, indeg, outdeg, z, cstats[0, r],
-                                                  cstats[1, r], cstats[2, r], cov, cstats)
+            out[s] += beh.beta[e] * term_change(beh, e, r, i, 2.0 * s - 1.0, x, indeg,
+                                                outdeg, data)
 
 
 @njit(cache=True)
@@ -311,8 +344,16 @@ def behaviour_statistics(behaviours: Sequence[Behaviour], beh: BehaviourArrays, 
     x = np.broadcast_to(np.asarray(x, dtype=float), (z.shape[0],) + np.shape(x)[-2:])
     out = np.zeros((z.shape[0], len(beh.beta)))
     for b, var in enumerate(behaviours):
+        zc = z[:, b] - var.mean
         for e in range(beh.eff_start[b], beh.eff_start[b + 1]):
-            c = beh.cov[e]
-            v = None if c < 0 else data.actor[c] - data.actor_stats[0, c]
-            out[:, e] = actor_statistics(int(beh.code[e]), x, z[:, b], var, v).sum(1)
+            stat = None
+            for code, c in zip(beh.code[e], beh.cov[e], strict=True):
+                if code < 0:
+                    break
+                v = None if c < 0 else data.actor[c] - data.actor_stats[0, c]
+                s = actor_statistics(int(code), x, z[:, b], var, v)
+                # an interaction: s_1 s_2 ... / z̃_i^(factors - 1), 0 where z̃_i = 0
+                stat = s if stat is None else np.divide(stat * s, zc, where=zc != 0,
+                                                        out=np.zeros_like(s))
+            out[:, e] = stat.sum(1)
     return out

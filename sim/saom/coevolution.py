@@ -26,7 +26,7 @@ import numpy as np
 from numba import njit, prange
 
 from sim.saom import kernels
-from sim.saom.behaviour import effect_change, move_probabilities, objective_changes
+from sim.saom.behaviour import move_probabilities, objective_changes, term_change
 from sim.saom.program import CovariateArrays, ProgramArrays
 
 
@@ -53,14 +53,10 @@ def _add_network_scores(i, j, total, x, prog, data, one, fw, score):
 @njit(cache=True)
 def _add_behaviour_scores(b, i, d, p, x, indeg, outdeg, beh, data, score, offset):
     """score[offset + e] += c_e(d) - sum_d' p_d' c_e(d') for behaviour b's effects e."""
-    cov, cstats = data.actor, data.actor_stats
     r = beh.row[b]
-    z = cov[r]
     for e in range(beh.eff_start[b], beh.eff_start[b + 1]):
-        down = effect_change(beh.code[e], beh.cov[e], i, -1.0, x, indeg, outdeg, z,
-                             cstats[0, r], cstats[1, r], cstats[2, r], cov, cstats)
-        up = effect_change(beh.code[e], beh.cov[e], i, 1.0, x, indeg, outdeg, z,
-                           cstats[0, r], cstats[1, r], cstats[2, r], cov, cstats)
+        down = term_change(beh, e, r, i, -1.0, x, indeg, outdeg, data)
+        up = term_change(beh, e, r, i, 1.0, x, indeg, outdeg, data)
         chosen = down if d < 0 else (up if d > 0 else 0.0)
         score[offset + e] += chosen - (p[0] * down + p[2] * up)
 

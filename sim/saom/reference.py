@@ -173,13 +173,19 @@ def behaviour_probabilities(x: np.ndarray, z: np.ndarray, i: int, b, effects: Ma
         moved = z.astype(float).copy()
         moved[i] += d
         for key, beta in effects.items():
-            name, _, cov = key.partition(":")
-            code = bh.BEHAVIOUR_EFFECTS[name].code
-            v = None if not cov else np.asarray(covariates[cov], float) - np.mean(covariates[cov])
             pair = np.stack([z.astype(float), moved])
-            si = bh.actor_statistics(code, np.stack([x, x]), pair, b, v)[:, i]
-            delta[s] += beta * (si[1] - si[0] - (x[i].sum() * b.sim_mean
-                                                 if code == bh.TOT_SIM else 0.0))
+            zc = pair[:, i] - b.mean
+            si, totsim = None, False
+            for part in key.split("*"):  # an interaction: s_1 s_2 ... / z̃_i^(factors - 1)
+                name, _, cov = part.partition(":")
+                code = bh.BEHAVIOUR_EFFECTS[name].code
+                totsim |= code == bh.TOT_SIM
+                v = None if not cov else (np.asarray(covariates[cov], float)
+                                          - np.mean(covariates[cov]))
+                f = bh.actor_statistics(code, np.stack([x, x]), pair, b, v)[:, i]
+                si = f if si is None else np.where(zc != 0, si * f / np.where(zc != 0, zc, 1),
+                                                   0.0)
+            delta[s] += beta * (si[1] - si[0] - (x[i].sum() * b.sim_mean if totsim else 0.0))
     ok = np.array([b.lo <= z[i] - 1, True, z[i] + 1 <= b.hi])
     w = np.where(ok, np.exp(delta - delta[ok].max()), 0.0)
     return w / w.sum()

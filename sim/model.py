@@ -30,6 +30,7 @@ from sim.population import Population, actor_covariates, stack_populations
 from sim.saom.simulate import run_seeds
 from sim.scenario import Scenario
 from sim.traits import TraitDynamics, TraitState
+from sim.vocabulary import Label
 
 
 def start_key(config: Scenario, seeds: Sequence[int]) -> str:
@@ -148,7 +149,8 @@ class PeerNetworkModel(mesa.Model):
 
     def covariates(self) -> np.ndarray:
         """(len(ACTOR_COVARIATES), N) values of the covariates effects can name."""
-        return actor_covariates(self.population.lb, self.population.girl, self.traits)
+        return actor_covariates(self.population.lb, self.population.girl, self.traits,
+                                self.network.settings.strength[Label.SAME_GROUP])
 
     def _simulate(self, period: float, burn_in: bool = False) -> None:
         """SAOM ministeps for ``period`` years; traits that run as behaviours move too,

@@ -204,14 +204,17 @@ class Population:
         return self.unit_network(self.class_unit[c])[a:a + n, a:a + n]
 
 
-def actor_covariates(lb: np.ndarray, girl: np.ndarray, traits: np.ndarray) -> np.ndarray:
+def actor_covariates(lb: np.ndarray, girl: np.ndarray, traits: np.ndarray,
+                     in_group: np.ndarray | None = None) -> np.ndarray:
     """(len(ACTOR_COVARIATES), N): the values of the covariates effects can name, for
-    children with left-behind status ``lb``, gender ``girl`` and ``traits`` (rows of
-    :class:`~sim.vocabulary.Trait`)."""
+    children with left-behind status ``lb``, gender ``girl``, ``traits`` (rows of
+    :class:`~sim.vocabulary.Trait`) and shared-setting strength ``in_group`` (0 if
+    None)."""
     lb = lb.astype(float)
     stigma = traits[Trait.STIGMA]
     values = {"lb": lb, "notlb": 1.0 - lb, "girl": girl.astype(float),
-              "felt_stigma": stigma * lb, "prejudice": stigma * (1.0 - lb)}
+              "felt_stigma": stigma * lb, "prejudice": stigma * (1.0 - lb),
+              "in_group": np.zeros(len(lb)) if in_group is None else in_group.astype(float)}
     values.update({name: traits[k] for k, name in enumerate(TRAITS)})
     return np.stack([values[name] for name in ACTOR_COVARIATES])
 

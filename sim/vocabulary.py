@@ -34,12 +34,14 @@ TRAITS: tuple[str, ...] = tuple(t.key for t in Trait)
 
 ACTOR_COVARIATES: tuple[str, ...] = ("lb", "notlb", "girl", "shyness", "confidence", "stigma",
                                      "felt_stigma", "prejudice", "guardian_care",
-                                     "communication")
+                                     "communication", "in_group")
 """Actor covariates effects may name: left-behind (1/0), its complement, gender, the traits,
-and ``felt_stigma`` (= stigma x lb) and ``prejudice`` (= stigma x notlb), which keep the two
-readings of the stigma trait apart."""
+``felt_stigma`` (= stigma x lb) and ``prejudice`` (= stigma x notlb), which keep the two
+readings of the stigma trait apart, and ``in_group``: the strength of the child's shared
+setting (a growth group; 0 outside one), e.g. for a behaviour effect ``effFrom:in_group``
+through which a group moves a trait run as a behaviour while it meets."""
 
-UNCENTRED: tuple[str, ...] = ("felt_stigma", "prejudice")
+UNCENTRED: tuple[str, ...] = ("felt_stigma", "prejudice", "in_group")
 """Covariates used as they are, not centred: zero for the children they do not apply to."""
 
 

@@ -12,7 +12,7 @@ from sim.saom.classes import ClassCovariates, RateModel, UnitNetworks
 from sim.saom.simulate import run_seeds
 from sim.scenario import ScenarioError, parse_scenario
 from sim.traits import trait_levels
-from sim.vocabulary import ACTOR_COVARIATES, Trait
+from sim.vocabulary import ACTOR_COVARIATES, Label, Trait
 
 BEHAVIOUR = {"levels": 5, "rate": 3.0,
              "effects": {"linear": 0.2, "quad": -0.4, "avAlt": 1.2, "indeg": 0.1,
@@ -135,3 +135,36 @@ def test_classroom_kernel_matches_the_engine_coevolution():
     for key in a:
         se = np.sqrt(a[key].var(ddof=1) / runs + b[key].var(ddof=1) / runs)
         assert abs(a[key].mean() - b[key].mean()) / se < 4, key
+
+
+def _group_model(weight, seed):
+    sc = parse_scenario({
+        "name": "group-behaviour", "weeks": 12,
+        "population": {"schools": 1, "classes_per_school": 2, "left_behind_share": 0.5,
+                       "class_size": {"mean": 20, "sd": 0, "min": 10}},
+        "network": {"burn_in_years": 0.5},
+        "trait_dynamics": {"behaviours": {"confidence": {
+            "levels": 5, "rate": 6.0,
+            "effects": {"linear": 0.0, "quad": -0.3, "effFrom:in_group": weight}}}},
+        "interventions": [{"type": "growth_group", "start_week": 2, "acceptance": 1.0,
+                           "target": "random_lbc"}]})
+    return PeerNetworkModel(sc, seed=seed)
+
+
+def test_a_group_moves_a_behaviour_through_effFrom_in_group():
+    """in_group is the strength of the child's shared setting; a positive effFrom:in_group
+    raises the members' levels while the group meets, against the same model without it
+    (same seeds: the same groups and the same random streams)."""
+    gains = []
+    for seed in range(4):
+        with_, without = _group_model(2.0, seed), _group_model(0.0, seed)
+        for m in (with_, without):
+            m.run(9)
+        members = np.flatnonzero(with_.labels[Label.SAME_GROUP] >= 0)
+        row = ACTOR_COVARIATES.index("in_group")
+        np.testing.assert_array_equal(with_.covariates()[row],
+                                      with_.label_strength[Label.SAME_GROUP])
+        assert len(members) > 0
+        gains.append(with_.traits[Trait.CONFIDENCE, members].mean()
+                     - without.traits[Trait.CONFIDENCE, members].mean())
+    assert min(gains) > 0, gains

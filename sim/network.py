@@ -60,11 +60,10 @@ DEFAULT_EFFECTS = {
     # Zhang & Abdul Wahab 2023); assumption. felt_stigma is 0 for children not left behind,
     # so the effect acts on LBC only.
     "egoX:felt_stigma*altX:notlb": -0.5,
-    # The stand-in for a shared setting; acts only while the dyadic covariate is non-zero
-    # (e.g. among growth-group members). Its cited source, klas12b's "primary school"
-    # dyadic covariate, is 0.606 (SE 0.137) in RSiena's manual: 0.42 has no source
-    # (docs/model.md §9).
-    "X:same_group": 0.42,
+    # A shared setting (growth-group members): klas12b's "same primary school" dyadic
+    # covariate, 0.606 (SE 0.137), RSiena manual (Ripley et al.), Knecht's data; range
+    # 0.33-0.88 (2 SE). Acts only while the setting's strength is non-zero.
+    "X:same_group": 0.606,
 }
 
 # Rate effects (docs/model.md §3; assumption). Shyness lowers the rate of initiating contact, not
@@ -215,6 +214,47 @@ class NetworkDynamics:
             x, s = pop.unit_network(u), pop.unit_start[u]
             self.indegree[s:s + pop.unit_size[u]] = x.sum(0)
             self.outdegree[s:s + pop.unit_size[u]] = x.sum(1)
+
+    def connect(self, members: np.ndarray) -> None:
+        """Let ``members`` (a group meeting across the classes of a school) befriend each
+        other: if they sit in several units, those units (and any between them, the same
+        school's classes) become one, continuing the first unit's random stream; ties
+        between classes are then allowed among the members only. A tie made this way may
+        last after the group."""
+        pop = self.population
+        units = np.unique(pop.class_unit[pop.klass[members]])
+        if len(units) > 1:
+            self._merge(int(units.min()), int(units.max()))
+        u = pop.class_unit[pop.klass[members[0]]]
+        m, o, s = pop.unit_size[u], pop.unit_off[u], pop.unit_start[u]
+        allowed = self.allowed[o:o + m * m].reshape(m, m)
+        rows = np.asarray(members) - s
+        allowed[np.ix_(rows, rows)] = 1
+        allowed[rows, rows] = 0
+
+    def _merge(self, a: int, b: int) -> None:
+        """Units a..b become one: their networks side by side on the diagonal of one
+        matrix, ties across the old units forbidden."""
+        pop = self.population
+        sizes, s0 = pop.unit_size[a:b + 1], pop.unit_start[a]
+        big = int(sizes.sum())
+        blocks = []
+        for buf in (pop.xbuf, self.xt, self.allowed):
+            new = np.zeros((big, big), dtype=buf.dtype)
+            for u in range(a, b + 1):
+                m, o, r = pop.unit_size[u], pop.unit_off[u], pop.unit_start[u] - s0
+                new[r:r + m, r:r + m] = buf[o:o + m * m].reshape(m, m)
+            end = pop.unit_off[b] + pop.unit_size[b] ** 2
+            blocks.append(np.concatenate([buf[:pop.unit_off[a]], new.ravel(), buf[end:]]))
+        pop.xbuf, self.xt, self.allowed = blocks
+        pop.unit_size = np.concatenate([pop.unit_size[:a], [big], pop.unit_size[b + 1:]])
+        pop.unit_start = np.concatenate([[0], np.cumsum(pop.unit_size)[:-1]]).astype(np.int64)
+        pop.unit_off = np.concatenate([[0], np.cumsum(pop.unit_size ** 2)[:-1]]).astype(
+            np.int64)
+        cu = pop.class_unit
+        pop.class_unit = np.where(cu > b, cu - (b - a), np.minimum(cu, a)).astype(np.int64)
+        pop.class_pos = (pop.start - pop.unit_start[pop.class_unit]).astype(np.int64)
+        self.states = np.concatenate([self.states[:a + 1], self.states[b + 1:]])
 
     def simulate(self, period: float, covariates: np.ndarray,
                  traits: np.ndarray | None = None) -> int:

@@ -203,6 +203,19 @@ class Population:
         a, n = self.class_pos[c], self.size[c]
         return self.unit_network(self.class_unit[c])[a:a + n, a:a + n]
 
+    def ties(self, senders: np.ndarray, receivers: np.ndarray) -> np.ndarray:
+        """x[i, j] for children i in ``senders`` and j in ``receivers`` (0 where they are
+        in different units: no tie is possible)."""
+        senders, receivers = np.asarray(senders), np.asarray(receivers)
+        us = self.class_unit[self.klass[senders]]
+        ur = self.class_unit[self.klass[receivers]]
+        out = np.zeros((len(senders), len(receivers)), dtype=np.int8)
+        for u in np.intersect1d(us, ur):
+            a, b = np.flatnonzero(us == u), np.flatnonzero(ur == u)
+            s = self.unit_start[u]
+            out[np.ix_(a, b)] = self.unit_network(u)[np.ix_(senders[a] - s, receivers[b] - s)]
+        return out
+
 
 def actor_covariates(lb: np.ndarray, girl: np.ndarray, traits: np.ndarray,
                      in_group: np.ndarray | None = None) -> np.ndarray:

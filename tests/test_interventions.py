@@ -43,13 +43,32 @@ def test_zero_magnitudes_leave_every_outcome_identical_to_control():
 
 
 def ties_among(model, members):
-    pop = model.population
-    total = 0
-    for c in np.unique(pop.klass[members]):
-        x = pop.network(c)
-        idx = members[pop.klass[members] == c] - pop.start[c]
-        total += x[np.ix_(idx, idx)].sum()
-    return total
+    return int(model.population.ties(members, members).sum())
+
+
+def test_members_of_different_classes_befriend_each_other_through_the_group():
+    """A school group of members from both classes, ties across classes otherwise off:
+    the classes' networks become one, member pairs across classes may tie and do (over
+    8 replications), no other pair across classes ever does."""
+    sc = scenario(weeks=20, group_size=10, target="random_lbc", acceptance=1.0)
+    across = 0
+    for seed in range(8):
+        m = PeerNetworkModel(sc, seed=seed)
+        m.run()
+        pop = m.population
+        members = m.interventions[0].members
+        assert len(np.unique(pop.klass[members])) == 2 and pop.n_units == 1
+        kids = np.arange(pop.n_children)
+        x = pop.ties(kids, kids)
+        other_class = pop.klass[:, None] != pop.klass[None, :]
+        member = np.isin(kids, members)
+        assert x[other_class & ~(member[:, None] & member[None, :])].sum() == 0
+        across += x[other_class].sum()
+        # the class outcomes still see each class's own network
+        for c in range(pop.n_classes):
+            np.testing.assert_array_equal(pop.network(c), x[np.ix_(
+                kids[pop.klass == c], kids[pop.klass == c])])
+    assert across > 0
 
 
 def test_shared_setting_raises_ties_among_members():

@@ -33,7 +33,8 @@ class GroupMagnitudes(Section):
     otherwise."""
 
     setting: Share = Field(1.0, description="strength of X:same_group among members while "
-                                            "the group runs")
+                                            "the group runs; above 0, members of different "
+                                            "classes may befriend each other")
     setting_retention: Share = Field(0.85, description="weekly retention of the setting's "
                                                        "strength after the last session")
     consolidated_retention: Share = Field(0.95, description="the same after a "
@@ -168,7 +169,7 @@ class GrowthGroupProgramme(Intervention):
         """Each team in turn, each of its units (school or class) in turn: invite the
         candidates in order until the group is full."""
         m, spec = self.model, self.spec
-        pop = m.population
+        pop, mag = m.population, spec.magnitudes
         for k, team in enumerate(self.teams):
             rng = m.replica_rngs[team.replica]
             classes = np.sort(team.classes)
@@ -183,6 +184,8 @@ class GrowthGroupProgramme(Intervention):
                     if rng.random() < spec.acceptance:
                         group.append(child)
                 if len(group) >= 2:
+                    if mag.setting > 0 and not m.config.network.cross_class_ties:
+                        m.network.connect(np.array(group, dtype=np.int64))
                     self.groups.append(np.array(group, dtype=np.int64))
                     self.group_team.append(k)
                     self.labels.append(m.settings.new_label())

@@ -9,12 +9,16 @@ first intervention), post (the end of the week of the last session or lever) and
 Effect sizes are Hedges' g: the mean treated - control difference over replications and
 children, divided by the pooled SD of the child values, with the small-sample correction
 J = 1 - 3 / (4 (n_T + n_C) - 9); the 95% interval is g +- 1.96 x the standard error of the
-mean difference over replications (divided by the same SD). Class-level outcomes (density
-and the left-behind in-degree gap of the classes with treated children) likewise.
+mean difference over replications (divided by the same SD); ``detectable`` is the smallest
+|g| the replications find with 80% power, 2.80 standard errors. Class-level outcomes
+(density and the left-behind in-degree gap of the classes with treated children) likewise.
+Group members also get the nominations they give to fellow members and receive from
+children outside their group.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +33,9 @@ from sim.scenario import Scenario
 from sim.vocabulary import CHILD_OUTCOMES, CLASS_OUTCOMES, Trait
 
 TIMES = ("pre", "post", "follow_up")
+DETECTABLE = 1.959964 + 0.841621
+"""The smallest |g| these replications detect with 80% power in a two-sided 5% test:
+(z_0.975 + z_0.8) x the standard error of g."""
 
 
 def timeline(scenario: Scenario, follow_up_weeks: int) -> dict[str, int]:
@@ -42,16 +49,31 @@ def timeline(scenario: Scenario, follow_up_weeks: int) -> dict[str, int]:
     return {"pre": pre, "post": post, "follow_up": post + follow_up_weeks}
 
 
-def _snapshot(model: PeerNetworkModel) -> dict[str, np.ndarray]:
-    """Every child's outcome values and every class's counts, now."""
-    lb = model.population.lb
+def _snapshot(model: PeerNetworkModel) -> dict:
+    """Every child's outcome values, every class's counts and the networks, now."""
+    pop = model.population
+    lb = pop.lb
     stigma = model.traits[Trait.STIGMA]
-    return {"in_degree": model.indegree.astype(float),
+    networks = replace(pop, xbuf=pop.xbuf.copy(), class_unit=pop.class_unit.copy(),
+                       class_pos=pop.class_pos.copy(), unit_start=pop.unit_start.copy(),
+                       unit_size=pop.unit_size.copy(), unit_off=pop.unit_off.copy())
+    return {"networks": networks, "in_degree": model.indegree.astype(float),
             "reciprocated_friends": model.child_counts[ChildCount.RECIPROCATED].copy(),
             "isolated": (model.indegree == 0).astype(float),
             "confidence": model.traits[Trait.CONFIDENCE].copy(),
             "felt_stigma": np.where(lb, stigma, np.nan),
             "counts": model.counts.copy()}
+
+
+def _group_ties(snap: dict, groups: list[np.ndarray], n: int) -> None:
+    """Add each group member's nominations to fellow members and from non-members to a
+    snapshot (NaN for children in no group)."""
+    named, named_by = np.full(n, np.nan), np.full(n, np.nan)
+    for g in groups:
+        among = snap["networks"].ties(g, g)
+        named[g] = among.sum(1)
+        named_by[g] = snap["in_degree"][g] - among.sum(0)
+    snap["named_members"], snap["named_by_non_members"] = named, named_by
 
 
 def _class_values(counts: np.ndarray) -> dict[str, np.ndarray]:
@@ -91,7 +113,10 @@ def virtual_trial(scenario: Scenario, replications: int = 20, seed: int | None =
         # the treated children are known once recruited: take their values at every time
         treated = _treated(arms[0])
         classes = np.unique(arms[0].population.klass[treated])
+        groups = [g for p in arms[0].interventions for g in p.member_groups()]
         for t, (treat, control) in snapshots.items():
+            for snap in (treat, control):
+                _group_ties(snap, groups, len(arms[0].population.lb))
             for o in CHILD_OUTCOMES:
                 child[(o, t)][0].append(treat[o][treated])
                 child[(o, t)][1].append(control[o][treated])
@@ -135,12 +160,13 @@ def write_comparison(scenario: Scenario, out: Path, replications: int = 20,
 def effect_size_text(table: pd.DataFrame) -> str:
     """The post and follow-up rows of an effect-size table as aligned text."""
     lines = [f"{'arm':<16}{'level':<7}{'outcome':<22}{'time':<11}{'treated':>9}"
-             f"{'control':>9}{'g':>8}{'95% CI':>18}"]
+             f"{'control':>9}{'g':>8}{'95% CI':>18}{'detectable':>12}"]
     for r in table[table["time"] != "pre"].itertuples():
         lines.append(f"{r.arm[:15]:<16}{r.level:<7}{r.outcome:<22}{r.time:<11}"
                      f"{r.mean_treated:>9.3f}{r.mean_control:>9.3f}{r.g:>8.2f}   "
-                     f"[{r.ci_low:>6.2f}, {r.ci_high:>6.2f}]")
-    return "\n".join(lines)
+                     f"[{r.ci_low:>6.2f}, {r.ci_high:>6.2f}]{r.detectable:>12.2f}")
+    return "\n".join(lines + ["detectable: the smallest |g| these replications find with "
+                               "80% power (two-sided 5%)"])
 
 
 def _hedges(treat: list[np.ndarray], control: list[np.ndarray]) -> dict:
@@ -157,11 +183,13 @@ def _hedges(treat: list[np.ndarray], control: list[np.ndarray]) -> dict:
            "difference": diffs.mean() if len(diffs) else np.nan, "sd": sd,
            "n_children": int(n), "replications": len(diffs)}
     if not (sd > 0) or len(diffs) < 2:
-        return {**row, "g": 0.0 if sd == 0 else np.nan, "ci_low": np.nan, "ci_high": np.nan}
+        return {**row, "g": 0.0 if sd == 0 else np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                "detectable": np.nan}
     j = 1 - 3 / (4 * (2 * n) - 9)
     se = diffs.std(ddof=1) / np.sqrt(len(diffs))
     g = j * diffs.mean() / sd
-    return {**row, "g": g, "ci_low": g - 1.96 * j * se / sd, "ci_high": g + 1.96 * j * se / sd}
+    return {**row, "g": g, "ci_low": g - 1.96 * j * se / sd, "ci_high": g + 1.96 * j * se / sd,
+            "detectable": DETECTABLE * j * se / sd}
 
 
 def _effect_sizes(child: dict, klass: dict, replications: int) -> pd.DataFrame:

@@ -130,6 +130,10 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("isolated", "child", "1 if nobody names the child, else 0"),
     Outcome("confidence", "child", "the child's confidence"),
     Outcome("felt_stigma", "child", "a left-behind child's felt stigma (others: none)"),
+    Outcome("named_members", "child",
+            "nominations a group member gives to fellow members of its group"),
+    Outcome("named_by_non_members", "child",
+            "nominations a group member receives from children outside its group"),
 )
 """Every outcome lbsim reports, in the order of the weekly table's columns."""
 

@@ -177,6 +177,23 @@ def test_virtual_trial_effect_sizes_have_the_expected_signs():
         j = 1 - 3 / (4 * 2 * r["n_children"] - 9)
         assert r["g"] == pytest.approx(j * r["difference"] / r["sd"], rel=1e-12)
         assert (r["ci_low"] + r["ci_high"]) / 2 == pytest.approx(r["g"], rel=1e-9, abs=1e-12)
+        # detectable: 2.80 standard errors of g (80% power, two-sided 5%)
+        assert r["detectable"] == pytest.approx(2.801585 * (r["ci_high"] - r["ci_low"])
+                                                / (2 * 1.96), rel=1e-5)
+
+
+def test_trial_counts_nominations_among_members_and_from_outside():
+    """With a strong shared setting, members name each other more at post than the same
+    children in the control arm (common random numbers); before the group both arms
+    agree."""
+    sc = scenario(weeks=30, magnitudes={**ZERO, "setting": 1.0}, target="random_lbc",
+                  acceptance=1.0).override({"network.effects.X:same_group": 2.0})
+    table = virtual_trial(sc, replications=6, follow_up_weeks=4).set_index(
+        ["level", "outcome", "time"])
+    among = table.loc[("child", "named_members", "post")]
+    assert among["difference"] > 0 and among["ci_low"] > 0, among
+    pre = table.loc[("child", "named_members", "pre")]
+    assert pre["difference"] == 0 and np.isfinite(pre["mean_treated"])
 
 
 def test_compare_command_writes_table_and_figure(tmp_path):

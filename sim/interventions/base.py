@@ -53,6 +53,10 @@ class Intervention(ABC):
         family or a whole class."""
         return np.zeros(0, dtype=np.int64)
 
+    def member_groups(self) -> list[np.ndarray]:
+        """Its groups, each an array of member indices (none for levers)."""
+        return []
+
     @property
     @abstractmethod
     def treated(self) -> np.ndarray:

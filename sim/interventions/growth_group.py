@@ -152,6 +152,9 @@ class GrowthGroupProgramme(Intervention):
     def treated(self) -> np.ndarray:
         return self.members
 
+    def member_groups(self) -> list[np.ndarray]:
+        return list(self.groups)
+
     # --- recruitment --------------------------------------------------------------------
     def candidates(self, children: np.ndarray, rng) -> np.ndarray:
         """Children to invite, in order, by the targeting rule (ties in random order)."""

@@ -113,6 +113,9 @@ class StaffingPlan(Intervention):
     def treated(self) -> np.ndarray:
         return self.members
 
+    def member_groups(self) -> list[np.ndarray]:
+        return [g for p in self.programmes for g in p.groups]
+
     @property
     def yearly_cost(self) -> float:
         return self.spec.workers * self.spec.cost_per_worker

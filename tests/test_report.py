@@ -84,9 +84,12 @@ def test_plans_are_compared_with_no_staffing_paired_by_replication(paired):
         workers = r["interventions.0.workers"]
         assert r.cost_per_year == workers * 60000.0
         avoided = -diffs.mean()
-        expected = r.cost_per_year / avoided if workers and avoided > 0 else np.nan
+        # a cost per isolate only where the interval of isolates avoided excludes 0
+        expected = r.cost_per_year / avoided if workers and r.diff_high < 0 else np.nan
         assert r.isolates_avoided == pytest.approx(avoided)
         assert r.cost_per_isolate_avoided == pytest.approx(expected, nan_ok=True)
+        if r.diff_high < 0 and workers:
+            assert r.cpia_high >= r.cost_per_isolate_avoided >= r.cpia_low
         if workers == 0:
             assert r.difference == 0
     # six workers in six schools reach more LBC than two: more groups, more members
@@ -114,7 +117,12 @@ def test_unpaired_sweeps_compare_means(tmp_path):
 def test_report_command_writes_tables_and_a_dose_response_figure(paired):
     result = runner.invoke(app, ["report", str(paired)])
     assert result.exit_code == 0, result.output
-    assert "yuan/isolate" in result.output and "6 workers, shared" in result.output
+    assert "yuan per isolate avoided" in result.output and "6 workers, shared" in result.output
+    table = plan_table(paired)
+    spans = table[(table["outcome"] == "isolates_lb") & (table["diff_high"] >= 0)
+                  & (table["cost_per_year"] > 0)]
+    assert len(spans) and spans["cost_per_isolate_avoided"].isna().all()
+    assert result.output.count("not distinguishable from 0") >= len(spans)
     table = pd.read_csv(paired / "report" / "plans.csv")
     assert {"cost_per_isolate_avoided", "ci_low", "diff_high"} <= set(table.columns)
     assert_drawn(paired / "report" / "dose_response.png")

@@ -7,7 +7,8 @@ equal. With common seeds the comparison is paired by replication (the same count
 arms), otherwise the two arms' means are compared (Welch). Intervals are 95% t intervals
 over replications. Cost per year: each staffing intervention's workers x cost per worker.
 Cost per isolate avoided: cost / (left-behind isolates in the control - in the plan), with
-the interval from the difference's bounds when it excludes zero.
+the interval from the difference's bounds; only where that interval excludes zero (elsewhere
+the plan is "not distinguishable from 0").
 """
 
 from __future__ import annotations
@@ -132,11 +133,12 @@ def plan_table(folder: str | Path, dose: str | None = None,
                 if o == "isolates_lb":
                     avoided = -diff
                     row["isolates_avoided"] = avoided
-                    row["cost_per_isolate_avoided"] = cost / avoided if avoided > 0 and cost \
-                        else np.nan
-                    # the interval from the avoided-isolates interval, where it excludes 0
-                    row["cpia_low"] = cost / -dlo if dhi < 0 and cost else np.nan
-                    row["cpia_high"] = cost / -dhi if dhi < 0 and cost else np.nan
+                    # only where the interval of isolates avoided excludes 0: elsewhere the
+                    # plan is not distinguishable from none and a cost per isolate is void
+                    known = bool(dhi < 0 and cost)
+                    row["cost_per_isolate_avoided"] = cost / avoided if known else np.nan
+                    row["cpia_low"] = cost / -dlo if known else np.nan
+                    row["cpia_high"] = cost / -dhi if known else np.nan
                 out.append(row)
     table = pd.DataFrame(out)
     table.attrs["dose"] = dose
@@ -146,19 +148,23 @@ def plan_table(folder: str | Path, dose: str | None = None,
 def plans_text(table: pd.DataFrame) -> str:
     """The left-behind isolates rows of a plan table as aligned text: each plan's mean,
     the isolates it avoids with their 95% interval, its yearly cost and the cost per
-    isolate avoided."""
+    isolate avoided with its interval, or "not distinguishable from 0" where the interval
+    of isolates avoided includes 0."""
     dose = table.attrs["dose"]
     others = [c for c in table.columns[1:table.columns.get_loc("time")] if c != dose]
     lines = [f"{'plan':<36}{'time':<10}{'LBC isolates':>14}{'avoided [95% CI]':>26}"
-             f"{'yuan/yr':>12}{'yuan/isolate':>14}"]
+             f"{'yuan/yr':>12}  {'yuan per isolate avoided [95% CI]'}"]
     for _, row in table[table["outcome"] == "isolates_lb"].iterrows():
         plan = ", ".join([f"{row[dose]:g} {dose.split('.')[-1]}"] +
                          [str(row[c]) for c in others])
         cpia = row["cost_per_isolate_avoided"]
+        if cpia == cpia:
+            cost = f"{cpia:,.0f} [{row['cpia_low']:,.0f}, {row['cpia_high']:,.0f}]"
+        else:
+            cost = "no cost" if not row["cost_per_year"] else "not distinguishable from 0"
         lines.append(f"{plan[:35]:<36}{row['time']:<10}{row['mean']:>14.1f}"
                      f"{row['isolates_avoided']:>9.1f} [{-row['diff_high']:>6.1f}, "
-                     f"{-row['diff_low']:>6.1f}]{row['cost_per_year']:>12,.0f}"
-                     f"{'n/a' if not cpia == cpia else f'{cpia:,.0f}':>14}")
+                     f"{-row['diff_low']:>6.1f}]{row['cost_per_year']:>12,.0f}  {cost}")
     return "\n".join(lines)
 
 

@@ -167,7 +167,8 @@ def NetworkView(model: ClassroomModel) -> solara.Element:
 def OutcomesView(model: ClassroomModel) -> solara.Element:
     """Density, isolation, the left-behind gap and LBC confidence, week by week."""
     update_counter.get()
-    fig = plots.trajectories_figure(model.outcomes, columns=LIVE_PLOTS, ncols=2)
+    fig = plots.trajectories_figure(model.outcomes, columns=LIVE_PLOTS, ncols=2,
+                                    shade=plots.intervention_weeks(model.config))
     return solara.FigureMatplotlib(fig, format="png")
 
 

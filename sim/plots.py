@@ -17,11 +17,13 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from sim.model import PeerNetworkModel
 
 LB_COLOUR, OTHER_COLOUR = "#d95f02", "#1b9e77"
 HIGHLIGHT_COLOUR = "#3f37c9"
+SHADES = ("#4895ef", "#f4a261", "#90be6d", "#b5838d")  # intervention weeks, in order
 
 
 def class_network(model: PeerNetworkModel, c: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -52,14 +54,20 @@ def draw_network(ax: Axes, x: np.ndarray, lb: np.ndarray, title: str, pos: dict 
                  highlight: npt.ArrayLike | None = None) -> dict:
     """Draw a class: left-behind children orange, others green, size by in-degree,
     isolates (no ties at all) outlined in black, ``highlight`` (a boolean mask, e.g. the
-    growth-group members) ringed in blue. Returns the layout used."""
+    growth-group members) ringed in blue and the ties among them drawn in blue. Returns
+    the layout used."""
     g = nx.from_numpy_array(x, create_using=nx.DiGraph)
     if pos is None:
         pos = layout(x)
     indeg = x.sum(0)
     isolated = (indeg + x.sum(1)) == 0
     ring = np.zeros(len(lb), bool) if highlight is None else np.asarray(highlight, bool)
-    nx.draw_networkx_edges(g, pos, ax=ax, alpha=0.35, arrowsize=6, width=0.7)
+    among = [(i, j) for i, j in g.edges if ring[i] and ring[j]]
+    nx.draw_networkx_edges(g, pos, ax=ax, alpha=0.35, arrowsize=6, width=0.7,
+                           edgelist=[e for e in g.edges if e not in set(among)])
+    if among:
+        nx.draw_networkx_edges(g, pos, ax=ax, edgelist=among, edge_color=HIGHLIGHT_COLOUR,
+                               alpha=0.9, arrowsize=8, width=1.6)
     nx.draw_networkx_nodes(g, pos, ax=ax, node_size=40 + 35 * indeg,
                            node_color=[LB_COLOUR if v else OTHER_COLOUR for v in lb],
                            edgecolors=[HIGHLIGHT_COLOUR if r else "black" if i else "none"
@@ -112,11 +120,19 @@ TRAJECTORIES = (("density", "density"), ("reciprocity", "reciprocity"),
                 ("reciprocated_friend_lb", "LBC with a reciprocated friend"))
 
 
+def intervention_weeks(scenario) -> list[tuple[float, float, str]]:
+    """(first week, last week, name) of each of a scenario's interventions."""
+    return [(spec.first_week, spec.last_week, spec.type.replace("_", " "))
+            for spec in scenario.interventions]
+
+
 def trajectories_figure(table: pd.DataFrame, path: str | Path | None = None,
                         columns: Sequence[tuple[str, str]] = TRAJECTORIES,
-                        ncols: int = 3) -> Figure:
-    """Population-level outcomes by week, one panel per (column, title) in ``columns``;
-    saved to ``path`` if given. Returns the figure."""
+                        ncols: int = 3,
+                        shade: Sequence[tuple[float, float, str]] = ()) -> Figure:
+    """Population-level outcomes by week, one panel per (column, title) in ``columns``,
+    the weeks of each intervention in ``shade`` ((first, last, name), e.g.
+    :func:`intervention_weeks`) shaded; saved to ``path`` if given. Returns the figure."""
     missing = [col for col, _ in columns if col not in table]
     if missing:
         raise ValueError(f"the outcome table has no column {', '.join(missing)}")
@@ -125,13 +141,22 @@ def trajectories_figure(table: pd.DataFrame, path: str | Path | None = None,
     fig = Figure(figsize=(4 * ncols, 3 * nrows))
     axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, squeeze=False)).ravel()
     for ax, (col, label) in zip(axes, columns, strict=False):
+        for k, (first, last, _) in enumerate(shade):
+            ax.axvspan(first - 0.5, last + 0.5, color=SHADES[k % len(SHADES)], alpha=0.25,
+                       lw=0)
         ax.plot(pop["week"], pop[col], color="#444", marker="." if len(pop) < 3 else None)
         ax.set_title(label, fontsize=10)
         ax.grid(alpha=0.3)
         ax.set_xlabel("week")
     for ax in axes[len(columns):]:
         ax.set_axis_off()
-    fig.tight_layout()
+    if shade:
+        fig.legend(handles=[Patch(color=SHADES[k % len(SHADES)], alpha=0.25, label=name)
+                            for k, (_, _, name) in enumerate(shade)],
+                   loc="lower center", ncol=len(shade), frameon=False, fontsize=8)
+        fig.tight_layout(rect=(0, 0.06, 1, 1))
+    else:
+        fig.tight_layout()
     return _save(fig, path)
 
 

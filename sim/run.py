@@ -15,6 +15,7 @@ import numpy as np
 
 from sim import plots
 from sim.atomic import atomic_folder
+from sim.interventions import group_members
 from sim.model import PeerNetworkModel
 from sim.scenario import Scenario
 from sim.version import lbsim_version
@@ -52,7 +53,13 @@ def run_scenario(scenario: Scenario, out: Path, *, seed: int | None = None,
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2))
         pop = model.population
         lb = pop.lb[pop.start[0]:pop.start[0] + pop.size[0]]
+        members = np.zeros(pop.n_children, dtype=bool)
+        members[group_members(model)] = True
+        ringed = members[pop.start[0]:pop.start[0] + pop.size[0]]
         plots.network_figure(first, pop.network(0), lb, tmp / "network_class0.png",
-                             labels=("class 0, week 0", f"class 0, week {model.week}"))
-        plots.trajectories_figure(table, tmp / "outcomes.png")
+                             labels=("class 0, week 0", f"class 0, week {model.week}"),
+                             highlight=ringed if ringed.any() else None,
+                             highlight_label="growth group (ties among members blue)")
+        plots.trajectories_figure(table, tmp / "outcomes.png",
+                                  shade=plots.intervention_weeks(scenario))
     return summary

@@ -62,3 +62,24 @@ def test_trajectories_need_their_columns(model):
     assert len(fig.axes) == 1
     with pytest.raises(ValueError, match="no column nonsense"):
         plots.trajectories_figure(model.outcomes, columns=(("nonsense", "x"),))
+
+
+def test_trajectories_shade_each_interventions_weeks(model):
+    fig = plots.trajectories_figure(model.outcomes, columns=(("density", "d"),), ncols=1,
+                                    shade=[(1, 2, "growth group"), (3, 3, "family")])
+    spans = [p for p in fig.axes[0].patches]
+    assert [tuple(np.round(p.get_x() + np.array([0, p.get_width()]), 3)) for p in spans] == [
+        (0.5, 2.5), (2.5, 3.5)]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["growth group", "family"]
+
+
+def test_ties_among_ringed_members_are_drawn_apart(model):
+    from matplotlib.figure import Figure as F
+    x, lb = plots.class_network(model, 0)
+    ring = np.zeros(len(lb), dtype=bool)
+    i, j = np.argwhere(x)[0]
+    ring[[i, j]] = True
+    ax = F().subplots()
+    plots.draw_network(ax, x, lb, "t", highlight=ring)
+    colours = {tuple(np.round(c.get_edgecolor()[:3], 3)) for c in ax.patches}
+    assert len(colours) == 2  # the members' tie in the highlight colour, the rest grey

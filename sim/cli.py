@@ -5,7 +5,6 @@ nor matplotlib."""
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -17,17 +16,19 @@ import sim.data
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="lbsim: peer networks of rural left-behind children, simulated.")
 
-# RSiena estimates for s50, waves 1-3 (method of moments, conditional; alcohol at wave 1 as a
-# constant covariate): lbsim's README gives the fit next to lbsim's own.
-S50_EFFECTS = {"density": -1.80, "recip": 2.37, "transTrip": 0.71, "inPopSqrt": -0.54,
-               "altX:alcohol": -0.04, "egoX:alcohol": 0.03, "simX:alcohol": 0.54}
-S50_RATE = 6.85
-SHOWN = "ties mutual_dyads transitive_triplets reciprocity transitivity isolates_in".split()
-
-
 def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
+
+
+def _scenario(path: Path):
+    """The scenario at ``path``, or exit with its problems."""
+    from sim.scenario import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(path)
+    except ScenarioError as e:
+        _fail(str(e))
 
 
 def _load_matrix(path: Path, adjacency: bool = True) -> np.ndarray:
@@ -49,34 +50,16 @@ def simulate(
     threads: Annotated[int, typer.Option(min=0, help="numba threads (0 = all cores)")] = 0,
 ):
     """Simulate the s50 period 1 -> 2 with RSiena's estimates and compare with wave 2."""
-    import numba
-
-    from sim import metrics
-    from sim.saom import simulate_periods
+    from sim.s50_demo import s50_demo
 
     folder = sim.data.folder(data) if data in sim.data.names() else Path(data)
-    w1 = _load_matrix(folder / "s50-w1.txt")
-    w2 = _load_matrix(folder / "s50-w2.txt")
-    alcohol = _load_matrix(folder / "s50-alcohol.txt", adjacency=False)
-    if threads:
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    start = time.perf_counter()
     try:
-        res = simulate_periods(w1, S50_EFFECTS, rate=S50_RATE, runs=runs,
-                               covariates={"alcohol": alcohol[:, 0]}, seed=seed)
+        typer.echo(s50_demo(_load_matrix(folder / "s50-w1.txt"),
+                            _load_matrix(folder / "s50-w2.txt"),
+                            _load_matrix(folder / "s50-alcohol.txt", adjacency=False),
+                            runs, seed, threads))
     except ValueError as e:
         _fail(str(e))
-    seconds = time.perf_counter() - start
-    simulated = metrics.summarize(res.networks)
-    obs1, obs2 = metrics.summarize(w1), metrics.summarize(w2)
-    typer.echo(f"s50, period 1 -> 2: {runs} simulated periods, seed {seed}, "
-               f"{res.ministeps.sum():,} ministeps in {seconds:.2f} s "
-               f"({res.ministeps.sum() / seconds:,.0f} per second, {numba.get_num_threads()} "
-               f"threads)")
-    typer.echo(f"{'statistic':<22}{'wave 1':>9}{'simulated mean':>16}{'sd':>8}{'wave 2':>9}")
-    for col in SHOWN:
-        typer.echo(f"{col:<22}{obs1[col][0]:>9.3g}{simulated[col].mean():>16.3g}"
-                   f"{simulated[col].std():>8.3g}{obs2[col][0]:>9.3g}")
 
 
 @app.command()
@@ -90,12 +73,8 @@ def run(
 ):
     """Run a scenario: timeseries, summary.json and figures, written atomically."""
     from sim.run import run_scenario
-    from sim.scenario import ScenarioError, load_scenario
 
-    try:
-        config = load_scenario(scenario)
-    except ScenarioError as e:
-        _fail(str(e))
+    config = _scenario(scenario)
     out = out or Path("out") / config.name
     if out.exists() and not overwrite:
         _fail(f"{out} exists; choose another --out or pass --overwrite")
@@ -124,13 +103,9 @@ def compare(
     overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
 ):
     """Virtual trial: the scenario's interventions against none, common random numbers."""
-    from sim.scenario import ScenarioError, load_scenario
     from sim.trials import effect_size_text, write_comparison
 
-    try:
-        config = load_scenario(scenario)
-    except ScenarioError as e:
-        _fail(str(e))
+    config = _scenario(scenario)
     if not config.interventions and not config.arms:
         _fail(f"{scenario}: the scenario has no interventions to compare with a control arm")
     n_arms = max(1, len(config.arms))
@@ -149,6 +124,30 @@ def compare(
                                  follow_up_weeks=follow_up, overwrite=overwrite, progress=tick)
     typer.echo(f"{config.name}: {replications} replications -> {out}")
     typer.echo(effect_size_text(table))
+
+
+@app.command()
+def robustness(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file with a growth group")],
+    trajectories: Annotated[int, typer.Option(min=2, help="Morris trajectories")] = 4,
+    replications: Annotated[int, typer.Option(min=2, help="replications per trial")] = 4,
+    out: Annotated[Path | None, typer.Option(help="folder (out/<name>-robustness)")] = None,
+    seed: Annotated[int, typer.Option(help="seed of the design and the trials")] = 1,
+    overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
+):
+    """How the trial's effects depend on each assumption (Morris mu* over its range)."""
+    from sim.robustness import robustness_text, write_robustness
+
+    config = _scenario(scenario)
+    out = out or Path("out") / f"{config.name}-robustness"
+    if out.exists() and not overwrite:
+        _fail(f"{out} exists; choose another --out or pass --overwrite")
+    if not any(s.type == "growth_group" for s in config.interventions):
+        _fail(f"{scenario}: no growth group; robustness varies a growth group's assumptions")
+    table = write_robustness(config, out, overwrite, trajectories=trajectories,
+                             replications=replications, seed=seed)
+    typer.echo(f"{config.name}: {trajectories} trajectories -> {out}\n"
+               + robustness_text(table))
 
 
 @app.command()
@@ -328,12 +327,8 @@ def export(
 ):
     """Run a scenario and write its networks at the given weeks, written atomically."""
     from sim.io.export import FORMATS, export_networks, parse_weeks
-    from sim.scenario import ScenarioError, load_scenario
 
-    try:
-        config = load_scenario(scenario)
-    except ScenarioError as e:
-        _fail(str(e))
+    config = _scenario(scenario)
     try:
         chosen = parse_weeks(weeks if weeks is not None else f"0,{config.weeks}")
     except ValueError as e:

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import sim.data
@@ -66,7 +66,9 @@ def test_change_contribution_is_the_difference_of_the_statistic(seed, name, i, d
                                               "totAlt*effFrom:v"]),
        st.integers(0, 6), st.sampled_from([-1, 1]))
 def test_interaction_change_is_the_difference_of_its_statistic(seed, key, i, d):
-    """RSiena's behaviour interaction: statistic s_1 s_2 ... / z̃_i, change c_1 c_2 / d."""
+    """RSiena's behaviour interaction: statistic s_1 s_2 ... / z̃_i, change c_1 c_2 / d.
+    With a factor that is not an ego effect the two agree except where z̃_i = 0 at either
+    end, where RSiena sets the statistic to 0 (its convention, kept)."""
     x, zw, v = _random_state(seed)
     b = bh.behaviour("z", zw)
     beh, _ = bh.compile_behaviour_effects([b], {"z": {key: 1.0}}, ["z", "v"])
@@ -88,6 +90,8 @@ def test_interaction_change_is_the_difference_of_its_statistic(seed, key, i, d):
             stat = f if stat is None else (stat * f / zc if zc != 0 else 0.0)
         own.append(stat)
     got = bh.term_change(beh, 0, 0, i, float(d), x, x.sum(0), x.sum(1), data)
+    non_ego = any(CODES[p.partition(":")[0]] not in bh.EGO_CODES for p in key.split("*"))
+    assume(not (non_ego and (z[i] == b.mean or moved[i] == b.mean)))
     assert got == pytest.approx(own[1] - own[0], abs=1e-10)
 
 

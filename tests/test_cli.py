@@ -5,7 +5,8 @@ import pytest
 from helpers import S50, load_s50
 from typer.testing import CliRunner
 
-from sim.cli import S50_EFFECTS, S50_RATE, app
+from sim.cli import app
+from sim.s50_demo import S50_EFFECTS, S50_RATE
 from sim.saom import simulate_periods
 
 runner = CliRunner()

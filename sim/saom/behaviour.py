@@ -16,6 +16,9 @@ with probabilities ∝ exp(sum_k beta_k (s_ik(x, z with z_i + d) - s_ik(x, z))).
 mean. The kernel's change of s_ik is the exact difference, except for ``totSim``, whose
 ministep contribution RSiena defines as the difference minus ``x_i+ simMean`` (RSiena
 1.5.0, ``SimilarityEffect::calculateChangeContribution``); lbsim follows RSiena there.
+Interactions ``A*B`` are RSiena's ``BehaviorInteractionEffect``: statistic s_A s_B / z̃_i
+(0 where z̃_i = 0), ministep change c_A c_B / d; with a factor that is not an ego effect
+the change differs from the statistic's difference where z̃_i is 0 at either end.
 """
 
 from __future__ import annotations

@@ -121,6 +121,11 @@ def test_effects_without_a_typed_statistic_are_refused():
         estimate([x, y], ["density", "gwespFF[endow]"], seed=1)
     with pytest.raises(ValueError, match=r"'density\[endow\]' is not identified"):
         estimate([x, y], ["density", "density[endow]"], seed=1)
+    # with the rate fixed, ties lost are no longer implied by the other targets
+    from sim.saom.robbins_monro import Settings
+    est = estimate([x, y], ["density", "density[endow]"], rates=[3.0], fixed=["rate 1"],
+                   seed=1, settings=Settings(subphases=1, n3=60))
+    assert est.fixed[0] and np.isfinite(est.theta).all()
 
 
 def _tie_statistic(name, y, i, j, v):

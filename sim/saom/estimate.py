@@ -198,11 +198,12 @@ def _fit(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float
     is_fixed = np.array([k in fixed for k in names])
     free_keys = [k for k in names if k not in fixed]
     tied = [k for k in ("density[creation]", "density[endow]") if k in free_keys]
-    if tied and "density" in free_keys:
+    rates_free = any(k.startswith("rate ") for k in free_keys)
+    if tied and "density" in free_keys and rates_free:
         raise ValueError(f"{tied[0]!r} is not identified next to density and the rates: "
                          f"ties gained and lost are (changes +- (ties at the end - ties at "
-                         f"the start)) / 2; fix one of them or use another endowment effect "
-                         f"(recip[endow], a covariate's)")
+                         f"the start)) / 2; fix one of them (e.g. the rates) or use another "
+                         f"endowment effect (recip[endow], a covariate's)")
     positive = np.arange(len(names)) < m_count * (1 + n_beh)
     observed = observed_statistics(periods, ends)
     stat_names = tuple([f"changes {label}" for label in [*labels, *rate_labels]]

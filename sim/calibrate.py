@@ -30,7 +30,7 @@ import yaml
 from sim import metrics
 from sim.atomic import atomic_file
 from sim.io.read import read_adjacency
-from sim.population import actor_covariates
+from sim.population import actor_covariates, trait_scales
 from sim.saom.effects import parse_key
 from sim.saom.estimate import (
     Estimate,
@@ -164,9 +164,11 @@ def load_targets(path: str | Path) -> Targets:
     return t
 
 
-def _covariates(pop, members: np.ndarray) -> dict[str, np.ndarray]:
-    """The scenario's actor covariates of the children ``members`` (starting values)."""
-    values = actor_covariates(pop.lb[members], pop.girl[members], pop.traits[:, members])
+def _covariates(pop, members: np.ndarray, scenario: Scenario) -> dict[str, np.ndarray]:
+    """The scenario's actor covariates of the children ``members`` (starting values, traits
+    per standard deviation as the model reads them)."""
+    values = actor_covariates(pop.lb[members], pop.girl[members], pop.traits[:, members],
+                              scales=trait_scales(scenario.traits))
     return dict(zip(ACTOR_COVARIATES, values, strict=True))
 
 
@@ -234,7 +236,7 @@ def _calibrate_wave(scenario, pop, targets, free, seed, settings):
                             f"but class {c} has {len(w1)} children (the same children, in "
                             f"the order of the scenario's files)"])
     members = np.arange(pop.start[c], pop.start[c] + pop.size[c])
-    cov = _covariates(pop, members)
+    cov = _covariates(pop, members, scenario)
     effects = _usable_effects(scenario, cov)
     for k in free:
         effects.setdefault(k, 0.0)
@@ -259,7 +261,7 @@ def _calibrate_statistics(scenario, pop, targets, free, seed, settings):
     classes = []
     for c in range(pop.n_classes):
         members = np.arange(pop.start[c], pop.start[c] + pop.size[c])
-        cov = _covariates(pop, members)
+        cov = _covariates(pop, members, scenario)
         effects = _usable_effects(scenario, cov)
         for k in free:
             effects.setdefault(k, 0.0)

@@ -26,7 +26,7 @@ from sim.agents import Child
 from sim.interventions import install
 from sim.network import NetworkDynamics, Settings
 from sim.outcomes import OutcomeRecorder
-from sim.population import Population, actor_covariates, stack_populations
+from sim.population import Population, actor_covariates, stack_populations, trait_scales
 from sim.saom.simulate import run_seeds
 from sim.scenario import Scenario
 from sim.traits import TraitDynamics, TraitState
@@ -97,7 +97,8 @@ class PeerNetworkModel(mesa.Model):
         self.replica_child_start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self.class_replica = np.repeat(np.arange(len(self.seeds)), class_counts)
         self.network = NetworkDynamics(config.network, pop, states,
-                                       config.trait_dynamics.behaviours)
+                                       config.trait_dynamics.behaviours,
+                                       trait_scales(config.traits))
         self.ministeps = 0
         self.timings["population"] = time.perf_counter() - clock
         if start is None:
@@ -150,7 +151,8 @@ class PeerNetworkModel(mesa.Model):
     def covariates(self) -> np.ndarray:
         """(len(ACTOR_COVARIATES), N) values of the covariates effects can name."""
         return actor_covariates(self.population.lb, self.population.girl, self.traits,
-                                self.network.settings.strength[Label.SAME_GROUP])
+                                self.network.settings.strength[Label.SAME_GROUP],
+                                self.network.trait_sd)
 
     def _simulate(self, period: float, burn_in: bool = False) -> None:
         """SAOM ministeps for ``period`` years; traits that run as behaviours move too,

@@ -55,11 +55,14 @@ DEFAULT_EFFECTS = {
     # et al. 2017: a sensitivity dimension, 0 ... -0.3.
     "altX:lb": -0.15,
     "sameX:lb": -0.1,  # LBC avoid each other rather than cluster (Li et al. 2020)
-    "egoX:confidence": 0.5,  # assumption, to be calibrated
+    # Trait covariates are per standard deviation of the trait (population.trait_scales).
+    # Confident children nominate more: assumption, range 0 ... 0.3 per SD (was 0.5 per
+    # unit of the 0..1 scale = 0.08 per SD).
+    "egoX:confidence": 0.08,
     # Felt envy keeps LBC from approaching peers whose parents are home (Dafang interviews,
     # Zhang & Abdul Wahab 2023); assumption. felt_stigma is 0 for children not left behind,
-    # so the effect acts on LBC only.
-    "egoX:felt_stigma*altX:notlb": -0.5,
+    # so the effect acts on LBC only. Range -0.3 ... 0 per SD (was -0.5 per unit).
+    "egoX:felt_stigma*altX:notlb": -0.07,
     # A shared setting (growth-group members): klas12b's "same primary school" dyadic
     # covariate, 0.606 (SE 0.137), RSiena manual (Ripley et al.), Knecht's data; range
     # 0.33-0.88 (2 SE). Acts only while the setting's strength is non-zero.
@@ -69,7 +72,8 @@ DEFAULT_EFFECTS = {
 # Rate effects (docs/model.md §3; assumption). Shyness lowers the rate of initiating contact, not
 # a child's attractiveness: in rural Chinese samples shyness is not associated with lower
 # peer standing (Chen, Wang & Cao 2011, Child Dev 82).
-DEFAULT_RATE_EFFECTS = {"RateX:shyness": -0.5, "RateX:confidence": 0.3}
+# Per SD (were -0.5 and 0.3 per unit of the 0..1 scale); ranges -0.3 ... 0 and 0 ... 0.3.
+DEFAULT_RATE_EFFECTS = {"RateX:shyness": -0.08, "RateX:confidence": 0.05}
 
 
 def _effect_key(key: str) -> str:
@@ -182,8 +186,10 @@ class NetworkDynamics:
     stream per unit (``states``, advanced in place)."""
 
     def __init__(self, spec: NetworkSpec, population: Population, states: np.ndarray,
-                 behaviours: dict | None = None):
+                 behaviours: dict | None = None, trait_sd: np.ndarray | None = None):
         self.spec, self.population, self.states = spec, population, states
+        # trait covariates are read per standard deviation (population.trait_scales)
+        self.trait_sd = np.ones(len(Trait)) if trait_sd is None else np.asarray(trait_sd)
         # traits that run as behaviours: their levels are extra covariate rows
         self.behaviours = dict(behaviours or {})
         rows = [*ACTOR_COVARIATES, *(f"{t} level" for t in self.behaviours)]
@@ -192,8 +198,11 @@ class NetworkDynamics:
                                0.0, 0.0) for t, b in self.behaviours.items()]
         beh, _ = bh.compile_behaviour_effects(
             scales, {f"{t} level": b.effects for t, b in self.behaviours.items()}, rows)
-        self.beh = beh._replace(mirror=np.array([ACTOR_COVARIATES.index(t)
-                                                 for t in self.behaviours], dtype=np.int64))
+        self.beh = beh._replace(
+            mirror=np.array([ACTOR_COVARIATES.index(t) for t in self.behaviours],
+                            dtype=np.int64),
+            mirror_scale=np.array([1.0 / self.trait_sd[Trait[t.upper()]]
+                                   for t in self.behaviours]))
         self.beh_rates = np.array([b.rate for b in self.behaviours.values()], dtype=float)
         self.rate_cov = np.array([ACTOR_COVARIATES.index(parse_rate_key(k))
                                   for k in spec.rate_effects], dtype=np.int64)
@@ -263,10 +272,12 @@ class NetworkDynamics:
         (rows of :class:`~sim.vocabulary.Trait`), the traits that run as behaviours move
         with the network and are written back; without, they stay as they are."""
         pop, st = self.population, self.settings
-        levels = [trait_levels(covariates[ACTOR_COVARIATES.index(t)], b.levels)
+        levels = [trait_levels(covariates[ACTOR_COVARIATES.index(t)]
+                               * self.trait_sd[Trait[t.upper()]], b.levels)
                   for t, b in self.behaviours.items()]
         covariates = np.ascontiguousarray(np.vstack([covariates, *levels]))
         moving = traits is not None and len(self.behaviours) > 0
+        mirrors = [covariates[ACTOR_COVARIATES.index(t)].copy() for t in self.behaviours]
         beh = self.beh if moving else bh.no_behaviours()
         steps = np.zeros(pop.n_units, dtype=np.int64)
         nets = UnitNetworks(pop.xbuf, self.xt, self.allowed, pop.unit_off, pop.unit_start,
@@ -278,6 +289,8 @@ class NetworkDynamics:
                          self.cap, float(period), self.states, steps, beh,
                          self.beh_rates if moving else np.zeros(0))
         if moving:
-            for t in self.behaviours:
-                traits[Trait[t.upper()]] = covariates[ACTOR_COVARIATES.index(t)]
+            for t, before in zip(self.behaviours, mirrors, strict=True):
+                k, row = Trait[t.upper()], ACTOR_COVARIATES.index(t)
+                moved = covariates[row] != before  # the others keep their exact value
+                traits[k, moved] = covariates[row, moved] * self.trait_sd[k]
         return int(steps.sum())

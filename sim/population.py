@@ -138,6 +138,13 @@ class TraitDistribution(Section):
     b: Positive
     left_behind_shift: Annotated[float, between(-1, 1)] = 0.0
 
+    @property
+    def sd(self) -> float:
+        """The Beta's standard deviation, sqrt(ab / ((a + b)^2 (a + b + 1))): the unit the
+        network effects read the trait in."""
+        a, b = self.a, self.b
+        return float(np.sqrt(a * b / ((a + b) ** 2 * (a + b + 1))))
+
 
 class TraitsSpec(Section):
     """Starting traits (docs/model.md §2). The Betas are assumptions; the directions of the LBC
@@ -217,13 +224,23 @@ class Population:
         return out
 
 
+def trait_scales(spec: TraitsSpec) -> np.ndarray:
+    """(len(TRAITS),): each trait's standard deviation in the population's distribution
+    (:attr:`TraitDistribution.sd`), the unit of the trait covariates."""
+    return np.array([getattr(spec, name).sd for name in TRAITS])
+
+
 def actor_covariates(lb: np.ndarray, girl: np.ndarray, traits: np.ndarray,
-                     in_group: np.ndarray | None = None) -> np.ndarray:
+                     in_group: np.ndarray | None = None,
+                     scales: np.ndarray | None = None) -> np.ndarray:
     """(len(ACTOR_COVARIATES), N): the values of the covariates effects can name, for
     children with left-behind status ``lb``, gender ``girl``, ``traits`` (rows of
     :class:`~sim.vocabulary.Trait`) and shared-setting strength ``in_group`` (0 if
-    None)."""
+    None). Traits (and felt stigma, prejudice) are divided by ``scales``
+    (:func:`trait_scales`; 1 if None), so trait effects are per standard deviation."""
     lb = lb.astype(float)
+    if scales is not None:
+        traits = traits / np.asarray(scales)[:, None]
     stigma = traits[Trait.STIGMA]
     values = {"lb": lb, "notlb": 1.0 - lb, "girl": girl.astype(float),
               "felt_stigma": stigma * lb, "prejudice": stigma * (1.0 - lb),

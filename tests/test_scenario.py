@@ -79,8 +79,8 @@ def test_defaults_are_the_model_md_values():
     assert net.effects == {
         "density": -1.45, "recip": 2.4, "transTrip": 0.62, "inPopSqrt": -0.5,
         "outActSqrt": -0.3, "sameX:girl": 0.6, "altX:lb": -0.15, "sameX:lb": -0.1,
-        "egoX:confidence": 0.5, "egoX:felt_stigma*altX:notlb": -0.5, "X:same_group": 0.606}
-    assert net.rate_effects == {"RateX:shyness": -0.5, "RateX:confidence": 0.3}
+        "egoX:confidence": 0.08, "egoX:felt_stigma*altX:notlb": -0.07, "X:same_group": 0.606}
+    assert net.rate_effects == {"RateX:shyness": -0.08, "RateX:confidence": 0.05}
     assert (net.rate, net.weeks_per_year, net.max_outdegree) == (6.85, 40, 5)
     assert (net.cross_class_ties, net.cross_class_penalty) == (False, 2.0)
     assert (net.initial_density, net.burn_in_years) == (0.05, 7.0)

@@ -146,7 +146,7 @@ class BehaviourArrays(NamedTuple):
     factors (an interaction), codes ``code[e]`` and covariate rows ``cov[e]`` (-1 for
     none). ``mirror[b]`` (-1: none) is a row that follows
     behaviour b on a 0..1 scale, (z - lo + 0.5) / (hi - lo + 1): the classroom model's
-    trait held in levels."""
+    trait held in levels; times ``mirror_scale[b]``."""
 
     row: np.ndarray
     lo: np.ndarray
@@ -156,6 +156,7 @@ class BehaviourArrays(NamedTuple):
     code: np.ndarray
     cov: np.ndarray
     mirror: np.ndarray
+    mirror_scale: np.ndarray
 
 
 def no_behaviours() -> BehaviourArrays:
@@ -163,7 +164,7 @@ def no_behaviours() -> BehaviourArrays:
     i64 = np.int64
     return BehaviourArrays(np.zeros(0, i64), np.zeros(0), np.zeros(0), np.zeros(1, i64),
                            np.zeros(0), np.zeros((0, 3), i64), np.zeros((0, 3), i64),
-                           np.zeros(0, i64))
+                           np.zeros(0, i64), np.zeros(0))
 
 
 def parameter_name(variable: str, key: str) -> str:
@@ -204,7 +205,7 @@ def compile_behaviour_effects(behaviours: Sequence[Behaviour],
                             np.array(start, dtype=i64), np.array(beta, dtype=float),
                             np.array(code, dtype=i64).reshape(-1, 3),
                             np.array(cov, dtype=i64).reshape(-1, 3),
-                            np.full(len(names), -1, dtype=i64)), labels)
+                            np.full(len(names), -1, dtype=i64), np.ones(len(names))), labels)
 
 
 def _factor(name: str, part: str, key: str, actor: list[str]) -> tuple[int, int]:

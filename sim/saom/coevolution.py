@@ -127,8 +127,8 @@ def simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, unifor
             z = data.actor[beh.row[var], i] + d
             data.actor[beh.row[var], i] = z
             if beh.mirror[var] >= 0:
-                data.actor[beh.mirror[var], i] = (z - beh.lo[var] + 0.5) / (
-                    beh.hi[var] - beh.lo[var] + 1.0)
+                data.actor[beh.mirror[var], i] = beh.mirror_scale[var] * (
+                    z - beh.lo[var] + 0.5) / (beh.hi[var] - beh.lo[var] + 1.0)
             counts[1 + var] += 1
 
 

@@ -56,3 +56,15 @@ def assert_drawn(path, least: float = 0.01) -> None:
     background), and not nearly all of them (an unreadable blot)."""
     share = drawn_share(path)
     assert least <= share <= 0.95, (path, share)
+
+
+def tiled_networks(x, runs):
+    """``runs`` copies of the network ``x`` as the classroom kernel's units (one per copy)."""
+    from sim.saom.classes import UnitNetworks
+    n = len(x)
+    return UnitNetworks(np.tile(x.ravel(), runs), np.tile(x.T.ravel(), runs),
+                        np.tile((1 - np.eye(n, dtype=np.int8)).ravel(), runs),
+                        np.arange(runs, dtype=np.int64) * n * n,
+                        np.arange(runs, dtype=np.int64) * n, np.full(runs, n, np.int64),
+                        np.tile(x.sum(0).astype(np.int64), runs),
+                        np.tile(x.sum(1).astype(np.int64), runs))

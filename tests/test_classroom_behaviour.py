@@ -4,11 +4,12 @@ the classroom kernel against the engine's co-evolution, determinism."""
 import numba
 import numpy as np
 import pytest
+from helpers import tiled_networks
 
 from sim.model import PeerNetworkModel
 from sim.saom import behaviour as bh
 from sim.saom import classes, simulate_periods
-from sim.saom.classes import ClassCovariates, RateModel, UnitNetworks
+from sim.saom.classes import ClassCovariates, RateModel
 from sim.saom.simulate import run_seeds
 from sim.scenario import ScenarioError, parse_scenario
 from sim.traits import trait_levels
@@ -94,13 +95,7 @@ def test_classroom_kernel_matches_the_engine_coevolution():
     levels = trait_levels(cov[ACTOR_COVARIATES.index("confidence")], 5)
     rows = np.vstack([cov, levels])
     runs, period = 3000, 1.0
-    cells = n * n
-    nets = UnitNetworks(np.tile(x.ravel(), runs), np.tile(x.T.ravel(), runs),
-                        np.tile((1 - np.eye(n, dtype=np.int8)).ravel(), runs),
-                        np.arange(runs, dtype=np.int64) * cells,
-                        np.arange(runs, dtype=np.int64) * n, np.full(runs, n, np.int64),
-                        np.tile(x.sum(0).astype(np.int64), runs),
-                        np.tile(x.sum(1).astype(np.int64), runs))
+    nets = tiled_networks(x, runs)
     covs = ClassCovariates(np.tile(rows, runs), net.centred, net.program.sim_needed,
                            np.full((len(net.settings.labels), n * runs), -1, np.int64),
                            np.zeros((len(net.settings.labels), n * runs)),

@@ -6,12 +6,13 @@ periods, with z-scores from standard errors."""
 
 import numpy as np
 import pytest
+from helpers import tiled_networks
 
 from sim.model import PeerNetworkModel
 from sim.network import classroom_effects
 from sim.saom import classes, kernels, reference, specification
 from sim.saom.behaviour import no_behaviours
-from sim.saom.classes import ClassCovariates, RateModel, UnitNetworks
+from sim.saom.classes import ClassCovariates, RateModel
 from sim.saom.simulate import run_seeds
 from sim.scenario import parse_scenario
 from sim.vocabulary import ACTOR_COVARIATES, LABELS, UNCENTRED, UNCENTRED_LABELS, Label
@@ -96,13 +97,7 @@ def kernel_periods(m, runs, period, seed):
     """``runs`` copies of the school's state advanced by ``period`` in one call of the
     classroom kernel: final networks and ministeps."""
     n, x, covs, rates = unit_state(m)
-    cells = n * n
-    nets = UnitNetworks(np.tile(x.ravel(), runs), np.tile(x.T.ravel(), runs),
-                        np.tile((1 - np.eye(n, dtype=np.int8)).ravel(), runs),
-                        np.arange(runs, dtype=np.int64) * cells,
-                        np.arange(runs, dtype=np.int64) * n, np.full(runs, n, np.int64),
-                        np.tile(x.sum(0).astype(np.int64), runs),
-                        np.tile(x.sum(1).astype(np.int64), runs))
+    nets = tiled_networks(x, runs)
     tiled = ClassCovariates(np.tile(covs.actor, runs), covs.centred, covs.sim_needed,
                             np.tile(covs.labels, runs), np.tile(covs.strength, runs),
                             covs.label_centred)

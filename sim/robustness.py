@@ -39,6 +39,8 @@ ASSUMPTIONS = (
                "klas12b same primary school 0.606, +- 2 SE (RSiena manual)"),
     Assumption("interventions.{group}.magnitudes.setting_retention", 0.70, 0.95,
                "assumption: the setting's half-life 2 to 13 weeks"),
+    Assumption("interventions.{group}.magnitudes.consolidated_retention", 0.85, 0.99,
+               "assumption: the same after a consolidation session, 4 to 69 weeks"),
     Assumption("interventions.{group}.magnitudes.confidence", 0.0065, 0.026,
                "assumption: half to twice the value calibrated to d 0.39 (Beelmann & Losel)"),
     Assumption("interventions.{group}.magnitudes.stigma", -0.06, -0.015,
@@ -116,7 +118,7 @@ def robustness_text(table: pd.DataFrame) -> str:
     for (outcome, time), part in table.groupby(["outcome", "time"], sort=False):
         lines.append(f"{outcome} ({time}): g {part['g_mean'].iloc[0]:.2f} on average")
         for r in part.sort_values("mu_star", ascending=False).itertuples():
-            lines.append(f"  {r.parameter:<46}{r.mu_star:>7.3f} +- {r.mu_star_conf:<6.3f}"
+            lines.append(f"  {r.parameter:<54}{r.mu_star:>7.3f} +- {r.mu_star_conf:<6.3f}"
                          f"sigma {r.sigma:.3f}")
     return "\n".join(lines)
 

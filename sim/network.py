@@ -138,6 +138,8 @@ class Settings:
         self.labels[Label.SAME_CLASS] = klass
         self.strength = np.zeros((len(LABELS), n))
         self.strength[Label.SAME_CLASS] = 1.0
+        # rate of setting ministeps per school year at full strength (SAME_GROUP settings)
+        self.contact = np.zeros(n)
         self.centred = np.array([name not in UNCENTRED_LABELS for name in LABELS])
         self._next = 0
 
@@ -147,16 +149,22 @@ class Settings:
         return self._next - 1
 
     def open(self, children: np.ndarray, label: int | np.ndarray, strength: float,
-             row: Label = Label.SAME_GROUP) -> None:
+             row: Label = Label.SAME_GROUP, contact: float = 0.0) -> None:
         """Put ``children`` in setting ``label`` (one value or one per child) with
-        ``strength``."""
+        ``strength``; in a SAME_GROUP setting each gets ``contact`` setting ministeps a
+        year at full strength (opportunities to reconsider ties to the setting's other
+        children only: RSiena's settings model), scaled by the strength as it fades."""
         self.labels[row, children] = label
         self.strength[row, children] = strength
+        if row == Label.SAME_GROUP:
+            self.contact[children] = contact
 
     def close(self, children: np.ndarray, row: Label = Label.SAME_GROUP) -> None:
         """Take ``children`` out of their setting."""
         self.labels[row, children] = -1
         self.strength[row, children] = 0.0
+        if row == Label.SAME_GROUP:
+            self.contact[children] = 0.0
 
     def label_of(self, children: np.ndarray, row: Label = Label.SAME_GROUP) -> np.ndarray:
         return self.labels[row, children].copy()
@@ -287,7 +295,8 @@ class NetworkDynamics:
         simulate_classes(nets, self.program.arrays(int(pop.unit_size.max())), covs,
                          RateModel(float(self.spec.rate), self.rate_alpha, self.rate_cov),
                          self.cap, float(period), self.states, steps, beh,
-                         self.beh_rates if moving else np.zeros(0))
+                         self.beh_rates if moving else np.zeros(0), st.contact,
+                         int(Label.SAME_GROUP))
         if moving:
             for t, before in zip(self.behaviours, mirrors, strict=True):
                 k, row = Trait[t.upper()], ACTOR_COVARIATES.index(t)

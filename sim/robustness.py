@@ -37,6 +37,8 @@ class Assumption:
 ASSUMPTIONS = (
     Assumption("network.effects.X:same_group", 0.33, 0.88,
                "klas12b same primary school 0.606, +- 2 SE (RSiena manual)"),
+    Assumption("interventions.{group}.magnitudes.contact", 0.0, 80.0,
+               "assumption: setting ministeps per member-year, 0 to two a week"),
     Assumption("interventions.{group}.magnitudes.setting_retention", 0.70, 0.95,
                "assumption: the setting's half-life 2 to 13 weeks"),
     Assumption("interventions.{group}.magnitudes.consolidated_retention", 0.85, 0.99,

@@ -135,23 +135,17 @@ def test_same_seed_same_result_on_any_thread_count():
     assert np.array_equal(one.behaviours["drink"], two.behaviours["drink"])
 
 
-def test_without_behaviour_rate_the_network_is_that_of_the_network_only_model():
-    from sim.saom import coevolution, kernels
-    from sim.saom.simulate import run_seeds
-    from sim.saom.specification import build
+def test_a_behaviour_with_rate_zero_leaves_the_network_process_as_it_is():
+    """Same seed: the networks of a network-only model and of the same model with a
+    behaviour that never moves (rate 0) are identical, draw for draw."""
     x, drink = _s50_start()
     effects = {"density": -2.0, "recip": 2.0, "transTrip": 0.3}
-    _, spec = build(x, effects, rate=4.0)
-    prog, data = spec.kernel_args()
-    cum = np.cumsum(spec.rates)
-    a, b = (np.empty((8, 50, 50), dtype=np.int8) for _ in range(2))
-    kernels.simulate_runs(x, prog, data, spec.allowed, spec.max_outdegree, cum, True, 1.0,
-                          run_seeds(5, 8), a, np.empty(8, dtype=np.int64))
-    beh, bcum = spec.behaviour_args()
-    coevolution.simulate_runs(x, prog, data, spec.allowed, spec.max_outdegree, cum, True,
-                              beh, bcum, 1.0, run_seeds(5, 8), b, np.empty((8, 0, 50)),
-                              np.empty((8, 1), dtype=np.int64), np.zeros((8, 0)))
-    assert np.array_equal(a, b)
+    alone = simulate_periods(x, effects, rate=4.0, runs=8, seed=5)
+    still = simulate_periods(x, effects, rate=4.0, runs=8, seed=5, behaviours={"drink": drink},
+                             behaviour_effects={"drink": {"linear": 1.0}},
+                             behaviour_rates={"drink": 0.0})
+    assert np.array_equal(alone.networks, still.networks)
+    assert np.array_equal(still.behaviours["drink"], np.tile(drink[:, 0], (8, 1)))
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -104,7 +104,7 @@ def test_classroom_kernel_matches_the_engine_coevolution():
                              RateModel(float(m.config.network.rate), net.rate_alpha,
                                        net.rate_cov),
                              net.cap, period, run_seeds(4, runs), np.zeros(runs, np.int64),
-                             net.beh, net.beh_rates)
+                             net.beh, net.beh_rates, np.zeros(n * runs), -1)
     fast_x = nets.xbuf.reshape(runs, n, n)
     fast_z = covs.actor[-1].reshape(runs, n)
 

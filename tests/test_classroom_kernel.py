@@ -93,10 +93,13 @@ def test_rates_as_the_model_feeds_them_equal_the_reference(school):
     assert unit_rates.std() > 0.2 * unit_rates.mean()  # the rate effects matter here
 
 
-def kernel_periods(m, runs, period, seed):
+def kernel_periods(m, runs, period, seed, contact=None, rates=None):
     """``runs`` copies of the school's state advanced by ``period`` in one call of the
-    classroom kernel: final networks and ministeps."""
-    n, x, covs, rates = unit_state(m)
+    classroom kernel: final networks and ministeps; ``contact`` the children's setting
+    ministep rates (none by default: the reference has no settings model)."""
+    n, x, covs, own_rates = unit_state(m)
+    rates = own_rates if rates is None else rates
+    contact = np.zeros(n * runs) if contact is None else np.tile(contact, runs)
     nets = tiled_networks(x, runs)
     tiled = ClassCovariates(np.tile(covs.actor, runs), covs.centred, covs.sim_needed,
                             np.tile(covs.labels, runs), np.tile(covs.strength, runs),
@@ -104,7 +107,7 @@ def kernel_periods(m, runs, period, seed):
     steps = np.zeros(runs, dtype=np.int64)
     classes.simulate_classes(nets, m.network.program.arrays(n), tiled, rates,
                              m.network.cap, period, run_seeds(seed, runs), steps,
-                             no_behaviours(), np.zeros(0))
+                             no_behaviours(), np.zeros(0), contact, int(Label.SAME_GROUP))
     return nets.xbuf.reshape(runs, n, n), steps
 
 
@@ -151,3 +154,24 @@ def test_distribution_over_periods_matches_the_reference_ministep(school):
     z = np.abs(a.mean(0) - b.mean(0)) / se
     assert np.all(z < 4), z.round(2)
     assert a.std(0).min() > 0  # every statistic moves
+
+
+def test_setting_ministeps_reconsider_ties_among_the_setting_only(school):
+    """With no other opportunities (basic rate 0), setting ministeps (contact rate per
+    member) change ties among the group's members only, and their number is Poisson with
+    mean period x sum of contact x strength over the members."""
+    n, x, covs, rates = unit_state(school)
+    members = np.flatnonzero(school.labels[Label.SAME_GROUP] >= 0)
+    strength = school.label_strength[Label.SAME_GROUP]
+    contact = np.zeros(n)
+    contact[members] = 30.0
+    runs, period = 4000, 0.25
+    nets, steps = kernel_periods(school, runs, period, seed=8, contact=contact,
+                                 rates=rates._replace(rho=0.0))
+    changed = (nets != x[None]).any(0)
+    inside = np.zeros((n, n), dtype=bool)
+    label = school.labels[Label.SAME_GROUP]
+    inside[np.ix_(members, members)] = label[members][:, None] == label[members][None, :]
+    assert changed[inside].any() and not changed[~inside].any()
+    expected = period * (contact * strength).sum()
+    assert abs(steps.mean() - expected) < 4 * np.sqrt(expected / runs), (steps.mean(), expected)

@@ -12,7 +12,7 @@ from sim.scenario import load_scenario, parse_scenario
 from sim.trials import timeline, virtual_trial
 from sim.vocabulary import Label, Trait
 
-ZERO = {"setting": 0.0, "confidence": 0.0, "stigma": 0.0, "shyness": 0.0,
+ZERO = {"setting": 0.0, "contact": 0.0, "confidence": 0.0, "stigma": 0.0, "shyness": 0.0,
         "communication": 0.0, "guardian_care": 0.0, "barrier": 0.0, "outing_partners": 0,
         "retention": 0.0}
 

@@ -35,6 +35,10 @@ class GroupMagnitudes(Section):
     setting: Share = Field(1.0, description="strength of X:same_group among members while "
                                             "the group runs; above 0, members of different "
                                             "classes may befriend each other")
+    contact: NonNegative = Field(
+        40.0, description="opportunities per member and school year, at the setting's full "
+        "strength, to reconsider ties to fellow members only (RSiena's settings model): "
+        "one a week while the group meets; assumption, range 0-80")
     setting_retention: Share = Field(0.85, description="weekly retention of the setting's "
                                                        "strength after the last session")
     consolidated_retention: Share = Field(0.95, description="the same after a "
@@ -240,7 +244,7 @@ class GrowthGroupProgramme(Intervention):
         mech = CATALOGUE[session.theme]
         if mech.setting:
             m.settings.open(members, np.repeat([self.labels[g] for g in groups], sizes),
-                            mag.setting)
+                            mag.setting, contact=mag.contact)
         for trait, units in mech.traits.items():
             self.shift(members, trait, units * getattr(mag, trait) * scale)
         if mech.outing:
@@ -292,7 +296,8 @@ class GrowthGroupProgramme(Intervention):
             k = min(self.spec.magnitudes.outing_partners, len(pool))
             others.append(rng.choice(pool, k, replace=False))
         partners = np.concatenate(others) if others else np.zeros(0, dtype=np.int64)
-        m.settings.open(partners, self.labels[g], self.spec.magnitudes.setting)
+        m.settings.open(partners, self.labels[g], self.spec.magnitudes.setting,
+                        contact=self.spec.magnitudes.contact)
         self._outing.append(partners)
 
     def _end_outing(self) -> None:

@@ -15,7 +15,6 @@ import numpy as np
 from numba import njit, prange
 
 from sim.saom import coevolution
-from sim.saom.kernels import simulate_one, workspace
 from sim.saom.program import CovariateArrays, actor_stats, label_mean
 
 
@@ -111,13 +110,16 @@ def behaviour_stats(data, beh):
 
 
 @njit(cache=True, parallel=True)
-def simulate_classes(nets, prog, covs, rates, cap, period, states, steps, beh, beh_rates):
+def simulate_classes(nets, prog, covs, rates, cap, period, states, steps, beh, beh_rates,
+                     contact, setting_row):
     """Advance every unit of ``nets`` (:class:`UnitNetworks`) by ``period`` with the
     program ``prog``, covariates ``covs`` and ``rates``; steps[c] gets unit c's ministeps.
     states[c] is unit c's random stream, advanced in place, so results do not depend on
     the thread count. Behaviours ``beh`` (:class:`sim.saom.behaviour.BehaviourArrays`;
     their rows and mirrors are rows of ``covs.actor``, written back) move with basic rates
-    ``beh_rates`` (one per behaviour, the same for every child)."""
+    ``beh_rates`` (one per behaviour, the same for every child). ``contact`` (N,): each
+    child's rate of setting ministeps at full strength, times the strength of its setting
+    (label row ``setting_row``) now."""
     size, start, offset = nets.size, nets.start, nets.offset
     rate_alpha = rates.alpha
     n_beh = beh.row.shape[0]
@@ -128,17 +130,25 @@ def simulate_classes(nets, prog, covs, rates, cap, period, states, steps, beh, b
         allowed = nets.allowed[o:o + n * n].reshape((n, n))
         data, unit_rates = unit_data(covs, rates, s, n)
         cumrate = np.cumsum(unit_rates)
-        if n_beh == 0:
-            iw, fw, bits, scale = workspace(n, prog.codes.shape[0])
-            steps[c] = simulate_one(x, xt, nets.indegree[s:s + n], nets.outdegree[s:s + n],
-                                    prog, data, allowed, cap, cumrate,
-                                    rate_alpha.shape[0] == 0, period, states[c], iw, fw, bits,
-                                    scale)
-        else:
-            steps[c] = _coevolve_unit(x, xt, nets.indegree[s:s + n], nets.outdegree[s:s + n],
-                                      prog, data, allowed, cap, cumrate,
-                                      rate_alpha.shape[0] == 0, beh, beh_rates, period,
-                                      states[c])
+        setting_cum = np.zeros(n)
+        total = 0.0
+        for j in range(n):
+            if setting_row >= 0 and covs.labels[setting_row, s + j] >= 0:
+                total += contact[s + j] * covs.strength[setting_row, s + j]
+            setting_cum[j] = total
+        if n_beh > 0:
+            behaviour_stats(data, beh)
+        bcum = np.empty((n_beh, n))
+        for b in range(n_beh):
+            for j in range(n):
+                bcum[b, j] = beh_rates[b] * (j + 1)
+        counts = np.zeros(1 + n_beh, dtype=np.int64)
+        coevolution.simulate_one(x, xt, nets.indegree[s:s + n], nets.outdegree[s:s + n], prog,
+                                 data, allowed, cap, cumrate, rate_alpha.shape[0] == 0, beh,
+                                 bcum, setting_cum, setting_row, period, states[c],
+                                 np.zeros(0), counts)
+        steps[c] = counts.sum()
+        if n_beh > 0:
             _write_back(covs.actor, data.actor, beh, s)
 
 
@@ -150,20 +160,3 @@ def _write_back(actor, unit_actor, beh, s):
             actor[beh.row[b], s + j] = unit_actor[beh.row[b], j]
             if beh.mirror[b] >= 0:
                 actor[beh.mirror[b], s + j] = unit_actor[beh.mirror[b], j]
-
-
-@njit(cache=True)
-def _coevolve_unit(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, uniform, beh,
-                   beh_rates, period, state):
-    """One unit's network and behaviours over ``period`` (every child with the behaviours'
-    basic rates); returns the number of ministeps."""
-    n, n_beh = x.shape[0], beh.row.shape[0]
-    behaviour_stats(data, beh)
-    bcum = np.empty((n_beh, n))
-    for b in range(n_beh):
-        for j in range(n):
-            bcum[b, j] = beh_rates[b] * (j + 1)
-    counts = np.zeros(1 + n_beh, dtype=np.int64)
-    coevolution.simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, uniform,
-                             beh, bcum, period, state, np.zeros(0), counts)
-    return counts.sum()

@@ -8,8 +8,8 @@ of all rates; the ministep belongs to the network or to behaviour b in proportio
 total rates, then to actor i in proportion to i's rate for that variable. A network
 ministep is :func:`sim.saom.kernels.ministep_weights`'s choice of a tie to toggle; a
 behaviour ministep moves z_i by -1, 0 or +1 (:mod:`sim.saom.behaviour`). Without
-behaviours the random draws are those of :func:`sim.saom.kernels.simulate_one`, so both
-give the same network from the same seed.
+behaviours or settings the draws are the network-only model's. In the classroom model a
+setting (a growth group) adds ministeps whose choice is restricted to its members.
 
 Scores (Schweinberger & Snijders 2007, Computational Statistics & Data Analysis 51): a
 ministep choosing option o among probabilities p contributes c_k(o) - sum_o' p_o' c_k(o')
@@ -61,16 +61,23 @@ def _add_behaviour_scores(b, i, d, p, x, indeg, outdeg, beh, data, score, offset
         score[offset + e] += chosen - (p[0] * down + p[2] * up)
 
 
+SETTING = -2
+"""The variable of a setting ministep (network ministeps are -1, behaviours 0, 1, ...)."""
+
+
 @njit(cache=True)
-def _draw_variable(state, cumrate, bcum, total_rate):
-    """(variable, actor) of the next ministep: variable -1 is the network, b >= 0
-    behaviour b; by the rates, with one uniform draw."""
+def _draw_variable(state, cumrate, setting_cum, bcum, total_rate):
+    """(variable, actor) of the next ministep: -1 the network, SETTING a setting
+    ministep, b >= 0 behaviour b; by the rates, with one uniform draw."""
     n = cumrate.shape[0]
     v = kernels.next_double(state) * total_rate
     net_total = cumrate[n - 1]
     if v < net_total:
         return -1, min(np.searchsorted(cumrate, v, side="right"), n - 1)
     v -= net_total
+    if v < setting_cum[n - 1] or bcum.shape[0] == 0:
+        return SETTING, min(np.searchsorted(setting_cum, v, side="right"), n - 1)
+    v -= setting_cum[n - 1]
     last = bcum.shape[0] - 1
     for b in range(bcum.shape[0]):
         if v < bcum[b, n - 1] or b == last:
@@ -80,11 +87,24 @@ def _draw_variable(state, cumrate, bcum, total_rate):
 
 
 @njit(cache=True)
+def _within_setting(i, labels, fw):
+    """Keep only the options j that share i's setting (``labels``), and no change; return
+    the new sum of the weights."""
+    for j in range(fw.shape[1]):
+        if j != i and labels[j] != labels[i]:
+            fw[kernels.WEIGHTS, j] = 0.0
+    return kernels._sum_weights(fw)
+
+
+@njit(cache=True)
 def simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, uniform_rate, beh,
-                 bcum, period, state, score, counts):
+                 bcum, setting_cum, setting_row, period, state, score, counts):
     """Run the process in place on (x, xt, degrees) and the behaviour rows of
-    ``data.actor`` for ``period``. counts[0] gets the network's ministeps, counts[1 + b]
-    behaviour b's. With ``score`` non-empty, it accumulates the scores of the network
+    ``data.actor`` for ``period``. counts[0] gets the network's ministeps (setting
+    ministeps included), counts[1 + b] behaviour b's. A setting ministep (rates
+    cumulated in ``setting_cum``) is a network ministep whose choice is restricted to the
+    actors sharing the actor's setting (row ``setting_row`` of ``data.labels``): RSiena's
+    settings model. With ``score`` non-empty, it accumulates the scores of the network
     effects (first ``len(prog.beta)``) and then of the behaviour effects."""
     n = x.shape[0]
     n_beh = beh.row.shape[0]
@@ -94,9 +114,10 @@ def simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, unifor
     scored = score.shape[0] > 0
     k_net = prog.beta.shape[0]
     net_total = cumrate[n - 1]
-    total_rate = net_total
+    total_rate = net_total + setting_cum[n - 1]
     for b in range(n_beh):
         total_rate += bcum[b, n - 1]
+    only_network = total_rate == net_total
     if total_rate <= 0.0:
         return
     t = 0.0
@@ -104,14 +125,16 @@ def simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, unifor
         t += -np.log(1.0 - kernels.next_double(state)) / total_rate
         if t > period:
             break
-        if n_beh == 0:
+        if only_network:  # the draws of a network-only model
             var = -1
             i = kernels.draw_actor(state, cumrate, net_total, uniform_rate)
         else:
-            var, i = _draw_variable(state, cumrate, bcum, total_rate)
+            var, i = _draw_variable(state, cumrate, setting_cum, bcum, total_rate)
         if var < 0:
             total = kernels.ministep_weights(i, x, xt, indeg, outdeg, prog, data, allowed,
                                              cap, iw, fw, bits, scale)
+            if var == SETTING:
+                total = _within_setting(i, data.labels[setting_row], fw)
             j = kernels.choose(fw, kernels.next_double(state) * total)
             if scored:
                 _add_network_scores(i, j, total, x, prog, data, one, fw, score)
@@ -139,6 +162,7 @@ def simulate_runs(x0, prog, data, allowed, cap, cumrate, uniform_rate, beh, bcum
     out[r] the network after run r, zout[r, b] behaviour b's values, counts[r] the
     ministeps per variable, scores[r] (R x 0 for none) the scores; seeds[r] (4 uint64)
     seeds run r's stream."""
+    no_setting = np.zeros(x0.shape[0])
     for r in prange(out.shape[0]):
         x, xt, indeg, outdeg = kernels.start_state(x0)
         run_data = CovariateArrays(data.actor.copy(), data.actor_stats, data.dyadic,
@@ -150,7 +174,8 @@ def simulate_runs(x0, prog, data, allowed, cap, cumrate, uniform_rate, beh, bcum
         for e in range(scores.shape[1]):
             scores[r, e] = 0.0
         simulate_one(x, xt, indeg, outdeg, prog, run_data, allowed, cap, cumrate,
-                     uniform_rate, beh, bcum, period, state, scores[r], counts[r])
+                     uniform_rate, beh, bcum, no_setting, -1, period, state, scores[r],
+                     counts[r])
         out[r] = x
         for b in range(beh.row.shape[0]):
             for i in range(x0.shape[0]):

@@ -11,6 +11,7 @@ one tie i -> j, or nothing, with multinomial-logit probabilities
 
 Randomness comes from xoshiro256** (Blackman & Vigna 2018), one stream per run seeded from
 ``numpy.random.SeedSequence``, so results do not depend on how runs are spread over threads.
+The loop over ministeps, with behaviours and settings, is :mod:`sim.saom.coevolution`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from sim.saom.effects import (
     CYCLE3,
@@ -406,31 +407,6 @@ def choose(fw, r):
 
 
 @njit(cache=True, _nrt=False)
-def simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, uniform_rate,
-                 period, state, iw, fw, bits, scale):
-    """Run ministeps on (x, xt, degrees) in place for ``period`` time units; return their
-    number. ``cumrate`` is the cumulative sum of actor rates; (iw, fw, bits, scale) is a
-    :func:`workspace`."""
-    n = x.shape[0]
-    total_rate = cumrate[n - 1]
-    steps = 0
-    if total_rate <= 0.0:
-        return 0
-    t = 0.0
-    while True:
-        t += -np.log(1.0 - next_double(state)) / total_rate
-        if t > period:
-            break
-        i = draw_actor(state, cumrate, total_rate, uniform_rate)
-        total = ministep_weights(i, x, xt, indeg, outdeg, prog, data, allowed, cap, iw, fw,
-                                 bits, scale)
-        j = choose(fw, next_double(state) * total)
-        steps += 1
-        toggle(x, xt, indeg, outdeg, i, j)
-    return steps
-
-
-@njit(cache=True, _nrt=False)
 def draw_actor(state, cumrate, total_rate, uniform_rate):
     """The actor of the next ministep: uniform, or by the cumulative actor rates."""
     n = cumrate.shape[0]
@@ -472,19 +448,3 @@ def start_state(x0):
             outdeg[a] += x[a, b]
             indeg[b] += x[a, b]
     return x, xt, indeg, outdeg
-
-
-@njit(cache=True, parallel=True)
-def simulate_runs(x0, prog, data, allowed, cap, cumrate, uniform_rate, period, seeds, out,
-                  steps):
-    """R independent periods from ``x0``: out[r] is the network after run r, steps[r] its
-    number of ministeps; seeds[r] (4 uint64) seeds run r's stream."""
-    n = x0.shape[0]
-    for r in prange(out.shape[0]):
-        x, xt, indeg, outdeg = start_state(x0)
-        state = seeds[r].copy()
-        iw, fw, bits, scale = workspace(n, prog.codes.shape[0])
-        steps[r] = simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate,
-                                uniform_rate, period, state, iw, fw, bits, scale)
-        out[r] = x
-

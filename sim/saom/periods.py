@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.saom import behaviour as bh
-from sim.saom import coevolution, kernels, specification
+from sim.saom import coevolution, specification
 from sim.saom.program import EVAL
 from sim.saom.robbins_monro import child_seed
 from sim.saom.simulate import SeedLike, run_seeds
@@ -107,11 +107,6 @@ def simulate_runs(per: Period, beta: np.ndarray, rate: float, seed: SeedLike, ru
     uniform = bool(np.all(per.relative_rates == per.relative_rates[0]))
     nets = np.empty((runs, n, n), dtype=np.int8)
     seeds = run_seeds(seed, runs)
-    if n_beh == 0 and not scored:
-        steps = np.empty(runs, dtype=np.int64)
-        kernels.simulate_runs(per.x0, prog, data, spec.allowed, spec.max_outdegree, cumrate,
-                              uniform, per.length, seeds, nets, steps)
-        return Runs(nets, np.zeros((runs, 0, n)), steps[:, None], None)
     beh, bcum = spec.behaviour_args(np.asarray(beh_rates, dtype=float).reshape(n_beh))
     beh = beh._replace(beta=np.ascontiguousarray(beh_beta, dtype=float))
     z = np.empty((runs, n_beh, n))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from sim.saom import coevolution, kernels, specification
+from sim.saom import coevolution, specification
 from sim.saom.program import finite_number
 
 SeedLike = int | np.random.SeedSequence | None
@@ -99,11 +99,6 @@ def simulate_periods(network: npt.ArrayLike, effects: Mapping[str, float], *, ra
     out = np.empty((runs, spec.n, spec.n), dtype=np.int8)
     prog, data = spec.kernel_args()
     seeds = run_seeds(seed, runs)
-    if not spec.behaviours:
-        steps = np.empty(runs, dtype=np.int64)
-        kernels.simulate_runs(x, prog, data, spec.allowed, spec.max_outdegree, cumrate,
-                              uniform, period, seeds, out, steps)
-        return PeriodsResult(out, steps)
     beh, bcum = spec.behaviour_args()
     z = np.empty((runs, len(spec.behaviours), spec.n))
     counts = np.empty((runs, 1 + len(spec.behaviours)), dtype=np.int64)

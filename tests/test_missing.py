@@ -115,3 +115,42 @@ def test_a_simulation_needs_a_complete_start_and_says_so():
     x[0, 1] = np.nan
     with pytest.raises(ValueError, match="1 missing .NaN. cells.*estimation fills"):
         simulate_period(x, {"density": -1.0}, rate=1.0)
+
+
+def test_structural_codes_fix_tie_variables_as_rsiena_does():
+    """RSiena's 10 (structural zero) and 11 (structural one): fixed at a period's start,
+    the variable cannot change in the simulation; fixed at its end, the statistics read
+    the fixed value; the codes read as 0 and 1."""
+    from sim.saom.estimate import _structural
+    w = complete_waves(2)[:2]
+    zeros = [(i, j) for i in range(15) for j in range(15) if i != j and not w[0][i, j]
+             and not w[1][i, j]][:5]
+    one = next((i, j) for i in range(15) for j in range(15) if w[0][i, j] and w[1][i, j])
+    coded = [x.astype(float).copy() for x in w]
+    for x in coded:
+        for i, j in zeros:
+            x[i, j] = 10
+        x[one] = 11
+    read, fixed = _structural(coded)
+    assert np.array_equal(read[0], w[0]) and fixed[0].sum() == len(zeros) + 1
+    filled, missing = _checked_waves(read)
+    from sim.saom.estimate import _with_missing
+    (per,) = _with_missing(_periods(filled, EFFECTS, None, None, None, None, None), missing,
+                           fixed, filled)
+    nets, _, _ = simulate_networks(per, np.array([0.5, 0.5, 0.1]), 20.0, child_seed(
+        np.random.SeedSequence(1), 0), 200)
+    for i, j in zeros:
+        assert not nets[:, i, j].any()  # never created
+    assert nets[(slice(None), *one)].all()  # never dropped
+    # a tie fixed present at the end only: free in the simulation, 1 in the statistics
+    late = next((i, j) for i in range(15) for j in range(15)
+                if i != j and not w[0][i, j] and (i, j) not in zeros and (i, j) != one)
+    coded[1][late] = 11
+    read, fixed = _structural(coded)
+    filled, missing = _checked_waves(read)
+    (per,) = _with_missing(_periods(filled, EFFECTS, None, None, None, None, None), missing,
+                           fixed, filled)
+    assert per.spec.allowed[late] == 1 and per.observed_part(nets)[:, late[0], late[1]].all()
+    # with the codes, estimation runs and its simulations respect them
+    est = estimate(coded, ["density", "recip"], seed=1)
+    assert np.isfinite(est.theta).all()

@@ -139,12 +139,44 @@ def _checked_waves(waves, where: str = "") -> tuple[list[np.ndarray], list[np.nd
     return filled, missing
 
 
-def _with_missing(periods: list[Period], missing: list[np.ndarray]) -> list[Period]:
-    """Periods with tie variables missing at their start or end carry them."""
+STRUCTURAL_ZERO, STRUCTURAL_ONE = 10, 11
+"""RSiena's codes for tie values fixed by design in a wave: absent (10) or present (11)."""
+
+
+def _structural(waves) -> tuple[list, list[np.ndarray]]:
+    """The waves with RSiena's structural codes 10 and 11 read as 0 and 1, and the masks
+    of the structurally fixed cells of each wave."""
+    if isinstance(waves, np.ndarray) and waves.ndim == 3:
+        waves = list(waves)
+    if not isinstance(waves, Sequence):
+        return waves, []
+    out, fixed = [], []
+    for w in waves:
+        a = np.asarray(w)
+        mask = np.isin(a, (STRUCTURAL_ZERO, STRUCTURAL_ONE)) if a.dtype.kind in "biuf" \
+            else np.zeros(np.shape(a), dtype=bool)
+        out.append(np.where(mask, a - STRUCTURAL_ZERO, a) if mask.any() else w)
+        fixed.append(mask)
+    return out, fixed
+
+
+def _with_missing(periods: list[Period], missing: list[np.ndarray],
+                  structural: list[np.ndarray] | None = None,
+                  waves: list[np.ndarray] | None = None) -> list[Period]:
+    """Periods with tie variables missing at their start or end carry them; tie
+    variables structurally fixed at a period's start cannot change in it, and those fixed
+    at its end take their fixed value in its statistics (RSiena's treatment)."""
     out = []
     for m, per in enumerate(periods):
         unobserved = missing[m] | missing[m + 1]
-        out.append(replace(per, unobserved=unobserved) if unobserved.any() else per)
+        if unobserved.any():
+            per = replace(per, unobserved=unobserved)
+        if structural and (structural[m].any() or structural[m + 1].any()):
+            spec = replace(per.spec, allowed=np.where(structural[m], 0, per.spec.allowed)
+                           .astype(np.int8))
+            per = replace(per, spec=spec, fixed_end=structural[m + 1],
+                          fixed_values=waves[m + 1])
+        out.append(per)
     return out
 
 
@@ -259,13 +291,15 @@ def estimate(waves: Sequence, effects: Sequence[str] | Mapping[str, float], *,
     Raises ValueError on bad input.
     """
     clock = time.perf_counter()
+    waves, structural = _structural(waves)
     waves, missing = _checked_waves(waves)
     effects = _start_values(effects, [waves])
     behaviours, behaviour_effects = _behaviour_model(behaviours, behaviour_effects,
                                                      len(waves))
     periods = _with_missing(_periods(waves, effects, covariates, dyadic, rate_effects,
                                      max_outdegree, structural_zeros, behaviours,
-                                     behaviour_effects, behaviour_rate_effects), missing)
+                                     behaviour_effects, behaviour_rate_effects), missing,
+                            structural, waves)
     return _fit(periods, waves[1:], effects,
                 [str(m + 1) for m in range(len(periods))], rates, fixed, targets, seed,
                 settings, clock)
@@ -319,8 +353,9 @@ def estimate_groups(groups: Sequence[Sequence], effects: Sequence[str] | Mapping
     if len(names) != len(groups) or len(covariates) != len(groups):
         raise ValueError(f"{len(groups)} classes: give as many names and covariate "
                          f"mappings, got {len(names)} and {len(covariates)}")
-    checked = [_checked_waves(g, f"class {name}: ") for g, name in zip(groups, names,
-                                                                       strict=True)]
+    coded = [_structural(g) for g in groups]  # RSiena's 10 and 11, per class
+    checked = [_checked_waves(g, f"class {name}: ") for (g, _), name in zip(coded, names,
+                                                                            strict=True)]
     waves = [w for w, _ in checked]
     keys = set(covariates[0])
     if any(set(c) != keys for c in covariates):
@@ -330,7 +365,7 @@ def estimate_groups(groups: Sequence[Sequence], effects: Sequence[str] | Mapping
     periods, classes, ends, labels = [], [], [], []
     for g, (w, cov) in enumerate(zip(waves, covariates, strict=True)):
         made = _periods(w, effects, cov, None, rate_effects, max_outdegree, None)
-        for m, per in enumerate(_with_missing(made, checked[g][1])):
+        for m, per in enumerate(_with_missing(made, checked[g][1], coded[g][1], w)):
             periods.append(per)
             classes.append(g)
             ends.append(w[m + 1])

@@ -47,14 +47,20 @@ class Period:
     length: float = 1.0
     unobserved: np.ndarray | None = None
     wave: int = 0
+    fixed_end: np.ndarray | None = None  # cells structurally fixed at the period's end
+    fixed_values: np.ndarray | None = None  # the end wave, whose values they take
 
     def observed_part(self, x: np.ndarray) -> np.ndarray:
-        """``x`` (one network or a stack) with the unobserved cells set to 0: what the
-        statistics of the period see (RSiena: ties missing at either end removed)."""
-        if self.unobserved is None:
+        """``x`` (one network or a stack) as the statistics of the period see it: the
+        unobserved cells set to 0 (RSiena: ties missing at either end removed) and the
+        cells structurally fixed at the end set to their fixed value."""
+        if self.unobserved is None and self.fixed_end is None:
             return x
         x = x.copy()
-        x[..., self.unobserved] = 0
+        if self.unobserved is not None:
+            x[..., self.unobserved] = 0
+        if self.fixed_end is not None:
+            x[..., self.fixed_end] = self.fixed_values[self.fixed_end]
         return x
 
     def behaviour_values(self, at: int) -> np.ndarray:

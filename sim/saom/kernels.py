@@ -325,6 +325,48 @@ def _multiply_factor(kind, c, i, data, fw):
             fw[PROD, j] *= w - lmean[c]
 
 
+@njit(inline="always")
+def factor_at(kind, c, i, j, data):
+    """The covariate factor ``kind`` (row ``c``) of the tie i -> j, as
+    :func:`_multiply_factor` multiplies it in (EGO too)."""
+    cov, cstats, dyad, dmean, labels, strength, lmean = data
+    if kind == EGO:
+        return cov[c, i] - cstats[0, c]
+    if kind == ALTER:
+        return cov[c, j] - cstats[0, c]
+    if kind == SIM:
+        if cstats[1, c] > 0.0:
+            return (1.0 - cstats[2, c]) - abs(cov[c, i] - cov[c, j]) * (1.0 / cstats[1, c])
+        return 0.0
+    if kind == SAME:
+        return 1.0 if cov[c, j] == cov[c, i] else 0.0
+    if kind == EGOALT:
+        return (cov[c, i] - cstats[0, c]) * (cov[c, j] - cstats[0, c])
+    if kind == DYADIC:
+        return dyad[c, i, j] - dmean[c]
+    w = strength[c, i] if (labels[c, i] >= 0 and labels[c, j] == labels[c, i]) else 0.0
+    return w - lmean[c]  # LABEL
+
+
+@njit(inline="always")
+def effect_contribution(e, i, j, x, prog, data, fw):
+    """Effect e's contribution c_ij alone (parameter 1) for the one option j, as
+    :func:`add_effects` computes it (ego factors first, the same products; a creation
+    effect only where x_ij = 0, an endowment effect only where x_ij = 1); the structural
+    contributions are in fw[BUF + slot]."""
+    if prog.gate[e] != EVAL and x[i, j] != (1 if prog.gate[e] == ENDOW else 0):
+        return 0.0
+    m = 1.0
+    for f in range(prog.fac_start[e], prog.fac_start[e + 1]):
+        if prog.fac_kind[f] == EGO:
+            m *= factor_at(EGO, prog.fac_cov[f], i, j, data)
+    for f in range(prog.fac_start[e], prog.fac_start[e + 1]):
+        if prog.fac_kind[f] != EGO:
+            m *= factor_at(prog.fac_kind[f], prog.fac_cov[f], i, j, data)
+    slot = prog.slot[e]
+    return m * fw[BUF + slot, j] if slot >= 0 else m
+
+
 @njit(cache=True, _nrt=False, fastmath={"contract", "nnan", "ninf", "nsz"})
 def ministep_weights(i, x, xt, indeg, outdeg, prog, data, allowed, cap, iw, fw, bits,
                      scale):

@@ -85,8 +85,7 @@ def _network_statistics(x0, prog, data, out):
             _refresh(x, xt, i, indeg, outdeg, prog, iw, fw)
             for e in range(n_eff):
                 if not at_full[e]:
-                    _one_effect_scores(i, x, prog, data, one, e, fw)
-                    out[e] += fw[kernels.SCORE, j]
+                    out[e] += kernels.effect_contribution(e, i, j, x, prog, data, fw)
             x[i, j] = 1
             xt[j, i] = 1
             indeg[j] += 1

@@ -408,18 +408,23 @@ def gof(
     out: Annotated[Path | None, typer.Option(help="folder for gof.csv and the violin "
                                                   "plots")] = None,
     seed: Annotated[int, typer.Option(help="random seed")] = 1,
+    scenario: Annotated[Path | None, typer.Option(
+        help="instead of a fit: a scenario's classes (runs of them) against every wave")]
+    = None,
 ):
     """Goodness of fit (RSiena's sienaGOF): estimate the model, simulate each period from
     its first wave, and test auxiliary statistics of the next wave (Mahalanobis p)."""
-    from sim.goodness_of_fit import check_fit, fit_text
+    from sim.goodness_of_fit import check_fit, fit_text, scenario_fit
     from sim.io.read import DataError
     from sim.io.waves import read_waves
 
     names = [s.strip() for s in statistics.split(",") if s.strip()]
     try:
         nets, covs = read_waves(waves, data, covariate or [])
-        rows = check_fit(nets, [e.strip() for e in effects.split(",") if e.strip()], names,
-                         covariates=covs, runs=runs, seed=seed, out=out)
+        rows = scenario_fit(_scenario(scenario), nets, names, classes=runs, seed=seed) \
+            if scenario else check_fit(nets, [e.strip() for e in effects.split(",")
+                                              if e.strip()], names, covariates=covs,
+                                       runs=runs, seed=seed, out=out)
     except (DataError, ValueError) as e:
         _fail(str(e))
     typer.echo(f"{len(nets)} waves of {len(nets[0])} actors, {runs} simulations per period")

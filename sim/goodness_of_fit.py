@@ -44,6 +44,37 @@ def check_fit(waves: Sequence[np.ndarray], effects: Sequence[str], statistics: S
     return rows
 
 
+def scenario_fit(scenario, waves: Sequence[np.ndarray], statistics: Sequence[str], *,
+                 classes: int = 200, seed: int = 1) -> list[tuple[str, str, gof.GofTest]]:
+    """The classroom model's realism: ``classes`` one-class runs of ``scenario`` (class
+    size that of the waves, one school year after the burn-in) tested against each
+    observed wave's auxiliary statistics, as :func:`check_fit` tests a fit; rows
+    (statistic, "wave k", test)."""
+    from sim.model import PeerNetworkModel
+
+    unknown = [s for s in statistics if s not in gof.STATISTICS]
+    if unknown or not statistics:
+        raise ValueError(f"statistics {', '.join(unknown) or '(none)'}: allowed: "
+                         f"{', '.join(gof.STATISTICS)}")
+    n = len(waves[0])
+    one_class = scenario.override({
+        "population.schools": 1, "population.classes_per_school": 1,
+        "population.class_size": {"mean": n, "sd": 0, "min": n, "max": n},
+        "interventions": [], "arms": {}})
+    model = PeerNetworkModel(one_class, replicas=list(range(seed, seed + classes)),
+                             collect=False, agents=False)
+    model.run()
+    pop = model.population
+    sims = np.stack([pop.network(c) for c in range(pop.n_classes)])
+    rows = []
+    for name in statistics:
+        fn = gof.STATISTICS[name]
+        simulated = fn(sims)
+        rows += [(name, f"wave {k + 1}", gof.mahalanobis_test(fn(w)[0], simulated))
+                 for k, w in enumerate(waves)]
+    return rows
+
+
 def fit_text(rows: list[tuple[str, str, gof.GofTest]]) -> str:
     """The tests as aligned text: statistic, period, Mahalanobis distance, p."""
     lines = [f"{'statistic':<12}{'period':<8}{'Mahalanobis':>12}{'p':>8}"]

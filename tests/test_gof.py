@@ -116,3 +116,25 @@ def test_gof_command_prints_tests_and_writes_plots(tmp_path):
     assert_drawn(tmp_path / "g" / "gof-triads.png")
     bad = CliRunner().invoke(app, ["gof", "--data", "s50", "--statistics", "nope"])
     assert bad.exit_code == 2 and "allowed: indegree, outdegree, triads" in bad.output
+
+
+def test_scenario_classes_against_observed_waves():
+    """The classroom model's classes (of the waves' size) tested against each wave: one
+    row per statistic and wave, p in [0, 1], the simulated statistics from classes of 50."""
+    from pathlib import Path
+
+    import sim.data
+    from sim.goodness_of_fit import scenario_fit
+    from sim.scenario import load_scenario
+
+    s50 = sim.data.load("s50")
+    scenario = load_scenario(Path(__file__).resolve().parents[1] / "scenarios"
+                             / "single_class.yaml").override({"network.burn_in_years": 1.0})
+    rows = scenario_fit(scenario, s50.waves, ["indegree", "triads"], classes=20, seed=3)
+    assert [(r[0], r[1]) for r in rows] == [(s, f"wave {k}") for s in ("indegree", "triads")
+                                            for k in (1, 2, 3)]
+    for _, _, t in rows:
+        assert 0 <= t.p <= 1 and t.simulated.shape[0] == 20
+    # the simulated counts are of classes of 50: children with in-degree <= 8
+    last = rows[0][2].simulated[:, -1]
+    assert (last <= 50).all() and (last >= 45).all()

@@ -146,8 +146,7 @@ def robustness(
         _fail(f"{scenario}: no growth group; robustness varies a growth group's assumptions")
     table = write_robustness(config, out, overwrite, trajectories=trajectories,
                              replications=replications, seed=seed)
-    typer.echo(f"{config.name}: {trajectories} trajectories -> {out}\n"
-               + robustness_text(table))
+    typer.echo(f"{config.name}: {trajectories} trajectories -> {out}\n{robustness_text(table)}")
 
 
 @app.command()
@@ -362,6 +361,7 @@ def estimate(
              "NAME=COVARIATE, e.g. drink=alcohol); network effects may name it")] = None,
     behaviour_effects: Annotated[list[str] | None, typer.Option(
         help="NAME=EFFECTS: comma-separated (default linear,quad)")] = None,
+    conditional: Annotated[bool, typer.Option(help="RSiena's cond = TRUE")] = False,
     seed: Annotated[int, typer.Option(help="random seed")] = 1,
 ):
     """Estimate a SAOM from observed waves by method of moments (Robbins-Monro); a data set
@@ -384,7 +384,7 @@ def estimate(
             behaviours, beh_effects = read_behaviours(behaviour or [],
                                                       behaviour_effects or [], data, len(nets))
             est = saom.estimate(nets, keys, covariates=covs, seed=seed, behaviours=behaviours,
-                                behaviour_effects=beh_effects)
+                                behaviour_effects=beh_effects, conditional=conditional)
             head = f"{len(nets)} waves of {len(nets[0])} actors"
     except (DataError, ValueError) as e:
         _fail(str(e))

@@ -186,3 +186,37 @@ def test_fixed_parameter_is_kept_and_hamming_counts_changes():
     assert est.stat_names == ("changes 1", "density", "recip", "inPopSqrt")
     assert est.targets[0] == hamming(waves[0], waves[1]) == np.abs(
         waves[0].astype(int) - waves[1]).sum()
+
+
+@pytest.mark.slow
+def test_conditional_estimation_matches_rsiena():
+    """RSiena's default for one network (cond = TRUE): the s50 fit of the data README
+    within 3 of RSiena's standard errors, the rates (mean simulated times) within 0.3."""
+    w1, w2, w3, alcohol = load_s50()
+    est = estimate([w1, w2, w3], ["density", "recip", "transTrip", "inPopSqrt", "altX:alc",
+                                  "egoX:alc", "simX:alc"], covariates={"alc": alcohol},
+                   seed=1, conditional=True)
+    assert est.converged, est.table()
+    got = est.as_dict()
+    rsiena = {"density": (-1.80, 0.40), "recip": (2.37, 0.20), "transTrip": (0.71, 0.08),
+              "inPopSqrt": (-0.54, 0.23), "simX:alc": (0.54, 0.33)}
+    for key, (value, se) in rsiena.items():
+        assert abs(got[key] - value) < 3 * se, (key, got[key], est.table())
+    assert abs(got["rate 1"] - 6.85) < 0.3 and abs(got["rate 2"] - 5.41) < 0.3, est.table()
+
+
+def test_conditional_estimation_refuses_what_it_does_not_handle():
+    w1, w2, w3, alcohol = load_s50()
+    w2 = w2.astype(float)
+    w2[0, 1] = np.nan
+    with pytest.raises(ValueError, match="conditional estimation needs complete waves"):
+        estimate([w1, w2], ["density", "recip"], seed=1, conditional=True)
+
+
+def test_conditional_runs_stop_at_the_observed_number_of_changes():
+    from sim.saom.periods import simulate_runs
+    w1, w2, _, alcohol = load_s50()
+    (per,) = _periods([w1, w2], {"density": 0.0, "recip": 0.0}, None, None, None, None, None)
+    res = simulate_runs(per, np.array([-1.5, 2.0]), 1.0, 3, 200, target=40)
+    assert (np.abs(res.networks.astype(int) - w1).sum((1, 2)) == 40).all()
+    assert (res.times > 0).all() and res.times.std() > 0

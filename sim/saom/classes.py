@@ -146,7 +146,7 @@ def simulate_classes(nets, prog, covs, rates, cap, period, states, steps, beh, b
         coevolution.simulate_one(x, xt, nets.indegree[s:s + n], nets.outdegree[s:s + n], prog,
                                  data, allowed, cap, cumrate, rate_alpha.shape[0] == 0, beh,
                                  bcum, setting_cum, setting_row, period, states[c],
-                                 np.zeros(0), counts)
+                                 np.zeros(0), counts, x, -1)
         steps[c] = counts.sum()
         if n_beh > 0:
             _write_back(covs.actor, data.actor, beh, s)

@@ -98,14 +98,18 @@ def _within_setting(i, labels, fw):
 
 @njit(cache=True)
 def simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, uniform_rate, beh,
-                 bcum, setting_cum, setting_row, period, state, score, counts):
+                 bcum, setting_cum, setting_row, period, state, score, counts, x_start,
+                 target):
     """Run the process in place on (x, xt, degrees) and the behaviour rows of
     ``data.actor`` for ``period``. counts[0] gets the network's ministeps (setting
     ministeps included), counts[1 + b] behaviour b's. A setting ministep (rates
     cumulated in ``setting_cum``) is a network ministep whose choice is restricted to the
     actors sharing the actor's setting (row ``setting_row`` of ``data.labels``): RSiena's
     settings model. With ``score`` non-empty, it accumulates the scores of the network
-    effects (first ``len(prog.beta)``) and then of the behaviour effects."""
+    effects (first ``len(prog.beta)``) and then of the behaviour effects. With ``target``
+    >= 0 the period ends instead when the network first differs from ``x_start`` in
+    ``target`` tie variables (RSiena's conditional simulation). Returns the time
+    simulated."""
     n = x.shape[0]
     n_beh = beh.row.shape[0]
     iw, fw, bits, scale = kernels.workspace(n, prog.codes.shape[0])
@@ -119,12 +123,15 @@ def simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, unifor
         total_rate += bcum[b, n - 1]
     only_network = total_rate == net_total
     if total_rate <= 0.0:
-        return
+        return 0.0
     t = 0.0
+    distance = 0
+    if target == 0:
+        return 0.0
     while True:
         t += -np.log(1.0 - kernels.next_double(state)) / total_rate
-        if t > period:
-            break
+        if target < 0 and t > period:
+            return period
         if only_network:  # the draws of a network-only model
             var = -1
             i = kernels.draw_actor(state, cumrate, net_total, uniform_rate)
@@ -140,6 +147,10 @@ def simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, unifor
                 _add_network_scores(i, j, total, x, prog, data, one, fw, score)
             kernels.toggle(x, xt, indeg, outdeg, i, j)
             counts[0] += 1
+            if target >= 0 and j != i:
+                distance += 1 if x[i, j] != x_start[i, j] else -1
+                if distance >= target:
+                    return t
         else:
             objective_changes(var, i, x, indeg, outdeg, beh, data, changes)
             move_probabilities(var, i, beh, data, changes, p)
@@ -157,11 +168,12 @@ def simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, unifor
 
 @njit(cache=True, parallel=True)
 def simulate_runs(x0, prog, data, allowed, cap, cumrate, uniform_rate, beh, bcum, period,
-                  seeds, out, zout, counts, scores):
+                  seeds, out, zout, counts, scores, target, times):
     """R independent periods from network ``x0`` and the behaviour values in ``data``:
     out[r] the network after run r, zout[r, b] behaviour b's values, counts[r] the
     ministeps per variable, scores[r] (R x 0 for none) the scores; seeds[r] (4 uint64)
-    seeds run r's stream."""
+    seeds run r's stream. ``target`` >= 0: each run lasts until ``target`` tie variables
+    differ from ``x0``, times[r] getting its length (conditional simulation)."""
     no_setting = np.zeros(x0.shape[0])
     for r in prange(out.shape[0]):
         x, xt, indeg, outdeg = kernels.start_state(x0)
@@ -173,9 +185,11 @@ def simulate_runs(x0, prog, data, allowed, cap, cumrate, uniform_rate, beh, bcum
             counts[r, v] = 0
         for e in range(scores.shape[1]):
             scores[r, e] = 0.0
-        simulate_one(x, xt, indeg, outdeg, prog, run_data, allowed, cap, cumrate,
-                     uniform_rate, beh, bcum, no_setting, -1, period, state, scores[r],
-                     counts[r])
+        t = simulate_one(x, xt, indeg, outdeg, prog, run_data, allowed, cap, cumrate,
+                         uniform_rate, beh, bcum, no_setting, -1, period, state, scores[r],
+                         counts[r], x0, target)
+        if target >= 0:
+            times[r] = t
         out[r] = x
         for b in range(beh.row.shape[0]):
             for i in range(x0.shape[0]):

@@ -43,11 +43,13 @@ from sim.saom.periods import (  # noqa: F401 (simulate_networks, SMALL_BATCH: pu
     Period,
     layout,
     observed_statistics,
+    period_statistics,
     prepare_period,
     simulate_networks,
+    simulate_runs,
     simulate_statistics,
 )
-from sim.saom.robbins_monro import RATIO_MAX, T_MAX, Settings, robbins_monro
+from sim.saom.robbins_monro import RATIO_MAX, T_MAX, Settings, child_seed, robbins_monro
 from sim.saom.simulate import SeedLike
 from sim.saom.statistics import hamming
 
@@ -262,6 +264,65 @@ def _fit(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float
                     res["iterations"], time.perf_counter() - clock)
 
 
+def _fit_conditional(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float],
+                     fixed, seed, settings, clock: float) -> Estimate:
+    """Conditional method of moments (RSiena's ``cond = TRUE``): each period is simulated
+    with basic rate 1 until as many tie variables have changed as between its observed
+    waves, so the rates leave the Robbins-Monro iteration; the effects fit their targets,
+    and each period's rate is estimated afterwards as the mean simulated time its changes
+    took (RSiena: ``z$rate``), its standard error the times' standard deviation
+    (``z$vrate``), from ``settings.n3`` simulations at the estimate."""
+    if any(per.spec.behaviours for per in periods) or any(
+            per.unobserved is not None or per.fixed_end is not None for per in periods):
+        raise ValueError("conditional estimation needs complete waves of a network without "
+                         "behaviours, missing ties or structural codes; allowed there: "
+                         "conditional=False")
+    m_count = len(periods)
+    distances = [int(hamming(ends[m], per.x0)) for m, per in enumerate(periods)]
+    if min(distances) == 0:
+        raise ValueError(f"period {distances.index(0) + 1}: its two waves are identical")
+    names = list(effects)
+    unknown = [f for f in fixed if f not in names]
+    if unknown:
+        raise ValueError(f"fixed names {unknown[0]!r}, not an effect; effects: "
+                         f"{', '.join(names)}")
+    is_fixed = np.array([k in fixed for k in names])
+    free = ~is_fixed
+    targets = observed_statistics(periods, ends)[m_count:][free]
+    settings = settings or Settings()
+
+    def runs_of(theta, seed_, runs, with_scores):
+        out = np.zeros((runs, m_count + len(names)))
+        u = np.zeros((runs, len(names))) if with_scores else None
+        times = np.zeros((runs, m_count))
+        for m, per in enumerate(periods):
+            res = simulate_runs(per, theta, 1.0, child_seed(seed_, m), runs, with_scores,
+                                target=distances[m])
+            period_statistics(per, m, m_count, res.networks, res.behaviours, out)
+            times[:, m] = res.times
+            if u is not None:
+                u += res.scores
+        return out[:, m_count:], u, times
+
+    def simulate(theta, seed_, runs, with_scores):
+        stats, u, _ = runs_of(theta, seed_, runs, with_scores)
+        return stats[:, free], (None if u is None else u[:, free])
+
+    res = robbins_monro(simulate, np.array(list(effects.values()), dtype=float), targets,
+                        fixed=is_fixed, seed=seed, settings=settings)
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    _, _, times = runs_of(res["theta"], child_seed(root, 4), settings.n3, False)
+    se = np.full(len(names), np.nan)
+    se[free] = np.sqrt(np.clip(np.diag(res["cov"]), 0, None))
+    labels = tuple(f"rate {m + 1}" for m in range(m_count))
+    return Estimate(labels + tuple(names), np.concatenate([times.mean(0), res["theta"]]),
+                    np.concatenate([times.std(0, ddof=1), se]),
+                    np.concatenate([np.zeros(m_count, bool), is_fixed]), res["cov"],
+                    tuple(n for n, f in zip(names, free, strict=True) if f), targets,
+                    res["mean"], res["sd"], res["t"], res["ratio"], res["derivative"],
+                    res["iterations"], time.perf_counter() - clock)
+
+
 def estimate(waves: Sequence, effects: Sequence[str] | Mapping[str, float], *,
              covariates: Mapping | None = None, dyadic: Mapping | None = None,
              rate_effects: Mapping[str, float] | None = None,
@@ -270,7 +331,8 @@ def estimate(waves: Sequence, effects: Sequence[str] | Mapping[str, float], *,
              fixed: Sequence[str] = (), targets: Sequence[float] | None = None,
              seed: SeedLike = None, settings: Settings | None = None,
              behaviours: Mapping | None = None, behaviour_effects: Mapping | None = None,
-             behaviour_rate_effects: Mapping | None = None) -> Estimate:
+             behaviour_rate_effects: Mapping | None = None,
+             conditional: bool = False) -> Estimate:
     """Estimate a SAOM from observed ``waves`` (at least two n x n networks).
 
     effects: RSiena short names, or a mapping to starting values (default: density at the
@@ -288,6 +350,8 @@ def estimate(waves: Sequence, effects: Sequence[str] | Mapping[str, float], *,
         (default ``linear`` and ``quad``, RSiena's defaults; starting values 0); their
         parameters are named ``"<behaviour>: <effect>"``, the rates ``rate <behaviour> m``.
     behaviour_rate_effects: per behaviour, ``RateX`` effects held at the values given.
+    conditional: RSiena's conditional estimation (``cond = TRUE``, :func:`_fit_conditional`);
+        ``rates`` and ``targets`` do not apply.
     Raises ValueError on bad input.
     """
     clock = time.perf_counter()
@@ -300,6 +364,8 @@ def estimate(waves: Sequence, effects: Sequence[str] | Mapping[str, float], *,
                                      max_outdegree, structural_zeros, behaviours,
                                      behaviour_effects, behaviour_rate_effects), missing,
                             structural, waves)
+    if conditional:
+        return _fit_conditional(periods, waves[1:], effects, fixed, seed, settings, clock)
     return _fit(periods, waves[1:], effects,
                 [str(m + 1) for m in range(len(periods))], rates, fixed, targets, seed,
                 settings, clock)

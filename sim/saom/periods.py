@@ -91,20 +91,22 @@ def prepare_period(x0: npt.ArrayLike, effects: Mapping[str, float], *,
 @dataclass(frozen=True)
 class Runs:
     """Simulated periods: networks (R, n, n), behaviours (R, B, n), ministeps per variable
-    (R, 1 + B), scores of the effects (R, K + E) or None."""
+    (R, 1 + B), scores of the effects (R, K + E) or None, times (R,) or None."""
 
     networks: np.ndarray
     behaviours: np.ndarray
     counts: np.ndarray
     scores: np.ndarray | None
+    times: np.ndarray | None = None  # conditional simulation: each run's length
 
 
 def simulate_runs(per: Period, beta: np.ndarray, rate: float, seed: SeedLike, runs: int,
                   scored: bool = False, beh_beta: npt.ArrayLike = (),
-                  beh_rates: npt.ArrayLike = ()) -> Runs:
+                  beh_rates: npt.ArrayLike = (), target: int = -1) -> Runs:
     """``runs`` periods from ``per``'s start with network effect parameters ``beta``, basic
     rate ``rate``, behaviour effect parameters ``beh_beta`` and behaviour basic rates
-    ``beh_rates``."""
+    ``beh_rates``; with ``target`` >= 0, each run lasts until that many tie variables
+    have changed (conditional simulation), ``Runs.times`` its length."""
     spec = per.spec
     n, n_beh = spec.n, len(spec.behaviours)
     prog, data = spec.kernel_args()
@@ -118,9 +120,11 @@ def simulate_runs(per: Period, beta: np.ndarray, rate: float, seed: SeedLike, ru
     z = np.empty((runs, n_beh, n))
     counts = np.empty((runs, 1 + n_beh), dtype=np.int64)
     u = np.empty((runs, len(beta) + len(beh.beta) if scored else 0))
+    times = np.zeros(runs)
     coevolution.simulate_runs(per.x0, prog, data, spec.allowed, spec.max_outdegree, cumrate,
-                              uniform, beh, bcum, per.length, seeds, nets, z, counts, u)
-    return Runs(nets, z, counts, u if scored else None)
+                              uniform, beh, bcum, per.length, seeds, nets, z, counts, u,
+                              int(target), times)
+    return Runs(nets, z, counts, u if scored else None, times if target >= 0 else None)
 
 
 def simulate_networks(per: Period, beta: np.ndarray, rate: float, seed: SeedLike, runs: int,
@@ -178,10 +182,10 @@ def _simulate_period(per, theta, m, m_count, seed, runs, out, u):
             u[:, at] = coevolution.rate_score(res.counts[:, 1 + b], theta[at],
                                               per.spec.beh_rates[b], per.length)
         u[:, base:] += res.scores
-    _period_statistics(per, m, m_count, res.networks, res.behaviours, out)
+    period_statistics(per, m, m_count, res.networks, res.behaviours, out)
 
 
-def _period_statistics(per: Period, m: int, m_count: int, nets: np.ndarray, z: np.ndarray,
+def period_statistics(per: Period, m: int, m_count: int, nets: np.ndarray, z: np.ndarray,
                        out: np.ndarray) -> None:
     """Add period ``per``'s statistics of end networks ``nets`` (R, n, n) and behaviours
     ``z`` (R, B, n) to ``out`` (R, width)."""
@@ -211,5 +215,5 @@ def observed_statistics(periods: Sequence[Period], ends: Sequence[npt.ArrayLike]
     out = np.zeros((1, m_count * (1 + n_beh) + k_count + e_count))
     for m, per in enumerate(periods):
         end = specification.check_network(ends[m])
-        _period_statistics(per, m, m_count, end[None], per.behaviour_values(1)[None], out)
+        period_statistics(per, m, m_count, end[None], per.behaviour_values(1)[None], out)
     return out[0]

@@ -104,7 +104,7 @@ def simulate_periods(network: npt.ArrayLike, effects: Mapping[str, float], *, ra
     counts = np.empty((runs, 1 + len(spec.behaviours)), dtype=np.int64)
     coevolution.simulate_runs(x, prog, data, spec.allowed, spec.max_outdegree, cumrate,
                               uniform, beh, bcum, period, seeds, out, z, counts,
-                              np.zeros((runs, 0)))
+                              np.zeros((runs, 0)), -1, np.zeros(0))
     names = [b.name for b in spec.behaviours]
     return PeriodsResult(out, counts[:, 0],
                          {k: z[:, b].astype(np.int64) for b, k in enumerate(names)},

@@ -280,10 +280,11 @@ class NetworkDynamics:
         (rows of :class:`~sim.vocabulary.Trait`), the traits that run as behaviours move
         with the network and are written back; without, they stay as they are."""
         pop, st = self.population, self.settings
-        levels = [trait_levels(covariates[ACTOR_COVARIATES.index(t)]
-                               * self.trait_sd[Trait[t.upper()]], b.levels)
-                  for t, b in self.behaviours.items()]
-        covariates = np.ascontiguousarray(np.vstack([covariates, *levels]))
+        if self.behaviours:  # each behaviour's levels, a row after the covariates
+            levels = [trait_levels(covariates[ACTOR_COVARIATES.index(t)]
+                                   * self.trait_sd[Trait[t.upper()]], b.levels)
+                      for t, b in self.behaviours.items()]
+            covariates = np.ascontiguousarray(np.vstack([covariates, *levels]))
         moving = traits is not None and len(self.behaviours) > 0
         mirrors = [covariates[ACTOR_COVARIATES.index(t)].copy() for t in self.behaviours]
         beh = self.beh if moving else bh.no_behaviours()

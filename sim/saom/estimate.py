@@ -48,6 +48,7 @@ from sim.saom.periods import (  # noqa: F401 (simulate_networks, SMALL_BATCH: pu
     simulate_networks,
     simulate_runs,
     simulate_statistics,
+    threads_for,
 )
 from sim.saom.robbins_monro import RATIO_MAX, T_MAX, Settings, child_seed, robbins_monro
 from sim.saom.simulate import SeedLike
@@ -295,13 +296,14 @@ def _fit_conditional(periods: list[Period], ends: list[np.ndarray], effects: dic
         out = np.zeros((runs, m_count + len(names)))
         u = np.zeros((runs, len(names))) if with_scores else None
         times = np.zeros((runs, m_count))
-        for m, per in enumerate(periods):
-            res = simulate_runs(per, theta, 1.0, child_seed(seed_, m), runs, with_scores,
-                                target=distances[m])
-            period_statistics(per, m, m_count, res.networks, res.behaviours, out)
-            times[:, m] = res.times
-            if u is not None:
-                u += res.scores
+        with threads_for(runs):
+            for m, per in enumerate(periods):
+                res = simulate_runs(per, theta, 1.0, child_seed(seed_, m), runs, with_scores,
+                                    target=distances[m])
+                period_statistics(per, m, m_count, res.networks, res.behaviours, out)
+                times[:, m] = res.times
+                if u is not None:
+                    u += res.scores
         return out[:, m_count:], u, times
 
     def simulate(theta, seed_, runs, with_scores):

@@ -150,14 +150,14 @@ def simulate_statistics(periods: Sequence[Period], theta: np.ndarray,
     width = m_count * (1 + n_beh) + k_count + e_count
     out = np.zeros((runs, width))
     u = np.zeros((runs, width)) if scores else None
-    with _threads_for(runs):
+    with threads_for(runs):
         for m, per in enumerate(periods):
             _simulate_period(per, theta, m, m_count, child_seed(seed, m), runs, out, u)
     return out, u
 
 
 @contextmanager
-def _threads_for(runs: int):
+def threads_for(runs: int):
     """One numba thread for small batches: waking the thread pool costs more than a few
     periods (results do not depend on the number of threads)."""
     before = numba.get_num_threads()

@@ -75,8 +75,32 @@ def simulate_periods(network: npt.ArrayLike, effects: Mapping[str, float], *, ra
                      behaviour_rate_effects: Mapping | None = None) -> PeriodsResult:
     """Simulate ``runs`` independent periods from ``network`` (in parallel over numba threads).
 
-    Parameters are as in :func:`simulate_period`; the same ``seed`` gives the same networks
-    whatever the number of threads.
+    network: n x n 0/1 matrix, ``network[i, j] = 1`` if i names j (diagonal 0).
+    effects: RSiena short names to parameters, e.g. ``{"density": -1.8, "recip": 2.4,
+        "transTrip": 0.7, "simX:alc": 0.54, "egoX:stigma*altX:notlb": -0.5}``
+        (see :func:`sim.saom.effects.describe`).
+    rate: the basic rate rho (opportunities per actor per unit period).
+    covariates: actor covariates by name, arrays of shape (n,).
+    dyadic: dyadic covariates by name, arrays of shape (n, n).
+    rate_effects: ``{"RateX:shy": -0.5}``: rate_i = rate * exp(sum alpha (v_i - mean v)).
+    period: length of the period in the rate's units.
+    max_outdegree: at most this many nominations; options exceeding it are not offered.
+    structural_zeros: n x n 0/1 matrix; 1 forbids the tie.
+    runs: independent periods to simulate.
+    seed: int or SeedSequence; the same seed gives the same networks whatever the number of
+        threads (run r's stream depends on (seed, r) only).
+    uncentred: names of covariates used as they are rather than centred by their mean
+        (RSiena's ``centered = FALSE``), e.g. a covariate that is 0 for the actors it
+        does not apply to.
+    behaviours: dependent behaviours by name: observed integer values, (n,) or
+        (n, waves); the simulation starts from the first column, and the range, mean and
+        simMean come from all columns (:mod:`sim.saom.behaviour`). Network effects may
+        name a behaviour (``simX:drink``) and read its current simulated values.
+    behaviour_effects: per behaviour, RSiena short names to parameters, e.g.
+        ``{"drink": {"linear": 0.05, "quad": -0.45, "avAlt": 1.3}}``
+        (:func:`sim.saom.behaviour.describe`).
+    behaviour_rates: per behaviour, its basic rate.
+    behaviour_rate_effects: per behaviour, ``{"RateX:alc": 0.3}``.
 
     >>> import numpy as np
     >>> x = np.zeros((5, 5), dtype=np.int8)
@@ -112,50 +136,11 @@ def simulate_periods(network: npt.ArrayLike, effects: Mapping[str, float], *, ra
 
 
 def simulate_period(network: npt.ArrayLike, effects: Mapping[str, float], *, rate: float,
-                    covariates: Mapping | None = None, dyadic: Mapping | None = None,
-                    rate_effects: Mapping[str, float] | None = None, period: float = 1.0,
-                    max_outdegree: int | None = None,
-                    structural_zeros: npt.ArrayLike | None = None,
-                    seed: SeedLike = None,
-                    uncentred: Collection[str] = (), behaviours: Mapping | None = None,
-                    behaviour_effects: Mapping | None = None,
-                    behaviour_rates: Mapping | None = None,
-                    behaviour_rate_effects: Mapping | None = None) -> PeriodResult:
-    """Simulate one period of network dynamics from ``network``.
-
-    network: n x n 0/1 matrix, ``network[i, j] = 1`` if i names j (diagonal 0).
-    effects: RSiena short names to parameters, e.g. ``{"density": -1.8, "recip": 2.4,
-        "transTrip": 0.7, "simX:alc": 0.54, "egoX:stigma*altX:notlb": -0.5}``
-        (see :func:`sim.saom.effects.describe`).
-    rate: the basic rate rho (opportunities per actor per unit period).
-    covariates: actor covariates by name, arrays of shape (n,).
-    dyadic: dyadic covariates by name, arrays of shape (n, n).
-    rate_effects: ``{"RateX:shy": -0.5}``: rate_i = rate * exp(sum alpha (v_i - mean v)).
-    period: length of the period in the rate's units.
-    max_outdegree: at most this many nominations; options exceeding it are not offered.
-    structural_zeros: n x n 0/1 matrix; 1 forbids the tie.
-    seed: int or SeedSequence; the same seed gives the same result (run 0 of
-        :func:`simulate_periods` with that seed).
-    uncentred: names of covariates used as they are rather than centred by their mean
-        (RSiena's ``centered = FALSE``), e.g. a covariate that is 0 for the actors it
-        does not apply to.
-    behaviours: dependent behaviours by name: observed integer values, (n,) or
-        (n, waves); the simulation starts from the first column, and the range, mean and
-        simMean come from all columns (:mod:`sim.saom.behaviour`). Network effects may
-        name a behaviour (``simX:drink``) and read its current simulated values.
-    behaviour_effects: per behaviour, RSiena short names to parameters, e.g.
-        ``{"drink": {"linear": 0.05, "quad": -0.45, "avAlt": 1.3}}``
-        (:func:`sim.saom.behaviour.describe`).
-    behaviour_rates: per behaviour, its basic rate.
-    behaviour_rate_effects: per behaviour, ``{"RateX:alc": 0.3}``.
-    """
-    res = simulate_periods(network, effects, rate=rate, runs=1, covariates=covariates,
-                           dyadic=dyadic, rate_effects=rate_effects, period=period,
-                           max_outdegree=max_outdegree, structural_zeros=structural_zeros,
-                           seed=seed, uncentred=uncentred, behaviours=behaviours,
-                           behaviour_effects=behaviour_effects,
-                           behaviour_rates=behaviour_rates,
-                           behaviour_rate_effects=behaviour_rate_effects)
+                    seed: SeedLike = None, **model) -> PeriodResult:
+    """Simulate one period of network dynamics from ``network``: run 0 of
+    :func:`simulate_periods` with ``seed``, which documents the arguments (all of them
+    but ``runs``)."""
+    res = simulate_periods(network, effects, rate=rate, runs=1, seed=seed, **model)
     return PeriodResult(res.networks[0], int(res.ministeps[0]),
                         {k: v[0] for k, v in res.behaviours.items()},
                         {k: int(v[0]) for k, v in res.behaviour_ministeps.items()})

@@ -7,6 +7,7 @@ from helpers import load_s50
 
 from sim.saom import reference, simulate_periods, specification
 from sim.saom.estimate import Settings, _periods, estimate, simulate_statistics
+from sim.saom.periods import batches, prepare_period, simulate_batch, simulate_runs
 from sim.saom.statistics import effect_statistics, hamming
 
 # s50-like (inPopSqrt keeps the density stable: without it, transitive closure at 0.6 feeds
@@ -74,6 +75,32 @@ def test_scores_have_mean_zero_and_leave_the_networks_unchanged():
     z = u.mean(0) / (u.std(0) / np.sqrt(len(u)))
     assert np.all(np.abs(z) < 4), z
     assert np.all(u.std(0) > 0)
+
+
+def test_periods_simulated_together_equal_period_by_period():
+    """One kernel call for s50's two periods gives the runs each period gives alone, and
+    its in-kernel statistics equal effect_statistics of the networks; a covariate that
+    differs between periods keeps them apart."""
+    w1, w2, w3, alcohol = load_s50()
+    effects = {"density": -1.8, "recip": 2.37, "transTrip": 0.71, "simX:alc": 0.54}
+    periods = _periods([w1, w2, w3], effects, {"alc": alcohol}, None, None, None, None)
+    assert batches(periods) == [[0, 1]]
+    beta = np.array(list(effects.values()))
+    seeds = [np.random.SeedSequence([4, m]) for m in range(2)]
+    together = simulate_batch(periods, beta, [6.0, 5.0], seeds, 40, scored=True,
+                              statistics=True)
+    for m, per in enumerate(periods):
+        alone = simulate_runs(per, beta, [6.0, 5.0][m], seeds[m], 40, scored=True)
+        np.testing.assert_array_equal(together[m].networks, alone.networks)
+        np.testing.assert_array_equal(together[m].counts, alone.counts)
+        np.testing.assert_array_equal(together[m].scores, alone.scores)
+        np.testing.assert_array_equal(together[m].statistics,
+                                      effect_statistics(alone.networks, per.spec))
+    assert not np.array_equal(together[0].networks, together[1].networks)
+    changing = [periods[0], prepare_period(w2, effects, covariates={"alc": alcohol[::-1]})]
+    assert batches(changing) == [[0], [1]]
+    with pytest.raises(ValueError, match="share their kernel data"):
+        simulate_batch(changing, beta, [6.0, 5.0], seeds, 2)
 
 
 def test_same_seed_same_estimate_on_one_and_two_threads():

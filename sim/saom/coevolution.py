@@ -27,30 +27,42 @@ from numba import njit, prange
 
 from sim.saom import kernels
 from sim.saom.behaviour import move_probabilities, objective_changes, term_change
-from sim.saom.program import CovariateArrays, ProgramArrays
+from sim.saom.program import CovariateArrays
+from sim.saom.statistics import network_statistics
 
 
-@njit(cache=True)
-def _add_network_scores(i, j, total, x, prog, data, one, fw, score):
+@njit(cache=True, _nrt=False)
+def _add_network_scores(i, j, total, x, prog, data, fw, score):
     """score[e] += sign_j c_e(i, j) - sum_h p_h sign_h c_e(i, h) for the option j chosen
     (j = i: no change). fw holds the ministep's structural contributions and weights."""
     n = x.shape[0]
+    for h in range(n):  # fw[MASK] is free once the weights are made: the signed weights
+        fw[kernels.MASK, h] = fw[kernels.WEIGHTS, h] * (1.0 - 2.0 * x[i, h])
+    fw[kernels.MASK, i] = 0.0
+    cov, cstats = data[0], data[1]
     for e in range(prog.beta.shape[0]):
-        single = ProgramArrays(one, prog.slot[e:e + 1], prog.fac_start[e:e + 2], prog.fac_kind,
-                               prog.fac_cov, prog.codes, prog.gwesp, prog.gate[e:e + 1])
-        kernels.add_effects(i, x, single, data, fw)
-        expected = 0.0
-        for h in range(n):
-            if h != i:
-                expected += fw[kernels.WEIGHTS, h] * (1.0 - 2.0 * x[i, h]) \
-                    * fw[kernels.SCORE, h]
+        m = 1.0  # an effect whose factors are all ego factors: c_e(h) = m * structural(h)
+        for f in range(prog.fac_start[e], prog.fac_start[e + 1]):
+            if prog.fac_kind[f] == kernels.EGO:
+                m *= cov[prog.fac_cov[f], i] - cstats[0, prog.fac_cov[f]]
+            else:
+                m = np.nan
+        slot = prog.slot[e]
+        if prog.gate[e] != kernels.EVAL or np.isnan(m):
+            kernels.effect_row(e, i, x, prog, data, fw)
+            expected = kernels.dot_rows(fw, kernels.MASK, kernels.PROD)
+        elif slot >= 0:
+            expected = m * kernels.dot_rows(fw, kernels.MASK, kernels.BUF + slot)
+        else:
+            expected = m * kernels.sum_row(fw, kernels.MASK)
         s = -expected / total
         if j != i:
-            s += (1.0 - 2.0 * x[i, j]) * fw[kernels.SCORE, j]
+            s += (1.0 - 2.0 * x[i, j]) * kernels.effect_contribution(e, i, j, x, prog, data,
+                                                                     fw)
         score[e] += s
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _add_behaviour_scores(b, i, d, p, x, indeg, outdeg, beh, data, score, offset):
     """score[offset + e] += c_e(d) - sum_d' p_d' c_e(d') for behaviour b's effects e."""
     r = beh.row[b]
@@ -113,7 +125,6 @@ def simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, unifor
     n = x.shape[0]
     n_beh = beh.row.shape[0]
     iw, fw, bits, scale = kernels.workspace(n, prog.codes.shape[0])
-    one = np.ones(1)
     changes, p = np.zeros(2), np.zeros(3)
     scored = score.shape[0] > 0
     k_net = prog.beta.shape[0]
@@ -144,7 +155,7 @@ def simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, unifor
                 total = _within_setting(i, data.labels[setting_row], fw)
             j = kernels.choose(fw, kernels.next_double(state) * total)
             if scored:
-                _add_network_scores(i, j, total, x, prog, data, one, fw, score)
+                _add_network_scores(i, j, total, x, prog, data, fw, score)
             kernels.toggle(x, xt, indeg, outdeg, i, j)
             counts[0] += 1
             if target >= 0 and j != i:
@@ -167,15 +178,22 @@ def simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, unifor
 
 
 @njit(cache=True, parallel=True)
-def simulate_runs(x0, prog, data, allowed, cap, cumrate, uniform_rate, beh, bcum, period,
-                  seeds, out, zout, counts, scores, target, times):
-    """R independent periods from network ``x0`` and the behaviour values in ``data``:
-    out[r] the network after run r, zout[r, b] behaviour b's values, counts[r] the
-    ministeps per variable, scores[r] (R x 0 for none) the scores; seeds[r] (4 uint64)
-    seeds run r's stream. ``target`` >= 0: each run lasts until ``target`` tie variables
-    differ from ``x0``, times[r] getting its length (conditional simulation)."""
-    no_setting = np.zeros(x0.shape[0])
+def simulate_runs(x0s, starts, prog, data, allowed, cap, cumrates, uniform_rate, beh, bcum,
+                  lengths, seeds, out, zout, counts, scores, targets, times, stats):
+    """R independent periods, run r from network ``x0s[starts[r]]`` with actor rates
+    cumulated in ``cumrates[starts[r]]`` for ``lengths[starts[r]]``, and the behaviour
+    values in ``data``: out[r] the network after run r, zout[r, b] behaviour b's values,
+    counts[r] the ministeps per variable, scores[r] (R x 0 for none) the scores; seeds[r]
+    (4 uint64) seeds run r's stream. ``targets[s]`` >= 0: a run lasts until that many tie
+    variables differ from its start, times[r] getting its length (conditional
+    simulation). With ``stats`` (R x K, R x 0 for none), stats[r] gets the effect
+    statistics of out[r] (:func:`sim.saom.statistics.network_statistics`, the behaviours
+    read at the start)."""
+    n = x0s.shape[1]
+    no_setting = np.zeros(n)
     for r in prange(out.shape[0]):
+        s = starts[r]
+        x0 = x0s[s]
         x, xt, indeg, outdeg = kernels.start_state(x0)
         run_data = CovariateArrays(data.actor.copy(), data.actor_stats, data.dyadic,
                                    data.dyadic_means, data.labels, data.strength,
@@ -185,14 +203,16 @@ def simulate_runs(x0, prog, data, allowed, cap, cumrate, uniform_rate, beh, bcum
             counts[r, v] = 0
         for e in range(scores.shape[1]):
             scores[r, e] = 0.0
-        t = simulate_one(x, xt, indeg, outdeg, prog, run_data, allowed, cap, cumrate,
-                         uniform_rate, beh, bcum, no_setting, -1, period, state, scores[r],
-                         counts[r], x0, target)
-        if target >= 0:
+        t = simulate_one(x, xt, indeg, outdeg, prog, run_data, allowed, cap, cumrates[s],
+                         uniform_rate, beh, bcum, no_setting, -1, lengths[s], state,
+                         scores[r], counts[r], x0, targets[s])
+        if targets[s] >= 0:
             times[r] = t
         out[r] = x
+        if stats.shape[1] > 0:
+            network_statistics(x, prog, data, stats[r])
         for b in range(beh.row.shape[0]):
-            for i in range(x0.shape[0]):
+            for i in range(n):
                 zout[r, b, i] = run_data.actor[beh.row[b], i]
 
 

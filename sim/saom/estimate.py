@@ -41,10 +41,12 @@ from sim.saom import specification
 from sim.saom.periods import (  # noqa: F401 (simulate_networks, SMALL_BATCH: public here)
     SMALL_BATCH,
     Period,
+    batches,
     layout,
     observed_statistics,
     period_statistics,
     prepare_period,
+    simulate_batch,
     simulate_networks,
     simulate_runs,
     simulate_statistics,
@@ -296,14 +298,20 @@ def _fit_conditional(periods: list[Period], ends: list[np.ndarray], effects: dic
         out = np.zeros((runs, m_count + len(names)))
         u = np.zeros((runs, len(names))) if with_scores else None
         times = np.zeros((runs, m_count))
-        with threads_for(runs):
-            for m, per in enumerate(periods):
-                res = simulate_runs(per, theta, 1.0, child_seed(seed_, m), runs, with_scores,
-                                    target=distances[m])
-                period_statistics(per, m, m_count, res.networks, res.behaviours, out)
-                times[:, m] = res.times
-                if u is not None:
-                    u += res.scores
+        groups = batches(periods)
+        with threads_for(runs, max(len(g) for g in groups)):
+            for group in groups:
+                results = simulate_batch([periods[m] for m in group], theta,
+                                         np.ones(len(group)),
+                                         [child_seed(seed_, m) for m in group], runs,
+                                         with_scores, targets=[distances[m] for m in group],
+                                         statistics=True)
+                for m, res in zip(group, results, strict=True):
+                    period_statistics(periods[m], m, m_count, res.networks, res.behaviours,
+                                      out, res.statistics)
+                    times[:, m] = res.times
+                    if u is not None:
+                        u += res.scores
         return out[:, m_count:], u, times
 
     def simulate(theta, seed_, runs, with_scores):

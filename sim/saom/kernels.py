@@ -9,7 +9,7 @@ one tie i -> j, or nothing, with multinomial-logit probabilities
 ``sign_j = +1`` if the tie is absent (creating) and ``-1`` if present (dropping), and weight
 ``exp(0) = 1`` for "no change".
 
-Randomness comes from xoshiro256** (Blackman & Vigna 2018), one stream per run seeded from
+Randomness comes from :mod:`sim.saom.rng`, one stream per run seeded from
 ``numpy.random.SeedSequence``, so results do not depend on how runs are spread over threads.
 The loop over ministeps, with behaviours and settings, is :mod:`sim.saom.coevolution`.
 """
@@ -34,6 +34,7 @@ from sim.saom.effects import (
     TRANS_TIES,
     TRANS_TRIP,
 )
+from sim.saom.fastexp import exp_rows
 from sim.saom.program import (
     ALTER,
     DYADIC,
@@ -45,41 +46,7 @@ from sim.saom.program import (
     SAME,
     SIM,
 )
-
-_U17 = np.uint64(17)
-_U45 = np.uint64(45)
-_U11 = np.uint64(11)
-_U7 = np.uint64(7)
-_U5 = np.uint64(5)
-_U9 = np.uint64(9)
-_U64 = np.uint64(64)
-_INV53 = 1.0 / 9007199254740992.0
-
-
-@njit(inline="always")
-def _rotl(v, k):
-    return (v << k) | (v >> (_U64 - k))
-
-
-@njit(inline="always")
-def next_u64(s):
-    """xoshiro256**: advance the 4-word state ``s`` and return 64 random bits."""
-    result = _rotl(s[1] * _U5, _U7) * _U9
-    t = s[1] << _U17
-    s[2] ^= s[0]
-    s[3] ^= s[1]
-    s[1] ^= s[2]
-    s[0] ^= s[3]
-    s[2] ^= t
-    s[3] = _rotl(s[3], _U45)
-    return result
-
-
-@njit(inline="always")
-def next_double(s):
-    """Uniform double in [0, 1) with 53 random bits."""
-    return np.float64(next_u64(s) >> _U11) * _INV53
-
+from sim.saom.rng import next_double
 
 # Scratch rows of a simulated network: integers ``iw`` (int64, 3 x n) and floats ``fw``
 # (float64, 4 x n). The kernels index them (and every matrix) by (row, j) and never take
@@ -193,47 +160,10 @@ def contributions(code, x, xt, i, indeg, outdeg, k, iw, gw, fw, row):
             fw[row, j] = np.sqrt(outdeg[j] + 0.0)
 
 
-# exp(r) on |r| <= ln(2)/2 by its Taylor polynomial of degree 13 (error < 5e-18 relative)
-_C = [1.0 / math.factorial(k) for k in range(14)]
-_C2, _C3, _C4, _C5, _C6, _C7, _C8, _C9, _C10, _C11, _C12, _C13 = _C[2:]
-_LOG2E = 1.4426950408889634
-_LN2_HI = 6.93147180369123816490e-01
-_LN2_LO = 1.90821492927058770002e-10
-
-
-@njit(cache=True, _nrt=False, fastmath={"contract"})
+@njit(inline="always")
 def exp_weights(fw, bits, scale):
-    """fw[WEIGHTS, j] = fw[MASK, j] * exp(fw[SCORE, j] clipped to [-708, 709]), with
-    relative error < 3e-16.
-
-    Cody-Waite reduction s = k ln 2 + r, a polynomial for exp(r) (fused multiply-adds),
-    and 2^k written as IEEE-754 bits into ``bits``, which ``scale`` views as float64: no
-    libm call, so the loop runs in SIMD lanes, about 5x faster than ``np.exp`` element by
-    element, with the same bits on every machine with FMA.
-    """
-    n = fw.shape[1]
-    for j in range(n):
-        v = min(max(fw[SCORE, j], -708.0), 709.0)
-        k = np.floor(v * _LOG2E + 0.5)
-        r = (v - k * _LN2_HI) - k * _LN2_LO
-        p = _C13
-        p = p * r + _C12
-        p = p * r + _C11
-        p = p * r + _C10
-        p = p * r + _C9
-        p = p * r + _C8
-        p = p * r + _C7
-        p = p * r + _C6
-        p = p * r + _C5
-        p = p * r + _C4
-        p = p * r + _C3
-        p = p * r + _C2
-        p = p * r + 1.0
-        p = p * r + 1.0
-        fw[WEIGHTS, j] = p
-        bits[j] = (np.int64(k) + 1023) << 52
-    for j in range(n):
-        fw[WEIGHTS, j] *= scale[j] * fw[MASK, j]
+    """fw[WEIGHTS, j] = fw[MASK, j] * exp(fw[SCORE, j]) (:func:`sim.saom.fastexp.exp_rows`)."""
+    exp_rows(fw, SCORE, WEIGHTS, MASK, bits, scale)
 
 
 @njit(cache=True, _nrt=False, fastmath={"contract"})
@@ -289,6 +219,39 @@ def add_effects(i, x, prog, data, fw):
             row = BUF + slot[e]
             for j in range(n):
                 fw[SCORE, j] += m * fw[row, j]
+
+
+@njit(cache=True, _nrt=False, fastmath={"contract"})
+def effect_row(e, i, x, prog, data, fw):
+    """fw[PROD, j] = effect e's contribution c_ij alone (parameter 1) for every option j,
+    with the operations :func:`add_effects` applies to it (so the same bits as
+    add_effects on the program cut down to e with beta 1)."""
+    slot, fac_start, fac_kind, fac_cov, gate = (prog.slot, prog.fac_start, prog.fac_kind,
+                                                prog.fac_cov, prog.gate)
+    cov, cstats = data[0], data[1]
+    n = fw.shape[1]
+    m = 1.0
+    varying = False
+    for f in range(fac_start[e], fac_start[e + 1]):
+        if fac_kind[f] == EGO:
+            m *= cov[fac_cov[f], i] - cstats[0, fac_cov[f]]
+        else:
+            varying = True
+    for j in range(n):
+        fw[PROD, j] = m
+    if varying:
+        for f in range(fac_start[e], fac_start[e + 1]):
+            if gate[e] == EVAL or fac_kind[f] != EGO:
+                _multiply_factor(fac_kind[f], fac_cov[f], i, data, fw)
+    if slot[e] >= 0:
+        row = BUF + slot[e]
+        for j in range(n):
+            fw[PROD, j] *= fw[row, j]
+    if gate[e] != EVAL:
+        keep = 1 if gate[e] == ENDOW else 0
+        for j in range(n):
+            if x[i, j] != keep:
+                fw[PROD, j] = 0.0
 
 
 @njit(cache=True, _nrt=False, fastmath={"contract"})
@@ -411,19 +374,41 @@ def ministep_weights(i, x, xt, indeg, outdeg, prog, data, allowed, cap, iw, fw, 
 
 
 @njit(cache=True, _nrt=False)
-def _sum_weights(fw):
-    """Sum of fw[WEIGHTS] in a fixed order (four running sums), so the result does not
-    depend on how the compiler vectorises."""
+def sum_row(fw, a):
+    """Sum of fw[a] in a fixed order (four running sums), so the result does not depend
+    on how the compiler vectorises."""
     n = fw.shape[1]
     t0 = t1 = t2 = t3 = 0.0
     e = n - n % 4
     for j in range(0, e, 4):
-        t0 += fw[WEIGHTS, j]
-        t1 += fw[WEIGHTS, j + 1]
-        t2 += fw[WEIGHTS, j + 2]
-        t3 += fw[WEIGHTS, j + 3]
+        t0 += fw[a, j]
+        t1 += fw[a, j + 1]
+        t2 += fw[a, j + 2]
+        t3 += fw[a, j + 3]
     for j in range(e, n):
-        t0 += fw[WEIGHTS, j]
+        t0 += fw[a, j]
+    return (t0 + t1) + (t2 + t3)
+
+
+@njit(inline="always")
+def _sum_weights(fw):
+    """Sum of fw[WEIGHTS] (:func:`sum_row`)."""
+    return sum_row(fw, WEIGHTS)
+
+
+@njit(cache=True, _nrt=False)
+def dot_rows(fw, a, b):
+    """sum_j fw[a, j] fw[b, j] in a fixed order (four running sums, as :func:`sum_row`)."""
+    n = fw.shape[1]
+    t0 = t1 = t2 = t3 = 0.0
+    e = n - n % 4
+    for j in range(0, e, 4):
+        t0 += fw[a, j] * fw[b, j]
+        t1 += fw[a, j + 1] * fw[b, j + 1]
+        t2 += fw[a, j + 2] * fw[b, j + 2]
+        t3 += fw[a, j + 3] * fw[b, j + 3]
+    for j in range(e, n):
+        t0 += fw[a, j] * fw[b, j]
     return (t0 + t1) + (t2 + t3)
 
 

@@ -17,6 +17,7 @@ rate of every period (behaviour by behaviour), the network effects, the behaviou
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,6 +51,9 @@ class Period:
     fixed_end: np.ndarray | None = None  # cells structurally fixed at the period's end
     fixed_values: np.ndarray | None = None  # the end wave, whose values they take
 
+    def __post_init__(self):
+        object.__setattr__(self, "batch_key", _batch_key(self))
+
     def observed_part(self, x: np.ndarray) -> np.ndarray:
         """``x`` (one network or a stack) as the statistics of the period see it: the
         unobserved cells set to 0 (RSiena: ties missing at either end removed) and the
@@ -67,6 +71,36 @@ class Period:
         """The observed behaviours (B, n) at wave ``wave + at``."""
         return np.array([b.waves[:, self.wave + at] for b in self.spec.behaviours],
                         dtype=float).reshape(-1, self.spec.n)
+
+
+def _batch_key(per: Period) -> bytes | None:
+    """Periods with the same key share every kernel argument but their start, rates and
+    length, so one kernel call simulates them together; None for a period that is never
+    batched (behaviours, whose values differ by wave, or cells unobserved or fixed)."""
+    spec = per.spec
+    if spec.behaviours or per.unobserved is not None or per.fixed_end is not None:
+        return None
+    digest = hashlib.blake2b(digest_size=16)
+    uniform = bool(np.all(per.relative_rates == per.relative_rates[0]))
+    digest.update(repr((spec.n, spec.max_outdegree, uniform)).encode())
+    prog, data = spec.kernel_args()
+    for a in (spec.allowed, *prog[1:], *data):
+        a = np.ascontiguousarray(a)
+        digest.update(repr((a.shape, a.dtype.str)).encode())
+        digest.update(a.tobytes())
+    return digest.digest()
+
+
+def batches(periods: Sequence[Period]) -> list[list[int]]:
+    """Indices of ``periods`` grouped into runs of consecutive periods with one
+    :func:`_batch_key` (a period without a key alone)."""
+    out: list[list[int]] = []
+    for m, per in enumerate(periods):
+        if out and per.batch_key is not None and periods[out[-1][0]].batch_key == per.batch_key:
+            out[-1].append(m)
+        else:
+            out.append([m])
+    return out
 
 
 def prepare_period(x0: npt.ArrayLike, effects: Mapping[str, float], *,
@@ -98,6 +132,7 @@ class Runs:
     counts: np.ndarray
     scores: np.ndarray | None
     times: np.ndarray | None = None  # conditional simulation: each run's length
+    statistics: np.ndarray | None = None  # effect statistics of the networks (R, K)
 
 
 def simulate_runs(per: Period, beta: np.ndarray, rate: float, seed: SeedLike, runs: int,
@@ -107,24 +142,52 @@ def simulate_runs(per: Period, beta: np.ndarray, rate: float, seed: SeedLike, ru
     rate ``rate``, behaviour effect parameters ``beh_beta`` and behaviour basic rates
     ``beh_rates``; with ``target`` >= 0, each run lasts until that many tie variables
     have changed (conditional simulation), ``Runs.times`` its length."""
+    return simulate_batch([per], beta, [rate], [seed], runs, scored, beh_beta, beh_rates,
+                          [target])[0]
+
+
+def simulate_batch(pers: Sequence[Period], beta: np.ndarray, rates: npt.ArrayLike,
+                   seeds: Sequence[SeedLike], runs: int, scored: bool = False,
+                   beh_beta: npt.ArrayLike = (), beh_rates: npt.ArrayLike = (),
+                   targets: npt.ArrayLike | None = None,
+                   statistics: bool = False) -> list[Runs]:
+    """:func:`simulate_runs` of each period ``pers[m]`` (rate ``rates[m]``, seed
+    ``seeds[m]``, target ``targets[m]``) in one kernel call, for periods of one
+    :func:`batches` batch: the same runs as period by period. With ``statistics``, the
+    kernel also computes the effect statistics of each network (``Runs.statistics``)
+    where no cell of the period is unobserved or fixed."""
+    per = pers[0]
+    if len(pers) > 1 and (per.batch_key is None
+                          or any(p.batch_key != per.batch_key for p in pers)):
+        raise ValueError("periods simulated together must share their kernel data")
     spec = per.spec
-    n, n_beh = spec.n, len(spec.behaviours)
+    n, n_beh, count = spec.n, len(spec.behaviours), len(pers)
     prog, data = spec.kernel_args()
     prog = prog._replace(beta=np.ascontiguousarray(beta, dtype=float))
-    cumrate = np.cumsum(rate * per.relative_rates)
+    cumrates = np.stack([np.cumsum(r * p.relative_rates) for r, p in zip(rates, pers, strict=True)])
     uniform = bool(np.all(per.relative_rates == per.relative_rates[0]))
-    nets = np.empty((runs, n, n), dtype=np.int8)
-    seeds = run_seeds(seed, runs)
+    targets = np.full(count, -1) if targets is None else np.asarray(targets)
     beh, bcum = spec.behaviour_args(np.asarray(beh_rates, dtype=float).reshape(n_beh))
     beh = beh._replace(beta=np.ascontiguousarray(beh_beta, dtype=float))
-    z = np.empty((runs, n_beh, n))
-    counts = np.empty((runs, 1 + n_beh), dtype=np.int64)
-    u = np.empty((runs, len(beta) + len(beh.beta) if scored else 0))
-    times = np.zeros(runs)
-    coevolution.simulate_runs(per.x0, prog, data, spec.allowed, spec.max_outdegree, cumrate,
-                              uniform, beh, bcum, per.length, seeds, nets, z, counts, u,
-                              int(target), times)
-    return Runs(nets, z, counts, u if scored else None, times if target >= 0 else None)
+    total = count * runs
+    nets = np.empty((total, n, n), dtype=np.int8)
+    z = np.empty((total, n_beh, n))
+    counts = np.empty((total, 1 + n_beh), dtype=np.int64)
+    u = np.empty((total, len(beta) + len(beh.beta) if scored else 0))
+    times = np.zeros(total)
+    statistics = statistics and all(p.unobserved is None and p.fixed_end is None
+                                    for p in pers)
+    stats = np.zeros((total, len(beta) if statistics else 0))
+    coevolution.simulate_runs(np.stack([p.x0 for p in pers]),
+                              np.repeat(np.arange(count), runs), prog, data, spec.allowed,
+                              spec.max_outdegree, cumrates, uniform, beh, bcum,
+                              np.array([p.length for p in pers], dtype=float),
+                              np.concatenate([run_seeds(s, runs) for s in seeds]), nets, z,
+                              counts, u, targets.astype(np.int64), times, stats)
+    return [Runs(nets[part], z[part], counts[part], u[part] if scored else None,
+                 times[part] if targets[m] >= 0 else None,
+                 stats[part] if statistics else None)
+            for m, part in enumerate(slice(m * runs, (m + 1) * runs) for m in range(count))]
 
 
 def simulate_networks(per: Period, beta: np.ndarray, rate: float, seed: SeedLike, runs: int,
@@ -150,18 +213,31 @@ def simulate_statistics(periods: Sequence[Period], theta: np.ndarray,
     width = m_count * (1 + n_beh) + k_count + e_count
     out = np.zeros((runs, width))
     u = np.zeros((runs, width)) if scores else None
-    with threads_for(runs):
-        for m, per in enumerate(periods):
-            _simulate_period(per, theta, m, m_count, child_seed(seed, m), runs, out, u)
+    base = m_count * (1 + n_beh)
+    groups = batches(periods)
+    with threads_for(runs, max(len(g) for g in groups)):
+        for group in groups:
+            pers = [periods[m] for m in group]
+            rate_at = [m_count + b * m_count + group[0] for b in range(n_beh)]
+            results = simulate_batch(pers, theta[base:base + k_count], theta[group],
+                                     [child_seed(seed, m) for m in group], runs, scores,
+                                     theta[base + k_count:], theta[rate_at],
+                                     statistics=True)
+            for m, per, res in zip(group, pers, results, strict=True):
+                if u is not None:
+                    _add_scores(per, theta, m, m_count, res, u)
+                period_statistics(per, m, m_count, res.networks, res.behaviours, out,
+                                  res.statistics)
     return out, u
 
 
 @contextmanager
-def threads_for(runs: int):
-    """One numba thread for small batches: waking the thread pool costs more than a few
-    periods (results do not depend on the number of threads)."""
+def threads_for(runs: int, side_by_side: int = 1):
+    """One numba thread for small batches of one period: waking the thread pool costs
+    more than a few runs, but less than a period simulated ``side_by_side`` with others
+    (results do not depend on the number of threads)."""
     before = numba.get_num_threads()
-    if runs < SMALL_BATCH:
+    if runs < SMALL_BATCH and side_by_side == 1:
         numba.set_num_threads(1)
     try:
         yield
@@ -169,26 +245,24 @@ def threads_for(runs: int):
         numba.set_num_threads(before)
 
 
-def _simulate_period(per, theta, m, m_count, seed, runs, out, u):
-    _, n_beh, k_count, _ = layout([per])
+def _add_scores(per, theta, m, m_count, res, u):
+    """Add period m's scores (its rates', then the effects') to u."""
+    _, n_beh, _, _ = layout([per])
     base = m_count * (1 + n_beh)
     rate_at = [m_count + b * m_count + m for b in range(n_beh)]
-    res = simulate_runs(per, theta[base:base + k_count], theta[m], seed, runs, u is not None,
-                        theta[base + k_count:], theta[rate_at])
-    if u is not None:
-        u[:, m] = coevolution.rate_score(res.counts[:, 0], theta[m], per.relative_rates,
-                                         per.length)
-        for b, at in enumerate(rate_at):
-            u[:, at] = coevolution.rate_score(res.counts[:, 1 + b], theta[at],
-                                              per.spec.beh_rates[b], per.length)
-        u[:, base:] += res.scores
-    period_statistics(per, m, m_count, res.networks, res.behaviours, out)
+    u[:, m] = coevolution.rate_score(res.counts[:, 0], theta[m], per.relative_rates,
+                                     per.length)
+    for b, at in enumerate(rate_at):
+        u[:, at] = coevolution.rate_score(res.counts[:, 1 + b], theta[at],
+                                          per.spec.beh_rates[b], per.length)
+    u[:, base:] += res.scores
 
 
 def period_statistics(per: Period, m: int, m_count: int, nets: np.ndarray, z: np.ndarray,
-                       out: np.ndarray) -> None:
+                      out: np.ndarray, stats: np.ndarray | None = None) -> None:
     """Add period ``per``'s statistics of end networks ``nets`` (R, n, n) and behaviours
-    ``z`` (R, B, n) to ``out`` (R, width)."""
+    ``z`` (R, B, n) to ``out`` (R, width); ``stats``: the effect statistics of
+    ``per.observed_part(nets)`` if already computed."""
     _, n_beh, k_count, _ = layout([per])
     base = m_count * (1 + n_beh)
     nets = per.observed_part(nets)
@@ -196,7 +270,7 @@ def period_statistics(per: Period, m: int, m_count: int, nets: np.ndarray, z: np
     z0 = per.behaviour_values(0)
     for b in range(n_beh):
         out[:, m_count + b * m_count + m] = np.abs(z[:, b] - z0[b]).sum(-1)
-    stats = effect_statistics(nets, spec=per.spec)
+    stats = effect_statistics(nets, spec=per.spec) if stats is None else stats.copy()
     typed = per.spec.program.gate != EVAL
     if typed.any():
         stats[:, typed] = typed_statistics(per.observed_part(per.x0), nets, per.spec)

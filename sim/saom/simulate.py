@@ -126,9 +126,11 @@ def simulate_periods(network: npt.ArrayLike, effects: Mapping[str, float], *, ra
     beh, bcum = spec.behaviour_args()
     z = np.empty((runs, len(spec.behaviours), spec.n))
     counts = np.empty((runs, 1 + len(spec.behaviours)), dtype=np.int64)
-    coevolution.simulate_runs(x, prog, data, spec.allowed, spec.max_outdegree, cumrate,
-                              uniform, beh, bcum, period, seeds, out, z, counts,
-                              np.zeros((runs, 0)), -1, np.zeros(0))
+    coevolution.simulate_runs(x[None], np.zeros(runs, dtype=np.int64), prog, data,
+                              spec.allowed, spec.max_outdegree, cumrate[None], uniform, beh,
+                              bcum, np.array([period]), seeds, out, z, counts,
+                              np.zeros((runs, 0)), np.array([-1]), np.zeros(0),
+                              np.zeros((runs, 0)))
     names = [b.name for b in spec.behaviours]
     return PeriodsResult(out, counts[:, 0],
                          {k: z[:, b].astype(np.int64) for b, k in enumerate(names)},

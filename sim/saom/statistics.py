@@ -52,7 +52,7 @@ def _refresh(x, xt, i, indeg, outdeg, prog, iw, fw):
 
 
 @njit(cache=True)
-def _network_statistics(x0, prog, data, out):
+def network_statistics(x0, prog, data, out):
     """out[e] = sum_i s_ie(x0) for every effect e of the compiled program ``prog``."""
     n = x0.shape[0]
     slot, codes = prog.slot, prog.codes
@@ -102,7 +102,7 @@ def _network_statistics(x0, prog, data, out):
 @njit(cache=True, parallel=True)
 def _stack_statistics(xs, prog, data, out):
     for r in prange(xs.shape[0]):
-        _network_statistics(xs[r], prog, data, out[r])
+        network_statistics(xs[r], prog, data, out[r])
 
 
 def effect_statistics(networks: npt.ArrayLike, spec: Specification) -> np.ndarray:

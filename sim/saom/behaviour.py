@@ -225,7 +225,7 @@ def _factor(name: str, part: str, key: str, actor: list[str]) -> tuple[int, int]
     return eff.code, actor.index(covariate) if covariate else -1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False, inline="always")
 def effect_change(code, c, i, d, x, indeg, outdeg, z, zmean, zrange, zsim, cov, cstats):
     """Change of effect ``code``'s s_i when actor i's behaviour (values z, mean, range,
     simMean) moves by d = +-1 (RSiena's ministep contribution; module docstring); ``c``
@@ -262,7 +262,7 @@ def effect_change(code, c, i, d, x, indeg, outdeg, z, zmean, zrange, zsim, cov, 
     return closer / zrange - k * zsim  # TOT_SIM, RSiena's contribution
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False, inline="always")
 def term_change(beh, e, r, i, d, x, indeg, outdeg, data):
     """Change of behaviour effect e (on behaviour row r) when actor i moves by d: the
     product of its factors' changes divided by d per extra factor (RSiena's
@@ -279,7 +279,7 @@ def term_change(beh, e, r, i, d, x, indeg, outdeg, data):
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def objective_changes(b, i, x, indeg, outdeg, beh, data, out):
     """out[0], out[1]: the change of behaviour b's objective function of actor i for the
     moves -1 and +1."""
@@ -292,7 +292,7 @@ def objective_changes(b, i, x, indeg, outdeg, beh, data, out):
                                                 outdeg, data)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def move_probabilities(b, i, beh, data, changes, p):
     """p[0..2]: probabilities of the moves -1, 0, +1 of actor i (moves out of the range
     have probability 0), from the objective changes ``changes`` of -1 and +1."""

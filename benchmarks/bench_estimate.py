@@ -3,14 +3,18 @@
 1. One model (density, recip, transTrip, egoX of a covariate) estimated over 20 simulated
    classes of 45 with two waves each (``estimate_groups``): seconds for the whole fit.
 2. The s50 three-wave model (RSiena's example: density, recip, transTrip, inPopSqrt,
-   alcohol ego/alter/similarity) by ``estimate``: seconds (RSiena's siena07 took about 25 s
-   on the development machine).
+   alcohol ego/alter/similarity) by ``estimate``: seconds, in this process and as the
+   whole ``lbsim estimate`` command in a new one (start-up included). RSiena 1.5.0's
+   ``siena07`` (default algorithm, R 4.2) took 11.1 s on the 2-core development machine,
+   12.0 s for the whole ``Rscript`` (2026-12-01).
 3. Goodness of fit of that model: 1,000 simulations per period and the four auxiliary
    statistics (in/outdegree, triad census, geodesic distances) with their tests.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -55,7 +59,14 @@ def main():
     waves, alc = list(s50.waves), {"alc": s50.covariates["alcohol"][:, 0]}
     fit, seconds = timed(lambda: estimate(waves, S50_EFFECTS, covariates=alc, seed=1))
     print(f"{'2. s50, 3 waves, 7 effects + 2 rates':<52}{seconds:>9.1f}  "
-          f"converged {fit.converged} (RSiena siena07: about 25 s)")
+          f"converged {fit.converged} (RSiena siena07 11.1 s)")
+    command = [sys.executable, "-m", "sim.cli", "estimate", "--data", "s50", "--effects",
+               ",".join(e.replace(":alc", ":alcohol") for e in S50_EFFECTS),
+               "--covariate", "alcohol:1"]
+    subprocess.run(command, check=True, capture_output=True)  # fills numba's cache if cold
+    _, seconds = timed(lambda: subprocess.run(command, check=True, capture_output=True))
+    print(f"{'   the whole lbsim estimate command':<52}{seconds:>9.1f}  "
+          f"RSiena 12.0 s with R's start-up: {12.0 / seconds:.1f}x")
 
     def check():
         sims = gof.simulate_fit(waves, fit.as_dict(), runs=1000, covariates=alc, seed=3)

@@ -214,9 +214,8 @@ def report(
     end_week: Annotated[int | None, typer.Option(help="end-of-year week (default: the "
                                                       "spec's last `at` week)")] = None,
 ):
-    """Staffing plans compared with no staffing: LBC isolates, LBC in-degree and the gap at
-    the end of the year and at follow-up, with 95% CIs, cost per year and per isolate
-    avoided; plans.csv and a dose-response figure."""
+    """Staffing plans against none: LBC isolates, in-degree and gap at year end and follow-up
+    (95% CIs), cost per year and per isolate avoided; plans.csv and dose_response.png."""
     from sim.sweep.report import ReportError, plans_text, write_report
 
     try:
@@ -258,13 +257,8 @@ def viz(
     import os
     import subprocess
 
-    from sim.scenario import ScenarioError, load_scenario
-
     if scenario is not None:
-        try:
-            load_scenario(scenario)
-        except ScenarioError as e:
-            _fail(str(e))
+        _scenario(scenario)
     try:
         from sim.app import SCENARIO_VARIABLE
     except ImportError as e:
@@ -362,11 +356,12 @@ def estimate(
     behaviour_effects: Annotated[list[str] | None, typer.Option(
         help="NAME=EFFECTS: comma-separated (default linear,quad)")] = None,
     conditional: Annotated[bool, typer.Option(help="RSiena's cond = TRUE")] = False,
+    separately: Annotated[bool, typer.Option(help="a fit per class, pooled (siena08)")] = False,
     seed: Annotated[int, typer.Option(help="random seed")] = 1,
 ):
     """Estimate a SAOM from observed waves by method of moments (Robbins-Monro); a data set
     of several classes (--data baerveldt) as one model with a rate per class and period
-    (RSiena's sienaGroupCreate); with --behaviour, network-behaviour co-evolution."""
+    (RSiena's sienaGroupCreate) or --separately; with --behaviour, co-evolution."""
     from sim.io.read import DataError
     from sim.io.waves import read_behaviours, read_groups, read_waves
     from sim.saom import estimate as saom
@@ -375,8 +370,14 @@ def estimate(
     try:
         groups = read_groups(data) if data is not None and not waves and "/" not in data \
             and not covariate and not behaviour else ([], [])
+        if separately and len(groups[1]) < 2:
+            _fail("--separately needs a data set of several classes, e.g. --data baerveldt")
         if len(groups[1]) > 1:
             names, classes, covs = groups
+            if separately:
+                from sim.saom import meta
+                fits, table = meta.estimate_separately(classes, keys, covariates=covs, seed=seed)
+                return typer.echo(meta.meta_text(names, fits, table))
             est = saom.estimate_groups(classes, keys, covariates=covs, names=names, seed=seed)
             head = f"{len(classes)} classes ({', '.join(names)})"
         else:
@@ -447,12 +448,11 @@ def calibrate(
     from sim.calibrate import TargetsError, load_targets, write_scenario
     from sim.calibrate import calibrate as calibrate_scenario
     from sim.io.read import DataError
-    from sim.scenario import ScenarioError, load_scenario
 
+    config = _scenario(scenario)
     try:
-        config = load_scenario(scenario)
         wanted = load_targets(targets)
-    except (ScenarioError, TargetsError) as e:
+    except TargetsError as e:
         _fail(str(e))
     out = out or scenario.with_name(f"{scenario.stem}-calibrated.yaml")
     if out.exists() and not overwrite:

@@ -3,12 +3,21 @@
 effects of delinquent behavior on friendship evolution", Journal of Mathematical
 Sociology 27).
 
-For one parameter with class estimates theta_j and standard errors s_j, the classes'
-true values are Normal(mu, tau^2). tau^2 is the Paule-Mandel estimate: the value at which
-Cochran's Q(tau^2) = sum_j w_j (theta_j - mu)^2, w_j = 1 / (s_j^2 + tau^2), equals its
-degrees of freedom k - 1 (0 when Q(0) <= k - 1); mu is the weighted mean with those
-weights, SE 1 / sqrt(sum w_j). Q(0) against chi-square(k - 1) tests that the classes
-share one value (tau = 0).
+For one parameter with class estimates theta_j and standard errors s_j (classes with
+s_j >= ``bound``, default 5 as siena08's, left out), the classes' true values are
+Normal(mu, sigma^2):
+
+- moment estimate: sigma^2 by Paule-Mandel, the value at which Cochran's
+  Q(sigma^2) = sum_j w_j (theta_j - mu)^2, w_j = 1 / (s_j^2 + sigma^2), equals its degrees
+  of freedom k - 1 (0 when Q(0) <= k - 1); mu the weighted mean, SE 1 / sqrt(sum w_j);
+- maximum likelihood under normality (theta_j ~ N(mu, sigma^2 + s_j^2)): the deviance
+  D(mu, sigma) = sum_j (theta_j - mu)^2 / (sigma^2 + s_j^2) + log(sigma^2 + s_j^2)
+  minimised; 95% intervals where the profile deviance of mu (or sigma) exceeds its
+  minimum by the chi-square(1) quantile;
+- tests: T^2 = sum_j (theta_j / s_j)^2 ~ chi-square(k) that every theta_j = 0; Q(0) ~
+  chi-square(k - 1) that sigma = 0; Fisher's combination of one-sided p-values,
+  -2 sum_j log p_j ~ chi-square(2k), of H0: every theta_j <= 0 (p_j = 1 - Phi(theta_j /
+  s_j), against some theta_j > 0) and of H0: every theta_j >= 0 (p_j = Phi(theta_j / s_j)).
 """
 
 from __future__ import annotations
@@ -21,16 +30,23 @@ from scipy import optimize, stats
 
 from sim.saom.estimate import Estimate, estimate
 
+BOUND = 5.0
+"""Classes whose standard error is at least this are left out (siena08's ``bound``)."""
 
-def pooled(theta: Sequence[float], se: Sequence[float]) -> dict:
-    """Random-effects pooling of one parameter: mu, its SE, tau, Q(0), its p, classes."""
+CONFIDENCE = 0.95
+
+
+def pooled(theta: Sequence[float], se: Sequence[float], bound: float = BOUND) -> dict:
+    """Random-effects pooling of one parameter (module docstring): the moment estimates
+    mu, se, tau; the maximum-likelihood mu_ml, se_ml, sigma_ml and their 95% intervals;
+    the tests' statistics and p-values; the classes used."""
     theta, se = np.asarray(theta, dtype=float), np.asarray(se, dtype=float)
-    ok = np.isfinite(theta) & np.isfinite(se) & (se > 0)
+    ok = np.isfinite(theta) & np.isfinite(se) & (se > 0) & (se < bound)
     theta, var = theta[ok], se[ok] ** 2
     k = len(theta)
     if k < 2:
         raise ValueError(f"pooling needs at least two classes with a finite estimate and "
-                         f"standard error, got {k}")
+                         f"a standard error in (0, {bound}), got {k}")
 
     def q(tau2):
         w = 1.0 / (var + tau2)
@@ -45,13 +61,69 @@ def pooled(theta: Sequence[float], se: Sequence[float]) -> dict:
             high *= 10.0
         tau2 = optimize.brentq(lambda t: q(t) - (k - 1), 0.0, high, xtol=1e-14)
     w = 1.0 / (var + tau2)
-    mu = float((w * theta).sum() / w.sum())
-    return {"mu": mu, "se": float(1.0 / np.sqrt(w.sum())), "tau": float(np.sqrt(tau2)),
+    z = theta / np.sqrt(var)
+    t2 = float((z ** 2).sum())
+    plus, minus = -2.0 * stats.norm.logsf(z).sum(), -2.0 * stats.norm.logcdf(z).sum()
+    return {"mu": float((w * theta).sum() / w.sum()), "se": float(1.0 / np.sqrt(w.sum())),
+            "tau": float(np.sqrt(tau2)), **_maximum_likelihood(theta, var),
+            "T2": t2, "p_all_zero": float(stats.chi2.sf(t2, k)),
             "Q": float(q0), "p_heterogeneity": float(stats.chi2.sf(q0, k - 1)),
+            "fisher_plus": float(plus), "p_plus": float(stats.chi2.sf(plus, 2 * k)),
+            "fisher_minus": float(minus), "p_minus": float(stats.chi2.sf(minus, 2 * k)),
             "classes": k}
 
 
-def meta_analysis(fits: Sequence[Estimate]) -> pd.DataFrame:
+def _deviance(mu, sigma, theta, var):
+    v = sigma ** 2 + var
+    return float(((theta - mu) ** 2 / v).sum() + np.log(v).sum())
+
+
+def _best_mu(sigma, theta, var):
+    w = 1.0 / (sigma ** 2 + var)
+    return float((w * theta).sum() / w.sum())
+
+
+def _minimise(f, low, high):
+    """The minimum of f on [low, high]: the best of a grid, refined by Brent's method."""
+    grid = np.linspace(low, high, 101)
+    values = [f(g) for g in grid]
+    b = int(np.argmin(values))
+    lo, hi = grid[max(b - 1, 0)], grid[min(b + 1, len(grid) - 1)]
+    res = optimize.minimize_scalar(f, bounds=(lo, hi), method="bounded",
+                                   options={"xatol": 1e-10 * max(1.0, high - low)})
+    return (float(res.x), float(res.fun)) if res.fun <= values[b] else (grid[b], values[b])
+
+
+def _maximum_likelihood(theta, var) -> dict:
+    """mu_ml, se_ml, sigma_ml and the profile-deviance intervals (module docstring)."""
+    top = float(theta.max() - theta.min() + 3.0 * np.sqrt(var.max()))  # sigma's search
+
+    def profile_sigma(sigma):  # D minimised over mu (in closed form)
+        return _deviance(_best_mu(sigma, theta, var), sigma, theta, var)
+
+    def profile_mu(mu):  # D minimised over sigma
+        return _minimise(lambda sg: _deviance(mu, sg, theta, var), 0.0, top)[1]
+
+    sigma, dmin = _minimise(profile_sigma, 0.0, top)
+    mu = _best_mu(sigma, theta, var)
+    level = dmin + stats.chi2.ppf(CONFIDENCE, 1)
+
+    def root(f, inside, step):  # where f crosses level, going from inside by step
+        outside = inside + step
+        while f(outside) < level:
+            outside += step
+        return float(optimize.brentq(lambda v: f(v) - level, min(inside, outside),
+                                     max(inside, outside), xtol=1e-12))
+
+    width = float(np.sqrt(var.max()) + theta.std() + 1e-12)
+    sigma_low = 0.0 if profile_sigma(0.0) <= level else root(profile_sigma, sigma, -sigma)
+    return {"mu_ml": mu, "se_ml": float(np.sqrt(1.0 / (1.0 / (sigma ** 2 + var)).sum())),
+            "sigma_ml": sigma,
+            "mu_low": root(profile_mu, mu, -width), "mu_high": root(profile_mu, mu, width),
+            "sigma_low": sigma_low, "sigma_high": root(profile_sigma, sigma, width)}
+
+
+def meta_analysis(fits: Sequence[Estimate], bound: float = BOUND) -> pd.DataFrame:
     """One row per effect parameter shared by every fit (rates are class-specific and
     left out): :func:`pooled` of the fits' estimates and standard errors."""
     names = [n for n in fits[0].names if not n.startswith("rate ")
@@ -60,7 +132,7 @@ def meta_analysis(fits: Sequence[Estimate]) -> pd.DataFrame:
     for name in names:
         theta = [f.theta[f.names.index(name)] for f in fits]
         se = [f.se[f.names.index(name)] for f in fits]
-        rows.append({"parameter": name, **pooled(theta, se)})
+        rows.append({"parameter": name, **pooled(theta, se, bound)})
     return pd.DataFrame(rows)
 
 
@@ -73,3 +145,28 @@ def estimate_separately(groups: Sequence[Sequence], effects: Sequence[str], *,
     fits = [estimate(g, effects, covariates=c, seed=seed + k, **kwargs)
             for k, (g, c) in enumerate(zip(groups, covariates, strict=True))]
     return fits, meta_analysis(fits)
+
+
+def meta_text(names: Sequence[str], fits: Sequence[Estimate], table: pd.DataFrame) -> str:
+    """The separate fits (estimate and SE per class) and the pooled table, as text."""
+    rows = [f"{'parameter':<22}" + "".join(f"{n[:16]:>18}" for n in names)]
+    for k, name in enumerate(fits[0].names):
+        rows.append(f"{name:<22}" + "".join(
+            f"{f.theta[k]:>10.3f} ({f.se[k]:.3f})" for f in fits))
+    rows.append("converged             " + "".join(f"{str(f.converged):>18}" for f in fits))
+    widths = (22, 17, 8, 27, 24, 9, 10, 8, 8)
+    rows.append("\n" + "".join(h.rjust(w) if c else h.ljust(w) for c, (h, w) in enumerate(zip(
+        ("pooled", "mu (SE)", "sigma", "mu ML [95%]", "sigma ML [95%]", "p all 0",
+         "p sigma 0", "p >0", "p <0"), widths, strict=True))))
+    for r in table.itertuples():
+        cells = (r.parameter, f"{r.mu:.3f} ({r.se:.3f})", f"{r.tau:.3f}",
+                 f"{r.mu_ml:.3f} [{r.mu_low:.3f}, {r.mu_high:.3f}]",
+                 f"{r.sigma_ml:.3f} [{r.sigma_low:.3f}, {r.sigma_high:.3f}]",
+                 f"{r.p_all_zero:.3f}", f"{r.p_heterogeneity:.3f}", f"{r.p_plus:.3f}",
+                 f"{r.p_minus:.3f}")
+        rows.append("".join(v.rjust(w) if c else v.ljust(w)
+                            for c, (v, w) in enumerate(zip(cells, widths, strict=True))))
+    rows.append("\nmu, sigma: moment estimates (Paule-Mandel); ML: maximum likelihood with "
+                "profile intervals;\np >0 / p <0: Fisher's combination against every "
+                f"class <= 0 / >= 0; classes with SE >= {BOUND:g} left out")
+    return "\n".join(rows)

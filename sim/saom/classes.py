@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit, prange
 
 from sim.saom import coevolution
+from sim.saom.composition import CompositionArrays
 from sim.saom.program import CovariateArrays, actor_stats, label_mean
 
 
@@ -130,6 +131,8 @@ def simulate_classes(nets, prog, covs, rates, cap, period, states, steps, beh, b
         allowed = nets.allowed[o:o + n * n].reshape((n, n))
         data, unit_rates = unit_data(covs, rates, s, n)
         cumrate = np.cumsum(unit_rates)
+        no_change = CompositionArrays(np.ones(n, dtype=np.int8), np.zeros(0),
+                                      np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         setting_cum = np.zeros(n)
         total = 0.0
         for j in range(n):
@@ -146,7 +149,8 @@ def simulate_classes(nets, prog, covs, rates, cap, period, states, steps, beh, b
         coevolution.simulate_one(x, xt, nets.indegree[s:s + n], nets.outdegree[s:s + n], prog,
                                  data, allowed, cap, cumrate, rate_alpha.shape[0] == 0, beh,
                                  bcum, setting_cum, setting_row, period, states[c],
-                                 np.zeros(0), counts, x, -1)
+                                 np.zeros(0), counts, x, -1, no_change, no_change.active,
+                                 allowed, cumrate)
         steps[c] = counts.sum()
         if n_beh > 0:
             _write_back(covs.actor, data.actor, beh, s)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from sim.saom import kernels
+from sim.saom import composition, kernels
 from sim.saom.behaviour import move_probabilities, objective_changes, term_change
 from sim.saom.program import CovariateArrays
 from sim.saom.statistics import network_statistics
@@ -111,7 +111,7 @@ def _within_setting(i, labels, fw):
 @njit(cache=True)
 def simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, uniform_rate, beh,
                  bcum, setting_cum, setting_row, period, state, score, counts, x_start,
-                 target):
+                 target, comp, active, allowed_all, full_rates):
     """Run the process in place on (x, xt, degrees) and the behaviour rows of
     ``data.actor`` for ``period``. counts[0] gets the network's ministeps (setting
     ministeps included), counts[1 + b] behaviour b's. A setting ministep (rates
@@ -120,8 +120,10 @@ def simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, unifor
     settings model. With ``score`` non-empty, it accumulates the scores of the network
     effects (first ``len(prog.beta)``) and then of the behaviour effects. With ``target``
     >= 0 the period ends instead when the network first differs from ``x_start`` in
-    ``target`` tie variables (RSiena's conditional simulation). Returns the time
-    simulated."""
+    ``target`` tie variables (RSiena's conditional simulation). The composition events
+    ``comp`` (:mod:`sim.saom.composition`, at times ``comp.times * period``) update the
+    actors ``active``, the ties ``allowed`` (of ``allowed_all``) and the actor rates
+    ``cumrate`` (of ``full_rates``). Returns the time simulated."""
     n = x.shape[0]
     n_beh = beh.row.shape[0]
     iw, fw, bits, scale = kernels.workspace(n, prog.codes.shape[0])
@@ -133,14 +135,25 @@ def simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, unifor
     for b in range(n_beh):
         total_rate += bcum[b, n - 1]
     only_network = total_rate == net_total
-    if total_rate <= 0.0:
+    n_events, ev = comp.times.shape[0], 0
+    if total_rate <= 0.0 and n_events == 0:
         return 0.0
     t = 0.0
     distance = 0
     if target == 0:
         return 0.0
     while True:
-        t += -np.log(1.0 - kernels.next_double(state)) / total_rate
+        u = kernels.next_double(state)
+        t = t - np.log(1.0 - u) / total_rate if total_rate > 0.0 else np.inf
+        if ev < n_events and t >= comp.times[ev] * period:  # an actor joins or leaves
+            t = comp.times[ev] * period
+            composition.apply_event(comp.actors[ev], comp.kinds[ev], x, xt, indeg, outdeg,
+                                    x_start, allowed_all, allowed, active)
+            composition.rebuild_rates(full_rates, active, cumrate)
+            total_rate += cumrate[n - 1] - net_total
+            net_total = cumrate[n - 1]
+            ev += 1
+            continue
         if target < 0 and t > period:
             return period
         if only_network:  # the draws of a network-only model
@@ -179,7 +192,7 @@ def simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, unifor
 
 @njit(cache=True, parallel=True)
 def simulate_runs(x0s, starts, prog, data, allowed, cap, cumrates, uniform_rate, beh, bcum,
-                  lengths, seeds, out, zout, counts, scores, targets, times, stats):
+                  lengths, seeds, out, zout, counts, scores, targets, times, stats, comp):
     """R independent periods, run r from network ``x0s[starts[r]]`` with actor rates
     cumulated in ``cumrates[starts[r]]`` for ``lengths[starts[r]]``, and the behaviour
     values in ``data``: out[r] the network after run r, zout[r, b] behaviour b's values,
@@ -188,9 +201,13 @@ def simulate_runs(x0s, starts, prog, data, allowed, cap, cumrates, uniform_rate,
     variables differ from its start, times[r] getting its length (conditional
     simulation). With ``stats`` (R x K, R x 0 for none), stats[r] gets the effect
     statistics of out[r] (:func:`sim.saom.statistics.network_statistics`, the behaviours
-    read at the start)."""
+    read at the start). ``comp``: the actors joining and leaving
+    (:mod:`sim.saom.composition`)."""
     n = x0s.shape[1]
     no_setting = np.zeros(n)
+    changing = comp.times.shape[0] > 0
+    for i in range(n):
+        changing = changing or comp.active[i] == 0
     for r in prange(out.shape[0]):
         s = starts[r]
         x0 = x0s[s]
@@ -203,9 +220,17 @@ def simulate_runs(x0s, starts, prog, data, allowed, cap, cumrates, uniform_rate,
             counts[r, v] = 0
         for e in range(scores.shape[1]):
             scores[r, e] = 0.0
-        t = simulate_one(x, xt, indeg, outdeg, prog, run_data, allowed, cap, cumrates[s],
-                         uniform_rate, beh, bcum, no_setting, -1, lengths[s], state,
-                         scores[r], counts[r], x0, targets[s])
+        run_allowed, active, cumrate = allowed, comp.active, cumrates[s]
+        if changing:
+            run_allowed, active, cumrate = allowed.copy(), comp.active.copy(), cumrates[s].copy()
+            composition.start(allowed, run_allowed, active)
+            composition.rebuild_rates(cumrates[s], active, cumrate)
+        t = simulate_one(x, xt, indeg, outdeg, prog, run_data, run_allowed, cap, cumrate,
+                         uniform_rate and not changing, beh, bcum, no_setting, -1, lengths[s],
+                         state, scores[r], counts[r], x0, targets[s], comp, active, allowed,
+                         cumrates[s])
+        if changing:
+            composition.set_absent_back(x, xt, indeg, outdeg, x0, active)
         if targets[s] >= 0:
             times[r] = t
         out[r] = x

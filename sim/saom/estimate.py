@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.saom import behaviour as bh
+from sim.saom import composition as comp
 from sim.saom import effects as fx
 from sim.saom import specification
 from sim.saom.periods import (  # noqa: F401 (simulate_networks, SMALL_BATCH: public here)
@@ -342,7 +343,8 @@ def estimate(waves: Sequence, effects: Sequence[str] | Mapping[str, float], *,
              seed: SeedLike = None, settings: Settings | None = None,
              behaviours: Mapping | None = None, behaviour_effects: Mapping | None = None,
              behaviour_rate_effects: Mapping | None = None,
-             conditional: bool = False) -> Estimate:
+             conditional: bool = False,
+             composition: Sequence[Sequence[float]] | None = None) -> Estimate:
     """Estimate a SAOM from observed ``waves`` (at least two n x n networks).
 
     effects: RSiena short names, or a mapping to starting values (default: density at the
@@ -362,10 +364,19 @@ def estimate(waves: Sequence, effects: Sequence[str] | Mapping[str, float], *,
     behaviour_rate_effects: per behaviour, ``RateX`` effects held at the values given.
     conditional: RSiena's conditional estimation (``cond = TRUE``, :func:`_fit_conditional`);
         ``rates`` and ``targets`` do not apply.
+    composition: actors joining and leaving, RSiena's change list (per actor its
+        intervals of presence in wave time, e.g. ``(1.4, 3)``; :mod:`sim.saom.composition`).
     Raises ValueError on bad input.
     """
     clock = time.perf_counter()
     waves, structural = _structural(waves)
+    if composition is not None:
+        if conditional or behaviours:
+            raise ValueError("composition change works with the unconditional estimation of "
+                             "a network; drop conditional or behaviours")
+        waves = list(waves)
+        change = comp.composition(composition, len(np.asarray(waves[0])), len(waves))
+        waves = comp.fill_absent(waves, change.present)
     waves, missing = _checked_waves(waves)
     effects = _start_values(effects, [waves])
     behaviours, behaviour_effects = _behaviour_model(behaviours, behaviour_effects,
@@ -374,6 +385,9 @@ def estimate(waves: Sequence, effects: Sequence[str] | Mapping[str, float], *,
                                      max_outdegree, structural_zeros, behaviours,
                                      behaviour_effects, behaviour_rate_effects), missing,
                             structural, waves)
+    if composition is not None:
+        periods = [replace(p, composition=change.periods[m], present=change.exposure[m])
+                   for m, p in enumerate(periods)]
     if conditional:
         return _fit_conditional(periods, waves[1:], effects, fixed, seed, settings, clock)
     return _fit(periods, waves[1:], effects,

@@ -27,7 +27,8 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.saom import behaviour as bh
-from sim.saom import coevolution, specification
+from sim.saom import coevolution, composition, specification
+from sim.saom.composition import CompositionArrays
 from sim.saom.program import EVAL
 from sim.saom.robbins_monro import child_seed
 from sim.saom.simulate import SeedLike, run_seeds
@@ -50,6 +51,8 @@ class Period:
     wave: int = 0
     fixed_end: np.ndarray | None = None  # cells structurally fixed at the period's end
     fixed_values: np.ndarray | None = None  # the end wave, whose values they take
+    composition: CompositionArrays | None = None  # actors joining and leaving in it
+    present: np.ndarray | None = None  # each actor's share of the period present
 
     def __post_init__(self):
         object.__setattr__(self, "batch_key", _batch_key(self))
@@ -78,7 +81,8 @@ def _batch_key(per: Period) -> bytes | None:
     length, so one kernel call simulates them together; None for a period that is never
     batched (behaviours, whose values differ by wave, or cells unobserved or fixed)."""
     spec = per.spec
-    if spec.behaviours or per.unobserved is not None or per.fixed_end is not None:
+    if spec.behaviours or per.unobserved is not None or per.fixed_end is not None \
+            or per.composition is not None:
         return None
     digest = hashlib.blake2b(digest_size=16)
     uniform = bool(np.all(per.relative_rates == per.relative_rates[0]))
@@ -183,7 +187,8 @@ def simulate_batch(pers: Sequence[Period], beta: np.ndarray, rates: npt.ArrayLik
                               spec.max_outdegree, cumrates, uniform, beh, bcum,
                               np.array([p.length for p in pers], dtype=float),
                               np.concatenate([run_seeds(s, runs) for s in seeds]), nets, z,
-                              counts, u, targets.astype(np.int64), times, stats)
+                              counts, u, targets.astype(np.int64), times, stats,
+                              per.composition or composition.fixed(n))
     return [Runs(nets[part], z[part], counts[part], u[part] if scored else None,
                  times[part] if targets[m] >= 0 else None,
                  stats[part] if statistics else None)
@@ -250,8 +255,8 @@ def _add_scores(per, theta, m, m_count, res, u):
     _, n_beh, _, _ = layout([per])
     base = m_count * (1 + n_beh)
     rate_at = [m_count + b * m_count + m for b in range(n_beh)]
-    u[:, m] = coevolution.rate_score(res.counts[:, 0], theta[m], per.relative_rates,
-                                     per.length)
+    exposure = per.relative_rates if per.present is None else per.relative_rates * per.present
+    u[:, m] = coevolution.rate_score(res.counts[:, 0], theta[m], exposure, per.length)
     for b, at in enumerate(rate_at):
         u[:, at] = coevolution.rate_score(res.counts[:, 1 + b], theta[at],
                                           per.spec.beh_rates[b], per.length)

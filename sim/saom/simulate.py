@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from sim.saom import coevolution, specification
+from sim.saom import coevolution, composition, specification
 from sim.saom.program import finite_number
 
 SeedLike = int | np.random.SeedSequence | None
@@ -130,7 +130,7 @@ def simulate_periods(network: npt.ArrayLike, effects: Mapping[str, float], *, ra
                               spec.allowed, spec.max_outdegree, cumrate[None], uniform, beh,
                               bcum, np.array([period]), seeds, out, z, counts,
                               np.zeros((runs, 0)), np.array([-1]), np.zeros(0),
-                              np.zeros((runs, 0)))
+                              np.zeros((runs, 0)), composition.fixed(spec.n))
     names = [b.name for b in spec.behaviours]
     return PeriodsResult(out, counts[:, 0],
                          {k: z[:, b].astype(np.int64) for b, k in enumerate(names)},

@@ -1,0 +1,102 @@
+"""Actors joining and leaving (RSiena's composition change, option 1)."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from helpers import load_s50
+
+from sim.saom import composition as cc
+from sim.saom.estimate import Settings, estimate
+from sim.saom.periods import prepare_period, simulate_runs
+
+CHANGES = [(1.3, 3), (1.5, 3), (1.7, 3), (1, 2.4), (1, 2.6), (1, 1.5, 2.5, 3), (1, 1.8)] \
+    + [(1, 3)] * 43
+
+
+def s50_with_changes():
+    """s50 with actors 1-3 joining in period 1, 4-5 leaving in period 2, 6 away from 1.5
+    to 2.5 and 7 leaving at 1.8: their rows and columns missing where they are absent."""
+    w1, w2, w3, alcohol = load_s50()
+    w = [a.astype(float) for a in (w1, w2, w3)]
+    for k, actors in ((0, [0, 1, 2]), (2, [3, 4, 6]), (1, [5, 6])):
+        for j in actors:
+            w[k][j, :] = np.nan
+            w[k][:, j] = np.nan
+    return w, alcohol
+
+
+def test_change_list_gives_presence_events_and_time_present():
+    c = cc.composition([(1.4, 3), (1, 2.5, 2.8, 3), (1, 1), (2, 3)], 4, 3)
+    np.testing.assert_array_equal(c.present, [[0, 1, 1], [1, 1, 1], [1, 0, 0], [0, 1, 1]])
+    first, second = c.periods
+    np.testing.assert_array_equal(first.active, [0, 1, 1, 0])
+    assert list(zip(first.times, first.actors, first.kinds, strict=True)) == [
+        (0.0, 2, cc.LEAVE), (pytest.approx(0.4), 0, cc.JOIN)]
+    assert list(zip(second.times, second.actors, second.kinds, strict=True)) == [
+        (0.0, 3, cc.JOIN), (0.5, 1, cc.LEAVE), (pytest.approx(0.8), 1, cc.JOIN)]
+    np.testing.assert_allclose(c.exposure, [[0.6, 1.0, 0.0, 0.0], [1.0, 0.7, 0.0, 1.0]])
+    for bad in ([(1, 2, 3)], [(2, 1)], [(0.5, 3)], [(1, 4)]):
+        with pytest.raises(ValueError, match="composition of actor 1"):
+            cc.composition(bad + [(1, 3)] * 3, 4, 3)
+    with pytest.raises(ValueError, match="one per actor"):
+        cc.composition([(1, 3)], 4, 3)
+
+
+def test_absent_actors_missing_values_are_zero_before_and_carried_forward_after():
+    nan = np.nan
+    w1 = np.array([[0, 1, nan], [1, 0, nan], [nan, nan, 0]])
+    w2 = np.array([[0, 1, 1], [nan, 0, 0], [1, 1, 0]])
+    w3 = np.array([[0, 0, 1], [nan, 0, 1], [nan, nan, 0]])
+    present = cc.composition([(1, 3), (1, 1.5), (1.5, 3)], 3, 3).present
+    out = cc.fill_absent([w1, w2, w3], present)
+    np.testing.assert_array_equal(out[0], [[0, 1, 0], [1, 0, 0], [0, 0, 0]])  # 3 not yet in
+    np.testing.assert_array_equal(out[1][1], [1, 0, 0])  # 2 left: its row carried forward
+    np.testing.assert_array_equal(out[2][1], [1, 0, 1])  # observed cells stay as given
+    assert np.isnan(out[2][2, 0]) and out[1][0, 1] == 1  # a present actor's missing: NaN
+
+
+def test_kernel_freezes_absent_actors_and_counts_time_present():
+    """Actors absent at the end (leaving at 0 and at 0.5) have their start ties, one joining
+    at 0.999 hardly changes any; the ministeps average rate x sum of the time present."""
+    w1, _, _, alcohol = load_s50()
+    per = prepare_period(w1, {"density": -1.5, "recip": 2.0}, covariates={"alc": alcohol})
+    changes = [(1, 1.0), (1.999, 2), (1, 1.5)] + [(1, 2)] * 47
+    c = cc.composition(changes, 50, 2)
+    per = replace(per, composition=c.periods[0], present=c.exposure[0])
+    res = simulate_runs(per, np.array([-1.5, 2.0]), 6.0, 3, 400)
+    for j in (0, 2):  # absent at the end: set back to the start
+        np.testing.assert_array_equal(res.networks[:, j, :], np.broadcast_to(w1[j], (400, 50)))
+        np.testing.assert_array_equal(res.networks[:, :, j], np.broadcast_to(w1[:, j], (400, 50)))
+    changed = (res.networks[:, 1, :] != w1[1]).sum(1) + (res.networks[:, :, 1] != w1[:, 1]).sum(1)
+    assert changed.mean() < 0.05  # present for the last 0.001 of the period only
+    assert (res.networks[:, 3:] != w1[3:]).sum((1, 2)).mean() > 50  # the others act
+    expected = 6.0 * c.exposure[0].sum()
+    mean, sd = res.counts[:, 0].mean(), res.counts[:, 0].std() / np.sqrt(400)
+    assert abs(mean - expected) < 4 * sd, (mean, expected)
+
+
+def test_targets_equal_rsienas_for_s50_with_joiners_and_leavers():
+    """RSiena 1.5.0's targets for these data (sienaCompositionChange(CHANGES), option 1;
+    siena07 with transTrip and simX of alcohol, R 4.2, 2026-12-01): 111 92 238 160 225
+    21.85571."""
+    w, alcohol = s50_with_changes()
+    est = estimate(w, ["density", "recip", "transTrip", "simX:alc"], covariates={"alc": alcohol},
+                   seed=1, composition=CHANGES, settings=Settings(subphases=1, n3=50, refine=0))
+    np.testing.assert_allclose(est.targets, [111, 92, 238, 160, 225, 21.85571], atol=1e-5)
+    with pytest.raises(ValueError, match="composition change works with"):
+        estimate(w, ["density"], composition=CHANGES, conditional=True)
+
+
+@pytest.mark.slow
+def test_estimates_match_rsiena_with_joiners_and_leavers():
+    """RSiena 1.5.0 (seeds 1 and 2) on the same data: rates 8.05, 5.18 / 8.03, 5.28,
+    density -2.644 (0.125), recip 2.392 (0.213), transTrip 0.603 (0.078), simX 0.593
+    (0.298) / -2.639, 2.388, 0.596, 0.584."""
+    w, alcohol = s50_with_changes()
+    est = estimate(w, ["density", "recip", "transTrip", "simX:alc"], covariates={"alc": alcohol},
+                   seed=1, composition=CHANGES)
+    rsiena = np.array([8.04, 5.23, -2.642, 2.390, 0.600, 0.589])
+    se = np.array([1.9, 0.95, 0.125, 0.213, 0.078, 0.298])
+    assert est.converged
+    assert np.all(np.abs(est.theta - rsiena) < se), est.theta

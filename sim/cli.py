@@ -8,58 +8,14 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 
-import sim.data
+from sim import cli_saom
+from sim.cli_support import fail as _fail
+from sim.cli_support import scenario as _scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="lbsim: peer networks of rural left-behind children, simulated.")
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
-
-
-def _scenario(path: Path):
-    """The scenario at ``path``, or exit with its problems."""
-    from sim.scenario import ScenarioError, load_scenario
-
-    try:
-        return load_scenario(path)
-    except ScenarioError as e:
-        _fail(str(e))
-
-
-def _load_matrix(path: Path, adjacency: bool = True) -> np.ndarray:
-    from sim.io.read import DataError, read_adjacency, read_table
-    if not path.is_file():
-        _fail(f"{path} not found (or not a file)")
-    try:
-        return read_adjacency(path) if adjacency else read_table(path)[0]
-    except DataError as e:
-        _fail(str(e))
-
-
-@app.command()
-def simulate(
-    data: Annotated[str, typer.Option(help="bundled data set 's50' or a folder with "
-                                           "s50-w1.txt, s50-w2.txt, s50-alcohol.txt")] = "s50",
-    runs: Annotated[int, typer.Option(min=1, help="independent periods to simulate")] = 1000,
-    seed: Annotated[int, typer.Option(help="random seed")] = 1,
-    threads: Annotated[int, typer.Option(min=0, help="numba threads (0 = all cores)")] = 0,
-):
-    """Simulate the s50 period 1 -> 2 with RSiena's estimates and compare with wave 2."""
-    from sim.s50_demo import s50_demo
-
-    folder = sim.data.folder(data) if data in sim.data.names() else Path(data)
-    try:
-        typer.echo(s50_demo(_load_matrix(folder / "s50-w1.txt"),
-                            _load_matrix(folder / "s50-w2.txt"),
-                            _load_matrix(folder / "s50-alcohol.txt", adjacency=False),
-                            runs, seed, threads))
-    except ValueError as e:
-        _fail(str(e))
 
 
 @app.command()
@@ -337,138 +293,6 @@ def export(
                f"({len(files)} files)")
 
 
-@app.command()
-def estimate(
-    waves: Annotated[list[Path] | None, typer.Argument(
-        help="adjacency matrices of waves 1, 2, ... (or --data)")] = None,
-    data: Annotated[str | None, typer.Option(
-        help="a bundled data set instead of wave files: s50, vdbunt, baerveldt/school01, ...")]
-    = None,
-    effects: Annotated[str, typer.Option(help="comma-separated RSiena short names")] =
-    "density,recip,transTrip",
-    covariate: Annotated[list[str] | None, typer.Option(
-        help="NAME=FILE[:COLUMN] actor covariate, constant over periods (column from 1); "
-             "with --data also NAME[:COLUMN], a covariate of the data set")]
-    = None,
-    behaviour: Annotated[list[str] | None, typer.Option(
-        help="NAME=FILE a dependent behaviour, one column per wave (with --data also "
-             "NAME=COVARIATE, e.g. drink=alcohol); network effects may name it")] = None,
-    behaviour_effects: Annotated[list[str] | None, typer.Option(
-        help="NAME=EFFECTS: comma-separated (default linear,quad)")] = None,
-    conditional: Annotated[bool, typer.Option(help="RSiena's cond = TRUE")] = False,
-    separately: Annotated[bool, typer.Option(help="a fit per class, pooled (siena08)")] = False,
-    seed: Annotated[int, typer.Option(help="random seed")] = 1,
-):
-    """Estimate a SAOM from observed waves by method of moments (Robbins-Monro); a data set
-    of several classes (--data baerveldt) as one model with a rate per class and period
-    (RSiena's sienaGroupCreate) or --separately; with --behaviour, co-evolution."""
-    from sim.io.read import DataError
-    from sim.io.waves import read_behaviours, read_groups, read_waves
-    from sim.saom import estimate as saom
-
-    keys = [e.strip() for e in effects.split(",") if e.strip()]
-    try:
-        groups = read_groups(data) if data is not None and not waves and "/" not in data \
-            and not covariate and not behaviour else ([], [])
-        if separately and len(groups[1]) < 2:
-            _fail("--separately needs a data set of several classes, e.g. --data baerveldt")
-        if len(groups[1]) > 1:
-            names, classes, covs = groups
-            if separately:
-                from sim.saom import meta
-                fits, table = meta.estimate_separately(classes, keys, covariates=covs, seed=seed)
-                return typer.echo(meta.meta_text(names, fits, table))
-            est = saom.estimate_groups(classes, keys, covariates=covs, names=names, seed=seed)
-            head = f"{len(classes)} classes ({', '.join(names)})"
-        else:
-            nets, covs = read_waves(waves, data, covariate or [])
-            behaviours, beh_effects = read_behaviours(behaviour or [],
-                                                      behaviour_effects or [], data, len(nets))
-            est = saom.estimate(nets, keys, covariates=covs, seed=seed, behaviours=behaviours,
-                                behaviour_effects=beh_effects, conditional=conditional)
-            head = f"{len(nets)} waves of {len(nets[0])} actors"
-    except (DataError, ValueError) as e:
-        _fail(str(e))
-    typer.echo(f"{head}, seed {seed}, {est.seconds:.1f} s")
-    typer.echo(est.table())
-
-
-@app.command()
-def gof(
-    waves: Annotated[list[Path] | None, typer.Argument(
-        help="adjacency matrices of waves 1, 2, ... (or --data)")] = None,
-    data: Annotated[str | None, typer.Option(help="a bundled data set instead of files")]
-    = None,
-    effects: Annotated[str, typer.Option(help="comma-separated RSiena short names")] =
-    "density,recip,transTrip",
-    covariate: Annotated[list[str] | None, typer.Option(help="as for lbsim estimate")] = None,
-    statistics: Annotated[str, typer.Option(help="auxiliary statistics: indegree, "
-                                                 "outdegree, triads, geodesic")] =
-    "indegree,outdegree,triads,geodesic",
-    runs: Annotated[int, typer.Option(min=10, help="simulated networks per period")] = 1000,
-    out: Annotated[Path | None, typer.Option(help="folder for gof.csv and the violin "
-                                                  "plots")] = None,
-    seed: Annotated[int, typer.Option(help="random seed")] = 1,
-    scenario: Annotated[Path | None, typer.Option(
-        help="instead of a fit: a scenario's classes (runs of them) against every wave")]
-    = None,
-):
-    """Goodness of fit (RSiena's sienaGOF): estimate the model, simulate each period from
-    its first wave, and test auxiliary statistics of the next wave (Mahalanobis p)."""
-    from sim.goodness_of_fit import check_fit, fit_text, scenario_fit
-    from sim.io.read import DataError
-    from sim.io.waves import read_waves
-
-    names = [s.strip() for s in statistics.split(",") if s.strip()]
-    try:
-        nets, covs = read_waves(waves, data, covariate or [])
-        rows = scenario_fit(_scenario(scenario), nets, names, classes=runs, seed=seed) \
-            if scenario else check_fit(nets, [e.strip() for e in effects.split(",")
-                                              if e.strip()], names, covariates=covs,
-                                       runs=runs, seed=seed, out=out)
-    except (DataError, ValueError) as e:
-        _fail(str(e))
-    typer.echo(f"{len(nets)} waves of {len(nets[0])} actors, {runs} simulations per period")
-    typer.echo(fit_text(rows))
-    if out is not None:
-        typer.echo(f"-> {out} (gof.csv, gof-<statistic>.png)")
-
-
-@app.command()
-def calibrate(
-    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
-    targets: Annotated[Path, typer.Option(help="targets YAML: 'wave: file' or "
-                                               "'statistics: {...}'")],
-    out: Annotated[Path | None, typer.Option(help="calibrated scenario (default "
-                                                  "<scenario>-calibrated.yaml)")] = None,
-    seed: Annotated[int | None, typer.Option(help="seed (default: the scenario's)")] = None,
-    overwrite: Annotated[bool, typer.Option(help="replace an existing --out file")] = False,
-):
-    """Fit the scenario's rate, density, recip, transTrip (and listed effects) to targets."""
-    from sim.calibrate import TargetsError, load_targets, write_scenario
-    from sim.calibrate import calibrate as calibrate_scenario
-    from sim.io.read import DataError
-
-    config = _scenario(scenario)
-    try:
-        wanted = load_targets(targets)
-    except TargetsError as e:
-        _fail(str(e))
-    out = out or scenario.with_name(f"{scenario.stem}-calibrated.yaml")
-    if out.exists() and not overwrite:
-        _fail(f"{out} exists; choose another --out or pass --overwrite")
-    try:
-        result = calibrate_scenario(config, wanted, seed=seed)
-    except (TargetsError, DataError, ValueError) as e:
-        _fail(str(e))
-    typer.echo(result.report())
-    if not result.estimate.converged:
-        typer.echo("warning: not converged; the scenario is written, but check the t-ratios",
-                   err=True)
-    write_scenario(result.scenario, out)
-    typer.echo(f"-> {out}")
-
-
 def validate_command(path: str) -> int:
     """``lbsim validate SCENARIO``: print a one-line summary (0) or the problems (2)."""
     from sim.scenario import ScenarioError, load_scenario, summary_line
@@ -488,12 +312,9 @@ def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")
     raise typer.Exit(validate_command(str(scenario)))
 
 
-@app.command()
-def effects():
-    """List the SAOM effects lbsim knows, with their statistics: network, then behaviour."""
-    from sim.saom import behaviour, effects
-
-    typer.echo(f"{effects.describe()}\n\nBehaviour effects:\n{behaviour.describe()}")
+for command in (cli_saom.simulate, cli_saom.estimate, cli_saom.gof, cli_saom.calibrate,
+                cli_saom.effects):
+    app.command()(command)
 
 
 if __name__ == "__main__":

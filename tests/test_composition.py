@@ -100,3 +100,33 @@ def test_estimates_match_rsiena_with_joiners_and_leavers():
     se = np.array([1.9, 0.95, 0.125, 0.213, 0.078, 0.298])
     assert est.converged
     assert np.all(np.abs(est.theta - rsiena) < se), est.theta
+
+
+def test_estimate_command_reads_missing_ties_and_a_change_file(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+    from sim.io.read import DataError, read_adjacency
+
+    w, alcohol = s50_with_changes()
+    files = []
+    for k, wave in enumerate(w):
+        path = tmp_path / f"w{k + 1}.txt"
+        path.write_text("\n".join(" ".join("NA" if np.isnan(v) else str(int(v)) for v in row)
+                                  for row in wave) + "\n")
+        files.append(str(path))
+    expected = w[0].copy()
+    np.fill_diagonal(expected, 0)
+    np.testing.assert_array_equal(read_adjacency(files[0], wave=True), expected)
+    with pytest.raises(DataError, match="'NA' is not a number; allowed: 0 or 1"):
+        read_adjacency(files[0])
+    changes = tmp_path / "changes.txt"
+    changes.write_text("\n".join(" ".join(map(str, c)) for c in CHANGES) + "\n")
+    result = CliRunner().invoke(app, ["estimate", *files, "--composition", str(changes),
+                                      "--effects", "density,recip"])
+    assert result.exit_code == 0, result.output
+    assert [line.split()[2] for line in result.output.splitlines()
+            if line.startswith("changes")] == ["111.00", "92.00"]
+    changes.write_text("1 3\n1 x\n")
+    bad = CliRunner().invoke(app, ["estimate", *files, "--composition", str(changes)])
+    assert bad.exit_code == 2 and "line 2" in bad.output

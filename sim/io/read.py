@@ -34,9 +34,15 @@ def _lines(path: Path):
     return [(k, s) for k, s in enumerate(text.splitlines(), 1) if s.strip()]
 
 
-def read_table(path: str | Path, allowed: str = "a number") -> tuple[np.ndarray, list[int]]:
+MISSING = ("NA", "na", "NaN", "nan", ".")
+"""How a file may write a missing value (read as NaN where missing values are allowed)."""
+
+
+def read_table(path: str | Path, allowed: str = "a number",
+               missing: bool = False) -> tuple[np.ndarray, list[int]]:
     """A numeric table, whitespace or comma separated, every row the same length: the
-    values (float) and the line number of each row."""
+    values (float; with ``missing``, :data:`MISSING` cells NaN) and the line number of
+    each row."""
     path = Path(path)
     rows = _lines(path)
     if not rows:
@@ -45,9 +51,9 @@ def read_table(path: str | Path, allowed: str = "a number") -> tuple[np.ndarray,
     for k, text in rows:
         cells = [c.strip() for c in text.split(",")] if "," in text else text.split()
         try:
-            values.append([float(c) for c in cells])
+            values.append([np.nan if missing and c in MISSING else float(c) for c in cells])
         except ValueError:
-            c = next(c for c in cells if not _is_number(c))
+            c = next(c for c in cells if not _is_number(c) and not (missing and c in MISSING))
             raise DataError(f"{_where(path, k)}: {c!r} is not a number; allowed: "
                             f"{allowed}") from None
         if len(cells) != len(values[0]):
@@ -55,7 +61,7 @@ def read_table(path: str | Path, allowed: str = "a number") -> tuple[np.ndarray,
                             f"{len(values[0])}; allowed: rows of equal length")
         lines.append(k)
     table = np.array(values)
-    bad = np.argwhere(~np.isfinite(table))
+    bad = np.argwhere(~np.isfinite(table) & ~(missing & np.isnan(table)))
     if len(bad):
         raise DataError(f"{_where(path, lines[bad[0][0]])}: {table[tuple(bad[0])]} is not a "
                         f"finite number; allowed: {allowed}")
@@ -70,28 +76,36 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def read_adjacency(path: str | Path) -> np.ndarray:
+def read_adjacency(path: str | Path, wave: bool = False) -> np.ndarray:
     """A square 0/1 matrix, whitespace or comma separated, zero diagonal (int8).
 
-    Row i, column j = 1 means i names j.
+    Row i, column j = 1 means i names j. A ``wave`` for estimation may also have missing
+    values (:data:`MISSING`, then the matrix is float with NaN) and RSiena's structural
+    codes 10 and 11.
     """
     path = Path(path)
-    table, lines = read_table(path, "0 or 1")
+    allowed = "0, 1, 10, 11 or NA" if wave else "0 or 1"
+    table, lines = read_table(path, allowed, missing=wave)
     n = len(table)
     if table.shape[1] != n:
         raise DataError(f"{_where(path, lines[0])}: {table.shape[1]} values per row but "
                         f"{n} rows; allowed: a square matrix")
-    bad = np.argwhere((table != 0) & (table != 1))
+    ok = np.isin(table, (0, 1, 10, 11) if wave else (0, 1)) | np.isnan(table)
+    bad = np.argwhere(~ok)
     if len(bad):
         i, j = bad[0]
         raise DataError(f"{_where(path, lines[i])}: {table[i, j]:g} in column {j + 1}; "
-                        f"allowed: 0 or 1")
-    diagonal = np.flatnonzero(np.diag(table))
+                        f"allowed: {allowed}")
+    diagonal = np.flatnonzero(np.nan_to_num(np.diag(table)))
     if len(diagonal):
         i = diagonal[0]
         raise DataError(f"{_where(path, lines[i])}: self-nomination (row {i + 1} names "
                         f"itself); allowed: 0 on the diagonal")
+    if np.isnan(table).any():
+        np.fill_diagonal(table, 0.0)
+        return table
     return table.astype(np.int8)
+
 
 def _csv_rows(path: Path):
     """(line number, cells) of the non-blank rows of a CSV file, cells stripped."""

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 import sim.data
-from sim.io.read import DataError, read_adjacency, read_table
+from sim.io.read import DataError, _lines, read_adjacency, read_table
 
 
 def _bundled_class(name: str) -> tuple[tuple[np.ndarray, ...], dict[str, np.ndarray]]:
@@ -53,7 +53,7 @@ def read_waves(files: Sequence[str | Path] | None, data: str | None,
         for f in files:
             if not Path(f).is_file():
                 raise DataError(f"{f} not found (or not a file)")
-        nets = [read_adjacency(f) for f in files]
+        nets = [read_adjacency(f, wave=True) for f in files]
     covs = {}
     for spec in covariates:
         name, table, source, col = _named_table(spec, data, bundled, "--covariate")
@@ -122,3 +122,18 @@ def _named_table(spec: str, data: str | None, bundled: dict,
             raise DataError(f"{path} not found (or not a file)")
         table, source = read_table(path)[0], path
     return name, np.atleast_2d(table.T).T, source, col
+
+
+def read_composition(path: str | Path) -> list[list[float]]:
+    """Actors joining and leaving as RSiena's ``sienaCompositionChangeFromFile`` reads
+    them: one line per actor, the times of its intervals of presence (``1 3``,
+    ``1.4 3``, ``1 2.5 2.8 3``), separated by spaces or commas."""
+    out = []
+    for k, text in _lines(Path(path)):
+        try:
+            out.append([float(v) for v in text.replace(",", " ").split()])
+        except ValueError:
+            raise DataError(f"{path}, line {k}: {text.strip()!r}; expected the numbers of "
+                            f"an actor's intervals of presence, e.g. '1 3' or '1.4 3'") from None
+    return out
+

@@ -108,3 +108,51 @@ def test_estimate_command_fits_the_classes_of_a_data_set_together():
     assert "4 classes (school01, school03, school04, school06)" in result.output
     for name in ("school01", "school03", "school04", "school06"):
         assert f"rate {name} 1" in result.output
+
+
+def s50_halves():
+    """s50's first and last 25 pupils as two classes, drinking their behaviour."""
+    import sim.data
+
+    d = sim.data.load("s50")
+    halves = (slice(0, 25), slice(25, 50))
+    return ([[w[h, h] for w in d.waves] for h in halves],
+            [{"drink": d.covariates["alcohol"][h]} for h in halves])
+
+
+BEHAVIOUR_MODEL = {"drink": ["linear", "quad", "avAlt"]}
+
+
+def test_classes_with_a_behaviour_have_rsienas_targets():
+    """RSiena 1.5.0, sienaGroupCreate of the two halves (sienaDependent type behavior),
+    transTrip and avAlt (R 4.2, 2026-12-01): targets 42 28 30 30 152 114 121 17 15 10 18
+    11.66667 117.5511 39.82533, in RSiena's order (network rates, effects, behaviour rates,
+    behaviour effects)."""
+    groups, behaviours = s50_halves()
+    est = estimate_groups(groups, ["density", "recip", "transTrip"], behaviours=behaviours,
+                          behaviour_effects=BEHAVIOUR_MODEL, seed=1,
+                          settings=Settings(subphases=1, n3=50, refine=0))
+    rsiena = [42, 28, 30, 30, 152, 114, 121, 17, 15, 10, 18, 11.66667, 117.5511, 39.82533]
+    order = [0, 1, 2, 3, 8, 9, 10, 4, 5, 6, 7, 11, 12, 13]  # lbsim's rates first
+    np.testing.assert_allclose(est.targets[order], rsiena, atol=1e-4)
+    assert est.names[4:8] == ("rate drink 1 1", "rate drink 1 2", "rate drink 2 1",
+                              "rate drink 2 2")
+    with pytest.raises(ValueError, match="same names in every class"):
+        estimate_groups(groups, ["density"], behaviours=[behaviours[0], {}])
+
+
+@pytest.mark.slow
+def test_classes_with_a_behaviour_match_rsiena():
+    """RSiena 1.5.0 seeds 1 and 2: density -3.157 (0.248) / -3.156, recip 3.156 (0.355) /
+    3.166, transTrip 0.686 (0.123) / 0.685, linear 0.400 (0.183) / 0.399, quad -0.347
+    (0.184) / -0.344, avAlt 0.728 (0.513) / 0.721."""
+    groups, behaviours = s50_halves()
+    est = estimate_groups(groups, ["density", "recip", "transTrip"], behaviours=behaviours,
+                          behaviour_effects=BEHAVIOUR_MODEL, seed=1)
+    got = est.as_dict()
+    rsiena = {"density": (-3.156, 0.248), "recip": (3.161, 0.355),
+              "transTrip": (0.686, 0.123), "drink: linear": (0.400, 0.183),
+              "drink: quad": (-0.346, 0.184), "drink: avAlt": (0.725, 0.513)}
+    assert est.converged
+    for name, (value, se) in rsiena.items():
+        assert abs(got[name] - value) < 0.5 * se, (name, got[name])

@@ -426,14 +426,19 @@ def estimate_groups(groups: Sequence[Sequence], effects: Sequence[str] | Mapping
                     rate_effects: Mapping[str, float] | None = None,
                     max_outdegree: int | None = None, rates: Sequence[float] | None = None,
                     fixed: Sequence[str] = (), targets: Sequence[float] | None = None,
-                    seed: SeedLike = None, settings: Settings | None = None) -> Estimate:
+                    seed: SeedLike = None, settings: Settings | None = None,
+                    behaviours: Sequence[Mapping] | None = None,
+                    behaviour_effects: Mapping | None = None) -> Estimate:
     """Estimate one SAOM from several classes, as RSiena estimates ``sienaGroupCreate``
     data: ``groups[g]`` is class g's waves (classes may differ in size and in their number
     of waves), ``covariates[g]`` its actor covariates; the effect parameters are common,
     every period of every class has its own rate, named ``rate <class> <period>``
     (classes named ``names``, default 1, 2, ...). As in sienaGroupCreate, an actor
     covariate is centred by its mean over the actors of all classes, and simX by the mean
-    similarity over the pairs of all classes, with the range of all classes. Other
+    similarity over the pairs of all classes, with the range of all classes. Behaviours
+    (``behaviours[g]`` class g's, the same names in every class) have common effect
+    parameters and a rate per class and period; each class's range, mean and simMean are
+    its own, as RSiena's ``BehaviorLongitudinalData`` computes them per group. Other
     arguments as in :func:`estimate`; ``rates`` one per period, classes in order."""
     clock = time.perf_counter()
     if isinstance(groups, np.ndarray) or not isinstance(groups, Sequence) or not groups:
@@ -452,9 +457,15 @@ def estimate_groups(groups: Sequence[Sequence], effects: Sequence[str] | Mapping
         raise ValueError("every class needs the same actor covariates; classes have "
                          + "; ".join(", ".join(sorted(c)) or "none" for c in covariates))
     effects = _start_values(effects, waves)
+    behaviours = [{} for _ in groups] if behaviours is None else list(behaviours)
+    if len(behaviours) != len(groups) or any(set(b) != set(behaviours[0]) for b in behaviours):
+        raise ValueError(f"{len(groups)} classes: give a mapping of behaviours for each, with "
+                         f"the same names in every class")
     periods, classes, ends, labels = [], [], [], []
     for g, (w, cov) in enumerate(zip(waves, covariates, strict=True)):
-        made = _periods(w, effects, cov, None, rate_effects, max_outdegree, None)
+        beh, beh_effects = _behaviour_model(behaviours[g], behaviour_effects, len(w))
+        made = _periods(w, effects, cov, None, rate_effects, max_outdegree, None, beh,
+                        beh_effects)
         for m, per in enumerate(_with_missing(made, checked[g][1], coded[g][1], w)):
             periods.append(per)
             classes.append(g)

@@ -124,6 +124,9 @@ def simulate_classes(nets, prog, covs, rates, cap, period, states, steps, beh, b
     size, start, offset = nets.size, nets.start, nets.offset
     rate_alpha = rates.alpha
     n_beh = beh.row.shape[0]
+    top = size.max() if size.shape[0] > 0 else 0
+    no_change = CompositionArrays(np.ones(top, dtype=np.int8), np.zeros(0),
+                                  np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     for c in prange(size.shape[0]):
         n, s, o = size[c], start[c], offset[c]
         x = nets.xbuf[o:o + n * n].reshape((n, n))
@@ -131,8 +134,6 @@ def simulate_classes(nets, prog, covs, rates, cap, period, states, steps, beh, b
         allowed = nets.allowed[o:o + n * n].reshape((n, n))
         data, unit_rates = unit_data(covs, rates, s, n)
         cumrate = np.cumsum(unit_rates)
-        no_change = CompositionArrays(np.ones(n, dtype=np.int8), np.zeros(0),
-                                      np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         setting_cum = np.zeros(n)
         total = 0.0
         for j in range(n):

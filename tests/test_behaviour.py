@@ -311,3 +311,74 @@ def test_estimate_command_fits_a_behaviour():
     bad = CliRunner().invoke(app, ["estimate", "--data", "s50", "--behaviour", "drink=x",
                                    "--behaviour-effects", "beer=linear"])
     assert bad.exit_code == 2 and "neither a covariate of data set 's50'" in bad.output
+
+
+def test_missing_behaviour_values_are_imputed_and_left_out_of_the_statistics():
+    """RSiena's unpackBehavior: an actor missing everywhere takes each wave's mode, then
+    values are carried forward, then back; range, mean and simMean come from the observed
+    values only."""
+    nan = np.nan
+    z = np.array([[1, nan, 3], [nan, 2, nan], [nan, nan, nan], [2, 2, 1], [1, 3, 3]])
+    b = bh.behaviour("x", z)
+    np.testing.assert_array_equal(b.waves, [[1, 1, 3], [2, 2, 2], [1, 2, 3], [2, 2, 1],
+                                            [1, 3, 3]])
+    observed = [z[~np.isnan(z[:, k]), k] for k in range(3)]
+    assert b.mean == pytest.approx(np.mean([c.mean() for c in observed]))
+    pairs = [(a, c) for col in observed[:2] for i, a in enumerate(col)
+             for j, c in enumerate(col) if i != j]
+    assert b.sim_mean == pytest.approx(np.mean([1 - abs(a - c) / 2 for a, c in pairs]))
+    np.testing.assert_array_equal(b.unobserved(0), [1, 1, 1, 0, 0])
+    with pytest.raises(ValueError, match="no observed value in wave 2"):
+        bh.behaviour("x", np.array([[1, nan], [2, nan]]))
+
+
+def s50_drinking_with_gaps():
+    """s50 with drinking missing for pupils 1-3 at wave 2, 4 at wave 1, 5 at wave 3 and 6
+    throughout."""
+    from helpers import load_s50
+
+    z = sim.data.load("s50").covariates["alcohol"].astype(float)
+    z[0:3, 1] = np.nan
+    z[3, 0] = z[4, 2] = np.nan
+    z[5, :] = np.nan
+    return list(load_s50()[:3]), z
+
+
+def test_missing_behaviour_values_give_rsienas_targets():
+    """RSiena 1.5.0 on these data (sienaDependent type behavior with NA; transTrip, altX,
+    egoX, simX of drinking, avAlt; R 4.2, 2026-12-01): targets 115 106 238 160 225
+    -9.038043 -1.038043 23.87795 23 30 13.18478 111.5315 53.76331."""
+    from sim.saom.estimate import Settings, estimate
+
+    waves, z = s50_drinking_with_gaps()
+    est = estimate(waves, ["density", "recip", "transTrip", "altX:drink", "egoX:drink",
+                           "simX:drink"], behaviours={"drink": z},
+                   behaviour_effects={"drink": ["linear", "quad", "avAlt"]}, seed=1,
+                   settings=Settings(subphases=1, n3=50, refine=0))
+    rsiena = [115, 106, 238, 160, 225, -9.038043, -1.038043, 23.87795, 23, 30, 13.18478,
+              111.5315, 53.76331]
+    order = [0, 1, 4, 5, 6, 7, 8, 9, 2, 3, 10, 11, 12]  # lbsim: all rates first
+    np.testing.assert_allclose(est.targets[order], rsiena, atol=1e-4)
+    with pytest.raises(ValueError, match="only simX:drink is allowed"):
+        estimate(waves, ["density", "simX:drink*recip"], behaviours={"drink": z})
+
+
+@pytest.mark.slow
+def test_missing_behaviour_values_estimates_match_rsiena():
+    """RSiena 1.5.0 seeds 1 / 2 on the model without altX, egoX: density -2.823 (0.15) /
+    -2.841, recip 2.337 (0.20) / 2.349, transTrip 0.605 (0.078) / 0.611, simX 1.974 (0.76)
+    / 2.010, linear 0.528 (0.33) / 0.535, quad -0.854 (0.62) / -0.886, avAlt 1.913 (1.46) /
+    1.970."""
+    from sim.saom.estimate import estimate
+
+    waves, z = s50_drinking_with_gaps()
+    est = estimate(waves, ["density", "recip", "transTrip", "simX:drink"],
+                   behaviours={"drink": z},
+                   behaviour_effects={"drink": ["linear", "quad", "avAlt"]}, seed=1)
+    got = est.as_dict()
+    rsiena = {"density": (-2.832, 0.15), "recip": (2.343, 0.20), "transTrip": (0.608, 0.078),
+              "simX:drink": (1.99, 0.76), "drink: linear": (0.531, 0.33),
+              "drink: quad": (-0.87, 0.62), "drink: avAlt": (1.94, 1.46)}
+    assert est.converged
+    for name, (value, se) in rsiena.items():
+        assert abs(got[name] - value) < 0.5 * se, (name, got[name])

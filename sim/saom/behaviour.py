@@ -86,11 +86,19 @@ class Behaviour:
     them (module docstring)."""
 
     name: str
-    waves: np.ndarray
+    waves: np.ndarray  # missing values imputed (:func:`behaviour`)
     lo: int
     hi: int
     mean: float
     sim_mean: float
+    missing: np.ndarray | None = None  # (n, W) bool, None if every value is observed
+
+    def unobserved(self, wave: int) -> np.ndarray:
+        """(n,) bool: actors whose value is missing at ``wave`` or the next wave (RSiena:
+        they add nothing to that period's behaviour statistics)."""
+        if self.missing is None:
+            return np.zeros(self.waves.shape[0], dtype=bool)
+        return self.missing[:, wave] | self.missing[:, min(wave + 1, self.waves.shape[1] - 1)]
 
     @property
     def range(self) -> int:
@@ -111,31 +119,59 @@ def behaviour(name: str, waves: npt.ArrayLike,
                          f" got shape {np.shape(waves)}")
     if a.dtype.kind not in "biuf":
         raise ValueError(f"behaviour {name!r} must be integers, got dtype {a.dtype}")
-    if a.dtype.kind == "f":
-        if np.isnan(a).any():
-            raise ValueError(f"behaviour {name!r} has missing (NaN) values; missing behaviour "
-                             f"values are not supported: give complete waves")
-        if not np.all(a == np.round(a)):
-            raise ValueError(f"behaviour {name!r} must be integers (ordinal levels), got "
-                             f"{a[a != np.round(a)][0]!r}")
-    z = a.astype(np.int64)
-    lo, hi = int(z.min()), int(z.max())
+    missing = np.isnan(a) if a.dtype.kind == "f" else np.zeros(a.shape, dtype=bool)
+    seen = a[~missing]
+    if not np.all(seen == np.round(seen)):
+        raise ValueError(f"behaviour {name!r} must be integers (ordinal levels), got "
+                         f"{seen[seen != np.round(seen)][0]!r}")
+    empty = np.flatnonzero(missing.all(0))
+    if len(empty):
+        raise ValueError(f"behaviour {name!r} has no observed value in wave {empty[0] + 1}; "
+                         f"every wave needs some")
+    lo, hi = int(seen.min()), int(seen.max())
     if levels is not None:
         lo_, hi_ = (int(v) for v in levels)
         if lo < lo_ or hi > hi_:
-            bad = z[(z < lo_) | (z > hi_)][0]
-            raise ValueError(f"behaviour {name!r} has the value {bad}, outside its levels "
+            bad = seen[(seen < lo_) | (seen > hi_)][0]
+            raise ValueError(f"behaviour {name!r} has the value {bad:g}, outside its levels "
                              f"{lo_}..{hi_}; allowed: integers {lo_} to {hi_}")
         lo, hi = lo_, hi_
     if lo == hi:
         raise ValueError(f"behaviour {name!r} never varies (every value is {lo}); a behaviour "
                          f"needs at least two observed levels")
-    n = z.shape[0]
-    mean = float(np.mean(z.mean(0)))
-    sims = z[:, :-1] if z.shape[1] > 1 else z
-    total = sum(float((1 - np.abs(c[:, None] - c[None, :]) / (hi - lo)).sum() - n)
-                for c in sims.T)
-    return Behaviour(str(name), z, lo, hi, mean, total / (sims.shape[1] * n * (n - 1)))
+    columns = [a[~missing[:, k], k] for k in range(a.shape[1])]
+    mean = float(np.mean([c.mean() for c in columns]))
+    total = count = 0.0
+    for c in columns[:-1] if len(columns) > 1 else columns:  # pairs of observed actors
+        total += float((1 - np.abs(c[:, None] - c[None, :]) / (hi - lo)).sum() - len(c))
+        count += len(c) * (len(c) - 1)
+    z = _impute(a, missing, columns)
+    return Behaviour(str(name), z, lo, hi, mean, total / count if count else 0.0,
+                     missing if missing.any() else None)
+
+
+def _impute(a: np.ndarray, missing: np.ndarray, columns: list[np.ndarray]) -> np.ndarray:
+    """Missing values as RSiena fills them for the simulation (``unpackBehavior``): an
+    actor missing in every wave takes each wave's mode (the smallest of the most common
+    values); then the last observed value is carried forward, then the next one back."""
+    z = np.where(missing, 0, a).astype(np.int64)
+    if not missing.any():
+        return z
+    modes = []
+    for c in columns:
+        values, counts = np.unique(np.round(c).astype(np.int64), return_counts=True)
+        modes.append(values[np.argmax(counts)])
+    known = ~missing
+    never = missing.all(1)
+    z[never] = modes
+    known[never] = True
+    for k in range(1, z.shape[1]):
+        fill = ~known[:, k] & known[:, k - 1]
+        z[fill, k], known[fill, k] = z[fill, k - 1], True
+    for k in range(z.shape[1] - 2, -1, -1):
+        fill = ~known[:, k] & known[:, k + 1]
+        z[fill, k], known[fill, k] = z[fill, k + 1], True
+    return z
 
 
 class BehaviourArrays(NamedTuple):

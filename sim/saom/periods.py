@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numba
 import numpy as np
@@ -29,7 +29,7 @@ import numpy.typing as npt
 from sim.saom import behaviour as bh
 from sim.saom import coevolution, composition, specification
 from sim.saom.composition import CompositionArrays
-from sim.saom.program import EVAL
+from sim.saom.program import EVAL, SIM
 from sim.saom.robbins_monro import child_seed
 from sim.saom.simulate import SeedLike, run_seeds
 from sim.saom.statistics import effect_statistics, hamming, typed_statistics
@@ -180,6 +180,7 @@ def simulate_batch(pers: Sequence[Period], beta: np.ndarray, rates: npt.ArrayLik
     u = np.empty((total, len(beta) + len(beh.beta) if scored else 0))
     times = np.zeros(total)
     statistics = statistics and all(p.unobserved is None and p.fixed_end is None
+                                    and all(b.missing is None for b in p.spec.behaviours)
                                     for p in pers)
     stats = np.zeros((total, len(beta) if statistics else 0))
     coevolution.simulate_runs(np.stack([p.x0 for p in pers]),
@@ -273,9 +274,15 @@ def period_statistics(per: Period, m: int, m_count: int, nets: np.ndarray, z: np
     nets = per.observed_part(nets)
     out[:, m] = hamming(nets, per.observed_part(per.x0))
     z0 = per.behaviour_values(0)
-    for b in range(n_beh):
-        out[:, m_count + b * m_count + m] = np.abs(z[:, b] - z0[b]).sum(-1)
-    stats = effect_statistics(nets, spec=per.spec) if stats is None else stats.copy()
+    z = np.array(z, dtype=float)
+    for b, var in enumerate(per.spec.behaviours):  # actors missing at an end add nothing
+        skip = var.unobserved(per.wave)
+        out[:, m_count + b * m_count + m] = (np.abs(z[:, b] - z0[b]) * ~skip).sum(-1)
+        z[:, b, skip] = var.mean
+    if stats is None:
+        stats = _with_missing_behaviours(per, nets)
+    else:
+        stats = stats.copy()
     typed = per.spec.program.gate != EVAL
     if typed.any():
         stats[:, typed] = typed_statistics(per.observed_part(per.x0), nets, per.spec)
@@ -284,6 +291,38 @@ def period_statistics(per: Period, m: int, m_count: int, nets: np.ndarray, z: np
         out[:, base + k_count:] += bh.behaviour_statistics(
             per.spec.behaviours, per.spec.beh, per.spec.data,
             per.observed_part(per.x0), z)
+
+
+def _with_missing_behaviours(per: Period, nets: np.ndarray) -> np.ndarray:
+    """Effect statistics of ``nets`` (R, n, n) as RSiena computes them when a behaviour
+    that network effects read is missing at the period's start: the actor's centred value
+    is 0, so its ego and alter factors are 0 and a similarity with it is 0 (plain
+    ``simX`` only: other effects with such a similarity raise ValueError)."""
+    spec = per.spec
+    gaps = [(int(spec.beh.row[b]), var, var.missing[:, per.wave])
+            for b, var in enumerate(spec.behaviours)
+            if var.missing is not None and var.missing[:, per.wave].any()]
+    if not gaps:
+        return effect_statistics(nets, spec=spec)
+    actor = spec.data.actor.copy()
+    for row, var, gap in gaps:
+        actor[row, gap] = var.mean
+    stats = effect_statistics(nets, spec=replace(spec, data=replace(spec.data, actor=actor)))
+    prog = spec.program
+    for e in range(len(prog.beta)):
+        kinds = prog.fac_kind[prog.fac_start[e]:prog.fac_start[e + 1]]
+        rows = prog.fac_cov[prog.fac_start[e]:prog.fac_start[e + 1]]
+        for row, var, gap in gaps:
+            if not np.any((kinds == SIM) & (rows == row)):
+                continue
+            if len(kinds) > 1 or prog.slot[e] >= 0 or prog.gate[e] != EVAL:
+                raise ValueError(f"behaviour {var.name!r} has missing values; of the effects "
+                                 f"with its similarity only simX:{var.name} is allowed")
+            v, (_, rng, sim_mean) = spec.data.actor[row], spec.data.actor_stats[:, row]
+            sim = (1.0 - sim_mean) - np.abs(v[:, None] - v[None, :]) / rng
+            seen = ~gap
+            stats[:, e] = (nets * (sim * seen[:, None] * seen[None, :])).sum((1, 2))
+    return stats
 
 
 def observed_statistics(periods: Sequence[Period], ends: Sequence[npt.ArrayLike]) -> np.ndarray:

@@ -130,3 +130,26 @@ def test_estimate_command_reads_missing_ties_and_a_change_file(tmp_path):
     changes.write_text("1 3\n1 x\n")
     bad = CliRunner().invoke(app, ["estimate", *files, "--composition", str(changes)])
     assert bad.exit_code == 2 and "line 2" in bad.output
+
+
+def test_classes_with_joiners_and_leavers_have_rsienas_targets():
+    """RSiena 1.5.0, sienaGroupCreate of s50's halves, the first with pupils 1-2 joining
+    at 1.4 and 1.6 and pupil 3 leaving at 2.5 (transTrip; R 4.2, 2026-12-01): targets 39
+    26 30 30 154 118 121; estimates (seeds 1 / 2) density -3.181 (0.26) / -3.168, recip
+    3.279 (0.39) / 3.273, transTrip 0.673 (0.12) / 0.666."""
+    from sim.saom.estimate import estimate_groups
+
+    w1, w2, w3, _ = load_s50()
+    halves = [[w[h, h].astype(float) for w in (w1, w2, w3)]
+              for h in (slice(0, 25), slice(25, 50))]
+    for j in (0, 1):
+        halves[0][0][j, :] = halves[0][0][:, j] = np.nan
+    halves[0][2][2, :] = halves[0][2][:, 2] = np.nan
+    changes = [[(1.4, 3), (1.6, 3), (1, 2.5)] + [(1, 3)] * 22, None]
+    est = estimate_groups(halves, ["density", "recip", "transTrip"], compositions=changes,
+                          seed=1)
+    np.testing.assert_allclose(est.targets, [39, 26, 30, 30, 154, 118, 121])
+    got = est.as_dict()
+    for name, value, se in (("density", -3.175, 0.26), ("recip", 3.276, 0.39),
+                            ("transTrip", 0.670, 0.12)):
+        assert abs(got[name] - value) < 0.5 * se, (name, got[name])

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import NamedTuple
 
 import numpy as np
@@ -107,6 +108,24 @@ def fill_absent(waves: list[np.ndarray], present: np.ndarray) -> list[np.ndarray
             a[use, j] = 0.0 if first else before[use, j]
         out.append(a)
     return out
+
+
+def prepare(changes: Sequence[Sequence[float]] | None, waves: Sequence) -> tuple:
+    """(waves with absent actors' missing values filled, the validated
+    :class:`Composition`), or (waves, None) without a change list."""
+    if changes is None:
+        return waves, None
+    waves = list(waves)
+    change = composition(changes, len(np.asarray(waves[0])), len(waves))
+    return fill_absent(waves, change.present), change
+
+
+def attach(periods: list, change: Composition | None) -> list:
+    """The periods (:class:`sim.saom.periods.Period`) with their joiners and leavers."""
+    if change is None:
+        return periods
+    return [replace(p, composition=change.periods[m], present=change.exposure[m])
+            for m, p in enumerate(periods)]
 
 
 @njit(cache=True, _nrt=False)

@@ -370,13 +370,10 @@ def estimate(waves: Sequence, effects: Sequence[str] | Mapping[str, float], *,
     """
     clock = time.perf_counter()
     waves, structural = _structural(waves)
-    if composition is not None:
-        if conditional or behaviours:
-            raise ValueError("composition change works with the unconditional estimation of "
-                             "a network; drop conditional or behaviours")
-        waves = list(waves)
-        change = comp.composition(composition, len(np.asarray(waves[0])), len(waves))
-        waves = comp.fill_absent(waves, change.present)
+    if composition is not None and (conditional or behaviours):
+        raise ValueError("composition change works with the unconditional estimation of a "
+                         "network; drop conditional or behaviours")
+    waves, change = comp.prepare(composition, waves)
     waves, missing = _checked_waves(waves)
     effects = _start_values(effects, [waves])
     behaviours, behaviour_effects = _behaviour_model(behaviours, behaviour_effects,
@@ -385,9 +382,7 @@ def estimate(waves: Sequence, effects: Sequence[str] | Mapping[str, float], *,
                                      max_outdegree, structural_zeros, behaviours,
                                      behaviour_effects, behaviour_rate_effects), missing,
                             structural, waves)
-    if composition is not None:
-        periods = [replace(p, composition=change.periods[m], present=change.exposure[m])
-                   for m, p in enumerate(periods)]
+    periods = comp.attach(periods, change)
     if conditional:
         return _fit_conditional(periods, waves[1:], effects, fixed, seed, settings, clock)
     return _fit(periods, waves[1:], effects,
@@ -428,7 +423,8 @@ def estimate_groups(groups: Sequence[Sequence], effects: Sequence[str] | Mapping
                     fixed: Sequence[str] = (), targets: Sequence[float] | None = None,
                     seed: SeedLike = None, settings: Settings | None = None,
                     behaviours: Sequence[Mapping] | None = None,
-                    behaviour_effects: Mapping | None = None) -> Estimate:
+                    behaviour_effects: Mapping | None = None,
+                    compositions: Sequence | None = None) -> Estimate:
     """Estimate one SAOM from several classes, as RSiena estimates ``sienaGroupCreate``
     data: ``groups[g]`` is class g's waves (classes may differ in size and in their number
     of waves), ``covariates[g]`` its actor covariates; the effect parameters are common,
@@ -438,8 +434,9 @@ def estimate_groups(groups: Sequence[Sequence], effects: Sequence[str] | Mapping
     similarity over the pairs of all classes, with the range of all classes. Behaviours
     (``behaviours[g]`` class g's, the same names in every class) have common effect
     parameters and a rate per class and period; each class's range, mean and simMean are
-    its own, as RSiena's ``BehaviorLongitudinalData`` computes them per group. Other
-    arguments as in :func:`estimate`; ``rates`` one per period, classes in order."""
+    its own, as RSiena's ``BehaviorLongitudinalData`` computes them per group.
+    ``compositions[g]``: class g's joiners and leavers (None: none), as in :func:`estimate`.
+    Other arguments as in :func:`estimate`; ``rates`` one per period, classes in order."""
     clock = time.perf_counter()
     if isinstance(groups, np.ndarray) or not isinstance(groups, Sequence) or not groups:
         raise ValueError("groups must be a non-empty list of classes, each a list of waves")
@@ -448,8 +445,12 @@ def estimate_groups(groups: Sequence[Sequence], effects: Sequence[str] | Mapping
     if len(names) != len(groups) or len(covariates) != len(groups):
         raise ValueError(f"{len(groups)} classes: give as many names and covariate "
                          f"mappings, got {len(names)} and {len(covariates)}")
+    if compositions is not None and behaviours is not None:
+        raise ValueError("composition change works with a network alone; drop behaviours")
     coded = [_structural(g) for g in groups]  # RSiena's 10 and 11, per class
-    checked = [_checked_waves(g, f"class {name}: ") for (g, _), name in zip(coded, names,
+    changes = [comp.prepare(c, w) for (w, _), c in
+               zip(coded, compositions or [None] * len(groups), strict=True)]
+    checked = [_checked_waves(g, f"class {name}: ") for (g, _), name in zip(changes, names,
                                                                             strict=True)]
     waves = [w for w, _ in checked]
     keys = set(covariates[0])
@@ -466,7 +467,8 @@ def estimate_groups(groups: Sequence[Sequence], effects: Sequence[str] | Mapping
         beh, beh_effects = _behaviour_model(behaviours[g], behaviour_effects, len(w))
         made = _periods(w, effects, cov, None, rate_effects, max_outdegree, None, beh,
                         beh_effects)
-        for m, per in enumerate(_with_missing(made, checked[g][1], coded[g][1], w)):
+        made = comp.attach(_with_missing(made, checked[g][1], coded[g][1], w), changes[g][1])
+        for m, per in enumerate(made):
             periods.append(per)
             classes.append(g)
             ends.append(w[m + 1])

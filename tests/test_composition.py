@@ -153,3 +153,22 @@ def test_classes_with_joiners_and_leavers_have_rsienas_targets():
     for name, value, se in (("density", -3.175, 0.26), ("recip", 3.276, 0.39),
                             ("transTrip", 0.670, 0.12)):
         assert abs(got[name] - value) < 0.5 * se, (name, got[name])
+
+
+def test_joiners_and_leavers_same_runs_on_one_and_two_threads():
+    import numba
+
+    w1, _, _, alcohol = load_s50()
+    per = prepare_period(w1, {"density": -1.5, "recip": 2.0})
+    c = cc.composition([(1, 1.3), (1.6, 2)] + [(1, 2)] * 48, 50, 2)
+    per = replace(per, composition=c.periods[0], present=c.exposure[0])
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = simulate_runs(per, np.array([-1.5, 2.0]), 6.0, 9, 64, scored=True)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = simulate_runs(per, np.array([-1.5, 2.0]), 6.0, 9, 64, scored=True)
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(one.networks, two.networks)
+    np.testing.assert_array_equal(one.scores, two.scores)

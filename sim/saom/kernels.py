@@ -221,7 +221,7 @@ def add_effects(i, x, prog, data, fw):
                 fw[SCORE, j] += m * fw[row, j]
 
 
-@njit(cache=True, _nrt=False, fastmath={"contract"})
+@njit(cache=True, _nrt=False, fastmath={"contract"}, inline="always")
 def effect_row(e, i, x, prog, data, fw):
     """fw[PROD, j] = effect e's contribution c_ij alone (parameter 1) for every option j,
     with the operations :func:`add_effects` applies to it (so the same bits as
@@ -373,7 +373,7 @@ def ministep_weights(i, x, xt, indeg, outdeg, prog, data, allowed, cap, iw, fw, 
     return total
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def sum_row(fw, a):
     """Sum of fw[a] in a fixed order (four running sums), so the result does not depend
     on how the compiler vectorises."""
@@ -396,7 +396,7 @@ def _sum_weights(fw):
     return sum_row(fw, WEIGHTS)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def dot_rows(fw, a, b):
     """sum_j fw[a, j] fw[b, j] in a fixed order (four running sums, as :func:`sum_row`)."""
     n = fw.shape[1]

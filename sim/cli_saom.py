@@ -71,6 +71,8 @@ def estimate(
             and not covariate and not behaviour else ([], [])
         if separately and len(groups[1]) < 2:
             _fail("--separately needs a data set of several classes, e.g. --data baerveldt")
+        if composition is not None and len(groups[1]) > 1:
+            _fail("--composition is for the waves of one class; give its wave files")
         if len(groups[1]) > 1:
             names, classes, covs = groups
             if separately:

@@ -172,3 +172,20 @@ def test_joiners_and_leavers_same_runs_on_one_and_two_threads():
         numba.set_num_threads(before)
     np.testing.assert_array_equal(one.networks, two.networks)
     np.testing.assert_array_equal(one.scores, two.scores)
+
+
+def test_change_lists_that_do_not_fit_are_named():
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+    from sim.saom.estimate import estimate_groups
+
+    w1, w2, _, _ = load_s50()
+    with pytest.raises(ValueError, match="one change list .* per class"):
+        estimate_groups([[w1, w2], [w1, w2]], ["density"], compositions=[None])
+    changes = [(1, 2)] * 50
+    with pytest.raises(ValueError, match="composition has 50 entries; give one per actor"):
+        estimate_groups([[w1[:20, :20], w2[:20, :20]]], ["density"], compositions=[changes])
+    result = CliRunner().invoke(app, ["estimate", "--data", "baerveldt", "--composition",
+                                      "changes.txt"])
+    assert result.exit_code == 2 and "one class" in result.output

@@ -445,8 +445,9 @@ def estimate_groups(groups: Sequence[Sequence], effects: Sequence[str] | Mapping
     if len(names) != len(groups) or len(covariates) != len(groups):
         raise ValueError(f"{len(groups)} classes: give as many names and covariate "
                          f"mappings, got {len(names)} and {len(covariates)}")
-    if compositions is not None and behaviours is not None:
-        raise ValueError("composition change works with a network alone; drop behaviours")
+    if compositions is not None and (behaviours is not None or len(compositions) != len(groups)):
+        raise ValueError(f"compositions: give one change list (or None) per class "
+                         f"({len(groups)}), for networks without behaviours")
     coded = [_structural(g) for g in groups]  # RSiena's 10 and 11, per class
     changes = [comp.prepare(c, w) for (w, _), c in
                zip(coded, compositions or [None] * len(groups), strict=True)]

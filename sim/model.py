@@ -27,7 +27,7 @@ from sim.interventions import install
 from sim.network import NetworkDynamics, Settings
 from sim.outcomes import OutcomeRecorder
 from sim.population import Population, actor_covariates, stack_populations, trait_scales
-from sim.saom.simulate import run_seeds
+from sim.saom.rng import run_seeds
 from sim.scenario import Scenario
 from sim.traits import TraitDynamics, TraitState
 from sim.vocabulary import Label

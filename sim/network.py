@@ -286,7 +286,8 @@ class NetworkDynamics:
                       for t, b in self.behaviours.items()]
             covariates = np.ascontiguousarray(np.vstack([covariates, *levels]))
         moving = traits is not None and len(self.behaviours) > 0
-        mirrors = [covariates[ACTOR_COVARIATES.index(t)].copy() for t in self.behaviours]
+        mirrors = [covariates[ACTOR_COVARIATES.index(t)].copy()
+                   for t in self.behaviours] if moving else []
         beh = self.beh if moving else bh.no_behaviours()
         steps = np.zeros(pop.n_units, dtype=np.int64)
         nets = UnitNetworks(pop.xbuf, self.xt, self.allowed, pop.unit_off, pop.unit_start,

@@ -10,7 +10,7 @@ from sim.model import PeerNetworkModel
 from sim.saom import behaviour as bh
 from sim.saom import classes, simulate_periods
 from sim.saom.classes import ClassCovariates, RateModel
-from sim.saom.simulate import run_seeds
+from sim.saom.rng import run_seeds
 from sim.scenario import ScenarioError, parse_scenario
 from sim.traits import trait_levels
 from sim.vocabulary import ACTOR_COVARIATES, Label, Trait

@@ -13,7 +13,7 @@ from sim.network import classroom_effects
 from sim.saom import classes, kernels, reference, specification
 from sim.saom.behaviour import no_behaviours
 from sim.saom.classes import ClassCovariates, RateModel
-from sim.saom.simulate import run_seeds
+from sim.saom.rng import run_seeds
 from sim.scenario import parse_scenario
 from sim.vocabulary import ACTOR_COVARIATES, LABELS, UNCENTRED, UNCENTRED_LABELS, Label
 

@@ -39,16 +39,11 @@ def _add_network_scores(i, j, total, x, prog, data, fw, score):
     for h in range(n):  # fw[MASK] is free once the weights are made: the signed weights
         fw[kernels.MASK, h] = fw[kernels.WEIGHTS, h] * (1.0 - 2.0 * x[i, h])
     fw[kernels.MASK, i] = 0.0
-    cov, cstats = data[0], data[1]
     for e in range(prog.beta.shape[0]):
-        m = 1.0  # an effect whose factors are all ego factors: c_e(h) = m * structural(h)
-        for f in range(prog.fac_start[e], prog.fac_start[e + 1]):
-            if prog.fac_kind[f] == kernels.EGO:
-                m *= cov[prog.fac_cov[f], i] - cstats[0, prog.fac_cov[f]]
-            else:
-                m = np.nan
+        # an effect whose factors are all ego factors: c_e(h) = m * structural(h)
+        m, varying = kernels.ego_part(e, i, prog, data)
         slot = prog.slot[e]
-        if prog.gate[e] != kernels.EVAL or np.isnan(m):
+        if prog.gate[e] != kernels.EVAL or varying:
             kernels.effect_row(e, i, x, prog, data, fw)
             expected = kernels.dot_rows(fw, kernels.MASK, kernels.PROD)
         elif slot >= 0:

@@ -39,22 +39,16 @@ from sim.saom import behaviour as bh
 from sim.saom import composition as comp
 from sim.saom import effects as fx
 from sim.saom import specification
-from sim.saom.periods import (  # noqa: F401 (simulate_networks, SMALL_BATCH: public here)
-    SMALL_BATCH,
+from sim.saom.periods import (  # noqa: F401 (simulate_networks: public here)
     Period,
-    batches,
     layout,
     observed_statistics,
-    period_statistics,
     prepare_period,
-    simulate_batch,
     simulate_networks,
-    simulate_runs,
     simulate_statistics,
-    threads_for,
 )
+from sim.saom.rng import SeedLike
 from sim.saom.robbins_monro import RATIO_MAX, T_MAX, Settings, child_seed, robbins_monro
-from sim.saom.simulate import SeedLike
 from sim.saom.statistics import hamming
 
 
@@ -295,25 +289,11 @@ def _fit_conditional(periods: list[Period], ends: list[np.ndarray], effects: dic
     targets = observed_statistics(periods, ends)[m_count:][free]
     settings = settings or Settings()
 
-    def runs_of(theta, seed_, runs, with_scores):
-        out = np.zeros((runs, m_count + len(names)))
-        u = np.zeros((runs, len(names))) if with_scores else None
+    def runs_of(theta, seed_, runs, with_scores):  # basic rates 1, until the distances
         times = np.zeros((runs, m_count))
-        groups = batches(periods)
-        with threads_for(runs, max(len(g) for g in groups)):
-            for group in groups:
-                results = simulate_batch([periods[m] for m in group], theta,
-                                         np.ones(len(group)),
-                                         [child_seed(seed_, m) for m in group], runs,
-                                         with_scores, targets=[distances[m] for m in group],
-                                         statistics=True)
-                for m, res in zip(group, results, strict=True):
-                    period_statistics(periods[m], m, m_count, res.networks, res.behaviours,
-                                      out, res.statistics)
-                    times[:, m] = res.times
-                    if u is not None:
-                        u += res.scores
-        return out[:, m_count:], u, times
+        out, u = simulate_statistics(periods, np.concatenate([np.ones(m_count), theta]),
+                                     seed_, runs, with_scores, distances, times)
+        return out[:, m_count:], None if u is None else u[:, m_count:], times
 
     def simulate(theta, seed_, runs, with_scores):
         stats, u, _ = runs_of(theta, seed_, runs, with_scores)

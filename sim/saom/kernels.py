@@ -221,6 +221,20 @@ def add_effects(i, x, prog, data, fw):
                 fw[SCORE, j] += m * fw[row, j]
 
 
+@njit(inline="always")
+def ego_part(e, i, prog, data):
+    """(the product of effect e's ego factors for actor i, whether e has other factors)."""
+    cov, cstats = data[0], data[1]
+    m = 1.0
+    varying = False
+    for f in range(prog.fac_start[e], prog.fac_start[e + 1]):
+        if prog.fac_kind[f] == EGO:
+            m *= cov[prog.fac_cov[f], i] - cstats[0, prog.fac_cov[f]]
+        else:
+            varying = True
+    return m, varying
+
+
 @njit(cache=True, _nrt=False, fastmath={"contract"}, inline="always")
 def effect_row(e, i, x, prog, data, fw):
     """fw[PROD, j] = effect e's contribution c_ij alone (parameter 1) for every option j,
@@ -228,15 +242,8 @@ def effect_row(e, i, x, prog, data, fw):
     add_effects on the program cut down to e with beta 1)."""
     slot, fac_start, fac_kind, fac_cov, gate = (prog.slot, prog.fac_start, prog.fac_kind,
                                                 prog.fac_cov, prog.gate)
-    cov, cstats = data[0], data[1]
     n = fw.shape[1]
-    m = 1.0
-    varying = False
-    for f in range(fac_start[e], fac_start[e + 1]):
-        if fac_kind[f] == EGO:
-            m *= cov[fac_cov[f], i] - cstats[0, fac_cov[f]]
-        else:
-            varying = True
+    m, varying = ego_part(e, i, prog, data)
     for j in range(n):
         fw[PROD, j] = m
     if varying:
@@ -290,11 +297,9 @@ def _multiply_factor(kind, c, i, data, fw):
 
 @njit(inline="always")
 def factor_at(kind, c, i, j, data):
-    """The covariate factor ``kind`` (row ``c``) of the tie i -> j, as
-    :func:`_multiply_factor` multiplies it in (EGO too)."""
+    """The covariate factor ``kind`` (row ``c``, not EGO: :func:`ego_part`) of the tie
+    i -> j, as :func:`_multiply_factor` multiplies it in."""
     cov, cstats, dyad, dmean, labels, strength, lmean = data
-    if kind == EGO:
-        return cov[c, i] - cstats[0, c]
     if kind == ALTER:
         return cov[c, j] - cstats[0, c]
     if kind == SIM:
@@ -319,10 +324,7 @@ def effect_contribution(e, i, j, x, prog, data, fw):
     contributions are in fw[BUF + slot]."""
     if prog.gate[e] != EVAL and x[i, j] != (1 if prog.gate[e] == ENDOW else 0):
         return 0.0
-    m = 1.0
-    for f in range(prog.fac_start[e], prog.fac_start[e + 1]):
-        if prog.fac_kind[f] == EGO:
-            m *= factor_at(EGO, prog.fac_cov[f], i, j, data)
+    m, _ = ego_part(e, i, prog, data)
     for f in range(prog.fac_start[e], prog.fac_start[e + 1]):
         if prog.fac_kind[f] != EGO:
             m *= factor_at(prog.fac_kind[f], prog.fac_cov[f], i, j, data)

@@ -30,8 +30,8 @@ from sim.saom import behaviour as bh
 from sim.saom import coevolution, composition, specification
 from sim.saom.composition import CompositionArrays
 from sim.saom.program import EVAL, SIM
+from sim.saom.rng import SeedLike, run_seeds
 from sim.saom.robbins_monro import child_seed
-from sim.saom.simulate import SeedLike, run_seeds
 from sim.saom.statistics import effect_statistics, hamming, typed_statistics
 
 SMALL_BATCH = 32
@@ -56,6 +56,11 @@ class Period:
 
     def __post_init__(self):
         object.__setattr__(self, "batch_key", _batch_key(self))
+
+    @property
+    def uniform_rates(self) -> bool:
+        """Every actor has the same rate (the kernel then draws actors without a search)."""
+        return bool(np.all(self.relative_rates == self.relative_rates[0]))
 
     def observed_part(self, x: np.ndarray) -> np.ndarray:
         """``x`` (one network or a stack) as the statistics of the period see it: the
@@ -85,8 +90,7 @@ def _batch_key(per: Period) -> bytes | None:
             or per.composition is not None:
         return None
     digest = hashlib.blake2b(digest_size=16)
-    uniform = bool(np.all(per.relative_rates == per.relative_rates[0]))
-    digest.update(repr((spec.n, spec.max_outdegree, uniform)).encode())
+    digest.update(repr((spec.n, spec.max_outdegree, per.uniform_rates)).encode())
     prog, data = spec.kernel_args()
     for a in (spec.allowed, *prog[1:], *data):
         a = np.ascontiguousarray(a)
@@ -169,7 +173,6 @@ def simulate_batch(pers: Sequence[Period], beta: np.ndarray, rates: npt.ArrayLik
     prog, data = spec.kernel_args()
     prog = prog._replace(beta=np.ascontiguousarray(beta, dtype=float))
     cumrates = np.stack([np.cumsum(r * p.relative_rates) for r, p in zip(rates, pers, strict=True)])
-    uniform = bool(np.all(per.relative_rates == per.relative_rates[0]))
     targets = np.full(count, -1) if targets is None else np.asarray(targets)
     beh, bcum = spec.behaviour_args(np.asarray(beh_rates, dtype=float).reshape(n_beh))
     beh = beh._replace(beta=np.ascontiguousarray(beh_beta, dtype=float))
@@ -185,7 +188,7 @@ def simulate_batch(pers: Sequence[Period], beta: np.ndarray, rates: npt.ArrayLik
     stats = np.zeros((total, len(beta) if statistics else 0))
     coevolution.simulate_runs(np.stack([p.x0 for p in pers]),
                               np.repeat(np.arange(count), runs), prog, data, spec.allowed,
-                              spec.max_outdegree, cumrates, uniform, beh, bcum,
+                              spec.max_outdegree, cumrates, per.uniform_rates, beh, bcum,
                               np.array([p.length for p in pers], dtype=float),
                               np.concatenate([run_seeds(s, runs) for s in seeds]), nets, z,
                               counts, u, targets.astype(np.int64), times, stats,
@@ -210,11 +213,14 @@ def layout(periods: Sequence[Period]) -> tuple[int, int, int, int]:
 
 
 def simulate_statistics(periods: Sequence[Period], theta: np.ndarray,
-                        seed: np.random.SeedSequence, runs: int,
-                        scores: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+                        seed: np.random.SeedSequence, runs: int, scores: bool = False,
+                        targets: Sequence[int] | None = None,
+                        times: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Statistics of ``runs`` simulations of every period from its observed start, in the
     layout of the module docstring; with ``scores``, also the score functions of theta
-    (same shape), else None."""
+    (same shape), else None. With ``targets`` (one per period), period m's runs last
+    until ``targets[m]`` tie variables have changed (conditional simulation) and
+    ``times[:, m]`` gets their lengths."""
     m_count, n_beh, k_count, e_count = layout(periods)
     width = m_count * (1 + n_beh) + k_count + e_count
     out = np.zeros((runs, width))
@@ -228,8 +234,11 @@ def simulate_statistics(periods: Sequence[Period], theta: np.ndarray,
             results = simulate_batch(pers, theta[base:base + k_count], theta[group],
                                      [child_seed(seed, m) for m in group], runs, scores,
                                      theta[base + k_count:], theta[rate_at],
+                                     None if targets is None else [targets[m] for m in group],
                                      statistics=True)
             for m, per, res in zip(group, pers, results, strict=True):
+                if times is not None:
+                    times[:, m] = res.times
                 if u is not None:
                     _add_scores(per, theta, m, m_count, res, u)
                 period_statistics(per, m, m_count, res.networks, res.behaviours, out,

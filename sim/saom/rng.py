@@ -1,10 +1,27 @@
 """xoshiro256** (Blackman & Vigna 2018, "Scrambled linear pseudorandom number
-generators"): the kernels' random numbers, one 4-word state per simulated run."""
+generators"): the kernels' random numbers, one 4-word state per simulated run, seeded
+from ``numpy.random.SeedSequence`` (:func:`run_seeds`)."""
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+SeedLike = int | np.random.SeedSequence | None
+
+
+def run_seeds(seed: SeedLike, runs: int) -> np.ndarray:
+    """(runs, 4) uint64 xoshiro states: run r uses ``SeedSequence(seed).spawn(runs)[r]``.
+
+    Run r's stream depends only on (seed, r), never on the number of runs or threads.
+    """
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    states = np.empty((runs, 4), dtype=np.uint64)
+    for r in range(runs):
+        child = np.random.SeedSequence(root.entropy, spawn_key=root.spawn_key + (r,))
+        states[r] = child.generate_state(4, np.uint64)
+    return states
+
 
 _U17 = np.uint64(17)
 _U45 = np.uint64(45)

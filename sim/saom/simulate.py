@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from sim.saom import coevolution, composition, specification
+from sim.saom import specification
+from sim.saom.periods import Period, simulate_batch
 from sim.saom.program import finite_number
-
-SeedLike = int | np.random.SeedSequence | None
+from sim.saom.rng import SeedLike, run_seeds  # noqa: F401 (run_seeds: public here)
 
 
 @dataclass(frozen=True)
@@ -40,19 +40,6 @@ class PeriodsResult:
     ministeps: np.ndarray
     behaviours: dict = field(default_factory=dict)
     behaviour_ministeps: dict = field(default_factory=dict)
-
-
-def run_seeds(seed: SeedLike, runs: int) -> np.ndarray:
-    """(runs, 4) uint64 xoshiro states: run r uses ``SeedSequence(seed).spawn(runs)[r]``.
-
-    Run r's stream depends only on (seed, r), never on the number of runs or threads.
-    """
-    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    states = np.empty((runs, 4), dtype=np.uint64)
-    for r in range(runs):
-        child = np.random.SeedSequence(root.entropy, spawn_key=root.spawn_key + (r,))
-        states[r] = child.generate_state(4, np.uint64)
-    return states
 
 
 def _check_period(period) -> float:
@@ -117,24 +104,13 @@ def simulate_periods(network: npt.ArrayLike, effects: Mapping[str, float], *, ra
                                   behaviours=behaviours, behaviour_effects=behaviour_effects,
                                   behaviour_rates=behaviour_rates,
                                   behaviour_rate_effects=behaviour_rate_effects)
-    period = _check_period(period)
-    cumrate = np.cumsum(spec.rates)
-    uniform = bool(np.all(spec.rates == spec.rates[0]))
-    out = np.empty((runs, spec.n, spec.n), dtype=np.int8)
-    prog, data = spec.kernel_args()
-    seeds = run_seeds(seed, runs)
-    beh, bcum = spec.behaviour_args()
-    z = np.empty((runs, len(spec.behaviours), spec.n))
-    counts = np.empty((runs, 1 + len(spec.behaviours)), dtype=np.int64)
-    coevolution.simulate_runs(x[None], np.zeros(runs, dtype=np.int64), prog, data,
-                              spec.allowed, spec.max_outdegree, cumrate[None], uniform, beh,
-                              bcum, np.array([period]), seeds, out, z, counts,
-                              np.zeros((runs, 0)), np.array([-1]), np.zeros(0),
-                              np.zeros((runs, 0)), composition.fixed(spec.n))
+    per = Period(x, spec, spec.rates, _check_period(period))  # the actual rates: rho = 1
+    res = simulate_batch([per], spec.program.beta, [1.0], [seed], runs,
+                         beh_beta=spec.beh.beta, beh_rates=np.ones(len(spec.behaviours)))[0]
     names = [b.name for b in spec.behaviours]
-    return PeriodsResult(out, counts[:, 0],
-                         {k: z[:, b].astype(np.int64) for b, k in enumerate(names)},
-                         {k: counts[:, 1 + b] for b, k in enumerate(names)})
+    return PeriodsResult(res.networks, res.counts[:, 0],
+                         {k: res.behaviours[:, b].astype(np.int64) for b, k in enumerate(names)},
+                         {k: res.counts[:, 1 + b] for b, k in enumerate(names)})
 
 
 def simulate_period(network: npt.ArrayLike, effects: Mapping[str, float], *, rate: float,

@@ -29,15 +29,6 @@ from sim.saom.specification import Specification
 
 
 @njit(cache=True)
-def _one_effect_scores(i, x, prog, data, one, e, fw):
-    """fw[SCORE, j] = effect e's contribution c_ij alone: the program cut down to effect e
-    with beta 1 (``one``)."""
-    single = ProgramArrays(one, prog.slot[e:e + 1], prog.fac_start[e:e + 2], prog.fac_kind,
-                           prog.fac_cov, prog.codes, prog.gwesp, prog.gate[e:e + 1])
-    kernels.add_effects(i, x, single, data, fw)
-
-
-@njit(cache=True)
 def _refresh(x, xt, i, indeg, outdeg, prog, iw, fw):
     """Two-paths and every structural contribution of actor i at the current network."""
     codes, gw = prog.codes, prog.gwesp
@@ -60,7 +51,6 @@ def network_statistics(x0, prog, data, out):
     at_full = np.zeros(n_eff, dtype=np.bool_)
     for e in range(n_eff):
         at_full[e] = slot[e] >= 0 and codes[slot[e]] == GWESP_FF
-    one = np.ones(1)
     x, xt, indeg, outdeg = kernels.start_state(x0)
     iw, fw, bits, scale = kernels.workspace(n, codes.shape[0])
     ties = np.empty(n, dtype=np.int64)
@@ -94,9 +84,9 @@ def network_statistics(x0, prog, data, out):
             _refresh(x, xt, i, indeg, outdeg, prog, iw, fw)
         for e in range(n_eff):
             if at_full[e]:
-                _one_effect_scores(i, x, prog, data, one, e, fw)
+                kernels.effect_row(e, i, x, prog, data, fw)
                 for t in range(d):
-                    out[e] += fw[kernels.SCORE, ties[t]]
+                    out[e] += fw[kernels.PROD, ties[t]]
 
 
 @njit(cache=True, parallel=True)
@@ -134,11 +124,11 @@ def _covariate_factors(prog, data, e, out):
     iw, fw, bits, scale = kernels.workspace(n, prog.codes.shape[0])
     single = ProgramArrays(np.ones(1), np.full(1, -1, dtype=np.int64), prog.fac_start[e:e + 2],
                            prog.fac_kind, prog.fac_cov, prog.codes, prog.gwesp,
-                           np.zeros(1, dtype=np.int64))
+                           np.zeros(1, dtype=np.int64))  # effect e, no structural part, eval
     for i in range(n):
-        kernels.add_effects(i, x, single, data, fw)
+        kernels.effect_row(0, i, x, single, data, fw)
         for j in range(n):
-            out[i, j] = fw[kernels.SCORE, j]
+            out[i, j] = fw[kernels.PROD, j]
 
 
 def tie_statistics(code: int, y: np.ndarray) -> np.ndarray:

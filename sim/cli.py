@@ -10,12 +10,30 @@ from typing import Annotated
 
 import typer
 
+import sim
 from sim import cli_saom
+from sim.cli_support import App, announce_compiling, progressbar
 from sim.cli_support import fail as _fail
 from sim.cli_support import scenario as _scenario
+from sim.version import lbsim_version
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="lbsim: peer networks of rural left-behind children, simulated.")
+app = App(add_completion=False, no_args_is_help=True,
+          help="lbsim: peer networks of rural left-behind children, simulated.")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"lbsim {lbsim_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="print lbsim's version and exit")] = False,
+):
+    """lbsim: peer networks of rural left-behind children, simulated."""
+    announce_compiling(sim.NUMBA_CACHE)
 
 
 @app.command()
@@ -35,8 +53,7 @@ def run(
     if out.exists() and not overwrite:
         _fail(f"{out} exists; choose another --out or pass --overwrite")
     total = weeks or config.weeks
-    with typer.progressbar(length=total, label=f"{config.name}: weeks",
-                           file=sys.stderr) as bar:
+    with progressbar(length=total, label=f"{config.name}: weeks") as bar:
         summary = run_scenario(config, out, seed=seed, weeks=weeks, csv=csv,
                                progress=lambda _week: bar.update(1), overwrite=overwrite)
     typer.echo(f"{config.name}: {summary['children']:,} children in {summary['classes']} "
@@ -68,8 +85,7 @@ def compare(
     out = out or Path("out") / f"{config.name}-compare"
     if out.exists() and not overwrite:
         _fail(f"{out} exists; choose another --out or pass --overwrite")
-    with typer.progressbar(length=replications * n_arms, label=f"{config.name}: replications",
-                           file=sys.stderr) as bar:
+    with progressbar(length=replications * n_arms, label=f"{config.name}: replications") as bar:
         last = [0]
 
         def tick(done: int) -> None:
@@ -128,8 +144,7 @@ def sweep(
     except SweepError as e:
         _fail(str(e))
     workers = workers or os.cpu_count() or 1
-    with typer.progressbar(length=len(all_tasks), label="runs", file=sys.stderr,
-                           show_eta=True) as bar:
+    with progressbar(length=len(all_tasks), label="runs", show_eta=True) as bar:
         def tick(result, counts):
             bar.label = f"runs (failed {counts['failed']})"
             bar.update(result["runs"])

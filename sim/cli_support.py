@@ -1,12 +1,15 @@
 """What the ``lbsim`` commands share: failing with a message, loading a scenario or a
-matrix."""
+matrix, the app's help conventions, progress bars."""
 
 from __future__ import annotations
 
+import inspect
+import sys
 from pathlib import Path
 
 import numpy as np
 import typer
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 
 def fail(message: str) -> None:
@@ -32,3 +35,91 @@ def load_matrix(path: Path, adjacency: bool = True) -> np.ndarray:
         return read_adjacency(path) if adjacency else read_table(path)[0]
     except DataError as e:
         fail(str(e))
+
+
+def _plain_flags(params: list) -> list:
+    """Flags (``--csv``, ``--help``) take no value: an empty metavar stops typer's rich help
+    from writing ``<bool>`` after them."""
+    for param in params:
+        if isinstance(param, TyperOption) and (param.is_flag or param.count) \
+                and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class Command(TyperCommand):
+    """A command whose help reads as usual: flags without a value placeholder, arguments in
+    the usage line by their upper-case name (``SCENARIO``, ``[WAVES]...``; typer 0.2x
+    writes ``<bool>`` and ``{scenario}``), and its first paragraph on one line in
+    ``lbsim --help``."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.short_help is None and self.help:
+            self.short_help = " ".join(inspect.cleandoc(self.help).split("\n\n")[0].split())
+
+    def get_params(self, ctx) -> list:
+        return _plain_flags(super().get_params(ctx))
+
+    def collect_usage_pieces(self, ctx) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                name = (param.metavar or param.name).upper()
+                name = name if param.required else f"[{name}]"
+                pieces.append(name + ("..." if param.nargs != 1 else ""))
+        return pieces
+
+
+class Group(TyperGroup):
+    """The ``lbsim`` group, its flags (``--version``, ``--help``) shown as :class:`Command`
+    shows them."""
+
+    def get_params(self, ctx) -> list:
+        return _plain_flags(super().get_params(ctx))
+
+
+class App(typer.Typer):
+    """A typer app whose group is a :class:`Group` and whose commands are
+    :class:`Command`\\ s."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cls=Group, **kwargs)
+
+    def command(self, name: str | None = None, *, cls=None, **kwargs):
+        return super().command(name, cls=cls or Command, **kwargs)
+
+
+def progressbar(**kwargs):
+    """``typer.progressbar`` on stderr, drawn only when stderr is a terminal (elsewhere it
+    would write its label as stray lines into a log)."""
+    return typer.progressbar(file=sys.stderr, hidden=not sys.stderr.isatty(), **kwargs)
+
+
+COMPILING = ("lbsim: compiling the numba kernels on first use (once, about half a minute; "
+             "cached in {folder})")
+
+
+def announce_compiling(folder: Path):
+    """If numba's cache ``folder`` (:mod:`sim.compiled`) holds no kernels yet (a first run,
+    or the first after an upgrade or an edit of compiled code), say on stderr that kernels
+    are being compiled, once, when numba starts compiling. Returns the numba event listener
+    registered, or None (kernels cached: nothing to say, numba not even imported)."""
+    if any(folder.rglob("*.nbi")):
+        return None
+    from numba.core import event
+
+    class Notice(event.Listener):
+        said = False
+
+        def on_start(self, _event) -> None:
+            if not self.said:
+                self.said = True
+                typer.echo(COMPILING.format(folder=folder), err=True)
+
+        def on_end(self, _event) -> None:
+            pass
+
+    listener = Notice()
+    event.register("numba:compile", listener)
+    return listener

@@ -29,11 +29,14 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
                                           help="print lbsim's version and exit")] = False,
 ):
     """lbsim: peer networks of rural left-behind children, simulated."""
-    announce_compiling(sim.NUMBA_CACHE)
+    notice = announce_compiling(sim.NUMBA_CACHE)
+    if notice is not None:
+        ctx.call_on_close(notice.unregister)
 
 
 @app.command()
@@ -45,7 +48,12 @@ def run(
     csv: Annotated[bool, typer.Option("--csv", help="timeseries as CSV, not Parquet")] = False,
     overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
 ):
-    """Run a scenario: timeseries, summary.json and figures, written atomically."""
+    """Run a scenario: timeseries, summary.json and figures, written atomically.
+
+    Examples:
+      lbsim run scenarios/single_class.yaml --weeks 4 --out out/try
+      lbsim run scenarios/dafang_yuchong.yaml --seed 7 --csv
+    """
     from sim.run import run_scenario
 
     config = _scenario(scenario)
@@ -75,7 +83,12 @@ def compare(
     follow_up: Annotated[int, typer.Option(min=1, help="weeks from post to follow-up")] = 12,
     overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
 ):
-    """Virtual trial: the scenario's interventions against none, common random numbers."""
+    """Virtual trial: the scenario's interventions against none, common random numbers.
+
+    Examples:
+      lbsim compare scenarios/dafang_yuchong.yaml --replications 40
+      lbsim compare scenarios/single_class.yaml --replications 4 --follow-up 24
+    """
     from sim.trials import effect_size_text, write_comparison
 
     config = _scenario(scenario)
@@ -107,7 +120,11 @@ def robustness(
     seed: Annotated[int, typer.Option(help="seed of the design and the trials")] = 1,
     overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
 ):
-    """How the trial's effects depend on each assumption (Morris mu* over its range)."""
+    """How the trial's effects depend on each assumption (Morris mu* over its range).
+
+    Examples:
+      lbsim robustness scenarios/dafang_yuchong.yaml --trajectories 4
+    """
     from sim.robustness import robustness_text, write_robustness
 
     config = _scenario(scenario)
@@ -131,7 +148,12 @@ def sweep(
     dask_local: Annotated[int | None, typer.Option(min=1, help="start a Dask LocalCluster "
                                                               "with N workers")] = None,
 ):
-    """Run a scenario sweep in batches; resumable, one Parquet file per batch."""
+    """Run a scenario sweep in batches; resumable, one Parquet file per batch.
+
+    Examples:
+      lbsim sweep experiments/smoke.yaml --out out/smoke --workers 2
+      lbsim sweep experiments/staffing_small.yaml --out out/staff --dask-local 4
+    """
     import os
 
     from sim.sweep.spec import SweepError
@@ -164,7 +186,11 @@ def query(
     sql: Annotated[str, typer.Argument(help="SQL over the view `runs`")],
 ):
     """Query a sweep's results with DuckDB, e.g. "SELECT point, avg(density) FROM runs
-    GROUP BY point"."""
+    GROUP BY point".
+
+    Examples:
+      lbsim query out/smoke "SELECT week, avg(density) FROM runs GROUP BY week"
+    """
     from sim.sweep.store import query as run_query
 
     if not any(folder.glob("batch-*.parquet")):
@@ -186,7 +212,12 @@ def report(
                                                       "spec's last `at` week)")] = None,
 ):
     """Staffing plans against none: LBC isolates, in-degree and gap at year end and follow-up
-    (95% CIs), cost per year and per isolate avoided; plans.csv and dose_response.png."""
+    (95% CIs), cost per year and per isolate avoided; plans.csv and dose_response.png.
+
+    Examples:
+      lbsim sweep experiments/dafang_staffing.yaml --out out/staffing
+      lbsim report out/staffing
+    """
     from sim.sweep.report import ReportError, plans_text, write_report
 
     try:
@@ -204,7 +235,11 @@ def analyze(
         = None,
 ):
     """Sensitivity indices of a Sobol (S1, ST) or Morris (mu*, sigma) sweep, per outcome
-    (SALib); indices.csv and indices.png."""
+    (SALib); indices.csv and indices.png.
+
+    Examples:
+      lbsim analyze out/sens      (a sweep with design: sobol or morris)
+    """
     from sim.sweep.analyze import write_analysis
     from sim.sweep.report import ReportError
 
@@ -265,7 +300,12 @@ def import_(
                                                         "of a school")] = False,
     overwrite: Annotated[bool, typer.Option(help="replace an existing file")] = False,
 ):
-    """Write a scenario that starts from a surveyed class (paths relative to it)."""
+    """Write a scenario that starts from a surveyed class (paths relative to it).
+
+    Examples:
+      lbsim import survey/edges.csv survey/attributes.csv --out class.yaml
+      lbsim import survey/matrix.txt --out class.yaml --name class3
+    """
     from sim.io.importer import import_scenario
 
     try:
@@ -289,7 +329,12 @@ def export(
     seed: Annotated[int | None, typer.Option(help="seed (default: the scenario's)")] = None,
     overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
 ):
-    """Run a scenario and write its networks at the given weeks, written atomically."""
+    """Run a scenario and write its networks at the given weeks, written atomically.
+
+    Examples:
+      lbsim export scenarios/single_class.yaml --weeks 0,20,40 --out out/nets
+      lbsim export class.yaml --format graphml --out out/class-graphml
+    """
     from sim.io.export import FORMATS, export_networks, parse_weeks
 
     config = _scenario(scenario)
@@ -323,7 +368,11 @@ def validate_command(path: str) -> int:
 
 @app.command()
 def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")]):
-    """Check a scenario file: every problem with its field, value and what is allowed."""
+    """Check a scenario file: every problem with its field, value and what is allowed.
+
+    Examples:
+      lbsim validate scenarios/dafang_county.yaml
+    """
     raise typer.Exit(validate_command(str(scenario)))
 
 

@@ -21,7 +21,11 @@ def simulate(
     seed: Annotated[int, typer.Option(help="random seed")] = 1,
     threads: Annotated[int, typer.Option(min=0, help="numba threads (0 = all cores)")] = 0,
 ):
-    """Simulate the s50 period 1 -> 2 with RSiena's estimates and compare with wave 2."""
+    """Simulate the s50 period 1 -> 2 with RSiena's estimates and compare with wave 2.
+
+    Examples:
+      lbsim simulate --runs 1000 --seed 1
+    """
     from sim.s50_demo import s50_demo
 
     folder = sim.data.folder(data) if data in sim.data.names() else Path(data)
@@ -60,7 +64,13 @@ def estimate(
 ):
     """Estimate a SAOM from observed waves by method of moments (Robbins-Monro); a data set
     of several classes (--data baerveldt) as one model with a rate per class and period
-    (RSiena's sienaGroupCreate) or --separately; with --behaviour, co-evolution."""
+    (RSiena's sienaGroupCreate) or --separately; with --behaviour, co-evolution.
+
+    Examples:
+      lbsim estimate --data s50 --covariate alcohol --effects density,simX:alcohol
+      lbsim estimate w1.txt w2.txt w3.txt --effects density,recip,transTrip
+      lbsim estimate --data baerveldt --separately
+    """
     from sim.io.read import DataError
     from sim.io.waves import read_behaviours, read_composition, read_groups, read_waves
     from sim.saom import estimate as saom
@@ -116,7 +126,12 @@ def gof(
     = None,
 ):
     """Goodness of fit (RSiena's sienaGOF): estimate the model, simulate each period from
-    its first wave, and test auxiliary statistics of the next wave (Mahalanobis p)."""
+    its first wave, and test auxiliary statistics of the next wave (Mahalanobis p).
+
+    Examples:
+      lbsim gof --data s50 --out out/gof
+      lbsim gof --data s50 --scenario scenarios/single_class.yaml --runs 200
+    """
     from sim.goodness_of_fit import check_fit, fit_text, scenario_fit
     from sim.io.read import DataError
     from sim.io.waves import read_waves
@@ -145,7 +160,11 @@ def calibrate(
     seed: Annotated[int | None, typer.Option(help="seed (default: the scenario's)")] = None,
     overwrite: Annotated[bool, typer.Option(help="replace an existing --out file")] = False,
 ):
-    """Fit the scenario's rate, density, recip, transTrip (and listed effects) to targets."""
+    """Fit the scenario's rate, density, recip, transTrip (and listed effects) to targets.
+
+    Examples:
+      lbsim calibrate class.yaml --targets targets.yaml --out calibrated.yaml
+    """
     from sim.calibrate import TargetsError, load_targets, write_scenario
     from sim.calibrate import calibrate as calibrate_scenario
     from sim.io.read import DataError
@@ -171,7 +190,11 @@ def calibrate(
 
 
 def effects():
-    """List the SAOM effects lbsim knows, with their statistics: network, then behaviour."""
+    """List the SAOM effects lbsim knows, with their statistics: network, then behaviour.
+
+    Examples:
+      lbsim effects | grep -i trans
+    """
     from sim.saom import behaviour, effects
 
     typer.echo(f"{effects.describe()}\n\nBehaviour effects:\n{behaviour.describe()}")

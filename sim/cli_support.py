@@ -96,16 +96,19 @@ def progressbar(**kwargs):
     return typer.progressbar(file=sys.stderr, hidden=not sys.stderr.isatty(), **kwargs)
 
 
-COMPILING = ("lbsim: compiling the numba kernels on first use (once, about half a minute; "
+COMPILING = ("lbsim: compiling numba kernels on their first use (about half a minute, once; "
              "cached in {folder})")
 
 
 def announce_compiling(folder: Path):
-    """If numba's cache ``folder`` (:mod:`sim.compiled`) holds no kernels yet (a first run,
-    or the first after an upgrade or an edit of compiled code), say on stderr that kernels
-    are being compiled, once, when numba starts compiling. Returns the numba event listener
-    registered, or None (kernels cached: nothing to say, numba not even imported)."""
-    if any(folder.rglob("*.nbi")):
+    """If numba's cache ``folder`` (:mod:`sim.compiled`) lacks kernels of some module (a
+    first run, or the first after an upgrade or an edit of compiled code), say on stderr,
+    once, when numba starts compiling. Returns the numba event listener registered (its
+    ``unregister()`` ends it), or None (every kernel cached: nothing to say, numba not even
+    imported)."""
+    from sim.compiled import kernels_cached
+
+    if kernels_cached(folder):
         return None
     from numba.core import event
 
@@ -119,6 +122,9 @@ def announce_compiling(folder: Path):
 
         def on_end(self, _event) -> None:
             pass
+
+        def unregister(self) -> None:
+            event.unregister("numba:compile", self)
 
     listener = Notice()
     event.register("numba:compile", listener)

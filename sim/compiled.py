@@ -45,10 +45,30 @@ def cache_dir(version: str, environ: dict | None = None) -> Path:
     return base / f"numba-{cache_key(version)}"
 
 
+def numba_subfolder(source_dir: Path) -> str:
+    """The subfolder of the cache where numba keeps the kernels of the modules in
+    ``source_dir``: its name and the SHA-1 of its absolute path (numba's
+    ``_CacheLocator.get_suitable_cache_subpath``)."""
+    path = os.path.abspath(source_dir)
+    return f"{os.path.basename(path)}_{hashlib.sha1(path.encode()).hexdigest()}"
+
+
+def kernels_cached(folder: Path, package: Path = PACKAGE) -> bool:
+    """Whether ``folder`` holds kernels of every module of ``package`` that caches compiled
+    code (numba writes an index ``<module>.<function>-<line>.pyXY.nbi`` per kernel)."""
+    for path in compiled_sources(package):
+        if "cache=True" in path.read_text("utf-8") and not any(
+                (folder / numba_subfolder(path.parent)).glob(f"{path.stem}.*.nbi")):
+            return False
+    return True
+
+
 def configure(version: str) -> Path:
-    """Point numba's cache at :func:`cache_dir` (for this process) and return it."""
+    """Point numba's cache at :func:`cache_dir` (for this process and the processes it
+    starts, e.g. sweep workers, which find the same folder) and return it."""
     folder = cache_dir(version)
     os.environ["NUMBA_CACHE_DIR"] = str(folder)
+    os.environ.setdefault("LBSIM_CACHE_DIR", str(folder.parent))
     if "numba" in sys.modules:  # numba read its settings already: tell it too
         sys.modules["numba"].config.CACHE_DIR = str(folder)
     return folder

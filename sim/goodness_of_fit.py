@@ -40,7 +40,8 @@ def check_fit(waves: Sequence[np.ndarray], effects: Sequence[str], statistics: S
                 if period == "joint":
                     plots.gof_figure(t.simulated, t.observed, gof.labels(name), t.p,
                                      f"{name}, all periods", tmp / f"gof-{name}.png",
-                                     standardise=name == "triads")
+                                     standardise=name == "triads",
+                                     axes_text=gof.axes_text(name))
     return rows
 
 
@@ -78,5 +79,6 @@ def scenario_fit(scenario, waves: Sequence[np.ndarray], statistics: Sequence[str
 def fit_text(rows: list[tuple[str, str, gof.GofTest]]) -> str:
     """The tests as aligned text: statistic, period, Mahalanobis distance, p."""
     lines = [f"{'statistic':<12}{'period':<8}{'Mahalanobis':>12}{'p':>8}"]
-    lines += [f"{n:<12}{m:<8}{t.distance_observed:>12.2f}{t.p:>8.3f}" for n, m, t in rows]
+    lines += [f"{n:<12}{m:<8}{t.distance_observed:>12.2f}"
+              f"{gof.p_text(t.p, len(t.distances), bare=True):>8}" for n, m, t in rows]
     return "\n".join(lines)

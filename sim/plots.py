@@ -160,42 +160,69 @@ def trajectories_figure(table: pd.DataFrame, path: str | Path | None = None,
     return _save(fig, path)
 
 
+SOCIAL_SKILLS_TRAINING = (("post", 0.39, "just after"), ("follow_up", 0.28, "at follow-up"))
+"""Social-skills training for children, d just after and at follow-up (Beelmann & Lösel
+2006): what the growth group's confidence effect is calibrated to (docs/model.md §5, §6)."""
+TIME_STYLES = {"post": ("#1b9e77", "o", "--"), "follow_up": ("#7570b3", "s", ":")}
+"""Colour, marker and benchmark line style of each measurement time."""
+
+
 def effect_sizes_figure(table: pd.DataFrame, path: str | Path | None = None,
                         title: str = "") -> Figure:
-    """Hedges' g with 95% intervals for each outcome at post and follow-up; saved to
+    """Hedges' g with 95% intervals for each outcome at post and follow-up, with the
+    benchmarks of :data:`SOCIAL_SKILLS_TRAINING` as vertical lines in the legend; saved to
     ``path`` if given. Returns the figure."""
     rows = table[table["time"] != "pre"].reset_index(drop=True)
     arms = rows["arm"] if "arm" in rows else [""] * len(rows)
-    labels = [f"{a + ': ' if len(set(arms)) > 1 else ''}{r.outcome} "
-              f"({r.time.replace('_', '-')})" for a, r in zip(arms, rows.itertuples(),
-                                                               strict=True)]
+    labels = [f"{a + ': ' if len(set(arms)) > 1 else ''}{r.outcome.replace('_', ' ')}"
+              f"{' (class)' if getattr(r, 'level', 'child') == 'class' else ''}, "
+              f"{r.time.replace('_', '-')}" for a, r in zip(arms, rows.itertuples(),
+                                                             strict=True)]
     y = np.arange(len(rows))[::-1]
-    fig = Figure(figsize=(7, 0.32 * len(rows) + 1.2))
+    fig = Figure(figsize=(7.5, 0.3 * len(rows) + 2.4), layout="constrained")
     ax = fig.subplots()
     ax.axvline(0, color="#999", lw=0.8)
-    for band in (0.39, 0.28):  # social-skills training, post and follow-up (docs/model.md §5)
-        ax.axvline(band, color="#d95f02", lw=0.6, ls=":")
-    ax.errorbar(rows["g"], y, xerr=[rows["g"] - rows["ci_low"], rows["ci_high"] - rows["g"]],
-                fmt="o", color="#1b9e77", ms=4, capsize=2)
+    handles = []
+    for time, d, when in SOCIAL_SKILLS_TRAINING:
+        colour, _, style = TIME_STYLES[time]
+        handles.append(ax.axvline(d, color=colour, lw=1.2, ls=style,
+                                  label=f"social-skills training {when}: d = {d:.2f} "
+                                        f"(Beelmann & Lösel 2006)"))
+    for time, (colour, marker, _) in TIME_STYLES.items():
+        at = (rows["time"] == time).to_numpy()
+        if at.any():
+            part = rows[at]
+            handles.insert(len(handles) - 2, ax.errorbar(
+                part["g"], y[at], xerr=[part["g"] - part["ci_low"], part["ci_high"] - part["g"]],
+                fmt=marker, color=colour, ms=4, capsize=2,
+                label=f"{time.replace('_', '-')}: g, 95% CI"))
     ax.set_yticks(y, labels, fontsize=8)
-    ax.set_xlabel("Hedges' g (treated vs the same children in the control arm), 95% CI")
+    ax.set_ylim(y.min() - 0.7, y.max() + 0.7)
+    ax.set_xlabel("Hedges' g: treated children against the same children in the control arm",
+                  fontsize=9)
+    ax.grid(axis="x", alpha=0.3)
     ax.set_title(title, fontsize=10)
-    fig.tight_layout()
+    fig.legend(handles=handles, loc="outside lower center", ncol=1, frameon=False,
+               fontsize=8)
     return _save(fig, path)
 
 
 def gof_figure(simulated: np.ndarray, observed: np.ndarray, labels: Sequence[str], p: float,
                title: str, path: str | Path | None = None,
-               standardise: bool = False) -> Figure:
+               standardise: bool = False, axes_text: tuple[str, str] = ("", "")) -> Figure:
     """sienaGOF's plot: the simulated distribution of each component of an auxiliary
-    statistic as a violin, the observed values joined by a red line, p in the title;
-    ``standardise``: each component centred and scaled by the simulations' mean and SD
-    (plot.sienaGOF's center and scale, for components of very different sizes)."""
+    statistic as a violin, its 5th and 95th percentiles dashed, the observed values joined
+    by a red line, the test's p (:func:`sim.saom.gof.p_text`) in the title; ``axes_text``:
+    the x and y axis labels; ``standardise``: each component centred and scaled by the
+    simulations' mean and SD (plot.sienaGOF's center and scale, for components of very
+    different sizes)."""
+    from sim.saom.gof import p_text
+
     if standardise:
         mean, sd = simulated.mean(0), simulated.std(0)
         sd = np.where(sd > 0, sd, 1.0)
         simulated, observed = (simulated - mean) / sd, (observed - mean) / sd
-    fig = Figure(figsize=(max(5.0, 0.45 * len(labels) + 1.5), 3.6))
+    fig = Figure(figsize=(max(6.0, 0.45 * len(labels) + 2.0), 4.2), layout="constrained")
     ax = fig.subplots()
     pos = np.arange(1, len(labels) + 1)
     varying = simulated.std(0) > 0
@@ -207,11 +234,16 @@ def gof_figure(simulated: np.ndarray, observed: np.ndarray, labels: Sequence[str
             body.set_alpha(0.8)
     ax.plot(pos, np.percentile(simulated, 5, axis=0), color="#777", lw=0.8, ls="--")
     ax.plot(pos, np.percentile(simulated, 95, axis=0), color="#777", lw=0.8, ls="--")
-    ax.plot(pos, observed, color="#d62728", marker="o", ms=4, lw=1.2, label="observed")
+    ax.plot(pos, observed, color="#d62728", marker="o", ms=4, lw=1.2)
     ax.set_xticks(pos, labels, fontsize=8, rotation=45 if len(labels) > 9 else 0)
-    ax.set_title(f"{title}: p = {p:.3f}", fontsize=10)
-    if standardise:
-        ax.set_ylabel("standardised", fontsize=8)
-    ax.legend(frameon=False, fontsize=8)
-    fig.tight_layout()
+    ax.set_title(f"{title}: {p_text(p, len(simulated))}", fontsize=10)
+    xlabel, ylabel = axes_text
+    ax.set_xlabel(xlabel, fontsize=9)
+    ax.set_ylabel(f"{ylabel}, standardised" if standardise else ylabel, fontsize=9)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(handles=[
+        Line2D([], [], color="#d62728", marker="o", ms=4, lw=1.2, label="observed"),
+        Patch(color="#bbbbbb", alpha=0.8, label=f"simulated ({len(simulated)} runs)"),
+        Line2D([], [], color="#777", lw=0.8, ls="--", label="simulated 5th-95th percentile")],
+        frameon=False, fontsize=8, loc="best")
     return _save(fig, path)

@@ -7,7 +7,9 @@ those values, run as a virtual trial (:func:`sim.trials.virtual_trial`) with the
 seeds at every point, so a magnitude the outcome cannot depend on has elementary effects
 of exactly zero. Reported per outcome and time (post, follow-up): mu* (the mean absolute
 change of Hedges' g for a move across the range, scaled to the whole range), its 95%
-bootstrap interval and sigma (spread: interactions or non-linearity).
+percentile bootstrap interval over trajectories (mu* is a mean of absolute values, so the
+interval cannot reach below 0, unlike SALib's mu* +- 1.96 bootstrap SD) and sigma (spread:
+interactions or non-linearity).
 """
 
 from __future__ import annotations
@@ -26,37 +28,54 @@ from sim.trials import virtual_trial
 @dataclass(frozen=True)
 class Assumption:
     """A magnitude without a firm source: dotted path (``{group}`` is the index of the
-    scenario's growth group), its range and where the range comes from."""
+    scenario's growth group), its range, where the range comes from and a short name for
+    figures (default: the path's last part)."""
 
     path: str
     low: float
     high: float
     why: str
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.label or self.path.rsplit(".", 1)[-1]
 
 
 ASSUMPTIONS = (
     Assumption("network.effects.X:same_group", 0.33, 0.88,
-               "klas12b same primary school 0.606, +- 2 SE (RSiena manual)"),
+               "klas12b same primary school 0.606, +- 2 SE (RSiena manual)",
+               "same-group tie effect"),
     Assumption("interventions.{group}.magnitudes.contact", 0.0, 80.0,
-               "assumption: setting ministeps per member-year, 0 to two a week"),
+               "assumption: setting ministeps per member-year, 0 to two a week",
+               "contact in the setting"),
     Assumption("interventions.{group}.magnitudes.setting_retention", 0.70, 0.95,
-               "assumption: the setting's half-life 2 to 13 weeks"),
+               "assumption: the setting's half-life 2 to 13 weeks",
+               "setting's weekly retention"),
     Assumption("interventions.{group}.magnitudes.consolidated_retention", 0.85, 0.99,
-               "assumption: the same after a consolidation session, 4 to 69 weeks"),
+               "assumption: the same after a consolidation session, 4 to 69 weeks",
+               "weekly retention, consolidated"),
     Assumption("interventions.{group}.magnitudes.confidence", 0.0065, 0.026,
-               "assumption: half to twice the value calibrated to d 0.39 (Beelmann & Losel)"),
+               "assumption: half to twice the value calibrated to d 0.39 (Beelmann & Losel)",
+               "confidence per session"),
     Assumption("interventions.{group}.magnitudes.stigma", -0.06, -0.015,
-               "assumption: half to twice the default"),
+               "assumption: half to twice the default",
+               "stigma per session"),
     Assumption("interventions.{group}.magnitudes.shyness", -0.04, -0.01,
-               "assumption: half to twice the default"),
+               "assumption: half to twice the default",
+               "shyness per session"),
     Assumption("interventions.{group}.magnitudes.barrier", 0.02, 0.08,
-               "assumption: half to twice the default"),
+               "assumption: half to twice the default",
+               "barrier per session"),
     Assumption("interventions.{group}.magnitudes.retention", 0.1, 0.5,
-               "assumption: share of gains consolidation makes lasting"),
+               "assumption: share of gains consolidation makes lasting",
+               "share of gains kept"),
     Assumption("interventions.{group}.acceptance", 0.5, 0.9,
-               "assumption: recruitment 'not smooth' in Dafang"),
+               "assumption: recruitment 'not smooth' in Dafang",
+               "acceptance"),
     Assumption("trait_dynamics.adjustment", 0.025, 0.1,
-               "assumption: a trait's gap to its target halves in 7 to 28 weeks"),
+               "assumption: a trait's gap to its target halves in 7 to 28 weeks",
+               "traits' weekly adjustment"),
 )
 """The assumption-marked magnitudes and their documented ranges (docs/model.md §4, §6)."""
 
@@ -72,10 +91,38 @@ def problem(scenario: Scenario,
     if not groups:
         raise ValueError(f"scenario {scenario.name!r} has no growth group to vary; "
                          f"robustness varies the growth group's assumptions")
-    used = [Assumption(a.path.format(group=groups[0]), a.low, a.high, a.why)
+    used = [Assumption(a.path.format(group=groups[0]), a.low, a.high, a.why, a.label)
             for a in assumptions]
     return ({"num_vars": len(used), "names": [a.path for a in used],
              "bounds": [[a.low, a.high] for a in used]}, used)
+
+
+def elementary_effects(prob: dict, matrix: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(inputs, trajectories): Morris's elementary effects of a design from SALib's Morris
+    sampler, whose trajectories are ``inputs + 1`` consecutive points that each move one
+    input: the change of ``y`` divided by the input's change as a share of its range."""
+    k = prob["num_vars"]
+    low, high = np.asarray(prob["bounds"], float).T
+    x = ((matrix - low) / (high - low)).reshape(-1, k + 1, k)
+    dy = np.diff(y.reshape(-1, k + 1), axis=1)
+    dx = np.diff(x, axis=1)
+    moved = np.argmax(np.abs(dx), axis=2)  # the input each step moves
+    out = np.empty((k, len(x)))
+    for t in range(len(x)):
+        out[moved[t], t] = dy[t] / dx[t, np.arange(k), moved[t]]
+    return out
+
+
+def morris_indices(effects: np.ndarray, seed: int = 1,
+                   resamples: int = 1000) -> dict[str, np.ndarray]:
+    """mu* (mean absolute elementary effect), sigma (their SD) and mu*'s 95% percentile
+    bootstrap interval over trajectories (``mu_star_low``, ``mu_star_high``), per input."""
+    rng = np.random.default_rng(seed)
+    n = effects.shape[1]
+    draws = np.abs(effects)[:, rng.integers(n, size=(resamples, n))].mean(axis=2)
+    low, high = np.percentile(draws, [2.5, 97.5], axis=1)
+    return {"mu_star": np.abs(effects).mean(1), "sigma": effects.std(1, ddof=1),
+            "mu_star_low": low, "mu_star_high": high}
 
 
 def robustness(scenario: Scenario, trajectories: int = 4, replications: int = 4,
@@ -84,7 +131,6 @@ def robustness(scenario: Scenario, trajectories: int = 4, replications: int = 4,
                progress=None) -> pd.DataFrame:
     """Morris indices of each assumption for each trial outcome at post and follow-up:
     one row per (outcome, time, parameter)."""
-    from SALib.analyze import morris as analyze
     from SALib.sample import morris as sample
 
     prob, used = problem(scenario, assumptions)
@@ -104,45 +150,81 @@ def robustness(scenario: Scenario, trajectories: int = 4, replications: int = 4,
             y = answers[(outcome, time)].to_numpy(float)
             if not np.isfinite(y).all():
                 continue
-            res = analyze.analyze(prob, matrix, y, seed=seed)
+            res = morris_indices(elementary_effects(prob, matrix, y), seed)
             for j, a in enumerate(used):
                 out.append({"outcome": outcome, "time": time, "parameter": a.path,
-                            "low": a.low, "high": a.high, "g_mean": float(y.mean()),
-                            "mu_star": float(res["mu_star"][j]),
-                            "mu_star_conf": float(res["mu_star_conf"][j]),
-                            "sigma": float(res["sigma"][j]), "range": a.why})
+                            "name": a.name, "low": a.low, "high": a.high, "g_mean": float(y.mean()),
+                            **{key: float(v[j]) for key, v in res.items()}, "range": a.why})
     return pd.DataFrame(out)
 
 
 def robustness_text(table: pd.DataFrame) -> str:
-    """Per outcome and time: g's mean over the design and the assumptions by mu*."""
+    """Per outcome and time: g's mean over the design and the assumptions by mu*, with
+    mu*'s 95% interval."""
     lines = []
     for (outcome, time), part in table.groupby(["outcome", "time"], sort=False):
         lines.append(f"{outcome} ({time}): g {part['g_mean'].iloc[0]:.2f} on average")
         for r in part.sort_values("mu_star", ascending=False).itertuples():
-            lines.append(f"  {r.parameter:<54}{r.mu_star:>7.3f} +- {r.mu_star_conf:<6.3f}"
-                         f"sigma {r.sigma:.3f}")
+            lines.append(f"  {r.parameter:<54}{r.mu_star:>7.3f} [{r.mu_star_low:.3f}, "
+                         f"{r.mu_star_high:.3f}]  sigma {r.sigma:.3f}")
     return "\n".join(lines)
+
+
+TIMES = {"post": ("#1b9e77", "o", "just after the group", "after"),
+         "follow_up": ("#7570b3", "s", "at follow-up", "at follow-up")}
+"""Colour, marker, legend label and title word of each measurement time."""
+
+
+def robustness_figure(table: pd.DataFrame, path: Path | None = None, ncols: int = 3):
+    """One panel per outcome: each assumption's mu* with its 95% interval, just after the
+    group and at follow-up; saved to ``path`` if given. Returns the figure."""
+    from matplotlib.figure import Figure
+
+    outcomes = list(dict.fromkeys(table["outcome"]))
+    first = table.drop_duplicates("parameter")
+    names, rows_y = first["parameter"].tolist(), [
+        f"{r.name} ({r.low:g} to {r.high:g})" for r in first.itertuples()]
+    nrows = -(-len(outcomes) // ncols)
+    fig = Figure(figsize=(4.6 * ncols + 1, 0.32 * len(names) * nrows + 1.8),
+                 layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharey=True, squeeze=False)).ravel()
+    y = np.arange(len(names))[::-1]
+    for ax, outcome in zip(axes, outcomes, strict=False):
+        part = table[table["outcome"] == outcome]
+        means = []
+        for k, (time, (colour, marker, label, word)) in enumerate(TIMES.items()):
+            rows = part[part["time"] == time].set_index("parameter").reindex(names)
+            if rows["mu_star"].isna().all():
+                continue
+            ax.errorbar(rows["mu_star"], y + (0.17 if k == 0 else -0.17), fmt=marker,
+                        color=colour, ms=4, capsize=2, label=label,
+                        xerr=[rows["mu_star"] - rows["mu_star_low"],
+                              rows["mu_star_high"] - rows["mu_star"]])
+            means.append(f"{rows['g_mean'].dropna().iloc[0]:.2f} {word}")
+        ax.set_title(f"{outcome.replace('_', ' ')}\n(mean g {', '.join(means)})", fontsize=10)
+        ax.set_xlim(left=0)
+        ax.grid(axis="x", alpha=0.3)
+        ax.tick_params(labelsize=9)
+    axes[0].set_yticks(y, rows_y)
+    for ax in axes[len(outcomes):]:
+        ax.set_axis_off()
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncol=2, frameon=False,
+               fontsize=10, title="How much each assumption moves the trial's effect sizes "
+                                  "(Morris screening)", title_fontsize=12)
+    fig.supxlabel("mu*: mean absolute change of g when the assumption moves across its range "
+                  "(95% percentile bootstrap interval over trajectories)", fontsize=10)
+    if path is not None:
+        fig.savefig(path, dpi=100)
+    return fig
 
 
 def write_robustness(scenario: Scenario, out: Path, overwrite: bool = False,
                      **kwargs) -> pd.DataFrame:
     """:func:`robustness`, written atomically into ``out``: robustness.csv and
-    robustness.png (mu* of every assumption, one panel per outcome and time)."""
-    from matplotlib.figure import Figure
-
+    robustness.png (:func:`robustness_figure`)."""
     with atomic_folder(out, overwrite) as tmp:
         table = robustness(scenario, **kwargs)
         table.to_csv(tmp / "robustness.csv", index=False)
-        panels = list(table.groupby(["outcome", "time"], sort=False))
-        fig = Figure(figsize=(11, 2.2 * len(panels)))
-        axes = np.atleast_1d(fig.subplots(len(panels), 1, sharex=True))
-        for ax, ((outcome, time), part) in zip(axes, panels, strict=True):
-            ax.barh(part["parameter"].str.split(".").str[-1], part["mu_star"],
-                    xerr=part["mu_star_conf"], color="#4895ef")
-            ax.set_title(f"{outcome}, {time}: g {part['g_mean'].iloc[0]:.2f}", fontsize=9)
-            ax.tick_params(labelsize=7)
-        axes[-1].set_xlabel("Morris mu*: change of g across the assumption's range")
-        fig.tight_layout()
-        fig.savefig(tmp / "robustness.png", dpi=100)
+        robustness_figure(table, tmp / "robustness.png")
     return table

@@ -164,6 +164,25 @@ def labels(name: str) -> list[str]:
     raise ValueError(f"no auxiliary statistic {name!r}; allowed: {', '.join(STATISTICS)}")
 
 
+def axes_text(name: str) -> tuple[str, str]:
+    """What the x axis (components) and y axis (values) of auxiliary statistic ``name``
+    show, per network (several periods: summed over them)."""
+    return {"indegree": ("in-degree k", "actors with in-degree <= k"),
+            "outdegree": ("out-degree k", "actors with out-degree <= k"),
+            "triads": ("triad type (Holland-Leinhardt)", "triads of the type"),
+            "geodesic": ("distance k (ties either way)", "pairs at distance <= k")}[name]
+
+
+def p_text(p: float, runs: int | None = None, bare: bool = False) -> str:
+    """A simulated p-value as text: ``p = 0.042``; below what the simulations resolve,
+    ``p < 0.001`` (or ``p < 1/runs``, when coarser), never ``p = 0.000``; ``bare``: the
+    value alone (``0.042``, ``<0.001``), for a table."""
+    floor = max(0.001, 1 / runs) if runs else 0.001
+    if p < floor:
+        return f"<{floor:.3g}" if bare else f"p < {floor:.3g}"
+    return f"{p:.3f}" if bare else f"p = {p:.3f}"
+
+
 @dataclass(frozen=True)
 class GofTest:
     """The observed statistic vector, the simulated ones, their Mahalanobis distances and

@@ -39,7 +39,7 @@ def check_fit(waves: Sequence[np.ndarray], effects: Sequence[str], statistics: S
             for name, period, t in rows:
                 if period == "joint":
                     plots.gof_figure(t.simulated, t.observed, gof.labels(name), t.p,
-                                     f"{name}, all periods", tmp / f"gof-{name}.png",
+                                     f"{name}, all periods summed", tmp / f"gof-{name}.png",
                                      standardise=name == "triads",
                                      axes_text=gof.axes_text(name))
     return rows

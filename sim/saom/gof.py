@@ -170,7 +170,8 @@ def axes_text(name: str) -> tuple[str, str]:
     return {"indegree": ("in-degree k", "actors with in-degree <= k"),
             "outdegree": ("out-degree k", "actors with out-degree <= k"),
             "triads": ("triad type (Holland-Leinhardt)", "triads of the type"),
-            "geodesic": ("distance k (ties either way)", "pairs at distance <= k")}[name]
+            "geodesic": ("distance k (ties either way)",
+                         "pairs at distance <= k, or not connected")}[name]
 
 
 def p_text(p: float, runs: int | None = None, bare: bool = False) -> str:

@@ -12,7 +12,7 @@ import typer
 
 import sim
 from sim import cli_saom
-from sim.cli_support import App, announce_compiling, progressbar
+from sim.cli_support import App, announce_compiling, no_terminal
 from sim.cli_support import fail as _fail
 from sim.cli_support import scenario as _scenario
 from sim.version import lbsim_version
@@ -61,7 +61,8 @@ def run(
     if out.exists() and not overwrite:
         _fail(f"{out} exists; choose another --out or pass --overwrite")
     total = weeks or config.weeks
-    with progressbar(length=total, label=f"{config.name}: weeks") as bar:
+    with typer.progressbar(length=total, label=f"{config.name}: weeks",
+                           file=sys.stderr, hidden=no_terminal()) as bar:
         summary = run_scenario(config, out, seed=seed, weeks=weeks, csv=csv,
                                progress=lambda _week: bar.update(1), overwrite=overwrite)
     typer.echo(f"{config.name}: {summary['children']:,} children in {summary['classes']} "
@@ -98,7 +99,8 @@ def compare(
     out = out or Path("out") / f"{config.name}-compare"
     if out.exists() and not overwrite:
         _fail(f"{out} exists; choose another --out or pass --overwrite")
-    with progressbar(length=replications * n_arms, label=f"{config.name}: replications") as bar:
+    with typer.progressbar(length=replications * n_arms, label=f"{config.name}: replications",
+                           file=sys.stderr, hidden=no_terminal()) as bar:
         last = [0]
 
         def tick(done: int) -> None:
@@ -166,7 +168,8 @@ def sweep(
     except SweepError as e:
         _fail(str(e))
     workers = workers or os.cpu_count() or 1
-    with progressbar(length=len(all_tasks), label="runs", show_eta=True) as bar:
+    with typer.progressbar(length=len(all_tasks), label="runs", file=sys.stderr,
+                           show_eta=True, hidden=no_terminal()) as bar:
         def tick(result, counts):
             bar.label = f"runs (failed {counts['failed']})"
             bar.update(result["runs"])

@@ -1,5 +1,5 @@
 """What the ``lbsim`` commands share: failing with a message, loading a scenario or a
-matrix, the app's help conventions, progress bars."""
+matrix, the app's help conventions, when to draw progress bars, the compile notice."""
 
 from __future__ import annotations
 
@@ -90,10 +90,10 @@ class App(typer.Typer):
         return super().command(name, cls=cls or Command, **kwargs)
 
 
-def progressbar(**kwargs):
-    """``typer.progressbar`` on stderr, drawn only when stderr is a terminal (elsewhere it
+def no_terminal() -> bool:
+    """Whether stderr is not a terminal: progress bars are then hidden (``typer.progressbar``
     would write its label as stray lines into a log)."""
-    return typer.progressbar(file=sys.stderr, hidden=not sys.stderr.isatty(), **kwargs)
+    return not sys.stderr.isatty()
 
 
 COMPILING = ("lbsim: compiling numba kernels on their first use (about half a minute, once; "

@@ -220,11 +220,6 @@ def dose_response(table: pd.DataFrame):
     return fig
 
 
-def dose_response_figure(table: pd.DataFrame, path: str | Path) -> None:
-    """:func:`dose_response` saved to ``path`` (the format from its suffix)."""
-    dose_response(table).savefig(path, dpi=110)
-
-
 def write_report(folder: str | Path, out: str | Path | None = None, dose: str | None = None,
                  end_week: int | None = None,
                  robustness: str | Path | None = None) -> pd.DataFrame:
@@ -235,9 +230,10 @@ def write_report(folder: str | Path, out: str | Path | None = None, dose: str | 
 
     table = plan_table(folder, dose, end_week)
     out = Path(out) if out is not None else Path(folder) / "report"
-    page = render(table, robustness)
+    figure = dose_response(table)
+    page = render(table, figure, robustness)
     with atomic_folder(out, overwrite=True) as tmp:
         table.to_csv(tmp / "plans.csv", index=False)
-        dose_response_figure(table, tmp / "dose_response.png")
+        figure.savefig(tmp / "dose_response.png", dpi=110)
         (tmp / "report.html").write_text(page, encoding="utf-8")
     return table

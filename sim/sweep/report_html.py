@@ -140,11 +140,9 @@ def _value(v) -> str:
     return str(v)
 
 
-def _figure_svg(table: pd.DataFrame) -> str:
-    from sim.sweep.report import dose_response
-
+def _svg(figure) -> str:
     buffer = io.BytesIO()
-    dose_response(table).savefig(buffer, format="svg")
+    figure.savefig(buffer, format="svg")
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -225,8 +223,9 @@ def _summary(table: pd.DataFrame) -> dict:
     }
 
 
-def render(table: pd.DataFrame, robustness: str | Path | None = None) -> str:
-    """report.html's text for a plan table (:func:`sim.sweep.report.plan_table`)."""
+def render(table: pd.DataFrame, figure, robustness: str | Path | None = None) -> str:
+    """report.html's text for a plan table (:func:`sim.sweep.report.plan_table`) and its
+    dose-response figure (a matplotlib Figure, embedded as SVG)."""
     import jinja2
 
     from sim.version import lbsim_version
@@ -241,7 +240,8 @@ def render(table: pd.DataFrame, robustness: str | Path | None = None) -> str:
             else ""
         for outcome in ROBUSTNESS_OUTCOMES:
             mu = r.get(outcome)
-            r[f"{outcome}_shown"] = f"{mu[0]:.2f} ± {mu[1]:.2f}" if mu else "n/a"
+            r[f"{outcome}_shown"] = {"value": f"{mu[0]:.2f}", "range": f"± {mu[1]:.2f}"} \
+                if mu else {"value": "not varied", "range": ""}
     cost = next((i.cost_per_worker for i in scenario.interventions if i.type == "staffing"),
                 None)
     pop = scenario.population
@@ -257,8 +257,9 @@ def render(table: pd.DataFrame, robustness: str | Path | None = None) -> str:
                 "class_size": number(pop.class_size.mean, 0),
                 "lb_share": number(100 * pop.left_behind_share, 1), "weeks": scenario.weeks},
         cost_per_worker=None if cost is None else number(cost, 0),
-        summary=_summary(table), times=plan_rows(table), figure=_figure_svg(table),
+        summary=_summary(table), times=plan_rows(table), figure=_svg(figure),
         assumptions=rows, robustness=None if robustness is None else str(robustness),
         robustness_outcomes=ROBUSTNESS_OUTCOMES,
-        top=[r["name"] for r in rows[:2]] if ranking is not None else [],
+        top=[r["name"][:1].lower() + r["name"][1:] for r in rows[:2]]
+        if ranking is not None else [],
         version=lbsim_version())

@@ -153,18 +153,21 @@ def plans_text(table: pd.DataFrame) -> str:
         rows = [["Plan", "Isolates", "Isolates avoided", "In-degree gap", "Change in gap",
                  "Yuan a year", "Yuan per isolate avoided"]]
         for point in dict.fromkeys(part["point"]):
-            iso = wide.loc[(point, time, "isolates_lb")]
-            row = [iso["plan"], number(iso["mean"]),
-                   f"{number(iso['isolates_avoided'])} "
-                   f"{interval(-iso['diff_high'], -iso['diff_low'])}"]
+            first = part[part["point"] == point].iloc[0]
+            row = [first["plan"], "n/a", "n/a", "n/a", "n/a",
+                   number(first["cost_per_year"], 0), "n/a"]
+            if (point, time, "isolates_lb") in wide.index:
+                iso = wide.loc[(point, time, "isolates_lb")]
+                row[1:3] = [number(iso["mean"]), f"{number(iso['isolates_avoided'])} "
+                            f"{interval(-iso['diff_high'], -iso['diff_low'])}"]
+                row[6] = cost_per_isolate(iso)
             if (point, time, "indegree_gap") in wide.index:
                 gap = wide.loc[(point, time, "indegree_gap")]
-                row += [f"{number(gap['mean'], 2)} {interval(gap['ci_low'], gap['ci_high'], 2)}",
-                        f"{number(gap['difference'], 2)} "
-                        f"{interval(gap['diff_low'], gap['diff_high'], 2)}"]
-            else:
-                row += ["n/a", "n/a"]
-            rows.append(row + [number(iso["cost_per_year"], 0), cost_per_isolate(iso)])
+                row[3:5] = [f"{number(gap['mean'], 2)} "
+                            f"{interval(gap['ci_low'], gap['ci_high'], 2)}",
+                            f"{number(gap['difference'], 2)} "
+                            f"{interval(gap['diff_low'], gap['diff_high'], 2)}"]
+            rows.append(row)
         lines += ["", f"{TIMES.get(time, time)} (week {week})", *aligned(rows)]
     merged = plans.drop_duplicates("point")
     merged = merged[merged["same_as"] != ""]

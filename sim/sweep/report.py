@@ -1,5 +1,6 @@
-"""``lbsim report``: a staffing sweep as tables and a dose–response figure (docs/model.md §7:
-for staffing policies, outcome per worker and per yuan).
+"""``lbsim report``: a staffing sweep as tables, a dose–response figure and a printable page
+(docs/model.md §7: for staffing policies, outcome per worker and per yuan; the page and the
+terminal table: :mod:`sim.sweep.report_html`, :mod:`sim.sweep.plans`).
 
 Each plan (design point) is compared with its control: the point with the dose parameter
 (by default the one naming ``workers``) at its lowest value and every other parameter
@@ -8,7 +9,7 @@ arms), otherwise the two arms' means are compared (Welch). Intervals are 95% t i
 over replications. Cost per year: each staffing intervention's workers x cost per worker.
 Cost per isolate avoided: cost / (left-behind isolates in the control - in the plan), with
 the interval from the difference's bounds; only where that interval excludes zero (elsewhere
-the plan is "not distinguishable from 0").
+it is "not estimable").
 """
 
 from __future__ import annotations

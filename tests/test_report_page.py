@@ -184,6 +184,14 @@ def test_assumptions_show_the_scenarios_values_and_a_robustness_ranking(sweep, t
                                               "trait_dynamics.adjustment"]
     assert ranked[0]["isolated"] == (1.5, 0.1) and ranked[0]["in_degree"] == (7.5, 0.1)
     assert all(r["isolated"] is None for r in ranked[3:])
+    # the page names the two that matter most, in that order, and shows their mu*
+    result = runner.invoke(app, ["report", str(sweep), "--out", str(tmp_path / "r"),
+                                 "--robustness", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "r" / "report.html").read_text()
+    first, second = (r["name"][:1].lower() + r["name"][1:] for r in ranked[:2])
+    assert f"depends most on:\n<b>{first} and {second}</b>" in page
+    assert page.index(">1.50<") < page.index(">0.50<") < page.index(">0.10<")
 
 
 def test_report_refuses_a_robustness_result_it_cannot_read(sweep, tmp_path):

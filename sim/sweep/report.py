@@ -227,12 +227,13 @@ def write_report(folder: str | Path, out: str | Path | None = None, dose: str | 
     """plans.csv, dose_response.png and report.html (:mod:`sim.sweep.report_html`, with
     ``robustness``: a ``lbsim robustness`` folder or its robustness.csv) in ``out``
     (default DIR/report), atomically."""
-    from sim.sweep.report_html import render
+    from sim.sweep.report_html import read_robustness, render
 
+    ranking = read_robustness(robustness) if robustness is not None else None
     table = plan_table(folder, dose, end_week)
     out = Path(out) if out is not None else Path(folder) / "report"
     figure = dose_response(table)
-    page = render(table, figure, robustness)
+    page = render(table, figure, ranking)
     with atomic_folder(out, overwrite=True) as tmp:
         table.to_csv(tmp / "plans.csv", index=False)
         figure.savefig(tmp / "dose_response.png", dpi=110)

@@ -120,7 +120,8 @@ def assumptions(base: dict, robustness: pd.DataFrame | None = None) -> list[dict
 
 
 def read_robustness(path: str | Path) -> pd.DataFrame:
-    """A ``lbsim robustness`` result: its folder or robustness.csv."""
+    """A ``lbsim robustness`` result, from its folder or robustness.csv (``attrs["source"]``:
+    the file)."""
     path = Path(path)
     csv = path / "robustness.csv" if path.is_dir() else path
     if not csv.is_file():
@@ -131,6 +132,7 @@ def read_robustness(path: str | Path) -> pd.DataFrame:
     if not need <= set(table.columns):
         raise RobustnessError(f"{csv} is not a robustness result: it lacks "
                               f"{', '.join(sorted(need - set(table.columns)))}")
+    table.attrs["source"] = str(csv)
     return table
 
 
@@ -223,17 +225,17 @@ def _summary(table: pd.DataFrame) -> dict:
     }
 
 
-def render(table: pd.DataFrame, figure, robustness: str | Path | None = None) -> str:
-    """report.html's text for a plan table (:func:`sim.sweep.report.plan_table`) and its
-    dose-response figure (a matplotlib Figure, embedded as SVG)."""
+def render(table: pd.DataFrame, figure, robustness: pd.DataFrame | None = None) -> str:
+    """report.html's text for a plan table (:func:`sim.sweep.report.plan_table`), its
+    dose-response figure (a matplotlib Figure, embedded as SVG) and optionally a robustness
+    result (:func:`read_robustness`)."""
     import jinja2
 
     from sim.version import lbsim_version
 
     spec, base = table.attrs["spec"], table.attrs["base"]
     scenario = scenario_from(base, {})
-    ranking = read_robustness(robustness) if robustness is not None else None
-    rows = assumptions(base, ranking)
+    rows = assumptions(base, robustness)
     for r in rows:
         r["shown"] = _value(r["value"])
         r["range"] = f"{_value(r['low'])} to {_value(r['high'])}" if r["low"] is not None \
@@ -258,8 +260,9 @@ def render(table: pd.DataFrame, figure, robustness: str | Path | None = None) ->
                 "lb_share": number(100 * pop.left_behind_share, 1), "weeks": scenario.weeks},
         cost_per_worker=None if cost is None else number(cost, 0),
         summary=_summary(table), times=plan_rows(table), figure=_svg(figure),
-        assumptions=rows, robustness=None if robustness is None else str(robustness),
+        assumptions=rows,
+        robustness=None if robustness is None else robustness.attrs.get("source", "given"),
         robustness_outcomes=ROBUSTNESS_OUTCOMES,
         top=[r["name"][:1].lower() + r["name"][1:] for r in rows[:2]]
-        if ranking is not None else [],
+        if robustness is not None else [],
         version=lbsim_version())

@@ -23,7 +23,7 @@ from scipy import stats
 
 from sim.atomic import atomic_folder
 from sim.sweep import store
-from sim.sweep.plans import setting_words
+from sim.sweep.plans import parameters, setting_words
 from sim.sweep.spec import scenario_from
 
 OUTCOMES = ("isolates_lb", "indegree_lb", "indegree_gap")
@@ -163,6 +163,7 @@ def dose_response(table: pd.DataFrame):
     line per combination of the other parameters; error bars: 95% intervals. A top axis
     gives the yearly cost where it is proportional to the dose."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     dose = table.attrs["dose"]
     times = list(dict.fromkeys(table["time"]))
@@ -171,15 +172,18 @@ def dose_response(table: pd.DataFrame):
             (r == "cost_per_isolate_avoided" and "isolates_lb" in outcomes)]
     fig = Figure(figsize=(5.2 * len(times), 3.0 * len(rows)))
     axes = fig.subplots(len(rows), len(times), squeeze=False, sharex=True)
-    params = [c for c in table.columns[1:table.columns.get_loc("time")] if c != dose]
-    paid = table[(table[dose] > 0) & (table["cost_per_year"] > 0)]
-    per_unit = paid["cost_per_year"] / paid[dose]
-    proportional = len(per_unit) and np.allclose(per_unit, per_unit.iloc[0])
+    params = [c for c in parameters(table) if c != dose]
+    proportional = False
+    if pd.api.types.is_numeric_dtype(table[dose]):
+        paid = table[(table[dose] > 0) & (table["cost_per_year"] > 0)]
+        per_unit = paid["cost_per_year"] / paid[dose]
+        proportional = len(per_unit) and np.allclose(per_unit, per_unit.iloc[0])
     for i, r in enumerate(rows):
         for j, t in enumerate(times):
             ax = axes[i][j]
             o = "isolates_lb" if r == "cost_per_isolate_avoided" else r
             sub = table[(table["outcome"] == o) & (table["time"] == t)]
+            points = 0
             for key, line in (sub.groupby(params) if params else [((), sub)]):
                 line = line.sort_values(dose)
                 if r == "cost_per_isolate_avoided":
@@ -194,17 +198,25 @@ def dose_response(table: pd.DataFrame):
                 label = ", ".join(setting_words(p, k) for p, k in zip(params, key,
                                                                        strict=True))
                 ax.errorbar(line[dose], y, yerr=err, marker="o", capsize=3, label=label)
+                points += len(line)
             title, unit = FIGURE_ROWS[r]
             if r != "cost_per_isolate_avoided":
                 ax.axhline(0, color="grey", lw=0.8)
-            elif ax.has_data():  # upper bounds span decades where few isolates are avoided
+            elif points:  # upper bounds span decades where few isolates are avoided
                 ax.set_yscale("log")
                 ax.yaxis.set_major_formatter("{x:,.0f}")
                 unit += " (log scale)"
+            else:
+                ax.text(0.5, 0.5, "not estimable:\nevery interval of isolates avoided "
+                        "includes 0", ha="center", va="center", transform=ax.transAxes,
+                        fontsize=9, color="grey")
+                ax.set_yticks([])
             ax.set_ylabel(unit)
             ax.set_xlabel("social workers" if dose.endswith("workers") else
                           dose.split(".")[-1].replace("_", " "))
             ax.tick_params(labelbottom=True)
+            if pd.api.types.is_integer_dtype(table[dose]):
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_title(f"{title} ({t.replace('_', '-')}, week "
                          f"{int(sub['week'].iloc[0])})", fontsize=10)
             if proportional and i == 0:

@@ -213,22 +213,29 @@ def report(
                                                   "the one naming workers)")] = None,
     end_week: Annotated[int | None, typer.Option(help="end-of-year week (default: the "
                                                       "spec's last `at` week)")] = None,
+    robustness: Annotated[Path | None, typer.Option(
+        help="a `lbsim robustness` folder (or its robustness.csv): rank the assumptions "
+             "in report.html")] = None,
 ):
     """Staffing plans against none: LBC isolates, in-degree and gap at year end and follow-up
-    (95% CIs), cost per year and per isolate avoided; plans.csv and dose_response.png.
+    (95% CIs), cost per year and per isolate avoided; plans.csv, dose_response.png and a
+    printable report.html.
 
     Examples:
       lbsim sweep experiments/dafang_staffing.yaml --out out/staffing
       lbsim report out/staffing
+      lbsim report out/staffing --robustness out/dafang_yuchong-robustness
     """
-    from sim.sweep.report import ReportError, plans_text, write_report
+    from sim.sweep.plans import plans_text
+    from sim.sweep.report import ReportError, write_report
+    from sim.sweep.report_html import RobustnessError
 
     try:
-        table = write_report(folder, out, dose, end_week)
-    except ReportError as e:
+        table = write_report(folder, out, dose, end_week, robustness)
+    except (ReportError, RobustnessError) as e:
         _fail(str(e))
     typer.echo(plans_text(table))
-    typer.echo(f"-> {out or folder / 'report'} (plans.csv, dose_response.png)")
+    typer.echo(f"-> {out or folder / 'report'} (report.html, plans.csv, dose_response.png)")
 
 
 @app.command()

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from sim.cli import app
 from sim.sweep import store
 from sim.sweep.analyze import indices
+from sim.sweep.plans import NOT_ESTIMABLE, distinct_plans
 from sim.sweep.report import ReportError, plan_table
 from sim.sweep.sweep import run_sweep
 
@@ -117,15 +118,21 @@ def test_unpaired_sweeps_compare_means(tmp_path):
 def test_report_command_writes_tables_and_a_dose_response_figure(paired):
     result = runner.invoke(app, ["report", str(paired)])
     assert result.exit_code == 0, result.output
-    assert "yuan per isolate avoided" in result.output and "6 workers, shared" in result.output
+    assert "Yuan per isolate avoided" in result.output
+    assert "2 social workers, shared between schools" in result.output
     table = plan_table(paired)
     spans = table[(table["outcome"] == "isolates_lb") & (table["diff_high"] >= 0)
                   & (table["cost_per_year"] > 0)]
     assert len(spans) and spans["cost_per_isolate_avoided"].isna().all()
-    assert result.output.count("not distinguishable from 0") >= len(spans)
+    # one line per distinct plan: 6 shared workers in 6 schools are 6 one per school
+    plans = distinct_plans(table, table.attrs["base"])
+    spans = plans[(plans["outcome"] == "isolates_lb") & (plans["diff_high"] >= 0)
+                  & (plans["cost_per_year"] > 0)]
+    assert result.output.count(NOT_ESTIMABLE) == len(spans)
     table = pd.read_csv(paired / "report" / "plans.csv")
     assert {"cost_per_isolate_avoided", "ci_low", "diff_high"} <= set(table.columns)
     assert_drawn(paired / "report" / "dose_response.png")
+    assert "<table class=\"plans\">" in (paired / "report" / "report.html").read_text()
 
 
 def test_report_refuses_what_it_cannot_report(tmp_path, paired):

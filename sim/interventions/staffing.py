@@ -49,6 +49,17 @@ class Staffing(InterventionSpec):
         60000.0, description="yuan per worker per year, salary and overheads (assumption)")
     group: GrowthGroup = GrowthGroup(type="growth_group")
 
+    def effective(self, schools: int | None) -> Staffing:
+        """The plan this one amounts to in a county of ``schools`` schools (None: not
+        known) (:class:`StaffingPlan`): with no workers, no workers whatever the other
+        settings (the defaults); shared workers at least as many as the schools each get
+        one school in the ranked order, as under ``one_per_school``."""
+        if self.workers == 0:
+            return Staffing(type="staffing", workers=0)
+        if self.placement == "shared" and schools is not None and self.workers >= schools:
+            return self.model_copy(update={"placement": "one_per_school"})
+        return self
+
     @property
     def first_week(self) -> int:
         """The first term's group weeks stand for the plan's."""

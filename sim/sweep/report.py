@@ -1,5 +1,6 @@
-"""``lbsim report``: a staffing sweep as tables and a dose–response figure (docs/model.md §7:
-for staffing policies, outcome per worker and per yuan).
+"""``lbsim report``: a staffing sweep as tables, a dose–response figure and a printable page
+(docs/model.md §7: for staffing policies, outcome per worker and per yuan; the page and the
+terminal table: :mod:`sim.sweep.report_html`, :mod:`sim.sweep.plans`).
 
 Each plan (design point) is compared with its control: the point with the dose parameter
 (by default the one naming ``workers``) at its lowest value and every other parameter
@@ -8,7 +9,7 @@ arms), otherwise the two arms' means are compared (Welch). Intervals are 95% t i
 over replications. Cost per year: each staffing intervention's workers x cost per worker.
 Cost per isolate avoided: cost / (left-behind isolates in the control - in the plan), with
 the interval from the difference's bounds; only where that interval excludes zero (elsewhere
-the plan is "not distinguishable from 0").
+it is "not estimable").
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from scipy import stats
 
 from sim.atomic import atomic_folder
 from sim.sweep import store
+from sim.sweep.plans import parameters, setting_words
 from sim.sweep.spec import scenario_from
 
 OUTCOMES = ("isolates_lb", "indegree_lb", "indegree_gap")
@@ -78,7 +80,8 @@ def plan_table(folder: str | Path, dose: str | None = None,
                end_week: int | None = None) -> pd.DataFrame:
     """One row per plan x time (end of year, follow-up) x outcome: mean and CI, the
     difference from the control with its CI, cost per year and (for left-behind
-    isolates) cost per isolate avoided."""
+    isolates) cost per isolate avoided. ``attrs``: the dose, the base scenario, the spec
+    and the folder."""
     meta, rows = load(folder)
     spec, base = meta["spec"], meta["base"]
     params = [f"param:{k}" for k in spec["parameters"]]
@@ -141,79 +144,110 @@ def plan_table(folder: str | Path, dose: str | None = None,
                     row["cpia_high"] = cost / -dhi if known else np.nan
                 out.append(row)
     table = pd.DataFrame(out)
-    table.attrs["dose"] = dose
+    table.attrs.update(dose=dose, base=base, spec=spec, folder=str(folder))
     return table
 
 
-def plans_text(table: pd.DataFrame) -> str:
-    """The left-behind isolates rows of a plan table as aligned text: each plan's mean,
-    the isolates it avoids with their 95% interval, its yearly cost and the cost per
-    isolate avoided with its interval, or "not distinguishable from 0" where the interval
-    of isolates avoided includes 0."""
-    dose = table.attrs["dose"]
-    others = [c for c in table.columns[1:table.columns.get_loc("time")] if c != dose]
-    lines = [f"{'plan':<36}{'time':<10}{'LBC isolates':>14}{'avoided [95% CI]':>26}"
-             f"{'yuan/yr':>12}  {'yuan per isolate avoided [95% CI]'}"]
-    for _, row in table[table["outcome"] == "isolates_lb"].iterrows():
-        plan = ", ".join([f"{row[dose]:g} {dose.split('.')[-1]}"] +
-                         [str(row[c]) for c in others])
-        cpia = row["cost_per_isolate_avoided"]
-        if cpia == cpia:
-            cost = f"{cpia:,.0f} [{row['cpia_low']:,.0f}, {row['cpia_high']:,.0f}]"
-        else:
-            cost = "no cost" if not row["cost_per_year"] else "not distinguishable from 0"
-        lines.append(f"{plan[:35]:<36}{row['time']:<10}{row['mean']:>14.1f}"
-                     f"{row['isolates_avoided']:>9.1f} [{-row['diff_high']:>6.1f}, "
-                     f"{-row['diff_low']:>6.1f}]{row['cost_per_year']:>12,.0f}  {cost}")
-    return "\n".join(lines)
+FIGURE_ROWS = {
+    "isolates_lb": ("Left-behind isolates avoided", "children"),
+    "indegree_gap": ("Change in the in-degree gap", "friend nominations per child"),
+    "cost_per_isolate_avoided": ("Cost per isolate avoided", "yuan per child"),
+}
+"""The dose-response figure's rows: title and the y axis's unit."""
 
 
-def dose_response_figure(table: pd.DataFrame, path: str | Path) -> None:
-    """Left-behind isolates avoided (and the in-degree change) against the dose, a line
-    per combination of the other parameters, a panel per time; error bars: 95% CI."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def dose_response(table: pd.DataFrame):
+    """The dose-response figure: a row each for left-behind isolates avoided, the change in
+    the in-degree gap (others minus LBC) and the cost per isolate avoided (where the
+    interval of isolates avoided excludes 0), a column per time, against the dose with a
+    line per combination of the other parameters; error bars: 95% intervals. A top axis
+    gives the yearly cost where it is proportional to the dose."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     dose = table.attrs["dose"]
     times = list(dict.fromkeys(table["time"]))
-    shown = [o for o in ("isolates_lb", "indegree_lb") if o in set(table["outcome"])]
-    fig, axes = plt.subplots(len(shown), len(times), figsize=(5.5 * len(times),
-                                                              3.8 * len(shown)),
-                             squeeze=False)
-    params = [c for c in table.columns[1:table.columns.get_loc("time")] if c != dose]
-    titles = {"isolates_lb": "left-behind isolates avoided",
-              "indegree_lb": "change in LBC mean in-degree"}
-    for i, o in enumerate(shown):
+    outcomes = set(table["outcome"])
+    rows = [r for r in FIGURE_ROWS if r in outcomes or
+            (r == "cost_per_isolate_avoided" and "isolates_lb" in outcomes)]
+    fig = Figure(figsize=(5.2 * len(times), 3.0 * len(rows)))
+    axes = fig.subplots(len(rows), len(times), squeeze=False, sharex=True)
+    params = [c for c in parameters(table) if c != dose]
+    proportional = False
+    if pd.api.types.is_numeric_dtype(table[dose]):
+        paid = table[(table[dose] > 0) & (table["cost_per_year"] > 0)]
+        per_unit = paid["cost_per_year"] / paid[dose]
+        proportional = len(per_unit) and np.allclose(per_unit, per_unit.iloc[0])
+    for i, r in enumerate(rows):
         for j, t in enumerate(times):
             ax = axes[i][j]
+            o = "isolates_lb" if r == "cost_per_isolate_avoided" else r
             sub = table[(table["outcome"] == o) & (table["time"] == t)]
+            points = 0
             for key, line in (sub.groupby(params) if params else [((), sub)]):
                 line = line.sort_values(dose)
-                sign = -1.0 if o == "isolates_lb" else 1.0
-                y = sign * line["difference"]
-                lo, hi = sign * line["diff_low"], sign * line["diff_high"]
-                err = np.abs(np.vstack([y - np.minimum(lo, hi), np.maximum(lo, hi) - y]))
-                label = ", ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
+                if r == "cost_per_isolate_avoided":
+                    line = line[np.isfinite(line[r])]
+                    y, lo, hi = line[r], line["cpia_low"], line["cpia_high"]
+                elif r == "isolates_lb":
+                    y, lo, hi = -line["difference"], -line["diff_high"], -line["diff_low"]
+                else:
+                    y, lo, hi = line["difference"], line["diff_low"], line["diff_high"]
+                err = np.abs(np.vstack([y - lo, hi - y]))
+                key = key if isinstance(key, tuple) else (key,)
+                label = ", ".join(setting_words(p, k) for p, k in zip(params, key,
+                                                                       strict=True))
                 ax.errorbar(line[dose], y, yerr=err, marker="o", capsize=3, label=label)
-            ax.axhline(0, color="grey", lw=0.8)
-            ax.set_xlabel(dose.split(".")[-1])
-            ax.set_title(f"{titles[o]} ({t.replace('_', '-')}, week "
+                points += len(line)
+            title, unit = FIGURE_ROWS[r]
+            if r != "cost_per_isolate_avoided":
+                ax.axhline(0, color="grey", lw=0.8)
+            elif points:  # upper bounds span decades where few isolates are avoided
+                ax.set_yscale("log")
+                ax.yaxis.set_major_formatter("{x:,.0f}")
+                unit += " (log scale)"
+            else:
+                ax.text(0.5, 0.5, "not estimable:\nevery interval of isolates avoided "
+                        "includes 0", ha="center", va="center", transform=ax.transAxes,
+                        fontsize=9, color="grey")
+                ax.set_yticks([])
+            ax.set_ylabel(unit)
+            ax.set_xlabel("social workers" if dose.endswith("workers") else
+                          dose.split(".")[-1].replace("_", " "))
+            ax.tick_params(labelbottom=True)
+            if pd.api.types.is_integer_dtype(table[dose]):
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_title(f"{title} ({t.replace('_', '-')}, week "
                          f"{int(sub['week'].iloc[0])})", fontsize=10)
-            if i == 0 and j == 0 and params:
-                ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+            if proportional and i == 0:
+                unit_cost = float(per_unit.iloc[0])
+                top = ax.secondary_xaxis("top", functions=(lambda x, c=unit_cost: x * c / 1e6,
+                                                           lambda m, c=unit_cost: m * 1e6 / c))
+                top.set_xlabel("cost per year (million yuan)", fontsize=8)
+                top.tick_params(labelsize=8)
+    if params:
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9,
+                   frameon=False)
+    fig.tight_layout(rect=(0, 0.04 if params else 0, 1, 1))
+    return fig
 
 
 def write_report(folder: str | Path, out: str | Path | None = None, dose: str | None = None,
-                 end_week: int | None = None) -> pd.DataFrame:
-    """plans.csv and dose_response.png in ``out`` (default DIR/report), atomically."""
+                 end_week: int | None = None,
+                 robustness: str | Path | None = None) -> pd.DataFrame:
+    """plans.csv, dose_response.png and report.html (:mod:`sim.sweep.report_html`, with
+    ``robustness``: a ``lbsim robustness`` folder or its robustness.csv) in ``out``
+    (default DIR/report), atomically."""
+    from sim.sweep.report_html import read_robustness, render
+
+    ranking = read_robustness(robustness) if robustness is not None else None
     table = plan_table(folder, dose, end_week)
     out = Path(out) if out is not None else Path(folder) / "report"
+    figure = dose_response(table)
+    page = render(table, figure, ranking)
     with atomic_folder(out, overwrite=True) as tmp:
         table.to_csv(tmp / "plans.csv", index=False)
-        dose_response_figure(table, tmp / "dose_response.png")
+        figure.savefig(tmp / "dose_response.png", dpi=110)
+        (tmp / "report.html").write_text(page, encoding="utf-8")
     return table

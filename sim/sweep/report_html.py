@@ -1,0 +1,268 @@
+"""``report.html``: a staffing report for the people who decide, in one self-contained,
+printable page (Jinja2 template ``sim/templates/report.html.j2``; the figure embedded as
+SVG): one row per distinct plan (:mod:`sim.sweep.plans`) with cost and cost per isolate
+avoided, what the intervals include, and what the answer depends on: the assumed
+magnitudes (:data:`sim.robustness.ASSUMPTIONS`, the staffing settings marked as
+assumptions) with their values in the sweep's scenario, ranked by Morris mu* when a
+``lbsim robustness`` result is given.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from sim.robustness import ASSUMPTIONS
+from sim.sweep.plans import TIMES, cost_per_isolate, distinct_plans, number, parameters
+from sim.sweep.spec import scenario_from
+
+PLAIN = {
+    "X:same_group": "How much more likely children in the same group are to become friends",
+    "contact": "Extra chances a year for group members to make friends with each other",
+    "setting_retention": "How long the group's bond lasts after its last session",
+    "consolidated_retention": "The same, after a closing (consolidation) session",
+    "confidence": "Change in a member's confidence per session",
+    "stigma": "Change in a member's felt stigma per session",
+    "shyness": "Change in a member's shyness per session",
+    "barrier": "Progress on each member's main difficulty per session",
+    "retention": "Share of the gains that last after the group ends",
+    "acceptance": "Share of invited children who join a group",
+    "adjustment": "How quickly children's confidence and stigma settle",
+    "hours_per_week": "A social worker's working hours a week",
+    "travel_hours_per_school": "Hours a shared worker loses travelling, per extra school",
+    "groups_per_term": "Groups one worker can run at the same time",
+    "cost_per_worker": "Cost of one social worker a year (yuan)",
+}
+"""Plain words for the assumed magnitudes, by the last part of their path."""
+
+ROBUSTNESS_OUTCOMES = {"isolated": "isolation", "in_degree": "friends naming a child"}
+"""The ``lbsim robustness`` outcomes the report shows (closest to its own outcomes)."""
+
+
+class RobustnessError(ValueError):
+    """A robustness result that cannot be read; the message says why."""
+
+
+def lookup(data: dict, path: str):
+    """The value at a dotted path of a scenario's ``model_dump()`` (inside a mapping the
+    rest of the path is one key, as in ``network.effects.X:same_group``); None if absent."""
+    node, parts = data, path.split(".")
+    for i, part in enumerate(parts):
+        if isinstance(node, list):
+            node = node[int(part)] if part.isdigit() and int(part) < len(node) else None
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, dict):
+            return node.get(".".join(parts[i:]))
+        else:
+            return None
+    return node
+
+
+def _group_prefix(data: dict) -> tuple[str, dict] | None:
+    """(path prefix, dump) of the scenario's first growth group: its own or a staffing
+    intervention's ``group``."""
+    for k, i in enumerate(data["interventions"]):
+        if i["type"] == "growth_group":
+            return f"interventions.{k}", i
+        if i["type"] == "staffing":
+            return f"interventions.{k}.group", i["group"]
+    return None
+
+
+def assumptions(base: dict, robustness: pd.DataFrame | None = None) -> list[dict]:
+    """The assumed magnitudes behind the sweep's scenario: name in plain words, dotted
+    path, value here, documented range and source (robustness's ASSUMPTIONS, then the
+    staffing settings whose description marks them as assumptions); with a robustness
+    table, mu* (and its 95% half-width) per shown outcome at post, largest first."""
+    from sim.interventions.staffing import Staffing
+
+    data = scenario_from(base, {}).model_dump(mode="json")
+    group = _group_prefix(data)
+    rows = []
+    for a in ASSUMPTIONS:
+        if a.path.startswith("interventions.{group}"):
+            if group is None:
+                continue
+            path = a.path.replace("interventions.{group}", group[0])
+        else:
+            path = a.path
+        rows.append({"key": a.path.replace("interventions.{group}.", ""), "path": path,
+                     "value": lookup(data, path), "low": a.low, "high": a.high,
+                     "why": a.why})
+    for k, i in enumerate(data["interventions"]):
+        if i["type"] != "staffing":
+            continue
+        for name, field in Staffing.model_fields.items():
+            if "assumption" in (field.description or ""):
+                rows.append({"key": name, "path": f"interventions.{k}.{name}",
+                             "value": i[name], "low": None, "high": None,
+                             "why": field.description})
+        break
+    for r in rows:
+        r["name"] = PLAIN.get(r["key"].split(".")[-1], r["key"])
+    if robustness is None:
+        return rows
+    post = robustness[robustness["time"] == "post"]
+    # robustness paths name the trial scenario's growth group: match on the rest
+    key = post["parameter"].str.replace(r"^interventions\.\d+\.", "", regex=True)
+    for r in rows:
+        for outcome in ROBUSTNESS_OUTCOMES:
+            hit = post[(post["outcome"] == outcome) & (key == r["key"])]
+            r[outcome] = (float(hit["mu_star"].iloc[0]), float(hit["mu_star_conf"].iloc[0])) \
+                if len(hit) else None
+    first = next(iter(ROBUSTNESS_OUTCOMES))
+    return sorted(rows, key=lambda r: -(r[first][0] if r.get(first) else -1.0))
+
+
+def read_robustness(path: str | Path) -> pd.DataFrame:
+    """A ``lbsim robustness`` result, from its folder or robustness.csv (``attrs["source"]``:
+    the file)."""
+    path = Path(path)
+    csv = path / "robustness.csv" if path.is_dir() else path
+    if not csv.is_file():
+        raise RobustnessError(f"--robustness {path}: no robustness.csv there (make one with "
+                              f"`lbsim robustness SCENARIO --out {path}`)")
+    table = pd.read_csv(csv)
+    need = {"outcome", "time", "parameter", "mu_star", "mu_star_conf"}
+    if not need <= set(table.columns):
+        raise RobustnessError(f"{csv} is not a robustness result: it lacks "
+                              f"{', '.join(sorted(need - set(table.columns)))}")
+    table.attrs["source"] = str(csv)
+    return table
+
+
+def _value(v) -> str:
+    if isinstance(v, float):
+        return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:g}"
+    return str(v)
+
+
+def _svg(figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="svg")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _cell(value: float, low: float, high: float, digits: int) -> dict:
+    return {"value": number(value, digits),
+            "range": f"{number(low, digits)} to {number(high, digits)}"
+            if math.isfinite(low) and math.isfinite(high) else ""}
+
+
+def plan_rows(table: pd.DataFrame) -> dict[str, dict]:
+    """Per time: its heading and one row of display strings per distinct plan."""
+    plans = distinct_plans(table, table.attrs["base"])
+    wide = plans.set_index(["point", "time", "outcome"])
+    out = {}
+    for time, part in plans.groupby("time", sort=False):
+        rows = []
+        for point in dict.fromkeys(part["point"]):
+            first = part[part["point"] == point].iloc[0]
+            row = {"plan": first["plan"], "same_as": first["same_as"],
+                   "cost": number(first["cost_per_year"], 0)}
+            if (point, time, "isolates_lb") in wide.index:
+                iso = wide.loc[(point, time, "isolates_lb")]
+                row["isolates"] = _cell(iso["mean"], iso["ci_low"], iso["ci_high"], 1)
+                row["avoided"] = _cell(iso["isolates_avoided"], -iso["diff_high"],
+                                       -iso["diff_low"], 1)
+                cpia = cost_per_isolate(iso)
+                if cpia[:1].isdigit():
+                    row["cpia"] = _cell(iso["cost_per_isolate_avoided"], iso["cpia_low"],
+                                        iso["cpia_high"], 0)
+                else:  # "not estimable: interval includes 0" as value and reason
+                    value, _, why = cpia.partition(": ")
+                    row["cpia"] = {"value": value, "range": why}
+                if point == iso["control_point"]:
+                    row["avoided"]["range"] = "the comparison"
+            if (point, time, "indegree_gap") in wide.index:
+                gap = wide.loc[(point, time, "indegree_gap")]
+                row["gap"] = _cell(gap["mean"], gap["ci_low"], gap["ci_high"], 2)
+                row["gap_change"] = _cell(gap["difference"], gap["diff_low"],
+                                          gap["diff_high"], 2)
+                if point == gap["control_point"]:
+                    row["gap_change"]["range"] = "the comparison"
+            rows.append(row)
+        out[time] = {"heading": f"{TIMES.get(time, time)} (week {int(part['week'].iloc[0])})",
+                     "rows": rows}
+    return out
+
+
+def _summary(table: pd.DataFrame) -> dict:
+    """The control's isolates at the first time, and the plans avoiding most isolates and
+    costing least per isolate avoided there (None where no plan qualifies)."""
+    plans = distinct_plans(table, table.attrs["base"])
+    first = plans[(plans["time"] == plans["time"].iloc[0])
+                  & (plans["outcome"] == "isolates_lb")]
+    if first.empty:
+        return {}
+    control = first[first["point"] == first["control_point"]]
+    known = first[first["diff_high"] < 0]
+    cheap = first[first["cost_per_isolate_avoided"].notna()]
+    most = known.loc[known["isolates_avoided"].idxmax()] if len(known) else None
+    best = cheap.loc[cheap["cost_per_isolate_avoided"].idxmin()] if len(cheap) else None
+    # other plans whose interval of isolates avoided reaches the largest estimate's interval
+    close = 0 if most is None else int(((known["diff_low"] <= most["diff_high"])
+                                        & (known["point"] != most["point"])).sum())
+    near = 0 if best is None else int(((cheap["cpia_low"] <= best["cpia_high"])
+                                       & (cheap["point"] != best["point"])).sum())
+    return {
+        "time": TIMES.get(first["time"].iloc[0], first["time"].iloc[0]).lower(),
+        "week": int(first["week"].iloc[0]),
+        "control": number(control["mean"].iloc[0], 0) if len(control) else None,
+        "most": None if most is None else {
+            "plan": most["plan"], "avoided": number(most["isolates_avoided"], 0),
+            "low": number(-most["diff_high"], 0), "high": number(-most["diff_low"], 0),
+            "cost": number(most["cost_per_year"], 0), "close": close},
+        "cheapest": None if best is None else {
+            "plan": best["plan"], "cpia": number(best["cost_per_isolate_avoided"], 0),
+            "low": number(best["cpia_low"], 0), "high": number(best["cpia_high"], 0),
+            "close": near},
+    }
+
+
+def render(table: pd.DataFrame, figure, robustness: pd.DataFrame | None = None) -> str:
+    """report.html's text for a plan table (:func:`sim.sweep.report.plan_table`), its
+    dose-response figure (a matplotlib Figure, embedded as SVG) and optionally a robustness
+    result (:func:`read_robustness`)."""
+    import jinja2
+
+    from sim.version import lbsim_version
+
+    spec, base = table.attrs["spec"], table.attrs["base"]
+    scenario = scenario_from(base, {})
+    rows = assumptions(base, robustness)
+    for r in rows:
+        r["shown"] = _value(r["value"])
+        r["range"] = f"{_value(r['low'])} to {_value(r['high'])}" if r["low"] is not None \
+            else ""
+        for outcome in ROBUSTNESS_OUTCOMES:
+            mu = r.get(outcome)
+            r[f"{outcome}_shown"] = {"value": f"{mu[0]:.2f}", "range": f"± {mu[1]:.2f}"} \
+                if mu else {"value": "not varied", "range": ""}
+    cost = next((i.cost_per_worker for i in scenario.interventions if i.type == "staffing"),
+                None)
+    pop = scenario.population
+    env = jinja2.Environment(loader=jinja2.PackageLoader("sim", "templates"),
+                             autoescape=jinja2.select_autoescape(["html", "j2"]),
+                             undefined=jinja2.StrictUndefined)
+    return env.get_template("report.html.j2").render(
+        name=spec["name"], folder=table.attrs["folder"], seed=spec["seed"],
+        replications=int(table["replications"].max()),
+        common_seeds=bool(spec.get("common_seeds")),
+        parameters=", ".join(parameters(table)),
+        county={"schools": pop.schools, "classes": pop.classes_per_school,
+                "class_size": number(pop.class_size.mean, 0),
+                "lb_share": number(100 * pop.left_behind_share, 1), "weeks": scenario.weeks},
+        cost_per_worker=None if cost is None else number(cost, 0),
+        summary=_summary(table), times=plan_rows(table), figure=_svg(figure),
+        assumptions=rows,
+        robustness=None if robustness is None else robustness.attrs.get("source", "given"),
+        robustness_outcomes=ROBUSTNESS_OUTCOMES,
+        top=[r["name"][:1].lower() + r["name"][1:] for r in rows[:2]]
+        if robustness is not None else [],
+        version=lbsim_version())

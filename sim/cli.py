@@ -22,7 +22,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 def run(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
     out: Annotated[Path | None, typer.Option(help="output folder (default out/<name>)")] = None,
-    seed: Annotated[int | None, typer.Option(help="seed (default: the scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="seed (default: the scenario's)")] = None,
     weeks: Annotated[int | None, typer.Option(min=1, help="weeks to run")] = None,
     csv: Annotated[bool, typer.Option("--csv", help="timeseries as CSV, not Parquet")] = False,
     overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
@@ -54,7 +54,8 @@ def compare(
     replications: Annotated[int, typer.Option(min=2, help="replications per arm")] = 20,
     out: Annotated[Path | None, typer.Option(help="output folder (default "
                                                   "out/<name>-compare)")] = None,
-    seed: Annotated[int | None, typer.Option(help="first seed (default: the scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="first seed (default: the "
+                                                         "scenario's)")] = None,
     follow_up: Annotated[int, typer.Option(min=1, help="weeks from post to follow-up")] = 12,
     overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
 ):
@@ -88,7 +89,7 @@ def robustness(
     trajectories: Annotated[int, typer.Option(min=2, help="Morris trajectories")] = 4,
     replications: Annotated[int, typer.Option(min=2, help="replications per trial")] = 4,
     out: Annotated[Path | None, typer.Option(help="folder (out/<name>-robustness)")] = None,
-    seed: Annotated[int, typer.Option(help="seed of the design and the trials")] = 1,
+    seed: Annotated[int, typer.Option(min=0, help="seed of the design and the trials")] = 1,
     overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
 ):
     """How the trial's effects depend on each assumption (Morris mu* over its range)."""
@@ -271,7 +272,7 @@ def export(
     = None,
     fmt: Annotated[str, typer.Option("--format", help="comma-separated: edgelist, graphml, "
                                                       "rsiena")] = "edgelist,graphml,rsiena",
-    seed: Annotated[int | None, typer.Option(help="seed (default: the scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="seed (default: the scenario's)")] = None,
     overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
 ):
     """Run a scenario and write its networks at the given weeks, written atomically."""

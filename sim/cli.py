@@ -292,6 +292,10 @@ def export(
     files = export_networks(config, out, chosen, formats, seed=seed, overwrite=overwrite)
     typer.echo(f"{config.name}: weeks {', '.join(map(str, chosen))} -> {out} "
                f"({len(files)} files)")
+    outside = out / "rsiena" / "outside-ties.csv"
+    if outside.is_file() and (n := len(outside.read_text().splitlines()) - 1):
+        typer.echo(f"  {n} nominations between RSiena units (a growth group across classes) "
+                   f"are in {outside}, not in the matrices")
 
 
 def validate_command(path: str) -> int:

@@ -14,7 +14,7 @@ writes, for each week k, ``edges-week{k}.csv`` (``from,to``, every nomination) w
 trait with a column per exported week (``varCovar`` takes all columns but the last). With
 ``network.cross_class_ties`` the RSiena folders are schools and add ``class.txt``.
 
-The RSiena folders are the scenario's network units at the start and stay so at every
+The RSiena folders are the classes (the schools with ``network.cross_class_ties``) at every
 week: the same actors in the same order, so the weeks stack into one ``sienaDependent``
 array. A growth group whose members come from several classes lets them name each other
 across classes (the model then simulates those classes as one network); such nominations
@@ -163,20 +163,23 @@ def write_rsiena(snaps: list[Snapshot], folder: str | Path, by_school: bool = Fa
     folder = Path(folder)
     folder.mkdir(parents=True)
     outside = [("week", "from", "to", "from_unit", "to_unit")]
-    ties = [s.ties() for s in snaps]
-    for s, (src, dst) in zip(snaps, ties, strict=True):
+    inside = []  # per week: the ties within a unit, ordered by sender
+    for s in snaps:
+        src, dst = s.ties()
         across = unit_of[src] != unit_of[dst]
         outside += [(s.week, s.ids[i], s.ids[j], units[unit_of[i]][0], units[unit_of[j]][0])
                     for i, j in zip(src[across], dst[across], strict=True)]
+        order = np.argsort(src[~across], kind="stable")
+        inside.append((src[~across][order], dst[~across][order]))
     with open(folder / "outside-ties.csv", "w", newline="") as f:
         csv.writer(f).writerows(outside)
-    for k, (label, a, m) in enumerate(units):
+    for label, a, m in units:
         d = folder / _file_name(label)
         d.mkdir()
-        for s, (src, dst) in zip(snaps, ties, strict=True):
-            inside = (unit_of[src] == k) & (unit_of[dst] == k)
+        for s, (src, dst) in zip(snaps, inside, strict=True):
+            lo, hi = np.searchsorted(src, [a, a + m])
             x = np.zeros((m, m), dtype=np.int8)
-            x[src[inside] - a, dst[inside] - a] = 1
+            x[src[lo:hi] - a, dst[lo:hi] - a] = 1
             np.savetxt(d / f"week-{s.week}.txt", x, fmt="%d")
         rows = slice(a, a + m)
         (d / "ids.txt").write_text("".join(f"{i}\n" for i in snaps[0].ids[rows]))

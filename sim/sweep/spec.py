@@ -22,7 +22,8 @@ from sim.vocabulary import COLUMNS
 
 
 class Parameter(Section):
-    """Values for a grid design, or a [low, high] range for sampled designs."""
+    """Values for a grid design, or a [low, high] range for sampled designs (whole numbers
+    where the base scenario takes them: ``integer``)."""
 
     values: list[float | int | str | bool] | None = None
     low: float | None = None

@@ -43,7 +43,7 @@ def main(
 def run(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
     out: Annotated[Path | None, typer.Option(help="output folder (default out/<name>)")] = None,
-    seed: Annotated[int | None, typer.Option(help="seed (default: the scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="seed (default: the scenario's)")] = None,
     weeks: Annotated[int | None, typer.Option(min=1, help="weeks to run")] = None,
     csv: Annotated[bool, typer.Option("--csv", help="timeseries as CSV, not Parquet")] = False,
     overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
@@ -80,7 +80,8 @@ def compare(
     replications: Annotated[int, typer.Option(min=2, help="replications per arm")] = 20,
     out: Annotated[Path | None, typer.Option(help="output folder (default "
                                                   "out/<name>-compare)")] = None,
-    seed: Annotated[int | None, typer.Option(help="first seed (default: the scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="first seed (default: the "
+                                                         "scenario's)")] = None,
     follow_up: Annotated[int, typer.Option(min=1, help="weeks from post to follow-up")] = 12,
     overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
 ):
@@ -119,7 +120,7 @@ def robustness(
     trajectories: Annotated[int, typer.Option(min=2, help="Morris trajectories")] = 4,
     replications: Annotated[int, typer.Option(min=2, help="replications per trial")] = 4,
     out: Annotated[Path | None, typer.Option(help="folder (out/<name>-robustness)")] = None,
-    seed: Annotated[int, typer.Option(help="seed of the design and the trials")] = 1,
+    seed: Annotated[int, typer.Option(min=0, help="seed of the design and the trials")] = 1,
     overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
 ):
     """How the trial's effects depend on each assumption (Morris mu* over its range).
@@ -336,7 +337,7 @@ def export(
     = None,
     fmt: Annotated[str, typer.Option("--format", help="comma-separated: edgelist, graphml, "
                                                       "rsiena")] = "edgelist,graphml,rsiena",
-    seed: Annotated[int | None, typer.Option(help="seed (default: the scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="seed (default: the scenario's)")] = None,
     overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
 ):
     """Run a scenario and write its networks at the given weeks, written atomically.
@@ -361,6 +362,10 @@ def export(
     files = export_networks(config, out, chosen, formats, seed=seed, overwrite=overwrite)
     typer.echo(f"{config.name}: weeks {', '.join(map(str, chosen))} -> {out} "
                f"({len(files)} files)")
+    outside = out / "rsiena" / "outside-ties.csv"
+    if outside.is_file() and (n := len(outside.read_text().splitlines()) - 1):
+        typer.echo(f"  {n} nominations between RSiena units (a growth group across classes) "
+                   f"are in {outside}, not in the matrices")
 
 
 def validate_command(path: str) -> int:

@@ -18,7 +18,7 @@ def simulate(
     data: Annotated[str, typer.Option(help="bundled data set 's50' or a folder with "
                                            "s50-w1.txt, s50-w2.txt, s50-alcohol.txt")] = "s50",
     runs: Annotated[int, typer.Option(min=1, help="independent periods to simulate")] = 1000,
-    seed: Annotated[int, typer.Option(help="random seed")] = 1,
+    seed: Annotated[int, typer.Option(min=0, help="random seed")] = 1,
     threads: Annotated[int, typer.Option(min=0, help="numba threads (0 = all cores)")] = 0,
 ):
     """Simulate the s50 period 1 -> 2 with RSiena's estimates and compare with wave 2.
@@ -60,7 +60,7 @@ def estimate(
     composition: Annotated[Path | None, typer.Option(
         help="actors joining and leaving: per actor a line of its intervals of presence in "
              "wave time, e.g. '1.4 3' (RSiena's sienaCompositionChangeFromFile)")] = None,
-    seed: Annotated[int, typer.Option(help="random seed")] = 1,
+    seed: Annotated[int, typer.Option(min=0, help="random seed")] = 1,
 ):
     """Estimate a SAOM from observed waves by method of moments (Robbins-Monro); a data set
     of several classes (--data baerveldt) as one model with a rate per class and period
@@ -120,7 +120,7 @@ def gof(
     runs: Annotated[int, typer.Option(min=10, help="simulated networks per period")] = 1000,
     out: Annotated[Path | None, typer.Option(help="folder for gof.csv and the violin "
                                                   "plots")] = None,
-    seed: Annotated[int, typer.Option(help="random seed")] = 1,
+    seed: Annotated[int, typer.Option(min=0, help="random seed")] = 1,
     scenario: Annotated[Path | None, typer.Option(
         help="instead of a fit: a scenario's classes (runs of them) against every wave")]
     = None,
@@ -157,7 +157,7 @@ def calibrate(
                                                "'statistics: {...}'")],
     out: Annotated[Path | None, typer.Option(help="calibrated scenario (default "
                                                   "<scenario>-calibrated.yaml)")] = None,
-    seed: Annotated[int | None, typer.Option(help="seed (default: the scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="seed (default: the scenario's)")] = None,
     overwrite: Annotated[bool, typer.Option(help="replace an existing --out file")] = False,
 ):
     """Fit the scenario's rate, density, recip, transTrip (and listed effects) to targets.

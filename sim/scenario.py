@@ -15,7 +15,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Union, get_args
+from typing import Annotated, Union, get_args, get_origin
 
 import numpy as np
 import yaml
@@ -161,15 +161,19 @@ def _did_you_mean(word: object, model_or_options: type[BaseModel] | list[str] | 
     return f"did you mean {near[0]!r}?" if near else f"allowed: {', '.join(options)}"
 
 
-def _section_at(loc: tuple) -> type[BaseModel] | None:
-    model: type[BaseModel] | None = Scenario
-    if len(loc) >= 3 and loc[0] == "interventions":  # interventions.<i>.<type>. ...
+def _section_at(loc: tuple, root: type[BaseModel] = Scenario) -> type[BaseModel] | None:
+    """The section class at ``loc`` (pydantic's error location) under ``root``."""
+    model: type[BaseModel] | None = root
+    if root is Scenario and len(loc) >= 3 and loc[0] == "interventions":  # .<i>.<type>. ...
         model, loc = INTERVENTION_TYPES.get(loc[2]), loc[3:]
+    key = False  # the next part is a key of a mapping of sections (e.g. a sweep's parameters)
     for part in loc:
-        if isinstance(part, int):
-            continue  # a list index
+        if isinstance(part, int) or key:
+            key = False
+            continue  # a list index or a mapping's key
         if model is None or part not in model.model_fields:
             return None
+        key = get_origin(model.model_fields[part].annotation) is dict
         model = _section(model, part)
     return model
 
@@ -180,8 +184,9 @@ def _lookup(data: object, loc: tuple) -> object:
     return data
 
 
-def problem_line(error: dict, data: Mapping) -> str:
-    """One pydantic error as ``path: value — what is allowed``."""
+def problem_line(error: dict, data: Mapping, root: type[BaseModel] = Scenario) -> str:
+    """One pydantic error of validating ``data`` as ``root`` (a scenario, or e.g. a sweep
+    spec) as ``path: value — what is allowed``."""
     loc, kind = tuple(error["loc"]), error["type"]
     value = error.get("input")
     if loc and loc[-1] == "[key]":  # a bad key of a mapping: show the key's value
@@ -191,7 +196,7 @@ def problem_line(error: dict, data: Mapping) -> str:
         except (KeyError, IndexError, TypeError):
             pass
     if kind == "extra_forbidden":
-        allowed = f"unknown key; {_did_you_mean(loc[-1], _section_at(loc[:-1]))}"
+        allowed = f"unknown key; {_did_you_mean(loc[-1], _section_at(loc[:-1], root))}"
     elif kind == "literal_error":
         options = re.findall(r"'([^']*)'", error["ctx"]["expected"])
         allowed = f"unknown key; {_did_you_mean(loc[-1], options)}"

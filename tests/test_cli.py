@@ -54,3 +54,32 @@ def test_every_module_imports_first_in_a_fresh_interpreter(module):
             f"load_scenario({str(root / 'scenarios' / 'dafang_yuchong.yaml')!r})")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+SCENARIO = "scenarios/single_class.yaml"
+SEED_ARGS = {  # the smallest valid call of each command that takes --seed
+    "run": [SCENARIO, "--weeks", "2"], "compare": [SCENARIO], "robustness": [SCENARIO],
+    "export": [SCENARIO], "simulate": [], "estimate": ["--data", "s50"], "gof": ["--data", "s50"],
+    "calibrate": [SCENARIO, "--targets", "t.yaml"]}
+
+
+def test_every_seed_option_refuses_a_negative_seed_with_exit_2(tmp_path, monkeypatch):
+    """A negative --seed is a usage error (exit 2, the option named, no traceback), for
+    every command that has one; none of them writes anything."""
+    import typer.main
+
+    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "scenarios").symlink_to(root / "scenarios")
+    group = typer.main.get_command(app)
+    with_seed = sorted(name for name, cmd in group.commands.items()
+                       if any(p.name == "seed" for p in cmd.params))
+    assert with_seed == sorted(SEED_ARGS)  # a new command with --seed needs a row above
+    for name in with_seed:
+        out = ["--out", str(tmp_path / "out")] if name in ("run", "compare", "robustness",
+                                                           "export") else []
+        result = runner.invoke(app, [name, *SEED_ARGS[name], *out, "--seed", "-4"])
+        assert result.exit_code == 2, (name, result.output)
+        assert "--seed" in result.output and "greater than or equal to 0" in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["scenarios"]

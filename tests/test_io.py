@@ -1,5 +1,7 @@
 """Importing surveyed classes and exporting networks (sim/io, lbsim import / export)."""
 
+from pathlib import Path
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -277,12 +279,99 @@ def test_generated_classes_export_one_rsiena_folder_per_unit(tmp_path):
         "network": {"burn_in_years": 0.2}})
     out = tmp_path / "gen"
     export_networks(config, out, [0, 2], formats=["rsiena", "edgelist"])
-    assert sorted(p.name for p in (out / "rsiena").iterdir()) == ["class-0", "class-1"]
+    assert sorted(p.name for p in (out / "rsiena").iterdir()) == ["class-0", "class-1",
+                                                                   "outside-ties.csv"]
     school = config.override({"network.cross_class_ties": True})
     export_networks(school, tmp_path / "school", [1], formats=["rsiena"])
     folder = tmp_path / "school" / "rsiena" / "school-0"
     assert read_adjacency(folder / "week-1.txt").shape == (24, 24)
     assert (folder / "class.txt").read_text().split() == ["0"] * 12 + ["1"] * 12
+
+
+def read_rsiena(folder, week):
+    """{(from id, to id)} of the RSiena matrices and of outside-ties.csv at ``week``; the
+    unit folders with their actor count."""
+    got, sizes = set(), {}
+    for d in sorted(p for p in folder.iterdir() if p.is_dir()):
+        names = (d / "ids.txt").read_text().split()
+        x = np.loadtxt(d / f"week-{week}.txt", dtype=np.int8, ndmin=2)
+        assert x.shape == (len(names), len(names)) and not x.diagonal().any()
+        sizes[d.name] = len(names)
+        got |= ties(x, names)
+    outside = {(r[1], r[2]) for r in (line.split(",") for line in
+               (folder / "outside-ties.csv").read_text().splitlines()[1:]) if r[0] == str(week)}
+    assert not got & outside
+    return got | outside, sizes, outside
+
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
+JOINT_GROUP = {"dafang_yuchong", "shanxi_l_village"}  # a group recruits across classes
+
+
+@pytest.mark.parametrize("path, quick", [
+    pytest.param(p, q, id=p.stem + ("" if not q else "-4-schools"),
+                 marks=[pytest.mark.slow] if p.stem == "dafang_county" and not q else [])
+    for p in SHIPPED for q in ((True, False) if p.stem == "dafang_county" else (False,))])
+def test_every_shipped_scenario_exports_one_unit_per_class_at_every_week(tmp_path, path,
+                                                                        quick, monkeypatch):
+    """Before, during and after its first growth group every shipped scenario exports the
+    same RSiena folders with the same actors; their matrices with outside-ties.csv hold
+    exactly the edge list's nominations. The scenarios whose group joins classes do merge
+    the model's units (the case that used to fail)."""
+    import sim.io.export as export
+
+    config = load_scenario(path)
+    if quick:
+        config = config.override({"population.schools": 4})
+    starts = [getattr(i, "group", i).start_week for i in config.interventions
+              if "growth_group" in (i.type, getattr(getattr(i, "group", None), "type", ""))]
+    weeks = [0, starts[0] + 2, starts[0] + 12][:2 if path.stem == "dafang_county" and not quick
+                                               else 3]  # 2,718 classes: two weeks
+    seen = []
+    monkeypatch.setattr(export, "snapshot", lambda model: seen.append(
+        model.population.n_units) or snapshot(model))
+    out = tmp_path / "net"
+    export_networks(config, out, weeks, formats=["edgelist", "rsiena"])
+    merged = min(seen) < config.population.schools * config.population.classes_per_school
+    assert merged == (path.stem in JOINT_GROUP), seen
+    units = None
+    for week in weeks:
+        edges = {(a, b) for _, a, b in read_edge_list(out / f"edges-week{week}.csv")}
+        got, sizes, _ = read_rsiena(out / "rsiena", week)
+        assert got == edges
+        assert units in (None, sizes)
+        units = sizes
+    assert len(units) == config.population.schools * config.population.classes_per_school
+
+
+def test_rsiena_class_matrices_are_the_model_within_classes_during_a_joint_group(tmp_path):
+    """Two classes, a school-wide group: each class's matrix at week k is the model's
+    network among that class's children, and outside-ties.csv lists exactly the model's
+    nominations between the classes (which the group makes possible)."""
+    config = load_scenario(ROOT / "scenarios" / "dafang_yuchong.yaml").override({
+        "population.class_size.mean": 16, "population.class_size.sd": 0,
+        "population.class_size.min": 16, "population.left_behind_share": 0.5,
+        "network.burn_in_years": 0.3})
+    weeks = [0, 9, 12, 30]
+    out = tmp_path / "net"
+    export_networks(config, out, weeks, formats=["rsiena"], seed=5)
+    model = PeerNetworkModel(config, seed=5)
+    pop, everyone = model.population, np.arange(32)
+    across = 0
+    for week in weeks:
+        model.run(week - model.week)
+        x = pop.ties(everyone, everyone)
+        names = pop.ids if pop.ids is not None else everyone.astype(str)
+        _, sizes, outside = read_rsiena(out / "rsiena", week)
+        assert sizes == {"class-0": 16, "class-1": 16}
+        for c in (0, 1):
+            block = np.loadtxt(out / "rsiena" / f"class-{c}" / f"week-{week}.txt")
+            assert (block == x[16 * c:16 * c + 16, 16 * c:16 * c + 16]).all()
+        between = x * (pop.klass[:, None] != pop.klass[None, :])
+        assert outside == ties(between, names)
+        across += len(outside)
+    assert pop.n_units == 1 and across > 0  # the group did join the classes
 
 
 def test_snapshot_copies_the_state():

@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -111,7 +112,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path):
      "must be between 0 and 1"),
     ("design: sobol\nparameters:\n  population.left_behind_share: {values: [0.1]}\n",
      "needs 'low' and 'high'"),
-    ("parameters: {}\noutcomes: [densty]\n", "unknown outcomes densty"),
+    ("parameters: {}\noutcomes: [densty]\n", "unknown outcome 'densty'. Did you mean 'density'"),
     ("parameters:\n  population.left_behind_share: {low: 0.5, high: 0.1}\n",
      "'low' must be below 'high'"),
 ])
@@ -122,6 +123,28 @@ def test_bad_spec_is_rejected_before_any_run(tmp_path, body, message):
     result = runner.invoke(app, ["sweep", str(spec), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and message.split("'")[0] in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_every_problem_of_a_spec_is_named_at_once_with_the_sweep_keys(tmp_path):
+    spec = write_spec(tmp_path, "name: typos\nreplicatons: 3\nwibble: 1\ndesign: morris\n"
+                      "parameters:\n  population.left_behnd_share: {low: 0.1, high: 0.5}\n"
+                      "  network.rate: {lowx: 4, high: 8}\n"
+                      "  interventions.0.group_size: {values: [4, 8]}\n"
+                      "outcomes: [densty]\n")
+    with pytest.raises(SweepError) as caught:
+        load_spec(spec)
+    lines = str(caught.value).splitlines()
+    assert lines[0].endswith("(7 problems):")  # network.rate also lacks its low
+    expected = ["replicatons: 3 — unknown key; did you mean 'replications'?",
+                "parameters.network.rate.lowx: 4 — unknown key; did you mean 'low'?",
+                "did you mean 'left_behind_share'?",
+                "interventions.0.group_size: {'values': [4, 8]} — design 'morris' needs 'low'",
+                "outcomes: unknown outcome 'densty'. Did you mean 'density'?"]
+    for words in expected:
+        assert sum(words in line for line in lines[1:]) == 1, (words, lines)
+    wibble = next(line for line in lines if line.startswith("wibble"))
+    assert "allowed: name, base, design, samples, parameters, replications" in wibble
+    assert "population" not in wibble  # the sweep's keys, not a scenario's
 
 
 def test_changed_spec_is_refused(tmp_path):
@@ -195,3 +218,85 @@ def test_a_batch_killed_mid_write_leaves_nothing_after_resume(reference, tmp_pat
     assert counts["skipped"] == 9 and counts["done"] == 3
     assert not list(out.glob(".*.tmp"))
     pd.testing.assert_frame_equal(rows(out), reference)
+
+
+# --- whole-number parameters and sensitivity analysis ----------------------------------
+
+def test_whole_gives_every_whole_number_an_equal_share_of_the_unit_interval():
+    u = (np.arange(70_000) + 0.5) / 70_000
+    counts = np.bincount(design.whole(u, 4, 10))[4:]
+    assert counts.tolist() == [10_000] * 7
+    assert design.whole(np.array([0.0, 1.0]), 4, 10).tolist() == [4, 10]
+
+
+def test_sampled_designs_give_whole_numbers_where_the_scenario_takes_them(tmp_path):
+    spec = write_spec(tmp_path, "name: w\ndesign: lhs\nsamples: 14\nparameters:\n"
+                      "  interventions.0.group_size: {low: 4, high: 10}\n"
+                      "  population.left_behind_share: {low: 0.1, high: 0.5}\n")
+    s, _ = load_spec(spec)
+    assert s.parameters["interventions.0.group_size"].integer is True
+    assert s.parameters["population.left_behind_share"].integer is None
+    pts = design.points(s)
+    sizes = [p["interventions.0.group_size"] for p in pts]
+    assert all(type(v) is int for v in sizes)
+    # a Latin hypercube of 14 points puts two in each seventh: each size twice
+    assert sorted(sizes) == sorted(list(range(4, 11)) * 2)
+    assert all(type(p["population.left_behind_share"]) is float for p in pts)
+    for kind, n in (("sobol", 4), ("morris", 6)):
+        pts = design.points(s.model_copy(update={"design": kind, "samples": n}))
+        assert {type(p["interventions.0.group_size"]) for p in pts} == {int}
+        assert {p["interventions.0.group_size"] for p in pts} <= set(range(4, 11))
+    # Morris: levels 4, 6, 8, 10 and every step of group size is two levels (+-4)
+    pts = design.points(s.model_copy(update={"design": "morris", "samples": 6}))
+    sizes = np.array([p["interventions.0.group_size"] for p in pts]).reshape(6, 3)
+    assert set(sizes.ravel()) <= {4, 6, 8, 10}
+    steps = np.diff(sizes, axis=1).ravel()
+    assert set(np.abs(steps[steps != 0])) == {4} and (steps != 0).sum() == 6
+
+
+def test_bounds_of_a_whole_number_parameter_must_be_whole(tmp_path):
+    spec = write_spec(tmp_path, "name: w\ndesign: sobol\nparameters:\n"
+                      "  interventions.0.group_size: {low: 4.5, high: 10}\n")
+    with pytest.raises(SweepError, match="takes whole numbers: give whole numbers"):
+        load_spec(spec)
+
+
+def test_a_tiny_morris_version_of_the_shipped_spec_runs_through_analyze(tmp_path):
+    """The shipped Morris spec, shrunk (2 trajectories, 3 weeks, 1 replication), runs and
+    `lbsim analyze` reads it; its mu* and sigma equal the elementary effects worked out by
+    hand from the stored rows (|change of the outcome| / (2/3), the step of 2 of 4 levels)."""
+    import yaml
+
+    shipped = yaml.safe_load((ROOT / "experiments" / "morris_growth_group.yaml").read_text())
+    assert shipped["design"] == "morris"
+    tiny = {**shipped, "base": str(ROOT / "scenarios" / "single_class.yaml"), "samples": 2,
+            "weeks": 3, "replications": 1, "overrides": {"network.burn_in_years": 0.1,
+                                                         "interventions.0.start_week": 1}}
+    spec = tmp_path / "tiny.yaml"
+    spec.write_text(yaml.safe_dump(tiny))
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["sweep", str(spec), "--out", str(out), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["analyze", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "analysis" / "indices.csv")
+    names = list(shipped["parameters"])
+    assert len(table) == len(names) * len(shipped["outcomes"])
+    assert (table["mu_star"] > 0).sum() > len(table) // 2  # the parameters do act
+    done = store.read(out)
+    last = done[done["week"] == done["week"].max()].sort_values("point")
+    x = last[[f"param:{k}" for k in names]].to_numpy(float).reshape(2, len(names) + 1, -1)
+    for outcome in shipped["outcomes"]:
+        y = last[outcome].to_numpy(float).reshape(2, len(names) + 1)
+        effects = {k: [] for k in range(len(names))}
+        for t in range(2):
+            for step in range(len(names)):
+                moved = np.flatnonzero(x[t, step + 1] != x[t, step])
+                assert len(moved) == 1  # one parameter per step, integers included
+                sign = np.sign(x[t, step + 1, moved[0]] - x[t, step, moved[0]])
+                effects[moved[0]].append(sign * (y[t, step + 1] - y[t, step]) / (2 / 3))
+        rows = table[table["outcome"] == outcome].set_index("parameter")
+        for k, name in enumerate(names):
+            ee = np.array(effects[k])
+            assert rows.loc[name, "mu_star"] == pytest.approx(np.abs(ee).mean(), abs=1e-12)
+            assert rows.loc[name, "sigma"] == pytest.approx(ee.std(ddof=1), abs=1e-12)

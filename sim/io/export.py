@@ -6,18 +6,27 @@ else by their index. ::
     from sim.io.export import export_networks
     export_networks(load_scenario("class.yaml"), "out/net", weeks=[0, 20, 40])
 
-writes, for each week k, ``edges-week{k}.csv`` (``from,to``) with
+writes, for each week k, ``edges-week{k}.csv`` (``from,to``, every nomination) with
 ``attributes-week{k}.csv`` (the two can be imported again), ``network-week{k}.graphml``
 (directed; class, school, gender, left-behind status and traits on the nodes), and
 ``rsiena/<class>/``: ``week-{k}.txt`` (0/1 matrix, row i names column j), ``ids.txt``,
 ``girl.txt`` and ``left_behind.txt`` (one value per line, for ``coCovar``) and one file per
 trait with a column per exported week (``varCovar`` takes all columns but the last). With
 ``network.cross_class_ties`` the RSiena folders are schools and add ``class.txt``.
+
+The RSiena folders are the classes (the schools with ``network.cross_class_ties``) at every
+week: the same actors in the same order, so the weeks stack into one ``sienaDependent``
+array. A growth group whose members come from several classes lets them name each other
+across classes (the model then simulates those classes as one network); such nominations
+leave the class's actor set, so they are in no matrix but in ``rsiena/outside-ties.csv``
+(``week,from,to,from_unit,to_unit``; only the header when there are none), and in the edge
+lists and GraphML as usual.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -36,7 +45,8 @@ FORMATS = ("edgelist", "graphml", "rsiena")
 
 @dataclass
 class Snapshot:
-    """The networks and traits of a model's population at one week (copies)."""
+    """The networks and traits of a model's population at one week (copies; the
+    population's network units as they were then)."""
 
     population: Population
     week: int
@@ -70,8 +80,9 @@ class Snapshot:
 
 def snapshot(model: PeerNetworkModel) -> Snapshot:
     """A copy of ``model``'s networks and traits now (week ``model.week``)."""
-    return Snapshot(model.population, model.week, model.population.xbuf.copy(),
-                    model.traits.copy())
+    pop, xbuf = model.population, model.population.xbuf.copy()
+    # a group across classes merges units by replacing the unit arrays, never editing them
+    return Snapshot(dataclasses.replace(pop, xbuf=xbuf), model.week, xbuf, model.traits.copy())
 
 
 def write_edgelist(snap: Snapshot, path: str | Path) -> None:
@@ -127,27 +138,57 @@ def _file_name(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", label)
 
 
-def write_rsiena(snaps: list[Snapshot], folder: str | Path) -> None:
-    """One folder per network unit (class, or school with cross-class ties): a 0/1 matrix
-    per week, ids and covariates one actor per line, for ``read.table``."""
+def rsiena_units(pop: Population, names: np.ndarray, by_school: bool
+                 ) -> list[tuple[str, int, int]]:
+    """(folder name, first child, number of children) of each RSiena folder: the classes
+    (named ``names``), or the schools (``by_school``, a scenario with cross-class ties)."""
+    if not by_school:
+        return [(f"class-{names[c]}", int(pop.start[c]), int(pop.size[c]))
+                for c in range(pop.n_classes)]
+    schools = np.unique(pop.class_school)
+    return [(f"school-{s}", int(pop.start[pop.class_school == s].min()),
+             int(pop.size[pop.class_school == s].sum())) for s in schools]
+
+
+def write_rsiena(snaps: list[Snapshot], folder: str | Path, by_school: bool = False) -> None:
+    """One folder per RSiena unit (:func:`rsiena_units`): a 0/1 matrix per week, ids and
+    covariates one actor per line, for ``read.table``; nominations between units in
+    ``outside-ties.csv``."""
     pop = snaps[0].population
     names = snaps[0].class_names
-    schools = not np.array_equal(pop.class_unit, np.arange(pop.n_classes))  # school units
-    for u in range(pop.n_units):
-        a, m = pop.unit_start[u], pop.unit_size[u]
-        label = f"school-{pop.school[a]}" if schools else f"class-{names[pop.klass[a]]}"
-        d = Path(folder) / _file_name(label)
-        d.mkdir(parents=True)
-        for s in snaps:
-            np.savetxt(d / f"week-{s.week}.txt", s.unit_network(u), fmt="%d")
+    units = rsiena_units(pop, names, by_school)
+    unit_of = np.empty(pop.n_children, dtype=np.int64)
+    for k, (_, a, m) in enumerate(units):
+        unit_of[a:a + m] = k
+    folder = Path(folder)
+    folder.mkdir(parents=True)
+    outside = [("week", "from", "to", "from_unit", "to_unit")]
+    inside = []  # per week: the ties within a unit, ordered by sender
+    for s in snaps:
+        src, dst = s.ties()
+        across = unit_of[src] != unit_of[dst]
+        outside += [(s.week, s.ids[i], s.ids[j], units[unit_of[i]][0], units[unit_of[j]][0])
+                    for i, j in zip(src[across], dst[across], strict=True)]
+        order = np.argsort(src[~across], kind="stable")
+        inside.append((src[~across][order], dst[~across][order]))
+    with open(folder / "outside-ties.csv", "w", newline="") as f:
+        csv.writer(f).writerows(outside)
+    for label, a, m in units:
+        d = folder / _file_name(label)
+        d.mkdir()
+        for s, (src, dst) in zip(snaps, inside, strict=True):
+            lo, hi = np.searchsorted(src, [a, a + m])
+            x = np.zeros((m, m), dtype=np.int8)
+            x[src[lo:hi] - a, dst[lo:hi] - a] = 1
+            np.savetxt(d / f"week-{s.week}.txt", x, fmt="%d")
         rows = slice(a, a + m)
         (d / "ids.txt").write_text("".join(f"{i}\n" for i in snaps[0].ids[rows]))
         np.savetxt(d / "girl.txt", pop.girl[rows], fmt="%d")
         np.savetxt(d / "left_behind.txt", pop.lb[rows], fmt="%d")
-        if schools:
+        if by_school:
             (d / "class.txt").write_text("".join(f"{names[c]}\n" for c in pop.klass[rows]))
-        for k, t in enumerate(TRAITS):
-            values = np.stack([s.traits[k, rows] for s in snaps], axis=1)
+        for t_index, t in enumerate(TRAITS):
+            values = np.stack([s.traits[t_index, rows] for s in snaps], axis=1)
             (d / f"{t}.txt").write_text("".join(" ".join(map(repr, map(float, row))) + "\n"
                                                 for row in values))
 
@@ -189,6 +230,6 @@ def export_networks(scenario: Scenario, out: str | Path, weeks: Iterable[int],
             if "graphml" in formats:
                 write_graphml(snaps[-1], tmp / f"network-week{week}.graphml")
         if "rsiena" in formats:
-            write_rsiena(snaps, tmp / "rsiena")
+            write_rsiena(snaps, tmp / "rsiena", scenario.network.cross_class_ties)
         written = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
     return [out / p for p in written]

@@ -34,7 +34,7 @@ def indices(folder: str | Path) -> pd.DataFrame:
         raise ReportError(f"{len(points) - len(means)} of {len(points)} design points have "
                           f"no finished run; finish the sweep (re-run `lbsim sweep`) first")
     problem = design.salib_problem(spec)
-    matrix = np.array([[p[k] for k in problem["names"]] for p in points])
+    matrix = np.array([[p[k] for k in problem["names"]] for p in points], dtype=float)
     out = []
     for o in spec.outcomes:
         y = means[o].to_numpy(float)

@@ -1,4 +1,12 @@
-"""Experimental designs: the parameter points of a sweep."""
+"""Experimental designs: the parameter points of a sweep.
+
+Sampled designs (lhs, sobol, morris) draw points u in the unit cube and scale them to each
+parameter's [low, high]; a parameter that takes whole numbers (``integer``) gets
+:func:`whole`: each of low, low + 1, ..., high takes an equal share of the unit interval.
+Morris's four levels 0, 1/3, 2/3, 1 then fall on low, low + d, low + 2d, high with
+d = (high - low) / 3 exactly when high - low is a multiple of 3 (otherwise on the nearest
+whole numbers below), so its elementary effects keep their step of two levels.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +17,20 @@ import numpy as np
 from sim.sweep.spec import SweepSpec
 
 
-def salib_problem(spec: SweepSpec) -> dict:
+def salib_problem(spec: SweepSpec, unit_integers: bool = False) -> dict:
+    """SALib's problem: the parameters with their bounds ([0, 1] for whole-number ones
+    with ``unit_integers``, to be mapped by :func:`whole`)."""
     names = list(spec.parameters)
     return {"num_vars": len(names), "names": names,
-            "bounds": [[spec.parameters[k].low, spec.parameters[k].high] for k in names]}
+            "bounds": [[0.0, 1.0] if unit_integers and spec.parameters[k].integer
+                       else [spec.parameters[k].low, spec.parameters[k].high] for k in names]}
+
+
+def whole(u: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Unit samples ``u`` as whole numbers low..high, each with an equal share of [0, 1]:
+    low + floor(u (high - low + 1)), and high at u = 1."""
+    n = int(high) - int(low) + 1
+    return int(low) + np.minimum(np.floor(np.asarray(u) * n), n - 1).astype(np.int64)
 
 
 def points(spec: SweepSpec) -> list[dict]:
@@ -22,11 +40,12 @@ def points(spec: SweepSpec) -> list[dict]:
     (scipy, seeded by the spec's seed); sobol: Saltelli's scheme for Sobol indices, N (2D
     + 2) points; morris: ``samples`` Morris trajectories (SALib)."""
     names = list(spec.parameters)
+    params = [spec.parameters[k] for k in names]
     if spec.design == "grid":
-        values = [spec.parameters[k].values or [spec.parameters[k].low,
-                                                spec.parameters[k].high] for k in names]
+        kind = [int if p.integer else (lambda v: v) for p in params]
+        values = [p.values or [f(p.low), f(p.high)] for p, f in zip(params, kind, strict=True)]
         return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*values)]
-    problem = salib_problem(spec)
+    problem = salib_problem(spec, unit_integers=True)
     if spec.design == "lhs":
         from scipy.stats import qmc
 
@@ -42,4 +61,6 @@ def points(spec: SweepSpec) -> list[dict]:
         from SALib.sample import morris
 
         matrix = morris.sample(problem, spec.samples, seed=spec.seed)
-    return [{k: float(v) for k, v in zip(names, row, strict=True)} for row in matrix]
+    columns = [whole(matrix[:, j], p.low, p.high).tolist() if p.integer
+               else matrix[:, j].astype(float).tolist() for j, p in enumerate(params)]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]

@@ -17,16 +17,20 @@ from sim.scenario import (
     problem_line,
     read_yaml,
 )
-from sim.schema import Section, at_least
+from sim.schema import Section, at_least, unknown_name
 from sim.vocabulary import COLUMNS
 
 
 class Parameter(Section):
-    """Values for a grid design, or a [low, high] range for sampled designs."""
+    """Values for a grid design, or a [low, high] range for sampled designs (whole numbers
+    where the base scenario takes them: ``integer``)."""
 
     values: list[float | int | str | bool] | None = None
     low: float | None = None
     high: float | None = None
+    integer: bool | None = Field(
+        None, description="sample whole numbers low..high (sim.sweep.design.whole); by "
+                          "default when the base scenario's value there is a whole number")
 
     @model_validator(mode="after")
     def _one_kind(self):
@@ -70,7 +74,11 @@ class SweepSpec(Section):
 
     def digest(self) -> str:
         """A hash of everything that decides the results."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        data = self.model_dump(mode="json")
+        for p in data["parameters"].values():  # specs from before 'integer' hash the same
+            if p["integer"] is None:
+                del p["integer"]
+        text = json.dumps(data, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -80,8 +88,9 @@ class SweepError(ValueError):
 
 def load_spec(path: str | Path) -> tuple[SweepSpec, dict]:
     """Validate the spec, its base scenario and every parameter path (by applying each
-    parameter's first value or bounds to the base); return (spec, base scenario dump).
-    Raises SweepError before anything runs."""
+    parameter's first value or bounds to the base); return (spec, base scenario dump),
+    with ``integer`` filled in for sampled parameters. Raises SweepError listing every
+    problem before anything runs."""
     from pydantic import ValidationError
 
     path = Path(path)
@@ -89,41 +98,111 @@ def load_spec(path: str | Path) -> tuple[SweepSpec, dict]:
         data = read_yaml(path)
     except ScenarioError as e:
         raise SweepError(str(e)) from None
+    if not isinstance(data, dict):
+        raise SweepError(f"{path}: the top level must be a mapping of sweep settings "
+                         f"(name: ..., base: ..., parameters: ...)")
+    problems: list[str] = []
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as e:
-        lines = [problem_line(err, data) for err in e.errors()]
-        raise SweepError(f"invalid sweep {path}:\n" + "\n".join(lines)) from None
-    base_path = (path.parent / spec.base).resolve()
+        spec = None
+        problems += [problem_line(err, data, SweepSpec) for err in e.errors()]
+    parameters = {k: p for k, p in _mapping(data.get("parameters")).items()
+                  if isinstance(p, dict)}
+    sampled = data.get("design", "grid") in ("lhs", "sobol", "morris")
+    if sampled:
+        problems += [f"parameters.{k}: {p!r} — design {data['design']!r} needs 'low' and "
+                     f"'high'" for k, p in parameters.items()
+                     if p.get("low") is None or p.get("high") is None]
+    outcomes = data.get("outcomes", [])
+    if isinstance(outcomes, list):
+        problems += [f"outcomes: {unknown_name(str(o), 'outcome', COLUMNS)}"
+                     for o in outcomes if o not in COLUMNS]
+    base, integer = _base(path, data, parameters, sampled, problems)
+    if problems:
+        n = len(problems)
+        raise SweepError(f"invalid sweep {path} ({n} problem{'s' * (n != 1)}):\n"
+                         + "\n".join(problems))
+    assert spec is not None and base is not None
+    spec = spec.model_copy(update={"parameters": {  # the bounds' kind of number
+        k: p.model_copy(update={"integer": integer[k] or None}) if sampled or p.values is None
+        else p
+        for k, p in spec.parameters.items()}})
+    return spec, base.model_dump(mode="json")
+
+
+def _mapping(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _base(path: Path, data: dict, parameters: dict, sampled: bool, problems: list[str]
+          ) -> tuple[Scenario | None, dict[str, bool]]:
+    """The base scenario with the spec's overrides (None if it cannot be had), and for
+    each parameter whether it takes whole numbers; checks each parameter's values (or
+    bounds, for a ``sampled`` design) on the base and appends what is wrong to
+    ``problems``."""
+    if not isinstance(data.get("base"), str):
+        return None, {}
     try:
-        base = load_scenario(base_path)
+        base = load_scenario((path.parent / data["base"]).resolve())
     except ScenarioError as e:
-        raise SweepError(f"base scenario of {path}: {e}") from None
-    if spec.design != "grid":
-        bad = [k for k, p in spec.parameters.items() if p.low is None]
-        if bad:
-            raise SweepError(f"{path}: design {spec.design!r} needs 'low' and 'high' for "
-                             f"{', '.join(bad)}")
+        problems.append(f"base: {data['base']!r} — {e}")
+        return None, {}
+    fixed = dict(_mapping(data.get("overrides")))
+    if isinstance(data.get("weeks"), int) and not isinstance(data["weeks"], bool):
+        fixed["weeks"] = data["weeks"]
     try:
-        base = base.override({**spec.overrides,
-                              **({"weeks": spec.weeks} if spec.weeks is not None else {})})
+        base = base.override(fixed)
     except ScenarioError as e:
-        raise SweepError(f"invalid overrides in {path}:\n" + "\n".join(e.problems)) from None
-    problems = []
-    for key, p in spec.parameters.items():
-        for value in (p.values or [p.low, p.high]):
+        problems += [f"overrides.{line}" for line in e.problems]
+        return None, {}
+    dump, integer = base.model_dump(mode="json"), {}
+    for key, p in parameters.items():
+        given = p.get("integer")
+        integer[key] = given if isinstance(given, bool) else _whole(_value_at(dump, key))
+        values = None if sampled else p.get("values")
+        from_bounds = values is None
+        if from_bounds:
+            bounds = [p.get("low"), p.get("high")]
+            if not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds):
+                continue  # reported by the validation
+            if integer[key] and not all(float(b).is_integer() for b in bounds):
+                problems.append(f"parameters.{key}: {p!r} — takes whole numbers: give whole "
+                                f"numbers as 'low' and 'high'")
+                continue
+            values = [int(b) for b in bounds] if integer[key] else bounds
+        if not isinstance(values, list):
+            continue  # reported by the validation
+        for value in values:
             try:
                 base.override({key: value})
             except ScenarioError as e:
-                problems.extend(e.problems)
+                whole = any("whole number" in line for line in e.problems)
+                hint = ("; for a parameter that takes whole numbers set 'integer: true'"
+                        if from_bounds and whole else "")
+                problems += [f"parameters.{line}{hint}" for line in e.problems]
                 break
-    if problems:
-        raise SweepError(f"invalid parameters in {path}:\n" + "\n".join(problems))
-    unknown = [o for o in spec.outcomes if o not in COLUMNS]
-    if unknown:
-        raise SweepError(f"{path}: unknown outcomes {', '.join(unknown)}; allowed: "
-                         f"{', '.join(COLUMNS)}")
-    return spec, base.model_dump(mode="json")
+    return base, integer
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _value_at(data: object, dotted: str) -> object:
+    """The value at a dotted path of a scenario dump (a list index as a number; inside a
+    free-form mapping the rest of the path is one key), or None."""
+    parts = dotted.split(".")
+    for i, part in enumerate(parts):
+        if isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        elif isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, dict):
+            return data.get(".".join(parts[i:]))
+        else:
+            return None
+    return data
 
 
 def scenario_from(base: dict, point: dict) -> Scenario:

@@ -117,40 +117,86 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(tmp_path):
-    """``lbsim viz`` on a free localhost port, in its own process group, killed after."""
+def _start_viz(log_path: Path) -> tuple[subprocess.Popen, int]:
+    """``lbsim viz`` on a free localhost port, in its own process group, once it answers."""
     port = _free_port()
-    log = open(tmp_path / "server.log", "w")
+    log = open(log_path, "w")
     proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "viz", "--port", str(port),
                              "--host", "127.0.0.1"], cwd=ROOT, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/"
+    log.close()
+    deadline = time.monotonic() + 120
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"lbsim viz exited with {proc.returncode}:\n{log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                if response.status == 200:
+                    return proc, port
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            _stop_group(proc)
+            pytest.fail("lbsim viz did not answer within 120 s")
+        time.sleep(0.5)
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """End ``proc``'s process group (what a test started), however it behaves."""
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"lbsim viz exited with {proc.returncode}:\n"
-                            f"{(tmp_path / 'server.log').read_text()}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("lbsim viz did not answer within 120 s")
-            time.sleep(0.5)
-        yield url
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def server(tmp_path):
+    """The URL of ``lbsim viz`` on a free localhost port, stopped after the test."""
+    proc, port = _start_viz(tmp_path / "server.log")
+    try:
+        yield f"http://127.0.0.1:{port}/"
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-        log.close()
+        _stop_group(proc)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _processes_serving(port: int) -> list[str]:
+    """Command lines of the running processes started with ``--port <port>``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            words = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"--port" in words and str(port).encode() in words:
+            found.append(b" ".join(words).decode(errors="replace"))
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table in /proc")
+def test_sigterm_to_viz_stops_the_server(tmp_path):
+    """``kill <pid of lbsim viz>`` ends the server: nothing keeps listening, no child stays."""
+    proc, port = _start_viz(tmp_path / "server.log")
+    try:
+        assert _listening(port) and _processes_serving(port)
+        proc.send_signal(signal.SIGTERM)  # to lbsim's own PID only, as `kill` does
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while (_listening(port) or _processes_serving(port)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _listening(port), f"port {port} still served after SIGTERM"
+        assert not _processes_serving(port), "a server process outlived lbsim viz"
+    finally:
+        _stop_group(proc)
 
 
 def _colour_share(pixels: np.ndarray, colour: str, tolerance: int = 40) -> float:

@@ -67,7 +67,7 @@ def app_picture(weeks: int = 12) -> None:
             page.goto(url, timeout=60_000)
             for week in range(1, weeks + 1):
                 page.get_by_role("button", name="Step").click(timeout=60_000)
-                page.wait_for_selector(f"text=Time: {week}.0", timeout=60_000)
+                page.wait_for_selector(f"text=week {week} of", timeout=60_000)
             time.sleep(2)
             page.screenshot(path=str(DOCS / "app.png"))
             browser.close()

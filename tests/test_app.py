@@ -3,6 +3,7 @@ Python, and the served page in headless Chromium (a screenshot with the network 
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import socket
@@ -15,7 +16,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.app import ClassroomModel, base_scenario, model_params, network_figure, scenario_for
+from sim.app import (
+    ClassroomModel,
+    base_scenario,
+    model_params,
+    network_figure,
+    scenario_for,
+    slider_label,
+)
 from sim.plots import LB_COLOUR, OTHER_COLOUR
 from sim.scenario import ScenarioError, load_scenario
 
@@ -72,30 +80,53 @@ def test_classroom_model_runs_its_weeks_and_recruits_a_group():
     assert len(fig.axes) == 2 and set(model.positions) == {0, 1}
 
 
-def test_page_renders_the_network_and_plots_in_python():
-    """What a notebook cell shows: the SolaraViz page with the two figures."""
+def test_page_renders_the_network_and_plots_in_python(monkeypatch):
+    """What a notebook cell shows (the page in solara's app layout, as Jupyter and the
+    server show it): the two figures, sliders that show their values and none of Mesa's
+    tuning controls; Step runs a week and Reset builds the school the sliders describe."""
+    import ipyvuetify as v
     import ipywidgets
     import solara
 
     from sim.app import Page
 
-    box, rc = solara.render(Page(), handle_error=False)
+    built = []
+    init = ClassroomModel.__init__
+
+    @functools.wraps(init)  # Mesa's Reset passes what the signature accepts
+    def recording_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        built.append(self)
+
+    monkeypatch.setattr(ClassroomModel, "__init__", recording_init)
+
+    @solara.component
+    def InLayout():
+        with solara.AppLayout():
+            Page()
+
+    _, rc = solara.render(InLayout(), handle_error=False)
     try:
-        found = []
+        images = rc.find(ipywidgets.Image).widgets
+        assert len(images) == 2
+        assert all(w.value[:4] == b"\x89PNG" and len(w.value) > 5000 for w in images)
+        params = model_params(base_scenario())
+        sliders = {w.label: w for w in rc.find(v.Slider).widgets}
+        assert set(sliders) == {slider_label(spec, spec["value"]) for spec in params.values()}
+        assert not rc.find(v.Checkbox).widgets  # Mesa's "Use Threads"
+        assert [w.children for w in rc.find(v.Btn).widgets] == [["Reset"], ["▶"], ["Step"]]
+        assert not rc.find(v.Tab).widgets  # Mesa's "Page 0" tab
 
-        def walk(widget):
-            if isinstance(widget, ipywidgets.Image):
-                found.append(widget)
-            for child in getattr(widget, "children", None) or []:
-                if isinstance(child, ipywidgets.Widget):
-                    walk(child)
-            for child in getattr(widget, "items", None) or []:
-                if isinstance(child, ipywidgets.Widget):
-                    walk(child)
-
-        walk(box)
-        assert len(found) == 2
-        assert all(w.value[:4] == b"\x89PNG" and len(w.value) > 5000 for w in found)
+        rc.find(v.Btn, children=["Step"]).widget.click()
+        rc.find(v.Html, children=["week 1 of 40"]).assert_single()
+        share = sliders[slider_label(params["left_behind_share"],
+                                     params["left_behind_share"]["value"])]
+        share.v_model = 0.5
+        rc.find(v.Slider, label="share left behind: 0.50").assert_single()
+        rc.find(v.Btn, children=["Reset"]).widget.click()
+        rc.find(v.Html, children=["week 0 of 40"]).assert_single()
+        assert len(built) == 2 and built[0].week == 1
+        assert built[1].config.population.left_behind_share == 0.5
     finally:
         rc.close()
 
@@ -226,14 +257,22 @@ def test_app_page_shows_network_and_plots_in_chromium(server, tmp_path):
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(server, timeout=60_000)
             page.get_by_role("button", name="Step").click(timeout=60_000)
-            page.wait_for_selector("text=Time: 1.0", timeout=60_000)
-            images = page.locator(".vue-grid-layout img")
+            page.wait_for_selector("text=week 1 of", timeout=60_000)
+            images = page.locator(".lbsim-figure img")
             images.nth(1).wait_for(timeout=60_000)
             time.sleep(1)  # let the redrawn figures paint
             boxes = [images.nth(k).bounding_box() for k in range(images.count())]
             page.screenshot(path=str(shot))
+            text = page.inner_text("body")
         finally:
             browser.close()
+    # the sliders show their values; Mesa's tuning controls and page tabs are not shown
+    params = model_params(base_scenario())
+    for name in ("left_behind_share", "group_size"):
+        label = slider_label(params[name], params[name]["value"])
+        assert label in text, f"slider label {label!r} not on the page"
+    for hidden in ("Render Interval", "Use Threads", "PAGE 0", "Page 0", "Play Interval"):
+        assert hidden not in text, f"{hidden!r} is shown"
     pixels = np.asarray(Image.open(shot).convert("RGB"))
     assert _ink_share(pixels) > 0.05, "the page is blank"
     assert len(boxes) == 2, f"expected the network and the outcome plots, found {boxes}"

@@ -37,8 +37,8 @@ def network_picture(seed: int = 1) -> None:
     ring = np.zeros(len(lb), dtype=bool)
     ring[members[pop.klass[members] == c] - pop.start[c]] = True
     plots.network_figure(starts[c], end, lb, DOCS / "growth_group_network.png",
-                         labels=(f"class {c + 1}, week 0 (before the group)",
-                                 f"class {c + 1}, week {model.week} (end of the year)"),
+                         labels=(f"{pop.class_label(c)}, week 0 (before the group)",
+                                 f"{pop.class_label(c)}, week {model.week} (end of the year)"),
                          highlight=ring, highlight_label="growth group (weeks 8-14)")
 
 

@@ -153,7 +153,7 @@ def network_figure(model: ClassroomModel) -> Figure:
         pos = plots.layout(x, model.positions.get(c), iterations=50 if c not in
                            model.positions else 8)
         model.positions[c] = pos
-        plots.draw_network(ax, x, lb, f"class {c + 1}, week {model.week}", pos=pos,
+        plots.draw_network(ax, x, lb, f"{pop.class_label(c)}, week {model.week}", pos=pos,
                            highlight=members[pop.start[c]:pop.start[c] + pop.size[c]])
     plots.network_legend(fig, "growth group" if members.any() else None)
     fig.tight_layout(rect=(0, 0.06, 1, 1))

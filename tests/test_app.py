@@ -80,6 +80,35 @@ def test_classroom_model_runs_its_weeks_and_recruits_a_group():
     assert len(fig.axes) == 2 and set(model.positions) == {0, 1}
 
 
+def test_class_numbers_agree_in_run_figure_app_and_child(tmp_path, monkeypatch):
+    """Classes are numbered from 1 wherever a person reads them: class index 0 is "class 1"
+    in ``lbsim run``'s network figure, the app's network panel and a child's repr."""
+    from sim import run as run_module
+
+    drawn = []
+    draw = run_module.plots.network_figure
+
+    def recording_draw(*args, **kwargs):
+        drawn.append(draw(*args, **kwargs))
+        return drawn[-1]
+
+    monkeypatch.setattr(run_module.plots, "network_figure", recording_draw)
+    base = base_scenario().override({"weeks": 1})
+    run_module.run_scenario(base, tmp_path / "out")
+    assert [ax.get_title() for ax in drawn[0].axes] == ["class 1, week 0", "class 1, week 1"]
+    assert (tmp_path / "out" / "network_first_class.png").exists()
+
+    model = ClassroomModel(base=base)
+    assert [ax.get_title() for ax in network_figure(model).axes] == ["class 1, week 0",
+                                                                      "class 2, week 0"]
+    for c in (0, 1):
+        child = next(a for a in model.children if a.class_index == c)
+        assert child.index in range(model.population.start[c],
+                                    model.population.start[c] + model.population.size[c])
+        assert repr(child).startswith(f"Child({child.index}, class {c + 1}, ")
+        assert child.class_label == model.population.class_label(c) == f"class {c + 1}"
+
+
 def test_page_renders_the_network_and_plots_in_python(monkeypatch):
     """What a notebook cell shows (the page in solara's app layout, as Jupyter and the
     server show it): the two figures, sliders that show their values and none of Mesa's

@@ -65,6 +65,8 @@ def app_picture(weeks: int = 12) -> None:
                 "--disable-component-update", "--disable-sync", "--no-first-run"])
             page = browser.new_page(viewport={"width": 1400, "height": 820})
             page.goto(url, timeout=60_000)
+            # the page says "Loading app" until the app's widgets arrive; wait for them
+            page.wait_for_selector("text=week 0 of", timeout=300_000)
             for week in range(1, weeks + 1):
                 page.get_by_role("button", name="Step").click(timeout=60_000)
                 page.wait_for_selector(f"text=week {week} of", timeout=60_000)

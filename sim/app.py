@@ -113,13 +113,22 @@ class ClassroomModel(PeerNetworkModel):
         return group_members(self)
 
 
+def on_grid(spec: dict) -> dict:
+    """A slider with its value moved to the nearest step within its range: the value the
+    browser's slider holds (and shows), so the model built from it is the one shown."""
+    lo, hi, step = spec["min"], spec["max"], spec["step"]
+    value = min(max(lo + round((spec["value"] - lo) / step) * step, lo), hi)
+    return {**spec, "value": round(value, 6) if spec["type"] == "SliderFloat" else int(value)}
+
+
 def model_params(base: Scenario) -> dict:
-    """SolaraViz sliders for ``base``; the growth-group sliders only if it has a group."""
+    """Sliders for ``base`` (each's starting value on its grid, :func:`on_grid`); the
+    growth-group sliders only if it has a group."""
     p, t = base.population, base.traits
     params = {
         "left_behind_share": {"type": "SliderFloat", "label": "share left behind",
                               "value": p.left_behind_share, "min": 0.0, "max": 0.8,
-                              "step": 0.05},
+                              "step": 0.01},
         "stigma": {"type": "SliderFloat", "label": "extra felt stigma of LBC",
                    "value": t.stigma.left_behind_shift, "min": -0.2, "max": 0.5,
                    "step": 0.05},
@@ -136,8 +145,8 @@ def model_params(base: Scenario) -> dict:
                               "value": len(group.sessions), "min": 0,
                               "max": len(group.sessions), "step": 1}
     params["seed"] = {"type": "SliderInt", "label": "seed", "value": base.seed, "min": 0,
-                      "max": 50, "step": 1}
-    return params
+                      "max": max(50, base.seed), "step": 1}
+    return {name: on_grid(spec) for name, spec in params.items()}
 
 
 def network_figure(model: ClassroomModel) -> Figure:
@@ -215,9 +224,9 @@ def Page():
     page tabs are left out: students see only the model's settings."""
     base = base_scenario()
     params = model_params(base)
-    model = solara.use_reactive(solara.use_memo(lambda: ClassroomModel(base=base), []))
-    values = solara.use_reactive({**{k: v["value"] for k, v in params.items()},
-                                  "base": base})
+    start = {**{k: v["value"] for k, v in params.items()}, "base": base}
+    model = solara.use_reactive(solara.use_memo(lambda: ClassroomModel(**start), []))
+    values = solara.use_reactive(start)
     play_interval = solara.use_reactive(PLAY_INTERVAL_MS)
     render_interval = solara.use_reactive(1)
     use_threads = solara.use_reactive(False)

@@ -21,6 +21,7 @@ from sim.app import (
     base_scenario,
     model_params,
     network_figure,
+    on_grid,
     scenario_for,
     slider_label,
 )
@@ -49,6 +50,17 @@ def test_sliders_change_the_scenario():
                                                  base.interventions[0].sessions[:3]]
     assert scenario_for(base, sessions=0).interventions == []
     assert scenario_for(base) is base
+
+
+def test_slider_values_start_on_their_grid():
+    share = {"type": "SliderFloat", "min": 0.0, "max": 0.8, "step": 0.01}
+    assert on_grid({**share, "value": 0.207})["value"] == 0.21
+    assert on_grid({**share, "value": 0.95})["value"] == 0.8
+    seed = {"type": "SliderInt", "min": 0, "max": 50, "step": 1, "value": 7}
+    assert on_grid(seed) == seed
+    assert model_params(base_scenario().override({"seed": 2024}))["seed"]["value"] == 2024
+    assert slider_label({**share, "label": "share left behind"}, 0.21) == \
+        "share left behind: 0.21"
 
 
 def test_bad_slider_values_are_refused_clearly():
@@ -142,6 +154,10 @@ def test_page_renders_the_network_and_plots_in_python(monkeypatch):
         params = model_params(base_scenario())
         sliders = {w.label: w for w in rc.find(v.Slider).widgets}
         assert set(sliders) == {slider_label(spec, spec["value"]) for spec in params.values()}
+        # the school shown is the one the sliders describe
+        assert [w.v_model for w in sliders.values()] == [s["value"] for s in params.values()]
+        assert built[0].config.population.left_behind_share == sliders[
+            "share left behind: 0.21"].v_model
         assert not rc.find(v.Checkbox).widgets  # Mesa's "Use Threads"
         assert [w.children for w in rc.find(v.Btn).widgets] == [["Reset"], ["▶"], ["Step"]]
         assert not rc.find(v.Tab).widgets  # Mesa's "Page 0" tab
@@ -285,6 +301,7 @@ def test_app_page_shows_network_and_plots_in_chromium(server, tmp_path):
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(server, timeout=60_000)
+            page.wait_for_selector("text=week 0 of", timeout=180_000)  # after "Loading app"
             page.get_by_role("button", name="Step").click(timeout=60_000)
             page.wait_for_selector("text=week 1 of", timeout=60_000)
             images = page.locator(".lbsim-figure img")

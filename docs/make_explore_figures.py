@@ -37,8 +37,8 @@ def network_picture(seed: int = 1) -> None:
     ring = np.zeros(len(lb), dtype=bool)
     ring[members[pop.klass[members] == c] - pop.start[c]] = True
     plots.network_figure(starts[c], end, lb, DOCS / "growth_group_network.png",
-                         labels=(f"class {c + 1}, week 0 (before the group)",
-                                 f"class {c + 1}, week {model.week} (end of the year)"),
+                         labels=(f"{pop.class_label(c)}, week 0 (before the group)",
+                                 f"{pop.class_label(c)}, week {model.week} (end of the year)"),
                          highlight=ring, highlight_label="growth group (weeks 8-14)")
 
 
@@ -65,9 +65,11 @@ def app_picture(weeks: int = 12) -> None:
                 "--disable-component-update", "--disable-sync", "--no-first-run"])
             page = browser.new_page(viewport={"width": 1400, "height": 820})
             page.goto(url, timeout=60_000)
+            # the page says "Loading app" until the app's widgets arrive; wait for them
+            page.wait_for_selector("text=week 0 of", timeout=300_000)
             for week in range(1, weeks + 1):
                 page.get_by_role("button", name="Step").click(timeout=60_000)
-                page.wait_for_selector(f"text=Time: {week}.0", timeout=60_000)
+                page.wait_for_selector(f"text=week {week} of", timeout=60_000)
             time.sleep(2)
             page.screenshot(path=str(DOCS / "app.png"))
             browser.close()

@@ -1,11 +1,13 @@
-"""The interactive classroom: Mesa's SolaraViz on a class's friendship network.
+"""The interactive classroom: a class's friendship network in the browser (Solara, with
+Mesa's SolaraViz controller).
 
 ``lbsim viz`` (or ``solara run sim/app.py``) serves :func:`Page` in a browser; in a notebook
 cell, ``from sim.app import Page; Page()`` shows the same thing. Sliders set the left-behind
 share, the felt stigma and shyness of left-behind children, the growth group's size and
-its number of sessions; Reset builds a new model with them, Step and Play run school
-weeks. The classes' networks (left-behind children orange, size by in-degree, group members
-ringed) and the density, isolation and left-behind gap curves follow every week.
+its number of sessions, each showing its value; Reset builds a new model with them, Step
+and ▶ run school weeks. The classes' networks (left-behind children orange, size by
+in-degree, group members ringed) and the density, isolation and left-behind gap curves
+follow every week.
 
 The base scenario is ``scenarios/dafang_yuchong.yaml`` unless the environment variable
 ``LBSIM_VIZ_SCENARIO`` names another file (``lbsim viz SCENARIO`` sets it).
@@ -20,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import solara
 from matplotlib.figure import Figure
-from mesa.visualization import SolaraViz
+from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
 from sim import plots
@@ -111,13 +113,22 @@ class ClassroomModel(PeerNetworkModel):
         return group_members(self)
 
 
+def on_grid(spec: dict) -> dict:
+    """A slider with its value moved to the nearest step within its range: the value the
+    browser's slider holds (and shows), so the model built from it is the one shown."""
+    lo, hi, step = spec["min"], spec["max"], spec["step"]
+    value = min(max(lo + round((spec["value"] - lo) / step) * step, lo), hi)
+    return {**spec, "value": round(value, 6) if spec["type"] == "SliderFloat" else int(value)}
+
+
 def model_params(base: Scenario) -> dict:
-    """SolaraViz sliders for ``base``; the growth-group sliders only if it has a group."""
+    """Sliders for ``base`` (each's starting value on its grid, :func:`on_grid`); the
+    growth-group sliders only if it has a group."""
     p, t = base.population, base.traits
     params = {
         "left_behind_share": {"type": "SliderFloat", "label": "share left behind",
                               "value": p.left_behind_share, "min": 0.0, "max": 0.8,
-                              "step": 0.05},
+                              "step": 0.01},
         "stigma": {"type": "SliderFloat", "label": "extra felt stigma of LBC",
                    "value": t.stigma.left_behind_shift, "min": -0.2, "max": 0.5,
                    "step": 0.05},
@@ -134,8 +145,8 @@ def model_params(base: Scenario) -> dict:
                               "value": len(group.sessions), "min": 0,
                               "max": len(group.sessions), "step": 1}
     params["seed"] = {"type": "SliderInt", "label": "seed", "value": base.seed, "min": 0,
-                      "max": 50, "step": 1}
-    return params
+                      "max": max(50, base.seed), "step": 1}
+    return {name: on_grid(spec) for name, spec in params.items()}
 
 
 def network_figure(model: ClassroomModel) -> Figure:
@@ -151,20 +162,22 @@ def network_figure(model: ClassroomModel) -> Figure:
         pos = plots.layout(x, model.positions.get(c), iterations=50 if c not in
                            model.positions else 8)
         model.positions[c] = pos
-        plots.draw_network(ax, x, lb, f"class {c + 1}, week {model.week}", pos=pos,
+        plots.draw_network(ax, x, lb, f"{pop.class_label(c)}, week {model.week}", pos=pos,
                            highlight=members[pop.start[c]:pop.start[c] + pop.size[c]])
     plots.network_legend(fig, "growth group" if members.any() else None)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
 
 
-def NetworkView(model: ClassroomModel) -> solara.Element:
+@solara.component
+def NetworkView(model: ClassroomModel):
     """The class networks, redrawn every week."""
     update_counter.get()
     return solara.FigureMatplotlib(network_figure(model), format="png")
 
 
-def OutcomesView(model: ClassroomModel) -> solara.Element:
+@solara.component
+def OutcomesView(model: ClassroomModel):
     """Density, isolation, the left-behind gap and LBC confidence, week by week."""
     update_counter.get()
     fig = plots.trajectories_figure(model.outcomes, columns=LIVE_PLOTS, ncols=2,
@@ -172,11 +185,62 @@ def OutcomesView(model: ClassroomModel) -> solara.Element:
     return solara.FigureMatplotlib(fig, format="png")
 
 
+def slider_label(spec: dict, value: float) -> str:
+    """A slider's label with its value: ``"share left behind: 0.20"``."""
+    shown = f"{value:.2f}" if spec["type"] == "SliderFloat" else f"{int(value)}"
+    return f"{spec['label']}: {shown}"
+
+
+@solara.component
+def Sliders(params: dict, values: solara.Reactive[dict]):
+    """One slider per entry of :func:`model_params`, each showing its value."""
+    for name, spec in params.items():
+        value = values.value.get(name, spec["value"])
+        slider = solara.SliderFloat if spec["type"] == "SliderFloat" else solara.SliderInt
+
+        def change(v, name=name):
+            values.set({**values.value, name: v})
+
+        slider(slider_label(spec, value), value=value, on_value=change, min=spec["min"],
+               max=spec["max"], step=spec["step"])
+
+
+@solara.component
+def WeekView(model: ClassroomModel):
+    """The school week the model has reached."""
+    update_counter.get()
+    solara.Text(f"week {model.week} of {model.config.weeks}")
+
+
+PLAY_INTERVAL_MS = 200
+"""Pause between weeks while ▶ plays."""
+
+
 @solara.component
 def Page():
-    """The app: SolaraViz on a :class:`ClassroomModel` of the base scenario, one model per
-    browser session (or notebook cell)."""
+    """The app, one model per browser session (or notebook cell): Reset, ▶ and Step (Mesa's
+    SolaraViz controller) and the sliders in the sidebar, the networks and outcome curves
+    beside them. Mesa's own tuning controls (play and render intervals, threads) and its
+    page tabs are left out: students see only the model's settings."""
     base = base_scenario()
-    model = solara.use_memo(lambda: ClassroomModel(base=base), [])
-    SolaraViz(model, components=[NetworkView, OutcomesView],
-              model_params={**model_params(base), "base": base}, name=f"lbsim: {base.name}")
+    params = model_params(base)
+    start = {**{k: v["value"] for k, v in params.items()}, "base": base}
+    model = solara.use_reactive(solara.use_memo(lambda: ClassroomModel(**start), []))
+    values = solara.use_reactive(start)
+    play_interval = solara.use_reactive(PLAY_INTERVAL_MS)
+    render_interval = solara.use_reactive(1)
+    use_threads = solara.use_reactive(False)
+    with solara.AppBar():
+        solara.AppBarTitle(f"lbsim: {base.name}")
+    with solara.Sidebar(), solara.Column():
+        with solara.Card("Run the school year"):
+            ModelController(model, model_parameters=values, play_interval=play_interval,
+                            render_interval=render_interval, use_threads=use_threads)
+            WeekView(model.value)
+        with solara.Card("The school", subtitle="Reset builds a new school with these"):
+            Sliders(params, values)
+    with solara.ColumnsResponsive(default=12, large=6):
+        with solara.Card("Friendships in the classes", classes=["lbsim-figure"]):
+            NetworkView(model.value)
+        with solara.Card("The school, week by week", classes=["lbsim-figure"]):
+            OutcomesView(model.value)

@@ -233,8 +233,8 @@ def _calibrate_wave(scenario, pop, targets, free, seed, settings):
     w2 = read_adjacency(targets.wave)
     if w2.shape != w1.shape:
         raise TargetsError([f"wave: {str(targets.wave)!r} — {len(w2)} x {len(w2)} matrix, "
-                            f"but class {c} has {len(w1)} children (the same children, in "
-                            f"the order of the scenario's files)"])
+                            f"but {pop.class_label(c)} has {len(w1)} children (the same "
+                            f"children, in the order of the scenario's files)"])
     members = np.arange(pop.start[c], pop.start[c] + pop.size[c])
     cov = _covariates(pop, members, scenario)
     effects = _usable_effects(scenario, cov)
@@ -247,7 +247,7 @@ def _calibrate_wave(scenario, pop, targets, free, seed, settings):
                       rates=[max(net.rate * targets.years, 0.5)],
                       fixed=[k for k in effects if k not in free], seed=seed,
                       settings=settings)
-    method = (f"Method of moments on class {c} (wave 1: the scenario's network, wave 2: "
+    method = (f"Method of moments on {pop.class_label(c)} (wave 1: the scenario's network, wave 2: "
               f"{targets.wave.name}), at the SAOM level with the children's starting traits "
               f"as constant covariates; rate per {targets.years:g} year(s) between waves.")
     return result, method

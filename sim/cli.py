@@ -272,7 +272,7 @@ def viz(
 ):
     """Explore a class in the browser: sliders, the network and live outcome plots."""
     import os
-    import subprocess
+    import socket
 
     if scenario is not None:
         _scenario(scenario)
@@ -285,16 +285,21 @@ def viz(
     env = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false", **os.environ}
     if scenario is not None:
         env[SCENARIO_VARIABLE] = str(scenario.resolve())
+    if port == 0:  # pick the free port here, so the address printed is the one served
+        with socket.socket() as s:
+            s.bind((host, 0))
+            port = s.getsockname()[1]
     app_file = Path(__file__).with_name("app.py")
     command = [sys.executable, "-m", "solara", "run", str(app_file), "--host", host,
                "--port", str(port), "--production", "--no-check-version",
                "--open" if open_browser else "--no-open"]
     typer.echo(f"serving {scenario or 'the Dafang school'} on http://{host}:{port} "
                f"(Ctrl-C stops)", err=True)
-    try:
-        raise typer.Exit(subprocess.call(command, env=env))
-    except KeyboardInterrupt:
-        raise typer.Exit(0) from None
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # the server replaces this process (same PID): Ctrl-C, kill and SIGTERM stop it, and no
+    # child is left serving
+    os.execve(sys.executable, command, env)
 
 
 @app.command("import")

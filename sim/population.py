@@ -186,7 +186,7 @@ class Population:
     unit_off: np.ndarray  # (U,)
     xbuf: np.ndarray  # flat int8 networks, one block per unit
     ids: np.ndarray | None = None  # (N,) each child's id: a survey's own, else its index
-    class_names: np.ndarray | None = None  # (C,) each class's label: a survey's, else index
+    class_names: np.ndarray | None = None  # (C,) each class's name: a survey's, else 1, 2, ...
 
     @property
     def n_children(self) -> int:
@@ -204,6 +204,13 @@ class Population:
         """Unit u's adjacency matrix (a view: writing to it changes the population)."""
         m, o = self.unit_size[u], self.unit_off[u]
         return self.xbuf[o:o + m * m].reshape(m, m)
+
+    def class_label(self, c: int) -> str:
+        """How class index ``c`` is named wherever a person reads it (figures, the app,
+        ``Child`` and exports): ``"class 1"`` for index 0 of a generated school (classes
+        are numbered from 1), ``"class 5A"`` for a surveyed class named 5A."""
+        names = self.class_names
+        return f"class {names[c] if names is not None else c + 1}"
 
     def network(self, c: int) -> np.ndarray:
         """Class c's adjacency matrix: the ties among its children (a view)."""
@@ -324,7 +331,7 @@ def build_population(p: PopulationSpec, traits_spec: TraitsSpec, rng: np.random.
         class_school=class_school, class_unit=class_unit, class_pos=class_pos,
         unit_start=unit_start, unit_size=unit_size, unit_off=unit_off.astype(np.int64),
         xbuf=xbuf, ids=np.arange(n_total).astype(str).astype(object),
-        class_names=np.arange(len(size)).astype(str).astype(object))
+        class_names=np.arange(1, len(size) + 1).astype(str).astype(object))
 
 
 def draw_family(p: PopulationSpec, lb: np.ndarray,

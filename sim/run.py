@@ -56,8 +56,9 @@ def run_scenario(scenario: Scenario, out: Path, *, seed: int | None = None,
         members = np.zeros(pop.n_children, dtype=bool)
         members[group_members(model)] = True
         ringed = members[pop.start[0]:pop.start[0] + pop.size[0]]
-        plots.network_figure(first, pop.network(0), lb, tmp / "network_class0.png",
-                             labels=("class 0, week 0", f"class 0, week {model.week}"),
+        name = pop.class_label(0)
+        plots.network_figure(first, pop.network(0), lb, tmp / "network_first_class.png",
+                             labels=(f"{name}, week 0", f"{name}, week {model.week}"),
                              highlight=ringed if ringed.any() else None,
                              highlight_label="growth group (ties among members blue)")
         plots.trajectories_figure(table, tmp / "outcomes.png",

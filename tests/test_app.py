@@ -3,6 +3,7 @@ Python, and the served page in headless Chromium (a screenshot with the network 
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import socket
@@ -15,7 +16,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.app import ClassroomModel, base_scenario, model_params, network_figure, scenario_for
+from sim.app import (
+    ClassroomModel,
+    base_scenario,
+    model_params,
+    network_figure,
+    on_grid,
+    scenario_for,
+    slider_label,
+)
 from sim.plots import LB_COLOUR, OTHER_COLOUR
 from sim.scenario import ScenarioError, load_scenario
 
@@ -41,6 +50,17 @@ def test_sliders_change_the_scenario():
                                                  base.interventions[0].sessions[:3]]
     assert scenario_for(base, sessions=0).interventions == []
     assert scenario_for(base) is base
+
+
+def test_slider_values_start_on_their_grid():
+    share = {"type": "SliderFloat", "min": 0.0, "max": 0.8, "step": 0.01}
+    assert on_grid({**share, "value": 0.207})["value"] == 0.21
+    assert on_grid({**share, "value": 0.95})["value"] == 0.8
+    seed = {"type": "SliderInt", "min": 0, "max": 50, "step": 1, "value": 7}
+    assert on_grid(seed) == seed
+    assert model_params(base_scenario().override({"seed": 2024}))["seed"]["value"] == 2024
+    assert slider_label({**share, "label": "share left behind"}, 0.21) == \
+        "share left behind: 0.21"
 
 
 def test_bad_slider_values_are_refused_clearly():
@@ -72,30 +92,86 @@ def test_classroom_model_runs_its_weeks_and_recruits_a_group():
     assert len(fig.axes) == 2 and set(model.positions) == {0, 1}
 
 
-def test_page_renders_the_network_and_plots_in_python():
-    """What a notebook cell shows: the SolaraViz page with the two figures."""
+def test_class_numbers_agree_in_run_figure_app_and_child(tmp_path, monkeypatch):
+    """Classes are numbered from 1 wherever a person reads them: class index 0 is "class 1"
+    in ``lbsim run``'s network figure, the app's network panel and a child's repr."""
+    from sim import run as run_module
+
+    drawn = []
+    draw = run_module.plots.network_figure
+
+    def recording_draw(*args, **kwargs):
+        drawn.append(draw(*args, **kwargs))
+        return drawn[-1]
+
+    monkeypatch.setattr(run_module.plots, "network_figure", recording_draw)
+    base = base_scenario().override({"weeks": 1})
+    run_module.run_scenario(base, tmp_path / "out")
+    assert [ax.get_title() for ax in drawn[0].axes] == ["class 1, week 0", "class 1, week 1"]
+    assert (tmp_path / "out" / "network_first_class.png").exists()
+
+    model = ClassroomModel(base=base)
+    assert [ax.get_title() for ax in network_figure(model).axes] == ["class 1, week 0",
+                                                                      "class 2, week 0"]
+    for c in (0, 1):
+        child = next(a for a in model.children if a.class_index == c)
+        assert child.index in range(model.population.start[c],
+                                    model.population.start[c] + model.population.size[c])
+        assert repr(child).startswith(f"Child({child.index}, class {c + 1}, ")
+        assert child.class_label == model.population.class_label(c) == f"class {c + 1}"
+
+
+def test_page_renders_the_network_and_plots_in_python(monkeypatch):
+    """What a notebook cell shows (the page in solara's app layout, as Jupyter and the
+    server show it): the two figures, sliders that show their values and none of Mesa's
+    tuning controls; Step runs a week and Reset builds the school the sliders describe."""
+    import ipyvuetify as v
     import ipywidgets
     import solara
 
     from sim.app import Page
 
-    box, rc = solara.render(Page(), handle_error=False)
+    built = []
+    init = ClassroomModel.__init__
+
+    @functools.wraps(init)  # Mesa's Reset passes what the signature accepts
+    def recording_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        built.append(self)
+
+    monkeypatch.setattr(ClassroomModel, "__init__", recording_init)
+
+    @solara.component
+    def InLayout():
+        with solara.AppLayout():
+            Page()
+
+    _, rc = solara.render(InLayout(), handle_error=False)
     try:
-        found = []
+        images = rc.find(ipywidgets.Image).widgets
+        assert len(images) == 2
+        assert all(w.value[:4] == b"\x89PNG" and len(w.value) > 5000 for w in images)
+        params = model_params(base_scenario())
+        sliders = {w.label: w for w in rc.find(v.Slider).widgets}
+        assert set(sliders) == {slider_label(spec, spec["value"]) for spec in params.values()}
+        # the school shown is the one the sliders describe
+        assert [w.v_model for w in sliders.values()] == [s["value"] for s in params.values()]
+        assert built[0].config.population.left_behind_share == sliders[
+            "share left behind: 0.21"].v_model
+        assert not rc.find(v.Checkbox).widgets  # Mesa's "Use Threads"
+        assert [w.children for w in rc.find(v.Btn).widgets] == [["Reset"], ["▶"], ["Step"]]
+        assert not rc.find(v.Tab).widgets  # Mesa's "Page 0" tab
 
-        def walk(widget):
-            if isinstance(widget, ipywidgets.Image):
-                found.append(widget)
-            for child in getattr(widget, "children", None) or []:
-                if isinstance(child, ipywidgets.Widget):
-                    walk(child)
-            for child in getattr(widget, "items", None) or []:
-                if isinstance(child, ipywidgets.Widget):
-                    walk(child)
-
-        walk(box)
-        assert len(found) == 2
-        assert all(w.value[:4] == b"\x89PNG" and len(w.value) > 5000 for w in found)
+        rc.find(v.Btn, children=["Step"]).widget.click()
+        rc.find(v.Html, children=["week 1 of 40"]).assert_single()
+        share = sliders[slider_label(params["left_behind_share"],
+                                     params["left_behind_share"]["value"])]
+        share.v_model = 0.5
+        rc.find(v.Slider, label="share left behind: 0.50").assert_single()
+        rc.find(v.Btn, children=["Reset"]).widget.click()
+        rc.find(v.Html, children=["week 0 of 40"]).assert_single()
+        assert len(built) == 2 and built[0].week == 1
+        assert built[1].config.population.left_behind_share == 0.5
     finally:
         rc.close()
 
@@ -117,40 +193,86 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(tmp_path):
-    """``lbsim viz`` on a free localhost port, in its own process group, killed after."""
+def _start_viz(log_path: Path) -> tuple[subprocess.Popen, int]:
+    """``lbsim viz`` on a free localhost port, in its own process group, once it answers."""
     port = _free_port()
-    log = open(tmp_path / "server.log", "w")
+    log = open(log_path, "w")
     proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "viz", "--port", str(port),
                              "--host", "127.0.0.1"], cwd=ROOT, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/"
+    log.close()
+    deadline = time.monotonic() + 120
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"lbsim viz exited with {proc.returncode}:\n{log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                if response.status == 200:
+                    return proc, port
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            _stop_group(proc)
+            pytest.fail("lbsim viz did not answer within 120 s")
+        time.sleep(0.5)
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """End ``proc``'s process group (what a test started), however it behaves."""
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"lbsim viz exited with {proc.returncode}:\n"
-                            f"{(tmp_path / 'server.log').read_text()}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("lbsim viz did not answer within 120 s")
-            time.sleep(0.5)
-        yield url
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def server(tmp_path):
+    """The URL of ``lbsim viz`` on a free localhost port, stopped after the test."""
+    proc, port = _start_viz(tmp_path / "server.log")
+    try:
+        yield f"http://127.0.0.1:{port}/"
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-        log.close()
+        _stop_group(proc)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _processes_serving(port: int) -> list[str]:
+    """Command lines of the running processes started with ``--port <port>``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            words = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"--port" in words and str(port).encode() in words:
+            found.append(b" ".join(words).decode(errors="replace"))
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table in /proc")
+def test_sigterm_to_viz_stops_the_server(tmp_path):
+    """``kill <pid of lbsim viz>`` ends the server: nothing keeps listening, no child stays."""
+    proc, port = _start_viz(tmp_path / "server.log")
+    try:
+        assert _listening(port) and _processes_serving(port)
+        proc.send_signal(signal.SIGTERM)  # to lbsim's own PID only, as `kill` does
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while (_listening(port) or _processes_serving(port)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _listening(port), f"port {port} still served after SIGTERM"
+        assert not _processes_serving(port), "a server process outlived lbsim viz"
+    finally:
+        _stop_group(proc)
 
 
 def _colour_share(pixels: np.ndarray, colour: str, tolerance: int = 40) -> float:
@@ -179,15 +301,24 @@ def test_app_page_shows_network_and_plots_in_chromium(server, tmp_path):
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(server, timeout=60_000)
+            page.wait_for_selector("text=week 0 of", timeout=180_000)  # after "Loading app"
             page.get_by_role("button", name="Step").click(timeout=60_000)
-            page.wait_for_selector("text=Time: 1.0", timeout=60_000)
-            images = page.locator(".vue-grid-layout img")
+            page.wait_for_selector("text=week 1 of", timeout=60_000)
+            images = page.locator(".lbsim-figure img")
             images.nth(1).wait_for(timeout=60_000)
             time.sleep(1)  # let the redrawn figures paint
             boxes = [images.nth(k).bounding_box() for k in range(images.count())]
             page.screenshot(path=str(shot))
+            text = page.inner_text("body")
         finally:
             browser.close()
+    # the sliders show their values; Mesa's tuning controls and page tabs are not shown
+    params = model_params(base_scenario())
+    for name in ("left_behind_share", "group_size"):
+        label = slider_label(params[name], params[name]["value"])
+        assert label in text, f"slider label {label!r} not on the page"
+    for hidden in ("Render Interval", "Use Threads", "PAGE 0", "Page 0", "Play Interval"):
+        assert hidden not in text, f"{hidden!r} is shown"
     pixels = np.asarray(Image.open(shot).convert("RGB"))
     assert _ink_share(pixels) > 0.05, "the page is blank"
     assert len(boxes) == 2, f"expected the network and the outcome plots, found {boxes}"

@@ -71,7 +71,7 @@ def test_bad_targets_exit_2_and_write_nothing(surveyed):
 def test_wave_of_another_class_size_is_refused(surveyed):
     np.savetxt(surveyed / "small.txt", np.zeros((10, 10), dtype=int), fmt="%d")
     targets = load_targets(write(surveyed, "wave: small.txt\n"))
-    with pytest.raises(TargetsError, match="10 x 10 matrix, but class 0 has 50 children"):
+    with pytest.raises(TargetsError, match="10 x 10 matrix, but class 1 has 50 children"):
         calibrate(load_scenario(surveyed / "class.yaml"), targets, settings=QUICK)
 
 

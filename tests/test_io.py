@@ -279,13 +279,13 @@ def test_generated_classes_export_one_rsiena_folder_per_unit(tmp_path):
         "network": {"burn_in_years": 0.2}})
     out = tmp_path / "gen"
     export_networks(config, out, [0, 2], formats=["rsiena", "edgelist"])
-    assert sorted(p.name for p in (out / "rsiena").iterdir()) == ["class-0", "class-1",
+    assert sorted(p.name for p in (out / "rsiena").iterdir()) == ["class-1", "class-2",
                                                                    "outside-ties.csv"]
     school = config.override({"network.cross_class_ties": True})
     export_networks(school, tmp_path / "school", [1], formats=["rsiena"])
     folder = tmp_path / "school" / "rsiena" / "school-0"
     assert read_adjacency(folder / "week-1.txt").shape == (24, 24)
-    assert (folder / "class.txt").read_text().split() == ["0"] * 12 + ["1"] * 12
+    assert (folder / "class.txt").read_text().split() == ["1"] * 12 + ["2"] * 12
 
 
 def read_rsiena(folder, week):

@@ -37,7 +37,7 @@ def test_run_writes_timeseries_summary_and_figures(tmp_path, scenario_file):
     assert summary["scenario"] == "small" and summary["seed"] == 4 and summary["weeks"] == 3
     final = table[(table["class"] == -1) & (table["week"] == 3)].iloc[0]
     assert summary["outcomes"]["density"] == pytest.approx(final["density"])
-    assert_drawn(out / "network_class0.png")
+    assert_drawn(out / "network_first_class.png")
     assert_drawn(out / "outcomes.png")
 
 

@@ -42,7 +42,14 @@ class Child(mesa.Agent):
 
     @property
     def class_index(self) -> int:
+        """The class's index (from 0), as ``population.network(c)`` takes it."""
         return int(self.model.population.klass[self.index])
+
+    @property
+    def class_label(self) -> str:
+        """The class as a person reads it: ``"class 1"`` for index 0
+        (:meth:`Population.class_label`)."""
+        return self.model.population.class_label(self.class_index)
 
     @property
     def school(self) -> int:
@@ -88,7 +95,7 @@ class Child(mesa.Agent):
 
     def __repr__(self) -> str:
         kind = "left-behind" if self.is_left_behind else "not left-behind"
-        return (f"Child({self.index}, class {self.class_index}, {kind}, "
+        return (f"Child({self.index}, {self.class_label}, {kind}, "
                 f"in-degree {self.in_degree}, confidence {self.confidence:.2f})")
 
 

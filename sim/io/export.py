@@ -62,7 +62,7 @@ class Snapshot:
     def class_names(self) -> np.ndarray:
         pop = self.population
         names = pop.class_names
-        return names if names is not None else np.arange(pop.n_classes).astype(str)
+        return names if names is not None else np.arange(1, pop.n_classes + 1).astype(str)
 
     def unit_network(self, u: int) -> np.ndarray:
         pop = self.population

@@ -364,9 +364,9 @@ def test_rsiena_class_matrices_are_the_model_within_classes_during_a_joint_group
         x = pop.ties(everyone, everyone)
         names = pop.ids if pop.ids is not None else everyone.astype(str)
         _, sizes, outside = read_rsiena(out / "rsiena", week)
-        assert sizes == {"class-0": 16, "class-1": 16}
+        assert sizes == {"class-1": 16, "class-2": 16}  # classes named from 1
         for c in (0, 1):
-            block = np.loadtxt(out / "rsiena" / f"class-{c}" / f"week-{week}.txt")
+            block = np.loadtxt(out / "rsiena" / f"class-{c + 1}" / f"week-{week}.txt")
             assert (block == x[16 * c:16 * c + 16, 16 * c:16 * c + 16]).all()
         between = x * (pop.klass[:, None] != pop.klass[None, :])
         assert outside == ties(between, names)

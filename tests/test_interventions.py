@@ -234,6 +234,20 @@ def test_staffing_one_per_school_serves_the_schools_with_most_lbc():
     assert plan.yearly_cost == 2 * 60000.0
 
 
+def test_shared_workers_each_serve_a_block_of_the_ranked_schools():
+    """4 workers sharing 6 schools: blocks of 2, 2, 1, 1 in the ranked order, every school
+    served once and every worker paid has a school (blocks of ceil(6/4) = 2 would leave the
+    fourth worker without one)."""
+    m = PeerNetworkModel(staffing_scenario(workers=4, placement="shared"), seed=1,
+                         collect=False)
+    plan = m.interventions[0]
+    lbc = np.bincount(m.population.school, weights=m.population.lb)
+    ranked = np.argsort(-lbc, kind="stable").tolist()
+    assert [len(a) for a in plan.assignments] == [2, 2, 1, 1]
+    assert sum(plan.assignments, []) == ranked
+    assert plan.yearly_cost == 4 * 60000.0
+
+
 def test_shared_workers_lose_hours_to_travel_and_cap_their_groups():
     sc = staffing_scenario(workers=1, placement="shared", groups_per_term=4,
                            travel_hours_per_school=12.0, hours_per_week=40.0)

@@ -2,7 +2,8 @@
 
 Schools are ranked by the targeting rule (most left-behind children first, or random).
 With ``one_per_school`` each worker serves one school, the first ``workers`` schools; with
-``shared`` the ranked schools are dealt out to the workers in blocks. A year has ``terms``
+``shared`` the ranked schools are dealt out to the workers in consecutive blocks whose sizes
+differ by at most one (so while workers <= schools every worker serves a school). A year has ``terms``
 terms of ``term_weeks``; in each, a worker runs up to ``groups_per_term`` growth groups at
 once, one per class, in the classes of its schools not yet served, those with the most
 left-behind children first (random order under random targeting). The group's own
@@ -87,10 +88,9 @@ class StaffingPlan(Intervention):
         self.assignments: list[list[int]] = []
         if spec.workers and spec.placement == "one_per_school":
             self.assignments = [[int(s)] for s in order[:spec.workers]]
-        elif spec.workers:
-            per = -(-len(order) // spec.workers)  # ceil
-            self.assignments = [order[k * per:(k + 1) * per].tolist()
-                                for k in range(spec.workers) if len(order[k * per:])]
+        elif spec.workers:  # blocks as equal as possible: every worker paid has a school
+            self.assignments = [block.tolist() for block in np.array_split(order, spec.workers)
+                                if len(block)]
         lbc_class = np.bincount(pop.klass, weights=pop.lb, minlength=pop.n_classes)
         queues = []  # per worker: its classes, in the order they get groups
         for schools_served in self.assignments:

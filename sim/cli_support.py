@@ -1,12 +1,19 @@
 """What the ``lbsim`` commands share: failing with a message, loading a scenario or a
-matrix."""
+matrix, checking where they write."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 import typer
+
+Overwrite = Annotated[bool, typer.Option(
+    help="write into a folder that is not empty, replacing only lbsim's files there")]
+"""The --overwrite option of the commands that write a folder (:func:`writing`)."""
 
 
 def fail(message: str) -> None:
@@ -31,4 +38,22 @@ def load_matrix(path: Path, adjacency: bool = True) -> np.ndarray:
     try:
         return read_adjacency(path) if adjacency else read_table(path)[0]
     except DataError as e:
+        fail(str(e))
+
+
+@contextmanager
+def writing(out: Path, overwrite: bool, *, file: bool = False,
+            patterns: Iterable[str] = ()) -> Iterator[None]:
+    """Check before a command computes that it may write ``out`` (a folder, or a file with
+    ``file``; :mod:`sim.atomic`'s rule) and exit 2 naming what is in the way, then as well
+    if writing the results is refused (a new file would replace one lbsim did not write)."""
+    from sim.atomic import FolderError, check_file, check_folder
+
+    try:
+        if file:
+            check_file(out, overwrite)
+        else:
+            check_folder(out, overwrite, patterns)
+        yield
+    except FolderError as e:
         fail(str(e))

@@ -209,11 +209,12 @@ def dose_response_figure(table: pd.DataFrame, path: str | Path) -> None:
 
 
 def write_report(folder: str | Path, out: str | Path | None = None, dose: str | None = None,
-                 end_week: int | None = None) -> pd.DataFrame:
-    """plans.csv and dose_response.png in ``out`` (default DIR/report), atomically."""
+                 end_week: int | None = None, overwrite: bool = False) -> pd.DataFrame:
+    """plans.csv and dose_response.png in ``out`` (default DIR/report), atomically; a
+    folder that is not empty only with ``overwrite`` (:func:`sim.atomic.atomic_folder`)."""
     table = plan_table(folder, dose, end_week)
     out = Path(out) if out is not None else Path(folder) / "report"
-    with atomic_folder(out, overwrite=True) as tmp:
+    with atomic_folder(out, overwrite) as tmp:
         table.to_csv(tmp / "plans.csv", index=False)
         dose_response_figure(table, tmp / "dose_response.png")
     return table

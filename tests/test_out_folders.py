@@ -280,3 +280,13 @@ def test_a_write_killed_while_moving_in_is_marked_and_cleaned_next_time(tmp_path
     with atomic_folder(out, overwrite=True) as tmp:
         (tmp / "d.csv").write_text("d")
     assert set(files(out)) == {MANIFEST, "d.csv", "notes.txt"}
+
+
+def test_the_refusal_documented_is_the_one_printed(inputs, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mydir").mkdir()
+    (tmp_path / "mydir" / "thesis_notes.txt").write_text("notes")
+    refused = invoke(["run", inputs["scenario"], "--out", "mydir"])
+    doc = (ROOT / "docs" / "researcher.md").read_text()
+    block = doc[doc.index("error: mydir"):].split("```")[0]
+    assert " ".join(refused.output.split()) == " ".join(block.split())

@@ -178,7 +178,7 @@ def report(
 
     out = out or folder / "report"
     try:
-        with _writing(out, overwrite):
+        with _writing(out, overwrite, first=False):  # quick: the sweep's problems first
             table = write_report(folder, out, dose, end_week, overwrite=overwrite)
     except ReportError as e:
         _fail(str(e))
@@ -200,7 +200,7 @@ def analyze(
 
     out = out or folder / "analysis"
     try:
-        with _writing(out, overwrite):
+        with _writing(out, overwrite, first=False):  # quick: the sweep's problems first
             table = write_analysis(folder, out, overwrite=overwrite)
     except ReportError as e:
         _fail(str(e))

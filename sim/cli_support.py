@@ -3,7 +3,7 @@ matrix, checking where they write."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -43,17 +43,17 @@ def load_matrix(path: Path, adjacency: bool = True) -> np.ndarray:
 
 @contextmanager
 def writing(out: Path, overwrite: bool, *, file: bool = False,
-            patterns: Iterable[str] = ()) -> Iterator[None]:
-    """Check before a command computes that it may write ``out`` (a folder, or a file with
-    ``file``; :mod:`sim.atomic`'s rule) and exit 2 naming what is in the way, then as well
-    if writing the results is refused (a new file would replace one lbsim did not write)."""
+            first: bool = True) -> Iterator[None]:
+    """Check (``first``: before a command computes) that it may write ``out`` (a folder,
+    or a file with ``file``; :mod:`sim.atomic`'s rule) and exit 2 naming what is in the
+    way; as well when the writer refuses (e.g. a new file would replace a user's)."""
     from sim.atomic import FolderError, check_file, check_folder
 
     try:
-        if file:
+        if first and file:
             check_file(out, overwrite)
-        else:
-            check_folder(out, overwrite, patterns)
+        elif first:
+            check_folder(out, overwrite)
         yield
     except FolderError as e:
         fail(str(e))

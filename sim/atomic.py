@@ -191,7 +191,8 @@ def _move_in(tmp: Path, out: Path, new: list[str], patterns: tuple[str, ...]) ->
         for k in range(1, rel.count("/") + 2))]
     if clash:
         raise FolderError(f"{out}: lbsim would write {_names(clash)}, which lbsim did not "
-                          f"write there; move them away or choose another --out")
+                          f"write there (not listed in {MANIFEST}); move them away (delete "
+                          f"them if an older lbsim wrote them) or choose another --out")
     _write_manifest(out, (set(own) | set(new)) - {MANIFEST}, complete=False)
     remove_own(out, patterns, keep=new, writing=tmp.name)
     for rel in new:

@@ -13,8 +13,10 @@ import typer
 import sim
 from sim import cli_saom
 from sim.cli_support import App, announce_compiling, no_terminal
+from sim.cli_support import Overwrite as _Overwrite
 from sim.cli_support import fail as _fail
 from sim.cli_support import scenario as _scenario
+from sim.cli_support import writing as _writing
 from sim.version import lbsim_version
 
 app = App(add_completion=False, no_args_is_help=True,
@@ -46,7 +48,7 @@ def run(
     seed: Annotated[int | None, typer.Option(min=0, help="seed (default: the scenario's)")] = None,
     weeks: Annotated[int | None, typer.Option(min=1, help="weeks to run")] = None,
     csv: Annotated[bool, typer.Option("--csv", help="timeseries as CSV, not Parquet")] = False,
-    overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
+    overwrite: _Overwrite = False,
 ):
     """Run a scenario: timeseries, summary.json and figures, written atomically.
 
@@ -58,11 +60,10 @@ def run(
 
     config = _scenario(scenario)
     out = out or Path("out") / config.name
-    if out.exists() and not overwrite:
-        _fail(f"{out} exists; choose another --out or pass --overwrite")
     total = weeks or config.weeks
-    with typer.progressbar(length=total, label=f"{config.name}: weeks",
-                           file=sys.stderr, hidden=no_terminal()) as bar:
+    with _writing(out, overwrite), typer.progressbar(
+            length=total, label=f"{config.name}: weeks", file=sys.stderr,
+            hidden=no_terminal()) as bar:
         summary = run_scenario(config, out, seed=seed, weeks=weeks, csv=csv,
                                progress=lambda _week: bar.update(1), overwrite=overwrite)
     typer.echo(f"{config.name}: {summary['children']:,} children in {summary['classes']} "
@@ -83,7 +84,7 @@ def compare(
     seed: Annotated[int | None, typer.Option(min=0, help="first seed (default: the "
                                                          "scenario's)")] = None,
     follow_up: Annotated[int, typer.Option(min=1, help="weeks from post to follow-up")] = 12,
-    overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
+    overwrite: _Overwrite = False,
 ):
     """Virtual trial: the scenario's interventions against none, common random numbers.
 
@@ -98,10 +99,9 @@ def compare(
         _fail(f"{scenario}: the scenario has no interventions to compare with a control arm")
     n_arms = max(1, len(config.arms))
     out = out or Path("out") / f"{config.name}-compare"
-    if out.exists() and not overwrite:
-        _fail(f"{out} exists; choose another --out or pass --overwrite")
-    with typer.progressbar(length=replications * n_arms, label=f"{config.name}: replications",
-                           file=sys.stderr, hidden=no_terminal()) as bar:
+    with _writing(out, overwrite), typer.progressbar(
+            length=replications * n_arms, label=f"{config.name}: replications",
+            file=sys.stderr, hidden=no_terminal()) as bar:
         last = [0]
 
         def tick(done: int) -> None:
@@ -121,7 +121,7 @@ def robustness(
     replications: Annotated[int, typer.Option(min=2, help="replications per trial")] = 4,
     out: Annotated[Path | None, typer.Option(help="folder (out/<name>-robustness)")] = None,
     seed: Annotated[int, typer.Option(min=0, help="seed of the design and the trials")] = 1,
-    overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
+    overwrite: _Overwrite = False,
 ):
     """How the trial's effects depend on each assumption (Morris mu* over its range).
 
@@ -132,12 +132,11 @@ def robustness(
 
     config = _scenario(scenario)
     out = out or Path("out") / f"{config.name}-robustness"
-    if out.exists() and not overwrite:
-        _fail(f"{out} exists; choose another --out or pass --overwrite")
     if not any(s.type == "growth_group" for s in config.interventions):
         _fail(f"{scenario}: no growth group; robustness varies a growth group's assumptions")
-    table = write_robustness(config, out, overwrite, trajectories=trajectories,
-                             replications=replications, seed=seed)
+    with _writing(out, overwrite):
+        table = write_robustness(config, out, overwrite, trajectories=trajectories,
+                                 replications=replications, seed=seed)
     typer.echo(f"{config.name}: {trajectories} trajectories -> {out}\n{robustness_text(table)}")
 
 
@@ -150,6 +149,9 @@ def sweep(
                                                        "tcp://host:8786")] = None,
     dask_local: Annotated[int | None, typer.Option(min=1, help="start a Dask LocalCluster "
                                                               "with N workers")] = None,
+    overwrite: Annotated[bool, typer.Option(help="start in a folder that is not empty, "
+                                                 "deleting another spec's results there "
+                                                 "(other files are kept)")] = False,
 ):
     """Run a scenario sweep in batches; resumable, one Parquet file per batch.
 
@@ -177,7 +179,7 @@ def sweep(
 
         try:
             counts = run_sweep(spec, out, workers=workers, scheduler=scheduler,
-                               dask_local=dask_local, progress=tick)
+                               dask_local=dask_local, progress=tick, overwrite=overwrite)
         except ValueError as e:
             _fail(str(e))
     typer.echo(f"{out}: {counts['runs']} runs: {counts['done']} done, {counts['failed']} "
@@ -217,6 +219,7 @@ def report(
     robustness: Annotated[Path | None, typer.Option(
         help="a `lbsim robustness` folder (or its robustness.csv): rank the assumptions "
              "in report.html")] = None,
+    overwrite: _Overwrite = False,
 ):
     """Staffing plans against none: LBC isolates, in-degree and gap at year end and follow-up
     (95% CIs), cost per year and per isolate avoided; plans.csv, dose_response.png and a
@@ -231,12 +234,14 @@ def report(
     from sim.sweep.report import ReportError, write_report
     from sim.sweep.report_html import RobustnessError
 
+    out = out or folder / "report"
     try:
-        table = write_report(folder, out, dose, end_week, robustness)
+        with _writing(out, overwrite, first=False):  # quick: the sweep's problems first
+            table = write_report(folder, out, dose, end_week, robustness, overwrite=overwrite)
     except (ReportError, RobustnessError) as e:
         _fail(str(e))
     typer.echo(plans_text(table))
-    typer.echo(f"-> {out or folder / 'report'} (report.html, plans.csv, dose_response.png)")
+    typer.echo(f"-> {out} (report.html, plans.csv, dose_response.png)")
 
 
 @app.command()
@@ -244,6 +249,7 @@ def analyze(
     folder: Annotated[Path, typer.Argument(help="a Sobol or Morris sweep's results folder")],
     out: Annotated[Path | None, typer.Option(help="output folder (default DIR/analysis)")]
         = None,
+    overwrite: _Overwrite = False,
 ):
     """Sensitivity indices of a Sobol (S1, ST) or Morris (mu*, sigma) sweep, per outcome
     (SALib); indices.csv and indices.png.
@@ -254,12 +260,14 @@ def analyze(
     from sim.sweep.analyze import write_analysis
     from sim.sweep.report import ReportError
 
+    out = out or folder / "analysis"
     try:
-        table = write_analysis(folder, out)
+        with _writing(out, overwrite, first=False):  # quick: the sweep's problems first
+            table = write_analysis(folder, out, overwrite=overwrite)
     except ReportError as e:
         _fail(str(e))
     typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    typer.echo(f"-> {out or folder / 'analysis'} (indices.csv, indices.png)")
+    typer.echo(f"-> {out} (indices.csv, indices.png)")
 
 
 @app.command()
@@ -325,9 +333,10 @@ def import_(
     from sim.io.importer import import_scenario
 
     try:
-        info = import_scenario(ties, attributes, out, name=name,
-                               cross_class_ties=cross_class_ties, overwrite=overwrite)
-    except (ValueError, FileExistsError) as e:  # DataError and ScenarioError are ValueErrors
+        with _writing(out, overwrite, file=True):
+            info = import_scenario(ties, attributes, out, name=name,
+                                   cross_class_ties=cross_class_ties, overwrite=overwrite)
+    except ValueError as e:  # DataError and ScenarioError are ValueErrors
         _fail(str(e))
     typer.echo(f"{out}: {info['children']} children in {info['classes']} classes, "
                f"{info['ties']} nominations (at most {info['max_outdegree']} per child)")
@@ -343,7 +352,7 @@ def export(
     fmt: Annotated[str, typer.Option("--format", help="comma-separated: edgelist, graphml, "
                                                       "rsiena")] = "edgelist,graphml,rsiena",
     seed: Annotated[int | None, typer.Option(min=0, help="seed (default: the scenario's)")] = None,
-    overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
+    overwrite: _Overwrite = False,
 ):
     """Run a scenario and write its networks at the given weeks, written atomically.
 
@@ -362,9 +371,8 @@ def export(
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
         _fail(f"--format {fmt!r}: allowed: {', '.join(FORMATS)} (comma-separated)")
-    if out.exists() and not overwrite:
-        _fail(f"{out} exists; choose another --out or pass --overwrite")
-    files = export_networks(config, out, chosen, formats, seed=seed, overwrite=overwrite)
+    with _writing(out, overwrite):
+        files = export_networks(config, out, chosen, formats, seed=seed, overwrite=overwrite)
     typer.echo(f"{config.name}: weeks {', '.join(map(str, chosen))} -> {out} "
                f"({len(files)} files)")
     outside = out / "rsiena" / "outside-ties.csv"

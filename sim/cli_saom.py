@@ -3,15 +3,20 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 import sim.data
+from sim.cli_support import Overwrite as _Overwrite
 from sim.cli_support import fail as _fail
 from sim.cli_support import load_matrix as _load_matrix
 from sim.cli_support import scenario as _scenario
+from sim.cli_support import writing as _writing
+
+EFFECTS = "density,recip,transTrip"
 
 
 def simulate(
@@ -45,7 +50,7 @@ def estimate(
         help="a bundled data set instead of wave files: s50, vdbunt, baerveldt/school01, ...")]
     = None,
     effects: Annotated[str, typer.Option(help="comma-separated RSiena short names")] =
-    "density,recip,transTrip",
+    EFFECTS,
     covariate: Annotated[list[str] | None, typer.Option(
         help="NAME=FILE[:COLUMN] actor covariate, constant over periods (column from 1); "
              "with --data also NAME[:COLUMN], a covariate of the data set")]
@@ -61,6 +66,10 @@ def estimate(
         help="actors joining and leaving: per actor a line of its intervals of presence in "
              "wave time, e.g. '1.4 3' (RSiena's sienaCompositionChangeFromFile)")] = None,
     seed: Annotated[int, typer.Option(min=0, help="random seed")] = 1,
+    out: Annotated[Path | None, typer.Option(
+        help="folder to save the fit in (fit.json, estimates.csv, covariance.csv); load it "
+             "with lbsim gof --fit or sim.io.fit.load_fit")] = None,
+    overwrite: _Overwrite = False,
 ):
     """Estimate a SAOM from observed waves by method of moments (Robbins-Monro); a data set
     of several classes (--data baerveldt) as one model with a rate per class and period
@@ -69,13 +78,17 @@ def estimate(
     Examples:
       lbsim estimate --data s50 --covariate alcohol --effects density,simX:alcohol
       lbsim estimate w1.txt w2.txt w3.txt --effects density,recip,transTrip
+      lbsim estimate --data s50 --effects density,recip,transTrip --out out/fit
       lbsim estimate --data baerveldt --separately
     """
+    from sim.io.fit import FitClass, save_fit
     from sim.io.read import DataError
     from sim.io.waves import read_behaviours, read_composition, read_groups, read_waves
     from sim.saom import estimate as saom
 
     keys = [e.strip() for e in effects.split(",") if e.strip()]
+    if out is not None and separately:
+        _fail("--out saves one fit; --separately fits each class on its own: drop one")
     try:
         groups = read_groups(data) if data is not None and not waves and "/" not in data \
             and not covariate and not behaviour else ([], [])
@@ -89,21 +102,38 @@ def estimate(
                 from sim.saom import meta
                 fits, table = meta.estimate_separately(classes, keys, covariates=covs, seed=seed)
                 return typer.echo(meta.meta_text(names, fits, table))
-            est = saom.estimate_groups(classes, keys, covariates=covs, names=names, seed=seed)
+            with _writing(out, overwrite) if out is not None else nullcontext():
+                est = saom.estimate_groups(classes, keys, covariates=covs, names=names,
+                                           seed=seed)
             head = f"{len(classes)} classes ({', '.join(names)})"
+            fitted = [FitClass(*c) for c in zip(names, classes, covs, strict=True)]
+            model = {}
         else:
             nets, covs = read_waves(waves, data, covariate or [])
             behaviours, beh_effects = read_behaviours(behaviour or [],
                                                       behaviour_effects or [], data, len(nets))
             changes = None if composition is None else read_composition(composition)
-            est = saom.estimate(nets, keys, covariates=covs, seed=seed, behaviours=behaviours,
-                                behaviour_effects=beh_effects, conditional=conditional,
-                                composition=changes)
+            with _writing(out, overwrite) if out is not None else nullcontext():
+                est = saom.estimate(nets, keys, covariates=covs, seed=seed,
+                                    behaviours=behaviours, behaviour_effects=beh_effects,
+                                    conditional=conditional, composition=changes)
             head = f"{len(nets)} waves of {len(nets[0])} actors"
+            fitted = [FitClass("", nets, covs)]
+            model = {"conditional": conditional, "behaviours": behaviours,
+                     "behaviour_effects": beh_effects, "composition": changes}
     except (DataError, ValueError) as e:
         _fail(str(e))
     typer.echo(f"{head}, seed {seed}, {est.seconds:.1f} s")
     typer.echo(est.table())
+    if out is not None:
+        source = {"data": data, "waves": [str(Path(w).resolve()) for w in waves or []],
+                  "effects": effects, "covariate": covariate or [],
+                  "behaviour": behaviour or [], "behaviour_effects": behaviour_effects or [],
+                  "composition": None if composition is None else str(composition.resolve())}
+        with _writing(out, overwrite):
+            save_fit(out, est, effects=keys, classes=fitted, model=model, source=source,
+                     seed=seed, overwrite=overwrite)
+        typer.echo(f"-> {out} (fit.json, estimates.csv, covariance.csv)")
 
 
 def gof(
@@ -111,8 +141,8 @@ def gof(
         help="adjacency matrices of waves 1, 2, ... (or --data)")] = None,
     data: Annotated[str | None, typer.Option(help="a bundled data set instead of files")]
     = None,
-    effects: Annotated[str, typer.Option(help="comma-separated RSiena short names")] =
-    "density,recip,transTrip",
+    effects: Annotated[str | None, typer.Option(
+        help=f"comma-separated RSiena short names (default {EFFECTS})")] = None,
     covariate: Annotated[list[str] | None, typer.Option(help="as for lbsim estimate")] = None,
     statistics: Annotated[str, typer.Option(help="auxiliary statistics: indegree, "
                                                  "outdegree, triads, geodesic")] =
@@ -124,12 +154,18 @@ def gof(
     scenario: Annotated[Path | None, typer.Option(
         help="instead of a fit: a scenario's classes (runs of them) against every wave")]
     = None,
+    fit: Annotated[Path | None, typer.Option(
+        help="a fit saved by lbsim estimate --out, with its waves and covariates, instead "
+             "of estimating one")] = None,
+    overwrite: _Overwrite = False,
 ):
-    """Goodness of fit (RSiena's sienaGOF): estimate the model, simulate each period from
-    its first wave, and test auxiliary statistics of the next wave (Mahalanobis p).
+    """Goodness of fit (RSiena's sienaGOF): estimate the model (or take a saved --fit),
+    simulate each period from its first wave, and test auxiliary statistics of the next
+    wave (Mahalanobis p).
 
     Examples:
       lbsim gof --data s50 --out out/gof
+      lbsim gof --fit out/fit --out out/gof-fit
       lbsim gof --data s50 --scenario scenarios/single_class.yaml --runs 200
     """
     from sim.goodness_of_fit import check_fit, fit_text, scenario_fit
@@ -137,18 +173,45 @@ def gof(
     from sim.io.waves import read_waves
 
     names = [s.strip() for s in statistics.split(",") if s.strip()]
+    given = [o for o, v in (("WAVES", waves), ("--data", data), ("--effects", effects),
+                            ("--covariate", covariate), ("--scenario", scenario)) if v]
+    if fit is not None and given:
+        _fail(f"--fit brings its waves, effects and covariates; drop {', '.join(given)}")
     try:
-        nets, covs = read_waves(waves, data, covariate or [])
-        rows = scenario_fit(_scenario(scenario), nets, names, classes=runs, seed=seed) \
-            if scenario else check_fit(nets, [e.strip() for e in effects.split(",")
-                                              if e.strip()], names, covariates=covs,
-                                       runs=runs, seed=seed, out=out)
+        with _writing(out, overwrite) if out is not None else nullcontext():
+            if fit is not None:
+                nets, covs, theta = _saved(fit)
+            else:
+                nets, covs = read_waves(waves, data, covariate or [])
+                theta = None
+            rows = scenario_fit(_scenario(scenario), nets, names, classes=runs, seed=seed) \
+                if scenario else check_fit(nets, [e.strip() for e in (effects or EFFECTS)
+                                                  .split(",") if e.strip()], names,
+                                           covariates=covs, runs=runs, seed=seed, out=out,
+                                           overwrite=overwrite, fit=theta)
     except (DataError, ValueError) as e:
         _fail(str(e))
     typer.echo(f"{len(nets)} waves of {len(nets[0])} actors, {runs} simulations per period")
     typer.echo(fit_text(rows))
     if out is not None:
         typer.echo(f"-> {out} (gof.csv, gof-<statistic>.png)")
+
+
+def _saved(folder: Path) -> tuple[list, dict, dict[str, float]]:
+    """The waves, covariates and parameters of a fit saved by ``lbsim estimate --out``,
+    if ``lbsim gof`` can check it (one class, a network without behaviours or composition
+    change); ValueError otherwise."""
+    from sim.io.fit import load_fit
+
+    saved = load_fit(folder)
+    model = saved.model
+    if len(saved.classes) != 1 or model.get("behaviours") or model.get("composition"):
+        raise ValueError(f"{folder}: lbsim gof checks the fit of one class's network, "
+                         f"without behaviours or composition change; this fit has "
+                         f"{len(saved.classes)} classes"
+                         + (", behaviours" if model.get("behaviours") else "")
+                         + (", composition change" if model.get("composition") else ""))
+    return saved.classes[0].waves, saved.classes[0].covariates, saved.estimate.as_dict()
 
 
 def calibrate(
@@ -175,10 +238,9 @@ def calibrate(
     except TargetsError as e:
         _fail(str(e))
     out = out or scenario.with_name(f"{scenario.stem}-calibrated.yaml")
-    if out.exists() and not overwrite:
-        _fail(f"{out} exists; choose another --out or pass --overwrite")
     try:
-        result = calibrate_scenario(config, wanted, seed=seed)
+        with _writing(out, overwrite, file=True):
+            result = calibrate_scenario(config, wanted, seed=seed)
     except (TargetsError, DataError, ValueError) as e:
         _fail(str(e))
     typer.echo(result.report())

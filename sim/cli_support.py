@@ -1,15 +1,23 @@
 """What the ``lbsim`` commands share: failing with a message, loading a scenario or a
-matrix, the app's help conventions, when to draw progress bars, the compile notice."""
+matrix, checking where they write, the app's help conventions, when to draw progress bars,
+the compile notice."""
 
 from __future__ import annotations
 
 import inspect
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
+
+Overwrite = Annotated[bool, typer.Option(
+    help="write into a folder that is not empty, replacing only lbsim's files there")]
+"""The --overwrite option of the commands that write a folder (:func:`writing`)."""
 
 
 def fail(message: str) -> None:
@@ -129,3 +137,21 @@ def announce_compiling(folder: Path):
     listener = Notice()
     event.register("numba:compile", listener)
     return listener
+
+
+@contextmanager
+def writing(out: Path, overwrite: bool, *, file: bool = False,
+            first: bool = True) -> Iterator[None]:
+    """Check (``first``: before a command computes) that it may write ``out`` (a folder,
+    or a file with ``file``; :mod:`sim.atomic`'s rule) and exit 2 naming what is in the
+    way; as well when the writer refuses (e.g. a new file would replace a user's)."""
+    from sim.atomic import FolderError, check_file, check_folder
+
+    try:
+        if first and file:
+            check_file(out, overwrite)
+        elif first:
+            check_folder(out, overwrite)
+        yield
+    except FolderError as e:
+        fail(str(e))

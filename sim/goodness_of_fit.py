@@ -1,6 +1,7 @@
-"""``lbsim gof``: estimate a SAOM, simulate each period from its first wave with the
-estimates, and test auxiliary statistics of the wave at its end (:mod:`sim.saom.gof`);
-optionally write ``gof.csv`` and one violin plot per statistic, atomically."""
+"""``lbsim gof``: estimate a SAOM (or take a saved fit, :mod:`sim.io.fit`), simulate each
+period from its first wave with the estimates, and test auxiliary statistics of the wave
+at its end (:mod:`sim.saom.gof`); optionally write ``gof.csv`` and one violin plot per
+statistic, atomically."""
 
 from __future__ import annotations
 
@@ -17,22 +18,25 @@ from sim.saom.estimate import estimate
 
 def check_fit(waves: Sequence[np.ndarray], effects: Sequence[str], statistics: Sequence[str],
               *, covariates: Mapping | None = None, runs: int = 1000, seed: int = 1,
-              out: str | Path | None = None) -> list[tuple[str, str, gof.GofTest]]:
-    """(statistic, period or "joint", test) for each auxiliary statistic."""
+              out: str | Path | None = None, overwrite: bool = False,
+              fit: dict[str, float] | None = None) -> list[tuple[str, str, gof.GofTest]]:
+    """(statistic, period or "joint", test) for each auxiliary statistic. ``fit``: the
+    parameters (:meth:`Estimate.as_dict`) instead of estimating them from ``waves`` and
+    ``effects`` at ``seed``; the simulations use ``seed + 1`` either way."""
     unknown = [s for s in statistics if s not in gof.STATISTICS]
     if unknown or not statistics:
         raise ValueError(f"statistics {', '.join(unknown) or '(none)'}: allowed: "
                          f"{', '.join(gof.STATISTICS)}")
-    fit = estimate(waves, effects, covariates=covariates, seed=seed)
-    sims = gof.simulate_fit(waves, fit.as_dict(), runs=runs, covariates=covariates,
-                            seed=seed + 1)
+    if fit is None:
+        fit = estimate(waves, effects, covariates=covariates, seed=seed).as_dict()
+    sims = gof.simulate_fit(waves, fit, runs=runs, covariates=covariates, seed=seed + 1)
     rows = []
     for name in statistics:
         result = gof.gof(list(waves[1:]), sims, name)
         rows += [(name, str(m), t) for m, t in enumerate(result["periods"], 1)]
         rows.append((name, "joint", result["joint"]))
     if out is not None:
-        with atomic_folder(out, overwrite=True) as tmp:
+        with atomic_folder(out, overwrite) as tmp:
             lines = ["statistic,period,mahalanobis,p"]
             lines += [f"{n},{m},{t.distance_observed:.6g},{t.p:.6g}" for n, m, t in rows]
             (tmp / "gof.csv").write_text("\n".join(lines) + "\n")

@@ -27,7 +27,8 @@ def run_scenario(scenario: Scenario, out: Path, *, seed: int | None = None,
                  progress: Callable[[int], object] | None = None,
                  overwrite: bool = False) -> dict:
     """Run ``scenario`` and write timeseries, summary.json and figures into ``out``.
-    Returns the summary. Raises FileExistsError if ``out`` exists (unless overwrite)."""
+    Returns the summary. Raises FolderError if ``out`` may not be written
+    (:func:`sim.atomic.check_folder`)."""
     if weeks is not None:
         scenario = scenario.override({"weeks": int(weeks)})
     with atomic_folder(out, overwrite) as tmp:

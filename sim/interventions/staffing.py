@@ -2,15 +2,15 @@
 
 Schools are ranked by the targeting rule (most left-behind children first, or random).
 With ``one_per_school`` each worker serves one school, the first ``workers`` schools; with
-``shared`` the ranked schools are dealt out to the workers in consecutive blocks whose sizes
-differ by at most one (so while workers <= schools every worker serves a school). A year has ``terms``
-terms of ``term_weeks``; in each, a worker runs up to ``groups_per_term`` growth groups at
-once, one per class, in the classes of its schools not yet served, those with the most
-left-behind children first (random order under random targeting). The group's own
-``target`` rule picks the members within the class. A term's groups start at the group's
-``start_week`` plus the term's offset; each extra school a worker visits in a term costs
-it ``travel_hours_per_school`` of its weekly hours. Each term is one growth-group
-programme with a team (and a ``SocialWorker`` agent) per worker.
+``shared`` the ranked schools are dealt out to the workers in consecutive blocks whose
+sizes differ by at most one (so while workers <= schools every worker serves a school). A
+year has ``terms`` terms of ``term_weeks``; in each, a worker runs up to
+``groups_per_term`` growth groups at once, one per class, in the classes of its schools
+not yet served, those with the most left-behind children first (random order under random
+targeting). The group's own ``target`` rule picks the members within the class. A term's
+groups start at the group's ``start_week`` plus the term's offset; each extra school a
+worker visits in a term costs it ``travel_hours_per_school`` of its weekly hours. Each
+term is one growth-group programme with a team (and a ``SocialWorker`` agent) per worker.
 """
 
 from __future__ import annotations

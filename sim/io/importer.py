@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from sim.atomic import atomic_file
+from sim.atomic import atomic_file, check_file
 from sim.io.read import DataError
 from sim.io.survey import check_survey, read_survey
 from sim.scenario import load_scenario
@@ -40,10 +40,10 @@ def import_scenario(ties: str | Path, attributes: str | Path | None, out: str | 
                     cross_class_ties: bool = False, overwrite: bool = False) -> dict:
     """Write ``out``, a scenario starting from the survey in ``ties`` (edge list or matrix)
     and ``attributes`` (optional for a matrix). Returns a short description of the class.
-    Raises DataError (bad files), FileExistsError, or ScenarioError."""
+    Raises DataError (bad files), FolderError (``out`` exists, or is a folder), or
+    ScenarioError."""
     out = Path(out)
-    if out.exists() and not overwrite:
-        raise FileExistsError(f"{out} exists; choose another --out or pass --overwrite")
+    check_file(out, overwrite)
     kind = "edges" if is_edge_list(ties) else "matrix"
     survey = read_survey(**{kind: ties}, attributes=attributes)
     check_survey(survey, cross_class_ties, None)

@@ -92,11 +92,13 @@ def figure(table: pd.DataFrame, path: str | Path) -> None:
     plt.close(fig)
 
 
-def write_analysis(folder: str | Path, out: str | Path | None = None) -> pd.DataFrame:
-    """indices.csv and indices.png in ``out`` (default DIR/analysis), atomically."""
+def write_analysis(folder: str | Path, out: str | Path | None = None,
+                   overwrite: bool = False) -> pd.DataFrame:
+    """indices.csv and indices.png in ``out`` (default DIR/analysis), atomically; a folder
+    that is not empty only with ``overwrite`` (:func:`sim.atomic.atomic_folder`)."""
     table = indices(folder)
     out = Path(out) if out is not None else Path(folder) / "analysis"
-    with atomic_folder(out, overwrite=True) as tmp:
+    with atomic_folder(out, overwrite) as tmp:
         table.to_csv(tmp / "indices.csv", index=False)
         figure(table, tmp / "indices.png")
     return table

@@ -234,11 +234,12 @@ def dose_response(table: pd.DataFrame):
 
 
 def write_report(folder: str | Path, out: str | Path | None = None, dose: str | None = None,
-                 end_week: int | None = None,
-                 robustness: str | Path | None = None) -> pd.DataFrame:
+                 end_week: int | None = None, robustness: str | Path | None = None,
+                 overwrite: bool = False) -> pd.DataFrame:
     """plans.csv, dose_response.png and report.html (:mod:`sim.sweep.report_html`, with
     ``robustness``: a ``lbsim robustness`` folder or its robustness.csv) in ``out``
-    (default DIR/report), atomically."""
+    (default DIR/report), atomically; a folder that is not empty only with ``overwrite``
+    (:func:`sim.atomic.atomic_folder`)."""
     from sim.sweep.report_html import read_robustness, render
 
     ranking = read_robustness(robustness) if robustness is not None else None
@@ -246,7 +247,7 @@ def write_report(folder: str | Path, out: str | Path | None = None, dose: str | 
     out = Path(out) if out is not None else Path(folder) / "report"
     figure = dose_response(table)
     page = render(table, figure, ranking)
-    with atomic_folder(out, overwrite=True) as tmp:
+    with atomic_folder(out, overwrite) as tmp:
         table.to_csv(tmp / "plans.csv", index=False)
         figure.savefig(tmp / "dose_response.png", dpi=110)
         (tmp / "report.html").write_text(page, encoding="utf-8")

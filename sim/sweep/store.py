@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.atomic import atomic_file
+from sim.atomic import MANIFEST, atomic_file, check_folder, remove_own
 
 SPEC = "spec.json"
+OWN = (SPEC, "batch-*.parquet", ".batch-*.tmp")
+"""A sweep folder's own files (:mod:`sim.atomic`): anything else in it is a user's."""
 
 
 def batch_path(out: str | Path, batch: int) -> Path:
@@ -36,18 +38,27 @@ def finished(out: str | Path) -> set[int]:
     return {int(p.stem.split("-")[1]) for p in Path(out).glob("batch-*.parquet")}
 
 
-def claim(out: str | Path, spec_json: dict) -> None:
+def claim(out: str | Path, spec_json: dict, overwrite: bool = False) -> None:
     """Create the folder with spec.json, or check that an existing one holds the same
-    spec; raise ValueError if it differs."""
+    spec (then the sweep resumes, whatever else the folder holds). A folder that is not
+    empty and holds no sweep of this spec raises FolderError (a ValueError), unless
+    ``overwrite``: then lbsim's own files there are deleted and the sweep starts, keeping
+    every other file."""
     out = Path(out)
     path = out / SPEC
     if path.exists():
         old = json.loads(path.read_text())
-        if old.get("digest") != spec_json["digest"]:
+        if old.get("digest") == spec_json["digest"]:
+            return
+        if not overwrite:
             raise ValueError(f"{out} holds results of a different spec (digest "
-                             f"{old.get('digest')}, now {spec_json['digest']}); use another "
-                             f"--out, or delete the folder to start again")
-        return
+                             f"{old.get('digest')}, now {spec_json['digest']}); choose "
+                             f"another --out, or pass --overwrite to delete those results "
+                             f"(spec.json, batch-*.parquet; other files are kept)")
+    check_folder(out, overwrite, OWN)
+    if out.exists():
+        remove_own(out, OWN)
+        (out / MANIFEST).unlink(missing_ok=True)
     with atomic_file(path) as tmp:
         tmp.write_text(json.dumps(spec_json, indent=2))
 

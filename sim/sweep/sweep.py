@@ -20,12 +20,15 @@ def plan(spec_path: str | Path) -> tuple:
 
 def run_sweep(spec_path: str | Path, out: str | Path, workers: int = 1,
               scheduler: str | None = None, dask_local: int | None = None,
-              progress: Callable[[dict, dict], object] | None = None) -> dict:
-    """Run (or resume) a sweep into ``out``; return counts done / failed / skipped."""
+              progress: Callable[[dict, dict], object] | None = None,
+              overwrite: bool = False) -> dict:
+    """Run (or resume) a sweep into ``out``; return counts done / failed / skipped. A
+    folder that is not empty and holds no sweep of this spec only with ``overwrite``
+    (:func:`sim.sweep.store.claim`)."""
     spec, base, all_tasks, batches = plan(spec_path)
     out = Path(out)
     store.claim(out, {"digest": spec.digest(), "spec": spec.model_dump(mode="json"),
-                      "base": base, "runs": len(all_tasks)})
+                      "base": base, "runs": len(all_tasks)}, overwrite)
     store.remove_partial(out)
     finished = store.finished(out)
     todo = {b: t for b, t in batches.items() if b not in finished}

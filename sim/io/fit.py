@@ -1,0 +1,162 @@
+"""A fitted SAOM saved to a folder (``lbsim estimate --out DIR``) and loaded again
+(:func:`load_fit`, ``lbsim gof --fit DIR``).
+
+The folder holds, written atomically under lbsim's output-folder rule (:mod:`sim.atomic`):
+
+- ``fit.json``: everything, exactly (floats as Python writes them, a missing value as
+  ``null``): ``estimate`` (the fields of :class:`sim.saom.estimate.Estimate`), the effects
+  asked for, the seed, the model options (``conditional``, behaviours, composition), the
+  data as the command named them (``source``) and the data themselves (each class's waves,
+  a missing tie as ``null``, and covariates), and the lbsim version;
+- ``estimates.csv``: parameter, estimate, se (empty when fixed), fixed;
+- ``covariance.csv``: the covariance of the estimated parameters, a header of their names.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+
+from sim.atomic import atomic_folder
+from sim.saom.estimate import Estimate
+from sim.version import lbsim_version
+
+FIT = "fit.json"
+FORMAT = 1
+_ARRAYS = ("theta", "se", "fixed", "cov", "targets", "sim_mean", "sim_sd", "t_ratios",
+           "derivative")
+
+
+@dataclass(frozen=True)
+class FitClass:
+    """One class's observed data: its waves (NaN = missing tie) and actor covariates."""
+
+    name: str
+    waves: list[np.ndarray]
+    covariates: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SavedFit:
+    """A fit as :func:`load_fit` reads it: the estimate, the effects asked for, the data
+    (``classes``: one, or several for a fit of a multi-class data set), the model options
+    (``model``: conditional, behaviours, behaviour_effects, composition), how the command
+    line named the data (``source``), the seed and the lbsim version that wrote it."""
+
+    estimate: Estimate
+    effects: tuple[str, ...]
+    classes: list[FitClass]
+    model: dict
+    source: dict
+    seed: int | None
+    version: str
+
+
+def _plain(value):
+    """JSON-ready: arrays to (nested) lists, NaN to None."""
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, (np.integer, np.bool_)):
+        return value.item()
+    return value
+
+
+def _array(value, dtype=float) -> np.ndarray:
+    """The inverse of :func:`_plain` for an array (None back to NaN)."""
+    return np.array(value, dtype=object).astype(dtype)
+
+
+def _wave(value) -> np.ndarray:
+    """A wave back as read: 0/1 as int8, or floats with NaN where a tie is missing."""
+    wave = _array(value)
+    return wave if np.isnan(wave).any() else wave.astype(np.int8)
+
+
+def covariance_names(est: Estimate) -> list[str]:
+    """The parameters ``est.cov`` is over: the estimated ones (for a conditional fit, whose
+    rates are estimated afterwards, the estimated effects)."""
+    free = [n for n, f in zip(est.names, est.fixed, strict=True) if not f]
+    if len(free) != len(est.cov):
+        free = [n for n in free if not n.startswith("rate ")]
+    if len(free) != len(est.cov):
+        raise ValueError(f"covariance of {len(est.cov)} parameters; estimated: {free}")
+    return free
+
+
+def _csv_text(rows: Sequence[Sequence]) -> str:
+    def cell(v):
+        if isinstance(v, str):
+            return f'"{v}"' if "," in v or '"' in v else v
+        return "" if v is None else repr(v)
+    return "".join(",".join(cell(v) for v in row) + "\n" for row in rows)
+
+
+def _json_text(data: dict) -> str:
+    """JSON with one top-level key (and one estimate field) a line."""
+    def block(d: dict, indent: str) -> str:
+        return ",\n".join(f"{indent}{json.dumps(k)}: " + (
+            "{\n" + block(v, indent + " ") + f"\n{indent}}}" if k == "estimate" else
+            json.dumps(v, allow_nan=False)) for k, v in d.items())
+    return "{\n" + block(data, " ") + "\n}\n"
+
+
+def save_fit(out: str | Path, est: Estimate, *, effects: Sequence[str],
+             classes: Sequence[FitClass], model: Mapping | None = None,
+             source: Mapping | None = None, seed: int | None = None,
+             overwrite: bool = False) -> None:
+    """Write ``est`` and what it was fitted to into the folder ``out`` (see the module)."""
+    data = {
+        "format": FORMAT, "lbsim": lbsim_version(), "effects": list(effects), "seed": seed,
+        "estimate": {f.name: getattr(est, f.name) for f in fields(Estimate)},
+        "model": dict(model or {}), "source": dict(source or {}),
+        "classes": [{"name": c.name, "waves": c.waves, "covariates": c.covariates}
+                    for c in classes]}
+    se = [None if f or math.isnan(s) else float(s)
+          for s, f in zip(est.se, est.fixed, strict=True)]
+    estimates = [("parameter", "estimate", "se", "fixed")] + [
+        (n, float(v), s, bool(f)) for n, v, s, f in zip(est.names, est.theta, se, est.fixed,
+                                                        strict=True)]
+    covariance = [tuple(covariance_names(est))] + [tuple(float(v) for v in row)
+                                                     for row in est.cov]
+    with atomic_folder(out, overwrite) as tmp:
+        (tmp / FIT).write_text(_json_text(_plain(data)))
+        (tmp / "estimates.csv").write_text(_csv_text(estimates))
+        (tmp / "covariance.csv").write_text(_csv_text(covariance))
+
+
+def load_fit(folder: str | Path) -> SavedFit:
+    """The fit saved in ``folder`` by :func:`save_fit` (``lbsim estimate --out``); raises
+    ValueError if it holds none."""
+    path = Path(folder) / FIT
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ValueError(f"{path} not found: save a fit with lbsim estimate --out "
+                         f"{folder}") from None
+    except (OSError, ValueError) as e:
+        raise ValueError(f"{path}: not a saved fit ({e})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ValueError(f"{path}: not a saved fit of format {FORMAT} (lbsim estimate --out)")
+    raw = data["estimate"]
+    values = {f.name: raw[f.name] for f in fields(Estimate)}
+    for name in _ARRAYS:
+        values[name] = _array(raw[name], bool if name == "fixed" else float)
+    values["names"] = tuple(raw["names"])
+    values["stat_names"] = tuple(raw["stat_names"])
+    values["max_ratio"] = float(raw["max_ratio"])
+    classes = [FitClass(c["name"], [_wave(w) for w in c["waves"]],
+                        {k: _array(v) for k, v in c["covariates"].items()})
+               for c in data["classes"]]
+    return SavedFit(Estimate(**values), tuple(data["effects"]), classes, data["model"],
+                    data["source"], data["seed"], data["lbsim"])

@@ -173,8 +173,9 @@ def _hedges(treat: list[np.ndarray], control: list[np.ndarray]) -> dict:
     """Hedges' g of paired treated/control values over replications (NaN-aware)."""
     t_all, c_all = np.concatenate(treat), np.concatenate(control)
     ok = np.isfinite(t_all) & np.isfinite(c_all)
-    diffs = np.array([np.nanmean(t - c) for t, c in zip(treat, control, strict=True)])
-    diffs = diffs[np.isfinite(diffs)]
+    # a replication's mean difference; one whose values are all undefined (NaN) counts as none
+    diffs = [t - c for t, c in zip(treat, control, strict=True)]
+    diffs = np.array([d[np.isfinite(d)].mean() for d in diffs if np.isfinite(d).any()])
     n = ok.sum()
     sd = np.sqrt((np.var(t_all[ok], ddof=1) + np.var(c_all[ok], ddof=1)) / 2) if n > 1 \
         else np.nan

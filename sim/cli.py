@@ -92,6 +92,7 @@ def compare(
       lbsim compare scenarios/dafang_yuchong.yaml --replications 40
       lbsim compare scenarios/single_class.yaml --replications 4 --follow-up 24
     """
+    from sim.pathways import pathways_text
     from sim.trials import effect_size_text, write_comparison
 
     config = _scenario(scenario)
@@ -112,6 +113,8 @@ def compare(
                                  follow_up_weeks=follow_up, overwrite=overwrite, progress=tick)
     typer.echo(f"{config.name}: {replications} replications -> {out}")
     typer.echo(effect_size_text(table))
+    if notes := pathways_text(config):
+        typer.echo(notes)
 
 
 @app.command()
@@ -382,7 +385,9 @@ def export(
 
 
 def validate_command(path: str) -> int:
-    """``lbsim validate SCENARIO``: print a one-line summary (0) or the problems (2)."""
+    """``lbsim validate SCENARIO``: print a one-line summary and a note for each change of
+    an intervention that reaches no tie (0), or the problems (2)."""
+    from sim.pathways import pathways_text
     from sim.scenario import ScenarioError, load_scenario, summary_line
 
     try:
@@ -391,6 +396,8 @@ def validate_command(path: str) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(summary_line(config))
+    if notes := pathways_text(config):
+        print(notes)
     return 0
 
 

@@ -21,9 +21,23 @@ import numpy as np
 from sim.schema import Section
 
 
+@dataclass(frozen=True)
+class Move:
+    """What an intervention changes (:mod:`sim.pathways` follows it to the ties): a trait
+    (``"setting"``: a shared setting among members) of ``who`` (``"lb"``, ``"non_lb"``,
+    ``"all"``)."""
+
+    trait: str
+    who: str
+
+
 class InterventionSpec(Section):
     """A scenario's intervention: ``type`` (a Literal in each subclass) picks the kind;
-    ``first_week`` and ``last_week`` are the weeks it acts in."""
+    ``first_week`` and ``last_week`` are the weeks it acts in; ``moves`` what it changes."""
+
+    def moves(self) -> tuple[Move, ...]:
+        """The traits (or setting) it changes, with a non-zero magnitude."""
+        raise NotImplementedError
 
     @property
     def first_week(self) -> int:

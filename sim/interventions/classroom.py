@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 import numpy as np
 
-from sim.interventions.base import Intervention, InterventionSpec, Kind, per_replica
+from sim.interventions.base import Intervention, InterventionSpec, Kind, Move, per_replica
 from sim.schema import at_least, between
 from sim.vocabulary import Trait
 
@@ -32,6 +32,10 @@ class AntiStigma(OneWeekLever):
     prejudice: Annotated[float, between(-1, 1)] = -0.05
     felt_stigma: Annotated[float, between(-1, 1)] = -0.02
 
+    def moves(self) -> tuple[Move, ...]:
+        return tuple(Move("stigma", who) for who, amount in
+                     (("non_lb", self.prejudice), ("lb", self.felt_stigma)) if amount)
+
 
 class TeacherTraining(OneWeekLever):
     """Teacher training in interaction skills: every child's shyness falls and
@@ -41,6 +45,10 @@ class TeacherTraining(OneWeekLever):
     week: Annotated[int, at_least(1)] = 2
     shyness: Annotated[float, between(-1, 1)] = -0.01
     communication: Annotated[float, between(-1, 1)] = 0.01
+
+    def moves(self) -> tuple[Move, ...]:
+        return tuple(Move(trait, "all") for trait in ("shyness", "communication")
+                     if getattr(self, trait))
 
 
 class ClassLever(Intervention):

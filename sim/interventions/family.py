@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field
 
-from sim.interventions.base import Intervention, InterventionSpec, Kind, per_replica
+from sim.interventions.base import Intervention, InterventionSpec, Kind, Move, per_replica
 from sim.schema import Share, at_least, between
 from sim.vocabulary import Trait
 
@@ -22,6 +22,10 @@ class FamilyContact(InterventionSpec):
     share: Share = Field(1.0, description="share of LBC whose families take part")
     guardian_care: Annotated[float, between(-1, 1)] = 0.005
     confidence: Annotated[float, between(-1, 1)] = 0.002
+
+    def moves(self) -> tuple[Move, ...]:
+        return tuple(Move(trait, "lb") for trait in ("guardian_care", "confidence")
+                     if getattr(self, trait) and self.share)
 
     @property
     def first_week(self) -> int:

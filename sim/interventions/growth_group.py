@@ -19,7 +19,7 @@ import numpy as np
 from pydantic import Field
 
 from sim.agents import SocialWorker
-from sim.interventions.base import Intervention, InterventionSpec, Kind
+from sim.interventions.base import Intervention, InterventionSpec, Kind, Move
 from sim.interventions.sessions import CATALOGUE, DAFANG_SESSIONS, Session
 from sim.schema import NonNegative, Section, Share, at_least, between
 from sim.vocabulary import TRAITS, Trait
@@ -90,6 +90,21 @@ class GrowthGroup(InterventionSpec):
         ``start_week``."""
         return [s.week if s.week is not None else self.start_week + k * self.interval_weeks
                 for k, s in enumerate(self.sessions)]
+
+    def moves(self) -> tuple[Move, ...]:
+        """The setting (strength and contact) and the traits its sessions' mechanisms move
+        with a non-zero magnitude (feedback: the four barriers; parent-child: guardian
+        care), of left-behind members, or of any child when isolates are targeted."""
+        mag, who = self.magnitudes, "all" if self.target == "isolates" else "lb"
+        mechanisms = [CATALOGUE[s.theme] for s in self.sessions]
+        traits = {t for m in mechanisms for t in m.traits}
+        if any(m.feedback for m in mechanisms) and mag.barrier:
+            traits |= {"shyness", "confidence", "stigma", "communication"}
+        if any(m.parent_child for m in mechanisms):
+            traits.add("guardian_care")
+        found = [Move("setting", who)] if any(m.setting for m in mechanisms) and (
+            mag.setting or mag.contact) else []
+        return tuple(found + [Move(t, who) for t in TRAITS if t in traits and getattr(mag, t)])
 
     @property
     def first_week(self) -> int:

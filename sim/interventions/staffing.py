@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field
 
-from sim.interventions.base import Intervention, InterventionSpec, Kind, per_replica
+from sim.interventions.base import Intervention, InterventionSpec, Kind, Move, per_replica
 from sim.interventions.growth_group import GrowthGroup, GrowthGroupProgramme, Team
 from sim.schema import NonNegative, at_least
 
@@ -60,6 +60,10 @@ class Staffing(InterventionSpec):
         if self.placement == "shared" and schools is not None and self.workers >= schools:
             return self.model_copy(update={"placement": "one_per_school"})
         return self
+
+    def moves(self) -> tuple[Move, ...]:
+        """What its workers' growth groups move (none without workers)."""
+        return self.group.moves() if self.workers else ()
 
     @property
     def first_week(self) -> int:

@@ -93,16 +93,20 @@ def test_rates_as_the_model_feeds_them_equal_the_reference(school):
     assert unit_rates.std() > 0.2 * unit_rates.mean()  # the rate effects matter here
 
 
-def kernel_periods(m, runs, period, seed, contact=None, rates=None):
+def kernel_periods(m, runs, period, seed, contact=None, rates=None, strength=None):
     """``runs`` copies of the school's state advanced by ``period`` in one call of the
     classroom kernel: final networks and ministeps; ``contact`` the children's setting
-    ministep rates (none by default: the reference has no settings model)."""
+    ministep rates (none by default: the reference has no settings model); ``strength``
+    the children's strength of their growth-group setting (default the model's)."""
     n, x, covs, own_rates = unit_state(m)
     rates = own_rates if rates is None else rates
     contact = np.zeros(n * runs) if contact is None else np.tile(contact, runs)
+    strengths = covs.strength.copy()
+    if strength is not None:
+        strengths[Label.SAME_GROUP] = strength
     nets = tiled_networks(x, runs)
     tiled = ClassCovariates(np.tile(covs.actor, runs), covs.centred, covs.sim_needed,
-                            np.tile(covs.labels, runs), np.tile(covs.strength, runs),
+                            np.tile(covs.labels, runs), np.tile(strengths, runs),
                             covs.label_centred)
     steps = np.zeros(runs, dtype=np.int64)
     classes.simulate_classes(nets, m.network.program.arrays(n), tiled, rates,
@@ -159,15 +163,16 @@ def test_distribution_over_periods_matches_the_reference_ministep(school):
 def test_setting_ministeps_reconsider_ties_among_the_setting_only(school):
     """With no other opportunities (basic rate 0), setting ministeps (contact rate per
     member) change ties among the group's members only, and their number is Poisson with
-    mean period x sum of contact x strength over the members."""
+    mean period x sum of contact x strength over the members (a fading setting: strength
+    0.4: a rate at full strength would give 2.5 times as many)."""
     n, x, covs, rates = unit_state(school)
     members = np.flatnonzero(school.labels[Label.SAME_GROUP] >= 0)
-    strength = school.label_strength[Label.SAME_GROUP]
+    strength = np.where(school.labels[Label.SAME_GROUP] >= 0, 0.4, 0.0)
     contact = np.zeros(n)
     contact[members] = 30.0
     runs, period = 4000, 0.25
     nets, steps = kernel_periods(school, runs, period, seed=8, contact=contact,
-                                 rates=rates._replace(rho=0.0))
+                                 rates=rates._replace(rho=0.0), strength=strength)
     changed = (nets != x[None]).any(0)
     inside = np.zeros((n, n), dtype=bool)
     label = school.labels[Label.SAME_GROUP]

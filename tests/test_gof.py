@@ -120,7 +120,9 @@ def test_gof_command_prints_tests_and_writes_plots(tmp_path):
 
 def test_scenario_classes_against_observed_waves():
     """The classroom model's classes (of the waves' size) tested against each wave: one
-    row per statistic and wave, p in [0, 1], the simulated statistics from classes of 50."""
+    row per statistic and wave, the wave's own statistics against the same simulated
+    statistics (from classes of 50) for every wave, p the share of simulated Mahalanobis
+    distances at least the observed one (computed here with the generalised inverse)."""
     from pathlib import Path
 
     import sim.data
@@ -133,8 +135,18 @@ def test_scenario_classes_against_observed_waves():
     rows = scenario_fit(scenario, s50.waves, ["indegree", "triads"], classes=20, seed=3)
     assert [(r[0], r[1]) for r in rows] == [(s, f"wave {k}") for s in ("indegree", "triads")
                                             for k in (1, 2, 3)]
-    for _, _, t in rows:
-        assert 0 <= t.p <= 1 and t.simulated.shape[0] == 20
+    for name, wave, t in rows:
+        w = s50.waves[int(wave.split()[1]) - 1]
+        np.testing.assert_array_equal(t.observed, gof.STATISTICS[name](w)[0])
+        first = next(r[2] for r in rows if r[0] == name)
+        np.testing.assert_array_equal(t.simulated, first.simulated)
+        assert t.simulated.shape[0] == 20
+        mean = t.simulated.mean(0)
+        inv = np.linalg.pinv(np.cov(t.simulated, rowvar=False))
+        d_obs = (t.observed - mean) @ inv @ (t.observed - mean)
+        distances = np.einsum("rs,st,rt->r", t.simulated - mean, inv, t.simulated - mean)
+        assert t.distance_observed == pytest.approx(d_obs, rel=1e-9)
+        assert t.p == np.mean(distances >= d_obs - 1e-9 * d_obs)
     # the simulated counts are of classes of 50: children with in-degree <= 8
     last = rows[0][2].simulated[:, -1]
     assert (last <= 50).all() and (last >= 45).all()

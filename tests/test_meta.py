@@ -88,9 +88,11 @@ def test_separate_fits_of_the_four_classes_are_pooled():
     groups = [list(c.waves) for c in data.classes]
     fits, table = estimate_separately(groups, ["density", "recip"], seed=1)
     assert len(fits) == 4 and list(table["parameter"]) == ["density", "recip"]
-    row = table.set_index("parameter").loc["recip"]
-    values = [f.as_dict()["recip"] for f in fits]
-    assert min(values) <= row["mu"] <= max(values) and row["classes"] == 4
+    for name, row in table.set_index("parameter").iterrows():
+        theta = [f.as_dict()[name] for f in fits]
+        se = [f.se[f.names.index(name)] for f in fits]
+        assert row.to_dict() == pytest.approx(pooled(theta, se), rel=1e-12)
+        assert row["classes"] == 4
 
 
 def test_estimate_command_fits_classes_separately_and_pools_them():
@@ -105,8 +107,15 @@ def test_estimate_command_fits_classes_separately_and_pools_them():
     assert lines[0].split() == ["parameter", "school01", "school03", "school04", "school06"]
     pooled_rows = [line for line in lines if line.startswith(("density", "recip"))]
     assert len(pooled_rows) == 4  # per class, then pooled
-    mu = float(pooled_rows[3].split()[1])  # recip's pooled mu within the classes' range
-    per_class = [float(v) for v in pooled_rows[1].split()[1::2]]
-    assert min(per_class) <= mu <= max(per_class)
+    # each pooled row is the pooling of the classes' estimates and SEs printed above it
+    # (to the 3 decimals printed: mu, its SE, sigma and mu ML within 2e-3)
+    for per_class, pooled_row in zip(pooled_rows[:2], pooled_rows[2:], strict=True):
+        cells = per_class.split()[1:]
+        theta = [float(v) for v in cells[0::2]]
+        se = [float(v.strip("()")) for v in cells[1::2]]
+        r = pooled(theta, se)
+        mu, mu_se, sigma, mu_ml = pooled_row.split()[1:5]
+        assert (float(mu), float(mu_se.strip("()")), float(sigma), float(mu_ml)) == \
+            pytest.approx((r["mu"], r["se"], r["tau"], r["mu_ml"]), abs=2e-3), pooled_row
     one = CliRunner().invoke(app, ["estimate", "--data", "s50", "--separately"])
     assert one.exit_code == 2 and "several classes" in one.output

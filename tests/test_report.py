@@ -11,10 +11,14 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from sim.cli import app
+from sim.interventions import group_members
+from sim.model import PeerNetworkModel
 from sim.sweep import store
 from sim.sweep.analyze import indices
 from sim.sweep.plans import NOT_ESTIMABLE, distinct_plans
-from sim.sweep.report import ReportError, plan_table
+from sim.sweep.report import ReportError, load, plan_table
+from sim.sweep.runner import run_seed
+from sim.sweep.spec import scenario_from
 from sim.sweep.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,9 +97,23 @@ def test_plans_are_compared_with_no_staffing_paired_by_replication(paired):
             assert r.cpia_high >= r.cost_per_isolate_avoided >= r.cpia_low
         if workers == 0:
             assert r.difference == 0
-    # six workers in six schools reach more LBC than two: more groups, more members
     six = iso[(iso["interventions.0.workers"] == 6) & (iso["time"] == "end")]
     assert (six["replications"] == 4).all()
+    # six workers reach more LBC than two (more groups, more members), in either placement:
+    # the plans' own counties (the sweep's scenario and seeds) at the first session
+    meta, _ = load(paired)
+    seeds = [run_seed(meta["spec"]["seed"], r) for r in range(4)]
+    for placement in ("one_per_school", "shared"):
+        reached = {}
+        for workers in (2, 6):
+            m = PeerNetworkModel(scenario_from(meta["base"], {
+                "interventions.0.workers": workers, "interventions.0.placement": placement}),
+                replicas=seeds, collect=False, agents=False)
+            m.run(3)
+            members = group_members(m)
+            assert m.population.lb[members].all()
+            reached[workers] = len(members)
+        assert reached[6] > reached[2] > 0, (placement, reached)
 
 
 def test_unpaired_sweeps_compare_means(tmp_path):

@@ -1,0 +1,38 @@
+"""Sweeps whose number of runs does not divide by the batch size: every run in exactly one
+batch, and every run done."""
+
+from pathlib import Path
+
+import pytest
+
+from sim.sweep import store
+from sim.sweep.runner import batches, tasks
+from sim.sweep.spec import SweepSpec
+from sim.sweep.sweep import run_sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("common", [False, True])
+@pytest.mark.parametrize("points, replications, size", [(1, 7, 3), (3, 3, 2), (2, 5, 4),
+                                                          (1, 2, 5), (2, 3, 3)])
+def test_every_run_is_in_exactly_one_batch(points, replications, size, common):
+    spec = SweepSpec(name="b", base="x.yaml", parameters={}, replications=replications,
+                     batch_size=size, common_seeds=common)
+    all_tasks = tasks(spec, [{}] * points)
+    cut = batches(spec, all_tasks)
+    runs = points * replications
+    assert list(cut) == list(range(-(-runs // size)))
+    assert all(len(b) == size for b in list(cut.values())[:-1])
+    assert sorted(t["run"] for b in cut.values() for t in b) == list(range(runs))
+
+
+def test_a_sweep_of_five_runs_in_batches_of_two_runs_all_five(tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"base: {ROOT / 'scenarios' / 'single_class.yaml'}\nname: odd\n"
+                    "weeks: 1\nbatch_size: 2\nreplications: 5\n"
+                    "overrides: {network.burn_in_years: 0.1}\n"
+                    "parameters:\n  population.left_behind_share: {values: [0.3]}\n")
+    counts = run_sweep(spec, tmp_path / "out", workers=1)
+    assert counts == {"runs": 5, "done": 5, "failed": 0, "skipped": 0}
+    assert sorted(store.read(tmp_path / "out")["run"]) == [0, 1, 2, 3, 4]

@@ -180,15 +180,11 @@ def _classes_year(seed: int, overrides: dict | None = None):
     from sim.model import PeerNetworkModel
     from sim.scenario import parse_scenario
 
-    config = {"name": "realism", "population": {
-        "schools": 1, "classes_per_school": 30, "class_size": {"mean": 45, "sd": 0}}}
-    for path, value in (overrides or {}).items():
-        node = config
-        *head, last = path.split(".")
-        for part in head:
-            node = node.setdefault(part, {})
-        node[last] = value
-    model = PeerNetworkModel(parse_scenario(config), seed=seed)
+    config = parse_scenario({"name": "realism", "population": {
+        "schools": 1, "classes_per_school": 30, "class_size": {"mean": 45, "sd": 0}}})
+    if overrides:
+        config = config.override(overrides)
+    model = PeerNetworkModel(config, seed=seed)
     pop = model.population
     start = [pop.network(c).copy() for c in range(pop.n_classes)]
     rows = model.run()
@@ -329,7 +325,18 @@ def gof_s50() -> dict:
     rows = check_fit(nets, S50_EFFECTS.split(","), ["indegree", "outdegree", "triads",
                                                     "geodesic"], covariates=covs, runs=1000,
                      seed=1)
-    return {f"{name}.{period}": float(t.p) for name, period, t in rows}
+    values = {f"{name}.{period}": float(t.p) for name, period, t in rows}
+    joint = {name: t.p for name, period, t in rows if period == "joint"}
+    values["fit"] = " and ".join(GOF_NAMES[n] for n in joint if joint[n] >= 0.05) or "none"
+    values["misfit"] = " and ".join(GOF_NAMES[n] for n in joint if joint[n] < 0.05) or "none"
+    last = next(t for name, period, t in rows if name == "geodesic" and period == "2")
+    values["unconnected.observed"] = int(last.observed[-1])
+    values["unconnected.simulated"] = float(np.mean(last.simulated[:, -1]))
+    return values
+
+
+GOF_NAMES = {"indegree": "in-degree distribution", "outdegree": "out-degree distribution",
+             "triads": "triad census", "geodesic": "geodesic distances"}
 
 
 def gof_classroom() -> dict:
@@ -425,25 +432,25 @@ COMPUTATIONS = {c.name: c for c in (
     Computation("trial_dafang", "lbsim compare scenarios/dafang_yuchong.yaml "
                 "--replications 40", 1, "slow", trial_dafang),
     Computation("trial_lvillage", "lbsim compare scenarios/shanxi_l_village.yaml "
-                "--replications 40", 1, "slow", trial_lvillage),
+                "--replications 40", 1, "expensive", trial_lvillage),
     Computation("trial_no_contact", "lbsim compare scenarios/dafang_yuchong.yaml "
-                "--replications 40 with interventions.0.magnitudes.contact: 0", 1, "slow",
+                "--replications 40 with interventions.0.magnitudes.contact: 0", 1, "expensive",
                 trial_no_contact),
     Computation("robustness", "lbsim robustness scenarios/dafang_yuchong.yaml", 1,
                 "expensive", robustness),
     Computation("default_classes", "30 default classes of 45 (docs/computations.py, "
                 "default_classes), a school year", 1, "quick", default_classes),
     Computation("damping", "30 default classes of 45 without a damping effect, or after "
-                "another burn-in (docs/computations.py, damping)", 1, "slow", damping),
+                "another burn-in (docs/computations.py, damping)", 1, "quick", damping),
     Computation("time_scales", "s50 fitted with the rate free and fixed at 13 and 26 a year "
-                "(docs/computations.py, time_scales)", 1, "slow", time_scales),
+                "(docs/computations.py, time_scales)", 1, "expensive", time_scales),
     Computation("estimate_s50", f"lbsim estimate --data s50 --covariate alcohol:1 --effects "
                 f"{S50_EFFECTS} --seed 1", 1, "slow", estimate_s50),
     Computation("estimate_s50_drink", f"lbsim estimate --data s50 --effects {COEVOLUTION} "
                 "--behaviour drink=alcohol --behaviour-effects drink=linear,quad,avAlt "
                 "--seed 1", 1, "slow", estimate_s50_drink),
     Computation("estimate_s50_conditional", f"lbsim estimate --data s50 --covariate "
-                f"alcohol:1 --effects {S50_EFFECTS} --conditional --seed 1", 1, "slow",
+                f"alcohol:1 --effects {S50_EFFECTS} --conditional --seed 1", 1, "expensive",
                 estimate_s50_conditional),
     Computation("estimate_vdbunt", "lbsim estimate --data vdbunt --effects density,recip "
                 "--seed 1", 1, "quick", estimate_vdbunt),
@@ -451,7 +458,7 @@ COMPUTATIONS = {c.name: c for c in (
                 "density,recip,transTrip [--separately] --seed 1", 1, "slow",
                 estimate_baerveldt),
     Computation("gof_s50", f"lbsim gof --data s50 --covariate alcohol:1 --effects "
-                f"{S50_EFFECTS} --runs 1000 --seed 1", 1, "slow", gof_s50),
+                f"{S50_EFFECTS} --runs 1000 --seed 1", 1, "expensive", gof_s50),
     Computation("gof_classroom", "lbsim gof --data s50 --scenario scenarios/single_class.yaml "
                 "--runs 1000 --seed 1", 1, "slow", gof_classroom),
 )}

@@ -41,8 +41,8 @@ LINK = re.compile(r"\]\([^)]*\)")
 NUMBER = re.compile(r"(?<![\w.§/-])[-−+]?\d[\d,.]*%?(?![\w])")
 YEAR = re.compile(r"(19|20)\d\d")
 VERSION = re.compile(r"\d+\.\d+\.\d+")
-CONVENTIONS = {"95%", "80%"}
-"""Numbers that are conventions, not results: confidence level and power."""
+CONVENTIONS = {"95%", "80%", "0.05"}
+"""Conventions, not results: confidence level, power, significance level."""
 
 
 def is_result_like(token: str) -> bool:

@@ -9,7 +9,7 @@ in backticks, and inputs in prose (defaults with their sources, published figure
 RSiena's estimates or the Dafang County statistics, a check's design) inside
 ``<!-- inputs: WHY -->...<!-- /inputs -->``. Outside those, a number with decimals, a
 percentage or a whole number of 100 or more fails the test (years, versions, ranges of
-levels such as 1..5 and the conventions 95% and 80% excepted; small whole numbers such as
+levels such as 1..5 and the conventions 95%, 80% and 0.05 excepted; small whole numbers such as
 "wave 1" or "12 weeks" are structure and not checked). Machine timings are not results of
 the model and are not reproducible: they live only in docs/speed.md, which is exempt
 (:data:`EXEMPT`).

@@ -153,8 +153,9 @@ NETWORK_OUTCOMES = ("in_degree", "isolated", "named_members")
 
 
 def robustness() -> dict:
-    """Morris mu* of every assumption for every outcome and time; the two largest for
-    the network outcomes (``top1``, ``top2``: the magnitude's last path part)."""
+    """Morris mu* of every assumption for every outcome and time (keys: the magnitude's
+    last path part), each outcome's four largest (``ranking``) and the largest for the
+    network outcomes (``network_first``)."""
     from sim.robustness import robustness as morris
 
     table = morris(_scenario("dafang_yuchong.yaml"))
@@ -163,12 +164,21 @@ def robustness() -> dict:
         name = r.parameter.split(".")[-1]
         values[f"{r.outcome}.{r.time}.{name}"] = float(r.mu_star)
     for (outcome, time), part in table.groupby(["outcome", "time"]):
-        ranked = part.sort_values("mu_star", ascending=False)["parameter"].str.split(".").str[-1]
-        values[f"{outcome}.{time}.top1"], values[f"{outcome}.{time}.top2"] = ranked.iloc[:2]
-    tops = {(values[f"{o}.{t}.top1"], values[f"{o}.{t}.top2"])
-            for o in NETWORK_OUTCOMES for t in ("post", "follow_up")}
-    values["network_top_two"] = " and ".join(sorted(tops.pop())) if len(tops) == 1 else \
-        "different magnitudes for different outcomes"
+        ranked = part.sort_values("mu_star", ascending=False)
+        names = ranked["parameter"].str.split(".").str[-1].tolist()
+        values[f"{outcome}.{time}.top1"] = names[0]
+        values[f"{outcome}.{time}.ranking"] = ", ".join(
+            f"{n} {m:.2f}" for n, m in zip(names[:4], ranked["mu_star"], strict=False))
+    firsts = {(o, t): values[f"{o}.{t}.top1"] for o in NETWORK_OUTCOMES
+              for t in ("post", "follow_up")}
+    if len(set(firsts.values())) == 1:
+        values["network_first"] = (f"`{next(iter(firsts.values()))}` ranks first for every "
+                                   f"network outcome (in-degree, isolation, nominations among "
+                                   f"members; post and follow-up)")
+    else:
+        values["network_first"] = "the first-ranked magnitude differs: " + "; ".join(
+            f"{o.replace('_', ' ')} ({t.replace('_', '-')}): `{n}`"
+            for (o, t), n in firsts.items())
     return values
 
 

@@ -100,7 +100,8 @@ def test_the_checks_notice_a_drifted_or_typed_number():
 
 def _same(stored, now) -> bool:
     if isinstance(stored, float) or isinstance(now, float):
-        return math.isclose(stored, now, rel_tol=1e-9, abs_tol=1e-12)
+        both_nan = math.isnan(stored) and math.isnan(now)
+        return both_nan or math.isclose(stored, now, rel_tol=1e-9, abs_tol=1e-12)
     return stored == now
 
 

@@ -2,8 +2,8 @@
 
 Each :class:`Computation` is a documented command at a stated seed and a function that
 returns a flat mapping of named values (numbers or short texts). ``cost`` says how the
-drift test treats it: ``quick`` ones are re-run by every test run, ``slow`` ones by the slow
-tests, ``expensive`` ones (the county staffing sweep, the robustness design) only by
+drift test (tests/test_docs.py) treats it: ``quick`` ones are re-run by every test run,
+``slow`` ones by the slow tests, the ``expensive`` one (the county staffing sweep) only by
 ``make docs``; the test then checks that the documents show what docs/numbers.json holds.
 """
 
@@ -442,25 +442,25 @@ COMPUTATIONS = {c.name: c for c in (
     Computation("trial_dafang", "lbsim compare scenarios/dafang_yuchong.yaml "
                 "--replications 40", 1, "slow", trial_dafang),
     Computation("trial_lvillage", "lbsim compare scenarios/shanxi_l_village.yaml "
-                "--replications 40", 1, "expensive", trial_lvillage),
+                "--replications 40", 1, "slow", trial_lvillage),
     Computation("trial_no_contact", "lbsim compare scenarios/dafang_yuchong.yaml "
-                "--replications 40 with interventions.0.magnitudes.contact: 0", 1, "expensive",
+                "--replications 40 with interventions.0.magnitudes.contact: 0", 1, "slow",
                 trial_no_contact),
     Computation("robustness", "lbsim robustness scenarios/dafang_yuchong.yaml", 1,
-                "expensive", robustness),
+                "slow", robustness),
     Computation("default_classes", "30 default classes of 45 (docs/computations.py, "
                 "default_classes), a school year", 1, "quick", default_classes),
     Computation("damping", "30 default classes of 45 without a damping effect, or after "
                 "another burn-in (docs/computations.py, damping)", 1, "quick", damping),
     Computation("time_scales", "s50 fitted with the rate free and fixed at 13 and 26 a year "
-                "(docs/computations.py, time_scales)", 1, "expensive", time_scales),
+                "(docs/computations.py, time_scales)", 1, "slow", time_scales),
     Computation("estimate_s50", f"lbsim estimate --data s50 --covariate alcohol:1 --effects "
                 f"{S50_EFFECTS} --seed 1", 1, "slow", estimate_s50),
     Computation("estimate_s50_drink", f"lbsim estimate --data s50 --effects {COEVOLUTION} "
                 "--behaviour drink=alcohol --behaviour-effects drink=linear,quad,avAlt "
                 "--seed 1", 1, "slow", estimate_s50_drink),
     Computation("estimate_s50_conditional", f"lbsim estimate --data s50 --covariate "
-                f"alcohol:1 --effects {S50_EFFECTS} --conditional --seed 1", 1, "expensive",
+                f"alcohol:1 --effects {S50_EFFECTS} --conditional --seed 1", 1, "slow",
                 estimate_s50_conditional),
     Computation("estimate_vdbunt", "lbsim estimate --data vdbunt --effects density,recip "
                 "--seed 1", 1, "quick", estimate_vdbunt),
@@ -468,7 +468,7 @@ COMPUTATIONS = {c.name: c for c in (
                 "density,recip,transTrip [--separately] --seed 1", 1, "slow",
                 estimate_baerveldt),
     Computation("gof_s50", f"lbsim gof --data s50 --covariate alcohol:1 --effects "
-                f"{S50_EFFECTS} --runs 1000 --seed 1", 1, "expensive", gof_s50),
+                f"{S50_EFFECTS} --runs 1000 --seed 1", 1, "slow", gof_s50),
     Computation("gof_classroom", "lbsim gof --data s50 --scenario scenarios/single_class.yaml "
                 "--runs 1000 --seed 1", 1, "slow", gof_classroom),
 )}

@@ -12,7 +12,7 @@ tests/test_docs.py fails on any other number and on a marker whose text is stale
 
     python docs/make_docs.py                  # everything (the staffing sweep: minutes)
     python docs/make_docs.py --only trial_dafang,county
-    python docs/make_docs.py --skip expensive # all but the staffing sweep and robustness
+    python docs/make_docs.py --skip expensive # all but the county staffing sweep
     python docs/make_docs.py --render         # only rewrite the documents from numbers.json
 """
 

@@ -16,9 +16,11 @@ the model and are not reproducible: they live only in docs/speed.md, which is ex
 
 Drift. A document whose marker text differs from docs/numbers.json fails (someone edited
 the number by hand, or numbers.json changed without `make docs`). The cheap computations
-are run again and must give exactly what numbers.json holds; the ``slow`` ones run with
-the slow tests; the ``expensive`` ones (the county staffing sweep, the robustness design,
-the other trials and fits) are recomputed only by `make docs`.
+are run again and must give exactly what numbers.json holds (the ``quick`` ones in every
+test run, a few seconds; the ``slow`` ones, trials, fits, goodness of fit and the
+robustness design, with the slow tests, about a minute and a half); the ``expensive`` one,
+the county staffing sweep (minutes on two cores), is recomputed only by `make docs`, and
+the documents are checked against what it saved.
 """
 
 from __future__ import annotations

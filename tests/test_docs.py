@@ -1,4 +1,5 @@
-"""The numbers in README.md and docs/*.md are computed, not typed (docs/make_docs.py).
+"""The numbers in README.md, docs/*.md and the notebooks' text are computed, not typed
+(docs/make_docs.py).
 
 The rule. A number a document reports as a result of lbsim (an estimate, an effect size,
 a p-value, isolates avoided, a network statistic of simulated classes) is a marker
@@ -72,6 +73,21 @@ def test_no_result_is_typed_by_hand(path):
         f"{path.name}: numbers typed by hand (line, number): {found}; compute them in "
         f"docs/computations.py and write a marker, or mark an input with "
         f"<!-- inputs: WHY -->...<!-- /inputs -->")
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")),
+                         ids=lambda p: p.name)
+def test_notebook_text_types_no_result(path):
+    """A notebook's Markdown follows the same rule; its results are printed by its code."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    found = [(k, make_docs.hand_typed(c.source)) for k, c in enumerate(nb.cells)
+             if c.cell_type == "markdown"]
+    found = [(k, f) for k, f in found if f]
+    assert not found, (f"{path.name}: numbers typed in Markdown cells (cell, [(line, "
+                       f"number)]): {found}; print them from the values the notebook "
+                       f"computes, or mark inputs with <!-- inputs: WHY -->")
 
 
 def test_every_computation_has_its_numbers_command_and_seed():

@@ -43,25 +43,22 @@ def _scenario(name: str, **overrides):
 # -- the county and its staffing ------------------------------------------------------------
 
 def county() -> dict:
-    """Dafang County as scenarios/dafang_county.yaml draws it and the staffing spec's plans."""
+    """Dafang County as scenarios/dafang_county.yaml draws it at its seed, and the plans of
+    experiments/dafang_staffing.yaml (``doses``: the worker counts above none)."""
     from sim.sweep.spec import load_spec
 
     scenario = _scenario("dafang_county.yaml")
     pop = scenario.draw_population(np.random.default_rng(scenario.seed))
     spec, _ = load_spec(EXPERIMENTS / "dafang_staffing.yaml")
-    small, _ = load_spec(EXPERIMENTS / "staffing_small.yaml")
     workers = spec.parameters["interventions.0.workers"].values
     plans = int(np.prod([len(p.values) for p in spec.parameters.values()]))
     return {"pupils": int(pop.n_children), "schools": int(len(np.unique(pop.school))),
             "classes_per_school": scenario.population.classes_per_school,
             "lb_share": float(scenario.population.left_behind_share),
             "plans": plans, "replications": spec.replications, "seed": spec.seed,
-            "workers_max": int(max(workers)),
             "workers_list": ", ".join(str(w) for w in workers[:-1]) + f" or {workers[-1]}",
             "doses": ", ".join(str(w) for w in workers[1:-1]) + f" and {workers[-1]}",
-            "dose3": int(workers[3]),
-            "small_schools": int(small.overrides["population.schools"]),
-            "small_classes_per_school": int(small.overrides["population.classes_per_school"])}
+            "third_dose": int(workers[3])}
 
 
 def staffing() -> dict:

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 NOTEBOOKS_STAMP := $(VENV)/.notebooks-installed
 
-.PHONY: setup run viz notebooks test test-quick bench lint clean
+.PHONY: setup run viz notebooks test test-quick bench docs lint clean
 
 setup: $(STAMP)
 
@@ -47,6 +47,11 @@ bench: setup
 	$(PY) benchmarks/bench_model.py
 	$(PY) benchmarks/bench_sweep.py
 	$(PY) benchmarks/bench_estimate.py
+
+# the numbers in README.md and docs/*.md, recomputed (docs/make_docs.py; several minutes:
+# the county staffing sweep); `$(PY) docs/make_docs.py --render` only rewrites the text
+docs: setup
+	$(PY) docs/make_docs.py
 
 lint: setup
 	$(VENV)/bin/ruff check sim tests benchmarks docs

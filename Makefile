@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 NOTEBOOKS_STAMP := $(VENV)/.notebooks-installed
 
-.PHONY: setup run viz notebooks test test-quick bench docs lint clean
+.PHONY: setup run viz notebooks test test-quick bench docs slips lint clean
 
 setup: $(STAMP)
 
@@ -53,8 +53,12 @@ bench: setup
 docs: setup
 	$(PY) docs/make_docs.py
 
+# each one-line slip of scripts/slips.py must fail a quick test
+slips: setup
+	$(PY) scripts/slips.py
+
 lint: setup
-	$(VENV)/bin/ruff check sim tests benchmarks docs
+	$(VENV)/bin/ruff check sim tests benchmarks docs scripts
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -172,17 +172,18 @@ def test_assumptions_show_the_scenarios_values_and_a_robustness_ranking(sweep, t
     # a ranking by mu* for isolation at post (other outcomes and times do not rank)
     mu = {"network.effects.X:same_group": 0.5, "interventions.3.magnitudes.contact": 1.5,
           "trait_dynamics.adjustment": 0.1}
+    shown = {(o, t, p): m if (o, t) == ("isolated", "post") else 9 - m for p, m in mu.items()
+             for o in ("isolated", "in_degree", "confidence") for t in ("post", "follow_up")}
     result = pd.DataFrame(
-        [{"outcome": o, "time": t, "parameter": p, "mu_star": m if (o, t) == ("isolated",
-                                                                          "post") else 9 - m,
-          "mu_star_conf": 0.1, "sigma": 0.0} for p, m in mu.items()
-         for o in ("isolated", "in_degree", "confidence") for t in ("post", "follow_up")])
+        [{"outcome": o, "time": t, "parameter": p, "mu_star": m, "mu_star_low": 0.9 * m,
+          "mu_star_high": 1.1 * m, "sigma": 0.0} for (o, t, p), m in shown.items()])
     result.to_csv(tmp_path / "robustness.csv", index=False)
     ranked = assumptions(base, read_robustness(tmp_path))
     assert [r["key"] for r in ranked[:3]] == ["magnitudes.contact",
                                               "network.effects.X:same_group",
                                               "trait_dynamics.adjustment"]
-    assert ranked[0]["isolated"] == (1.5, 0.1) and ranked[0]["in_degree"] == (7.5, 0.1)
+    assert ranked[0]["isolated"] == pytest.approx((1.5, 1.35, 1.65))
+    assert ranked[0]["in_degree"] == pytest.approx((7.5, 6.75, 8.25))
     assert all(r["isolated"] is None for r in ranked[3:])
     # the page names the two that matter most, in that order, and shows their mu*
     result = runner.invoke(app, ["report", str(sweep), "--out", str(tmp_path / "r"),

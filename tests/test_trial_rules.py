@@ -117,3 +117,25 @@ def test_mu_star_is_the_mean_absolute_elementary_effect():
     np.testing.assert_allclose(conf["mu_star"], 10 * 0.05, rtol=1e-9)
     np.testing.assert_allclose(conf["sigma"], 0.0, atol=1e-12)
     assert (barrier["mu_star"] == 0).all()
+
+
+def test_the_report_reads_what_robustness_writes(tmp_path, monkeypatch):
+    """lbsim report --robustness reads the robustness.csv that write_robustness writes (its
+    mu* with the interval), not only a hand-made table."""
+    from sim.sweep.report_html import read_robustness
+
+    assumed = (rob.Assumption("interventions.{group}.magnitudes.confidence", 0.0, 0.05, "t"),)
+
+    def stand_in(point, replications, seed, follow_up_weeks):
+        g = -10.0 * point.interventions[0].magnitudes.confidence
+        return pd.DataFrame([{"level": "child", "outcome": o, "time": t, "g": g}
+                             for o in rob.OUTCOMES for t in TIMES])
+
+    monkeypatch.setattr(rob, "virtual_trial", stand_in)
+    written = rob.write_robustness(scenario(), tmp_path / "rob", trajectories=2,
+                                   assumptions=assumed)
+    read = read_robustness(tmp_path / "rob")
+    assert len(read) == len(written) > 0
+    np.testing.assert_allclose(read["mu_star"], 10 * 0.05, rtol=1e-9)
+    assert (read["mu_star_low"] <= read["mu_star"]).all()
+    assert (read["mu_star"] <= read["mu_star_high"]).all()

@@ -3,7 +3,9 @@
 Each design point's outcome is its mean over replications at the last kept week. Sobol
 (Saltelli's scheme): first-order S1 and total ST indices with 95% bootstrap intervals
 (Sobol 2001; Saltelli et al. 2010). Morris elementary effects: mu* (mean absolute effect,
-with its 95% bootstrap interval) and sigma (Morris 1991; Campolongo et al. 2007).
+with its 95% percentile bootstrap interval over trajectories, never below 0) and sigma
+(Morris 1991; Campolongo et al. 2007), as :func:`sim.robustness.morris_indices` computes
+them.
 """
 
 from __future__ import annotations
@@ -48,14 +50,14 @@ def indices(folder: str | Path) -> pd.DataFrame:
                 out.append({"outcome": o, "parameter": name, "S1": res["S1"][k],
                             "S1_conf": res["S1_conf"][k], "ST": res["ST"][k],
                             "ST_conf": res["ST_conf"][k]})
-        else:
-            from SALib.analyze import morris
+        else:  # the same indices as lbsim robustness: mu*'s interval never below 0
+            from sim.robustness import elementary_effects, morris_indices
 
-            res = morris.analyze(problem, matrix, y, seed=spec.seed)
+            res = morris_indices(elementary_effects(problem, matrix, y), seed=spec.seed)
             for k, name in enumerate(problem["names"]):
                 out.append({"outcome": o, "parameter": name, "mu_star": res["mu_star"][k],
-                            "mu_star_conf": res["mu_star_conf"][k],
-                            "sigma": res["sigma"][k]})
+                            "mu_star_low": res["mu_star_low"][k],
+                            "mu_star_high": res["mu_star_high"][k], "sigma": res["sigma"][k]})
     return pd.DataFrame(out)
 
 
@@ -78,7 +80,8 @@ def figure(table: pd.DataFrame, path: str | Path) -> None:
             ax.bar(x - 0.2, sub["S1"], 0.4, yerr=sub["S1_conf"], label="S1", capsize=2)
             ax.bar(x + 0.2, sub["ST"], 0.4, yerr=sub["ST_conf"], label="ST", capsize=2)
         else:
-            ax.bar(x - 0.2, sub["mu_star"], 0.4, yerr=sub["mu_star_conf"], label="mu*",
+            ax.bar(x - 0.2, sub["mu_star"], 0.4, label="mu* (95% bootstrap interval)",
+                   yerr=[sub["mu_star"] - sub["mu_star_low"], sub["mu_star_high"] - sub["mu_star"]],
                    capsize=2)
             ax.bar(x + 0.2, sub["sigma"], 0.4, label="sigma")
         ax.set_xticks(x, names, rotation=30, ha="right", fontsize=8)

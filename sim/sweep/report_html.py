@@ -113,8 +113,8 @@ def assumptions(base: dict, robustness: pd.DataFrame | None = None) -> list[dict
     for r in rows:
         for outcome in ROBUSTNESS_OUTCOMES:
             hit = post[(post["outcome"] == outcome) & (key == r["key"])]
-            r[outcome] = (float(hit["mu_star"].iloc[0]), float(hit["mu_star_conf"].iloc[0])) \
-                if len(hit) else None
+            r[outcome] = tuple(float(hit[c].iloc[0]) for c in
+                               ("mu_star", "mu_star_low", "mu_star_high")) if len(hit) else None
     first = next(iter(ROBUSTNESS_OUTCOMES))
     return sorted(rows, key=lambda r: -(r[first][0] if r.get(first) else -1.0))
 
@@ -128,7 +128,7 @@ def read_robustness(path: str | Path) -> pd.DataFrame:
         raise RobustnessError(f"--robustness {path}: no robustness.csv there (make one with "
                               f"`lbsim robustness SCENARIO --out {path}`)")
     table = pd.read_csv(csv)
-    need = {"outcome", "time", "parameter", "mu_star", "mu_star_conf"}
+    need = {"outcome", "time", "parameter", "mu_star", "mu_star_low", "mu_star_high"}
     if not need <= set(table.columns):
         raise RobustnessError(f"{csv} is not a robustness result: it lacks "
                               f"{', '.join(sorted(need - set(table.columns)))}")
@@ -242,7 +242,8 @@ def render(table: pd.DataFrame, figure, robustness: pd.DataFrame | None = None) 
             else ""
         for outcome in ROBUSTNESS_OUTCOMES:
             mu = r.get(outcome)
-            r[f"{outcome}_shown"] = {"value": f"{mu[0]:.2f}", "range": f"± {mu[1]:.2f}"} \
+            r[f"{outcome}_shown"] = {"value": f"{mu[0]:.2f}",
+                                     "range": f"[{mu[1]:.2f}, {mu[2]:.2f}]"} \
                 if mu else {"value": "not varied", "range": ""}
     cost = next((i.cost_per_worker for i in scenario.interventions if i.type == "staffing"),
                 None)

@@ -12,6 +12,8 @@ ministeps (``contact``) at a stated rate per hour, by default the growth group's
 
 from __future__ import annotations
 
+import difflib
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal, Union
@@ -210,33 +212,37 @@ class Findings(Section):
 
     findings: Annotated[list[Finding], Field(min_length=1)]
 
-    @model_validator(mode="after")
-    def _unique(self) -> Findings:
-        ids = [f.id for f in self.findings]
-        twice = sorted({i for i in ids if ids.count(i) > 1})
-        if twice:
-            raise ValueError(f"finding ids must be unique; repeated: {', '.join(twice)}")
-        return self
-
 
 def _problem(error: dict, data: object) -> str:
     """One validation error as ``path: value — what is allowed``; inside a replication
     the allowed keys are its kind's."""
     loc = tuple(error["loc"])
     kind = error["type"]
+    if "replication" in loc and len(loc) > loc.index("replication") + 1 \
+            and loc[loc.index("replication") + 1] in KINDS:  # the kind's tag: not a key
+        i = loc.index("replication")
+        error = {**error, "loc": loc[:i + 1] + loc[i + 2:]}
+        root = KINDS[loc[i + 1]]
+        loc = error["loc"]
+    else:
+        root, i = Findings, None
     if kind in ("union_tag_not_found", "union_tag_invalid"):
         value = error.get("input")
         shown = value.get("kind", "(missing)") if isinstance(value, dict) else repr(value)
         return (f"{'.'.join(map(str, loc))}.kind: {shown!r} — a replication needs a 'kind': "
                 f"one of {', '.join(KINDS)}")
-    if "replication" in loc:
-        i = loc.index("replication")
-        if len(loc) > i + 1 and loc[i + 1] in KINDS:
-            node = data
-            for part in loc[:i + 1]:
-                node = node[part]
-            line = problem_line({**error, "loc": loc[i + 2:]}, node, KINDS[loc[i + 1]])
-            return f"{'.'.join(map(str, loc[:i + 1]))}.{line}"
+    if kind == "literal_error":
+        options = re.findall(r"'([^']*)'", error["ctx"]["expected"])
+        near = difflib.get_close_matches(str(error.get("input")), options, n=1)
+        hint = f"did you mean {near[0]!r}? " if near else ""
+        return (f"{'.'.join(map(str, loc))}: {error.get('input')!r} — {hint}allowed: "
+                f"{', '.join(options)}")
+    if i is not None:
+        node = data
+        for part in loc[:i + 1]:
+            node = node[part]
+        line = problem_line({**error, "loc": loc[i + 1:]}, node, root)
+        return f"{'.'.join(map(str, loc[:i + 1]))}.{line}"
     return problem_line(error, data, Findings)
 
 
@@ -248,9 +254,16 @@ def scenario_path(name: str, base: Path) -> Path:
     return (base / name).resolve()
 
 
-def world(rep: World, base: Path) -> Scenario:
-    """The scenario a replication runs: its scenario, overrides and interventions."""
-    scenario = load_scenario(scenario_path(rep.scenario, base)).override(rep.overrides)
+def bundled_scenarios() -> list[str]:
+    """The names of the scenarios shipped with lbsim."""
+    return sorted(p.name[:-5] for p in resources.files("sim").joinpath("scenarios").iterdir()
+                  if p.name.endswith(".yaml"))
+
+
+def world(rep: World, scenario: Scenario) -> Scenario:
+    """The scenario a replication runs: its scenario with its overrides, without its
+    interventions if the replication says so."""
+    scenario = scenario.override(rep.overrides)
     return scenario if rep.interventions else scenario.model_copy(
         update={"interventions": [], "arms": {}})
 
@@ -275,17 +288,26 @@ def load_findings(path: str | Path | None = None) -> tuple[Findings, dict[str, S
         raise EvidenceError(f"invalid findings {path} ({n} problem{'s' * (n != 1)}):\n"
                             + "\n".join(problems)) from None
     problems, worlds = [], {}
+    ids = [f.id for f in findings.findings]
+    problems += [f"findings.{k}.id: {i!r} — already the id of finding {ids.index(i)}; ids "
+                 f"must be unique" for k, i in enumerate(ids) if ids.index(i) != k]
     for k, f in enumerate(findings.findings):
+        rep, where = f.replication, f"findings.{k}.replication"
         try:
-            worlds[f.id] = world(f.replication, path.parent)
+            scenario = load_scenario(scenario_path(rep.scenario, path.parent))
         except ScenarioError as e:
-            lines = e.problems if len(e.problems) > 1 or "overrides" in str(e) else [str(e)]
-            problems += [f"findings.{k}.replication ({f.id}): {line}" for line in lines]
+            problems.append(f"{where}.scenario: {rep.scenario!r} — a bundled scenario "
+                            f"({', '.join(bundled_scenarios())}) or a YAML path relative to "
+                            f"the findings file: {e}")
+            continue
+        try:
+            worlds[f.id] = world(rep, scenario)
+        except ScenarioError as e:
+            problems += [f"{where}.overrides.{line}" for line in e.problems]
             continue
         if f.replication.kind == "trial_effect" and not worlds[f.id].interventions:
-            problems.append(f"findings.{k}.replication ({f.id}): scenario "
-                            f"{f.replication.scenario!r} — a trial_effect needs interventions "
-                            f"to compare (and 'interventions: true')")
+            problems.append(f"{where}.scenario: {rep.scenario!r} — a trial_effect needs a "
+                            f"scenario with interventions (and 'interventions: true')")
     if problems:
         n = len(problems)
         raise EvidenceError(f"invalid findings {path} ({n} problem{'s' * (n != 1)}):\n"

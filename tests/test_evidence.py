@@ -327,3 +327,16 @@ def test_command_prints_the_table_and_writes_evidence_csv(tmp_path):
                                 str(out)])
     assert again.exit_code == 2 and "--overwrite" in again.output
     assert runner.invoke(app, ["evidence", str(tmp_path / "none.yaml")]).exit_code == 2
+
+
+def test_docs_name_every_kind_and_every_field_of_the_spec():
+    doc = (ROOT / "docs" / "evidence.md").read_text()
+    findings, _ = load_findings()
+    for kind, model in KINDS.items():
+        assert f"`{kind}`" in doc
+        for field in model.model_fields:
+            assert f"`{field}`" in doc, (kind, field)
+    for field in [*SharedSetting.model_fields, *Published.model_fields]:
+        assert f"`{field}`" in doc, field
+    for f in findings.findings:
+        assert f"`{f.id}`" in doc

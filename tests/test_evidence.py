@@ -340,3 +340,17 @@ def test_docs_name_every_kind_and_every_field_of_the_spec():
         assert f"`{field}`" in doc, field
     for f in findings.findings:
         assert f"`{f.id}`" in doc
+
+
+def test_a_scenario_path_is_read_relative_to_the_findings_file(tmp_path):
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "my_class.yaml").write_text(yaml.safe_dump(
+        {"name": "my_class", "population": {"class_size": {"mean": 30, "sd": 0}}}))
+    spec = tmp_path / "specs" / "mine.yaml"
+    spec.write_text(yaml.safe_dump({"findings": [
+        {**FINDING, "replication": {"kind": "jaccard", "scenario": "../my_class.yaml"}},
+        {**FINDING, "id": "y", "replication": {"kind": "jaccard",
+                                               "scenario": "dafang_yuchong"}}]}))
+    _, worlds = load_findings(spec)
+    assert worlds["x"].name == "my_class" and worlds["y"].name == "dafang_yuchong"
+    assert worlds["y"].interventions  # interventions kept unless the spec says false

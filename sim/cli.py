@@ -144,6 +144,46 @@ def robustness(
 
 
 @app.command()
+def evidence(
+    findings: Annotated[Path | None, typer.Argument(
+        help="findings YAML (default: the table shipped with lbsim, docs/evidence.md)")] = None,
+    replications: Annotated[int, typer.Option(min=2, help="replications per finding")] = 40,
+    seed: Annotated[int, typer.Option(min=0, help="first seed (replication r: seed + r)")] = 1,
+    out: Annotated[Path | None, typer.Option(help="folder to write evidence.csv to")] = None,
+    overwrite: _Overwrite = False,
+):
+    """Published findings against lbsim's own replay of each design: published and
+    simulated figures with their intervals, and whether they agree.
+
+    Examples:
+      lbsim evidence
+      lbsim evidence my_findings.yaml --replications 20 --out out/evidence
+    """
+    from contextlib import nullcontext
+
+    from sim.evidence.spec import EvidenceError, load_findings
+    from sim.evidence.table import evidence as run_evidence
+    from sim.evidence.table import evidence_text, write_evidence
+
+    if findings is not None and not findings.is_file():
+        _fail(f"{findings}: no such file (a findings YAML; see docs/evidence.md)")
+    try:
+        listed, _ = load_findings(findings)
+    except EvidenceError as e:
+        _fail(str(e))
+    with (_writing(out, overwrite) if out is not None else nullcontext()), typer.progressbar(
+            length=len(listed.findings), label="findings", file=sys.stderr,
+            hidden=no_terminal()) as bar:
+        kwargs = {"path": findings, "replications": replications, "seed": seed,
+                  "progress": lambda _done, _total: bar.update(1)}
+        table = (write_evidence(out, overwrite, **kwargs) if out is not None
+                 else run_evidence(**kwargs))
+    typer.echo(evidence_text(table))
+    typer.echo(f"{len(table)} findings, {replications} replications each, seed {seed}"
+               + (f" -> {out / 'evidence.csv'}" if out is not None else ""))
+
+
+@app.command()
 def sweep(
     spec: Annotated[Path, typer.Argument(help="sweep spec YAML (see experiments/)")],
     out: Annotated[Path, typer.Option(help="results folder (re-run to resume)")],

@@ -230,3 +230,11 @@ def summarize(networks: npt.ArrayLike, attribute: npt.ArrayLike | None = None) -
         table["coleman_homophily"] = np.atleast_1d(coleman_homophily(a, attribute))
         table["ei_index"] = np.atleast_1d(ei_index(a, attribute))
     return pd.DataFrame(table)
+
+
+def jaccard(before: npt.ArrayLike, after: npt.ArrayLike) -> float:
+    """Jaccard's index of two observations of a network: ties present in both over ties
+    present in either (RSiena's measure of turnover between waves; NaN without any tie)."""
+    a, b = _stack(before)[0][0] > 0, _stack(after)[0][0] > 0
+    either = int((a | b).sum())
+    return float((a & b).sum() / either) if either else float("nan")

@@ -60,7 +60,7 @@ SCENARIO = "scenarios/single_class.yaml"
 SEED_ARGS = {  # the smallest valid call of each command that takes --seed
     "run": [SCENARIO, "--weeks", "2"], "compare": [SCENARIO], "robustness": [SCENARIO],
     "export": [SCENARIO], "simulate": [], "estimate": ["--data", "s50"], "gof": ["--data", "s50"],
-    "calibrate": [SCENARIO, "--targets", "t.yaml"]}
+    "calibrate": [SCENARIO, "--targets", "t.yaml"], "evidence": []}
 
 
 def test_every_seed_option_refuses_a_negative_seed_with_exit_2(tmp_path, monkeypatch):

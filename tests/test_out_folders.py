@@ -58,7 +58,13 @@ def inputs(tmp_path_factory):
     (folder / "sweep.yaml").write_text(f"name: s\nbase: {scenario}\nweeks: 1\nseed: 2\n"
                                        "parameters:\n  population.left_behind_share: "
                                        "{values: [0.2]}\n")
-    return {"scenario": scenario, "report": synthetic_sweep(folder / "staffing",
+    (folder / "findings.yaml").write_text(yaml.safe_dump({"findings": [{
+        "id": "turnover", "citation": "c", "design": "d", "figure": "f",
+        "published": {"from_data": "s50"},
+        "replication": {"kind": "jaccard", "scenario": str(scenario), "interventions": False,
+                        "end": 2}}]}))
+    return {"scenario": scenario, "findings": folder / "findings.yaml",
+            "report": synthetic_sweep(folder / "staffing",
                                                             {0: [10, 12, 11], 1: [7, 8, 9]}),
             "morris": folder / "morris", "sweep": folder / "sweep.yaml"}
 
@@ -74,6 +80,7 @@ FOLDER_COMMANDS = {
     "gof": lambda i: ["gof", "--data", "s50", "--effects", "density,recip", "--runs", "10",
                       "--statistics", "indegree"],
     "estimate": lambda i: ["estimate", "--data", "s50", "--effects", "density,recip"],
+    "evidence": lambda i: ["evidence", i["findings"], "--replications", "2"],
 }
 
 

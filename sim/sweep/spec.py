@@ -159,7 +159,7 @@ def _base(path: Path, data: dict, parameters: dict, sampled: bool, problems: lis
     dump, integer = base.model_dump(mode="json"), {}
     for key, p in parameters.items():
         given = p.get("integer")
-        integer[key] = given if isinstance(given, bool) else _whole(_value_at(dump, key))
+        integer[key] = given if isinstance(given, bool) else _whole(value_at(dump, key))
         values = None if sampled else p.get("values")
         from_bounds = values is None
         if from_bounds:
@@ -189,7 +189,7 @@ def _whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _value_at(data: object, dotted: str) -> object:
+def value_at(data: object, dotted: str) -> object:
     """The value at a dotted path of a scenario dump (a list index as a number; inside a
     free-form mapping the rest of the path is one key), or None."""
     parts = dotted.split(".")

@@ -21,6 +21,7 @@ effect it leaves out), so a draw never adds what a scenario does not have.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sim.robustness import ASSUMPTIONS, Assumption, group_places
-from sim.scenario import Scenario
-from sim.sweep.spec import value_at
+from sim.scenario import Scenario, value_at
 
 PRIOR_STREAM = 0x6D61676E
 """The second word of the prior's seed sequence ('magn'): its draws share no stream with a
@@ -58,26 +58,17 @@ class Sample:
         """Whether the draws set any magnitude (``defaults`` sets none)."""
         return len(self.table.columns) > 0
 
+    def draw(self, k: int) -> dict[str, float]:
+        """Draw ``k``: path -> value."""
+        return {str(path): float(v) for path, v in self.table.iloc[k].items()}
+
     def overrides(self, scenario: Scenario, k: int) -> dict[str, float]:
-        """Draw ``k`` as dotted-path overrides of ``scenario``, ``{group}`` resolved to each
-        of its groups; paths that do not apply to it are left out."""
-        groups = group_places(scenario)
-        dump = None
-        out = {}
-        for path, value in self.table.iloc[k].items():
-            if "{group}" in path:
-                out.update({path.format(group=g): float(value) for g in groups})
-                continue
-            dump = scenario.model_dump(mode="json") if dump is None else dump
-            if value_at(dump, path) is not None:
-                out[path] = float(value)
-        return out
+        """Draw ``k`` as overrides of ``scenario`` (:func:`overrides`)."""
+        return overrides(scenario, self.draw(k))
 
     def apply(self, scenario: Scenario, k: int) -> Scenario:
-        """``scenario`` with draw ``k``'s magnitudes (the scenario itself when the draw
-        sets none)."""
-        changes = self.overrides(scenario, k)
-        return scenario.override(changes) if changes else scenario
+        """``scenario`` with draw ``k``'s magnitudes (:func:`apply`)."""
+        return apply(scenario, self.draw(k))
 
     def take(self, draws: int, seed: int) -> Sample:
         """``draws`` of the rows, chosen at random without replacement (keyed by ``seed``,
@@ -90,6 +81,28 @@ class Sample:
         rng = np.random.default_rng(np.random.SeedSequence([seed, PRIOR_STREAM, 1]))
         rows = np.sort(rng.choice(len(self), draws, replace=False))
         return Sample(self.table.iloc[rows].reset_index(drop=True), self.source)
+
+
+def overrides(scenario: Scenario, draw: Mapping[str, float]) -> dict[str, float]:
+    """A draw (path -> value) as dotted-path overrides of ``scenario``, ``{group}`` resolved
+    to each of its groups; paths that do not apply to it are left out."""
+    groups = group_places(scenario)
+    dump = None
+    out = {}
+    for path, value in draw.items():
+        if "{group}" in path:
+            out.update({path.format(group=g): float(value) for g in groups})
+            continue
+        dump = scenario.model_dump(mode="json") if dump is None else dump
+        if value_at(dump, path) is not None:
+            out[path] = float(value)
+    return out
+
+
+def apply(scenario: Scenario, draw: Mapping[str, float]) -> Scenario:
+    """``scenario`` with a draw's magnitudes (the scenario itself when it sets none)."""
+    changes = overrides(scenario, draw)
+    return scenario.override(changes) if changes else scenario
 
 
 def defaults() -> Sample:

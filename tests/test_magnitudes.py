@@ -20,8 +20,7 @@ from sim.magnitudes import (
     sample_for_trial,
 )
 from sim.robustness import ASSUMPTIONS
-from sim.scenario import parse_scenario
-from sim.sweep.spec import value_at
+from sim.scenario import parse_scenario, value_at
 from sim.trials import draw_components, virtual_trial
 
 PATHS = [a.path for a in ASSUMPTIONS]

@@ -170,6 +170,10 @@ def sample_for_trial(kind: str, replications: int, seed: int,
     count = draws or max(1, replications // 2)
     if source is not None and draws is None:
         count = min(count, len(source))
+    if source is None and count < 2:
+        raise MagnitudesError(f"one draw of the prior carries none of the magnitudes' "
+                              f"uncertainty: give at least 2 draws ({replications} "
+                              f"replications give {count} by default, half of them)")
     if replications % count:
         raise MagnitudesError(f"{replications} replications cannot be shared equally among "
                               f"{count} draws of magnitudes: give a number of replications "

@@ -97,6 +97,8 @@ def test_a_trial_shares_replications_equally_among_draws():
     assert sample_for_trial("defaults", 16, seed=1).drawn is False
     with pytest.raises(MagnitudesError, match="multiple of the draws"):
         sample_for_trial("prior", 16, seed=1, draws=3)
+    with pytest.raises(MagnitudesError, match="at least 2 draws"):
+        sample_for_trial("prior", 3, seed=1)
     with pytest.raises(MagnitudesError, match="'defaults' has one"):
         sample_for_trial("defaults", 16, seed=1, draws=4)
 

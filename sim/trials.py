@@ -199,14 +199,20 @@ def effect_size_text(table: pd.DataFrame) -> str:
         lines.append(f"{r.arm[:15]:<16}{r.level:<7}{r.outcome:<22}{r.time:<11}"
                      f"{r.mean_treated:>9.3f}{r.mean_control:>9.3f}{r.g:>8.2f}   "
                      f"[{r.ci_low:>6.2f}, {r.ci_high:>6.2f}]{r.detectable:>12.2f}"
-                     + (f"{r.magnitudes_share:>12.0%}" if split else ""))
+                     + (f"{_percent(r.magnitudes_share):>12}" if split else ""))
     notes = ["detectable: the smallest |g| these replications find with 80% power "
              "(two-sided 5%)"]
     if split:
         notes += [f"magnitudes: the share of the interval's variance from the magnitudes' "
                   f"uncertainty ({int(table['draws'].max())} draws; between draws), the rest "
-                  f"is the replications' noise (within draws)"]
+                  f"is the replications' noise (within draws); n/a: one replication a "
+                  f"draw does not tell them apart"]
     return "\n".join(lines + notes)
+
+
+def _percent(share: float) -> str:
+    """A share as a whole percentage; "n/a" when unknown (one replication per draw)."""
+    return f"{share:.0%}" if np.isfinite(share) else "n/a"
 
 
 def draw_components(diffs: np.ndarray, draw: np.ndarray) -> dict:

@@ -279,3 +279,10 @@ def test_compare_with_magnitudes(tmp_path):
         bad = compare("bad", *options)
         assert bad.exit_code == 2 and words in bad.output, bad.output
         assert not (tmp_path / "bad").exists()
+
+
+def test_one_replication_a_draw_gives_the_interval_but_no_split():
+    diffs = np.array([1.0, 3.0, 2.0, 6.0])
+    got = draw_components(diffs, np.arange(4))
+    assert got["se"] == pytest.approx(diffs.std(ddof=1) / 2, rel=1e-12)
+    assert np.isnan(got["magnitudes_share"]) and np.isnan(got["within"])

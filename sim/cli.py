@@ -84,6 +84,13 @@ def compare(
     seed: Annotated[int | None, typer.Option(min=0, help="first seed (default: the "
                                                          "scenario's)")] = None,
     follow_up: Annotated[int, typer.Option(min=1, help="weeks from post to follow-up")] = 12,
+    magnitudes: Annotated[str, typer.Option(
+        help="the assumption-marked magnitudes: 'defaults' (the scenario's), 'prior' "
+             "(uniform over their documented ranges) or a CSV/Parquet file of draws "
+             "(columns: their paths)")] = "defaults",
+    draws: Annotated[int | None, typer.Option(
+        min=1, help="draws of the magnitudes, each used by replications/draws replications "
+                    "(default: half the replications)")] = None,
     overwrite: _Overwrite = False,
 ):
     """Virtual trial: the scenario's interventions against none, common random numbers.
@@ -91,13 +98,20 @@ def compare(
     Examples:
       lbsim compare scenarios/dafang_yuchong.yaml --replications 40
       lbsim compare scenarios/single_class.yaml --replications 4 --follow-up 24
+      lbsim compare scenarios/dafang_yuchong.yaml --replications 16 --magnitudes prior
     """
+    from sim.magnitudes import MagnitudesError, sample_for_trial
     from sim.pathways import pathways_text
     from sim.trials import effect_size_text, write_comparison
 
     config = _scenario(scenario)
     if not config.interventions and not config.arms:
         _fail(f"{scenario}: the scenario has no interventions to compare with a control arm")
+    try:
+        sample = sample_for_trial(magnitudes, replications,
+                                  config.seed if seed is None else seed, draws)
+    except MagnitudesError as e:
+        _fail(f"--magnitudes: {e}")
     n_arms = max(1, len(config.arms))
     out = out or Path("out") / f"{config.name}-compare"
     with _writing(out, overwrite), typer.progressbar(
@@ -110,8 +124,11 @@ def compare(
             last[0] = done
 
         table = write_comparison(config, out, replications=replications, seed=seed,
-                                 follow_up_weeks=follow_up, overwrite=overwrite, progress=tick)
-    typer.echo(f"{config.name}: {replications} replications -> {out}")
+                                 follow_up_weeks=follow_up, overwrite=overwrite, progress=tick,
+                                 magnitudes=sample)
+    drawn = f" ({len(sample)} draws of the magnitudes: {sample.source})" if sample.drawn \
+        else ""
+    typer.echo(f"{config.name}: {replications} replications{drawn} -> {out}")
     typer.echo(effect_size_text(table))
     if notes := pathways_text(config):
         typer.echo(notes)

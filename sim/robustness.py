@@ -83,11 +83,23 @@ OUTCOMES = ("confidence", "felt_stigma", "in_degree", "isolated", "named_members
             "named_by_non_members")
 
 
+GROUP_KINDS = {"growth_group": "{k}", "staffing": "{k}.group"}
+"""What ``{group}`` in an assumption's path stands for, by intervention type: the growth
+group's index, or a staffing plan's growth group (the one all its workers run)."""
+
+
+def group_places(scenario: Scenario, kinds: tuple[str, ...] = tuple(GROUP_KINDS)) -> list[str]:
+    """What ``{group}`` resolves to in ``scenario``: one entry per intervention of the given
+    kinds (default: growth groups and staffing plans), in the scenario's order."""
+    return [GROUP_KINDS[s.type].format(k=k) for k, s in enumerate(scenario.interventions)
+            if s.type in kinds]
+
+
 def problem(scenario: Scenario,
             assumptions: tuple[Assumption, ...] = ASSUMPTIONS) -> tuple[dict, list]:
     """SALib's problem for a scenario's assumptions (paths resolved to its first growth
     group) and the assumptions used; ValueError if the scenario has no growth group."""
-    groups = [k for k, s in enumerate(scenario.interventions) if s.type == "growth_group"]
+    groups = group_places(scenario, ("growth_group",))
     if not groups:
         raise ValueError(f"scenario {scenario.name!r} has no growth group to vary; "
                          f"robustness varies the growth group's assumptions")

@@ -123,6 +123,22 @@ def _set_path(data: dict, path: str, value: object) -> None:
         model, node = _section(model, part), node[part]
 
 
+def value_at(data: object, dotted: str) -> object:
+    """The value at a dotted path of a scenario dump (a list index as a number; inside a
+    free-form mapping the rest of the path is one key), or None."""
+    parts = dotted.split(".")
+    for i, part in enumerate(parts):
+        if isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        elif isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, dict):
+            return data.get(".".join(parts[i:]))
+        else:
+            return None
+    return data
+
+
 # --- Errors for people ------------------------------------------------------------------
 
 class ScenarioError(ValueError):

@@ -14,6 +14,20 @@ mean difference over replications (divided by the same SD); ``detectable`` is th
 (density and the left-behind in-degree gap of the classes with treated children) likewise.
 Group members also get the nominations they give to fellow members and receive from
 children outside their group.
+
+With a sample of magnitudes (:mod:`sim.magnitudes`) of D draws, the R replications are
+split into D blocks of K = R / D: replication r of both arms uses draw r // K (common random
+numbers and common magnitudes). A replication's paired difference is then
+d_ij = mu + a_i + e_ij (draw i, replication j): a one-way random-effects model whose
+components are the magnitudes' (a_i, variance s_a^2, between draws) and the replications'
+noise (e_ij, variance s_e^2, within a draw). The estimate is the mean of the draw means
+m_i; its variance (s_a^2 + s_e^2 mean(1/n_i)) / D includes both sources and is estimated
+without bias by var(m_i) / D (the balanced ANOVA estimator MSB / (D K)), which gives the
+interval. s_e^2 is estimated by the pooled within-draw variance (MSW), s_a^2 by
+var(m_i) - MSW mean(1/n_i) (balanced: (MSB - MSW) / K); ``magnitudes_share`` is the part of
+the estimate's variance from the magnitudes, 1 - MSW mean(1/n_i) / var(m_i) (balanced:
+1 - MSW / MSB), clipped to [0, 1] (Searle, Casella & McCulloch 1992, Variance Components,
+ch. 3). As for the rest of the table, the interval is the normal one (+- 1.96 SE).
 """
 
 from __future__ import annotations
@@ -89,19 +103,31 @@ def _treated(model: PeerNetworkModel) -> np.ndarray:
 
 
 def virtual_trial(scenario: Scenario, replications: int = 20, seed: int | None = None,
-                  follow_up_weeks: int = 12, progress=None) -> pd.DataFrame:
-    """Run the trial; return one row per outcome x time with Hedges' g and its 95% CI."""
+                  follow_up_weeks: int = 12, progress=None, magnitudes=None) -> pd.DataFrame:
+    """Run the trial; return one row per outcome x time with Hedges' g and its 95% CI.
+
+    ``magnitudes``: a :class:`sim.magnitudes.Sample` (``len`` draws, ``apply(scenario, k)``)
+    whose draws the replications share out in equal blocks; None: the scenario's own. A
+    sample that sets magnitudes adds the columns ``draws`` and ``magnitudes_share``."""
     if replications < 2:
         raise ValueError(f"replications must be at least 2, got {replications}")
+    draws = 1 if magnitudes is None else len(magnitudes)
+    if replications % draws:
+        raise ValueError(f"{replications} replications cannot be shared equally among "
+                         f"{draws} draws of magnitudes")
+    per_draw = replications // draws
+    scenarios = [scenario] if magnitudes is None else [magnitudes.apply(scenario, k)
+                                                       for k in range(draws)]
     times = timeline(scenario, follow_up_weeks)
     base = scenario.seed if seed is None else seed
     end = max(times.values())
-    control_scenario = scenario.model_copy(update={"interventions": []})
+    controls = [s.model_copy(update={"interventions": []}) for s in scenarios]
     child = {(o, t): ([], []) for o in CHILD_OUTCOMES for t in TIMES}
     klass = {(o, t): ([], []) for o in CLASS_OUTCOMES for t in TIMES}
     for r in range(replications):
-        arms = [PeerNetworkModel(scenario, seed=base + r, collect=False),
-                PeerNetworkModel(control_scenario, seed=base + r, collect=False)]
+        k = r // per_draw
+        arms = [PeerNetworkModel(scenarios[k], seed=base + r, collect=False),
+                PeerNetworkModel(controls[k], seed=base + r, collect=False)]
         snapshots = {}
         for week in range(end + 1):
             if week > 0:
@@ -125,20 +151,22 @@ def virtual_trial(scenario: Scenario, replications: int = 20, seed: int | None =
                     klass[(o, t)][a].append(v)
         if progress is not None:
             progress(r + 1)
-    return _effect_sizes(child, klass, replications)
+    drawn = magnitudes is not None and magnitudes.drawn
+    return _effect_sizes(child, klass, np.arange(replications) // per_draw if drawn else None)
 
 
 def compare_arms(scenario: Scenario, replications: int = 20, seed: int | None = None,
-                 follow_up_weeks: int = 12, progress=None) -> pd.DataFrame:
+                 follow_up_weeks: int = 12, progress=None, magnitudes=None) -> pd.DataFrame:
     """:func:`virtual_trial` for each named arm of the scenario (or its interventions),
-    against the same control; one table with an ``arm`` column."""
+    against the same control (and the same draws of ``magnitudes``); one table with an
+    ``arm`` column."""
     arms = dict(scenario.arms) or {"interventions": scenario.interventions}
     tables = []
     for k, (name, interventions) in enumerate(arms.items()):
         arm = scenario.model_copy(update={"interventions": interventions, "arms": {}})
         tick = None if progress is None else (
             lambda done, k=k: progress(k * replications + done))
-        table = virtual_trial(arm, replications, seed, follow_up_weeks, tick)
+        table = virtual_trial(arm, replications, seed, follow_up_weeks, tick, magnitudes)
         tables.append(table.assign(arm=name))
     table = pd.concat(tables, ignore_index=True)
     return table[["arm", *(c for c in table.columns if c != "arm")]]
@@ -146,35 +174,79 @@ def compare_arms(scenario: Scenario, replications: int = 20, seed: int | None = 
 
 def write_comparison(scenario: Scenario, out: Path, replications: int = 20,
                      seed: int | None = None, follow_up_weeks: int = 12,
-                     overwrite: bool = False, progress=None) -> pd.DataFrame:
+                     overwrite: bool = False, progress=None, magnitudes=None) -> pd.DataFrame:
     """:func:`compare_arms`, written atomically into ``out``: ``effect_sizes.csv`` and
     ``effect_sizes.png``. Returns the table."""
     with atomic_folder(out, overwrite) as tmp:
-        table = compare_arms(scenario, replications, seed, follow_up_weeks, progress)
+        table = compare_arms(scenario, replications, seed, follow_up_weeks, progress,
+                             magnitudes)
         table.to_csv(tmp / "effect_sizes.csv", index=False)
+        drawn = "" if magnitudes is None or not magnitudes.drawn else (
+            f" ({len(magnitudes)} draws of the magnitudes: {magnitudes.source})")
         plots.effect_sizes_figure(table, tmp / "effect_sizes.png",
-                                  title=f"{scenario.name}: {replications} replications")
+                                  title=f"{scenario.name}: {replications} replications{drawn}")
     return table
 
 
 def effect_size_text(table: pd.DataFrame) -> str:
-    """The post and follow-up rows of an effect-size table as aligned text."""
+    """The post and follow-up rows of an effect-size table as aligned text (with the
+    interval's share from the magnitudes when they were drawn)."""
+    split = "magnitudes_share" in table
     lines = [f"{'arm':<16}{'level':<7}{'outcome':<22}{'time':<11}{'treated':>9}"
-             f"{'control':>9}{'g':>8}{'95% CI':>18}{'detectable':>12}"]
+             f"{'control':>9}{'g':>8}{'95% CI':>18}{'detectable':>12}"
+             + (f"{'magnitudes':>12}" if split else "")]
     for r in table[table["time"] != "pre"].itertuples():
         lines.append(f"{r.arm[:15]:<16}{r.level:<7}{r.outcome:<22}{r.time:<11}"
                      f"{r.mean_treated:>9.3f}{r.mean_control:>9.3f}{r.g:>8.2f}   "
-                     f"[{r.ci_low:>6.2f}, {r.ci_high:>6.2f}]{r.detectable:>12.2f}")
-    return "\n".join(lines + ["detectable: the smallest |g| these replications find with "
-                               "80% power (two-sided 5%)"])
+                     f"[{r.ci_low:>6.2f}, {r.ci_high:>6.2f}]{r.detectable:>12.2f}"
+                     + (f"{_percent(r.magnitudes_share):>12}" if split else ""))
+    notes = ["detectable: the smallest |g| these replications find with 80% power "
+             "(two-sided 5%)"]
+    if split:
+        notes += [f"magnitudes: the share of the interval's variance from the magnitudes' "
+                  f"uncertainty ({int(table['draws'].max())} draws; between draws), the rest "
+                  f"is the replications' noise (within draws); n/a: one replication a "
+                  f"draw does not tell them apart"]
+    return "\n".join(lines + notes)
 
 
-def _hedges(treat: list[np.ndarray], control: list[np.ndarray]) -> dict:
-    """Hedges' g of paired treated/control values over replications (NaN-aware)."""
+def _percent(share: float) -> str:
+    """A share as a whole percentage; "n/a" when unknown (one replication per draw)."""
+    return f"{share:.0%}" if np.isfinite(share) else "n/a"
+
+
+def draw_components(diffs: np.ndarray, draw: np.ndarray) -> dict:
+    """The one-way random-effects split of replications' differences ``diffs`` by their
+    ``draw`` of the magnitudes (module docstring): ``mean`` (of the draw means), its
+    ``se``, the ``between`` (s_a^2) and ``within`` (s_e^2) variance estimates,
+    ``magnitudes_share`` and the number of ``draws``. With one draw: the plain mean and SE
+    and a share of 0; with one replication per draw the split is unknown (NaN)."""
+    ids, inverse = np.unique(draw, return_inverse=True)
+    n_i = np.bincount(inverse)
+    if len(ids) == 1:
+        var = diffs.var(ddof=1)
+        return {"mean": diffs.mean(), "se": np.sqrt(var / len(diffs)), "between": 0.0,
+                "within": var, "magnitudes_share": 0.0, "draws": 1}
+    means = np.bincount(inverse, weights=diffs) / n_i
+    spread = means.var(ddof=1)
+    df_within = int((n_i - 1).sum())
+    within = ((diffs - means[inverse]) ** 2).sum() / df_within if df_within else np.nan
+    noise = within * np.mean(1 / n_i)
+    share = np.clip(1 - noise / spread, 0, 1) if spread > 0 else np.nan
+    return {"mean": means.mean(), "se": np.sqrt(spread / len(ids)), "between": spread - noise,
+            "within": within, "magnitudes_share": share, "draws": len(ids)}
+
+
+def _hedges(treat: list[np.ndarray], control: list[np.ndarray],
+            draw: np.ndarray | None = None) -> dict:
+    """Hedges' g of paired treated/control values over replications (NaN-aware); with
+    each replication's ``draw`` of the magnitudes, the interval includes their uncertainty
+    (:func:`draw_components`)."""
     t_all, c_all = np.concatenate(treat), np.concatenate(control)
     ok = np.isfinite(t_all) & np.isfinite(c_all)
     # a replication's mean difference; one whose values are all undefined (NaN) counts as none
     diffs = [t - c for t, c in zip(treat, control, strict=True)]
+    kept = np.array([np.isfinite(d).any() for d in diffs], bool)
     diffs = np.array([d[np.isfinite(d)].mean() for d in diffs if np.isfinite(d).any()])
     n = ok.sum()
     sd = np.sqrt((np.var(t_all[ok], ddof=1) + np.var(c_all[ok], ddof=1)) / 2) if n > 1 \
@@ -183,20 +255,29 @@ def _hedges(treat: list[np.ndarray], control: list[np.ndarray]) -> dict:
            "mean_control": c_all[ok].mean() if n else np.nan,
            "difference": diffs.mean() if len(diffs) else np.nan, "sd": sd,
            "n_children": int(n), "replications": len(diffs)}
+    split = {}
+    if draw is not None:
+        parts = draw_components(diffs, np.asarray(draw)[kept]) if len(diffs) > 1 else {}
+        split = {"draws": parts.get("draws", len(np.unique(np.asarray(draw)[kept]))),
+                 "magnitudes_share": parts.get("magnitudes_share", np.nan)}
+        if parts:
+            row["difference"] = parts["mean"]
     if not (sd > 0) or len(diffs) < 2:
         return {**row, "g": 0.0 if sd == 0 else np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                "detectable": np.nan}
+                "detectable": np.nan, **split}
     j = 1 - 3 / (4 * (2 * n) - 9)
-    se = diffs.std(ddof=1) / np.sqrt(len(diffs))
-    g = j * diffs.mean() / sd
+    se = diffs.std(ddof=1) / np.sqrt(len(diffs)) if draw is None else parts["se"]
+    g = j * row["difference"] / sd
     return {**row, "g": g, "ci_low": g - 1.96 * j * se / sd, "ci_high": g + 1.96 * j * se / sd,
-            "detectable": DETECTABLE * j * se / sd}
+            "detectable": DETECTABLE * j * se / sd, **split}
 
 
-def _effect_sizes(child: dict, klass: dict, replications: int) -> pd.DataFrame:
+def _effect_sizes(child: dict, klass: dict, draw: np.ndarray | None = None) -> pd.DataFrame:
+    """One row per level, outcome and time; ``draw``: each replication's draw of the
+    magnitudes, when they were drawn."""
     rows = []
     for level, table in (("child", child), ("class", klass)):
         for (outcome, t), (treat, control) in table.items():
             rows.append({"level": level, "outcome": outcome, "time": t,
-                         **_hedges(treat, control)})
+                         **_hedges(treat, control, draw)})
     return pd.DataFrame(rows)

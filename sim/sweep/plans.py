@@ -80,7 +80,8 @@ def distinct_plans(table: pd.DataFrame, base: dict) -> pd.DataFrame:
     per distinct plan (the first), with its ``plan`` name and ``same_as``: the settings of
     the other design points that are the same plan ("" if none), in the dose's order."""
     params = parameters(table)
-    points = table.drop_duplicates("point").set_index("point")[params]
+    # as Python values (one whole-number parameter alone would come as numpy integers)
+    points = table.drop_duplicates("point").set_index("point")[params].astype(object)
     keys = {p: plan_key(base, dict(v)) for p, v in points.iterrows()}
     first: dict[str, int] = {}
     for p in points.index:
@@ -126,6 +127,21 @@ def cost_per_isolate(row) -> str:
     return NOT_ESTIMABLE
 
 
+def share(x: float) -> str:
+    """A share as a whole percentage, "n/a" when unknown."""
+    return "n/a" if x is None or not math.isfinite(x) else f"{100 * x:.0f}%"
+
+
+def magnitudes_words(spec: dict, draws: int) -> str:
+    """What a report's intervals include, in words."""
+    if not draws:
+        return ("Intervals: the runs' noise only, with the assumed magnitudes at the "
+                "scenario's values (a sweep with 'magnitudes: prior' includes them).")
+    return (f"Intervals include the assumed magnitudes' uncertainty ({draws} draws: "
+            f"{spec.get('magnitudes')}) and the runs' noise; \"From magnitudes\": the share "
+            f"of the isolates-avoided interval's variance from the magnitudes.")
+
+
 TIMES = {"end": "End of the school year", "follow_up": "Follow-up"}
 
 
@@ -142,25 +158,32 @@ def plans_text(table: pd.DataFrame) -> str:
     """A plan table (:func:`sim.sweep.report.plan_table`) as text for a terminal: a table
     per time (end of year, follow-up), one row per distinct plan, its full name,
     left-behind isolates, isolates avoided, the in-degree gap and its change, the yearly
-    cost and the cost per isolate avoided, with 95% intervals; then the plans merged."""
+    cost and the cost per isolate avoided, with 95% intervals (and, when the sweep drew
+    the magnitudes, the share of the isolates-avoided interval from them); then the plans
+    merged."""
     plans = distinct_plans(table, table.attrs["base"])
     wide = plans.set_index(["point", "time", "outcome"])
     lines = ["Staffing plans compared with no social workers (95% intervals in brackets).",
              "Isolates: left-behind children no classmate names as a friend. In-degree gap:",
              "friend nominations received, other children minus left-behind children."]
+    draws = table.attrs.get("magnitude_draws", 0)
+    lines += [magnitudes_words(table.attrs["spec"], draws)]
     for time, part in plans.groupby("time", sort=False):
         week = int(part["week"].iloc[0])
         rows = [["Plan", "Isolates", "Isolates avoided", "In-degree gap", "Change in gap",
-                 "Yuan a year", "Yuan per isolate avoided"]]
+                 "Yuan a year", "Yuan per isolate avoided"] + (["From magnitudes"] if draws
+                                                               else [])]
         for point in dict.fromkeys(part["point"]):
             first = part[part["point"] == point].iloc[0]
             row = [first["plan"], "n/a", "n/a", "n/a", "n/a",
-                   number(first["cost_per_year"], 0), "n/a"]
+                   number(first["cost_per_year"], 0), "n/a"] + (["n/a"] if draws else [])
             if (point, time, "isolates_lb") in wide.index:
                 iso = wide.loc[(point, time, "isolates_lb")]
                 row[1:3] = [number(iso["mean"]), f"{number(iso['isolates_avoided'])} "
                             f"{interval(-iso['diff_high'], -iso['diff_low'])}"]
                 row[6] = cost_per_isolate(iso)
+                if draws:
+                    row[7] = share(iso["diff_magnitudes_share"])
             if (point, time, "indegree_gap") in wide.index:
                 gap = wide.loc[(point, time, "indegree_gap")]
                 row[3:5] = [f"{number(gap['mean'], 2)} "

@@ -10,6 +10,14 @@ over replications. Cost per year: each staffing intervention's workers x cost pe
 Cost per isolate avoided: cost / (left-behind isolates in the control - in the plan), with
 the interval from the difference's bounds; only where that interval excludes zero (elsewhere
 it is "not estimable").
+
+When the sweep drew the assumption-marked magnitudes (``magnitudes`` in the spec), a
+replication has the same draw at every point, so differences are paired by replication, and
+each interval is the t interval over the draws' means (D - 1 degrees of freedom): the
+one-way random-effects interval of :mod:`sim.trials`, which includes the magnitudes'
+uncertainty and the runs' noise; ``ci_magnitudes_share`` and ``diff_magnitudes_share`` are
+the parts of the mean's and the difference's variance from the magnitudes
+(:func:`sim.trials.draw_components`).
 """
 
 from __future__ import annotations
@@ -55,6 +63,24 @@ def _ci(values: np.ndarray) -> tuple[float, float, float]:
         return mean, np.nan, np.nan
     half = stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / np.sqrt(n)
     return mean, mean - half, mean + half
+
+
+def _ci_by_draw(values: np.ndarray, draw: np.ndarray | None) -> tuple[float, ...]:
+    """(mean, low, high) as :func:`_ci`, without ``draw``; with each value's draw of the
+    magnitudes: the t interval over the draws' means and, fourth, the magnitudes' share of
+    its variance."""
+    if draw is None:
+        return _ci(values)
+    from sim.trials import draw_components
+
+    ok = np.isfinite(values)
+    values, draw = values[ok], draw[ok]
+    if len(values) < 2:
+        return (*_ci(values), np.nan)
+    ids, inverse = np.unique(draw, return_inverse=True)
+    means = np.bincount(inverse, weights=values) / np.bincount(inverse)
+    mean, low, high = _ci(means) if len(ids) > 1 else _ci(values)
+    return mean, low, high, float(draw_components(values, draw)["magnitudes_share"])
 
 
 def _welch(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
@@ -106,6 +132,7 @@ def plan_table(folder: str | Path, dose: str | None = None,
         raise ReportError(f"week {missing[0]} was not kept; kept weeks: "
                           f"{sorted(set(done['week']))}")
     points = done.drop_duplicates("point").set_index("point")[params]
+    drawn = "draw" in done and done["draw"].notna().any()
     others = [p for p in params if p != f"param:{dose}"]
     low = points[f"param:{dose}"].min()
     out = []
@@ -122,17 +149,26 @@ def plan_table(folder: str | Path, dose: str | None = None,
             ctrl = done[(done["point"] == control) & (done["week"] == week)].set_index(
                 "replication")
             for o in outcomes:
-                mean, lo, hi = _ci(mine[o].to_numpy(float))
-                if spec.get("common_seeds"):
+                split = {}
+                if drawn:  # paired by replication: the same draw in both
+                    paired = mine[o].sub(ctrl[o]).dropna()
+                    mean, lo, hi, share = _ci_by_draw(mine[o].to_numpy(float),
+                                                      mine["draw"].to_numpy())
+                    diff, dlo, dhi, dshare = _ci_by_draw(
+                        paired.to_numpy(float), mine["draw"].loc[paired.index].to_numpy())
+                    split = {"ci_magnitudes_share": share, "diff_magnitudes_share": dshare}
+                elif spec.get("common_seeds"):
+                    mean, lo, hi = _ci(mine[o].to_numpy(float))
                     paired = mine[o].sub(ctrl[o]).dropna().to_numpy(float)
                     diff, dlo, dhi = _ci(paired)
                 else:
+                    mean, lo, hi = _ci(mine[o].to_numpy(float))
                     diff, dlo, dhi = _welch(mine[o].to_numpy(float), ctrl[o].to_numpy(float))
                 row = {"point": int(p), **{k[len("param:"):]: v for k, v in values.items()},
                        "time": label, "week": week, "outcome": o,
                        "replications": len(mine), "mean": mean, "ci_low": lo, "ci_high": hi,
                        "difference": diff, "diff_low": dlo, "diff_high": dhi,
-                       "control_point": control, "cost_per_year": cost}
+                       "control_point": control, "cost_per_year": cost, **split}
                 if o == "isolates_lb":
                     avoided = -diff
                     row["isolates_avoided"] = avoided
@@ -144,7 +180,8 @@ def plan_table(folder: str | Path, dose: str | None = None,
                     row["cpia_high"] = cost / -dhi if known else np.nan
                 out.append(row)
     table = pd.DataFrame(out)
-    table.attrs.update(dose=dose, base=base, spec=spec, folder=str(folder))
+    table.attrs.update(dose=dose, base=base, spec=spec, folder=str(folder),
+                       magnitude_draws=len(meta.get("magnitude_draws", [])) if drawn else 0)
     return table
 
 

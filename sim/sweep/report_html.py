@@ -17,7 +17,14 @@ from pathlib import Path
 import pandas as pd
 
 from sim.robustness import ASSUMPTIONS
-from sim.sweep.plans import TIMES, cost_per_isolate, distinct_plans, number, parameters
+from sim.sweep.plans import (
+    TIMES,
+    cost_per_isolate,
+    distinct_plans,
+    number,
+    parameters,
+    share,
+)
 from sim.sweep.spec import scenario_from
 
 PLAIN = {
@@ -225,6 +232,21 @@ def _summary(table: pd.DataFrame) -> dict:
     }
 
 
+def _magnitudes(table: pd.DataFrame) -> dict | None:
+    """When the sweep drew the magnitudes: their source, the number of draws and the median
+    share of the isolates-avoided intervals' variance from them (plans other than the
+    control); None otherwise."""
+    draws = table.attrs.get("magnitude_draws", 0)
+    if not draws:
+        return None
+    spec = table.attrs["spec"]
+    rows = table[(table["outcome"] == "isolates_lb") & (table["point"] != table["control_point"])]
+    source = spec["magnitudes"]
+    return {"draws": draws, "share": share(rows["diff_magnitudes_share"].median()),
+            "source": "uniformly from their documented ranges" if source == "prior"
+            else f"from the file {source}"}
+
+
 def render(table: pd.DataFrame, figure, robustness: pd.DataFrame | None = None) -> str:
     """report.html's text for a plan table (:func:`sim.sweep.report.plan_table`), its
     dose-response figure (a matplotlib Figure, embedded as SVG) and optionally a robustness
@@ -236,8 +258,9 @@ def render(table: pd.DataFrame, figure, robustness: pd.DataFrame | None = None) 
     spec, base = table.attrs["spec"], table.attrs["base"]
     scenario = scenario_from(base, {})
     rows = assumptions(base, robustness)
-    for r in rows:
-        r["shown"] = _value(r["value"])
+    magnitudes = _magnitudes(table)
+    for r in rows:  # the ranged assumptions are drawn when the sweep drew the magnitudes
+        r["shown"] = "drawn" if magnitudes and r["low"] is not None else _value(r["value"])
         r["range"] = f"{_value(r['low'])} to {_value(r['high'])}" if r["low"] is not None \
             else ""
         for outcome in ROBUSTNESS_OUTCOMES:
@@ -261,7 +284,7 @@ def render(table: pd.DataFrame, figure, robustness: pd.DataFrame | None = None) 
                 "lb_share": number(100 * pop.left_behind_share, 1), "weeks": scenario.weeks},
         cost_per_worker=None if cost is None else number(cost, 0),
         summary=_summary(table), times=plan_rows(table), figure=_svg(figure),
-        assumptions=rows,
+        assumptions=rows, magnitudes=magnitudes,
         robustness=None if robustness is None else robustness.attrs.get("source", "given"),
         robustness_outcomes=ROBUSTNESS_OUTCOMES,
         top=[r["name"][:1].lower() + r["name"][1:] for r in rows[:2]]

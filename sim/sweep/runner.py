@@ -13,7 +13,7 @@ from sim.sweep.spec import SweepSpec, scenario_from
 from sim.version import lbsim_version
 
 NON_PARAMETER = ("run", "point", "replication", "seed", "status", "error", "week",
-                 "lbsim_version")
+                 "lbsim_version", "draw")
 
 
 def run_seed(sweep_seed: int, run: int) -> int:
@@ -21,14 +21,23 @@ def run_seed(sweep_seed: int, run: int) -> int:
     return int(np.random.SeedSequence([sweep_seed, run]).generate_state(1)[0] >> 1)
 
 
-def tasks(spec: SweepSpec, design: list[dict]) -> list[dict]:
+def tasks(spec: SweepSpec, design: list[dict], magnitudes=None) -> list[dict]:
     """One task per run: point x replication, numbered in a fixed order (run = point x
     replications + replication). With ``common_seeds`` a replication's seed is the same
-    at every point."""
-    return [{"run": p * spec.replications + r, "point": p, "replication": r,
-             "seed": run_seed(spec.seed, r if spec.common_seeds
-                              else p * spec.replications + r), "values": values}
-            for p, values in enumerate(design) for r in range(spec.replications)]
+    at every point. With a sample of ``magnitudes`` (:class:`sim.magnitudes.Sample`), the
+    replications are shared out among its draws in equal blocks: replication r takes
+    ``draw`` r // (replications / draws) at every point, and its ``magnitudes``."""
+    per_draw = spec.replications // len(magnitudes) if magnitudes is not None else 0
+    out = []
+    for p, values in enumerate(design):
+        for r in range(spec.replications):
+            task = {"run": p * spec.replications + r, "point": p, "replication": r,
+                    "seed": run_seed(spec.seed, r if spec.common_seeds
+                                     else p * spec.replications + r), "values": values}
+            if per_draw:
+                task.update(draw=r // per_draw, magnitudes=magnitudes.draw(r // per_draw))
+            out.append(task)
+    return out
 
 
 def batches(spec: SweepSpec, all_tasks: list[dict]) -> dict[int, list[dict]]:
@@ -42,8 +51,9 @@ def batches(spec: SweepSpec, all_tasks: list[dict]) -> dict[int, list[dict]]:
 
 
 def _common(task: dict) -> dict:
+    drawn = {"draw": task["draw"]} if "draw" in task else {}
     return {"run": task["run"], "point": task["point"], "replication": task["replication"],
-            "seed": task["seed"], "lbsim_version": lbsim_version(),
+            "seed": task["seed"], **drawn, "lbsim_version": lbsim_version(),
             **{f"param:{k}": v for k, v in task["values"].items()}}
 
 
@@ -71,13 +81,18 @@ def _failed(spec, task: dict) -> list[dict]:
 
 
 def run_group(spec: SweepSpec, base: dict, group: list[dict], starts: dict) -> list[dict]:
-    """Rows of runs at one design point, simulated side by side as replicas of one model
-    (each exactly as it would run alone). If that raises, each run is retried alone so a
-    failing run becomes one 'failed' row with its traceback. ``starts`` caches start
-    states (worlds after the burn-in) by key, for the runs that share them."""
+    """Rows of runs at one design point (and draw of the magnitudes), simulated side by
+    side as replicas of one model (each exactly as it would run alone). If that raises,
+    each run is retried alone so a failing run becomes one 'failed' row with its
+    traceback. ``starts`` caches start states (worlds after the burn-in) by key, for the
+    runs that share them."""
     seeds = [t["seed"] for t in group]
     try:
         scenario = scenario_from(base, group[0]["values"])
+        if "magnitudes" in group[0]:
+            from sim.magnitudes import apply  # only then: it loads the trials' plotting
+
+            scenario = apply(scenario, group[0]["magnitudes"])
         model = PeerNetworkModel(scenario, replicas=seeds,
                                  start=starts.get(start_key(scenario, seeds)),
                                  collect=kept_weeks(spec, scenario.weeks), agents=False)
@@ -91,13 +106,14 @@ def run_group(spec: SweepSpec, base: dict, group: list[dict], starts: dict) -> l
 
 def run_batch(spec: SweepSpec, base: dict, batch: int, batch_tasks: list[dict], out: str) -> dict:
     """Run a batch and write it atomically; return its counts. Runs on a worker. Runs at
-    the same point are simulated together; runs sharing a world share its start state."""
+    the same point (and draw of the magnitudes) are simulated together; runs sharing a
+    world share its start state."""
     import numba
 
     numba.set_num_threads(1)  # one process per core: no oversubscription
-    groups: dict[int, list[dict]] = {}
+    groups: dict[tuple, list[dict]] = {}
     for task in batch_tasks:
-        groups.setdefault(task["point"], []).append(task)
+        groups.setdefault((task["point"], task.get("draw")), []).append(task)
     starts: dict = {}
     rows = [row for group in groups.values() for row in run_group(spec, base, group, starts)]
     frame = pd.DataFrame(sorted(rows, key=lambda row: (row["run"], row["week"])))

@@ -16,6 +16,7 @@ from sim.scenario import (
     parse_scenario,
     problem_line,
     read_yaml,
+    value_at,
 )
 from sim.schema import Section, at_least, unknown_name
 from sim.vocabulary import COLUMNS
@@ -71,13 +72,27 @@ class SweepSpec(Section):
         [], description="keep outcomes at these weeks too (e.g. the end of the school year "
                         "before a follow-up)")
     batch_size: Annotated[int, at_least(1)] = 16
+    magnitudes: str | None = Field(
+        None, description="draw the assumption-marked magnitudes (sim.magnitudes): 'prior' "
+                          "(uniform over their documented ranges) or a CSV/Parquet file of "
+                          "draws (relative to the spec); the replications are shared out "
+                          "among the draws in equal blocks, replication r using the same "
+                          "draw at every point (common magnitudes)")
+    draws: Annotated[int, at_least(1)] | None = Field(
+        None, description="draws of the magnitudes (default: half the replications)")
 
-    def digest(self) -> str:
-        """A hash of everything that decides the results."""
+    def digest(self, draws: list[dict] | None = None) -> str:
+        """A hash of everything that decides the results (with the magnitudes' ``draws``,
+        whose values a file of draws decides)."""
         data = self.model_dump(mode="json")
         for p in data["parameters"].values():  # specs from before 'integer' hash the same
             if p["integer"] is None:
                 del p["integer"]
+        for key in ("magnitudes", "draws"):  # and specs from before the magnitudes
+            if data[key] is None:
+                del data[key]
+        if draws:
+            data["magnitude_draws"] = draws
         text = json.dumps(data, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -119,6 +134,13 @@ def load_spec(path: str | Path) -> tuple[SweepSpec, dict]:
         problems += [f"outcomes: {unknown_name(str(o), 'outcome', COLUMNS)}"
                      for o in outcomes if o not in COLUMNS]
     base, integer = _base(path, data, parameters, sampled, problems)
+    if spec is not None and spec.magnitudes is not None:
+        from sim.magnitudes import MagnitudesError
+
+        try:
+            magnitude_sample(spec, path.parent)
+        except MagnitudesError as e:
+            problems.append(f"magnitudes: {spec.magnitudes!r} — {e}")
     if problems:
         n = len(problems)
         raise SweepError(f"invalid sweep {path} ({n} problem{'s' * (n != 1)}):\n"
@@ -159,7 +181,7 @@ def _base(path: Path, data: dict, parameters: dict, sampled: bool, problems: lis
     dump, integer = base.model_dump(mode="json"), {}
     for key, p in parameters.items():
         given = p.get("integer")
-        integer[key] = given if isinstance(given, bool) else _whole(_value_at(dump, key))
+        integer[key] = given if isinstance(given, bool) else _whole(value_at(dump, key))
         values = None if sampled else p.get("values")
         from_bounds = values is None
         if from_bounds:
@@ -189,24 +211,21 @@ def _whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _value_at(data: object, dotted: str) -> object:
-    """The value at a dotted path of a scenario dump (a list index as a number; inside a
-    free-form mapping the rest of the path is one key), or None."""
-    parts = dotted.split(".")
-    for i, part in enumerate(parts):
-        if isinstance(data, list) and part.isdigit() and int(part) < len(data):
-            data = data[int(part)]
-        elif isinstance(data, dict) and part in data:
-            data = data[part]
-        elif isinstance(data, dict):
-            return data.get(".".join(parts[i:]))
-        else:
-            return None
-    return data
-
-
 def scenario_from(base: dict, point: dict) -> Scenario:
     """The base scenario with a design point's values (validated)."""
     return parse_scenario(base).override(point)
 
 
+
+
+def magnitude_sample(spec: SweepSpec, folder: str | Path):
+    """The spec's sample of magnitudes (:mod:`sim.magnitudes`; a file relative to
+    ``folder``, the spec's), or None when it draws none."""
+    from sim.magnitudes import sample_for_trial
+
+    if spec.magnitudes is None:
+        return None
+    kind = spec.magnitudes if spec.magnitudes in ("defaults", "prior") else str(
+        Path(folder) / spec.magnitudes)
+    sample = sample_for_trial(kind, spec.replications, spec.seed, spec.draws)
+    return sample if sample.drawn else None

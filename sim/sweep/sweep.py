@@ -8,14 +8,20 @@ from pathlib import Path
 from sim.sweep import design, executors, store
 from sim.sweep.runner import batches as cut
 from sim.sweep.runner import tasks
-from sim.sweep.spec import load_spec
+from sim.sweep.spec import load_spec, magnitude_sample
 
 
 def plan(spec_path: str | Path) -> tuple:
     """(spec, base scenario, all tasks, batches {index: tasks}) for a spec file."""
     spec, base = load_spec(spec_path)
-    all_tasks = tasks(spec, design.points(spec))
+    magnitudes = magnitude_sample(spec, Path(spec_path).parent)
+    all_tasks = tasks(spec, design.points(spec), magnitudes)
     return spec, base, all_tasks, cut(spec, all_tasks)
+
+
+def magnitude_draws(all_tasks: list[dict]) -> list[dict]:
+    """The draws of the magnitudes the tasks use, in order ([] when none)."""
+    return list({t["draw"]: t["magnitudes"] for t in all_tasks if "draw" in t}.values())
 
 
 def run_sweep(spec_path: str | Path, out: str | Path, workers: int = 1,
@@ -27,8 +33,10 @@ def run_sweep(spec_path: str | Path, out: str | Path, workers: int = 1,
     (:func:`sim.sweep.store.claim`)."""
     spec, base, all_tasks, batches = plan(spec_path)
     out = Path(out)
-    store.claim(out, {"digest": spec.digest(), "spec": spec.model_dump(mode="json"),
-                      "base": base, "runs": len(all_tasks)}, overwrite)
+    draws = magnitude_draws(all_tasks)
+    store.claim(out, {"digest": spec.digest(draws), "spec": spec.model_dump(mode="json"),
+                      "base": base, "runs": len(all_tasks),
+                      **({"magnitude_draws": draws} if draws else {})}, overwrite)
     store.remove_partial(out)
     finished = store.finished(out)
     todo = {b: t for b, t in batches.items() if b not in finished}

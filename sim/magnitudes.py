@@ -1,0 +1,181 @@
+"""Samples of the assumption-marked magnitudes, so that an answer carries their uncertainty.
+
+A sample is a table with one column per path of :data:`sim.robustness.ASSUMPTIONS` (with
+``{group}`` as written there) and one row per draw. Three kinds:
+
+- ``defaults``: no draw, the scenario as written (one draw without columns): today's answer.
+- ``prior``: independent uniform draws over each assumption's documented range. The ranges
+  are documented bounds (docs/model.md §4, §6) that say nothing of where inside them the
+  value lies; the uniform distribution is the least-committal (maximum-entropy) prior over
+  a bounded interval. Drawn from ``numpy.random.SeedSequence([seed, PRIOR_STREAM])``: the
+  same seed gives the same sample, on a stream apart from the simulations' own seeds.
+- a file: CSV or Parquet of draws, e.g. a posterior sample of the magnitudes inferred from
+  published experiments, with exactly the assumptions' paths as columns.
+
+Draw k applied to a scenario (:meth:`Sample.apply`) is ``scenario.override`` with each path,
+``{group}`` standing for every growth group and every staffing plan's growth group
+(:func:`sim.robustness.group_places`). A ``{group}`` path in a scenario without a group is
+skipped, as is a path outside the interventions where the scenario has no value (e.g. an
+effect it leaves out), so a draw never adds what a scenario does not have.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.robustness import ASSUMPTIONS, Assumption, group_places
+from sim.scenario import Scenario, value_at
+
+PRIOR_STREAM = 0x6D61676E
+"""The second word of the prior's seed sequence ('magn'): its draws share no stream with a
+simulation seeded by the same number."""
+
+READERS = {".csv": pd.read_csv, ".parquet": pd.read_parquet, ".pq": pd.read_parquet}
+
+
+class MagnitudesError(ValueError):
+    """A sample of magnitudes that cannot be used; the message says what is allowed."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Draws of the magnitudes: ``table`` has one column per assumption path and one row per
+    draw; ``source`` says where they come from (``defaults``, ``prior`` or a file)."""
+
+    table: pd.DataFrame
+    source: str
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    @property
+    def drawn(self) -> bool:
+        """Whether the draws set any magnitude (``defaults`` sets none)."""
+        return len(self.table.columns) > 0
+
+    def draw(self, k: int) -> dict[str, float]:
+        """Draw ``k``: path -> value."""
+        return {str(path): float(v) for path, v in self.table.iloc[k].items()}
+
+    def overrides(self, scenario: Scenario, k: int) -> dict[str, float]:
+        """Draw ``k`` as overrides of ``scenario`` (:func:`overrides`)."""
+        return overrides(scenario, self.draw(k))
+
+    def apply(self, scenario: Scenario, k: int) -> Scenario:
+        """``scenario`` with draw ``k``'s magnitudes (:func:`apply`)."""
+        return apply(scenario, self.draw(k))
+
+    def take(self, draws: int, seed: int) -> Sample:
+        """``draws`` of the rows, chosen at random without replacement (keyed by ``seed``,
+        kept in their order), or all of them when ``draws`` is their number."""
+        if not 1 <= draws <= len(self):
+            raise MagnitudesError(f"{self.source} has {len(self)} draws: ask for 1 to "
+                                  f"{len(self)}, not {draws}")
+        if draws == len(self):
+            return self
+        rng = np.random.default_rng(np.random.SeedSequence([seed, PRIOR_STREAM, 1]))
+        rows = np.sort(rng.choice(len(self), draws, replace=False))
+        return Sample(self.table.iloc[rows].reset_index(drop=True), self.source)
+
+
+def overrides(scenario: Scenario, draw: Mapping[str, float]) -> dict[str, float]:
+    """A draw (path -> value) as dotted-path overrides of ``scenario``, ``{group}`` resolved
+    to each of its groups; paths that do not apply to it are left out."""
+    groups = group_places(scenario)
+    dump = None
+    out = {}
+    for path, value in draw.items():
+        if "{group}" in path:
+            out.update({path.format(group=g): float(value) for g in groups})
+            continue
+        dump = scenario.model_dump(mode="json") if dump is None else dump
+        if value_at(dump, path) is not None:
+            out[path] = float(value)
+    return out
+
+
+def apply(scenario: Scenario, draw: Mapping[str, float]) -> Scenario:
+    """``scenario`` with a draw's magnitudes (the scenario itself when it sets none)."""
+    changes = overrides(scenario, draw)
+    return scenario.override(changes) if changes else scenario
+
+
+def defaults() -> Sample:
+    """The scenario as written: one draw that sets nothing."""
+    return Sample(pd.DataFrame(index=range(1)), "defaults")
+
+
+def prior(draws: int, seed: int, assumptions: tuple[Assumption, ...] = ASSUMPTIONS) -> Sample:
+    """``draws`` independent uniform draws over each assumption's documented range."""
+    if draws < 1:
+        raise MagnitudesError(f"the prior needs at least 1 draw, not {draws}")
+    rng = np.random.default_rng(np.random.SeedSequence([seed, PRIOR_STREAM]))
+    low = np.array([a.low for a in assumptions])
+    high = np.array([a.high for a in assumptions])
+    values = low + (high - low) * rng.random((draws, len(assumptions)))
+    return Sample(pd.DataFrame(values, columns=[a.path for a in assumptions]), "prior")
+
+
+def read_sample(path: str | Path, assumptions: tuple[Assumption, ...] = ASSUMPTIONS) -> Sample:
+    """The draws in a CSV or Parquet file, checked: its columns must be exactly the
+    assumptions' paths, every value a finite number."""
+    path = Path(path)
+    allowed = [a.path for a in assumptions]
+    if path.suffix.lower() not in READERS:
+        raise MagnitudesError(f"{path}: a sample of magnitudes is a CSV or Parquet file "
+                              f"({', '.join(READERS)}), or 'defaults' or 'prior'")
+    if not path.is_file():
+        raise MagnitudesError(f"{path}: no such file (give 'defaults', 'prior' or a CSV or "
+                              f"Parquet file of draws)")
+    try:
+        table = READERS[path.suffix.lower()](path)
+    except Exception as e:  # the reader's own words (bad CSV, not Parquet, ...)
+        raise MagnitudesError(f"{path}: cannot be read ({e})") from None
+    unknown = [str(c) for c in table.columns if c not in allowed]
+    missing = [c for c in allowed if c not in table.columns]
+    problems = ([f"unknown column(s): {', '.join(unknown)}"] if unknown else []) + (
+        [f"missing column(s): {', '.join(missing)}"] if missing else [])
+    if problems:
+        raise MagnitudesError(f"{path}: {'; '.join(problems)}. The columns must be the "
+                              f"assumptions' paths (sim.robustness.ASSUMPTIONS): "
+                              f"{', '.join(allowed)}")
+    if table.empty:
+        raise MagnitudesError(f"{path}: no draws (the file has no rows)")
+    numbers = table[allowed].apply(pd.to_numeric, errors="coerce")
+    bad = ~np.isfinite(numbers.to_numpy(float))
+    if bad.any():
+        row, col = map(int, np.argwhere(bad)[0])
+        raise MagnitudesError(f"{path}: row {row + 1}, column {allowed[col]}: "
+                              f"{table.iloc[row, col]!r} is not a finite number "
+                              f"({int(bad.sum())} such value(s))")
+    return Sample(numbers.astype(float).reset_index(drop=True), str(path))
+
+
+def sample_for_trial(kind: str, replications: int, seed: int,
+                     draws: int | None = None) -> Sample:
+    """The sample a trial of ``replications`` uses: ``defaults``, ``prior`` or a file;
+    ``draws`` of it (default: half the replications, so each draw has two and the
+    interval can be split), which must divide the replications."""
+    if kind == "defaults":
+        if draws not in (None, 1):
+            raise MagnitudesError("draws apply to a sample of magnitudes ('prior' or a "
+                                  "file); 'defaults' has one, the scenario's")
+        return defaults()
+    source = None if kind == "prior" else read_sample(kind)
+    count = draws or max(1, replications // 2)
+    if source is not None and draws is None:
+        count = min(count, len(source))
+    if source is None and count < 2:
+        raise MagnitudesError(f"one draw of the prior carries none of the magnitudes' "
+                              f"uncertainty: give at least 2 draws ({replications} "
+                              f"replications give {count} by default, half of them)")
+    if replications % count:
+        raise MagnitudesError(f"{replications} replications cannot be shared equally among "
+                              f"{count} draws of magnitudes: give a number of replications "
+                              f"that is a multiple of the draws (e.g. {2 * count})")
+    return prior(count, seed) if source is None else source.take(count, seed)

@@ -369,7 +369,10 @@ def test_override_values_are_validated():
 def test_validate_command_ok(capsys):
     assert validate_command(str(SCENARIOS / "shanxi_l_village.yaml")) == 0
     out, err = capsys.readouterr()
-    assert out == "OK: shanxi_l_village (1 school, 3 classes, 40 weeks)\n" and err == ""
+    lines = out.splitlines()
+    assert lines[0] == "OK: shanxi_l_village (1 school, 3 classes, 40 weeks)" and err == ""
+    # then a note for each change that reaches no tie (sim.pathways), nothing else
+    assert all(line.startswith("note: ") for line in lines[1:]) and len(lines) > 1
 
 
 def test_validate_command_error_goes_to_stderr_and_writes_nothing(tmp_path, capsys):

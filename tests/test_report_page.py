@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.interventions.staffing import Staffing
+from sim.scenario import value_at
 from sim.sweep import store
 from sim.sweep.plans import (
     NOT_ESTIMABLE,
@@ -26,7 +27,7 @@ from sim.sweep.plans import (
     plans_text,
 )
 from sim.sweep.report import plan_table
-from sim.sweep.report_html import assumptions, lookup, read_robustness
+from sim.sweep.report_html import assumptions, read_robustness
 
 runner = CliRunner()
 CHROMIUM = "/usr/bin/chromium"
@@ -167,7 +168,7 @@ def test_assumptions_show_the_scenarios_values_and_a_robustness_ranking(sweep, t
     assert rows["magnitudes.contact"]["value"] == 17.0
     assert rows["magnitudes.contact"]["path"] == "interventions.0.group.magnitudes.contact"
     assert rows["cost_per_worker"]["value"] == 45000.0
-    assert rows["network.effects.X:same_group"]["value"] == lookup(
+    assert rows["network.effects.X:same_group"]["value"] == value_at(
         {"network": {"effects": {"X:same_group": 0.606}}}, "network.effects.X:same_group")
     # a ranking by mu* for isolation at post (other outcomes and times do not rank)
     mu = {"network.effects.X:same_group": 0.5, "interventions.3.magnitudes.contact": 1.5,

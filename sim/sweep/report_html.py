@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.robustness import ASSUMPTIONS
+from sim.robustness import ASSUMPTIONS, group_places
+from sim.scenario import value_at
 from sim.sweep.plans import (
     TIMES,
     cost_per_isolate,
@@ -54,33 +55,6 @@ class RobustnessError(ValueError):
     """A robustness result that cannot be read; the message says why."""
 
 
-def lookup(data: dict, path: str):
-    """The value at a dotted path of a scenario's ``model_dump()`` (inside a mapping the
-    rest of the path is one key, as in ``network.effects.X:same_group``); None if absent."""
-    node, parts = data, path.split(".")
-    for i, part in enumerate(parts):
-        if isinstance(node, list):
-            node = node[int(part)] if part.isdigit() and int(part) < len(node) else None
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, dict):
-            return node.get(".".join(parts[i:]))
-        else:
-            return None
-    return node
-
-
-def _group_prefix(data: dict) -> tuple[str, dict] | None:
-    """(path prefix, dump) of the scenario's first growth group: its own or a staffing
-    intervention's ``group``."""
-    for k, i in enumerate(data["interventions"]):
-        if i["type"] == "growth_group":
-            return f"interventions.{k}", i
-        if i["type"] == "staffing":
-            return f"interventions.{k}.group", i["group"]
-    return None
-
-
 def assumptions(base: dict, robustness: pd.DataFrame | None = None) -> list[dict]:
     """The assumed magnitudes behind the sweep's scenario: name in plain words, dotted
     path, value here, documented range and source (robustness's ASSUMPTIONS, then the
@@ -88,18 +62,16 @@ def assumptions(base: dict, robustness: pd.DataFrame | None = None) -> list[dict
     table, mu* (and its 95% half-width) per shown outcome at post, largest first."""
     from sim.interventions.staffing import Staffing
 
-    data = scenario_from(base, {}).model_dump(mode="json")
-    group = _group_prefix(data)
+    scenario = scenario_from(base, {})
+    data = scenario.model_dump(mode="json")
+    groups = group_places(scenario)  # the first growth group (its own or a staffing plan's)
     rows = []
     for a in ASSUMPTIONS:
-        if a.path.startswith("interventions.{group}"):
-            if group is None:
-                continue
-            path = a.path.replace("interventions.{group}", group[0])
-        else:
-            path = a.path
+        if "{group}" in a.path and not groups:
+            continue
+        path = a.path.format(group=groups[0]) if "{group}" in a.path else a.path
         rows.append({"key": a.path.replace("interventions.{group}.", ""), "path": path,
-                     "value": lookup(data, path), "low": a.low, "high": a.high,
+                     "value": value_at(data, path), "low": a.low, "high": a.high,
                      "why": a.why})
     for k, i in enumerate(data["interventions"]):
         if i["type"] != "staffing":

@@ -58,16 +58,18 @@ def run(
     """
     from sim.run import run_scenario
 
-    config = _scenario(scenario)
+    config = _scenario(scenario, weeks=weeks)  # a --weeks out of range is the scenario's error
     out = out or Path("out") / config.name
-    total = weeks or config.weeks
+    total = config.weeks
     with _writing(out, overwrite), typer.progressbar(
             length=total, label=f"{config.name}: weeks", file=sys.stderr,
             hidden=no_terminal()) as bar:
         summary = run_scenario(config, out, seed=seed, weeks=weeks, csv=csv,
                                progress=lambda _week: bar.update(1), overwrite=overwrite)
-    typer.echo(f"{config.name}: {summary['children']:,} children in {summary['classes']} "
-               f"classes, {summary['weeks']} weeks, seed {summary['seed']}, "
+    classes = summary["classes"]
+    typer.echo(f"{config.name}: {summary['children']:,} children in {classes} "
+               f"class{'es' if classes != 1 else ''}, {summary['weeks']} weeks, "
+               f"seed {summary['seed']}, "
                f"{summary['seconds']:.1f} s -> {out}")
     for key in ("density", "reciprocity", "transitivity", "isolates_in_share",
                 "indegree_lb", "indegree_non_lb", "indegree_gap", "reciprocated_friend_lb"):

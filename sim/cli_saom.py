@@ -184,7 +184,8 @@ def gof(
             else:
                 nets, covs = read_waves(waves, data, covariate or [])
                 theta = None
-            rows = scenario_fit(_scenario(scenario), nets, names, classes=runs, seed=seed) \
+            rows = scenario_fit(_scenario(scenario), nets, names, classes=runs, seed=seed,
+                                out=out, overwrite=overwrite) \
                 if scenario else check_fit(nets, [e.strip() for e in (effects or EFFECTS)
                                                   .split(",") if e.strip()], names,
                                            covariates=covs, runs=runs, seed=seed, out=out,

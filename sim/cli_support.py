@@ -25,12 +25,15 @@ def fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def scenario(path: Path):
-    """The scenario at ``path``, or exit with its problems."""
+def scenario(path: Path, **overrides):
+    """The scenario at ``path`` with ``overrides`` (dotted paths, e.g. ``weeks=60``; None
+    ones left out), or exit with its problems."""
     from sim.scenario import ScenarioError, load_scenario
 
     try:
-        return load_scenario(path)
+        config = load_scenario(path)
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return config.override(given) if given else config
     except ScenarioError as e:
         fail(str(e))
 

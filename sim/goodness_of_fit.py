@@ -36,25 +36,34 @@ def check_fit(waves: Sequence[np.ndarray], effects: Sequence[str], statistics: S
         rows += [(name, str(m), t) for m, t in enumerate(result["periods"], 1)]
         rows.append((name, "joint", result["joint"]))
     if out is not None:
-        with atomic_folder(out, overwrite) as tmp:
-            lines = ["statistic,period,mahalanobis,p"]
-            lines += [f"{n},{m},{t.distance_observed:.6g},{t.p:.6g}" for n, m, t in rows]
-            (tmp / "gof.csv").write_text("\n".join(lines) + "\n")
-            for name, period, t in rows:
-                if period == "joint":
-                    plots.gof_figure(t.simulated, t.observed, gof.labels(name), t.p,
-                                     f"{name}, all periods summed", tmp / f"gof-{name}.png",
-                                     standardise=name == "triads",
-                                     axes_text=gof.axes_text(name))
+        write_fit(rows, out, overwrite, "all periods summed")
     return rows
 
 
+def write_fit(rows: list[tuple[str, str, gof.GofTest]], out: str | Path, overwrite: bool,
+              what: str) -> None:
+    """gof.csv (every row) and a violin figure per statistic (its joint test, else its
+    last) in ``out``, atomically."""
+    with atomic_folder(out, overwrite) as tmp:
+        lines = ["statistic,period,mahalanobis,p"]
+        lines += [f"{n},{m},{t.distance_observed:.6g},{t.p:.6g}" for n, m, t in rows]
+        (tmp / "gof.csv").write_text("\n".join(lines) + "\n")
+        shown = {name: (period, t) for name, period, t in rows
+                 if period == "joint" or name not in {r[0] for r in rows if r[1] == "joint"}}
+        for name, (period, t) in shown.items():
+            title = what if period == "joint" else f"{period} against the simulated classes"
+            plots.gof_figure(t.simulated, t.observed, gof.labels(name), t.p,
+                             f"{name}, {title}", tmp / f"gof-{name}.png",
+                             standardise=name == "triads", axes_text=gof.axes_text(name))
+
+
 def scenario_fit(scenario, waves: Sequence[np.ndarray], statistics: Sequence[str], *,
-                 classes: int = 200, seed: int = 1) -> list[tuple[str, str, gof.GofTest]]:
+                 classes: int = 200, seed: int = 1, out: str | Path | None = None,
+                 overwrite: bool = False) -> list[tuple[str, str, gof.GofTest]]:
     """The classroom model's realism: ``classes`` one-class runs of ``scenario`` (class
     size that of the waves, one school year after the burn-in) tested against each
     observed wave's auxiliary statistics, as :func:`check_fit` tests a fit; rows
-    (statistic, "wave k", test)."""
+    (statistic, "wave k", test), written to ``out`` as :func:`check_fit` writes them."""
     from sim.model import PeerNetworkModel
 
     unknown = [s for s in statistics if s not in gof.STATISTICS]
@@ -77,6 +86,8 @@ def scenario_fit(scenario, waves: Sequence[np.ndarray], statistics: Sequence[str
         simulated = fn(sims)
         rows += [(name, f"wave {k + 1}", gof.mahalanobis_test(fn(w)[0], simulated))
                  for k, w in enumerate(waves)]
+    if out is not None:
+        write_fit(rows, out, overwrite, "")
     return rows
 
 

@@ -2,6 +2,8 @@
 direct computation, p-values that are uniform under the model and small under a wrong
 one, and the lbsim gof command."""
 
+from pathlib import Path
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -10,6 +12,8 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.saom import gof, simulate_periods
+
+ROOT = Path(__file__).resolve().parents[1]
 
 CASES = [(n, p, s) for s, (n, p) in enumerate([(3, 0.5), (5, 0.0), (6, 1.0), (8, 0.2),
                                                 (12, 0.35), (20, 0.1), (30, 0.05)])]
@@ -150,3 +154,18 @@ def test_scenario_classes_against_observed_waves():
     # the simulated counts are of classes of 50: children with in-degree <= 8
     last = rows[0][2].simulated[:, -1]
     assert (last <= 50).all() and (last >= 45).all()
+
+
+def test_gof_of_a_scenario_writes_its_out_folder(tmp_path):
+    """lbsim gof --scenario --out writes what it says it wrote: gof.csv (a row per
+    statistic and wave, the p printed) and a figure per statistic."""
+    import pandas as pd
+
+    out = tmp_path / "gofsc"
+    result = CliRunner().invoke(app, ["gof", "--data", "s50", "--scenario",
+                                      str(ROOT / "scenarios" / "single_class.yaml"), "--runs", "10",
+                                      "--statistics", "indegree", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "gof.csv")
+    assert list(table["period"]) == ["wave 1", "wave 2", "wave 3"]
+    assert (out / "gof-indegree.png").is_file()

@@ -212,8 +212,11 @@ def _whole(value: object) -> bool:
 
 
 def scenario_from(base: dict, point: dict) -> Scenario:
-    """The base scenario with a design point's values (validated)."""
-    return parse_scenario(base).override(point)
+    """The base scenario with a design point's values (validated). A whole number read
+    back as a float (a Parquet row of mixed columns is read as floats) is given as an
+    integer: a float setting takes it as the same value, a whole-number one needs it."""
+    return parse_scenario(base).override(
+        {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in point.items()})
 
 
 

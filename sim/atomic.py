@@ -34,6 +34,16 @@ class FolderError(ValueError):
     to do (choose another --out, pass --overwrite, or move a file)."""
 
 
+def _usual_mode(path: Path) -> Path:
+    """Give a temporary file or folder (created 0600 / 0700 by :mod:`tempfile`) the mode a
+    plain ``open`` or ``mkdir`` would: 0666 / 0777 less the umask, so results can be shared
+    as the user's other files are."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~umask)
+    return path
+
+
 @contextmanager
 def atomic_file(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` (``.<name>.<random>.tmp``) to write to; it
@@ -42,7 +52,7 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
-    tmp = Path(name)
+    tmp = _usual_mode(Path(name))
     try:
         yield tmp
         os.replace(tmp, path)
@@ -167,8 +177,8 @@ def atomic_folder(out: str | Path, overwrite: bool = False,
     check_folder(out, overwrite, patterns)
     fresh = not out.exists()
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}." if fresh else TEMPORARY,
-                                dir=out.parent if fresh else out))
+    tmp = _usual_mode(Path(tempfile.mkdtemp(prefix=f".{out.name}." if fresh else TEMPORARY,
+                                            dir=out.parent if fresh else out)))
     try:
         yield tmp
         new = _files(tmp)

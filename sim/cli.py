@@ -29,6 +29,12 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _terminated(signum: int, _frame) -> None:
+    """SIGTERM (``kill``) ends a command as Ctrl-C does: through its cleanup, so no
+    half-written result is left behind (:mod:`sim.atomic`); exit code 128 + 15."""
+    raise SystemExit(128 + signum)
+
+
 @app.callback()
 def main(
     ctx: typer.Context,
@@ -36,6 +42,9 @@ def main(
                                           help="print lbsim's version and exit")] = False,
 ):
     """lbsim: peer networks of rural left-behind children, simulated."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminated)
     notice = announce_compiling(sim.NUMBA_CACHE)
     if notice is not None:
         ctx.call_on_close(notice.unregister)

@@ -126,3 +126,51 @@ def test_report_killed_mid_write_leaves_no_report(tmp_path, monkeypatch):
     with pytest.raises(DiskFull):
         write_report(out)
     assert leftovers(out, set()) == before
+
+
+def test_results_get_the_mode_of_the_users_other_files(tmp_path):
+    """Not tempfile's private 0600 / 0700: 0666 / 0777 less the umask, as open and mkdir
+    give."""
+    import os
+    import stat
+
+    from sim.atomic import atomic_file, atomic_folder
+
+    umask = os.umask(0o022)
+    try:
+        with atomic_folder(tmp_path / "out") as tmp:
+            (tmp / "a.csv").write_text("x\n")
+        with atomic_file(tmp_path / "one.yaml") as tmp:
+            tmp.write_text("x: 1\n")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o755
+    assert stat.S_IMODE((tmp_path / "one.yaml").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "out" / ".lbsim-outputs").stat().st_mode) == 0o644
+
+
+def test_kill_ends_a_command_through_its_cleanup(tmp_path):
+    """lbsim turns SIGTERM (kill) into SystemExit(143), so a writer's cleanup runs as for
+    Ctrl-C: the temporary folder of an interrupted atomic write is removed."""
+    import signal
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    import sim.cli
+    from sim.atomic import atomic_folder
+
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        result = CliRunner().invoke(sim.cli.app, ["validate", str(
+            Path(__file__).resolve().parents[1] / "scenarios" / "single_class.yaml")])
+        assert result.exit_code == 0, result.output
+        handler = signal.getsignal(signal.SIGTERM)
+        assert handler is sim.cli._terminated
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    with pytest.raises(SystemExit) as ended, atomic_folder(tmp_path / "out") as tmp:
+        (tmp / "half.csv").write_text("x\n")
+        handler(signal.SIGTERM, None)
+    assert ended.value.code == 143
+    assert list(tmp_path.iterdir()) == []

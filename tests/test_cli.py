@@ -83,3 +83,10 @@ def test_every_seed_option_refuses_a_negative_seed_with_exit_2(tmp_path, monkeyp
         assert "--seed" in result.output and "greater than or equal to 0" in result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
         assert sorted(p.name for p in tmp_path.iterdir()) == ["scenarios"]
+
+
+def test_run_weeks_beyond_the_scenarios_limit_is_a_clean_error(tmp_path):
+    out = tmp_path / "w"
+    result = CliRunner().invoke(app, ["run", SCENARIO, "--weeks", "521", "--out", str(out)])
+    assert result.exit_code == 2 and "weeks: 521" in result.output
+    assert "Traceback" not in result.output and not out.exists()

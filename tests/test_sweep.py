@@ -300,3 +300,16 @@ def test_a_tiny_morris_version_of_the_shipped_spec_runs_through_analyze(tmp_path
             ee = np.array(effects[k])
             assert rows.loc[name, "mu_star"] == pytest.approx(np.abs(ee).mean(), abs=1e-12)
             assert rows.loc[name, "sigma"] == pytest.approx(ee.std(ddof=1), abs=1e-12)
+
+
+def test_a_whole_number_read_back_as_a_float_sets_a_whole_number_setting():
+    """Parquet gives a row of mixed parameters as floats: 4.0 for a group size is 4 (the
+    report's --dose on such a parameter), 6.0 for a rate stays 6.0, 2.5 is refused."""
+    from sim.scenario import ScenarioError, load_scenario
+    from sim.sweep.spec import scenario_from
+
+    base = load_scenario(ROOT / "scenarios" / "single_class.yaml").model_dump(mode="json")
+    s = scenario_from(base, {"interventions.0.group_size": 4.0, "network.rate": 6.0})
+    assert s.interventions[0].group_size == 4 and s.network.rate == 6.0
+    with pytest.raises(ScenarioError, match="whole number"):
+        scenario_from(base, {"interventions.0.group_size": 2.5})

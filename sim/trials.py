@@ -27,8 +27,9 @@ interval. s_e^2 is estimated by the pooled within-draw variance (MSW), s_a^2 by
 var(m_i) - MSW mean(1/n_i) (balanced: (MSB - MSW) / K); ``magnitudes_share`` is the part of
 the estimate's variance from the magnitudes, 1 - MSW mean(1/n_i) / var(m_i) (balanced:
 1 - MSW / MSB), clipped to [0, 1] (Searle, Casella & McCulloch 1992, Variance Components,
-ch. 3). The interval is then m +- t(0.975, D - 1) SE, Student's t over the D draw means
-(without draws, the normal one, +- 1.96 SE).
+ch. 3). The interval is then m +- t(0.975, D - 1) SE, Student's t over the D draw means,
+and ``detectable`` (t(0.975, D - 1) + t(0.8, D - 1)) SE (without draws, the normal ones,
++- 1.96 SE and 2.80 SE).
 """
 
 from __future__ import annotations
@@ -269,13 +270,14 @@ def _hedges(treat: list[np.ndarray], control: list[np.ndarray],
     j = 1 - 3 / (4 * (2 * n) - 9)
     se = diffs.std(ddof=1) / np.sqrt(len(diffs)) if draw is None else parts["se"]
     g = j * row["difference"] / sd
-    z = 1.96
+    z, power = 1.96, DETECTABLE
     if draw is not None and parts["draws"] > 1:
         from scipy.stats import t as student
 
         z = float(student.ppf(0.975, parts["draws"] - 1))
+        power = z + float(student.ppf(0.8, parts["draws"] - 1))
     return {**row, "g": g, "ci_low": g - z * j * se / sd, "ci_high": g + z * j * se / sd,
-            "detectable": DETECTABLE * j * se / sd, **split}
+            "detectable": power * j * se / sd, **split}
 
 
 def _effect_sizes(child: dict, klass: dict, draw: np.ndarray | None = None) -> pd.DataFrame:

@@ -218,7 +218,11 @@ def problem_line(error: dict, data: Mapping, root: type[BaseModel] = Scenario) -
         allowed = f"unknown key; {_did_you_mean(loc[-1], options)}"
     elif kind == "value_error":
         allowed = str(error["ctx"]["error"])
-    elif kind in ("union_tag_not_found", "union_tag_invalid"):
+    elif kind == "union_tag_invalid":  # a type that is not one of the kinds
+        tag = error["ctx"].get("tag")
+        loc, value = (*loc, "type"), tag
+        allowed = f"unknown intervention type; {_did_you_mean(tag, list(INTERVENTION_TYPES))}"
+    elif kind == "union_tag_not_found":
         allowed = (f"an intervention needs a 'type': one of "
                    f"{', '.join(INTERVENTION_TYPES)}")
     else:

@@ -249,12 +249,18 @@ def test_missing_required_fields():
 
 def test_intervention_needs_a_known_type():
     data = minimal(interventions=[{"type": "growth_group"}, {"sessions": 7}, {"type": 3},
-                                  {"type": "x"}])
+                                  {"type": "x"}, {"type": "growthgroup"}])
     lines = problems(data)
-    assert [line.split(":")[0] for line in lines] == ["interventions.1", "interventions.2",
-                                                      "interventions.3"]
-    assert all("needs a 'type': one of growth_group, family_contact" in line
-               for line in lines)
+    assert [line.split(":")[0] for line in lines] == ["interventions.1", "interventions.2.type",
+                                                      "interventions.3.type",
+                                                      "interventions.4.type"]
+    assert "needs a 'type': one of growth_group, family_contact" in lines[0]
+    assert lines[1].endswith("unknown intervention type; allowed: growth_group, "
+                             "family_contact, anti_stigma, teacher_training, staffing")
+    assert lines[2].endswith("unknown intervention type; allowed: growth_group, "
+                             "family_contact, anti_stigma, teacher_training, staffing")
+    assert lines[3] == ("interventions.4.type: 'growthgroup' — unknown intervention type; "
+                        "did you mean 'growth_group'?")
 
 
 def test_intervention_fields_are_checked():

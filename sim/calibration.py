@@ -41,7 +41,6 @@ import pandas as pd
 
 from sim.robustness import ASSUMPTIONS, Assumption
 
-Z95 = 1.959964
 ALL = tuple(a.path for a in ASSUMPTIONS)
 CONTACT = "interventions.{group}.magnitudes.contact"
 
@@ -77,7 +76,7 @@ class Target:
 
 def targets(findings, informs: Mapping[str, tuple[str, ...]] = INFORMS) -> dict[str, Target]:
     """The published figure and SE of every finding named in ``informs``."""
-    from sim.evidence.replay import published
+    from sim.evidence.replay import Z95, published
 
     out = {}
     for f in findings.findings:

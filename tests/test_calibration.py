@@ -144,3 +144,12 @@ def test_identifiability_divides_the_weighted_posterior_sd_by_the_uniform_prior_
         assert table.loc[a.path, "sd_ratio"] == pytest.approx(sd / ((a.high - a.low)
                                                                      / np.sqrt(12)))
     assert table.loc["network.effects.X:same_group", "default"] == 0.606
+
+
+@pytest.mark.slow
+def test_the_calibration_gives_the_same_sample_for_the_same_seed():
+    pytest.importorskip("pyabc")
+    a, b = (cal.calibrate(particles=3, generations=1, replications=2, seed=4)
+            for _ in range(2))
+    assert a.particles.equals(b.particles) and np.array_equal(a.weights, b.weights)
+    assert list(a.particles.columns) == [x.path for x in ASSUMPTIONS]

@@ -97,7 +97,8 @@ def compare(
     follow_up: Annotated[int, typer.Option(min=1, help="weeks from post to follow-up")] = 12,
     magnitudes: Annotated[str, typer.Option(
         help="the assumption-marked magnitudes: 'defaults' (the scenario's), 'prior' "
-             "(uniform over their documented ranges) or a CSV/Parquet file of draws "
+             "(uniform over their documented ranges), 'posterior' (inferred from the "
+             "published findings, sim.calibration) or a CSV/Parquet file of draws "
              "(columns: their paths)")] = "defaults",
     draws: Annotated[int | None, typer.Option(
         min=1, help="draws of the magnitudes, each used by replications/draws replications "

@@ -11,6 +11,9 @@ A sample is a table with one column per path of :data:`sim.robustness.ASSUMPTION
   same seed gives the same sample, on a stream apart from the simulations' own seeds.
 - a file: CSV or Parquet of draws, e.g. a posterior sample of the magnitudes inferred from
   published experiments, with exactly the assumptions' paths as columns.
+- ``posterior``: the file shipped with lbsim (sim/data/posterior/posterior.csv), the
+  magnitudes inferred from the published findings by ABC-SMC (:mod:`sim.calibration`),
+  resampled to equal weights. A first, small calibration: no command uses it by default.
 
 Draw k applied to a scenario (:meth:`Sample.apply`) is ``scenario.override`` with each path,
 ``{group}`` standing for every growth group and every staffing plan's growth group
@@ -34,6 +37,9 @@ from sim.scenario import Scenario, value_at
 PRIOR_STREAM = 0x6D61676E
 """The second word of the prior's seed sequence ('magn'): its draws share no stream with a
 simulation seeded by the same number."""
+
+NAMED = ("defaults", "prior", "posterior")
+"""The samples named by a word rather than a file."""
 
 READERS = {".csv": pd.read_csv, ".parquet": pd.read_parquet, ".pq": pd.read_parquet}
 
@@ -128,10 +134,11 @@ def read_sample(path: str | Path, assumptions: tuple[Assumption, ...] = ASSUMPTI
     allowed = [a.path for a in assumptions]
     if path.suffix.lower() not in READERS:
         raise MagnitudesError(f"{path}: a sample of magnitudes is a CSV or Parquet file "
-                              f"({', '.join(READERS)}), or 'defaults' or 'prior'")
+                              f"({', '.join(READERS)}), or 'defaults', 'prior' or "
+                              f"'posterior'")
     if not path.is_file():
-        raise MagnitudesError(f"{path}: no such file (give 'defaults', 'prior' or a CSV or "
-                              f"Parquet file of draws)")
+        raise MagnitudesError(f"{path}: no such file (give 'defaults', 'prior', 'posterior' or "
+                              f"a CSV or Parquet file of draws)")
     try:
         table = READERS[path.suffix.lower()](path)
     except Exception as e:  # the reader's own words (bad CSV, not Parquet, ...)
@@ -156,9 +163,22 @@ def read_sample(path: str | Path, assumptions: tuple[Assumption, ...] = ASSUMPTI
     return Sample(numbers.astype(float).reset_index(drop=True), str(path))
 
 
+def posterior_path() -> Path:
+    """The shipped posterior sample (scripts/calibrate_evidence.py remakes it)."""
+    from importlib import resources
+
+    return Path(str(resources.files("sim.data") / "posterior" / "posterior.csv"))
+
+
+def posterior() -> Sample:
+    """The shipped posterior sample, checked as any file of draws."""
+    return Sample(read_sample(posterior_path()).table, "posterior")
+
+
 def sample_for_trial(kind: str, replications: int, seed: int,
                      draws: int | None = None) -> Sample:
-    """The sample a trial of ``replications`` uses: ``defaults``, ``prior`` or a file;
+    """The sample a trial of ``replications`` uses: ``defaults``, ``prior``, ``posterior``
+    or a file;
     ``draws`` of it (default: half the replications, so each draw has two and the
     interval can be split), which must divide the replications."""
     if kind == "defaults":
@@ -166,7 +186,8 @@ def sample_for_trial(kind: str, replications: int, seed: int,
             raise MagnitudesError("draws apply to a sample of magnitudes ('prior' or a "
                                   "file); 'defaults' has one, the scenario's")
         return defaults()
-    source = None if kind == "prior" else read_sample(kind)
+    source = None if kind == "prior" else posterior() if kind == "posterior" else read_sample(
+        kind)
     count = draws or max(1, replications // 2)
     if source is not None and draws is None:
         count = min(count, len(source))

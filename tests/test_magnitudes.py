@@ -271,11 +271,14 @@ def test_compare_with_magnitudes(tmp_path):
     assert "magnitudes: the share of the interval's variance" in drawn.output
     table = pd.read_csv(tmp_path / "prior" / "effect_sizes.csv")
     assert (table["draws"] == 2).all() and table["magnitudes_share"].between(0, 1).any()
+    shipped = compare("posterior", "--magnitudes", "posterior")
+    assert shipped.exit_code == 0, shipped.output
+    assert "4 replications (2 draws of the magnitudes: posterior)" in shipped.output
     prior(2, seed=1).table.rename(columns={CONTACT: "contact"}).to_csv(
         tmp_path / "bad.csv", index=False)
     for options, words in ((["--magnitudes", str(tmp_path / "bad.csv")], "unknown column"),
                            (["--magnitudes", "prior", "--draws", "3"], "multiple of"),
-                           (["--magnitudes", "posterior"], "CSV or Parquet")):
+                           (["--magnitudes", "posterier"], "'posterior'")):
         bad = compare("bad", *options)
         assert bad.exit_code == 2 and words in bad.output, bad.output
         assert not (tmp_path / "bad").exists()

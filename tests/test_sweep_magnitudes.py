@@ -104,3 +104,15 @@ def test_a_spec_with_unusable_magnitudes_is_refused(tmp_path, extra, words):
     path = write(tmp_path, DRAWN.replace("magnitudes: prior\ndraws: 2\n", extra))
     with pytest.raises(SweepError, match=f"magnitudes: .*{words}"):
         load_spec(path)
+
+
+def test_a_sweep_can_draw_from_the_shipped_posterior(tmp_path):
+    from sim.magnitudes import posterior
+    from sim.sweep.spec import magnitude_sample
+
+    path = write(tmp_path, DRAWN.replace("magnitudes: prior", "magnitudes: posterior"))
+    spec, _ = load_spec(path)
+    sample = magnitude_sample(spec, path.parent)
+    assert sample.source == "posterior" and len(sample) == 2
+    shipped = posterior().table
+    assert all((shipped == row).all(axis=1).any() for _, row in sample.table.iterrows())

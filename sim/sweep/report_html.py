@@ -215,8 +215,9 @@ def _magnitudes(table: pd.DataFrame) -> dict | None:
     rows = table[(table["outcome"] == "isolates_lb") & (table["point"] != table["control_point"])]
     source = spec["magnitudes"]
     return {"draws": draws, "share": share(rows["diff_magnitudes_share"].median()),
-            "source": "uniformly from their documented ranges" if source == "prior"
-            else f"from the file {source}"}
+            "source": {"prior": "uniformly from their documented ranges",
+                       "posterior": "from lbsim's posterior given the published findings "
+                                    "(sim.calibration)"}.get(source, f"from the file {source}")}
 
 
 def render(table: pd.DataFrame, figure, robustness: pd.DataFrame | None = None) -> str:

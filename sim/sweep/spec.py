@@ -74,7 +74,8 @@ class SweepSpec(Section):
     batch_size: Annotated[int, at_least(1)] = 16
     magnitudes: str | None = Field(
         None, description="draw the assumption-marked magnitudes (sim.magnitudes): 'prior' "
-                          "(uniform over their documented ranges) or a CSV/Parquet file of "
+                          "(uniform over their documented ranges), 'posterior' (lbsim's "
+                          "shipped calibration, sim.calibration) or a CSV/Parquet file of "
                           "draws (relative to the spec); the replications are shared out "
                           "among the draws in equal blocks, replication r using the same "
                           "draw at every point (common magnitudes)")
@@ -224,11 +225,11 @@ def scenario_from(base: dict, point: dict) -> Scenario:
 def magnitude_sample(spec: SweepSpec, folder: str | Path):
     """The spec's sample of magnitudes (:mod:`sim.magnitudes`; a file relative to
     ``folder``, the spec's), or None when it draws none."""
-    from sim.magnitudes import sample_for_trial
+    from sim.magnitudes import NAMED, sample_for_trial
 
     if spec.magnitudes is None:
         return None
-    kind = spec.magnitudes if spec.magnitudes in ("defaults", "prior") else str(
+    kind = spec.magnitudes if spec.magnitudes in NAMED else str(
         Path(folder) / spec.magnitudes)
     sample = sample_for_trial(kind, spec.replications, spec.seed, spec.draws)
     return sample if sample.drawn else None

@@ -1,0 +1,233 @@
+"""The magnitudes inferred from the published findings (docs/evidence.md) by ABC-SMC.
+
+Approximate Bayesian computation by sequential Monte Carlo (Beaumont et al. 2009; Toni et
+al. 2009) with pyabc (Schälte et al. 2022): a maintained ABC-SMC with adaptive distances and
+epsilons and multicore, Redis and Dask samplers, so a larger calibration can run on the
+cluster the sweeps use. Here it runs on pyabc's single-core sampler, seeded through NumPy's
+global generator: the same seed gives the same sample (pyabc's parallel samplers accept
+particles in the order they finish, which no seed fixes).
+
+- Prior: independent uniforms over the documented ranges of :data:`sim.robustness.ASSUMPTIONS`
+  (as :func:`sim.magnitudes.prior`).
+- Simulation of a particle: every finding of :data:`INFORMS` replayed by
+  :func:`sim.evidence.replay.simulate` with ``replications`` replications (seeds drawn from
+  the ABC's generator), its world given only the magnitudes :data:`INFORMS` names.
+- Distance: the sum over those findings of ((simulated - published) / SE)^2, SE the
+  published 95% interval's width / (2 x 1.96), or :data:`ASSUMED_SE` where none is
+  published.
+- Epsilon: infinite in the first generation (a sample of the prior), then the median of
+  the last generation's distances (pyabc's QuantileEpsilon).
+- Output: the last generation resampled to equal weights (systematic resampling), one row
+  per particle, the columns the assumptions' paths: a file :func:`sim.magnitudes.read_sample`
+  reads, shipped as ``sim/data/posterior/posterior.csv`` (``--magnitudes posterior``).
+
+Not ``lbsim calibrate`` (:mod:`sim.calibrate`): that fits a scenario's SAOM effects to
+observed networks by method of moments; this infers the assumption-marked magnitudes from
+published effect sizes and correlations.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.robustness import ASSUMPTIONS, Assumption
+
+ALL = tuple(a.path for a in ASSUMPTIONS)
+CONTACT = "interventions.{group}.magnitudes.contact"
+
+INFORMS: dict[str, tuple[str, ...]] = {
+    # desk-mates: the setting's pull on ties (X:same_group) and its dose, contact per
+    # hour shared (the growth group's contact / its hours a session, sim.evidence.spec)
+    "rohrer2021_desk_mates": ("network.effects.X:same_group", CONTACT),
+    # the growth group's trials: every magnitude of the group and of the traits
+    "beelmann2006_sst_post": ALL,
+    "beelmann2006_sst_follow_up": ALL,
+    "demooij2020_sst_post": ALL,
+    # support and loneliness in untreated classes: how fast traits follow their targets
+    "huang2022_support_loneliness": ("trait_dynamics.adjustment",),
+}
+"""Which magnitudes each finding's simulation receives (the others keep the scenario's
+values). s50_yearly_turnover is left out: no assumption-marked magnitude reaches an
+untreated class's tie turnover. trait_dynamics.confidence.reciprocated_friends, which
+Huang et al.'s r would inform most, is not an assumption-marked magnitude yet."""
+
+ASSUMED_SE = {"beelmann2006_sst_post": 0.04, "beelmann2006_sst_follow_up": 0.04}
+"""SE assumed for findings published without an interval: de Mooij et al. 2020's (0.04,
+from their 95% CI 0.292-0.447) for the same kind of pooled g."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A finding's published figure and the SE the distance divides by."""
+
+    estimate: float
+    se: float
+    how: str
+
+
+def targets(findings, informs: Mapping[str, tuple[str, ...]] = INFORMS) -> dict[str, Target]:
+    """The published figure and SE of every finding named in ``informs``."""
+    from sim.evidence.replay import Z95, published
+
+    out = {}
+    for f in findings.findings:
+        if f.id not in informs:
+            continue
+        est, low, high, _ = published(f.published)
+        if low is not None:
+            out[f.id] = Target(est, (high - low) / (2 * Z95), "95% interval / 3.92")
+        elif f.id in ASSUMED_SE:
+            out[f.id] = Target(est, ASSUMED_SE[f.id], "assumed (ASSUMED_SE)")
+        else:
+            raise ValueError(f"finding {f.id!r} has no interval and no assumed SE")
+    missing = set(informs) - set(out)
+    if missing:
+        raise ValueError(f"no finding with id(s) {', '.join(sorted(missing))}")
+    return out
+
+
+def distance(simulated: Mapping[str, float], published: Mapping[str, Target]) -> float:
+    """Sum over findings of ((simulated - published) / SE)^2; infinite if any is undefined."""
+    d = sum(((simulated[k] - t.estimate) / t.se) ** 2 for k, t in published.items())
+    return float(d) if np.isfinite(d) else np.inf
+
+
+def replay(finding, world, draw: Mapping[str, float], paths: tuple[str, ...]):
+    """(replication spec, scenario) of ``finding`` with the draw's ``paths`` applied; the
+    contact of a shared setting outside the interventions becomes its contact per hour."""
+    from sim.interventions.growth_group import GrowthGroup
+    from sim.magnitudes import apply
+
+    rep = finding.replication
+    scenario = apply(world, {p: draw[p] for p in paths})
+    setting = getattr(rep, "setting", None)
+    if setting is not None and CONTACT in paths:
+        hours = GrowthGroup.model_fields["hours_per_session"].default
+        rep = rep.model_copy(update={"setting": setting.model_copy(
+            update={"contact_per_hour": draw[CONTACT] / hours})})
+    return rep, scenario
+
+
+def simulate_findings(draw: Mapping[str, float], findings, worlds, replications: int,
+                      seed: int, informs: Mapping[str, tuple[str, ...]] = INFORMS
+                      ) -> dict[str, float]:
+    """Each informative finding's simulated figure under a draw of the magnitudes."""
+    from sim.evidence.replay import simulate
+
+    cache: dict = {}
+    out = {}
+    for f in findings.findings:
+        if f.id in informs:
+            rep, scenario = replay(f, worlds[f.id], draw, informs[f.id])
+            out[f.id] = simulate(rep, scenario, replications, seed, cache).estimate
+    return out
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """An ABC-SMC result: the last generation's ``particles`` (one column per parameter)
+    with normalised ``weights``, and per generation its epsilon and simulations."""
+
+    particles: pd.DataFrame
+    weights: np.ndarray
+    generations: pd.DataFrame
+
+    def resampled(self, seed: int) -> pd.DataFrame:
+        """Equal-weight rows by systematic resampling (as many as particles)."""
+        n = len(self.weights)
+        u = (np.random.default_rng(seed).random() + np.arange(n)) / n
+        rows = np.minimum(np.searchsorted(np.cumsum(self.weights), u), n - 1)
+        return self.particles.iloc[rows].reset_index(drop=True)
+
+    def mean(self) -> pd.Series:
+        return (self.particles * self.weights[:, None]).sum()
+
+    def sd(self) -> pd.Series:
+        dev = self.particles - self.mean()
+        return np.sqrt((dev ** 2 * self.weights[:, None]).sum())
+
+
+def abc_smc(simulator: Callable[[dict[str, float]], dict[str, float]],
+            bounds: Mapping[str, tuple[float, float]], observed: Mapping[str, float],
+            dist: Callable[[dict, dict], float], particles: int, generations: int,
+            seed: int) -> Posterior:
+    """pyabc's ABC-SMC with uniform priors over ``bounds`` (name -> (low, high)), seeded
+    on one core. ``simulator`` maps a parameter dict to summary statistics; the
+    simulator may draw from NumPy's global generator, which ``seed`` fixes."""
+    import pyabc
+
+    for name in ("ABC", "Epsilon", "Distance", "Sampler", "History", "Acceptor"):
+        logging.getLogger(f"ABC.{name}" if name != "ABC" else name).setLevel(logging.WARNING)
+    names = list(bounds)
+    safe = {f"p{k}": n for k, n in enumerate(names)}  # pyabc's database keys
+    prior = pyabc.Distribution(**{s: pyabc.RV("uniform", bounds[n][0],
+                                              bounds[n][1] - bounds[n][0])
+                                  for s, n in safe.items()})
+
+    def model(par):
+        return simulator({n: float(par[s]) for s, n in safe.items()})
+
+    np.random.seed(seed % 2**32)
+    abc = pyabc.ABCSMC(model, prior, dist, population_size=particles,
+                       sampler=pyabc.sampler.SingleCoreSampler(),
+                       eps=pyabc.epsilon.QuantileEpsilon(initial_epsilon=np.inf,
+                                                         alpha=0.5))
+    with tempfile.TemporaryDirectory() as tmp:
+        abc.new(f"sqlite:///{Path(tmp) / 'abc.db'}", dict(observed))
+        with warnings.catch_warnings():  # pyabc compares the infinite first epsilon
+            warnings.simplefilter("ignore", RuntimeWarning)
+            history = abc.run(max_nr_populations=generations)
+        frame, w = history.get_distribution(m=0, t=history.max_t)
+        pops = history.get_all_populations()
+    frame = frame.rename(columns=safe)[names].reset_index(drop=True)
+    gens = pops[pops["t"] >= 0][["t", "epsilon", "samples"]].reset_index(drop=True)
+    return Posterior(frame, np.asarray(w, float) / np.sum(w), gens)
+
+
+def calibrate(particles: int = 100, generations: int = 3, replications: int = 2,
+              seed: int = 1, assumptions: tuple[Assumption, ...] = ASSUMPTIONS,
+              informs: Mapping[str, tuple[str, ...]] = INFORMS) -> Posterior:
+    """The posterior of the assumption-marked magnitudes given the shipped findings."""
+    from sim.evidence.spec import load_findings
+
+    findings, worlds = load_findings()
+    published = targets(findings, informs)
+
+    def simulator(draw):
+        sim_seed = int(np.random.randint(0, 2**31 - 1))
+        return simulate_findings(draw, findings, worlds, replications, sim_seed, informs)
+
+    return abc_smc(simulator, {a.path: (a.low, a.high) for a in assumptions},
+                   {k: t.estimate for k, t in published.items()},
+                   lambda x, _x0: distance(x, published), particles, generations, seed)
+
+
+def identifiability(post: Posterior, assumptions: tuple[Assumption, ...] = ASSUMPTIONS
+                    ) -> pd.DataFrame:
+    """Per magnitude: default, prior and posterior mean and SD, and posterior SD / prior SD
+    (near 1: the findings say little about it; the prior is uniform, SD range / sqrt 12)."""
+    from sim.robustness import group_places
+    from sim.scenario import load_scenario, value_at
+
+    scenario = load_scenario(Path(str(resources.files("sim") / "scenarios"
+                                      / "dafang_yuchong.yaml")))
+    dump, group = scenario.model_dump(mode="json"), group_places(scenario)[0]
+    mean, sd = post.mean(), post.sd()
+    rows = []
+    for a in assumptions:
+        prior_sd = (a.high - a.low) / np.sqrt(12)
+        rows.append({"magnitude": a.path, "default": value_at(dump, a.path.format(group=group)),
+                     "low": a.low, "high": a.high, "prior_mean": (a.low + a.high) / 2,
+                     "posterior_mean": mean[a.path], "prior_sd": prior_sd,
+                     "posterior_sd": sd[a.path], "sd_ratio": sd[a.path] / prior_sd})
+    return pd.DataFrame(rows)
+

@@ -231,3 +231,29 @@ def identifiability(post: Posterior, assumptions: tuple[Assumption, ...] = ASSUM
                      "posterior_sd": sd[a.path], "sd_ratio": sd[a.path] / prior_sd})
     return pd.DataFrame(rows)
 
+
+def predictive(table: pd.DataFrame, draws: int, replications: int, seed: int,
+               informs: Mapping[str, tuple[str, ...]] = INFORMS) -> pd.DataFrame:
+    """A predictive check of the findings under a sample of the magnitudes (``table``: one
+    column per assumption path, a row per draw, e.g. the shipped posterior or the prior):
+    ``draws`` rows taken at random (seeded), each finding simulated under each (replication
+    seeds ``seed + 1000 k`` for draw k), and per finding the published figure, its SE, the
+    median and 95% range (2.5 and 97.5 percentiles) of the simulated figure over the draws,
+    and whether the published figure lies in that range."""
+    from sim.evidence.spec import load_findings
+
+    findings, worlds = load_findings()
+    published = targets(findings, informs)
+    rows = np.random.default_rng(seed).choice(len(table), size=draws, replace=False)
+    values = [simulate_findings(table.iloc[r].to_dict(), findings, worlds, replications,
+                                seed + 1000 * k, informs) for k, r in enumerate(rows)]
+    out = []
+    for key, t in published.items():
+        v = np.array([x[key] for x in values])
+        low, mid, high = np.percentile(v, [2.5, 50, 97.5])
+        out.append({"finding": key, "published": t.estimate, "published_se": t.se,
+                    "median": mid, "low": low, "high": high,
+                    "inside": bool(low <= t.estimate <= high), "draws": draws,
+                    "replications": replications})
+    return pd.DataFrame(out)
+

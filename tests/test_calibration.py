@@ -153,3 +153,42 @@ def test_the_calibration_gives_the_same_sample_for_the_same_seed():
             for _ in range(2))
     assert a.particles.equals(b.particles) and np.array_equal(a.weights, b.weights)
     assert list(a.particles.columns) == [x.path for x in ASSUMPTIONS]
+
+
+def test_predictive_check_summarises_each_finding_over_the_draws(monkeypatch):
+    """With a stand-in simulator whose figure for a finding is a draw's confidence
+    magnitude times 10 (and its id's length), the check's median and range are those
+    percentiles of the chosen draws, one row per informed finding, and 'inside' says
+    whether the published figure lies in the range."""
+    conf = "interventions.{group}.magnitudes.confidence"
+    table = pd.DataFrame({a.path: np.full(50, (a.low + a.high) / 2) for a in ASSUMPTIONS})
+    table[conf] = np.linspace(0.0065, 0.026, 50)
+    seen = []
+
+    def stand_in(draw, findings, worlds, replications, seed, informs):
+        seen.append(seed)
+        return {k: 10 * draw[conf] for k in informs}
+
+    monkeypatch.setattr(cal, "simulate_findings", stand_in)
+    out = cal.predictive(table, draws=12, replications=2, seed=3)
+    assert list(out["finding"]) == list(cal.INFORMS)
+    chosen = np.random.default_rng(3).choice(50, size=12, replace=False)
+    values = 10 * table[conf].to_numpy()[chosen]
+    np.testing.assert_allclose(out["median"], np.median(values))
+    np.testing.assert_allclose(out["low"], np.percentile(values, 2.5))
+    np.testing.assert_allclose(out["high"], np.percentile(values, 97.5))
+    assert seen == [3 + 1000 * k for k in range(12)]
+    assert list(out["inside"]) == [bool(lo <= p <= hi) for p, lo, hi in
+                                   zip(out["published"], out["low"], out["high"],
+                                       strict=True)]
+
+
+def test_the_shipped_predictive_check_covers_every_informed_finding():
+    table = pd.read_csv(posterior_path().with_name("predictive.csv"))
+    for sample in ("posterior", "prior"):
+        part = table[table["sample"] == sample]
+        assert sorted(part["finding"]) == sorted(cal.INFORMS)
+        assert (part["low"] <= part["median"]).all() and (part["median"] <= part["high"]).all()
+    text = posterior_path().with_name("predictive.md").read_text()
+    for r in table.itertuples():
+        assert f"{r.median:.3f} [{r.low:.3f}, {r.high:.3f}]" in text

@@ -3,6 +3,7 @@ batch, and every run done."""
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from sim.sweep import store
@@ -36,3 +37,23 @@ def test_a_sweep_of_five_runs_in_batches_of_two_runs_all_five(tmp_path):
     counts = run_sweep(spec, tmp_path / "out", workers=1)
     assert counts == {"runs": 5, "done": 5, "failed": 0, "skipped": 0}
     assert sorted(store.read(tmp_path / "out")["run"]) == [0, 1, 2, 3, 4]
+
+
+def test_a_sweeps_overwrite_deletes_only_the_files_a_sweep_writes(tmp_path):
+    """A user's files named like a sweep's (batch-notes.parquet, .batch-x.tmp) are not a
+    sweep's: starting another spec with --overwrite deletes spec.json, the batches and a
+    batch's temporary file, and keeps them."""
+    from sim.sweep import store
+
+    out = tmp_path / "s"
+    store.claim(out, {"digest": "a"})
+    store.write_batch(out, 0, pd.DataFrame({"x": [1]}))
+    leftover = out / ".batch-000001.parquet.k3j2.tmp"
+    leftover.write_text("")
+    mine = ["batch-notes.parquet", ".batch-x.tmp", "notes.txt"]
+    for name in mine:
+        (out / name).write_text("mine")
+    assert store.remove_partial(out) == 1 and not leftover.exists()
+    store.claim(out, {"digest": "b"}, overwrite=True)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*mine, "spec.json"])
+    assert all((out / name).read_text() == "mine" for name in mine)

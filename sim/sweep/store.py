@@ -11,8 +11,11 @@ import pandas as pd
 from sim.atomic import MANIFEST, atomic_file, check_folder, remove_own
 
 SPEC = "spec.json"
-OWN = (SPEC, "batch-*.parquet", ".batch-*.tmp")
-"""A sweep folder's own files (:mod:`sim.atomic`): anything else in it is a user's."""
+BATCH = "batch-[0-9][0-9][0-9][0-9][0-9][0-9].parquet"
+"""The name of a batch file (:func:`batch_path`) as a glob."""
+OWN = (SPEC, BATCH, f".{BATCH}.*.tmp")
+"""A sweep folder's own files: its spec, its batches and a batch's temporary file
+(:func:`sim.atomic.atomic_file`); nothing else there is deleted or replaced."""
 
 
 def batch_path(out: str | Path, batch: int) -> Path:
@@ -28,14 +31,14 @@ def write_batch(out: str | Path, batch: int, frame: pd.DataFrame) -> None:
 def remove_partial(out: str | Path) -> int:
     """Delete temporary batch files left by a sweep that was killed mid-write (their
     batches are not finished, so they run again); return how many."""
-    stale = list(Path(out).glob(".batch-*.tmp"))
+    stale = list(Path(out).glob(OWN[2]))
     for path in stale:
         path.unlink(missing_ok=True)
     return len(stale)
 
 
 def finished(out: str | Path) -> set[int]:
-    return {int(p.stem.split("-")[1]) for p in Path(out).glob("batch-*.parquet")}
+    return {int(p.stem.split("-")[1]) for p in Path(out).glob(BATCH)}
 
 
 def claim(out: str | Path, spec_json: dict, overwrite: bool = False) -> None:
@@ -64,7 +67,7 @@ def claim(out: str | Path, spec_json: dict, overwrite: bool = False) -> None:
 
 
 def read(out: str | Path) -> pd.DataFrame:
-    files = sorted(Path(out).glob("batch-*.parquet"))
+    files = sorted(Path(out).glob(BATCH))
     if not files:
         return pd.DataFrame()
     return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)

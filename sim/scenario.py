@@ -294,9 +294,10 @@ def _with_survey(scenario: Scenario, base: Path, source: str) -> Scenario:
     return scenario
 
 
-def read_yaml(path: str | Path) -> object:
+def read_yaml(path: str | Path, mapping: str | None = None) -> object:
     """Parse a YAML file (duplicate keys refused, 1e-3 read as a number), or raise
-    ScenarioError naming the file and the line."""
+    ScenarioError naming the file and the line; with ``mapping`` (what its top level holds,
+    e.g. "of sweep settings"), also unless the top level is a mapping."""
     path = Path(path)
     if path.is_dir():
         raise ScenarioError([f"{path}: is a directory; give a .yaml file"])
@@ -315,6 +316,8 @@ def read_yaml(path: str | Path) -> object:
             from None
     except yaml.YAMLError as e:
         raise ScenarioError([f"{path}: not valid YAML: {e}"]) from None
+    if mapping is not None and not isinstance(data, dict):
+        raise ScenarioError([f"{path}: the top level must be a mapping {mapping}"])
     return data
 
 

@@ -274,12 +274,9 @@ def load_findings(path: str | Path | None = None) -> tuple[Findings, dict[str, S
     runs."""
     path = bundled_path() if path is None else Path(path)
     try:
-        data = read_yaml(path)
+        data = read_yaml(path, "with 'findings:', a list of findings")
     except ScenarioError as e:
         raise EvidenceError(str(e)) from None
-    if not isinstance(data, dict):
-        raise EvidenceError(f"{path}: the top level must be a mapping with 'findings:', a "
-                            f"list of findings")
     try:
         findings = Findings.model_validate(data)
     except ValidationError as e:

@@ -111,12 +111,9 @@ def load_spec(path: str | Path) -> tuple[SweepSpec, dict]:
 
     path = Path(path)
     try:
-        data = read_yaml(path)
+        data = read_yaml(path, "of sweep settings (name: ..., base: ..., parameters: ...)")
     except ScenarioError as e:
         raise SweepError(str(e)) from None
-    if not isinstance(data, dict):
-        raise SweepError(f"{path}: the top level must be a mapping of sweep settings "
-                         f"(name: ..., base: ..., parameters: ...)")
     problems: list[str] = []
     try:
         spec = SweepSpec.model_validate(data)

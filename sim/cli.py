@@ -269,9 +269,10 @@ def query(
     Examples:
       lbsim query out/smoke "SELECT week, avg(density) FROM runs GROUP BY week"
     """
+    from sim.sweep import store
     from sim.sweep.store import query as run_query
 
-    if not any(folder.glob("batch-*.parquet")):
+    if not any(folder.glob(store.BATCH)):
         _fail(f"{folder}: no results (batch-*.parquet) to query")
     try:
         table = run_query(folder, sql)

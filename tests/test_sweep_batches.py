@@ -57,3 +57,15 @@ def test_a_sweeps_overwrite_deletes_only_the_files_a_sweep_writes(tmp_path):
     store.claim(out, {"digest": "b"}, overwrite=True)
     assert sorted(p.name for p in out.iterdir()) == sorted([*mine, "spec.json"])
     assert all((out / name).read_text() == "mine" for name in mine)
+
+
+def test_a_query_reads_the_sweeps_batches_only(tmp_path):
+    """lbsim query's view holds the batches, not a user's file named like one."""
+    from sim.sweep import store
+
+    out = tmp_path / "s'q"  # a quote in the path is escaped
+    store.claim(out, {"digest": "a"})
+    store.write_batch(out, 0, pd.DataFrame({"x": [1, 2]}))
+    store.write_batch(out, 1, pd.DataFrame({"x": [3]}))
+    (out / "batch-notes.parquet").write_text("not a parquet file")
+    assert store.query(out, "SELECT sum(x) AS s FROM runs")["s"].iloc[0] == 6

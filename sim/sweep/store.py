@@ -78,6 +78,7 @@ def query(out: str | Path, sql: str) -> pd.DataFrame:
     import duckdb
 
     con = duckdb.connect()
-    pattern = str(Path(out) / "batch-*.parquet")
-    con.execute(f"CREATE VIEW runs AS SELECT * FROM read_parquet('{pattern}')")
+    files = ", ".join("'" + str(p).replace("'", "''") + "'"
+                      for p in sorted(Path(out).glob(BATCH)))
+    con.execute(f"CREATE VIEW runs AS SELECT * FROM read_parquet([{files}])")
     return con.execute(sql).df()

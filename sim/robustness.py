@@ -76,6 +76,9 @@ ASSUMPTIONS = (
     Assumption("trait_dynamics.adjustment", 0.025, 0.1,
                "assumption: a trait's gap to its target halves in 7 to 28 weeks",
                "traits' weekly adjustment"),
+    Assumption("trait_dynamics.confidence.reciprocated_friends", 0.0, 0.2,
+               "assumption: from no pull to four times the default 0.05 a friend",
+               "friends' pull on confidence"),
 )
 """The assumption-marked magnitudes and their documented ranges (docs/model.md §4, §6)."""
 

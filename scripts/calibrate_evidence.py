@@ -18,8 +18,16 @@ import sys
 import time
 from pathlib import Path
 
-from sim.calibration import (DOSE, HELD_OUT, INFORMS, REPLICATIONS, calibrate, identifiability,
-                             noise, predictive)
+from sim.calibration import (
+    DOSE,
+    HELD_OUT,
+    INFORMS,
+    REPLICATIONS,
+    calibrate,
+    identifiability,
+    noise,
+    predictive,
+)
 from sim.robustness import ASSUMPTIONS
 
 HERE = Path(__file__).resolve().parent.parent

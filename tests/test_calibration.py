@@ -35,24 +35,42 @@ def test_distance_is_the_sum_of_squared_standardised_differences(shipped):
     assert cal.distance(simulated, cal.targets(findings)) == pytest.approx(direct, rel=1e-6)
     exact = {k: raw[k]["estimate"] for k in cal.INFORMS}
     assert cal.distance(exact, cal.targets(findings)) == 0.0
-    assert cal.distance({**exact, "demooij2020_sst_post": np.nan},
+    assert cal.distance({**exact, "huang2022_support_loneliness": np.nan},
                         cal.targets(findings)) == np.inf
 
 
 def test_every_mapped_magnitude_is_an_assumption_that_reaches_its_finding(shipped):
     findings, worlds = shipped
-    paths = {a.path for a in ASSUMPTIONS}
+    paths = {a.path for a in ASSUMPTIONS} | {cal.DOSE.path}
     by_id = {f.id: f for f in findings.findings}
-    for finding, mapped in cal.INFORMS.items():
+    for finding, mapped in (cal.INFORMS | cal.HELD_OUT).items():
         assert finding in by_id, finding
         assert set(mapped) <= paths, set(mapped) - paths
         world = worlds[finding]
         for path in mapped:
+            if path == cal.DOSE.path:
+                assert cal.CONTACT in mapped and by_id[finding].replication.setting
+                continue
             if path == cal.CONTACT and not world.interventions:
                 rep, _ = cal.replay(by_id[finding], world, {path: 36.0}, (path,))
                 assert rep.setting.contact_per_hour == pytest.approx(36.0 / 3)
                 continue
             assert overrides(world, {path: 0.5}), f"{path} does not reach {finding}"
+
+
+@pytest.mark.parametrize("elasticity", [0.0, 0.5, 1.0])
+def test_a_settings_contact_is_the_groups_scaled_by_hours_to_the_dose_elasticity(
+        shipped, elasticity):
+    findings, worlds = shipped
+    desk = next(f for f in findings.findings if f.id == "rohrer2021_desk_mates")
+    hours = desk.replication.setting.hours_per_week
+    draw = {cal.CONTACT: 36.0, cal.DOSE.path: elasticity,
+            "network.effects.X:same_group": 0.5}
+    rep, scenario = cal.replay(desk, worlds[desk.id], draw, cal.INFORMS[desk.id])
+    assert rep.setting.contact() == pytest.approx(36.0 * (hours / 3.0) ** elasticity)
+    assert scenario.network.effects["X:same_group"] == 0.5
+    without, _ = cal.replay(desk, worlds[desk.id], draw, (cal.CONTACT,))
+    assert without.setting.contact() == pytest.approx(36.0 * hours / 3.0)  # proportional
 
 
 def test_replay_applies_only_the_mapped_magnitudes(shipped):
@@ -61,6 +79,7 @@ def test_replay_applies_only_the_mapped_magnitudes(shipped):
     draw = {a.path: a.high for a in ASSUMPTIONS}
     _, scenario = cal.replay(huang, worlds[huang.id], draw, cal.INFORMS[huang.id])
     assert scenario.trait_dynamics.adjustment == 0.1
+    assert scenario.trait_dynamics.confidence["reciprocated_friends"] == 0.2
     assert scenario.network.effects["X:same_group"] == \
         worlds[huang.id].network.effects["X:same_group"]
 
@@ -127,18 +146,45 @@ def test_a_particle_moves_the_findings_its_magnitudes_inform(shipped):
     findings, worlds = shipped
     low = {a.path: a.low for a in ASSUMPTIONS}
     high = {a.path: a.high for a in ASSUMPTIONS}
-    a = cal.simulate_findings(low, findings, worlds, 2, 1)
-    b = cal.simulate_findings(high, findings, worlds, 2, 1)
+    a = cal.simulate_findings(low, findings, worlds, 8, 1)
+    b = cal.simulate_findings(high, findings, worlds, 8, 1)
     assert set(a) == set(cal.INFORMS) and all(np.isfinite(list(a.values())))
     assert b["rohrer2021_desk_mates"] > a["rohrer2021_desk_mates"]
-    assert b["demooij2020_sst_post"] > a["demooij2020_sst_post"]
+    assert b["beelmann2006_sst_post"] > a["beelmann2006_sst_post"]
+    # stronger friends' pull on confidence: support and loneliness more negatively related
+    assert b["huang2022_support_loneliness"] < a["huang2022_support_loneliness"]
+
+
+@pytest.mark.slow
+def test_more_hours_count_for_more_when_the_dose_elasticity_is_higher(shipped):
+    findings, worlds = shipped
+    mid = {a.path: (a.low + a.high) / 2 for a in ASSUMPTIONS}
+    desk = {"rohrer2021_desk_mates": cal.INFORMS["rohrer2021_desk_mates"]}
+    a, b = (cal.simulate_findings({**mid, cal.DOSE.path: e}, findings, worlds, 8, 1, desk)
+            for e in (0.0, 1.0))
+    assert b["rohrer2021_desk_mates"] > a["rohrer2021_desk_mates"] + 0.02
+
+
+@pytest.mark.slow
+def test_the_matched_replications_give_about_the_published_se(shipped):
+    """The simulated figure's SD over 10 seeds with REPLICATIONS, at the prior's centre, is
+    the published SE within a factor 2 (the SD of 10 draws is within about 25% of the
+    truth, so a factor of 2 is about 3 of its SEs)."""
+    mid = {a.path: (a.low + a.high) / 2 for a in ASSUMPTIONS} | {cal.DOSE.path: 0.5}
+    table = cal.noise(mid, 10)
+    assert set(table["finding"]) == set(cal.INFORMS) | set(cal.HELD_OUT)
+    ratio = table["simulated_sd"] / table["published_se"]
+    assert ratio.between(0.5, 2.0).all(), table
 
 
 def test_identifiability_divides_the_weighted_posterior_sd_by_the_uniform_prior_sd():
-    draws = {a.path: [a.low, a.high, a.high] for a in ASSUMPTIONS}
+    every = ASSUMPTIONS + (cal.DOSE,)
+    draws = {a.path: [a.low, a.high, a.high] for a in every}
     post = cal.Posterior(pd.DataFrame(draws), np.array([0.5, 0.25, 0.25]), None)
     table = cal.identifiability(post).set_index("magnitude")
-    for a in ASSUMPTIONS:
+    assert list(table.index) == [a.path for a in every]
+    assert table.loc[cal.DOSE.path, "default"] == 1.0  # lbsim's proportional dose
+    for a in every:
         sd = (a.high - a.low) / 2  # half the weight at each end
         assert table.loc[a.path, "posterior_sd"] == pytest.approx(sd)
         assert table.loc[a.path, "sd_ratio"] == pytest.approx(sd / ((a.high - a.low)
@@ -152,7 +198,7 @@ def test_the_calibration_gives_the_same_sample_for_the_same_seed():
     a, b = (cal.calibrate(particles=3, generations=1, replications=2, seed=4)
             for _ in range(2))
     assert a.particles.equals(b.particles) and np.array_equal(a.weights, b.weights)
-    assert list(a.particles.columns) == [x.path for x in ASSUMPTIONS]
+    assert list(a.particles.columns) == [x.path for x in ASSUMPTIONS] + [cal.DOSE.path]
 
 
 def test_predictive_check_summarises_each_finding_over_the_draws(monkeypatch):
@@ -171,7 +217,8 @@ def test_predictive_check_summarises_each_finding_over_the_draws(monkeypatch):
 
     monkeypatch.setattr(cal, "simulate_findings", stand_in)
     out = cal.predictive(table, draws=12, replications=2, seed=3)
-    assert list(out["finding"]) == list(cal.INFORMS)
+    assert sorted(out["finding"]) == sorted(cal.INFORMS | cal.HELD_OUT)
+    assert list(out["fitted"]) == [k in cal.INFORMS for k in out["finding"]]
     chosen = np.random.default_rng(3).choice(50, size=12, replace=False)
     values = 10 * table[conf].to_numpy()[chosen]
     np.testing.assert_allclose(out["median"], np.median(values))
@@ -187,7 +234,7 @@ def test_the_shipped_predictive_check_covers_every_informed_finding():
     table = pd.read_csv(posterior_path().with_name("predictive.csv"))
     for sample in ("posterior", "prior"):
         part = table[table["sample"] == sample]
-        assert sorted(part["finding"]) == sorted(cal.INFORMS)
+        assert sorted(part["finding"]) == sorted(cal.INFORMS | cal.HELD_OUT)
         assert (part["low"] <= part["median"]).all() and (part["median"] <= part["high"]).all()
     text = posterior_path().with_name("predictive.md").read_text()
     for r in table.itertuples():

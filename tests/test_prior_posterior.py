@@ -108,3 +108,29 @@ def test_the_script_redraws_the_figure_and_refuses_a_folder_without_the_files(fo
     assert script.main(["--plot", "--out", str(empty)]) == 2
     assert "posterior.csv: no such file" in capsys.readouterr().err
     assert list(empty.iterdir()) == []
+
+
+def test_a_calibration_writes_the_nuisance_draws_row_for_row_and_the_figure(tmp_path,
+                                                                            monkeypatch):
+    """The script's calibration path with the ABC replaced by a known weighted sample: the
+    dose elasticity's draws land in nuisance.csv beside the same particles' magnitudes."""
+    spec = importlib.util.spec_from_file_location(
+        "calibrate_evidence_run", ROOT / "scripts" / "calibrate_evidence.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    rng = np.random.default_rng(3)
+    particles = pd.DataFrame({a.path: rng.uniform(a.low, a.high, 30) for a in MAGNITUDES})
+    particles[cal.DOSE.path] = particles["network.effects.X:same_group"] - 0.33  # a tag
+    post = cal.Posterior(particles, rng.dirichlet(np.ones(30)),
+                         pd.DataFrame({"t": [0], "epsilon": [np.inf], "samples": [30]}))
+    monkeypatch.setattr(script, "calibrate", lambda *args, **kw: post)
+    monkeypatch.setattr(script, "noise", lambda *args, **kw: pd.DataFrame(
+        [{"finding": k, "replications": n, "simulated_sd": 0.01, "published_se": 0.01}
+         for k, n in cal.REPLICATIONS.items()]))
+    assert script.main(["--out", str(tmp_path), "--particles", "30"]) == 0
+    shipped = cal.read_shipped(tmp_path)
+    np.testing.assert_allclose(shipped.draws[cal.DOSE.path],
+                               shipped.draws["network.effects.X:same_group"] - 0.33)
+    assert list(pd.read_csv(tmp_path / "posterior.csv").columns) == [a.path for a in ASSUMPTIONS]
+    assert Image.open(tmp_path / cal.FIGURE).text["Source"] == cal.inputs_stamp(tmp_path)
+    assert "nuisance.csv" in cal.inputs_stamp(tmp_path)

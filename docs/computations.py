@@ -470,3 +470,121 @@ COMPUTATIONS = {c.name: c for c in (
                 "--runs 1000 --seed 1", 1, "slow", gof_classroom),
 )}
 """Every computation by name."""
+
+
+# -- the calibration of the magnitudes on the published findings -----------------------------
+
+POSTERIOR = ROOT / "sim" / "data" / "posterior"
+NOT_IDENTIFIED, NARROWED = 0.9, 0.6
+"""Posterior SD / prior SD above NOT_IDENTIFIED: the findings leave the magnitude at its
+prior; at most NARROWED: they narrow it; between: they narrow it a little."""
+
+
+def _reading(ratio: float) -> str:
+    if ratio > NOT_IDENTIFIED:
+        return "not identified by the findings: stays at its prior"
+    return "narrowed by the findings" if ratio <= NARROWED else "narrowed a little"
+
+
+def _from_text(pattern: str, text: str, where: str) -> str:
+    import re
+
+    m = re.search(pattern, text)
+    if m is None:
+        raise ValueError(f"{where}: no match for {pattern!r}; was the file made by "
+                         f"scripts/calibrate_evidence.py?")
+    return m[1]
+
+
+def _key(path: str) -> str:
+    """A magnitude's key in numbers.json: its path's last part."""
+    return path.rsplit(".", 1)[-1]
+
+
+def calibration(folder: Path = POSTERIOR) -> dict:
+    """What the shipped calibration (sim/data/posterior, scripts/calibrate_evidence.py)
+    says: per magnitude its default, prior range, posterior mean, 95% interval of the
+    draws (2.5 and 97.5 percentiles), posterior SD / prior SD with its reading and the
+    findings informing it; the posterior correlation of X:same_group and contact; the
+    predictive check (predictive.csv); the run's command and runtime (its README.md)."""
+    from sim.calibration import ASSUMED_SE, DOSE, HELD_OUT, INFORMS, read_shipped
+    from sim.robustness import ASSUMPTIONS
+
+    shipped = read_shipped(folder)
+    table, draws = shipped.table.set_index("magnitude"), shipped.draws
+    values: dict = {}
+    for a in ASSUMPTIONS + (DOSE,):
+        row, key = table.loc[a.path], _key(a.path)
+        values[f"{key}.default"] = float(row["default"])
+        values[f"{key}.prior"] = f"{row['low']:.3g} to {row['high']:.3g}"
+        values[f"{key}.mean"] = float(row["posterior_mean"])
+        if a.path in draws:
+            low, high = np.percentile(draws[a.path], [2.5, 97.5])
+            values[f"{key}.interval"] = f"{low:.3g} to {high:.3g}"
+        else:
+            values[f"{key}.interval"] = "draws not shipped"
+        values[f"{key}.sd_ratio"] = float(row["sd_ratio"])
+        values[f"{key}.reading"] = _reading(float(row["sd_ratio"]))
+        values[f"{key}.informed_by"] = ", ".join(
+            f"`{f}`" for f, paths in INFORMS.items() if a.path in paths) or "none"
+    values["not_identified"] = ", ".join(
+        f"`{_key(p)}`" for p, r in table["sd_ratio"].items() if r > NOT_IDENTIFIED) or "none"
+    same, contact = "network.effects.X:same_group", "interventions.{group}.magnitudes.contact"
+    values["draws"] = len(draws)
+    values["distinct_draws"] = len(draws.drop_duplicates())
+    r = float(np.corrcoef(draws[same], draws[contact])[0, 1])
+    # Fisher's z interval, n the distinct draws (resampling repeats particles)
+    half = 1.96 / np.sqrt(max(values["distinct_draws"] - 3, 1))
+    low, high = float(np.tanh(np.arctanh(r) - half)), float(np.tanh(np.arctanh(r) + half))
+    values["same_group_contact.r"] = r
+    values["same_group_contact.low"], values["same_group_contact.high"] = low, high
+    values["same_group_contact.reading"] = (
+        "they trade off: a smaller `X:same_group` goes with more contact and the reverse"
+        if high < 0 else "they rise together" if low > 0 else
+        "the sample cannot tell whether they trade off (the interval includes 0)")
+    values["assumed_se"] = ", ".join(f"`{k}` {se:g}" for k, se in ASSUMED_SE.items())
+    readme = (shipped.folder / "README.md").read_text()
+    where = str(shipped.folder / "README.md")
+    command = _from_text(r"\n    (python scripts/calibrate_evidence\.py[^\n]*(?:\n {8}[^\n]*)?)",
+                         readme, where)
+    values["command"] = "`" + " ".join(command.replace("\\\n", " ").split()) + "`"
+    values["runtime_minutes"] = float(_from_text(r"runtime ([\d.]+) minutes", readme, where))
+    values["simulations"] = int(_from_text(r"(\d+) simulations of the findings", readme,
+                                           where))
+    values["particles"] = int(_from_text(r"(\d+) particles", readme, where))
+    values["generations"] = int(_from_text(r"(\d+) generations", readme, where))
+    import re
+
+    noise = re.findall(r"\n\| (\w+) \| (\d+) \| ([\d.]+) \| ([\d.]+) \|", readme)
+    if not noise:
+        raise ValueError(f"{where}: no table of replications, simulated SD and published SE")
+    for finding, reps, sd, se in noise:
+        values[f"noise.{finding}.replications"] = int(reps)
+        values[f"noise.{finding}.simulated_sd"] = float(sd)
+        values[f"noise.{finding}.published_se"] = float(se)
+    check = shipped.predictive
+    if check is None:
+        raise ValueError(f"{shipped.folder}: no predictive.csv; run "
+                         f"`python scripts/calibrate_evidence.py --check DRAWS`")
+    text = (shipped.folder / "predictive.md").read_text()
+    where = str(shipped.folder / "predictive.md")
+    values["check.command"] = "`" + _from_text(r"Generated by `([^`]+)`", text, where) + "`"
+    values["check.runtime_minutes"] = float(_from_text(r"Runtime ([\d.]+) minutes", text,
+                                                       where))
+    values["check.draws"] = int(check["draws"].iloc[0])
+    for r in check.itertuples():
+        fitted = bool(r.fitted) if "fitted" in check else r.finding not in HELD_OUT
+        values[f"check.{r.finding}.fitted"] = "fitted" if fitted else "held out"
+        values[f"check.{r.finding}.published"] = f"{r.published:.3f} ({r.published_se:.3f})"
+        values[f"check.{r.finding}.{r.sample}"] = (
+            f"{r.median:.3f} [{r.low:.3f}, {r.high:.3f}]{'' if r.inside else ' (outside)'}")
+    for sample in ("posterior", "prior"):
+        part = check[check["sample"] == sample]
+        values[f"check.{sample}.inside"] = int(part["inside"].sum())
+    values["check.findings"] = int((check["sample"] == "posterior").sum())
+    return values
+
+
+COMPUTATIONS["calibration"] = Computation(
+    "calibration", "the shipped calibration, sim/data/posterior (scripts/calibrate_evidence.py;"
+    " docs/computations.py, calibration)", 1, "quick", calibration)

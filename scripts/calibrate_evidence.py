@@ -5,7 +5,8 @@ published findings (sim.calibration): posterior.csv, identifiability.csv and REA
 
 With ``--check DRAWS`` it calibrates nothing: it checks the shipped posterior (and the prior,
 for comparison) against every finding by simulation (sim.calibration.predictive) and writes
-predictive.csv and predictive.md beside it.
+predictive.csv and predictive.md beside it. With ``--plot`` it only redraws
+prior_posterior.png (sim.calibration.prior_posterior) from the files in ``--out``.
 
 Needs pyabc (pip install 'lbsim[calibrate]'). Prints its runtime.
 """
@@ -22,11 +23,13 @@ from sim.calibration import (
     DOSE,
     HELD_OUT,
     INFORMS,
+    NUISANCE,
     REPLICATIONS,
     calibrate,
     identifiability,
     noise,
     predictive,
+    prior_posterior,
 )
 from sim.robustness import ASSUMPTIONS
 
@@ -72,7 +75,9 @@ each finding's simulation given the magnitudes it can inform:
 {informs}
 
 {DOSE.path} ({DOSE.low:g} to {DOSE.high:g}) is a nuisance parameter of the replays: {DOSE.why}.
-It is inferred with the magnitudes and left out of posterior.csv (integrated out).
+It is inferred with the magnitudes and left out of posterior.csv (integrated out); its
+draws, row for row beside posterior.csv's, are in {NUISANCE}. prior_posterior.png shows
+every magnitude's prior and posterior.
 Held out (checked in predictive.md, not fitted): {held}.
 
 Distance: sum over these findings of ((simulated - published) / SE)^2.
@@ -111,9 +116,21 @@ def main(argv: list[str] | None = None) -> int:
                         "sim.calibration.REPLICATIONS, matched to the published SEs)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--plot", action="store_true",
+                        help="only redraw prior_posterior.png from the files in --out")
     parser.add_argument("--check", type=int, metavar="DRAWS",
                         help="only the predictive check of the shipped posterior, DRAWS draws")
     args = parser.parse_args(argv)
+    if args.plot:
+        from sim.magnitudes import MagnitudesError
+
+        try:
+            prior_posterior(args.out)
+        except (MagnitudesError, OSError, ValueError) as e:
+            print(f"cannot draw the figure from {args.out}: {e}", file=sys.stderr)
+            return 2
+        print(f"-> {args.out / 'prior_posterior.png'}")
+        return 0
     if args.check is not None:
         return check(args)
     if min(args.particles, args.generations) < 1 or (args.replications or 2) < 2:
@@ -127,9 +144,12 @@ def main(argv: list[str] | None = None) -> int:
                    {k: reps for k in REPLICATIONS} if isinstance(reps, int) else reps)
     args.out.mkdir(parents=True, exist_ok=True)
     columns = [a.path for a in ASSUMPTIONS]
-    write(args.out / "posterior.csv", post.resampled(args.seed)[columns].to_csv(index=False))
+    draws = post.resampled(args.seed)
+    write(args.out / "posterior.csv", draws[columns].to_csv(index=False))
+    write(args.out / NUISANCE, draws[[DOSE.path]].to_csv(index=False))
     write(args.out / "identifiability.csv", table.to_csv(index=False))
     write(args.out / "README.md", readme(args, runtime, post, table, spread))
+    prior_posterior(args.out)
     print(table.to_string(index=False))
     print(f"runtime {runtime:.0f} s -> {args.out}")
     return 0

@@ -314,3 +314,70 @@ def predictive(table: pd.DataFrame, draws: int,
                     else replications[key]})
     return pd.DataFrame(out)
 
+
+
+@dataclass(frozen=True)
+class Shipped:
+    """The files scripts/calibrate_evidence.py writes in ``folder``: ``draws``, the
+    equal-weight sample (posterior.csv, with the nuisance parameters' columns of
+    nuisance.csv beside it when that file is there); ``table``, identifiability.csv;
+    ``predictive``, predictive.csv (None before ``--check`` has run)."""
+
+    folder: Path
+    draws: pd.DataFrame
+    table: pd.DataFrame
+    predictive: pd.DataFrame | None
+
+
+NUISANCE = "nuisance.csv"
+"""The nuisance parameters' draws, row for row beside posterior.csv's."""
+FIGURE = "prior_posterior.png"
+"""The prior and posterior of every magnitude (:func:`prior_posterior`)."""
+
+
+def read_shipped(folder: str | Path | None = None) -> Shipped:
+    """The calibration's files in ``folder`` (default: the shipped sim/data/posterior)."""
+    from sim.magnitudes import posterior_path, read_sample
+
+    folder = posterior_path().parent if folder is None else Path(folder)
+    draws = read_sample(folder / "posterior.csv").table
+    if (folder / NUISANCE).is_file():
+        extra = pd.read_csv(folder / NUISANCE)
+        if len(extra) != len(draws) or list(extra.columns) != [DOSE.path]:
+            raise ValueError(f"{folder / NUISANCE}: expected {len(draws)} rows (as "
+                             f"posterior.csv) of one column {DOSE.path}, got {len(extra)} "
+                             f"of {', '.join(map(str, extra.columns))}")
+        draws = pd.concat([draws, extra.astype(float)], axis=1)
+    check = folder / "predictive.csv"
+    return Shipped(folder, draws, pd.read_csv(folder / "identifiability.csv"),
+                   pd.read_csv(check) if check.is_file() else None)
+
+
+def inputs_stamp(folder: Path) -> str:
+    """SHA-256 of the files the figure is drawn from, stored in the PNG so a test sees
+    when they change without the figure."""
+    import hashlib
+
+    names = ["posterior.csv", "identifiability.csv"] + (
+        [NUISANCE] if (folder / NUISANCE).is_file() else [])
+    return "; ".join(f"{n} sha256:{hashlib.sha256((folder / n).read_bytes()).hexdigest()}"
+                     for n in names)
+
+
+def prior_posterior(folder: str | Path | None = None, path: str | Path | None = None):
+    """:func:`sim.plots.prior_posterior_figure` of the files in ``folder`` (default: the
+    shipped ones), every magnitude of :data:`ASSUMPTIONS` and :data:`DOSE`; written (by
+    rename) to ``path``, default ``folder/``:data:`FIGURE`. Returns the figure."""
+    import os
+
+    from sim.plots import prior_posterior_figure
+
+    shipped = read_shipped(folder)
+    fig = prior_posterior_figure(shipped.table, shipped.draws,
+                                 [(a.path, a.name) for a in ASSUMPTIONS + (DOSE,)])
+    path = Path(path) if path is not None else shipped.folder / FIGURE
+    tmp = path.with_name(path.name + ".tmp")
+    fig.savefig(tmp, format="png", dpi=110,
+                metadata={"Source": inputs_stamp(shipped.folder)})
+    os.replace(tmp, path)
+    return fig

@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from sim.model import PeerNetworkModel
 
@@ -246,4 +247,56 @@ def gof_figure(simulated: np.ndarray, observed: np.ndarray, labels: Sequence[str
         Patch(color="#bbbbbb", alpha=0.8, label=f"simulated ({len(simulated)} runs)"),
         Line2D([], [], color="#777", lw=0.8, ls="--", label="simulated 5th-95th percentile")],
         frameon=False, fontsize=8, loc="best")
+    return _save(fig, path)
+
+
+PRIOR_COLOUR, POSTERIOR_COLOUR, DEFAULT_COLOUR = "#bbbbbb", "#3f37c9", "#d95f02"
+
+
+def prior_posterior_figure(table: pd.DataFrame, draws: pd.DataFrame,
+                           magnitudes: Sequence[tuple[str, str]],
+                           path: str | Path | None = None, ncols: int = 4) -> Figure:
+    """One panel per magnitude (path, label) in ``magnitudes``: its uniform prior over the
+    documented range, the posterior draws' histogram (``draws``: a column per path; a
+    magnitude without draws shows the posterior mean +- SD of ``table``), its default
+    marked, and posterior SD / prior SD in the title. ``table``: one row per magnitude
+    with the columns of sim.calibration.identifiability. Saved to ``path`` if given."""
+    rows = table.set_index("magnitude")
+    missing = [p for p, _ in magnitudes if p not in rows.index]
+    if missing:
+        raise ValueError(f"the identifiability table has no row for {', '.join(missing)}")
+    nrows = -(-len(magnitudes) // ncols)
+    fig = Figure(figsize=(3.4 * ncols, 2.5 * nrows + 0.5), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    for ax, (name, label) in zip(axes, magnitudes, strict=False):
+        r = rows.loc[name]
+        width = r["high"] - r["low"]
+        ax.fill_between([r["low"], r["high"]], 0, 1 / width, color=PRIOR_COLOUR, alpha=0.6,
+                        lw=0, step="pre")
+        top = 1 / width
+        if name in draws:
+            heights, _, _ = ax.hist(draws[name], bins=np.linspace(r["low"], r["high"], 16),
+                                    density=True, color=POSTERIOR_COLOUR, alpha=0.7)
+            top = max(top, heights.max())
+        else:
+            mean, sd = r["posterior_mean"], r["posterior_sd"]
+            top = 2.5 / width
+            ax.errorbar([mean], [1.6 / width], xerr=[sd], fmt="o", color=POSTERIOR_COLOUR,
+                        capsize=3)
+            ax.text(mean, 1.75 / width, "posterior mean ± SD\n(draws not shipped)",
+                    ha="center", va="bottom", fontsize=7, color=POSTERIOR_COLOUR)
+        ax.axvline(r["default"], color=DEFAULT_COLOUR, ls="--", lw=1.4)
+        ax.set_xlim(r["low"] - 0.04 * width, r["high"] + 0.04 * width)
+        ax.set_ylim(0, 1.15 * top)
+        ax.set_yticks([])
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        ax.tick_params(axis="x", labelsize=8)
+        ax.set_title(f"{label}\nposterior SD / prior SD {r['sd_ratio']:.2f}", fontsize=9)
+    for ax in axes[len(magnitudes):]:
+        ax.set_axis_off()
+    fig.legend(handles=[
+        Patch(color=PRIOR_COLOUR, alpha=0.6, label="prior: uniform over the documented range"),
+        Patch(color=POSTERIOR_COLOUR, alpha=0.7, label=f"posterior ({len(draws)} draws)"),
+        Line2D([], [], color=DEFAULT_COLOUR, ls="--", lw=1.4, label="default")],
+        loc="outside lower center", ncol=3, frameon=False, fontsize=8)
     return _save(fig, path)

@@ -146,3 +146,41 @@ def test_quick_numbers_are_what_their_commands_give_now(name):
 @pytest.mark.parametrize("name", _by_cost("slow"))
 def test_slow_numbers_are_what_their_commands_give_now(name):
     _check_recomputed(name)
+
+
+def _drifted(name: str, now: dict) -> set[str]:
+    stored = NUMBERS[name]["values"]
+    return {k for k in stored if k not in now or not _same(stored[k], now[k])}
+
+
+def test_replacing_the_shipped_posterior_without_make_docs_fails_the_drift_test(tmp_path):
+    """docs/model.md §11 reads sim/data/posterior: a new posterior.csv or
+    identifiability.csv changes what `calibration` computes, so
+    test_quick_numbers_are_what_their_commands_give_now[calibration] fails until `make
+    docs` has rewritten the section."""
+    import shutil
+
+    import pandas as pd
+
+    shipped = computations.POSTERIOR
+    assert not _drifted("calibration", computations.calibration(shipped))
+    same = "network.effects.X:same_group"
+    for name, key in (("posterior.csv", f"{same.rsplit('.', 1)[-1]}.interval"),
+                      ("identifiability.csv", "acceptance.reading")):
+        folder = tmp_path / name
+        shutil.copytree(shipped, folder)
+        table = pd.read_csv(folder / name)
+        if name == "posterior.csv":
+            table[same] = table[same].to_numpy()[::-1] * 0.99 + 0.003
+        else:
+            table.loc[table["magnitude"] == "interventions.{group}.acceptance",
+                      "sd_ratio"] = 0.5 if NUMBERS["calibration"]["values"][
+                          "acceptance.sd_ratio"] > 0.6 else 0.95
+        table.to_csv(folder / name, index=False)
+        assert key in _drifted("calibration", computations.calibration(folder)), name
+
+
+def test_the_calibration_reading_of_the_sd_ratio():
+    assert computations._reading(0.95).startswith("not identified")
+    assert computations._reading(0.75) == "narrowed a little"
+    assert computations._reading(0.4) == "narrowed by the findings"

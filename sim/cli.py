@@ -20,11 +20,6 @@ from sim.cli_support import writing as _writing
 from sim.version import lbsim_version
 from sim.vocabulary import DEFAULT_MAGNITUDES
 
-MAGNITUDES_HELP = ("the assumption-marked magnitudes: 'posterior' (inferred from published "
-                   "experiments, sim/data/posterior), 'prior' (uniform over their documented "
-                   "ranges), 'defaults' (the scenario's values, as lbsim gave before the "
-                   "posterior) or a CSV/Parquet file of draws (columns: their paths)")
-
 app = App(add_completion=False, no_args_is_help=True,
           help="lbsim: peer networks of rural left-behind children, simulated.")
 
@@ -101,11 +96,14 @@ def compare(
     seed: Annotated[int | None, typer.Option(min=0, help="first seed (default: the "
                                                          "scenario's)")] = None,
     follow_up: Annotated[int, typer.Option(min=1, help="weeks from post to follow-up")] = 12,
-    magnitudes: Annotated[str, typer.Option(help=MAGNITUDES_HELP)] = DEFAULT_MAGNITUDES,
+    magnitudes: Annotated[str, typer.Option(help=(
+        "the assumption-marked magnitudes: 'posterior' (inferred from published experiments), "
+        "'prior' (uniform over their documented ranges), 'defaults' (the scenario's values, "
+        "no draws) or a CSV/Parquet file of draws (columns: their paths)"))] = DEFAULT_MAGNITUDES,
     draws: Annotated[int | None, typer.Option(
         min=1, help="draws of the magnitudes, each used by replications/draws replications "
-                    "(default: the most that give each draw two replications or more, half "
-                    "of an even number; one a draw when none does, e.g. 5)")] = None,
+                    "(default: half the replications if even; sim.magnitudes.default_draws)")
+    ] = None,
     overwrite: _Overwrite = False,
 ):
     """Virtual trial: the scenario's interventions against none, common random numbers.
@@ -155,22 +153,19 @@ def robustness(
     replications: Annotated[int, typer.Option(min=2, help="replications per trial")] = 4,
     out: Annotated[Path | None, typer.Option(help="folder (out/<name>-robustness)")] = None,
     seed: Annotated[int, typer.Option(min=0, help="seed of the design and the trials")] = 1,
-    magnitudes: Annotated[str, typer.Option(
-        help="the ranges screened: 'posterior' (each magnitude's central 95% in the "
-             "posterior inferred from published experiments) or a CSV/Parquet file of draws "
-             "(the same of its draws); 'defaults' or 'prior': the documented ranges")
-    ] = DEFAULT_MAGNITUDES,
+    magnitudes: Annotated[str, typer.Option(help=(
+        "'posterior' or a CSV/Parquet file of draws: screen each magnitude's central 95% in "
+        "it; 'defaults' or 'prior': the documented ranges"))] = DEFAULT_MAGNITUDES,
     overwrite: _Overwrite = False,
 ):
-    """How the trial's effects depend on each assumption (Morris mu* over its range: by
-    default its central 95% posterior range; --magnitudes defaults: its documented range).
+    """How the trial's effects depend on each assumption (Morris mu* over its range).
 
     Examples:
       lbsim robustness scenarios/dafang_yuchong.yaml --trajectories 4
       lbsim robustness scenarios/dafang_yuchong.yaml --magnitudes defaults
     """
-    from sim.magnitudes import WORDS, MagnitudesError, screening_ranges
-    from sim.robustness import ASSUMPTIONS, robustness_text, write_robustness
+    from sim.magnitudes import MagnitudesError, screening_ranges, screening_words
+    from sim.robustness import robustness_text, write_robustness
 
     config = _scenario(scenario)
     out = out or Path("out") / f"{config.name}-robustness"
@@ -183,11 +178,8 @@ def robustness(
     with _writing(out, overwrite):
         table = write_robustness(config, out, overwrite, trajectories=trajectories,
                                  replications=replications, seed=seed, assumptions=ranges)
-    where = ("the documented ranges (sim.robustness.ASSUMPTIONS)" if ranges is ASSUMPTIONS
-             else f"the central 95% (2.5 to 97.5 percentiles) of "
-                  f"{WORDS.get(magnitudes, f'the file {magnitudes}')}")
-    typer.echo(f"{config.name}: {trajectories} trajectories -> {out}\nranges: {where}\n"
-               f"{robustness_text(table)}")
+    typer.echo(f"{config.name}: {trajectories} trajectories -> {out}\nranges: "
+               f"{screening_words(magnitudes)}\n{robustness_text(table)}")
 
 
 @app.command()

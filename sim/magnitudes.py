@@ -259,3 +259,12 @@ def screening_ranges(kind: str = DEFAULT_MAGNITUDES,
                               f"central 95% of {words}; documented: {a.low:g} to {a.high:g}",
                               a.label))
     return tuple(out)
+
+
+def screening_words(kind: str = DEFAULT_MAGNITUDES) -> str:
+    """The ranges :func:`screening_ranges` gives, in words."""
+    if kind in ("defaults", "prior"):
+        return "the documented ranges (sim.robustness.ASSUMPTIONS; --magnitudes " + kind + ")"
+    return (f"the central 95% (2.5 to 97.5 percentiles) of "
+            f"{WORDS.get(kind, f'the file {kind}')}; --magnitudes defaults: the documented "
+            f"ranges")

@@ -143,7 +143,8 @@ def test_a_draw_reaches_every_growth_group_and_skips_what_a_scenario_does_not_ha
     plain["network"]["effects"] = {k: v for k, v in scenario().network.effects.items()
                                    if k != "X:same_group"}
     plain = parse_scenario(plain)
-    assert set(draw.overrides(plain, 0)) == {"trait_dynamics.adjustment"}
+    assert set(draw.overrides(plain, 0)) == {"trait_dynamics.adjustment",
+                                             "trait_dynamics.confidence.reciprocated_friends"}
     assert "X:same_group" not in draw.apply(plain, 0).network.effects
     assert defaults().apply(plain, 0) is plain
 

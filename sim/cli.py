@@ -18,6 +18,7 @@ from sim.cli_support import fail as _fail
 from sim.cli_support import scenario as _scenario
 from sim.cli_support import writing as _writing
 from sim.version import lbsim_version
+from sim.vocabulary import DEFAULT_MAGNITUDES
 
 app = App(add_completion=False, no_args_is_help=True,
           help="lbsim: peer networks of rural left-behind children, simulated.")
@@ -95,14 +96,14 @@ def compare(
     seed: Annotated[int | None, typer.Option(min=0, help="first seed (default: the "
                                                          "scenario's)")] = None,
     follow_up: Annotated[int, typer.Option(min=1, help="weeks from post to follow-up")] = 12,
-    magnitudes: Annotated[str, typer.Option(
-        help="the assumption-marked magnitudes: 'defaults' (the scenario's), 'prior' "
-             "(uniform over their documented ranges), 'posterior' (inferred from the "
-             "published findings, sim.calibration) or a CSV/Parquet file of draws "
-             "(columns: their paths)")] = "defaults",
+    magnitudes: Annotated[str, typer.Option(help=(
+        "the assumption-marked magnitudes: 'posterior' (inferred from published experiments), "
+        "'prior' (uniform over their documented ranges), 'defaults' (the scenario's values, "
+        "no draws) or a CSV/Parquet file of draws (columns: their paths)"))] = DEFAULT_MAGNITUDES,
     draws: Annotated[int | None, typer.Option(
         min=1, help="draws of the magnitudes, each used by replications/draws replications "
-                    "(default: half the replications)")] = None,
+                    "(default: half the replications if even; sim.magnitudes.default_draws)")
+    ] = None,
     overwrite: _Overwrite = False,
 ):
     """Virtual trial: the scenario's interventions against none, common random numbers.
@@ -110,9 +111,9 @@ def compare(
     Examples:
       lbsim compare scenarios/dafang_yuchong.yaml --replications 40
       lbsim compare scenarios/single_class.yaml --replications 4 --follow-up 24
-      lbsim compare scenarios/dafang_yuchong.yaml --replications 16 --magnitudes prior
+      lbsim compare scenarios/dafang_yuchong.yaml --magnitudes defaults
     """
-    from sim.magnitudes import MagnitudesError, sample_for_trial
+    from sim.magnitudes import MagnitudesError, describe, sample_for_trial
     from sim.pathways import pathways_text
     from sim.trials import effect_size_text, write_comparison
 
@@ -138,9 +139,8 @@ def compare(
         table = write_comparison(config, out, replications=replications, seed=seed,
                                  follow_up_weeks=follow_up, overwrite=overwrite, progress=tick,
                                  magnitudes=sample)
-    drawn = f" ({len(sample)} draws of the magnitudes: {sample.source})" if sample.drawn \
-        else ""
-    typer.echo(f"{config.name}: {replications} replications{drawn} -> {out}")
+    typer.echo(f"{config.name}: {replications} replications -> {out}\n"
+               f"magnitudes: {describe(sample.source, len(sample) * sample.drawn)}")
     typer.echo(effect_size_text(table))
     if notes := pathways_text(config):
         typer.echo(notes)
@@ -153,23 +153,33 @@ def robustness(
     replications: Annotated[int, typer.Option(min=2, help="replications per trial")] = 4,
     out: Annotated[Path | None, typer.Option(help="folder (out/<name>-robustness)")] = None,
     seed: Annotated[int, typer.Option(min=0, help="seed of the design and the trials")] = 1,
+    magnitudes: Annotated[str, typer.Option(help=(
+        "'posterior' or a CSV/Parquet file of draws: screen each magnitude's central 95% in "
+        "it; 'defaults' or 'prior': the documented ranges"))] = DEFAULT_MAGNITUDES,
     overwrite: _Overwrite = False,
 ):
     """How the trial's effects depend on each assumption (Morris mu* over its range).
 
     Examples:
       lbsim robustness scenarios/dafang_yuchong.yaml --trajectories 4
+      lbsim robustness scenarios/dafang_yuchong.yaml --magnitudes defaults
     """
+    from sim.magnitudes import MagnitudesError, screening_ranges, screening_words
     from sim.robustness import robustness_text, write_robustness
 
     config = _scenario(scenario)
     out = out or Path("out") / f"{config.name}-robustness"
     if not any(s.type == "growth_group" for s in config.interventions):
         _fail(f"{scenario}: no growth group; robustness varies a growth group's assumptions")
+    try:
+        ranges = screening_ranges(magnitudes)
+    except MagnitudesError as e:
+        _fail(f"--magnitudes: {e}")
     with _writing(out, overwrite):
         table = write_robustness(config, out, overwrite, trajectories=trajectories,
-                                 replications=replications, seed=seed)
-    typer.echo(f"{config.name}: {trajectories} trajectories -> {out}\n{robustness_text(table)}")
+                                 replications=replications, seed=seed, assumptions=ranges)
+    typer.echo(f"{config.name}: {trajectories} trajectories -> {out}\nranges: "
+               f"{screening_words(magnitudes)}\n{robustness_text(table)}")
 
 
 @app.command()

@@ -1,7 +1,7 @@
 """Samples of the assumption-marked magnitudes, so that an answer carries their uncertainty.
 
 A sample is a table with one column per path of :data:`sim.robustness.ASSUMPTIONS` (with
-``{group}`` as written there) and one row per draw. Three kinds:
+``{group}`` as written there) and one row per draw. Four kinds:
 
 - ``defaults``: no draw, the scenario as written (one draw without columns): today's answer.
 - ``prior``: independent uniform draws over each assumption's documented range. The ranges
@@ -13,7 +13,11 @@ A sample is a table with one column per path of :data:`sim.robustness.ASSUMPTION
   published experiments, with exactly the assumptions' paths as columns.
 - ``posterior``: the file shipped with lbsim (sim/data/posterior/posterior.csv), the
   magnitudes inferred from the published findings by ABC-SMC (:mod:`sim.calibration`),
-  resampled to equal weights. A first, small calibration: no command uses it by default.
+  resampled to equal weights. The default of every command
+  (:data:`sim.vocabulary.DEFAULT_MAGNITUDES`): ``lbsim compare``, sweeps (``magnitudes:`` in
+  a spec, so ``lbsim report``) and ``lbsim robustness``, which screens over each
+  magnitude's central 95% posterior range (:func:`screening_ranges`). ``defaults`` gives
+  the scenario as written, bit for bit.
 
 Draw k applied to a scenario (:meth:`Sample.apply`) is ``scenario.override`` with each path,
 ``{group}`` standing for every growth group and every staffing plan's growth group
@@ -24,7 +28,7 @@ effect it leaves out), so a draw never adds what a scenario does not have.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +37,7 @@ import pandas as pd
 
 from sim.robustness import ASSUMPTIONS, Assumption, group_places
 from sim.scenario import Scenario, value_at
+from sim.vocabulary import DEFAULT_MAGNITUDES
 
 PRIOR_STREAM = 0x6D61676E
 """The second word of the prior's seed sequence ('magn'): its draws share no stream with a
@@ -40,6 +45,10 @@ simulation seeded by the same number."""
 
 NAMED = ("defaults", "prior", "posterior")
 """The samples named by a word rather than a file."""
+
+WORDS = {"prior": "the prior, uniform over their documented ranges",
+         "posterior": "the posterior inferred from published experiments (sim/data/posterior)"}
+"""What a named sample is, in words (a file is named by its path)."""
 
 READERS = {".csv": pd.read_csv, ".parquet": pd.read_parquet, ".pq": pd.read_parquet}
 
@@ -89,9 +98,11 @@ class Sample:
         return Sample(self.table.iloc[rows].reset_index(drop=True), self.source)
 
 
-def overrides(scenario: Scenario, draw: Mapping[str, float]) -> dict[str, float]:
+def overrides(scenario: Scenario, draw: Mapping[str, float],
+              fixed: Collection[str] = ()) -> dict[str, float]:
     """A draw (path -> value) as dotted-path overrides of ``scenario``, ``{group}`` resolved
-    to each of its groups; paths that do not apply to it are left out."""
+    to each of its groups; paths that do not apply to it are left out, and so are the
+    ``fixed`` ones (resolved paths a caller sets itself, e.g. a sweep's parameters)."""
     groups = group_places(scenario)
     dump = None
     out = {}
@@ -102,12 +113,14 @@ def overrides(scenario: Scenario, draw: Mapping[str, float]) -> dict[str, float]
         dump = scenario.model_dump(mode="json") if dump is None else dump
         if value_at(dump, path) is not None:
             out[path] = float(value)
-    return out
+    return {path: v for path, v in out.items() if path not in fixed}
 
 
-def apply(scenario: Scenario, draw: Mapping[str, float]) -> Scenario:
-    """``scenario`` with a draw's magnitudes (the scenario itself when it sets none)."""
-    changes = overrides(scenario, draw)
+def apply(scenario: Scenario, draw: Mapping[str, float],
+          fixed: Collection[str] = ()) -> Scenario:
+    """``scenario`` with a draw's magnitudes but the ``fixed`` paths (the scenario itself
+    when it sets none)."""
+    changes = overrides(scenario, draw, fixed)
     return scenario.override(changes) if changes else scenario
 
 
@@ -175,22 +188,41 @@ def posterior() -> Sample:
     return Sample(read_sample(posterior_path()).table, "posterior")
 
 
+def describe(source: str, draws: int) -> str:
+    """Where a trial's magnitudes come from, in words: ``draws`` of sample ``source``
+    ("10 draws of the posterior inferred from published experiments (sim/data/posterior)");
+    no draws (or ``defaults``): the scenario's own values."""
+    if not draws or source == "defaults":
+        return "the scenario's own values (no draws: intervals are the replications' noise)"
+    return f"{draws} draw{'s' * (draws != 1)} of {WORDS.get(source, f'the file {source}')}"
+
+
+def default_draws(replications: int, available: int | None = None) -> int:
+    """The draws a trial of ``replications`` takes unless told: the most that divide the
+    replications with at least two replications each (half of an even number), so the
+    interval can be split into the replications' noise and the magnitudes'; when no such
+    number above 1 exists (1, 2, 3, 5, 7, ... replications), one replication a draw (the
+    interval still includes both, unsplit). At most ``available`` (a file's rows)."""
+    cap = replications if available is None else min(available, replications)
+    divisors = [d for d in range(1, cap + 1) if replications % d == 0]
+    split = [d for d in divisors if d >= 2 and replications // d >= 2]
+    return max(split) if split else max(divisors)
+
+
 def sample_for_trial(kind: str, replications: int, seed: int,
                      draws: int | None = None) -> Sample:
     """The sample a trial of ``replications`` uses: ``defaults``, ``prior``, ``posterior``
-    or a file;
-    ``draws`` of it (default: half the replications, so each draw has two and the
-    interval can be split), which must divide the replications."""
+    or a file; ``draws`` of it (default: :func:`default_draws`), which must divide the
+    replications."""
     if kind == "defaults":
         if draws not in (None, 1):
-            raise MagnitudesError("draws apply to a sample of magnitudes ('prior' or a "
-                                  "file); 'defaults' has one, the scenario's")
+            raise MagnitudesError("draws apply to a sample of magnitudes ('prior', "
+                                  "'posterior' or a file); 'defaults' has one, the "
+                                  "scenario's")
         return defaults()
     source = None if kind == "prior" else posterior() if kind == "posterior" else read_sample(
         kind)
-    count = draws or max(1, replications // 2)
-    if source is not None and draws is None:
-        count = min(count, len(source))
+    count = draws or default_draws(replications, None if source is None else len(source))
     if source is None and count < 2:
         raise MagnitudesError(f"one draw of the prior carries none of the magnitudes' "
                               f"uncertainty: give at least 2 draws ({replications} "
@@ -200,3 +232,39 @@ def sample_for_trial(kind: str, replications: int, seed: int,
                               f"{count} draws of magnitudes: give a number of replications "
                               f"that is a multiple of the draws (e.g. {2 * count})")
     return prior(count, seed) if source is None else source.take(count, seed)
+
+
+def screening_ranges(kind: str = DEFAULT_MAGNITUDES,
+                     assumptions: tuple[Assumption, ...] = ASSUMPTIONS) -> tuple[Assumption, ...]:
+    """The range a screening (``lbsim robustness``) moves each assumption across: with
+    ``defaults`` or ``prior``, the documented ranges (the prior is uniform over them: the
+    assumptions themselves); with ``posterior`` or a file of draws, the central 95% of the
+    sample (its 2.5 and 97.5 percentiles), so the screening ranks what is still uncertain
+    after the published findings. An assumption the sample does not draw keeps its range."""
+    if kind in ("defaults", "prior"):
+        return assumptions
+    sample = posterior() if kind == "posterior" else read_sample(kind)
+    words = WORDS.get(sample.source, f"the file {sample.source}")
+    out = []
+    for a in assumptions:
+        if a.path not in sample.table:
+            out.append(a)
+            continue
+        low, high = np.percentile(sample.table[a.path].to_numpy(float), [2.5, 97.5])
+        if not low < high:
+            raise MagnitudesError(f"{sample.source}: {a.path} has no spread (its central 95% "
+                                  f"is {low:g} to {high:g}): nothing to screen over; give "
+                                  f"--magnitudes defaults for the documented ranges")
+        out.append(Assumption(a.path, float(low), float(high),
+                              f"central 95% of {words}; documented: {a.low:g} to {a.high:g}",
+                              a.label))
+    return tuple(out)
+
+
+def screening_words(kind: str = DEFAULT_MAGNITUDES) -> str:
+    """The ranges :func:`screening_ranges` gives, in words."""
+    if kind in ("defaults", "prior"):
+        return "the documented ranges (sim.robustness.ASSUMPTIONS; --magnitudes " + kind + ")"
+    return (f"the central 95% (2.5 to 97.5 percentiles) of "
+            f"{WORDS.get(kind, f'the file {kind}')}; --magnitudes defaults: the documented "
+            f"ranges")

@@ -10,6 +10,10 @@ change of Hedges' g for a move across the range, scaled to the whole range), its
 percentile bootstrap interval over trajectories (mu* is a mean of absolute values, so the
 interval cannot reach below 0, unlike SALib's mu* +- 1.96 bootstrap SD) and sigma (spread:
 interactions or non-linearity).
+
+The ranges are the ``assumptions``' own (by default the documented ones); ``lbsim
+robustness`` passes :func:`sim.magnitudes.screening_ranges` of its ``--magnitudes``: by
+default each magnitude's central 95% posterior range, ``defaults`` the documented ones.
 """
 
 from __future__ import annotations

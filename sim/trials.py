@@ -109,7 +109,8 @@ def virtual_trial(scenario: Scenario, replications: int = 20, seed: int | None =
     """Run the trial; return one row per outcome x time with Hedges' g and its 95% CI.
 
     ``magnitudes``: a :class:`sim.magnitudes.Sample` (``len`` draws, ``apply(scenario, k)``)
-    whose draws the replications share out in equal blocks; None: the scenario's own. A
+    whose draws the replications share out in equal blocks; None: the scenario's own
+    (``lbsim compare`` draws :data:`sim.vocabulary.DEFAULT_MAGNITUDES` unless told). A
     sample that sets magnitudes adds the columns ``draws`` and ``magnitudes_share``."""
     if replications < 2:
         raise ValueError(f"replications must be at least 2, got {replications}")

@@ -144,3 +144,8 @@ SUMMARY = tuple(o.name for o in OUTCOMES if o.summary)
 CHILD_OUTCOMES = tuple(o.name for o in OUTCOMES if o.level == "child")
 CLASS_OUTCOMES = tuple(o.name for o in OUTCOMES if o.trial)
 """Per-child and per-class outcomes of virtual trials."""
+
+DEFAULT_MAGNITUDES = "posterior"
+"""The assumption-marked magnitudes every command uses unless told otherwise
+(:mod:`sim.magnitudes`): the posterior inferred from published experiments, shipped as
+sim/data/posterior/posterior.csv. ``defaults`` gives the scenario as written."""

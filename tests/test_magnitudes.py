@@ -14,6 +14,7 @@ from sim.cli import app
 from sim.magnitudes import (
     MagnitudesError,
     Sample,
+    default_draws,
     defaults,
     prior,
     read_sample,
@@ -21,7 +22,7 @@ from sim.magnitudes import (
 )
 from sim.robustness import ASSUMPTIONS
 from sim.scenario import parse_scenario, value_at
-from sim.trials import draw_components, virtual_trial
+from sim.trials import draw_components, virtual_trial, write_comparison
 
 PATHS = [a.path for a in ASSUMPTIONS]
 CONTACT = "interventions.{group}.magnitudes.contact"
@@ -98,9 +99,28 @@ def test_a_trial_shares_replications_equally_among_draws():
     with pytest.raises(MagnitudesError, match="multiple of the draws"):
         sample_for_trial("prior", 16, seed=1, draws=3)
     with pytest.raises(MagnitudesError, match="at least 2 draws"):
-        sample_for_trial("prior", 3, seed=1)
+        sample_for_trial("prior", 1, seed=1)
+    assert len(sample_for_trial("prior", 3, seed=1)) == 3  # odd: one replication a draw
+    assert len(sample_for_trial("posterior", 20, seed=1)) == 10  # lbsim compare's default
+    assert len(sample_for_trial("posterior", 100, seed=1)) == 25  # at most its 40 rows
     with pytest.raises(MagnitudesError, match="'defaults' has one"):
         sample_for_trial("defaults", 16, seed=1, draws=4)
+
+
+@pytest.mark.parametrize("replications", range(1, 61))
+def test_default_draws_divide_the_replications_and_split_them_when_they_can(replications):
+    """Brute force: the default is the most draws that divide the replications with two or
+    more each; when none exists, one replication a draw; never more than the rows."""
+    for available in (None, 40, 7):
+        cap = replications if available is None else min(available, replications)
+        got = default_draws(replications, available)
+        assert replications % got == 0 and 1 <= got <= cap
+        split = [d for d in range(2, cap + 1) if replications % d == 0
+                 and replications // d >= 2]
+        assert got == (max(split) if split else max(
+            d for d in range(1, cap + 1) if replications % d == 0))
+    if replications % 2 == 0 and replications >= 4:
+        assert default_draws(replications) == replications // 2
 
 
 # --- applying a draw --------------------------------------------------------------------------
@@ -262,24 +282,38 @@ def test_compare_with_magnitudes(tmp_path):
                                      *options])
         return result
 
-    plain, same = compare("plain"), compare("defaults", "--magnitudes", "defaults")
-    assert plain.exit_code == 0 and same.exit_code == 0, plain.output + same.output
+    # --magnitudes defaults: the trial of the scenario as written, as the library gives it
+    # without magnitudes (the path lbsim compare took before the posterior), byte for byte
+    same = compare("defaults", "--magnitudes", "defaults")
+    assert same.exit_code == 0, same.output
+    assert "magnitudes: the scenario's own values" in same.output
+    write_comparison(scenario(), tmp_path / "plain", replications=4, follow_up_weeks=3)
     assert ((tmp_path / "plain" / "effect_sizes.csv").read_bytes()
             == (tmp_path / "defaults" / "effect_sizes.csv").read_bytes())
     drawn = compare("prior", "--magnitudes", "prior")
     assert drawn.exit_code == 0, drawn.output
-    assert "4 replications (2 draws of the magnitudes: prior)" in drawn.output
+    assert ("4 replications -> " in drawn.output and "magnitudes: 2 draws of the prior, "
+            "uniform over their documented ranges" in drawn.output)
     assert "magnitudes: the share of the interval's variance" in drawn.output
     table = pd.read_csv(tmp_path / "prior" / "effect_sizes.csv")
     assert (table["draws"] == 2).all() and table["magnitudes_share"].between(0, 1).any()
-    shipped = compare("posterior", "--magnitudes", "posterior")
+    # no option: the shipped posterior, named, and an answer other than the scenario's
+    shipped = compare("posterior")
     assert shipped.exit_code == 0, shipped.output
-    assert "4 replications (2 draws of the magnitudes: posterior)" in shipped.output
+    assert ("magnitudes: 2 draws of the posterior inferred from published experiments "
+            "(sim/data/posterior)") in shipped.output
+    assert compare("told", "--magnitudes", "posterior").exit_code == 0
+    assert ((tmp_path / "posterior" / "effect_sizes.csv").read_bytes()
+            == (tmp_path / "told" / "effect_sizes.csv").read_bytes())
+    posterior_table = pd.read_csv(tmp_path / "posterior" / "effect_sizes.csv")
+    plain = pd.read_csv(tmp_path / "plain" / "effect_sizes.csv")
+    assert (posterior_table["draws"] == 2).all()
+    assert not np.allclose(posterior_table["difference"], plain["difference"])
     prior(2, seed=1).table.rename(columns={CONTACT: "contact"}).to_csv(
         tmp_path / "bad.csv", index=False)
     for options, words in ((["--magnitudes", str(tmp_path / "bad.csv")], "unknown column"),
                            (["--magnitudes", "prior", "--draws", "3"], "multiple of"),
-                           (["--magnitudes", "posterier"], "'posterior'")):
+                           (["--magnitudes", "posteriour"], "'posterior'")):
         bad = compare("bad", *options)
         assert bad.exit_code == 2 and words in bad.output, bad.output
         assert not (tmp_path / "bad").exists()

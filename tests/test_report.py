@@ -47,6 +47,7 @@ seed: 3
 at: [10]
 outcomes: [isolates_lb, indegree_lb, indegree_gap, density]
 batch_size: 6
+magnitudes: defaults
 """
 
 

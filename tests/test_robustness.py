@@ -62,3 +62,52 @@ def test_robustness_command_writes_table_and_figure(tmp_path):
     assert_drawn(out / "robustness.png")
     again = CliRunner().invoke(app, ["robustness", str(path), "--out", str(out)])
     assert again.exit_code == 2 and "exists" in again.output
+
+
+# --- which ranges: the posterior's central 95% unless told ---------------------------------
+
+def test_the_posterior_screens_each_magnitudes_central_95_percent_and_defaults_the_documented():
+    from sim.magnitudes import posterior, screening_ranges, screening_words
+
+    assert screening_ranges("defaults") is ASSUMPTIONS  # the very call lbsim made before
+    assert screening_ranges("prior") is ASSUMPTIONS
+    shipped, ranges = posterior().table, screening_ranges()
+    assert [a.path for a in ranges] == [a.path for a in ASSUMPTIONS]
+    for a, documented in zip(ranges, ASSUMPTIONS, strict=True):
+        values = np.sort(shipped[a.path].to_numpy(float))
+        inside = ((values >= a.low) & (values <= a.high)).mean()
+        assert 0.9 <= inside and a.low < a.high  # the central 95% of 40 draws, by count
+        assert documented.low <= a.low and a.high <= documented.high
+        assert "central 95%" in a.why
+    assert "central 95%" in screening_words() and "documented" in screening_words("defaults")
+
+
+def test_robustness_command_takes_the_posteriors_ranges_unless_told(tmp_path, monkeypatch):
+    """The command hands write_robustness the posterior's ranges by default and, with
+    --magnitudes defaults, the documented ranges themselves (the call it made before)."""
+    import yaml
+
+    import sim.robustness as rob
+    from sim.magnitudes import screening_ranges
+
+    seen = []
+
+    def fake(config, out, overwrite, **kwargs):
+        seen.append(kwargs["assumptions"])
+        out.mkdir()
+        return pd.DataFrame(columns=["outcome", "time", "g_mean", "parameter", "mu_star",
+                                     "mu_star_low", "mu_star_high", "sigma"])
+
+    monkeypatch.setattr(rob, "write_robustness", fake)
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(scenario().model_dump(mode="json")))
+    told = CliRunner().invoke(app, ["robustness", str(path), "--out", str(tmp_path / "a"),
+                                    "--magnitudes", "defaults"])
+    untold = CliRunner().invoke(app, ["robustness", str(path), "--out", str(tmp_path / "b")])
+    assert told.exit_code == 0 and untold.exit_code == 0, told.output + untold.output
+    assert seen[0] is ASSUMPTIONS and seen[1] == screening_ranges("posterior")
+    assert "ranges: the documented ranges" in told.output
+    assert "ranges: the central 95% (2.5 to 97.5 percentiles) of the posterior" in untold.output
+    bad = CliRunner().invoke(app, ["robustness", str(path), "--out", str(tmp_path / "c"),
+                                   "--magnitudes", "posteriour"])
+    assert bad.exit_code == 2 and "'posterior'" in bad.output and len(seen) == 2

@@ -22,7 +22,7 @@ from sim.trials import draw_components
 
 DRAWN = (STAFFING.replace("COMMON", "true").replace("values: [0, 2, 6]", "values: [0, 2]")
          .replace("values: [one_per_school, shared]", "values: [shared]")
-         + "magnitudes: prior\ndraws: 2\n")
+         .replace("magnitudes: defaults\n", "magnitudes: prior\ndraws: 2\n"))
 
 
 def write(folder, spec: str):
@@ -44,7 +44,8 @@ def test_a_replication_has_the_same_draw_at_every_plan(drawn):
     assert (rows["draw"] == rows["replication"] // 2).all()  # 4 replications, 2 draws
     meta = json.loads((drawn.parent / "out" / store.SPEC).read_text())
     assert meta["magnitude_draws"] == prior(2, seed=3).table.to_dict("records")
-    plain = write(drawn.parent / "plain", DRAWN.replace("magnitudes: prior\ndraws: 2\n", ""))
+    plain = write(drawn.parent / "plain",
+                  DRAWN.replace("magnitudes: prior\ndraws: 2\n", "magnitudes: defaults\n"))
     assert load_spec(plain)[0].digest() != meta["digest"]
 
 
@@ -82,11 +83,13 @@ def test_the_report_takes_intervals_over_the_draws_and_says_so(drawn):
     assert r["diff_magnitudes_share"] == pytest.approx(
         draw_components(paired, draw)["magnitudes_share"], nan_ok=True)
     text = plans_text(table)
-    assert "Intervals include the assumed magnitudes' uncertainty (2 draws: prior)" in text
+    assert ("Intervals include the assumed magnitudes' uncertainty (magnitudes: 2 draws of "
+            "the prior, uniform over their documented ranges)") in text
     assert "From magnitudes" in text
     write_report(out, out=drawn.parent / "report")
     page = (drawn.parent / "report" / "report.html").read_text()
-    assert "drawn uniformly from their documented ranges (2 draws" in page
+    assert "drawn from the prior, uniform over their documented ranges (2 draws" in page
+    assert "from assumed sizes" in page  # each plan's share beside its range
     assert "only how much results vary" not in page
 
 
@@ -116,3 +119,74 @@ def test_a_sweep_can_draw_from_the_shipped_posterior(tmp_path):
     assert sample.source == "posterior" and len(sample) == 2
     shipped = posterior().table
     assert all((shipped == row).all(axis=1).any() for _, row in sample.table.iterrows())
+
+
+# --- the default: the shipped posterior; 'magnitudes: defaults': the sweep as it was --------
+
+DEFAULTS = DRAWN.replace("magnitudes: prior\ndraws: 2\n", "magnitudes: defaults\n")
+UNTOLD = DRAWN.replace("magnitudes: prior\ndraws: 2\n", "")
+
+
+def test_a_spec_draws_the_shipped_posterior_unless_told(tmp_path):
+    from sim.magnitudes import posterior
+    from sim.vocabulary import DEFAULT_MAGNITUDES
+
+    spec, base, tasks, _ = plan(write(tmp_path, UNTOLD))
+    assert spec.magnitudes == DEFAULT_MAGNITUDES == "posterior"
+    draws = {t["draw"]: t["magnitudes"] for t in tasks}
+    assert sorted(draws) == [0, 1]  # 4 replications: two a draw
+    shipped = posterior().table
+    assert all((shipped == pd.Series(d)).all(axis=1).any() for d in draws.values())
+    task = next(t for t in tasks if t["point"] == 1)
+    alone = {k: v for k, v in task.items() if k not in ("draw", "magnitudes")}
+    outcomes = ["isolates_lb", "indegree_lb", "indegree_gap", "density"]
+    drawn_rows = pd.DataFrame(run_group(spec, base, [task], {}))[outcomes]
+    assert not drawn_rows.equals(pd.DataFrame(run_group(spec, base, [alone], {}))[outcomes])
+
+
+def test_magnitudes_defaults_is_the_sweep_as_it_was_bit_for_bit(tmp_path):
+    """'magnitudes: defaults' plans the tasks of the path without magnitudes, hashes as a
+    spec from before the magnitudes (so a folder it made resumes), writes the rows that path
+    gives run by run, and its report says its intervals are the runs' noise."""
+    from sim.sweep import design
+    from sim.sweep.runner import tasks as plain_tasks
+
+    path = write(tmp_path, DEFAULTS)
+    spec, base, tasks, _ = plan(path)
+    before = plain_tasks(spec, design.points(spec))
+    assert tasks == before and "draw" not in tasks[0]
+    assert spec.digest() == spec.model_copy(update={"magnitudes": None}).digest()
+    run_sweep(path, tmp_path / "out", workers=1)
+    rows = store.read(tmp_path / "out").sort_values(["run", "week"], ignore_index=True)
+    alone = pd.DataFrame([row for t in before for row in run_group(spec, base, [t], {})])
+    alone = alone.sort_values(["run", "week"], ignore_index=True)
+    for column in ["run", "seed", "week", *spec.outcomes]:
+        np.testing.assert_array_equal(rows[column].to_numpy(), alone[column].to_numpy())
+    table = plan_table(tmp_path / "out")
+    assert "Intervals: the runs' noise only" in plans_text(table)
+    assert "diff_magnitudes_share" not in table
+
+
+def test_a_sweep_never_draws_what_it_varies_or_fixes(tmp_path, monkeypatch):
+    """A drawn magnitude that the spec sweeps (a parameter) or fixes (an override) keeps
+    the spec's value; the others take the draw's."""
+    from sim.sweep import runner
+
+    contact = "interventions.0.group.magnitudes.contact"
+    acceptance = "interventions.0.group.acceptance"
+    text = (UNTOLD.replace("parameters:\n", f"parameters:\n  {contact}: {{values: [5.0]}}\n")
+            + f"overrides:\n  {acceptance}: 0.55\n")
+    spec, base, tasks, _ = plan(write(tmp_path, text))
+    seen = []
+
+    def capture(scenario, **_):
+        seen.append(scenario)
+        raise RuntimeError("captured")
+
+    monkeypatch.setattr(runner, "PeerNetworkModel", capture)
+    run_group(spec, base, [tasks[0]], {})
+    group = seen[0].interventions[0].group
+    assert group.magnitudes.contact == 5.0 and group.acceptance == 0.55
+    drawn = tasks[0]["magnitudes"]
+    assert group.magnitudes.barrier == drawn["interventions.{group}.magnitudes.barrier"]
+    assert drawn["interventions.{group}.magnitudes.contact"] != 5.0

@@ -132,14 +132,20 @@ def share(x: float) -> str:
     return "n/a" if x is None or not math.isfinite(x) else f"{100 * x:.0f}%"
 
 
-def magnitudes_words(spec: dict, draws: int) -> str:
-    """What a report's intervals include, in words."""
+def magnitudes_words(spec: dict, draws: int, replications: int = 0) -> str:
+    """What a report's intervals include, in words (``replications`` per plan)."""
+    from sim.magnitudes import describe
+
     if not draws:
         return ("Intervals: the runs' noise only, with the assumed magnitudes at the "
-                "scenario's values (a sweep with 'magnitudes: prior' includes them).")
-    return (f"Intervals include the assumed magnitudes' uncertainty ({draws} draws: "
-            f"{spec.get('magnitudes')}) and the runs' noise; \"From magnitudes\": the share "
-            f"of the isolates-avoided interval's variance from the magnitudes.")
+                "scenario's values ('magnitudes: defaults'; a sweep draws them from the "
+                "posterior unless told).")
+    unsplit = (" (n/a: one run a draw, which cannot tell the two apart)"
+               if replications and replications <= draws else "")
+    return (f"Intervals include the assumed magnitudes' uncertainty (magnitudes: "
+            f"{describe(spec.get('magnitudes'), draws)}) and the runs' noise; \"From "
+            f"magnitudes\": the share of the isolates-avoided interval's variance from the "
+            f"magnitudes{unsplit}.")
 
 
 TIMES = {"end": "End of the school year", "follow_up": "Follow-up"}
@@ -167,7 +173,7 @@ def plans_text(table: pd.DataFrame) -> str:
              "Isolates: left-behind children no classmate names as a friend. In-degree gap:",
              "friend nominations received, other children minus left-behind children."]
     draws = table.attrs.get("magnitude_draws", 0)
-    lines += [magnitudes_words(table.attrs["spec"], draws)]
+    lines += [magnitudes_words(table.attrs["spec"], draws, int(table["replications"].max()))]
     for time, part in plans.groupby("time", sort=False):
         week = int(part["week"].iloc[0])
         rows = [["Plan", "Isolates", "Isolates avoided", "In-degree gap", "Change in gap",

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.magnitudes import WORDS
 from sim.robustness import ASSUMPTIONS, group_places
 from sim.scenario import value_at
 from sim.sweep.plans import (
@@ -158,6 +159,9 @@ def plan_rows(table: pd.DataFrame) -> dict[str, dict]:
                     row["cpia"] = {"value": value, "range": why}
                 if point == iso["control_point"]:
                     row["avoided"]["range"] = "the comparison"
+                elif math.isfinite(iso.get("diff_magnitudes_share", math.nan)):
+                    row["avoided"]["range"] += (f", {share(iso['diff_magnitudes_share'])} "
+                                                f"from assumed sizes")
             if (point, time, "indegree_gap") in wide.index:
                 gap = wide.loc[(point, time, "indegree_gap")]
                 row["gap"] = _cell(gap["mean"], gap["ci_low"], gap["ci_high"], 2)
@@ -207,17 +211,16 @@ def _summary(table: pd.DataFrame) -> dict:
 def _magnitudes(table: pd.DataFrame) -> dict | None:
     """When the sweep drew the magnitudes: their source, the number of draws and the median
     share of the isolates-avoided intervals' variance from them (plans other than the
-    control); None otherwise."""
+    control; None when one run a draw cannot tell it); None otherwise."""
     draws = table.attrs.get("magnitude_draws", 0)
     if not draws:
         return None
     spec = table.attrs["spec"]
     rows = table[(table["outcome"] == "isolates_lb") & (table["point"] != table["control_point"])]
     source = spec["magnitudes"]
-    return {"draws": draws, "share": share(rows["diff_magnitudes_share"].median()),
-            "source": {"prior": "uniformly from their documented ranges",
-                       "posterior": "from lbsim's posterior given the published findings "
-                                    "(sim.calibration)"}.get(source, f"from the file {source}")}
+    median = rows["diff_magnitudes_share"].median()
+    return {"draws": draws, "share": share(median) if math.isfinite(median) else None,
+            "source": f"from {WORDS.get(source, f'the file {source}')}"}
 
 
 def render(table: pd.DataFrame, figure, robustness: pd.DataFrame | None = None) -> str:

@@ -26,7 +26,8 @@ def tasks(spec: SweepSpec, design: list[dict], magnitudes=None) -> list[dict]:
     replications + replication). With ``common_seeds`` a replication's seed is the same
     at every point. With a sample of ``magnitudes`` (:class:`sim.magnitudes.Sample`), the
     replications are shared out among its draws in equal blocks: replication r takes
-    ``draw`` r // (replications / draws) at every point, and its ``magnitudes``."""
+    ``draw`` r // (replications / draws) at every point, and its ``magnitudes`` (applied
+    to all but the paths the spec's parameters and overrides set: :func:`run_group`)."""
     per_draw = spec.replications // len(magnitudes) if magnitudes is not None else 0
     out = []
     for p, values in enumerate(design):
@@ -89,10 +90,11 @@ def run_group(spec: SweepSpec, base: dict, group: list[dict], starts: dict) -> l
     seeds = [t["seed"] for t in group]
     try:
         scenario = scenario_from(base, group[0]["values"])
-        if "magnitudes" in group[0]:
+        if "magnitudes" in group[0]:  # but what the sweep varies or fixes itself
             from sim.magnitudes import apply  # only then: it loads the trials' plotting
 
-            scenario = apply(scenario, group[0]["magnitudes"])
+            scenario = apply(scenario, group[0]["magnitudes"],
+                             {*spec.parameters, *spec.overrides})
         model = PeerNetworkModel(scenario, replicas=seeds,
                                  start=starts.get(start_key(scenario, seeds)),
                                  collect=kept_weeks(spec, scenario.weeks), agents=False)

@@ -19,7 +19,7 @@ from sim.scenario import (
     value_at,
 )
 from sim.schema import Section, at_least, unknown_name
-from sim.vocabulary import COLUMNS
+from sim.vocabulary import COLUMNS, DEFAULT_MAGNITUDES
 
 
 class Parameter(Section):
@@ -72,15 +72,19 @@ class SweepSpec(Section):
         [], description="keep outcomes at these weeks too (e.g. the end of the school year "
                         "before a follow-up)")
     batch_size: Annotated[int, at_least(1)] = 16
-    magnitudes: str | None = Field(
-        None, description="draw the assumption-marked magnitudes (sim.magnitudes): 'prior' "
-                          "(uniform over their documented ranges), 'posterior' (lbsim's "
-                          "shipped calibration, sim.calibration) or a CSV/Parquet file of "
-                          "draws (relative to the spec); the replications are shared out "
-                          "among the draws in equal blocks, replication r using the same "
-                          "draw at every point (common magnitudes)")
+    magnitudes: str = Field(
+        DEFAULT_MAGNITUDES,
+        description="the assumption-marked magnitudes (sim.magnitudes): 'posterior' (the "
+                    "default: inferred from published experiments, sim/data/posterior), "
+                    "'prior' (uniform over their documented ranges), a CSV/Parquet file of "
+                    "draws (relative to the spec), or 'defaults' (the scenario's values, no "
+                    "draws); the replications are shared out among the draws in equal "
+                    "blocks, replication r using the same draw at every point (common "
+                    "magnitudes); the spec's parameters and overrides are never drawn")
     draws: Annotated[int, at_least(1)] | None = Field(
-        None, description="draws of the magnitudes (default: half the replications)")
+        None, description="draws of the magnitudes (default: half the replications, or "
+                          "one replication a draw when they cannot be halved: "
+                          "sim.magnitudes.default_draws)")
 
     def digest(self, draws: list[dict] | None = None) -> str:
         """A hash of everything that decides the results (with the magnitudes' ``draws``,
@@ -89,7 +93,9 @@ class SweepSpec(Section):
         for p in data["parameters"].values():  # specs from before 'integer' hash the same
             if p["integer"] is None:
                 del p["integer"]
-        for key in ("magnitudes", "draws"):  # and specs from before the magnitudes
+        if data["magnitudes"] == "defaults":  # and specs from before the magnitudes
+            data["magnitudes"] = None
+        for key in ("magnitudes", "draws"):
             if data[key] is None:
                 del data[key]
         if draws:
@@ -132,7 +138,7 @@ def load_spec(path: str | Path) -> tuple[SweepSpec, dict]:
         problems += [f"outcomes: {unknown_name(str(o), 'outcome', COLUMNS)}"
                      for o in outcomes if o not in COLUMNS]
     base, integer = _base(path, data, parameters, sampled, problems)
-    if spec is not None and spec.magnitudes is not None:
+    if spec is not None:
         from sim.magnitudes import MagnitudesError
 
         try:
@@ -221,11 +227,9 @@ def scenario_from(base: dict, point: dict) -> Scenario:
 
 def magnitude_sample(spec: SweepSpec, folder: str | Path):
     """The spec's sample of magnitudes (:mod:`sim.magnitudes`; a file relative to
-    ``folder``, the spec's), or None when it draws none."""
+    ``folder``, the spec's), or None when it draws none (``defaults``)."""
     from sim.magnitudes import NAMED, sample_for_trial
 
-    if spec.magnitudes is None:
-        return None
     kind = spec.magnitudes if spec.magnitudes in NAMED else str(
         Path(folder) / spec.magnitudes)
     sample = sample_for_trial(kind, spec.replications, spec.seed, spec.draws)

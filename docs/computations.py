@@ -271,15 +271,14 @@ def _posterior_trial_values(scenario_file: str) -> dict:
         key = f"{outcome}.{time}.excludes_0"
         if defaults[key] != values[key]:
             (lost if defaults[key] == "yes" else gained).append(words)
-    if not lost and not gained:
-        values["turns"] = ("no conclusion turns: each interval in the table excludes 0 with "
-                           "the posterior exactly where it does with the defaults")
-    else:
-        values["turns"] = "; ".join(
-            [f"with the posterior the interval includes 0 for {_listed(lost)} (with the "
-             f"defaults it excludes 0)"] * bool(lost)
-            + [f"with the posterior the interval excludes 0 for {_listed(gained)} (with the "
-               f"defaults it includes 0)"] * bool(gained))
+    parts = [f"with the posterior the interval includes 0 for {_listed(lost)} (with the "
+             f"defaults it excludes 0)"] if lost else []
+    if gained:
+        parts.append(f"with the posterior the interval excludes 0 for {_listed(gained)} "
+                     f"(with the defaults it includes 0)")
+    values["turns"] = "; ".join(parts) or ("no conclusion turns: each interval in the table "
+                                           "excludes 0 with the posterior exactly where it "
+                                           "does with the defaults")
     return values
 
 

@@ -5,6 +5,10 @@ returns a flat mapping of named values (numbers or short texts). ``cost`` says h
 drift test (tests/test_docs.py) treats it: ``quick`` ones are re-run by every test run,
 ``slow`` ones by the slow tests, the ``expensive`` one (the county staffing sweep) only by
 ``make docs``; the test then checks that the documents show what docs/numbers.json holds.
+The answers users read are computed twice at the same seed, with the scenario's magnitudes
+(``defaults``) and with draws of the shipped posterior (sim/data/posterior/posterior.csv);
+a computation that draws the posterior records its fingerprint
+(:func:`posterior_fingerprint`), which the test compares with the shipped file.
 """
 
 from __future__ import annotations

@@ -21,7 +21,9 @@ are run again and must give exactly what numbers.json holds (the ``quick`` ones 
 test run, a few seconds; the ``slow`` ones, trials, fits, goodness of fit and the
 robustness design, with the slow tests, about a minute and a half); the ``expensive`` one,
 the county staffing sweep (minutes on two cores), is recomputed only by `make docs`, and
-the documents are checked against what it saved.
+the documents are checked against what it saved. The computations that draw the shipped
+posterior's magnitudes saved its fingerprint: a posterior.csv replaced without `make docs`
+fails.
 """
 
 from __future__ import annotations
@@ -231,3 +233,25 @@ def test_a_cost_per_isolate_is_shown_only_where_the_interval_excludes_0():
         shown = values[f"{key}.cost_text"] != computations.NOT_ESTIMABLE
         assert shown == (values[f"{key}.excludes_0"] == "yes"
                          and values[f"{key}.avoided"] > 0), key
+
+
+def test_the_side_by_side_tables_show_the_answers_their_sentences_speak_of():
+    """docs/researcher.md's table has a posterior, share and defaults cell for every answer
+    the generated "turns" sentence weighs; docs/policy.md's for every dose of the spec."""
+    text = (ROOT / "docs" / "researcher.md").read_text()
+    names = {"dafang_yuchong.yaml": "trial_dafang", "shanxi_l_village.yaml": "trial_lvillage"}
+    for scenario, answers in computations.TRIAL_ANSWERS.items():
+        for outcome, time, _ in answers:
+            key = f"{outcome}.{time}"
+            for marker in (f"{names[scenario]}_posterior.{key}-->",
+                           f"{names[scenario]}_posterior.{key}.share|",
+                           f"{names[scenario]}.{key}-->"):
+                assert f"<!--={marker}" in text, marker
+        assert f"<!--={names[scenario]}_posterior.turns-->" in text
+    policy = (ROOT / "docs" / "policy.md").read_text()
+    for key in NUMBERS["staffing"]["values"]:
+        if key.startswith("posterior.best.") and key.endswith(".end"):
+            for marker in (key, f"{key}.share|", f"{key}.cost_text", key[len("posterior."):],
+                           f"{key[len('posterior.'):]}.cost_text"):
+                assert f"<!--=staffing.{marker}" in policy, marker
+    assert "<!--=staffing.posterior.turns-->" in policy

@@ -74,8 +74,9 @@ def staffing() -> dict:
     (:func:`posterior_staffing_values`)."""
     defaults = _swept(EXPERIMENTS / "dafang_staffing.yaml")
     posterior = _swept(EXPERIMENTS / "dafang_staffing_posterior.yaml")
-    return {**staffing_values(defaults), **posterior_staffing_values(posterior, defaults),
-            **posterior_fingerprint()}
+    values = staffing_values(defaults)
+    drawn = posterior_staffing_values(posterior, defaults)
+    return {**values, **drawn, **posterior_ratios(drawn, values), **posterior_fingerprint()}
 
 
 def _swept(spec: Path):
@@ -177,6 +178,14 @@ def posterior_staffing_values(table, defaults) -> dict:
         (lost if before and not now else gained if now and not before else []).append(label)
     values["posterior.turns"] = turns_sentence(lost, gained)
     return values
+
+
+def posterior_ratios(posterior: dict, defaults: dict) -> dict:
+    """The posterior's isolates avoided at the end of the year as a share of the defaults',
+    lowest and highest over the doses (``posterior.ratio_low``, ``posterior.ratio_high``)."""
+    ratios = [v / defaults[k.removeprefix("posterior.")] for k, v in posterior.items()
+              if k.startswith("posterior.best.") and k.endswith(".end.avoided")]
+    return {"posterior.ratio_low": float(min(ratios)), "posterior.ratio_high": float(max(ratios))}
 
 
 TIME_WORDS = {"end": "at the end of the year", "follow_up": "at follow-up"}

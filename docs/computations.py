@@ -50,12 +50,14 @@ def _scenario(name: str, **overrides):
 
 def county() -> dict:
     """Dafang County as scenarios/dafang_county.yaml draws it at its seed, and the plans of
-    experiments/dafang_staffing.yaml (``doses``: the worker counts above none)."""
+    experiments/dafang_staffing.yaml (``doses``: the worker counts above none), and the
+    replications of experiments/dafang_staffing_posterior.yaml."""
     from sim.sweep.spec import load_spec
 
     scenario = _scenario("dafang_county.yaml")
     pop = scenario.draw_population(np.random.default_rng(scenario.seed))
     spec, _ = load_spec(EXPERIMENTS / "dafang_staffing.yaml")
+    posterior_spec, _ = load_spec(EXPERIMENTS / "dafang_staffing_posterior.yaml")
     workers = spec.parameters["interventions.0.workers"].values
     plans = int(np.prod([len(p.values) for p in spec.parameters.values()]))
     return {"pupils": int(pop.n_children), "schools": int(len(np.unique(pop.school))),
@@ -64,7 +66,8 @@ def county() -> dict:
             "plans": plans, "replications": spec.replications, "seed": spec.seed,
             "workers_list": ", ".join(str(w) for w in workers[:-1]) + f" or {workers[-1]}",
             "doses": ", ".join(str(w) for w in workers[1:-1]) + f" and {workers[-1]}",
-            "third_dose": int(workers[3])}
+            "third_dose": int(workers[3]),
+            "posterior_replications": posterior_spec.replications}
 
 
 def staffing() -> dict:

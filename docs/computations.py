@@ -5,13 +5,19 @@ returns a flat mapping of named values (numbers or short texts). ``cost`` says h
 drift test (tests/test_docs.py) treats it: ``quick`` ones are re-run by every test run,
 ``slow`` ones by the slow tests, the ``expensive`` one (the county staffing sweep) only by
 ``make docs``; the test then checks that the documents show what docs/numbers.json holds.
+The answers users read are computed twice at the same seed, with the scenario's magnitudes
+(``defaults``) and with draws of the shipped posterior (sim/data/posterior/posterior.csv);
+a computation that draws the posterior records its fingerprint
+(:func:`posterior_fingerprint`), which the test compares with the shipped file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -44,12 +50,14 @@ def _scenario(name: str, **overrides):
 
 def county() -> dict:
     """Dafang County as scenarios/dafang_county.yaml draws it at its seed, and the plans of
-    experiments/dafang_staffing.yaml (``doses``: the worker counts above none)."""
+    experiments/dafang_staffing.yaml (``doses``: the worker counts above none), and the
+    replications of experiments/dafang_staffing_posterior.yaml."""
     from sim.sweep.spec import load_spec
 
     scenario = _scenario("dafang_county.yaml")
     pop = scenario.draw_population(np.random.default_rng(scenario.seed))
     spec, _ = load_spec(EXPERIMENTS / "dafang_staffing.yaml")
+    posterior_spec, _ = load_spec(EXPERIMENTS / "dafang_staffing_posterior.yaml")
     workers = spec.parameters["interventions.0.workers"].values
     plans = int(np.prod([len(p.values) for p in spec.parameters.values()]))
     return {"pupils": int(pop.n_children), "schools": int(len(np.unique(pop.school))),
@@ -58,19 +66,42 @@ def county() -> dict:
             "plans": plans, "replications": spec.replications, "seed": spec.seed,
             "workers_list": ", ".join(str(w) for w in workers[:-1]) + f" or {workers[-1]}",
             "doses": ", ".join(str(w) for w in workers[1:-1]) + f" and {workers[-1]}",
-            "third_dose": int(workers[3])}
+            "third_dose": int(workers[3]),
+            "posterior_replications": posterior_spec.replications}
 
 
 def staffing() -> dict:
-    """experiments/dafang_staffing.yaml swept and reported: isolates avoided per plan."""
+    """experiments/dafang_staffing.yaml (the scenario's magnitudes) swept and reported:
+    isolates avoided per plan (:func:`staffing_values`); and its headline plan swept again
+    with the posterior's draws of the magnitudes, experiments/dafang_staffing_posterior.yaml
+    (:func:`posterior_staffing_values`)."""
+    defaults = _swept(EXPERIMENTS / "dafang_staffing.yaml")
+    posterior = _swept(EXPERIMENTS / "dafang_staffing_posterior.yaml")
+    values = staffing_values(defaults)
+    drawn = posterior_staffing_values(posterior, defaults)
+    return {**values, **drawn, **posterior_ratios(drawn, values), **posterior_fingerprint()}
+
+
+def _swept(spec: Path):
+    """A sweep spec run (two workers) and reported: its plan table."""
     from sim.sweep.report import plan_table
     from sim.sweep.sweep import run_sweep
 
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "staffing"
-        run_sweep(EXPERIMENTS / "dafang_staffing.yaml", out, workers=2)
-        table = plan_table(out)
-    return staffing_values(table)
+        out = Path(tmp) / spec.stem
+        run_sweep(spec, out, workers=2)
+        return plan_table(out)
+
+
+def posterior_fingerprint(path: Path | None = None) -> dict:
+    """The posterior sample a computation used (default: the shipped one,
+    sim/data/posterior/posterior.csv): the first 16 hex digits of its SHA-256 and its
+    number of draws, so that a test notices numbers made with another posterior."""
+    from sim.magnitudes import posterior_path, read_sample
+
+    path = posterior_path() if path is None else path
+    return {"posterior.sha256": hashlib.sha256(path.read_bytes()).hexdigest()[:16],
+            "posterior.draws": len(read_sample(path))}
 
 
 PLANS = {"best": ("most_lbc", "one_per_school"), "shared": ("most_lbc", "shared"),
@@ -92,13 +123,7 @@ def staffing_values(table) -> dict:
         dose = int(r["interventions.0.workers"])
         key = f"{plan}.{dose}.{r['time']}"
         avoided[key] = r["isolates_avoided"]
-        values[key] = (f"{r['isolates_avoided']:,.0f} [{-r['diff_high']:,.0f}, "
-                       f"{-r['diff_low']:,.0f}]")
-        values[f"{key}.avoided"] = float(r["isolates_avoided"])
-        if r["cost_per_isolate_avoided"] == r["cost_per_isolate_avoided"]:
-            values[f"{key}.cost"] = f"{round(r['cost_per_isolate_avoided'], -2):,.0f}"
-            values[f"{key}.cost_ci"] = (f"{round(r['cpia_low'], -2):,.0f}-"
-                                        f"{round(r['cpia_high'], -2):,.0f}")
+        values.update(_avoided_values(key, r))
     control = rows[(rows["interventions.0.workers"] == 0) & (rows["time"] == "end")]
     values["control_isolates"] = float(control["mean"].mean())
     doses = sorted({int(d) for d in rows["interventions.0.workers"]})[1:]
@@ -106,6 +131,88 @@ def staffing_values(table) -> dict:
     values["kept_low"], values["kept_high"] = float(min(kept)), float(max(kept))
     values["ranking"] = ranking(avoided, doses[:-1])
     return values
+
+
+def _avoided_values(key: str, r: dict) -> dict:
+    """A plan's left-behind isolates row (:func:`sim.sweep.report.plan_table`) as values
+    named ``KEY``: "avoided [low, high]", ``.avoided``, ``.excludes_0`` ("yes" when the
+    interval of isolates avoided excludes 0), ``.cost`` and ``.cost_ci`` (yuan per isolate
+    avoided and its interval, to the hundred; only there) and ``.cost_text`` (the cost
+    with its interval, or why there is none)."""
+    values = {key: f"{r['isolates_avoided']:,.0f} [{-r['diff_high']:,.0f}, "
+                   f"{-r['diff_low']:,.0f}]",
+              f"{key}.avoided": float(r["isolates_avoided"]),
+              f"{key}.excludes_0": "yes" if r["diff_high"] < 0 or r["diff_low"] > 0 else "no",
+              f"{key}.cost_text": NOT_ESTIMABLE}
+    if r["cost_per_isolate_avoided"] == r["cost_per_isolate_avoided"]:
+        values[f"{key}.cost"] = f"{round(r['cost_per_isolate_avoided'], -2):,.0f}"
+        values[f"{key}.cost_ci"] = (f"{round(r['cpia_low'], -2):,.0f}-"
+                                    f"{round(r['cpia_high'], -2):,.0f}")
+        values[f"{key}.cost_text"] = f"{values[f'{key}.cost']} [{values[f'{key}.cost_ci']}]"
+    return values
+
+
+NOT_ESTIMABLE = "not estimable: interval includes 0"
+"""What `lbsim report` prints for a cost per isolate avoided whose plan's interval of
+isolates avoided includes 0."""
+
+
+def posterior_staffing_values(table, defaults) -> dict:
+    """The posterior sweep's plans (one worker per school, schools with most left-behind
+    children first) as :func:`_avoided_values` named ``posterior.best.DOSE.TIME``, with
+    ``.share`` (the part of the interval's variance from the magnitudes);
+    ``posterior.sweep_draws``; and ``posterior.turns``, a sentence saying where the posterior
+    turns the conclusion of ``defaults`` (the scenario's sweep's plan table)."""
+    rows = table[(table["outcome"] == "isolates_lb") & (table["interventions.0.workers"] > 0)]
+    base = defaults[defaults["outcome"] == "isolates_lb"]
+    values = {"posterior.sweep_draws": int(table.attrs["magnitude_draws"])}
+    lost, gained = [], []
+    for r in rows.to_dict("records"):
+        assert (r["interventions.0.targeting"], r["interventions.0.placement"]) == PLANS["best"]
+        dose = int(r["interventions.0.workers"])
+        key = f"posterior.best.{dose}.{r['time']}"
+        values.update(_avoided_values(key, r))
+        values[f"{key}.share"] = float(r["diff_magnitudes_share"])
+        same = base[(base["interventions.0.workers"] == dose) & (base["time"] == r["time"])
+                    & (base["interventions.0.targeting"] == PLANS["best"][0])
+                    & (base["interventions.0.placement"] == PLANS["best"][1])].iloc[0]
+        before, now = same["diff_high"] < 0, r["diff_high"] < 0
+        label = f"{dose} workers {TIME_WORDS[r['time']]}"
+        (lost if before and not now else gained if now and not before else []).append(label)
+    values["posterior.turns"] = turns_sentence(lost, gained)
+    return values
+
+
+def posterior_ratios(posterior: dict, defaults: dict) -> dict:
+    """The posterior's isolates avoided at the end of the year as a share of the defaults',
+    lowest and highest over the doses (``posterior.ratio_low``, ``posterior.ratio_high``)."""
+    ratios = [v / defaults[k.removeprefix("posterior.")] for k, v in posterior.items()
+              if k.startswith("posterior.best.") and k.endswith(".end.avoided")]
+    return {"posterior.ratio_low": float(min(ratios)), "posterior.ratio_high": float(max(ratios))}
+
+
+TIME_WORDS = {"end": "at the end of the year", "follow_up": "at follow-up"}
+
+
+def turns_sentence(lost: list[str], gained: list[str]) -> str:
+    """Where the posterior's intervals of isolates avoided turn the defaults' conclusion."""
+    if not lost and not gained:
+        return ("the posterior turns no conclusion: the same plans avoid isolates with an "
+                "interval that excludes 0 (and so have a cost per isolate avoided) as with "
+                "the defaults")
+    parts = []
+    if lost:
+        parts.append(f"with the posterior the interval of isolates avoided includes 0 for "
+                     f"{_listed(lost)}, whose cost per isolate avoided is therefore not "
+                     f"estimable (with the defaults it is)")
+    if gained:
+        parts.append(f"with the posterior the interval excludes 0 for {_listed(gained)} "
+                     f"(with the defaults it does not)")
+    return "; ".join(parts)
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def ranking(avoided: dict, doses: list[int]) -> str:
@@ -121,29 +228,95 @@ def ranking(avoided: dict, doses: list[int]) -> str:
 
 # -- virtual trials and robustness ----------------------------------------------------------
 
-def _trial_values(scenario, replications: int = 40) -> dict:
+TRIAL_REPLICATIONS = 40
+
+
+@cache
+def _trial(scenario_file: str, magnitudes: str, overrides: tuple = ()):
+    """``lbsim compare SCENARIO --replications 40 --magnitudes MAGNITUDES`` (the scenario's
+    seed; the posterior: its default draws, half the replications): the effect-size table.
+    Cached, so that the defaults' and the posterior's computations share a run."""
+    from sim.magnitudes import sample_for_trial
     from sim.trials import virtual_trial
 
-    table = virtual_trial(scenario, replications)
+    scenario = _scenario(scenario_file, **dict(overrides))
+    sample = sample_for_trial(magnitudes, TRIAL_REPLICATIONS, scenario.seed)
+    return virtual_trial(scenario, TRIAL_REPLICATIONS, magnitudes=sample)
+
+
+def _trial_values(table) -> dict:
+    """Per outcome and time (post, follow_up): "g [low, high]", ``.g``, ``.excludes_0``
+    ("yes"/"no") and, with drawn magnitudes, ``.share`` (of the interval's variance)."""
     values = {}
     for r in table[table["time"] != "pre"].itertuples():
         key = f"{r.outcome}.{r.time}"
         values[f"{key}.g"] = float(r.g)
         values[key] = f"{r.g:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]"
+        values[f"{key}.excludes_0"] = "yes" if r.ci_low > 0 or r.ci_high < 0 else "no"
+        if "magnitudes_share" in table:
+            values[f"{key}.share"] = float(r.magnitudes_share)
+    return values
+
+
+TRIAL_ANSWERS = {"dafang_yuchong.yaml": (
+    ("confidence", "post", "confidence right after"),
+    ("confidence", "follow_up", "confidence at follow-up"),
+    ("felt_stigma", "post", "felt stigma right after"),
+    ("named_members", "post", "members naming each other"),
+    ("in_degree", "post", "in-degree right after"),
+    ("isolated", "post", "isolation right after")),
+    "shanxi_l_village.yaml": (
+    ("in_degree", "post", "in-degree right after"),
+    ("in_degree", "follow_up", "in-degree at follow-up"),
+    ("isolated", "post", "isolation right after"),
+    ("isolated", "follow_up", "isolation at follow-up"),
+    ("named_by_non_members", "post", "nominations from non-members"))}
+"""The answers docs/researcher.md shows side by side: (outcome, time, words)."""
+
+
+def _posterior_trial_values(scenario_file: str) -> dict:
+    """The trial with the posterior's draws (:func:`_trial_values`, ``draws``), the
+    posterior's fingerprint and ``turns``: where, among :data:`TRIAL_ANSWERS`, an interval
+    excludes 0 with one magnitudes and not with the other."""
+    table = _trial(scenario_file, "posterior")
+    values = {**_trial_values(table), "draws": int(table["draws"].max()),
+              **posterior_fingerprint()}
+    defaults = _trial_values(_trial(scenario_file, "defaults"))
+    lost, gained = [], []
+    for outcome, time, words in TRIAL_ANSWERS[scenario_file]:
+        key = f"{outcome}.{time}.excludes_0"
+        if defaults[key] != values[key]:
+            (lost if defaults[key] == "yes" else gained).append(words)
+    parts = [f"with the posterior the interval includes 0 for {_listed(lost)} (with the "
+             f"defaults it excludes 0)"] if lost else []
+    if gained:
+        parts.append(f"with the posterior the interval excludes 0 for {_listed(gained)} "
+                     f"(with the defaults it includes 0)")
+    values["turns"] = "; ".join(parts) or ("no conclusion turns: each interval in the table "
+                                           "excludes 0 with the posterior exactly where it "
+                                           "does with the defaults")
     return values
 
 
 def trial_dafang() -> dict:
-    return _trial_values(_scenario("dafang_yuchong.yaml"))
+    return _trial_values(_trial("dafang_yuchong.yaml", "defaults"))
+
+
+def trial_dafang_posterior() -> dict:
+    return _posterior_trial_values("dafang_yuchong.yaml")
 
 
 def trial_lvillage() -> dict:
-    return _trial_values(_scenario("shanxi_l_village.yaml"))
+    return _trial_values(_trial("shanxi_l_village.yaml", "defaults"))
+
+
+def trial_lvillage_posterior() -> dict:
+    return _posterior_trial_values("shanxi_l_village.yaml")
 
 
 def trial_no_contact() -> dict:
-    return _trial_values(_scenario("dafang_yuchong.yaml", **{
-        "interventions.0.magnitudes.contact": 0.0}))
+    return _trial_values(_trial("dafang_yuchong.yaml", "defaults",
+                                (("interventions.0.magnitudes.contact", 0.0),)))
 
 
 NETWORK_OUTCOMES = ("in_degree", "isolated", "named_members")
@@ -435,14 +608,22 @@ COMPUTATIONS = {c.name: c for c in (
     Computation("county", "scenarios/dafang_county.yaml, experiments/dafang_staffing.yaml",
                 2021, "quick", county),
     Computation("staffing", "lbsim sweep experiments/dafang_staffing.yaml --out out/staffing "
-                "--workers 2 && lbsim report out/staffing", 2021, "expensive", staffing),
+                "--workers 2 && lbsim report out/staffing; the same with "
+                "experiments/dafang_staffing_posterior.yaml (magnitudes: posterior)", 2021,
+                "expensive", staffing),
     Computation("trial_dafang", "lbsim compare scenarios/dafang_yuchong.yaml "
-                "--replications 40", 1, "slow", trial_dafang),
+                "--replications 40 --magnitudes defaults", 1, "slow", trial_dafang),
+    Computation("trial_dafang_posterior", "lbsim compare scenarios/dafang_yuchong.yaml "
+                "--replications 40 --magnitudes posterior", 1, "slow",
+                trial_dafang_posterior),
     Computation("trial_lvillage", "lbsim compare scenarios/shanxi_l_village.yaml "
-                "--replications 40", 1, "slow", trial_lvillage),
+                "--replications 40 --magnitudes defaults", 1, "slow", trial_lvillage),
+    Computation("trial_lvillage_posterior", "lbsim compare scenarios/shanxi_l_village.yaml "
+                "--replications 40 --magnitudes posterior", 1, "slow",
+                trial_lvillage_posterior),
     Computation("trial_no_contact", "lbsim compare scenarios/dafang_yuchong.yaml "
-                "--replications 40 with interventions.0.magnitudes.contact: 0", 1, "slow",
-                trial_no_contact),
+                "--replications 40 --magnitudes defaults with "
+                "interventions.0.magnitudes.contact: 0", 1, "slow", trial_no_contact),
     Computation("robustness", "lbsim robustness scenarios/dafang_yuchong.yaml", 1,
                 "slow", robustness),
     Computation("default_classes", "30 default classes of 45 (docs/computations.py, "

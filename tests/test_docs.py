@@ -21,7 +21,9 @@ are run again and must give exactly what numbers.json holds (the ``quick`` ones 
 test run, a few seconds; the ``slow`` ones, trials, fits, goodness of fit and the
 robustness design, with the slow tests, about a minute and a half); the ``expensive`` one,
 the county staffing sweep (minutes on two cores), is recomputed only by `make docs`, and
-the documents are checked against what it saved.
+the documents are checked against what it saved. The computations that draw the shipped
+posterior's magnitudes saved its fingerprint: a posterior.csv replaced without `make docs`
+fails.
 """
 
 from __future__ import annotations
@@ -184,3 +186,110 @@ def test_the_calibration_reading_of_the_sd_ratio():
     assert computations._reading(0.95).startswith("not identified")
     assert computations._reading(0.75) == "narrowed a little"
     assert computations._reading(0.4) == "narrowed by the findings"
+
+
+POSTERIOR_ANSWERS = {"staffing", "trial_dafang_posterior", "trial_lvillage_posterior"}
+"""The computations that draw the shipped posterior's magnitudes."""
+
+
+def test_posterior_numbers_were_made_with_the_shipped_posterior():
+    """Replacing sim/data/posterior/posterior.csv without `make docs` fails here: every
+    computation that drew the posterior recorded its fingerprint in docs/numbers.json."""
+    shipped = computations.posterior_fingerprint()
+    recorded = {name: {k: v for k, v in entry["values"].items() if k.startswith("posterior.")
+                       and k in shipped} for name, entry in NUMBERS.items()}
+    recorded = {name: v for name, v in recorded.items() if v}
+    assert set(recorded) == POSTERIOR_ANSWERS, (
+        f"computations with a posterior fingerprint: {sorted(recorded)}; expected "
+        f"{sorted(POSTERIOR_ANSWERS)}")
+    stale = {name: v for name, v in recorded.items() if v != shipped}
+    assert not stale, (f"docs/numbers.json was made with another posterior (recorded: "
+                       f"{stale}, shipped: {shipped}); run `make docs`")
+
+
+def test_the_fingerprint_notices_another_posterior(tmp_path):
+    from sim.magnitudes import posterior_path
+
+    text = posterior_path().read_text()
+    same, other = tmp_path / "same.csv", tmp_path / "other.csv"
+    same.write_text(text)
+    lines = text.splitlines(keepends=True)
+    first = lines[1].split(",")
+    first[0] = repr(float(first[0]) + 1e-6)
+    other.write_text(lines[0] + ",".join(first) + "".join(lines[2:]))
+    shipped = computations.posterior_fingerprint()
+    assert computations.posterior_fingerprint(same) == shipped
+    assert computations.posterior_fingerprint(other)["posterior.sha256"] != \
+        shipped["posterior.sha256"]
+
+
+def _isolates_rows(avoided: dict, half: float):
+    """A plan table's left-behind isolates rows (sim.sweep.report.plan_table's columns):
+    one worker per school, most left-behind first, each dose avoiding ``avoided[dose]``
+    isolates with an interval of +- ``half``, 1,000 yuan a worker."""
+    import pandas as pd
+
+    rows = []
+    for dose, a in avoided.items():
+        known = a - half > 0 and dose > 0
+        rows.append({"outcome": "isolates_lb", "interventions.0.workers": dose,
+                     "interventions.0.targeting": "most_lbc",
+                     "interventions.0.placement": "one_per_school", "time": "end",
+                     "isolates_avoided": a, "diff_low": -a - half, "diff_high": -a + half,
+                     "diff_magnitudes_share": 0.5,
+                     "cost_per_isolate_avoided": 1000 * dose / a if known else float("nan"),
+                     "cpia_low": 1000 * dose / (a + half) if known else float("nan"),
+                     "cpia_high": 1000 * dose / (a - half) if known else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def test_the_posterior_staffing_answer_says_where_a_conclusion_turns():
+    """A dose whose isolates-avoided interval excludes 0 with the defaults and includes it
+    with the posterior loses its cost per isolate avoided, and the sentence names it."""
+    defaults = _isolates_rows({0: 0.0, 20: 100.0, 60: 300.0}, 50.0)
+    posterior = _isolates_rows({0: 0.0, 20: 100.0, 60: 300.0}, 150.0)
+    posterior.attrs["magnitude_draws"] = 4
+    values = computations.posterior_staffing_values(posterior, defaults)
+    assert values["posterior.best.20.end.cost_text"] == computations.NOT_ESTIMABLE
+    assert values["posterior.best.20.end.excludes_0"] == "no"
+    assert values["posterior.best.60.end.excludes_0"] == "yes"
+    assert values["posterior.best.60.end.cost_text"] == "200 [100-400]"
+    assert "includes 0 for 20 workers at the end of the year" in values["posterior.turns"]
+    assert "60 workers" not in values["posterior.turns"]
+    again = defaults.copy()
+    again.attrs["magnitude_draws"] = 4
+    same = computations.posterior_staffing_values(again, defaults)
+    assert same["posterior.turns"].startswith("the posterior turns no conclusion")
+
+
+def test_a_cost_per_isolate_is_shown_only_where_the_interval_excludes_0():
+    values = NUMBERS["staffing"]["values"]
+    keys = [k.removesuffix(".excludes_0") for k in values if k.endswith(".excludes_0")]
+    assert any(k.startswith("posterior.") for k in keys) and any(k.startswith("best.")
+                                                                for k in keys)
+    for key in keys:
+        shown = values[f"{key}.cost_text"] != computations.NOT_ESTIMABLE
+        assert shown == (values[f"{key}.excludes_0"] == "yes"
+                         and values[f"{key}.avoided"] > 0), key
+
+
+def test_the_side_by_side_tables_show_the_answers_their_sentences_speak_of():
+    """docs/researcher.md's table has a posterior, share and defaults cell for every answer
+    the generated "turns" sentence weighs; docs/policy.md's for every dose of the spec."""
+    text = (ROOT / "docs" / "researcher.md").read_text()
+    names = {"dafang_yuchong.yaml": "trial_dafang", "shanxi_l_village.yaml": "trial_lvillage"}
+    for scenario, answers in computations.TRIAL_ANSWERS.items():
+        for outcome, time, _ in answers:
+            key = f"{outcome}.{time}"
+            for marker in (f"{names[scenario]}_posterior.{key}-->",
+                           f"{names[scenario]}_posterior.{key}.share|",
+                           f"{names[scenario]}.{key}-->"):
+                assert f"<!--={marker}" in text, marker
+        assert f"<!--={names[scenario]}_posterior.turns-->" in text
+    policy = (ROOT / "docs" / "policy.md").read_text()
+    for key in NUMBERS["staffing"]["values"]:
+        if key.startswith("posterior.best.") and key.endswith(".end"):
+            for marker in (key, f"{key}.share|", f"{key}.cost_text", key[len("posterior."):],
+                           f"{key[len('posterior.'):]}.cost_text"):
+                assert f"<!--=staffing.{marker}" in policy, marker
+    assert "<!--=staffing.posterior.turns-->" in policy

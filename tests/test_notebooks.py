@@ -62,3 +62,34 @@ def test_notebook_runs_top_to_bottom(name, tmp_path):
     assert figures >= least, f"{name} showed {figures} figures, expected {least} or more"
     if app:
         assert widgets >= 1, f"{name} should show the interactive app"
+
+
+TRIALS = {"virtual_trial", "compare_arms", "write_comparison"}
+
+
+def _code(nb) -> str:
+    """A notebook's code cells as Python (IPython magics left out)."""
+    return "\n".join("\n".join(line for line in c.source.splitlines()
+                               if not line.lstrip().startswith(("%", "!")))
+                     for c in nb.cells if c.cell_type == "code")
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_notebooks_name_the_magnitudes_of_their_trials_and_sweeps(name):
+    """A notebook's virtual trials pass ``magnitudes=`` and the sweep specs it names set
+    ``magnitudes:``, so its answers never depend on what a command does by default."""
+    import ast
+    import re
+
+    from sim.sweep.spec import load_spec
+
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    calls = [n for n in ast.walk(ast.parse(_code(nb))) if isinstance(n, ast.Call)
+             and getattr(n.func, "id", getattr(n.func, "attr", None)) in TRIALS]
+    silent = [ast.unparse(n)[:60] for n in calls
+              if "magnitudes" not in {k.arg for k in n.keywords}]
+    assert not silent, f"{name}: trials without magnitudes=: {silent}"
+    text = "\n".join(c.source for c in nb.cells)
+    for spec in sorted(set(re.findall(r"experiments/\w+\.yaml", text))):
+        assert load_spec(NOTEBOOKS.parent / spec)[0].magnitudes is not None, (
+            f"{name} uses {spec}, which does not say which magnitudes it draws")

@@ -137,7 +137,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("particles and generations must be at least 1, replications at least 2")
     start = time.perf_counter()
     post = calibrate(args.particles, args.generations, replications(args), args.seed)
-    runtime = time.perf_counter() - start
+    return finish(args, post, time.perf_counter() - start)
+
+
+def finish(args, post, runtime: float) -> int:
+    """Write a calibration's outputs to ``args.out``: posterior.csv, nuisance.csv,
+    identifiability.csv, README.md and the figure."""
     table = identifiability(post)
     reps = replications(args)
     spread = noise(post.mean().to_dict(), 10,

@@ -18,15 +18,15 @@ of the magnitudes from the published findings (:mod:`sim.calibration`), by a ref
 
 What this checks: the model, prior, distance and acceptance, i.e. the ABC posterior at
 tolerance q, not pyabc's sequential steps (tests/test_calibration.py checks those on a
-normal mean). Rejection ABC at a positive tolerance is conservative: its posterior is
-wider than the exact one, so coverage at or above the expected rate is what a correct
+normal mean). Rejection ABC at a positive tolerance is in general conservative: its
+posterior is wider than the exact one, so coverage at or above the expected rate is what a correct
 calibration gives; below it beyond binomial noise is a failure.
 
 Intervals come from ranks: with L accepted values the true value's rank r is uniform on
 0..L under calibration; the central interval of level c is [x_(a), x_(L+1-a)] of the sorted
-accepted values, a = floor((1 - c) (L + 1) / 2), which holds the true value when
-a <= r <= L - a, with probability (L + 1 - 2a) / (L + 1) exactly (c itself when
-(L + 1) c / 2 is a whole number, e.g. L = 19 or 39 for 50% and 90%).
+accepted values, a = floor((1 - c) (L + 1) / 2) (at least 1), which holds the true value
+when a <= r <= L - a, with probability (L + 1 - 2a) / (L + 1) exactly (c itself when
+(1 - c) (L + 1) / 2 is a whole number, e.g. L = 19 or 39 for 50% and 90%).
 """
 
 from __future__ import annotations

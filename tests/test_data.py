@@ -116,7 +116,8 @@ def test_the_wheel_ships_every_data_file_and_the_scenarios(tmp_path):
     (wheel,) = tmp_path.glob("lbsim-*.whl")
     shipped = set(zipfile.ZipFile(wheel).namelist())
     package = ROOT / "sim"
-    wanted = [p for p in (package / "data").rglob("*") if p.suffix in (".txt", ".md", ".yaml")]
+    data = (".txt", ".md", ".yaml", ".csv", ".json", ".parquet", ".png")
+    wanted = [p for p in (package / "data").rglob("*") if p.suffix in data]
     wanted += list((package / "scenarios").glob("*.yaml"))
     assert len(wanted) > 20
     missing = [str(p.relative_to(ROOT)) for p in wanted

@@ -86,9 +86,10 @@ Seed {args.seed}; {args.particles} particles; {len(gens)} generations;
 {gens['epsilon'].iloc[-1]:.3g} (epsilons {', '.join(f'{e:.3g}' for e in gens['epsilon'])});
 runtime {runtime / 60:.1f} minutes.
 
-Replications a finding per particle, and the simulated figure's SD over 10 seeds at the
-posterior mean beside the published SE (about equal: the simulator carries the published
-figure's observation noise):
+Replications a finding per particle (sim.calibration.REPLICATIONS, matched to the published
+SE at the prior's centre), and the simulated figure's SD over 10 seeds at the posterior mean
+beside the published SE. Where the SD is below the SE, the simulator carries less than the
+published figure's noise and the ABC tolerance (the final epsilon) carries the rest:
 
 | finding | replications | simulated SD | published SE |
 |---|---|---|---|

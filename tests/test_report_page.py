@@ -215,7 +215,7 @@ def test_magnitudes_drawn_from_the_posterior_show_its_central_95_and_its_source(
     assert drawn_ranges(table)[path] == pytest.approx((low, high))
     row = {"low": 0.0, "high": 80.0, "assumption": path}
     assert range_text(row, drawn_ranges(table), "posterior") == (
-        f"drawn from the posterior (2.5-97.5%: {low:g} to {high:g})")
+        f"drawn from the posterior (2.5-97.5%: {low:.3g} to {high:.3g})")
     assert basis(table).startswith("inferred from published experiments")
     table.attrs.update(magnitude_draws=0, magnitude_values=[])  # drew none: the defaults
     assert drawn_ranges(table) == {} and basis(table).startswith("at the scenario's values")

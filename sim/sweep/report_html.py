@@ -237,14 +237,15 @@ def range_text(row: dict, drawn: dict[str, tuple[float, float]], source: str | N
     if row["low"] is None:
         return ""
     parts = []
+    short = "{:.3g}".format  # an estimated range's ends, to 3 significant digits
     if row["assumption"] in drawn:
         low, high = drawn[row["assumption"]]
         name = "the posterior" if source == "posterior" else f"the file {source}"
-        parts.append(f"drawn uniformly over {_value(low)} to {_value(high)} (documented)"
+        parts.append(f"drawn uniformly over {short(low)} to {short(high)} (documented)"
                      if source == "prior" else
-                     f"drawn from {name} (2.5-97.5%: {_value(low)} to {_value(high)})")
+                     f"drawn from {name} (2.5-97.5%: {short(low)} to {short(high)})")
     if "screened" in row:
-        parts.append(f"screened: {_value(row['screened'][0])} to {_value(row['screened'][1])}")
+        parts.append(f"screened: {short(row['screened'][0])} to {short(row['screened'][1])}")
     return "; ".join(parts) or f"{_value(row['low'])} to {_value(row['high'])} (documented)"
 
 

@@ -323,8 +323,9 @@ NETWORK_OUTCOMES = ("in_degree", "isolated", "named_members")
 
 
 def robustness() -> dict:
-    """Morris mu* of every assumption for every outcome and time (keys: the magnitude's
-    last path part), each outcome's four largest (``ranking``) and the largest for the
+    """Morris mu* of every assumption over its documented range (``lbsim robustness
+    --magnitudes defaults``) for every outcome and time (keys: the magnitude's last path
+    part), each outcome's four largest (``ranking``) and the largest for the
     network outcomes (``network_first``)."""
     from sim.robustness import robustness as morris
 
@@ -624,8 +625,8 @@ COMPUTATIONS = {c.name: c for c in (
     Computation("trial_no_contact", "lbsim compare scenarios/dafang_yuchong.yaml "
                 "--replications 40 --magnitudes defaults with "
                 "interventions.0.magnitudes.contact: 0", 1, "slow", trial_no_contact),
-    Computation("robustness", "lbsim robustness scenarios/dafang_yuchong.yaml", 1,
-                "slow", robustness),
+    Computation("robustness", "lbsim robustness scenarios/dafang_yuchong.yaml "
+                "--magnitudes defaults", 1, "slow", robustness),
     Computation("default_classes", "30 default classes of 45 (docs/computations.py, "
                 "default_classes), a school year", 1, "quick", default_classes),
     Computation("damping", "30 default classes of 45 without a damping effect, or after "

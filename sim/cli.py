@@ -98,7 +98,7 @@ def compare(
     follow_up: Annotated[int, typer.Option(min=1, help="weeks from post to follow-up")] = 12,
     magnitudes: Annotated[str, typer.Option(help=(
         "the assumption-marked magnitudes: 'posterior' (inferred from published experiments), "
-        "'prior' (uniform over their documented ranges), 'defaults' (the scenario's values, "
+        "'prior' (uniform over their documented ranges), 'defaults' (the scenario's own values, "
         "no draws) or a CSV/Parquet file of draws (columns: their paths)"))] = DEFAULT_MAGNITUDES,
     draws: Annotated[int | None, typer.Option(
         min=1, help="draws of the magnitudes, each used by replications/draws replications "
@@ -154,8 +154,8 @@ def robustness(
     out: Annotated[Path | None, typer.Option(help="folder (out/<name>-robustness)")] = None,
     seed: Annotated[int, typer.Option(min=0, help="seed of the design and the trials")] = 1,
     magnitudes: Annotated[str, typer.Option(help=(
-        "'posterior' or a CSV/Parquet file of draws: screen each magnitude's central 95% in "
-        "it; 'defaults' or 'prior': the documented ranges"))] = DEFAULT_MAGNITUDES,
+        "'posterior' or a file of draws: screen each magnitude's central 95% in it; 'defaults' "
+        "or 'prior': the documented ranges (not the scenario's values)"))] = DEFAULT_MAGNITUDES,
     overwrite: _Overwrite = False,
 ):
     """How the trial's effects depend on each assumption (Morris mu* over its range).

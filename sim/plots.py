@@ -299,4 +299,6 @@ def prior_posterior_figure(table: pd.DataFrame, draws: pd.DataFrame,
         Patch(color=POSTERIOR_COLOUR, alpha=0.7, label=f"posterior ({len(draws)} draws)"),
         Line2D([], [], color=DEFAULT_COLOUR, ls="--", lw=1.4, label="default")],
         loc="outside lower center", ncol=3, frameon=False, fontsize=8)
+    fig.supylabel("probability density (the prior's and the histogram's areas are 1)",
+                  fontsize=8)
     return _save(fig, path)

@@ -177,15 +177,23 @@ def robustness(scenario: Scenario, trajectories: int = 4, replications: int = 4,
     return pd.DataFrame(out)
 
 
+LEGEND = ("per magnitude: mu* [its 95% bootstrap interval over trajectories], the mean "
+          "absolute change of the trial's effect size g when the magnitude moves across the "
+          "range screened; sigma, how much those changes differ (large: the effect depends on "
+          "the other magnitudes or is not linear); the range screened")
+"""What a line of :func:`robustness_text` shows."""
+
+
 def robustness_text(table: pd.DataFrame) -> str:
-    """Per outcome and time: g's mean over the design and the assumptions by mu*, with
-    mu*'s 95% interval."""
-    lines = []
+    """A legend (:data:`LEGEND`), then per outcome and time: g's mean over the design and
+    the assumptions by mu*, with mu*'s 95% interval, sigma and the range screened."""
+    lines = [LEGEND]
     for (outcome, time), part in table.groupby(["outcome", "time"], sort=False):
         lines.append(f"{outcome} ({time}): g {part['g_mean'].iloc[0]:.2f} on average")
         for r in part.sort_values("mu_star", ascending=False).itertuples():
             lines.append(f"  {r.parameter:<54}{r.mu_star:>7.3f} [{r.mu_star_low:.3f}, "
-                         f"{r.mu_star_high:.3f}]  sigma {r.sigma:.3f}")
+                         f"{r.mu_star_high:.3f}]  sigma {r.sigma:.3f}  "
+                         f"range {r.low:.4g} to {r.high:.4g}")
     return "\n".join(lines)
 
 

@@ -206,10 +206,13 @@ def effect_size_text(table: pd.DataFrame) -> str:
     notes = ["detectable: the smallest |g| these replications find with 80% power "
              "(two-sided 5%)"]
     if split:
-        notes += [f"magnitudes: the share of the interval's variance from the magnitudes' "
-                  f"uncertainty ({int(table['draws'].max())} draws; between draws), the rest "
-                  f"is the replications' noise (within draws); n/a: one replication a "
-                  f"draw does not tell them apart"]
+        notes += [f"magnitudes: the share of the interval's variance from the spread of the "
+                  f"magnitudes within their sample ({int(table['draws'].max())} draws; "
+                  f"between draws, clipped at 0), the rest is the replications' noise (within "
+                  f"draws); n/a: one replication a draw does not tell them apart. It says "
+                  f"nothing of how far the sample moved g from the scenario's own values "
+                  f"(--magnitudes defaults); with t over the draws' means, an interval wider "
+                  f"than the defaults' and a 0% share do not contradict each other"]
     return "\n".join(lines + notes)
 
 

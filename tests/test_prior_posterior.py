@@ -40,6 +40,7 @@ def test_one_panel_a_magnitude_with_the_shipped_table_and_draws(tmp_path):
     draws = pd.read_csv(SHIPPED / "posterior.csv")
     axes = panels(fig)
     assert len(axes) == len(MAGNITUDES)
+    assert fig.get_supylabel().startswith("probability density")  # the y-axis has no ticks
     for ax, a in zip(axes, MAGNITUDES, strict=True):
         row = table.loc[a.path]
         assert ax.get_title() == f"{a.name}\nposterior SD / prior SD {row.sd_ratio:.2f}"

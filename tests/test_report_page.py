@@ -177,7 +177,8 @@ def test_assumptions_show_the_scenarios_values_and_a_robustness_ranking(sweep, t
              for o in ("isolated", "in_degree", "confidence") for t in ("post", "follow_up")}
     result = pd.DataFrame(
         [{"outcome": o, "time": t, "parameter": p, "mu_star": m, "mu_star_low": 0.9 * m,
-          "mu_star_high": 1.1 * m, "sigma": 0.0} for (o, t, p), m in shown.items()])
+          "mu_star_high": 1.1 * m, "sigma": 0.0, "low": mu[p] / 10, "high": 10 * mu[p]}
+         for (o, t, p), m in shown.items()])
     result.to_csv(tmp_path / "robustness.csv", index=False)
     ranked = assumptions(base, read_robustness(tmp_path))
     assert [r["key"] for r in ranked[:3]] == ["magnitudes.contact",
@@ -194,6 +195,31 @@ def test_assumptions_show_the_scenarios_values_and_a_robustness_ranking(sweep, t
     first, second = (r["name"][:1].lower() + r["name"][1:] for r in ranked[:2])
     assert f"depends most on:\n<b>{first} and {second}</b>" in page
     assert page.index(">1.50<") < page.index(">0.50<") < page.index(">0.10<")
+    # the range column shows the range each magnitude was screened over (robustness.csv's
+    # low and high at post), documented ranges only for those it did not screen
+    assert ranked[0]["screened"] == pytest.approx((0.15, 15.0))
+    assert "screened: 0.15 to 15<" in page and "screened: 0.01 to 1<" in page
+    acceptance = next(r for r in ranked if r["key"] == "acceptance")
+    assert "screened" not in acceptance and "0.5 to 0.9 (documented)" in page
+
+
+def test_magnitudes_drawn_from_the_posterior_show_its_central_95_and_its_source():
+    from sim.magnitudes import posterior
+    from sim.sweep.report_html import basis, drawn_ranges, range_text
+
+    path = "interventions.{group}.magnitudes.contact"
+    table = pd.DataFrame()
+    table.attrs.update(spec={"magnitudes": "posterior"}, magnitude_draws=1,
+                       magnitude_values=[{path: 30.0}])
+    low, high = np.percentile(posterior().table[path], [2.5, 97.5])
+    assert drawn_ranges(table)[path] == pytest.approx((low, high))
+    row = {"low": 0.0, "high": 80.0, "assumption": path}
+    assert range_text(row, drawn_ranges(table), "posterior") == (
+        f"drawn from the posterior (2.5-97.5%: {low:.3g} to {high:.3g})")
+    assert basis(table).startswith("inferred from published experiments")
+    table.attrs.update(magnitude_draws=0, magnitude_values=[])  # drew none: the defaults
+    assert drawn_ranges(table) == {} and basis(table).startswith("at the scenario's values")
+    assert range_text(row, {}, None) == "0 to 80 (documented)"
 
 
 def test_report_refuses_a_robustness_result_it_cannot_read(sweep, tmp_path):
@@ -264,7 +290,8 @@ def test_report_page_in_chromium_matches_plans_csv(sweep, tmp_path):
     assert not spilled, f"text spills out of its box on A4: {spilled}"
     assert 2 <= len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) <= 6, "A4 pages"
     assert not NEGATIVE_ZERO.search(body)
-    assert "The number of isolates avoided rests on the assumed sizes below" in body
+    assert ("The number of isolates avoided rests on the assumed magnitudes below, at the "
+            "scenario's values") in body
     assert "only how much results vary from one simulated run" in body
 
     table = plan_table(sweep)

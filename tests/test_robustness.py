@@ -111,3 +111,17 @@ def test_robustness_command_takes_the_posteriors_ranges_unless_told(tmp_path, mo
     bad = CliRunner().invoke(app, ["robustness", str(path), "--out", str(tmp_path / "c"),
                                    "--magnitudes", "posteriour"])
     assert bad.exit_code == 2 and "'posterior'" in bad.output and len(seen) == 2
+
+
+def test_robustness_text_prints_a_legend_and_each_magnitudes_range_screened():
+    from sim.robustness import LEGEND, robustness_text
+
+    rows = [{"outcome": "isolated", "time": "post", "g_mean": 0.2, "parameter": p,
+             "mu_star": m, "mu_star_low": m / 2, "mu_star_high": 2 * m, "sigma": m / 3,
+             "low": low, "high": high}
+            for p, m, low, high in [("a.b", 0.1, 0.25, 0.75), ("c.d", 0.3, 12.5, 61.25)]]
+    lines = robustness_text(pd.DataFrame(rows)).splitlines()
+    assert lines[0] == LEGEND and "sigma" in LEGEND and "[" in LEGEND
+    assert lines[2].startswith("  c.d") and lines[2].endswith(
+        "0.300 [0.150, 0.600]  sigma 0.100  range 12.5 to 61.25")
+    assert lines[3].endswith("range 0.25 to 0.75")

@@ -89,7 +89,10 @@ def test_the_report_takes_intervals_over_the_draws_and_says_so(drawn):
     write_report(out, out=drawn.parent / "report")
     page = (drawn.parent / "report" / "report.html").read_text()
     assert "drawn from the prior, uniform over their documented ranges (2 draws" in page
-    assert "from assumed sizes" in page  # each plan's share beside its range
+    assert "from magnitudes</span>" in page  # each plan's share beside its range
+    # the drawn ranges are the prior's documented ones, said where they were drawn from
+    assert "drawn uniformly over 0 to 80 (documented)" in page
+    assert "drawn over their documented ranges, which no field study" in page
     assert "only how much results vary" not in page
 
 

@@ -181,7 +181,8 @@ def plan_table(folder: str | Path, dose: str | None = None,
                 out.append(row)
     table = pd.DataFrame(out)
     table.attrs.update(dose=dose, base=base, spec=spec, folder=str(folder),
-                       magnitude_draws=len(meta.get("magnitude_draws", [])) if drawn else 0)
+                       magnitude_draws=len(meta.get("magnitude_draws", [])) if drawn else 0,
+                       magnitude_values=meta.get("magnitude_draws", []) if drawn else [])
     return table
 
 

@@ -41,6 +41,7 @@ PLAIN = {
     "retention": "Share of the gains that last after the group ends",
     "acceptance": "Share of invited children who join a group",
     "adjustment": "How quickly children's confidence and stigma settle",
+    "reciprocated_friends": "How much each mutual friendship lifts a child's confidence",
     "hours_per_week": "A social worker's working hours a week",
     "travel_hours_per_school": "Hours a shared worker loses travelling, per extra school",
     "groups_per_term": "Groups one worker can run at the same time",
@@ -60,7 +61,8 @@ def assumptions(base: dict, robustness: pd.DataFrame | None = None) -> list[dict
     """The assumed magnitudes behind the sweep's scenario: name in plain words, dotted
     path, value here, documented range and source (robustness's ASSUMPTIONS, then the
     staffing settings whose description marks them as assumptions); with a robustness
-    table, mu* (and its 95% half-width) per shown outcome at post, largest first."""
+    table, mu* (and its 95% half-width) per shown outcome at post, largest first, and the
+    range it screened (``screened``: low, high; from its low and high columns)."""
     from sim.interventions.staffing import Staffing
 
     scenario = scenario_from(base, {})
@@ -73,7 +75,7 @@ def assumptions(base: dict, robustness: pd.DataFrame | None = None) -> list[dict
         path = a.path.format(group=groups[0]) if "{group}" in a.path else a.path
         rows.append({"key": a.path.replace("interventions.{group}.", ""), "path": path,
                      "value": value_at(data, path), "low": a.low, "high": a.high,
-                     "why": a.why})
+                     "why": a.why, "assumption": a.path})
     for k, i in enumerate(data["interventions"]):
         if i["type"] != "staffing":
             continue
@@ -95,6 +97,8 @@ def assumptions(base: dict, robustness: pd.DataFrame | None = None) -> list[dict
             hit = post[(post["outcome"] == outcome) & (key == r["key"])]
             r[outcome] = tuple(float(hit[c].iloc[0]) for c in
                                ("mu_star", "mu_star_low", "mu_star_high")) if len(hit) else None
+            if len(hit) and {"low", "high"} <= set(hit.columns):
+                r["screened"] = (float(hit["low"].iloc[0]), float(hit["high"].iloc[0]))
     first = next(iter(ROBUSTNESS_OUTCOMES))
     return sorted(rows, key=lambda r: -(r[first][0] if r.get(first) else -1.0))
 
@@ -161,7 +165,7 @@ def plan_rows(table: pd.DataFrame) -> dict[str, dict]:
                     row["avoided"]["range"] = "the comparison"
                 elif math.isfinite(iso.get("diff_magnitudes_share", math.nan)):
                     row["avoided"]["range"] += (f", {share(iso['diff_magnitudes_share'])} "
-                                                f"from assumed sizes")
+                                                f"from magnitudes")
             if (point, time, "indegree_gap") in wide.index:
                 gap = wide.loc[(point, time, "indegree_gap")]
                 row["gap"] = _cell(gap["mean"], gap["ci_low"], gap["ci_high"], 2)
@@ -208,6 +212,43 @@ def _summary(table: pd.DataFrame) -> dict:
     }
 
 
+def drawn_ranges(table: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """Per assumption path, the range of the distribution the sweep drew its magnitudes
+    from: the shipped posterior's 2.5 and 97.5 percentiles, the prior's documented range
+    (its bounds), or (a file) the 2.5 and 97.5 percentiles of the draws the sweep used; {}
+    when it drew none."""
+    import numpy as np
+
+    from sim.magnitudes import screening_ranges
+
+    source = table.attrs["spec"].get("magnitudes")
+    values = pd.DataFrame(table.attrs.get("magnitude_values", []))
+    if not table.attrs.get("magnitude_draws", 0) or values.empty:
+        return {}
+    if source in ("prior", "posterior"):
+        return {a.path: (a.low, a.high) for a in screening_ranges(source)}
+    return {str(c): tuple(float(v) for v in np.percentile(values[c].to_numpy(float),
+                                                          [2.5, 97.5])) for c in values}
+
+
+def range_text(row: dict, drawn: dict[str, tuple[float, float]], source: str | None) -> str:
+    """The range an assumption's row shows: where the sweep drew it from, the range a
+    robustness result screened, else its documented range (blank when it has none)."""
+    if row["low"] is None:
+        return ""
+    parts = []
+    short = "{:.3g}".format  # an estimated range's ends, to 3 significant digits
+    if row["assumption"] in drawn:
+        low, high = drawn[row["assumption"]]
+        name = "the posterior" if source == "posterior" else f"the file {source}"
+        parts.append(f"drawn uniformly over {short(low)} to {short(high)} (documented)"
+                     if source == "prior" else
+                     f"drawn from {name} (2.5-97.5%: {short(low)} to {short(high)})")
+    if "screened" in row:
+        parts.append(f"screened: {short(row['screened'][0])} to {short(row['screened'][1])}")
+    return "; ".join(parts) or f"{_value(row['low'])} to {_value(row['high'])} (documented)"
+
+
 def _magnitudes(table: pd.DataFrame) -> dict | None:
     """When the sweep drew the magnitudes: their source, the number of draws and the median
     share of the isolates-avoided intervals' variance from them (plans other than the
@@ -220,7 +261,27 @@ def _magnitudes(table: pd.DataFrame) -> dict | None:
     source = spec["magnitudes"]
     median = rows["diff_magnitudes_share"].median()
     return {"draws": draws, "share": share(median) if math.isfinite(median) else None,
-            "source": f"from {WORDS.get(source, f'the file {source}')}"}
+            "source": f"from {WORDS.get(source, f'the file {source}')}",
+            "name": SOURCES.get(source, f"the file {source}")}
+
+
+SOURCES = {"posterior": "the posterior inferred from published experiments",
+           "prior": "the prior's documented ranges"}
+"""What a sweep drew its magnitudes from, in short words (a file is named by its path)."""
+
+BASIS = {"posterior": "inferred from published experiments (docs/evidence.md), not measured "
+                      "in this county",
+         "prior": "drawn over their documented ranges, which no field study has measured yet",
+         "defaults": "at the scenario's values, which no field study has measured yet"}
+"""Where the assumed magnitudes behind the answer come from, by the sweep's source."""
+
+
+def basis(table: pd.DataFrame) -> str:
+    """Where the sweep's assumed magnitudes come from, in words (:data:`BASIS`)."""
+    source = table.attrs["spec"].get("magnitudes") or "defaults"
+    if not table.attrs.get("magnitude_draws", 0):
+        source = "defaults"
+    return BASIS.get(source, f"drawn from the file {source}")
 
 
 def render(table: pd.DataFrame, figure, robustness: pd.DataFrame | None = None) -> str:
@@ -235,10 +296,10 @@ def render(table: pd.DataFrame, figure, robustness: pd.DataFrame | None = None) 
     scenario = scenario_from(base, {})
     rows = assumptions(base, robustness)
     magnitudes = _magnitudes(table)
+    drawn = drawn_ranges(table)
     for r in rows:  # the ranged assumptions are drawn when the sweep drew the magnitudes
-        r["shown"] = "drawn" if magnitudes and r["low"] is not None else _value(r["value"])
-        r["range"] = f"{_value(r['low'])} to {_value(r['high'])}" if r["low"] is not None \
-            else ""
+        r["shown"] = "drawn" if r.get("assumption") in drawn else _value(r["value"])
+        r["range"] = range_text(r, drawn, spec.get("magnitudes")) if "assumption" in r else ""
         for outcome in ROBUSTNESS_OUTCOMES:
             mu = r.get(outcome)
             r[f"{outcome}_shown"] = {"value": f"{mu[0]:.2f}",
@@ -260,7 +321,7 @@ def render(table: pd.DataFrame, figure, robustness: pd.DataFrame | None = None) 
                 "lb_share": number(100 * pop.left_behind_share, 1), "weeks": scenario.weeks},
         cost_per_worker=None if cost is None else number(cost, 0),
         summary=_summary(table), times=plan_rows(table), figure=_svg(figure),
-        assumptions=rows, magnitudes=magnitudes,
+        assumptions=rows, magnitudes=magnitudes, basis=basis(table),
         robustness=None if robustness is None else robustness.attrs.get("source", "given"),
         robustness_outcomes=ROBUSTNESS_OUTCOMES,
         top=[r["name"][:1].lower() + r["name"][1:] for r in rows[:2]]

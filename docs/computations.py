@@ -234,7 +234,7 @@ TRIAL_REPLICATIONS = 40
 @cache
 def _trial(scenario_file: str, magnitudes: str, overrides: tuple = ()):
     """``lbsim compare SCENARIO --replications 40 --magnitudes MAGNITUDES`` (the scenario's
-    seed; the posterior: its default draws, half the replications): the effect-size table.
+    seed; the posterior: its default draws, 20 of 2): the effect-size table.
     Cached, so that the defaults' and the posterior's computations share a run."""
     from sim.magnitudes import sample_for_trial
     from sim.trials import virtual_trial

@@ -101,8 +101,8 @@ def compare(
         "'prior' (uniform over their documented ranges), 'defaults' (the scenario's own values, "
         "no draws) or a CSV/Parquet file of draws (columns: their paths)"))] = DEFAULT_MAGNITUDES,
     draws: Annotated[int | None, typer.Option(
-        min=1, help="draws of the magnitudes, each used by replications/draws replications "
-                    "(default: half the replications if even; sim.magnitudes.default_draws)")
+        min=1, help="draws of the magnitudes, replications/draws replications each (default: "
+                    "the most, 5+, with 2+ each, else 1 each; sim.magnitudes.default_draws)")
     ] = None,
     overwrite: _Overwrite = False,
 ):
@@ -113,7 +113,7 @@ def compare(
       lbsim compare scenarios/single_class.yaml --replications 4 --follow-up 24
       lbsim compare scenarios/dafang_yuchong.yaml --magnitudes defaults
     """
-    from sim.magnitudes import MagnitudesError, describe, sample_for_trial
+    from sim.magnitudes import DrawsError, MagnitudesError, sample_for_trial
     from sim.pathways import pathways_text
     from sim.trials import effect_size_text, write_comparison
 
@@ -122,9 +122,9 @@ def compare(
         _fail(f"{scenario}: the scenario has no interventions to compare with a control arm")
     try:
         sample = sample_for_trial(magnitudes, replications,
-                                  config.seed if seed is None else seed, draws)
+                                  config.seed if seed is None else seed, draws, config)
     except MagnitudesError as e:
-        _fail(f"--magnitudes: {e}")
+        _fail(f"{'--draws' if isinstance(e, DrawsError) else '--magnitudes'}: {e}")
     n_arms = max(1, len(config.arms))
     out = out or Path("out") / f"{config.name}-compare"
     with _writing(out, overwrite), typer.progressbar(
@@ -140,7 +140,7 @@ def compare(
                                  follow_up_weeks=follow_up, overwrite=overwrite, progress=tick,
                                  magnitudes=sample)
     typer.echo(f"{config.name}: {replications} replications -> {out}\n"
-               f"magnitudes: {describe(sample.source, len(sample) * sample.drawn)}")
+               f"magnitudes: {sample.words()}")
     typer.echo(effect_size_text(table))
     if notes := pathways_text(config):
         typer.echo(notes)

@@ -57,6 +57,10 @@ class MagnitudesError(ValueError):
     """A sample of magnitudes that cannot be used; the message says what is allowed."""
 
 
+class DrawsError(MagnitudesError):
+    """A number of draws that cannot be used (``--draws``); the message says what is."""
+
+
 @dataclass(frozen=True)
 class Sample:
     """Draws of the magnitudes: ``table`` has one column per assumption path and one row per
@@ -64,6 +68,9 @@ class Sample:
 
     table: pd.DataFrame
     source: str
+    note: str = ""
+    """What a reader should know about the values (e.g. how many lie outside the documented
+    ranges), or nothing."""
 
     def __len__(self) -> int:
         return len(self.table)
@@ -72,6 +79,18 @@ class Sample:
     def drawn(self) -> bool:
         """Whether the draws set any magnitude (``defaults`` sets none)."""
         return len(self.table.columns) > 0
+
+    @property
+    def distinct(self) -> int:
+        """The number of distinct draws: a posterior resampled by weight repeats rows, each
+        repeat carrying its weight."""
+        return len(self.table.drop_duplicates()) if self.drawn else len(self)
+
+    def words(self) -> str:
+        """Where the draws come from (:func:`describe`), then any notes about them."""
+        count = len(self) * self.drawn
+        return "\n".join(filter(None, (describe(self.source, count, self.distinct),
+                                        self.note, few_draws_note(count))))
 
     def draw(self, k: int) -> dict[str, float]:
         """Draw ``k``: path -> value."""
@@ -89,13 +108,46 @@ class Sample:
         """``draws`` of the rows, chosen at random without replacement (keyed by ``seed``,
         kept in their order), or all of them when ``draws`` is their number."""
         if not 1 <= draws <= len(self):
-            raise MagnitudesError(f"{self.source} has {len(self)} draws: ask for 1 to "
-                                  f"{len(self)}, not {draws}")
+            raise DrawsError(f"{self.source} has {len(self)} draws: ask for 1 to "
+                             f"{len(self)}, not {draws}")
         if draws == len(self):
             return self
         rng = np.random.default_rng(np.random.SeedSequence([seed, PRIOR_STREAM, 1]))
         rows = np.sort(rng.choice(len(self), draws, replace=False))
-        return Sample(self.table.iloc[rows].reset_index(drop=True), self.source)
+        return Sample(self.table.iloc[rows].reset_index(drop=True), self.source, self.note)
+
+    def check(self, scenario: Scenario,
+              assumptions: tuple[Assumption, ...] = ASSUMPTIONS) -> Sample:
+        """The sample, each row checked against ``scenario`` before anything runs: a value
+        the scenario does not allow is a :class:`MagnitudesError` naming its row, column
+        and what is allowed; values it allows outside an assumption's documented range
+        are kept, counted in ``note``."""
+        from sim.scenario import ScenarioError
+
+        for k in range(len(self) * self.drawn):
+            try:
+                apply(scenario, self.draw(k))
+                continue
+            except ScenarioError as e:
+                problem = e
+            for path, value in self.draw(k).items():  # the column at fault
+                try:
+                    apply(scenario, {path: value})
+                except ScenarioError as e:
+                    allowed = "; ".join(p.split(" — ")[-1] for p in e.problems)
+                    raise MagnitudesError(
+                        f"{self.source}: row {k + 1}, column {path}: {value:g} is not "
+                        f"allowed in {scenario.name} ({allowed})") from None
+            raise MagnitudesError(f"{self.source}: row {k + 1} is not allowed in "
+                                  f"{scenario.name} ({problem})") from None
+        ranges = {a.path: (a.low, a.high) for a in assumptions}
+        outside = sum(int((~self.table[p].between(*ranges[p])).sum())
+                      for p in self.table.columns if p in ranges)
+        if not outside:
+            return self
+        return Sample(self.table, self.source, (
+            f"note: {outside} of the {self.table.size} values in {self.source} lie outside "
+            f"the assumptions' documented ranges (sim.robustness.ASSUMPTIONS); used as given"))
 
 
 def overrides(scenario: Scenario, draw: Mapping[str, float],
@@ -188,50 +240,86 @@ def posterior() -> Sample:
     return Sample(read_sample(posterior_path()).table, "posterior")
 
 
-def describe(source: str, draws: int) -> str:
+def describe(source: str, draws: int, distinct: int | None = None) -> str:
     """Where a trial's magnitudes come from, in words: ``draws`` of sample ``source``
-    ("10 draws of the posterior inferred from published experiments (sim/data/posterior)");
-    no draws (or ``defaults``): the scenario's own values."""
+    ("10 draws (8 distinct) of the posterior inferred from published experiments
+    (sim/data/posterior)", the count of distinct ones when some repeat); no draws (or
+    ``defaults``): the scenario's own values."""
     if not draws or source == "defaults":
         return "the scenario's own values (no draws: intervals are the replications' noise)"
-    return f"{draws} draw{'s' * (draws != 1)} of {WORDS.get(source, f'the file {source}')}"
+    repeats = f" ({distinct} distinct)" if distinct is not None and distinct < draws else ""
+    return (f"{draws} draw{'s' * (draws != 1)}{repeats} of "
+            f"{WORDS.get(source, f'the file {source}')}")
+
+
+def t_multiplier(draws: int) -> float:
+    """The two-sided 95% Student's t multiplier of an interval over ``draws`` draws' means
+    (``draws - 1`` degrees of freedom; :func:`sim.trials.draw_components`)."""
+    from scipy.stats import t as student
+
+    return float(student.ppf(0.975, draws - 1))
+
+
+def few_draws_note(draws: int) -> str:
+    """A note when ``draws`` (two or more) make the interval's t multiplier exceed 3 (fewer
+    than 5 draws), else nothing."""
+    if draws < 2 or (t := t_multiplier(draws)) <= 3:
+        return ""
+    return (f"few draws: the interval is wide because {draws} draws leave {draws - 1} "
+            f"degree{'s' * (draws != 2)} of freedom (t multiplier {t:.1f}, against 2.0 for "
+            f"many); give more replications (e.g. 10: 5 draws of 2) or --draws")
+
+
+MIN_SPLIT_DRAWS = 5
+"""The fewest draws a default split uses: 4 degrees of freedom, a t multiplier of 2.8
+(2 draws: 12.7)."""
 
 
 def default_draws(replications: int, available: int | None = None) -> int:
-    """The draws a trial of ``replications`` takes unless told: the most that divide the
-    replications with at least two replications each (half of an even number), so the
-    interval can be split into the replications' noise and the magnitudes'; when no such
-    number above 1 exists (1, 2, 3, 5, 7, ... replications), one replication a draw (the
-    interval still includes both, unsplit). At most ``available`` (a file's rows)."""
+    """The draws a trial of ``replications`` takes unless told: the most, at least
+    :data:`MIN_SPLIT_DRAWS`, that divide the replications with at least two replications
+    each, so the interval can be split into the replications' noise and the magnitudes'
+    (20 replications: 10 draws of 2); when there is none (1 to 9, 11, 13, 14, ...
+    replications), one replication a draw: the interval still includes both, unsplit, over
+    the most draws the replications allow. At most ``available`` (a file's rows): then the
+    most draws dividing the replications."""
     cap = replications if available is None else min(available, replications)
     divisors = [d for d in range(1, cap + 1) if replications % d == 0]
-    split = [d for d in divisors if d >= 2 and replications // d >= 2]
+    split = [d for d in divisors if d >= MIN_SPLIT_DRAWS and replications // d >= 2]
     return max(split) if split else max(divisors)
 
 
-def sample_for_trial(kind: str, replications: int, seed: int,
-                     draws: int | None = None) -> Sample:
+
+def sample_for_trial(kind: str, replications: int, seed: int, draws: int | None = None,
+                     scenario: Scenario | None = None) -> Sample:
     """The sample a trial of ``replications`` uses: ``defaults``, ``prior``, ``posterior``
     or a file; ``draws`` of it (default: :func:`default_draws`), which must divide the
-    replications."""
+    replications, and be 2 or more unless there is one replication (a single run has no
+    interval for the magnitudes' uncertainty to widen). With ``scenario``, every row is
+    checked against it first (:meth:`Sample.check`)."""
     if kind == "defaults":
         if draws not in (None, 1):
-            raise MagnitudesError("draws apply to a sample of magnitudes ('prior', "
-                                  "'posterior' or a file); 'defaults' has one, the "
-                                  "scenario's")
+            raise DrawsError("draws apply to a sample of magnitudes ('prior', "
+                             "'posterior' or a file); 'defaults' has one, the scenario's")
         return defaults()
     source = None if kind == "prior" else posterior() if kind == "posterior" else read_sample(
         kind)
-    count = draws or default_draws(replications, None if source is None else len(source))
-    if source is None and count < 2:
-        raise MagnitudesError(f"one draw of the prior carries none of the magnitudes' "
-                              f"uncertainty: give at least 2 draws ({replications} "
-                              f"replications give {count} by default, half of them)")
+    if source is not None and scenario is not None:
+        source = source.check(scenario)
+    available = None if source is None else len(source)
+    count = draws or default_draws(replications, available)
+    if count < 2 and replications > 1:
+        what = kind if kind in NAMED else f"file {kind}"
+        raise DrawsError(f"one draw of the {what} carries none of the magnitudes' "
+                         f"uncertainty: give at least 2 draws ({replications} replications "
+                         f"give {default_draws(replications, available)} by default; "
+                         f"sim.magnitudes.default_draws)")
     if replications % count:
-        raise MagnitudesError(f"{replications} replications cannot be shared equally among "
-                              f"{count} draws of magnitudes: give a number of replications "
-                              f"that is a multiple of the draws (e.g. {2 * count})")
-    return prior(count, seed) if source is None else source.take(count, seed)
+        raise DrawsError(f"{replications} replications cannot be shared equally among "
+                         f"{count} draws of magnitudes: give a number of replications "
+                         f"that is a multiple of the draws (e.g. {2 * count})")
+    sample = prior(count, seed) if source is None else source.take(count, seed)
+    return sample.check(scenario) if source is None and scenario is not None else sample
 
 
 def screening_ranges(kind: str = DEFAULT_MAGNITUDES,

@@ -91,7 +91,7 @@ def test_the_shipped_posterior_loads_within_the_prior_ranges():
         col = sample.table[a.path]
         assert col.between(a.low, a.high).all(), a.path
     trial = sample_for_trial("posterior", 8, 1)
-    assert len(trial) == 4 and trial.source == "posterior"
+    assert len(trial) == 8 and trial.source == "posterior"  # 8: one replication a draw
     readme = (posterior_path().parent / "README.md").read_text()
     assert f"{len(sample)} particles" in readme
 

@@ -3,6 +3,8 @@ carry them: the prior's draws, files of draws, applying a draw, the one-way rand
 split of an interval (against brute force and synthetic data with known components) and
 ``lbsim compare --magnitudes``."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,10 +14,14 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.magnitudes import (
+    DrawsError,
     MagnitudesError,
     Sample,
     default_draws,
     defaults,
+    describe,
+    few_draws_note,
+    posterior,
     prior,
     read_sample,
     sample_for_trial,
@@ -98,29 +104,41 @@ def test_a_trial_shares_replications_equally_among_draws():
     assert sample_for_trial("defaults", 16, seed=1).drawn is False
     with pytest.raises(MagnitudesError, match="multiple of the draws"):
         sample_for_trial("prior", 16, seed=1, draws=3)
-    with pytest.raises(MagnitudesError, match="at least 2 draws"):
-        sample_for_trial("prior", 1, seed=1)
-    assert len(sample_for_trial("prior", 3, seed=1)) == 3  # odd: one replication a draw
+    # one draw carries none of the magnitudes' uncertainty: refused, naming the default
+    for kind in ("prior", "posterior"):
+        with pytest.raises(DrawsError, match=r"at least 2 draws \(4 replications give 4 by"):
+            sample_for_trial(kind, 4, seed=1, draws=1)
+    # ... but one replication has no interval to widen: its one draw is all there is
+    assert len(sample_for_trial("prior", 1, seed=1)) == 1
+    assert len(sample_for_trial("posterior", 1, seed=1)) == 1
+    assert len(sample_for_trial("prior", 3, seed=1)) == 3  # no split: one replication a draw
+    assert len(sample_for_trial("prior", 4, seed=1)) == 4  # 2 draws of 2 would be too few
     assert len(sample_for_trial("posterior", 20, seed=1)) == 10  # lbsim compare's default
     assert len(sample_for_trial("posterior", 100, seed=1)) == 25  # at most its 40 rows
-    with pytest.raises(MagnitudesError, match="'defaults' has one"):
+    with pytest.raises(DrawsError, match="'defaults' has one"):
         sample_for_trial("defaults", 16, seed=1, draws=4)
 
 
 @pytest.mark.parametrize("replications", range(1, 61))
 def test_default_draws_divide_the_replications_and_split_them_when_they_can(replications):
-    """Brute force: the default is the most draws that divide the replications with two or
-    more each; when none exists, one replication a draw; never more than the rows."""
+    """Brute force: the default is the most draws, 5 or more, that divide the replications
+    with two or more each; when none exists, one replication a draw; never more than the
+    rows (then the most that divide them)."""
     for available in (None, 40, 7):
         cap = replications if available is None else min(available, replications)
         got = default_draws(replications, available)
         assert replications % got == 0 and 1 <= got <= cap
-        split = [d for d in range(2, cap + 1) if replications % d == 0
+        split = [d for d in range(5, cap + 1) if replications % d == 0
                  and replications // d >= 2]
         assert got == (max(split) if split else max(
             d for d in range(1, cap + 1) if replications % d == 0))
-    if replications % 2 == 0 and replications >= 4:
-        assert default_draws(replications) == replications // 2
+    got = default_draws(replications)
+    # never 2 to 4 draws of a split (t multiplier over 3) when the replications allow more
+    assert got >= 5 or got == replications
+    if replications % 2 == 0 and replications >= 10:
+        assert got == replications // 2
+    assert (replications // got >= 2) == (replications >= 10 and any(
+        replications % d == 0 and replications // d >= 2 for d in range(5, replications)))
 
 
 # --- applying a draw --------------------------------------------------------------------------
@@ -290,33 +308,87 @@ def test_compare_with_magnitudes(tmp_path):
     write_comparison(scenario(), tmp_path / "plain", replications=4, follow_up_weeks=3)
     assert ((tmp_path / "plain" / "effect_sizes.csv").read_bytes()
             == (tmp_path / "defaults" / "effect_sizes.csv").read_bytes())
-    drawn = compare("prior", "--magnitudes", "prior")
+    drawn = compare("prior", "--magnitudes", "prior", "--draws", "2")
     assert drawn.exit_code == 0, drawn.output
     assert ("4 replications -> " in drawn.output and "magnitudes: 2 draws of the prior, "
             "uniform over their documented ranges" in drawn.output)
+    assert "few draws: the interval is wide because 2 draws leave 1 degree" in drawn.output
     assert "magnitudes: the share of the interval's variance" in drawn.output
     table = pd.read_csv(tmp_path / "prior" / "effect_sizes.csv")
     assert (table["draws"] == 2).all() and table["magnitudes_share"].between(0, 1).any()
     # no option: the shipped posterior, named, and an answer other than the scenario's
     shipped = compare("posterior")
     assert shipped.exit_code == 0, shipped.output
-    assert ("magnitudes: 2 draws of the posterior inferred from published experiments "
-            "(sim/data/posterior)") in shipped.output
+    taken = sample_for_trial("posterior", 4, seed=scenario().seed)
+    assert (f"magnitudes: {describe('posterior', 4, taken.distinct)}\nfew draws: "
+            f"the interval is wide because 4 draws") in shipped.output
     assert compare("told", "--magnitudes", "posterior").exit_code == 0
     assert ((tmp_path / "posterior" / "effect_sizes.csv").read_bytes()
             == (tmp_path / "told" / "effect_sizes.csv").read_bytes())
     posterior_table = pd.read_csv(tmp_path / "posterior" / "effect_sizes.csv")
     plain = pd.read_csv(tmp_path / "plain" / "effect_sizes.csv")
-    assert (posterior_table["draws"] == 2).all()
+    assert posterior_table["draws"].max() == 4  # fewer where a replication is undefined
     assert not np.allclose(posterior_table["difference"], plain["difference"])
     prior(2, seed=1).table.rename(columns={CONTACT: "contact"}).to_csv(
         tmp_path / "bad.csv", index=False)
+    rejected = prior(3, seed=1).table
+    rejected.loc[1, "interventions.{group}.acceptance"] = 1.7
+    rejected.to_csv(tmp_path / "rejected.csv", index=False)
     for options, words in ((["--magnitudes", str(tmp_path / "bad.csv")], "unknown column"),
-                           (["--magnitudes", "prior", "--draws", "3"], "multiple of"),
+                           (["--magnitudes", "prior", "--draws", "3"],
+                            "--draws: 4 replications cannot be shared equally"),
+                           (["--draws", "1"], "--draws: one draw of the posterior"),
+                           (["--magnitudes", str(tmp_path / "rejected.csv")],
+                            "rejected.csv: row 2, column interventions.{group}.acceptance: "
+                            "1.7 is not allowed in mag (must be between 0 and 1)"),
                            (["--magnitudes", "posteriour"], "'posterior'")):
         bad = compare("bad", *options)
         assert bad.exit_code == 2 and words in bad.output, bad.output
         assert not (tmp_path / "bad").exists()
+
+
+def test_every_row_is_checked_against_the_scenario_before_anything_runs(tmp_path):
+    """A value the scenario does not allow is refused naming its file, row, column and what
+    is allowed; allowed values outside the documented ranges are used, and counted."""
+    for column, value, allowed in (("interventions.{group}.acceptance", 1.7, "between 0 and 1"),
+                                   ("trait_dynamics.adjustment", 5.0, "between 0 and 1")):
+        table = prior(5, seed=2).table
+        table.loc[3, column] = value
+        table.to_csv(tmp_path / "x.csv", index=False)
+        for seed in range(3):  # the whole file is checked, not only the rows a trial takes
+            with pytest.raises(MagnitudesError, match=(
+                    rf"x.csv: row 4, column {re.escape(column)}: {value:g} is not allowed in "
+                    rf"mag \(must be {allowed}\)")):
+                sample_for_trial(str(tmp_path / "x.csv"), 4, seed, 2, scenario())
+    table = prior(5, seed=2).table
+    table.loc[:2, "trait_dynamics.adjustment"] = 0.9  # allowed, documented up to 0.1
+    table.loc[4, CONTACT] = 0.0
+    table.to_csv(tmp_path / "wide.csv", index=False)
+    low = next(a.low for a in ASSUMPTIONS if a.path == CONTACT)
+    sample = sample_for_trial(str(tmp_path / "wide.csv"), 10, 1, scenario=scenario())
+    assert f"note: {3 + (low > 0)} of the {table.size} values" in sample.note
+    assert sample.note in sample.words() and len(sample) == 5
+    assert sample_for_trial("posterior", 10, 1, scenario=scenario()).note == ""
+
+
+def test_repeated_rows_are_counted_as_distinct_draws():
+    table = prior(3, seed=4).table
+    repeated = Sample(table.iloc[[0, 1, 1, 2, 2, 2]].reset_index(drop=True), "posterior")
+    assert len(repeated) == 6 and repeated.distinct == 3
+    assert repeated.words().startswith("6 draws (3 distinct) of the posterior")
+    assert prior(3, seed=4).distinct == 3
+    assert prior(3, seed=4).words().startswith("3 draws of the prior")
+    shipped = posterior()
+    assert shipped.distinct == len(shipped.table.drop_duplicates()) < len(shipped)
+    assert describe("posterior", 4, 4) == describe("posterior", 4)
+
+
+def test_the_few_draws_note_comes_with_a_t_multiplier_over_3():
+    for draws in range(1, 12):
+        t = stats.t.ppf(0.975, draws - 1) if draws > 1 else 0
+        assert bool(few_draws_note(draws)) == (t > 3), draws
+    assert "t multiplier 12.7" in few_draws_note(2)
+    assert few_draws_note(5) == "" and few_draws_note(4) != ""
 
 
 def test_one_replication_a_draw_gives_the_interval_but_no_split():

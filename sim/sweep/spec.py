@@ -82,8 +82,8 @@ class SweepSpec(Section):
                     "blocks, replication r using the same draw at every point (common "
                     "magnitudes); the spec's parameters and overrides are never drawn")
     draws: Annotated[int, at_least(1)] | None = Field(
-        None, description="draws of the magnitudes (default: half the replications, or "
-                          "one replication a draw when they cannot be halved: "
+        None, description="draws of the magnitudes (default: the most, 5 or more, that "
+                          "leave each 2 replications or more, else one replication a draw: "
                           "sim.magnitudes.default_draws)")
 
     def digest(self, draws: list[dict] | None = None) -> str:
@@ -142,7 +142,7 @@ def load_spec(path: str | Path) -> tuple[SweepSpec, dict]:
         from sim.magnitudes import MagnitudesError
 
         try:
-            magnitude_sample(spec, path.parent)
+            magnitude_sample(spec, path.parent, base)
         except MagnitudesError as e:
             problems.append(f"magnitudes: {spec.magnitudes!r} — {e}")
     if problems:
@@ -225,12 +225,13 @@ def scenario_from(base: dict, point: dict) -> Scenario:
 
 
 
-def magnitude_sample(spec: SweepSpec, folder: str | Path):
+def magnitude_sample(spec: SweepSpec, folder: str | Path, base: Scenario | None = None):
     """The spec's sample of magnitudes (:mod:`sim.magnitudes`; a file relative to
-    ``folder``, the spec's), or None when it draws none (``defaults``)."""
+    ``folder``, the spec's), or None when it draws none (``defaults``); with the ``base``
+    scenario, every row checked against it."""
     from sim.magnitudes import NAMED, sample_for_trial
 
     kind = spec.magnitudes if spec.magnitudes in NAMED else str(
         Path(folder) / spec.magnitudes)
-    sample = sample_for_trial(kind, spec.replications, spec.seed, spec.draws)
+    sample = sample_for_trial(kind, spec.replications, spec.seed, spec.draws, base)
     return sample if sample.drawn else None

@@ -727,14 +727,12 @@ def calibration(folder: Path = POSTERIOR) -> dict:
     values["assumed_se"] = ", ".join(f"`{k}` {se:g}" for k, se in ASSUMED_SE.items())
     readme = (shipped.folder / "README.md").read_text()
     where = str(shipped.folder / "README.md")
-    command = _from_text(r"\n    (python scripts/calibrate_evidence\.py[^\n]*(?:\n {8}[^\n]*)?)",
-                         readme, where)
-    values["command"] = "`" + " ".join(command.replace("\\\n", " ").split()) + "`"
-    values["runtime_minutes"] = float(_from_text(r"runtime ([\d.]+) minutes", readme, where))
-    values["simulations"] = int(_from_text(r"(\d+) simulations of the findings", readme,
-                                           where))
-    values["particles"] = int(_from_text(r"(\d+) particles", readme, where))
-    values["generations"] = int(_from_text(r"(\d+) generations", readme, where))
+    command = _from_text(r"\n((?:    python scripts/[^\n]*\n)+)", readme, where)
+    values["command"] = " then ".join(f"`{line.strip()}`" for line in command.splitlines())
+    values["runtime_minutes"] = float(_from_text(r"runtime of the table ([\d.]+) minutes",
+                                                 readme, where))
+    values["table_draws"] = int(_from_text(r"(\d+) prior draws;", readme, where))
+    values["accepted"] = int(_from_text(r"(\d+) accepted", readme, where))
     import re
 
     noise = re.findall(r"\n\| (\w+) \| (\d+) \| ([\d.]+) \| ([\d.]+) \|", readme)

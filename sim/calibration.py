@@ -1,4 +1,10 @@
-"""The magnitudes inferred from the published findings (docs/evidence.md) by ABC-SMC.
+"""The magnitudes inferred from the published findings (docs/evidence.md): the findings,
+their targets, the distance and the simulation of a draw, shared by the two inferences.
+
+The shipped posterior is rejection ABC on a reference table of prior draws
+(:func:`sim.calibration_check.accepted`, the table its simulation-based calibration
+checks). ABC-SMC (:func:`calibrate`, below) is kept for comparison: with 150 particles in
+13 dimensions its importance weights degenerated (docs/model.md §11).
 
 Approximate Bayesian computation by sequential Monte Carlo (Beaumont et al. 2009; Toni et
 al. 2009) with pyabc (Schälte et al. 2022): a maintained ABC-SMC with adaptive distances and
@@ -26,7 +32,7 @@ particles in the order they finish, which no seed fixes).
   the last generation's distances (pyabc's QuantileEpsilon).
 - Output: the last generation resampled to equal weights (systematic resampling), one row
   per particle, the columns the assumptions' paths: a file :func:`sim.magnitudes.read_sample`
-  reads, shipped as ``sim/data/posterior/posterior.csv`` (``--magnitudes posterior``).
+  reads (the shipped ``sim/data/posterior/posterior.csv`` is made by rejection instead).
 
 Not ``lbsim calibrate`` (:mod:`sim.calibrate`): that fits a scenario's SAOM effects to
 observed networks by method of moments; this infers the assumption-marked magnitudes from

@@ -253,3 +253,28 @@ def rank_figure(ranks: pd.DataFrame, accept: int, bins: int = 10,
     if path is not None:
         fig.savefig(path, dpi=110)
     return fig
+
+
+def accepted(table: pd.DataFrame, accept: int,
+             informs: Mapping[str, tuple[str, ...]] = INFORMS) -> tuple[pd.DataFrame, np.ndarray]:
+    """Rejection ABC on a reference table given the published findings (Pritchard et al.
+    1999, Mol Biol Evol 16: 1791-1798): the ``accept`` rows nearest the published figures
+    by the calibration's distance, as (parameters, their distances); equal weights. The
+    same acceptance :func:`check` verifies by leave-one-out."""
+    from sim.calibration import targets
+    from sim.evidence.spec import load_findings
+
+    findings, _ = load_findings()
+    published = targets(findings, informs)
+    params, figures = split(table)
+    missing = set(published) - set(figures.columns)
+    if missing:
+        raise ValueError(f"the reference table has no figure for {', '.join(sorted(missing))}")
+    keys = list(published)
+    observed = np.array([published[k].estimate for k in keys])
+    se = np.array([published[k].se for k in keys])
+    if not 1 <= accept <= len(table):
+        raise ValueError(f"accept 1 to {len(table)} rows of the table, not {accept}")
+    d = distances(figures[keys].to_numpy(float), observed, se)
+    idx = np.argsort(d, kind="stable")[:accept]
+    return params.iloc[idx].reset_index(drop=True), d[idx]

@@ -188,3 +188,29 @@ def test_lbsim_best_identified_magnitudes_are_not_under_covered():
             hits = round(r[f"coverage_{c:g}"] * r["truths"])
             low = stats.binomtest(hits, r["truths"], r[f"expected_{c:g}"], alternative="less")
             assert low.pvalue > 1e-3, r
+
+
+def test_the_posterior_is_the_accepted_rows_nearest_the_published_figures():
+    """accepted() keeps the rows with the smallest calibration distance to the published
+    figures (brute force with sim.calibration.distance), in that order; too many rows or a
+    table without a fitted finding is refused."""
+    from sim.calibration import distance, targets
+    from sim.evidence.spec import load_findings
+
+    published = targets(load_findings()[0])
+    rng = np.random.default_rng(5)
+    n = 60
+    params = pd.DataFrame({"a": rng.random(n), "b": rng.random(n)})
+    figures = pd.DataFrame({cc.FIGURE + k: t.estimate + t.se * rng.normal(0, 3, n)
+                            for k, t in published.items()})
+    table = pd.concat([params, pd.DataFrame({"seed": range(n)}), figures], axis=1)
+    kept, dist = cc.accepted(table, 7)
+    brute = [distance({k: figures[cc.FIGURE + k][i] for k in published}, published)
+             for i in range(n)]
+    order = np.argsort(brute, kind="stable")[:7]
+    np.testing.assert_allclose(dist, np.array(brute)[order])
+    pd.testing.assert_frame_equal(kept, params.iloc[order].reset_index(drop=True))
+    with pytest.raises(ValueError, match="accept 1 to 60"):
+        cc.accepted(table, 61)
+    with pytest.raises(ValueError, match="no figure for"):
+        cc.accepted(table.drop(columns=[cc.FIGURE + next(iter(published))]), 5)

@@ -13,7 +13,8 @@ A sample is a table with one column per path of :data:`sim.robustness.ASSUMPTION
   published experiments, with exactly the assumptions' paths as columns.
 - ``posterior``: the file shipped with lbsim (sim/data/posterior/posterior.csv), the
   magnitudes inferred from the published findings by rejection ABC on a reference table
-  (:mod:`sim.calibration`, :func:`sim.calibration_check.accepted`), equal weights. The default of every command
+  (:mod:`sim.calibration`, :func:`sim.calibration_check.accepted`), equal weights. The
+  default of every command
   (:data:`sim.vocabulary.DEFAULT_MAGNITUDES`): ``lbsim compare``, sweeps (``magnitudes:`` in
   a spec, so ``lbsim report``) and ``lbsim robustness``, which screens over each
   magnitude's central 95% posterior range (:func:`screening_ranges`). ``defaults`` gives

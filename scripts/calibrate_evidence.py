@@ -114,8 +114,8 @@ Distance: sum over these findings of ((simulated - published) / SE)^2.
 {sizes}
 
 Replications a finding per particle (sim.calibration.REPLICATIONS, matched to the published
-SE at the prior's centre), and the simulated figure's SD over 10 seeds at the posterior mean
-beside the published SE. Where the SD is below the SE, the simulator carries less than the
+SE at one draw of the prior; the SD varies with the magnitudes), and the simulated figure's
+SD over 10 seeds at the posterior mean beside the published SE. Where the SD is below the SE, the simulator carries less than the
 published figure's noise and the ABC tolerance (the final epsilon) carries the rest:
 
 | finding | replications | simulated SD | published SE |

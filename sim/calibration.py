@@ -96,11 +96,12 @@ REPLICATIONS: dict[str, int] = {
     "demooij2020_sst_post": 40,
     "huang2022_support_loneliness": 12,
 }
-"""Replications a finding per particle: about as many as make the simulated figure's SD
-over seeds the published SE at the prior's centre (measured by :func:`noise`). The SD
-depends on the magnitudes: the posterior's README shows it at the posterior mean, where it
-can fall below the published SE; the ABC tolerance then carries the rest of the published
-figure's noise."""
+"""Replications a finding per draw: about as many as made the simulated figure's SD over
+seeds the published SE at one draw of the prior (``prior(1, 3)``, measured by
+:func:`noise`). The SD depends on the magnitudes (the trials' is several times smaller at
+the prior's centre): the posterior's README shows it at the posterior mean; where it is
+below the published SE, the ABC tolerance carries the rest of the published figure's
+noise."""
 
 ASSUMED_SE = {"beelmann2006_sst_post": 0.04, "beelmann2006_sst_follow_up": 0.04}
 """SE assumed for findings published without an interval: de Mooij et al. 2020's (0.04,

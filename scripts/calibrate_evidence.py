@@ -115,8 +115,9 @@ Distance: sum over these findings of ((simulated - published) / SE)^2.
 
 Replications a finding per particle (sim.calibration.REPLICATIONS, matched to the published
 SE at one draw of the prior; the SD varies with the magnitudes), and the simulated figure's
-SD over 10 seeds at the posterior mean beside the published SE. Where the SD is below the SE, the simulator carries less than the
-published figure's noise and the ABC tolerance (the final epsilon) carries the rest:
+SD over 10 seeds at the posterior mean beside the published SE. Where the SD is below the
+SE, the tolerance (the largest accepted distance, or the final epsilon) carries the rest of
+the published figure's noise:
 
 | finding | replications | simulated SD | published SE |
 |---|---|---|---|

@@ -690,6 +690,7 @@ def calibration(folder: Path = POSTERIOR) -> dict:
     findings informing it; the posterior correlation of X:same_group and contact; the
     predictive check (predictive.csv); the run's command and runtime (its README.md)."""
     from sim.calibration import ASSUMED_SE, DOSE, HELD_OUT, INFORMS, read_shipped
+    from sim.magnitudes import central_range
     from sim.robustness import ASSUMPTIONS
 
     shipped = read_shipped(folder)
@@ -701,7 +702,7 @@ def calibration(folder: Path = POSTERIOR) -> dict:
         values[f"{key}.prior"] = f"{row['low']:.3g} to {row['high']:.3g}"
         values[f"{key}.mean"] = float(row["posterior_mean"])
         if a.path in draws:
-            low, high = np.percentile(draws[a.path], [2.5, 97.5])
+            low, high = central_range(draws[a.path])
             values[f"{key}.interval"] = f"{low:.3g} to {high:.3g}"
         else:
             values[f"{key}.interval"] = "draws not shipped"

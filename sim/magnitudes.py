@@ -323,6 +323,12 @@ def sample_for_trial(kind: str, replications: int, seed: int, draws: int | None 
     return sample.check(scenario) if source is None and scenario is not None else sample
 
 
+def central_range(values) -> tuple[float, float]:
+    """The central 95% of draws: their 2.5 and 97.5 percentiles."""
+    low, high = np.percentile(np.asarray(values, float), [2.5, 97.5])
+    return float(low), float(high)
+
+
 def screening_ranges(kind: str = DEFAULT_MAGNITUDES,
                      assumptions: tuple[Assumption, ...] = ASSUMPTIONS) -> tuple[Assumption, ...]:
     """The range a screening (``lbsim robustness``) moves each assumption across: with
@@ -339,12 +345,12 @@ def screening_ranges(kind: str = DEFAULT_MAGNITUDES,
         if a.path not in sample.table:
             out.append(a)
             continue
-        low, high = np.percentile(sample.table[a.path].to_numpy(float), [2.5, 97.5])
+        low, high = central_range(sample.table[a.path])
         if not low < high:
             raise MagnitudesError(f"{sample.source}: {a.path} has no spread (its central 95% "
                                   f"is {low:g} to {high:g}): nothing to screen over; give "
                                   f"--magnitudes defaults for the documented ranges")
-        out.append(Assumption(a.path, float(low), float(high),
+        out.append(Assumption(a.path, low, high,
                               f"central 95% of {words}; documented: {a.low:g} to {a.high:g}",
                               a.label))
     return tuple(out)

@@ -217,9 +217,7 @@ def drawn_ranges(table: pd.DataFrame) -> dict[str, tuple[float, float]]:
     from: the shipped posterior's 2.5 and 97.5 percentiles, the prior's documented range
     (its bounds), or (a file) the 2.5 and 97.5 percentiles of the draws the sweep used; {}
     when it drew none."""
-    import numpy as np
-
-    from sim.magnitudes import screening_ranges
+    from sim.magnitudes import central_range, screening_ranges
 
     source = table.attrs["spec"].get("magnitudes")
     values = pd.DataFrame(table.attrs.get("magnitude_values", []))
@@ -227,8 +225,7 @@ def drawn_ranges(table: pd.DataFrame) -> dict[str, tuple[float, float]]:
         return {}
     if source in ("prior", "posterior"):
         return {a.path: (a.low, a.high) for a in screening_ranges(source)}
-    return {str(c): tuple(float(v) for v in np.percentile(values[c].to_numpy(float),
-                                                          [2.5, 97.5])) for c in values}
+    return {str(c): central_range(values[c]) for c in values}
 
 
 def range_text(row: dict, drawn: dict[str, tuple[float, float]], source: str | None) -> str:

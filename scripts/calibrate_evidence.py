@@ -186,10 +186,20 @@ def from_table(args) -> int:
     from sim.calibration import Posterior
     from sim.calibration_check import accepted
 
+    settings_path = args.table.parent / "settings.json"
+    for path in (args.table, settings_path):
+        if not path.is_file():
+            print(f"--table: {path}: no such file (a reference table and its settings.json, "
+                  f"as scripts/sbc_calibration.py writes them)", file=sys.stderr)
+            return 2
     table = pd.read_parquet(args.table)
-    settings = json.loads((args.table.parent / "settings.json").read_text())
+    settings = json.loads(settings_path.read_text())
     args.seed = settings["seed"]
-    params, dist = accepted(table, args.accept)
+    try:
+        params, dist = accepted(table, args.accept)
+    except ValueError as e:
+        print(f"--table {args.table}: {e}", file=sys.stderr)
+        return 2
     post = Posterior(params, np.full(len(params), 1 / len(params)), pd.DataFrame(
         {"t": [0], "epsilon": [float(dist.max())], "samples": [len(table)]}))
     return finish(args, post, settings["table_runtime"])

@@ -60,7 +60,7 @@ def main():
     fit, seconds = timed(lambda: estimate(waves, S50_EFFECTS, covariates=alc, seed=1))
     print(f"{'2. s50, 3 waves, 7 effects + 2 rates':<52}{seconds:>9.1f}  "
           f"converged {fit.converged} (RSiena siena07 11.1 s)")
-    command = [sys.executable, "-m", "sim.cli", "estimate", "--data", "s50", "--effects",
+    command = [sys.executable, "-m", "sim.cli.main", "estimate", "--data", "s50", "--effects",
                ",".join(e.replace(":alc", ":alcohol") for e in S50_EFFECTS),
                "--covariate", "alcohol:1"]
     subprocess.run(command, check=True, capture_output=True)  # fills numba's cache if cold

@@ -14,8 +14,8 @@ import argparse
 import resource
 import time
 
-from sim.model import PeerNetworkModel
-from sim.scenario import parse_scenario
+from sim.world.model import PeerNetworkModel
+from sim.world.scenario import parse_scenario
 
 PUPILS = 122_403
 

@@ -43,7 +43,7 @@ def sweep(folder: Path, replications: int, common: bool, executor: list[str]) ->
                                 batch=min(200, 4 * replications)))
     out = folder / f"out-{common}-{executor[0]}"
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out",
+    done = subprocess.run([sys.executable, "-m", "sim.cli.main", "sweep", str(spec), "--out",
                            str(out), *executor], cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if done.returncode:

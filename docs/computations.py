@@ -40,7 +40,7 @@ class Computation:
 
 
 def _scenario(name: str, **overrides):
-    from sim.scenario import load_scenario
+    from sim.world.scenario import load_scenario
 
     scenario = load_scenario(SCENARIOS / name)
     return scenario.override(overrides) if overrides else scenario
@@ -52,7 +52,7 @@ def county() -> dict:
     """Dafang County as scenarios/dafang_county.yaml draws it at its seed, and the plans of
     experiments/dafang_staffing.yaml (``doses``: the worker counts above none), and the
     replications of experiments/dafang_staffing_posterior.yaml."""
-    from sim.sweep.spec import load_spec
+    from sim.studies.sweep.spec import load_spec
 
     scenario = _scenario("dafang_county.yaml")
     pop = scenario.draw_population(np.random.default_rng(scenario.seed))
@@ -84,8 +84,8 @@ def staffing() -> dict:
 
 def _swept(spec: Path):
     """A sweep spec run (two workers) and reported: its plan table."""
-    from sim.sweep.report import plan_table
-    from sim.sweep.sweep import run_sweep
+    from sim.studies.sweep.report import plan_table
+    from sim.studies.sweep.sweep import run_sweep
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / spec.stem
@@ -97,7 +97,7 @@ def posterior_fingerprint(path: Path | None = None) -> dict:
     """The posterior sample a computation used (default: the shipped one,
     sim/data/posterior/posterior.csv): the first 16 hex digits of its SHA-256 and its
     number of draws, so that a test notices numbers made with another posterior."""
-    from sim.magnitudes import posterior_path, read_sample
+    from sim.studies.magnitudes import posterior_path, read_sample
 
     path = posterior_path() if path is None else path
     return {"posterior.sha256": hashlib.sha256(path.read_bytes()).hexdigest()[:16],
@@ -134,7 +134,7 @@ def staffing_values(table) -> dict:
 
 
 def _avoided_values(key: str, r: dict) -> dict:
-    """A plan's left-behind isolates row (:func:`sim.sweep.report.plan_table`) as values
+    """A plan's left-behind isolates row (:func:`sim.studies.sweep.report.plan_table`) as values
     named ``KEY``: "avoided [low, high]", ``.avoided``, ``.excludes_0`` ("yes" when the
     interval of isolates avoided excludes 0), ``.cost`` and ``.cost_ci`` (yuan per isolate
     avoided and its interval, to the hundred; only there) and ``.cost_text`` (the cost
@@ -236,8 +236,8 @@ def _trial(scenario_file: str, magnitudes: str, overrides: tuple = ()):
     """``lbsim compare SCENARIO --replications 40 --magnitudes MAGNITUDES`` (the scenario's
     seed; the posterior: its default draws, 20 of 2): the effect-size table.
     Cached, so that the defaults' and the posterior's computations share a run."""
-    from sim.magnitudes import sample_for_trial
-    from sim.trials import virtual_trial
+    from sim.studies.magnitudes import sample_for_trial
+    from sim.studies.trials import virtual_trial
 
     scenario = _scenario(scenario_file, **dict(overrides))
     sample = sample_for_trial(magnitudes, TRIAL_REPLICATIONS, scenario.seed)
@@ -327,7 +327,7 @@ def robustness() -> dict:
     --magnitudes defaults``) for every outcome and time (keys: the magnitude's last path
     part), each outcome's four largest (``ranking``) and the largest for the
     network outcomes (``network_first``)."""
-    from sim.robustness import robustness as morris
+    from sim.studies.robustness import robustness as morris
 
     table = morris(_scenario("dafang_yuchong.yaml"))
     values = {}
@@ -358,8 +358,8 @@ def robustness() -> dict:
 def _classes_year(seed: int, overrides: dict | None = None):
     """30 default classes of 45 over a school year: the population rows and the Jaccard
     index of the ties at week 0 and at the end."""
-    from sim.model import PeerNetworkModel
-    from sim.scenario import parse_scenario
+    from sim.world.model import PeerNetworkModel
+    from sim.world.scenario import parse_scenario
 
     config = parse_scenario({"name": "realism", "population": {
         "schools": 1, "classes_per_school": 30, "class_size": {"mean": 45, "sd": 0}}})
@@ -499,8 +499,8 @@ def estimate_baerveldt() -> dict:
 
 def gof_s50() -> dict:
     """``lbsim gof`` of the s50 model: p of each statistic per period and jointly."""
-    from sim.goodness_of_fit import check_fit
     from sim.io.waves import read_waves
+    from sim.studies.gof_report import check_fit
 
     nets, covs = read_waves(None, "s50", ["alcohol:1"])
     rows = check_fit(nets, S50_EFFECTS.split(","), ["indegree", "outdegree", "triads",
@@ -522,8 +522,8 @@ GOF_NAMES = {"indegree": "in-degree distribution", "outdegree": "out-degree dist
 
 def gof_classroom() -> dict:
     """``lbsim gof --data s50 --scenario scenarios/single_class.yaml``: p per wave."""
-    from sim.goodness_of_fit import scenario_fit
     from sim.io.waves import read_waves
+    from sim.studies.gof_report import scenario_fit
 
     nets, _ = read_waves(None, "s50", [])
     rows = scenario_fit(_scenario("single_class.yaml"), nets, ["indegree", "outdegree",
@@ -689,9 +689,9 @@ def calibration(folder: Path = POSTERIOR) -> dict:
     draws (2.5 and 97.5 percentiles), posterior SD / prior SD with its reading and the
     findings informing it; the posterior correlation of X:same_group and contact; the
     predictive check (predictive.csv); the run's command and runtime (its README.md)."""
-    from sim.calibration import ASSUMED_SE, DOSE, HELD_OUT, INFORMS, read_shipped
-    from sim.magnitudes import central_range
-    from sim.robustness import ASSUMPTIONS
+    from sim.studies.evidence.calibration import ASSUMED_SE, DOSE, HELD_OUT, INFORMS, read_shipped
+    from sim.studies.magnitudes import central_range
+    from sim.studies.robustness import ASSUMPTIONS
 
     shipped = read_shipped(folder)
     table, draws = shipped.table.set_index("magnitude"), shipped.draws

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sim import plots
-from sim.model import PeerNetworkModel
-from sim.scenario import load_scenario
+from sim.viz import plots
+from sim.world.model import PeerNetworkModel
+from sim.world.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -49,7 +49,7 @@ def app_picture(weeks: int = 12) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "sim.cli", "viz", "--port", str(port),
+    server = subprocess.Popen([sys.executable, "-m", "sim.cli.main", "viz", "--port", str(port),
                                "--host", "127.0.0.1"], cwd=ROOT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:

@@ -2,7 +2,7 @@
 a range, said in words.
 
 Sections live next to what they configure (population, network, trait dynamics, each
-intervention); :mod:`sim.scenario` assembles them into a scenario. A value out of range
+intervention); :mod:`sim.world.scenario` assembles them into a scenario. A value out of range
 raises with the allowed range as the message (e.g. 'must be between 0 and 1'), which the
 scenario's error lines quote.
 """

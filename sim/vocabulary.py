@@ -147,5 +147,5 @@ CLASS_OUTCOMES = tuple(o.name for o in OUTCOMES if o.trial)
 
 DEFAULT_MAGNITUDES = "posterior"
 """The assumption-marked magnitudes every command uses unless told otherwise
-(:mod:`sim.magnitudes`): the posterior inferred from published experiments, shipped as
+(:mod:`sim.studies.magnitudes`): the posterior inferred from published experiments, shipped as
 sim/data/posterior/posterior.csv. ``defaults`` gives the scenario as written."""

@@ -10,13 +10,13 @@ import pytest
 import yaml
 
 import sim.data
-from sim.calibrate import write_scenario
 from sim.io.export import export_networks
 from sim.io.importer import import_scenario
-from sim.run import run_scenario
-from sim.scenario import parse_scenario
-from sim.sweep import store
-from sim.sweep.report import write_report
+from sim.studies.run import run_scenario
+from sim.studies.scenario_calibration import write_scenario
+from sim.studies.sweep import store
+from sim.studies.sweep.report import write_report
+from sim.world.scenario import parse_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -157,16 +157,16 @@ def test_kill_ends_a_command_through_its_cleanup(tmp_path):
 
     from typer.testing import CliRunner
 
-    import sim.cli
+    import sim.cli.main
     from sim.atomic import atomic_folder
 
     before = signal.getsignal(signal.SIGTERM)
     try:
-        result = CliRunner().invoke(sim.cli.app, ["validate", str(
+        result = CliRunner().invoke(sim.cli.main.app, ["validate", str(
             Path(__file__).resolve().parents[1] / "scenarios" / "single_class.yaml")])
         assert result.exit_code == 0, result.output
         handler = signal.getsignal(signal.SIGTERM)
-        assert handler is sim.cli._terminated
+        assert handler is sim.cli.main._terminated
     finally:
         signal.signal(signal.SIGTERM, before)
     with pytest.raises(SystemExit) as ended, atomic_folder(tmp_path / "out") as tmp:

@@ -208,7 +208,7 @@ def test_posterior_numbers_were_made_with_the_shipped_posterior():
 
 
 def test_the_fingerprint_notices_another_posterior(tmp_path):
-    from sim.magnitudes import posterior_path
+    from sim.studies.magnitudes import posterior_path
 
     text = posterior_path().read_text()
     same, other = tmp_path / "same.csv", tmp_path / "other.csv"
@@ -224,7 +224,7 @@ def test_the_fingerprint_notices_another_posterior(tmp_path):
 
 
 def _isolates_rows(avoided: dict, half: float):
-    """A plan table's left-behind isolates rows (sim.sweep.report.plan_table's columns):
+    """A plan table's left-behind isolates rows (sim.studies.sweep.report.plan_table's columns):
     one worker per school, most left-behind first, each dose avoiding ``avoided[dose]``
     isolates with an interval of +- ``half``, 1,000 yuan a worker."""
     import pandas as pd

@@ -88,7 +88,7 @@ def test_help_and_estimate_load_neither_mesa_pandas_nor_matplotlib():
     import subprocess
     import sys
 
-    code = ("import sys\nfrom typer.testing import CliRunner\nfrom sim.cli import app\n"
+    code = ("import sys\nfrom typer.testing import CliRunner\nfrom sim.cli.main import app\n"
             "assert CliRunner().invoke(app, ['--help']).exit_code == 0\n"
             "r = CliRunner().invoke(app, ['estimate', '--data', 'baerveldt/school04', "
             "'--effects', 'density,recip'])\nassert r.exit_code == 0, r.output\n"

@@ -35,10 +35,10 @@ from pathlib import Path
 import numpy as np
 
 from sim.atomic import atomic_folder
-from sim.model import PeerNetworkModel
-from sim.population import Population
-from sim.scenario import Scenario
 from sim.vocabulary import TRAITS
+from sim.world.model import PeerNetworkModel
+from sim.world.population import Population
+from sim.world.scenario import Scenario
 
 FORMATS = ("edgelist", "graphml", "rsiena")
 

@@ -16,7 +16,7 @@ import yaml
 from sim.atomic import atomic_file, check_file
 from sim.io.read import DataError
 from sim.io.survey import check_survey, read_survey
-from sim.scenario import load_scenario
+from sim.world.scenario import load_scenario
 
 DEFAULT_CAP = 5
 """The scenario's default nomination cap (network.max_outdegree); raised to the survey's

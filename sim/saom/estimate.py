@@ -7,7 +7,7 @@ function parameters beta_k; theta is chosen so that the expected statistics of p
 simulated from the observed waves equal their observed values:
 
 - rate of period m: the Hamming distance sum_ij |x_ij(t_m+1) - x_ij(t_m)|;
-- effect k: sum over periods of sum_i s_ik(x(t_m+1)) (:mod:`sim.saom.statistics`).
+- effect k: sum over periods of sum_i s_ik(x(t_m+1)) (:mod:`sim.saom.effect_statistics`).
 
 The algorithm (:func:`robbins_monro`) works for any statistics function with common
 random numbers: phase 1 estimates the derivative matrix D = dE[S]/dtheta by finite
@@ -39,6 +39,8 @@ from sim.saom import behaviour as bh
 from sim.saom import composition as comp
 from sim.saom import effects as fx
 from sim.saom import specification
+from sim.saom._numba.rng import SeedLike
+from sim.saom.effect_statistics import hamming
 from sim.saom.periods import (  # noqa: F401 (simulate_networks: public here)
     Period,
     layout,
@@ -47,9 +49,7 @@ from sim.saom.periods import (  # noqa: F401 (simulate_networks: public here)
     simulate_networks,
     simulate_statistics,
 )
-from sim.saom.rng import SeedLike
 from sim.saom.robbins_monro import RATIO_MAX, T_MAX, Settings, child_seed, robbins_monro
-from sim.saom.statistics import hamming
 
 
 @dataclass(frozen=True)

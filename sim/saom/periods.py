@@ -7,7 +7,7 @@ time. Its statistics are RSiena's targets (``StatisticCalculator``):
 - a behaviour's rate: sum_i |z_i(t_m+1) - z_i(t_m)|;
 - a network effect: sum_i s_ik(x(t_m+1)), behaviours read at their values at t_m; a
   creation or endowment effect its sum over the ties gained or lost
-  (:func:`sim.saom.statistics.typed_statistics`);
+  (:func:`sim.saom.effect_statistics.typed_statistics`);
 - a behaviour effect: sum_i s_ik(x(t_m), z(t_m+1)), the network at the period's start.
 
 Parameters theta are laid out as: the network's rate of every period, each behaviour's
@@ -28,11 +28,11 @@ import numpy.typing as npt
 
 from sim.saom import behaviour as bh
 from sim.saom import coevolution, composition, specification
+from sim.saom._numba.rng import SeedLike, run_seeds
 from sim.saom.composition import CompositionArrays
+from sim.saom.effect_statistics import effect_statistics, hamming, typed_statistics
 from sim.saom.program import EVAL, SIM
-from sim.saom.rng import SeedLike, run_seeds
 from sim.saom.robbins_monro import child_seed
-from sim.saom.statistics import effect_statistics, hamming, typed_statistics
 
 SMALL_BATCH = 32
 

@@ -1,0 +1,501 @@
+"""The ``lbsim`` command: parses, calls the library, prints. Each command imports what it
+needs when it runs, so ``lbsim --help`` and ``lbsim estimate`` load neither Mesa, pandas
+nor matplotlib."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+import sim
+from sim.cli.main import saom as cli_saom
+from sim.cli.support import App, announce_compiling, no_terminal
+from sim.cli.support import Overwrite as _Overwrite
+from sim.cli.support import fail as _fail
+from sim.cli.support import scenario as _scenario
+from sim.cli.support import writing as _writing
+from sim.version import lbsim_version
+from sim.vocabulary import DEFAULT_MAGNITUDES
+
+app = App(add_completion=False, no_args_is_help=True,
+          help="lbsim: peer networks of rural left-behind children, simulated.")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"lbsim {lbsim_version()}")
+        raise typer.Exit()
+
+
+def _terminated(signum: int, _frame) -> None:
+    """SIGTERM (``kill``) ends a command as Ctrl-C does: through its cleanup, so no
+    half-written result is left behind (:mod:`sim.atomic`); exit code 128 + 15."""
+    raise SystemExit(128 + signum)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="print lbsim's version and exit")] = False,
+):
+    """lbsim: peer networks of rural left-behind children, simulated."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminated)
+    notice = announce_compiling(sim.NUMBA_CACHE)
+    if notice is not None:
+        ctx.call_on_close(notice.unregister)
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    out: Annotated[Path | None, typer.Option(help="output folder (default out/<name>)")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="seed (default: the scenario's)")] = None,
+    weeks: Annotated[int | None, typer.Option(min=1, help="weeks to run")] = None,
+    csv: Annotated[bool, typer.Option("--csv", help="timeseries as CSV, not Parquet")] = False,
+    overwrite: _Overwrite = False,
+):
+    """Run a scenario: timeseries, summary.json and figures, written atomically.
+
+    Examples:
+      lbsim run scenarios/single_class.yaml --weeks 4 --out out/try
+      lbsim run scenarios/dafang_yuchong.yaml --seed 7 --csv
+    """
+    from sim.studies.run import run_scenario
+
+    config = _scenario(scenario, weeks=weeks)  # a --weeks out of range is the scenario's error
+    out = out or Path("out") / config.name
+    total = config.weeks
+    with _writing(out, overwrite), typer.progressbar(
+            length=total, label=f"{config.name}: weeks", file=sys.stderr,
+            hidden=no_terminal()) as bar:
+        summary = run_scenario(config, out, seed=seed, weeks=weeks, csv=csv,
+                               progress=lambda _week: bar.update(1), overwrite=overwrite)
+    classes = summary["classes"]
+    typer.echo(f"{config.name}: {summary['children']:,} children in {classes} "
+               f"class{'es' if classes != 1 else ''}, {summary['weeks']} weeks, "
+               f"seed {summary['seed']}, "
+               f"{summary['seconds']:.1f} s -> {out}")
+    for key in ("density", "reciprocity", "transitivity", "isolates_in_share",
+                "indegree_lb", "indegree_non_lb", "indegree_gap", "reciprocated_friend_lb"):
+        value = summary["outcomes"][key]
+        typer.echo(f"  {key:<28}{'n/a' if value is None else f'{value:.3f}'}")
+
+
+@app.command()
+def compare(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file with interventions")],
+    replications: Annotated[int, typer.Option(min=2, help="replications per arm")] = 20,
+    out: Annotated[Path | None, typer.Option(help="output folder (default "
+                                                  "out/<name>-compare)")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="first seed (default: the "
+                                                         "scenario's)")] = None,
+    follow_up: Annotated[int, typer.Option(min=1, help="weeks from post to follow-up")] = 12,
+    magnitudes: Annotated[str, typer.Option(help=(
+        "the assumption-marked magnitudes: 'posterior' (inferred from published experiments), "
+        "'prior' (uniform over their documented ranges), 'defaults' (the scenario's own values, "
+        "no draws) or a CSV/Parquet file of draws (columns: their paths)"))] = DEFAULT_MAGNITUDES,
+    draws: Annotated[int | None, typer.Option(
+        min=1, help="draws of the magnitudes, replications/draws replications each (default: "
+                    "the most, 5+, with 2+ each, else 1 each; "
+                    "sim.studies.magnitudes.default_draws)")
+    ] = None,
+    overwrite: _Overwrite = False,
+):
+    """Virtual trial: the scenario's interventions against none, common random numbers.
+
+    Examples:
+      lbsim compare scenarios/dafang_yuchong.yaml --replications 40
+      lbsim compare scenarios/single_class.yaml --replications 4 --follow-up 24
+      lbsim compare scenarios/dafang_yuchong.yaml --magnitudes defaults
+    """
+    from sim.studies.magnitudes import DrawsError, MagnitudesError, sample_for_trial
+    from sim.studies.trials import effect_size_text, write_comparison
+    from sim.world.pathways import pathways_text
+
+    config = _scenario(scenario)
+    if not config.interventions and not config.arms:
+        _fail(f"{scenario}: the scenario has no interventions to compare with a control arm")
+    try:
+        sample = sample_for_trial(magnitudes, replications,
+                                  config.seed if seed is None else seed, draws, config)
+    except MagnitudesError as e:
+        _fail(f"{'--draws' if isinstance(e, DrawsError) else '--magnitudes'}: {e}")
+    n_arms = max(1, len(config.arms))
+    out = out or Path("out") / f"{config.name}-compare"
+    with _writing(out, overwrite), typer.progressbar(
+            length=replications * n_arms, label=f"{config.name}: replications",
+            file=sys.stderr, hidden=no_terminal()) as bar:
+        last = [0]
+
+        def tick(done: int) -> None:
+            bar.update(done - last[0])
+            last[0] = done
+
+        table = write_comparison(config, out, replications=replications, seed=seed,
+                                 follow_up_weeks=follow_up, overwrite=overwrite, progress=tick,
+                                 magnitudes=sample)
+    typer.echo(f"{config.name}: {replications} replications -> {out}\n"
+               f"magnitudes: {sample.words()}")
+    typer.echo(effect_size_text(table))
+    if notes := pathways_text(config):
+        typer.echo(notes)
+
+
+@app.command()
+def robustness(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file with a growth group")],
+    trajectories: Annotated[int, typer.Option(min=2, help="Morris trajectories")] = 4,
+    replications: Annotated[int, typer.Option(min=2, help="replications per trial")] = 4,
+    out: Annotated[Path | None, typer.Option(help="folder (out/<name>-robustness)")] = None,
+    seed: Annotated[int, typer.Option(min=0, help="seed of the design and the trials")] = 1,
+    magnitudes: Annotated[str, typer.Option(help=(
+        "'posterior' or a file of draws: screen each magnitude's central 95% in it; 'defaults' "
+        "or 'prior': the documented ranges (not the scenario's values)"))] = DEFAULT_MAGNITUDES,
+    overwrite: _Overwrite = False,
+):
+    """How the trial's effects depend on each assumption (Morris mu* over its range).
+
+    Examples:
+      lbsim robustness scenarios/dafang_yuchong.yaml --trajectories 4
+      lbsim robustness scenarios/dafang_yuchong.yaml --magnitudes defaults
+    """
+    from sim.studies.magnitudes import MagnitudesError, screening_ranges, screening_words
+    from sim.studies.robustness import robustness_text, write_robustness
+
+    config = _scenario(scenario)
+    out = out or Path("out") / f"{config.name}-robustness"
+    if not any(s.type == "growth_group" for s in config.interventions):
+        _fail(f"{scenario}: no growth group; robustness varies a growth group's assumptions")
+    try:
+        ranges = screening_ranges(magnitudes)
+    except MagnitudesError as e:
+        _fail(f"--magnitudes: {e}")
+    with _writing(out, overwrite):
+        table = write_robustness(config, out, overwrite, trajectories=trajectories,
+                                 replications=replications, seed=seed, assumptions=ranges)
+    typer.echo(f"{config.name}: {trajectories} trajectories -> {out}\nranges: "
+               f"{screening_words(magnitudes)}\n{robustness_text(table)}")
+
+
+@app.command()
+def evidence(
+    findings: Annotated[Path | None, typer.Argument(
+        help="findings YAML (default: the table shipped with lbsim, docs/evidence.md)")] = None,
+    replications: Annotated[int, typer.Option(min=2, help="replications per finding")] = 40,
+    seed: Annotated[int, typer.Option(min=0, help="first seed (replication r: seed + r)")] = 1,
+    out: Annotated[Path | None, typer.Option(help="folder to write evidence.csv to")] = None,
+    overwrite: _Overwrite = False,
+):
+    """Published findings against lbsim's own replay of each design: published and
+    simulated figures with their intervals, and whether they agree.
+
+    Examples:
+      lbsim evidence
+      lbsim evidence my_findings.yaml --replications 20 --out out/evidence
+    """
+    from contextlib import nullcontext
+
+    from sim.studies.evidence.spec import EvidenceError, load_findings
+    from sim.studies.evidence.table import evidence as run_evidence
+    from sim.studies.evidence.table import evidence_text, write_evidence
+
+    if findings is not None and not findings.is_file():
+        _fail(f"{findings}: no such file (a findings YAML; see docs/evidence.md)")
+    try:
+        listed, _ = load_findings(findings)
+    except EvidenceError as e:
+        _fail(str(e))
+    with (_writing(out, overwrite) if out is not None else nullcontext()), typer.progressbar(
+            length=len(listed.findings), label="findings", file=sys.stderr,
+            hidden=no_terminal()) as bar:
+        kwargs = {"path": findings, "replications": replications, "seed": seed,
+                  "progress": lambda _done, _total: bar.update(1)}
+        table = (write_evidence(out, overwrite, **kwargs) if out is not None
+                 else run_evidence(**kwargs))
+    typer.echo(evidence_text(table))
+    typer.echo(f"{len(table)} findings, {replications} replications each, seed {seed}"
+               + (f" -> {out / 'evidence.csv'}" if out is not None else ""))
+
+
+@app.command()
+def sweep(
+    spec: Annotated[Path, typer.Argument(help="sweep spec YAML (see experiments/)")],
+    out: Annotated[Path, typer.Option(help="results folder (re-run to resume)")],
+    workers: Annotated[int, typer.Option(min=0, help="local processes (0: one per core)")] = 0,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. "
+                                                       "tcp://host:8786")] = None,
+    dask_local: Annotated[int | None, typer.Option(min=1, help="start a Dask LocalCluster "
+                                                              "with N workers")] = None,
+    overwrite: Annotated[bool, typer.Option(help="start in a folder that is not empty, "
+                                                 "deleting another spec's results there "
+                                                 "(other files are kept)")] = False,
+):
+    """Run a scenario sweep in batches; resumable, one Parquet file per batch.
+
+    Examples:
+      lbsim sweep experiments/smoke.yaml --out out/smoke --workers 2
+      lbsim sweep experiments/staffing_small.yaml --out out/staff --dask-local 4
+    """
+    import os
+
+    from sim.studies.sweep.spec import SweepError
+    from sim.studies.sweep.sweep import plan, run_sweep
+
+    if scheduler and dask_local:
+        _fail("give --scheduler or --dask-local, not both")
+    try:
+        _, _, all_tasks, _ = plan(spec)
+    except SweepError as e:
+        _fail(str(e))
+    workers = workers or os.cpu_count() or 1
+    with typer.progressbar(length=len(all_tasks), label="runs", file=sys.stderr,
+                           show_eta=True, hidden=no_terminal()) as bar:
+        def tick(result, counts):
+            bar.label = f"runs (failed {counts['failed']})"
+            bar.update(result["runs"])
+
+        try:
+            counts = run_sweep(spec, out, workers=workers, scheduler=scheduler,
+                               dask_local=dask_local, progress=tick, overwrite=overwrite)
+        except ValueError as e:
+            _fail(str(e))
+    typer.echo(f"{out}: {counts['runs']} runs: {counts['done']} done, {counts['failed']} "
+               f"failed, {counts['skipped']} skipped (finished before)")
+
+
+@app.command()
+def query(
+    folder: Annotated[Path, typer.Argument(help="a sweep's results folder")],
+    sql: Annotated[str, typer.Argument(help="SQL over the view `runs`")],
+):
+    """Query a sweep's results with DuckDB, e.g. "SELECT point, avg(density) FROM runs
+    GROUP BY point".
+
+    Examples:
+      lbsim query out/smoke "SELECT week, avg(density) FROM runs GROUP BY week"
+    """
+    from sim.studies.sweep import store
+    from sim.studies.sweep.store import query as run_query
+
+    if not any(folder.glob(store.BATCH)):
+        _fail(f"{folder}: no results (batch-*.parquet) to query")
+    try:
+        table = run_query(folder, sql)
+    except Exception as e:  # DuckDB's parser and binder errors name the problem
+        _fail(f"query failed: {e}")
+    typer.echo(table.to_string(index=False))
+
+
+@app.command()
+def report(
+    folder: Annotated[Path, typer.Argument(help="a staffing sweep's results folder")],
+    out: Annotated[Path | None, typer.Option(help="report folder (default DIR/report)")] = None,
+    dose: Annotated[str | None, typer.Option(help="the parameter plans differ by (default: "
+                                                  "the one naming workers)")] = None,
+    end_week: Annotated[int | None, typer.Option(help="end-of-year week (default: the "
+                                                      "spec's last `at` week)")] = None,
+    robustness: Annotated[Path | None, typer.Option(
+        help="a `lbsim robustness` folder (or its robustness.csv): rank the assumptions "
+             "in report.html")] = None,
+    overwrite: _Overwrite = False,
+):
+    """Staffing plans against none: LBC isolates, in-degree and gap at year end and follow-up
+    (95% CIs), cost per year and per isolate avoided; plans.csv, dose_response.png and a
+    printable report.html.
+
+    Examples:
+      lbsim sweep experiments/dafang_staffing.yaml --out out/staffing
+      lbsim report out/staffing
+      lbsim report out/staffing --robustness out/dafang_yuchong-robustness
+    """
+    from sim.studies.sweep.plans import plans_text
+    from sim.studies.sweep.report import ReportError, write_report
+    from sim.studies.sweep.report_html import RobustnessError
+
+    out = out or folder / "report"
+    try:
+        with _writing(out, overwrite, first=False):  # quick: the sweep's problems first
+            table = write_report(folder, out, dose, end_week, robustness, overwrite=overwrite)
+    except (ReportError, RobustnessError) as e:
+        _fail(str(e))
+    typer.echo(plans_text(table))
+    typer.echo(f"-> {out} (report.html, plans.csv, dose_response.png)")
+
+
+@app.command()
+def analyze(
+    folder: Annotated[Path, typer.Argument(help="a Sobol or Morris sweep's results folder")],
+    out: Annotated[Path | None, typer.Option(help="output folder (default DIR/analysis)")]
+        = None,
+    overwrite: _Overwrite = False,
+):
+    """Sensitivity indices of a Sobol (S1, ST) or Morris (mu*, sigma) sweep, per outcome
+    (SALib); indices.csv and indices.png.
+
+    Examples:
+      lbsim analyze out/sens      (a sweep with design: sobol or morris)
+    """
+    from sim.studies.sweep.analyze import write_analysis
+    from sim.studies.sweep.report import ReportError
+
+    out = out or folder / "analysis"
+    try:
+        with _writing(out, overwrite, first=False):  # quick: the sweep's problems first
+            table = write_analysis(folder, out, overwrite=overwrite)
+    except ReportError as e:
+        _fail(str(e))
+    typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    typer.echo(f"-> {out} (indices.csv, indices.png)")
+
+
+@app.command()
+def viz(
+    scenario: Annotated[Path | None, typer.Argument(help="base scenario (default: "
+                                                         "scenarios/dafang_yuchong.yaml)")] = None,
+    port: Annotated[int, typer.Option(min=0, help="port to serve on (0: any free one)")] = 8765,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "localhost",
+    open_browser: Annotated[bool, typer.Option("--open", help="open a browser tab")] = False,
+):
+    """Explore a class in the browser: sliders, the network and live outcome plots."""
+    import os
+    import socket
+
+    if scenario is not None:
+        _scenario(scenario)
+    try:
+        from sim.viz.app import SCENARIO_VARIABLE
+    except ImportError as e:
+        _fail(f"the app needs the viz extra ({e}): pip install -e '.[viz]'")
+
+    # offline use: no update check, no usage reports
+    env = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false", **os.environ}
+    if scenario is not None:
+        env[SCENARIO_VARIABLE] = str(scenario.resolve())
+    if port == 0:  # pick the free port here, so the address printed is the one served
+        with socket.socket() as s:
+            s.bind((host, 0))
+            port = s.getsockname()[1]
+    app_file = Path(__file__).with_name("app.py")
+    command = [sys.executable, "-m", "solara", "run", str(app_file), "--host", host,
+               "--port", str(port), "--production", "--no-check-version",
+               "--open" if open_browser else "--no-open"]
+    typer.echo(f"serving {scenario or 'the Dafang school'} on http://{host}:{port} "
+               f"(Ctrl-C stops)", err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # the server replaces this process (same PID): Ctrl-C, kill and SIGTERM stop it, and no
+    # child is left serving
+    os.execve(sys.executable, command, env)
+
+
+@app.command("import")
+def import_(
+    ties: Annotated[Path, typer.Argument(help="edge list (CSV with header from,to) or "
+                                              "adjacency matrix (whitespace or CSV)")],
+    out: Annotated[Path, typer.Option(help="scenario YAML to write")],
+    attributes: Annotated[Path | None, typer.Argument(
+        help="CSV: id, class, school, girl/gender, left_behind/lb, traits (optional for a "
+             "matrix: ids 1..n, one class)")] = None,
+    name: Annotated[str | None, typer.Option(help="scenario name (default: the file's "
+                                                  "stem)")] = None,
+    cross_class_ties: Annotated[bool, typer.Option(help="allow nominations across classes "
+                                                        "of a school")] = False,
+    overwrite: Annotated[bool, typer.Option(help="replace an existing file")] = False,
+):
+    """Write a scenario that starts from a surveyed class (paths relative to it).
+
+    Examples:
+      lbsim import survey/edges.csv survey/attributes.csv --out class.yaml
+      lbsim import survey/matrix.txt --out class.yaml --name class3
+    """
+    from sim.io.importer import import_scenario
+
+    try:
+        with _writing(out, overwrite, file=True):
+            info = import_scenario(ties, attributes, out, name=name,
+                                   cross_class_ties=cross_class_ties, overwrite=overwrite)
+    except ValueError as e:  # DataError and ScenarioError are ValueErrors
+        _fail(str(e))
+    typer.echo(f"{out}: {info['children']} children in {info['classes']} classes, "
+               f"{info['ties']} nominations (at most {info['max_outdegree']} per child)")
+
+
+@app.command()
+def export(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    out: Annotated[Path, typer.Option(help="output folder")],
+    weeks: Annotated[str | None, typer.Option(help="weeks to export, e.g. 0,20,40 (0 = the "
+                                                   "start; default: 0 and the last week)")]
+    = None,
+    fmt: Annotated[str, typer.Option("--format", help="comma-separated: edgelist, graphml, "
+                                                      "rsiena")] = "edgelist,graphml,rsiena",
+    seed: Annotated[int | None, typer.Option(min=0, help="seed (default: the scenario's)")] = None,
+    overwrite: _Overwrite = False,
+):
+    """Run a scenario and write its networks at the given weeks, written atomically.
+
+    Examples:
+      lbsim export scenarios/single_class.yaml --weeks 0,20,40 --out out/nets
+      lbsim export class.yaml --format graphml --out out/class-graphml
+    """
+    from sim.io.export import FORMATS, export_networks, parse_weeks
+
+    config = _scenario(scenario)
+    try:
+        chosen = parse_weeks(weeks if weeks is not None else f"0,{config.weeks}")
+    except ValueError as e:
+        _fail(str(e))
+    formats = [f.strip() for f in fmt.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        _fail(f"--format {fmt!r}: allowed: {', '.join(FORMATS)} (comma-separated)")
+    with _writing(out, overwrite):
+        files = export_networks(config, out, chosen, formats, seed=seed, overwrite=overwrite)
+    typer.echo(f"{config.name}: weeks {', '.join(map(str, chosen))} -> {out} "
+               f"({len(files)} files)")
+    outside = out / "rsiena" / "outside-ties.csv"
+    if outside.is_file() and (n := len(outside.read_text().splitlines()) - 1):
+        typer.echo(f"  {n} nominations between RSiena units (a growth group across classes) "
+                   f"are in {outside}, not in the matrices")
+
+
+def validate_command(path: str) -> int:
+    """``lbsim validate SCENARIO``: print a one-line summary and a note for each change of
+    an intervention that reaches no tie (0), or the problems (2)."""
+    from sim.world.pathways import pathways_text
+    from sim.world.scenario import ScenarioError, load_scenario, summary_line
+
+    try:
+        config = load_scenario(path)
+    except ScenarioError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(summary_line(config))
+    if notes := pathways_text(config):
+        print(notes)
+    return 0
+
+
+@app.command()
+def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")]):
+    """Check a scenario file: every problem with its field, value and what is allowed.
+
+    Examples:
+      lbsim validate scenarios/dafang_county.yaml
+    """
+    raise typer.Exit(validate_command(str(scenario)))
+
+
+for command in (cli_saom.simulate, cli_saom.estimate, cli_saom.gof, cli_saom.calibrate,
+                cli_saom.effects):
+    app.command()(command)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,263 @@
+"""The ``lbsim`` commands of the SAOM engine: simulate, estimate, gof, calibrate, effects
+(registered on the app in :mod:`sim.cli.main`). Each imports what it needs when it runs."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+import sim.data
+from sim.cli.support import Overwrite as _Overwrite
+from sim.cli.support import fail as _fail
+from sim.cli.support import load_matrix as _load_matrix
+from sim.cli.support import scenario as _scenario
+from sim.cli.support import writing as _writing
+
+EFFECTS = "density,recip,transTrip"
+
+
+def simulate(
+    data: Annotated[str, typer.Option(help="bundled data set 's50' or a folder with "
+                                           "s50-w1.txt, s50-w2.txt, s50-alcohol.txt")] = "s50",
+    runs: Annotated[int, typer.Option(min=1, help="independent periods to simulate")] = 1000,
+    seed: Annotated[int, typer.Option(min=0, help="random seed")] = 1,
+    threads: Annotated[int, typer.Option(min=0, help="numba threads (0 = all cores)")] = 0,
+):
+    """Simulate the s50 period 1 -> 2 with RSiena's estimates and compare with wave 2.
+
+    Examples:
+      lbsim simulate --runs 1000 --seed 1
+    """
+    from sim.studies.s50_demo import s50_demo
+
+    folder = sim.data.folder(data) if data in sim.data.names() else Path(data)
+    try:
+        typer.echo(s50_demo(_load_matrix(folder / "s50-w1.txt"),
+                            _load_matrix(folder / "s50-w2.txt"),
+                            _load_matrix(folder / "s50-alcohol.txt", adjacency=False),
+                            runs, seed, threads))
+    except ValueError as e:
+        _fail(str(e))
+
+
+def estimate(
+    waves: Annotated[list[Path] | None, typer.Argument(
+        help="adjacency matrices of waves 1, 2, ... (or --data)")] = None,
+    data: Annotated[str | None, typer.Option(
+        help="a bundled data set instead of wave files: s50, vdbunt, baerveldt/school01, ...")]
+    = None,
+    effects: Annotated[str, typer.Option(help="comma-separated RSiena short names")] =
+    EFFECTS,
+    covariate: Annotated[list[str] | None, typer.Option(
+        help="NAME=FILE[:COLUMN] actor covariate, constant over periods (column from 1); "
+             "with --data also NAME[:COLUMN], a covariate of the data set")]
+    = None,
+    behaviour: Annotated[list[str] | None, typer.Option(
+        help="NAME=FILE a dependent behaviour, one column per wave (with --data also "
+             "NAME=COVARIATE, e.g. drink=alcohol); network effects may name it")] = None,
+    behaviour_effects: Annotated[list[str] | None, typer.Option(
+        help="NAME=EFFECTS: comma-separated (default linear,quad)")] = None,
+    conditional: Annotated[bool, typer.Option(help="RSiena's cond = TRUE")] = False,
+    separately: Annotated[bool, typer.Option(help="a fit per class, pooled (siena08)")] = False,
+    composition: Annotated[Path | None, typer.Option(
+        help="actors joining and leaving: per actor a line of its intervals of presence in "
+             "wave time, e.g. '1.4 3' (RSiena's sienaCompositionChangeFromFile)")] = None,
+    seed: Annotated[int, typer.Option(min=0, help="random seed")] = 1,
+    out: Annotated[Path | None, typer.Option(
+        help="folder to save the fit in (fit.json, estimates.csv, covariance.csv); load it "
+             "with lbsim gof --fit or sim.io.fit.load_fit")] = None,
+    overwrite: _Overwrite = False,
+):
+    """Estimate a SAOM from observed waves by method of moments (Robbins-Monro); a data set
+    of several classes (--data baerveldt) as one model with a rate per class and period
+    (RSiena's sienaGroupCreate) or --separately; with --behaviour, co-evolution.
+
+    Examples:
+      lbsim estimate --data s50 --covariate alcohol --effects density,simX:alcohol
+      lbsim estimate w1.txt w2.txt w3.txt --effects density,recip,transTrip
+      lbsim estimate --data s50 --effects density,recip,transTrip --out out/fit
+      lbsim estimate --data baerveldt --separately
+    """
+    from sim.io.fit import FitClass, save_fit
+    from sim.io.read import DataError
+    from sim.io.waves import read_behaviours, read_composition, read_groups, read_waves
+    from sim.saom import estimate as saom
+
+    keys = [e.strip() for e in effects.split(",") if e.strip()]
+    if out is not None and separately:
+        _fail("--out saves one fit; --separately fits each class on its own: drop one")
+    try:
+        groups = read_groups(data) if data is not None and not waves and "/" not in data \
+            and not covariate and not behaviour else ([], [])
+        if separately and len(groups[1]) < 2:
+            _fail("--separately needs a data set of several classes, e.g. --data baerveldt")
+        if composition is not None and len(groups[1]) > 1:
+            _fail("--composition is for the waves of one class; give its wave files")
+        if len(groups[1]) > 1:
+            names, classes, covs = groups
+            if separately:
+                from sim.saom import meta
+                fits, table = meta.estimate_separately(classes, keys, covariates=covs, seed=seed)
+                return typer.echo(meta.meta_text(names, fits, table))
+            with _writing(out, overwrite) if out is not None else nullcontext():
+                est = saom.estimate_groups(classes, keys, covariates=covs, names=names,
+                                           seed=seed)
+            head = f"{len(classes)} classes ({', '.join(names)})"
+            fitted = [FitClass(*c) for c in zip(names, classes, covs, strict=True)]
+            model = {}
+        else:
+            nets, covs = read_waves(waves, data, covariate or [])
+            behaviours, beh_effects = read_behaviours(behaviour or [],
+                                                      behaviour_effects or [], data, len(nets))
+            changes = None if composition is None else read_composition(composition)
+            with _writing(out, overwrite) if out is not None else nullcontext():
+                est = saom.estimate(nets, keys, covariates=covs, seed=seed,
+                                    behaviours=behaviours, behaviour_effects=beh_effects,
+                                    conditional=conditional, composition=changes)
+            head = f"{len(nets)} waves of {len(nets[0])} actors"
+            fitted = [FitClass("", nets, covs)]
+            model = {"conditional": conditional, "behaviours": behaviours,
+                     "behaviour_effects": beh_effects, "composition": changes}
+    except (DataError, ValueError) as e:
+        _fail(str(e))
+    typer.echo(f"{head}, seed {seed}, {est.seconds:.1f} s")
+    typer.echo(est.table())
+    if out is not None:
+        source = {"data": data, "waves": [str(Path(w).resolve()) for w in waves or []],
+                  "effects": effects, "covariate": covariate or [],
+                  "behaviour": behaviour or [], "behaviour_effects": behaviour_effects or [],
+                  "composition": None if composition is None else str(composition.resolve())}
+        with _writing(out, overwrite):
+            save_fit(out, est, effects=keys, classes=fitted, model=model, source=source,
+                     seed=seed, overwrite=overwrite)
+        typer.echo(f"-> {out} (fit.json, estimates.csv, covariance.csv)")
+
+
+def gof(
+    waves: Annotated[list[Path] | None, typer.Argument(
+        help="adjacency matrices of waves 1, 2, ... (or --data)")] = None,
+    data: Annotated[str | None, typer.Option(help="a bundled data set instead of files")]
+    = None,
+    effects: Annotated[str | None, typer.Option(
+        help=f"comma-separated RSiena short names (default {EFFECTS})")] = None,
+    covariate: Annotated[list[str] | None, typer.Option(help="as for lbsim estimate")] = None,
+    statistics: Annotated[str, typer.Option(help="auxiliary statistics: indegree, "
+                                                 "outdegree, triads, geodesic")] =
+    "indegree,outdegree,triads,geodesic",
+    runs: Annotated[int, typer.Option(min=10, help="simulated networks per period")] = 1000,
+    out: Annotated[Path | None, typer.Option(help="folder for gof.csv and the violin "
+                                                  "plots")] = None,
+    seed: Annotated[int, typer.Option(min=0, help="random seed")] = 1,
+    scenario: Annotated[Path | None, typer.Option(
+        help="instead of a fit: a scenario's classes (runs of them) against every wave")]
+    = None,
+    fit: Annotated[Path | None, typer.Option(
+        help="a fit saved by lbsim estimate --out, with its waves and covariates, instead "
+             "of estimating one")] = None,
+    overwrite: _Overwrite = False,
+):
+    """Goodness of fit (RSiena's sienaGOF): estimate the model (or take a saved --fit),
+    simulate each period from its first wave, and test auxiliary statistics of the next
+    wave (Mahalanobis p).
+
+    Examples:
+      lbsim gof --data s50 --out out/gof
+      lbsim gof --fit out/fit --out out/gof-fit
+      lbsim gof --data s50 --scenario scenarios/single_class.yaml --runs 200
+    """
+    from sim.io.read import DataError
+    from sim.io.waves import read_waves
+    from sim.studies.gof_report import check_fit, fit_text, scenario_fit
+
+    names = [s.strip() for s in statistics.split(",") if s.strip()]
+    given = [o for o, v in (("WAVES", waves), ("--data", data), ("--effects", effects),
+                            ("--covariate", covariate), ("--scenario", scenario)) if v]
+    if fit is not None and given:
+        _fail(f"--fit brings its waves, effects and covariates; drop {', '.join(given)}")
+    try:
+        with _writing(out, overwrite) if out is not None else nullcontext():
+            if fit is not None:
+                nets, covs, theta = _saved(fit)
+            else:
+                nets, covs = read_waves(waves, data, covariate or [])
+                theta = None
+            rows = scenario_fit(_scenario(scenario), nets, names, classes=runs, seed=seed,
+                                out=out, overwrite=overwrite) \
+                if scenario else check_fit(nets, [e.strip() for e in (effects or EFFECTS)
+                                                  .split(",") if e.strip()], names,
+                                           covariates=covs, runs=runs, seed=seed, out=out,
+                                           overwrite=overwrite, fit=theta)
+    except (DataError, ValueError) as e:
+        _fail(str(e))
+    typer.echo(f"{len(nets)} waves of {len(nets[0])} actors, {runs} simulations per period")
+    typer.echo(fit_text(rows))
+    if out is not None:
+        typer.echo(f"-> {out} (gof.csv, gof-<statistic>.png)")
+
+
+def _saved(folder: Path) -> tuple[list, dict, dict[str, float]]:
+    """The waves, covariates and parameters of a fit saved by ``lbsim estimate --out``,
+    if ``lbsim gof`` can check it (one class, a network without behaviours or composition
+    change); ValueError otherwise."""
+    from sim.io.fit import load_fit
+
+    saved = load_fit(folder)
+    model = saved.model
+    if len(saved.classes) != 1 or model.get("behaviours") or model.get("composition"):
+        raise ValueError(f"{folder}: lbsim gof checks the fit of one class's network, "
+                         f"without behaviours or composition change; this fit has "
+                         f"{len(saved.classes)} classes"
+                         + (", behaviours" if model.get("behaviours") else "")
+                         + (", composition change" if model.get("composition") else ""))
+    return saved.classes[0].waves, saved.classes[0].covariates, saved.estimate.as_dict()
+
+
+def calibrate(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    targets: Annotated[Path, typer.Option(help="targets YAML: 'wave: file' or "
+                                               "'statistics: {...}'")],
+    out: Annotated[Path | None, typer.Option(help="calibrated scenario (default "
+                                                  "<scenario>-calibrated.yaml)")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="seed (default: the scenario's)")] = None,
+    overwrite: Annotated[bool, typer.Option(help="replace an existing --out file")] = False,
+):
+    """Fit the scenario's rate, density, recip, transTrip (and listed effects) to targets.
+
+    Examples:
+      lbsim calibrate class.yaml --targets targets.yaml --out calibrated.yaml
+    """
+    from sim.io.read import DataError
+    from sim.studies.scenario_calibration import TargetsError, load_targets, write_scenario
+    from sim.studies.scenario_calibration import calibrate as calibrate_scenario
+
+    config = _scenario(scenario)
+    try:
+        wanted = load_targets(targets)
+    except TargetsError as e:
+        _fail(str(e))
+    out = out or scenario.with_name(f"{scenario.stem}-calibrated.yaml")
+    try:
+        with _writing(out, overwrite, file=True):
+            result = calibrate_scenario(config, wanted, seed=seed)
+    except (TargetsError, DataError, ValueError) as e:
+        _fail(str(e))
+    typer.echo(result.report())
+    if not result.estimate.converged:
+        typer.echo("warning: not converged; the scenario is written, but check the t-ratios",
+                   err=True)
+    write_scenario(result.scenario, out)
+    typer.echo(f"-> {out}")
+
+
+def effects():
+    """List the SAOM effects lbsim knows, with their statistics: network, then behaviour.
+
+    Examples:
+      lbsim effects | grep -i trans
+    """
+    from sim.saom import behaviour, effects
+
+    typer.echo(f"{effects.describe()}\n\nBehaviour effects:\n{behaviour.describe()}")

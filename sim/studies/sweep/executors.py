@@ -1,0 +1,57 @@
+"""Where batches run: a local process pool (default) or a Dask distributed cluster.
+
+Every batch is a pure function of (spec, base scenario, its tasks), so the results do not
+depend on the executor, the number of workers or the order batches finish in.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+from sim.studies.sweep.runner import run_batch
+from sim.studies.sweep.spec import SweepSpec
+
+
+def run_local(spec: SweepSpec, base: dict, batches: dict[int, list], out: str, workers: int,
+              on_done: Callable[[dict], object]) -> None:
+    """Run the batches on ``workers`` processes, forked from a server process that has
+    imported the model once (never from this process, whose numba threads may run: the
+    server runs no kernel, so forking it is safe, and workers start without re-importing).
+    """
+    if workers <= 1:
+        for b, batch_tasks in batches.items():
+            on_done(run_batch(spec, base, b, batch_tasks, out))
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["sim.world.model", "sim.studies.sweep.runner"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(run_batch, spec, base, b, t, out) for b, t in batches.items()]
+        for future in as_completed(futures):
+            on_done(future.result())
+
+
+def run_dask(spec: SweepSpec, base: dict, batches: dict[int, list], out: str,
+             on_done: Callable[[dict], object], scheduler: str | None = None,
+             local_workers: int | None = None) -> None:
+    """Run the batches on a Dask cluster: an existing scheduler, or a LocalCluster."""
+    from dask.distributed import Client, LocalCluster
+    from dask.distributed import as_completed as dask_completed
+
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=local_workers or 1, threads_per_worker=1,
+                               processes=True, dashboard_address=None)
+        client = Client(cluster)
+    else:
+        client = Client(scheduler)
+    try:
+        futures = [client.submit(run_batch, spec, base, b, t, out, pure=False)
+                   for b, t in batches.items()]
+        for future in dask_completed(futures):
+            on_done(future.result())
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

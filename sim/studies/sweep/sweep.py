@@ -1,0 +1,56 @@
+"""``lbsim sweep``: plan the runs, skip finished batches, run the rest, count."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sim.studies.sweep import design, executors, store
+from sim.studies.sweep.runner import batches as cut
+from sim.studies.sweep.runner import tasks
+from sim.studies.sweep.spec import load_spec, magnitude_sample
+
+
+def plan(spec_path: str | Path) -> tuple:
+    """(spec, base scenario, all tasks, batches {index: tasks}) for a spec file."""
+    spec, base = load_spec(spec_path)
+    magnitudes = magnitude_sample(spec, Path(spec_path).parent)
+    all_tasks = tasks(spec, design.points(spec), magnitudes)
+    return spec, base, all_tasks, cut(spec, all_tasks)
+
+
+def magnitude_draws(all_tasks: list[dict]) -> list[dict]:
+    """The draws of the magnitudes the tasks use, in order ([] when none)."""
+    return list({t["draw"]: t["magnitudes"] for t in all_tasks if "draw" in t}.values())
+
+
+def run_sweep(spec_path: str | Path, out: str | Path, workers: int = 1,
+              scheduler: str | None = None, dask_local: int | None = None,
+              progress: Callable[[dict, dict], object] | None = None,
+              overwrite: bool = False) -> dict:
+    """Run (or resume) a sweep into ``out``; return counts done / failed / skipped. A
+    folder that is not empty and holds no sweep of this spec only with ``overwrite``
+    (:func:`sim.studies.sweep.store.claim`)."""
+    spec, base, all_tasks, batches = plan(spec_path)
+    out = Path(out)
+    draws = magnitude_draws(all_tasks)
+    store.claim(out, {"digest": spec.digest(draws), "spec": spec.model_dump(mode="json"),
+                      "base": base, "runs": len(all_tasks),
+                      **({"magnitude_draws": draws} if draws else {})}, overwrite)
+    store.remove_partial(out)
+    finished = store.finished(out)
+    todo = {b: t for b, t in batches.items() if b not in finished}
+    counts = {"runs": len(all_tasks), "done": 0, "failed": 0,
+              "skipped": sum(len(t) for b, t in batches.items() if b in finished)}
+
+    def on_done(result: dict) -> None:
+        counts["done"] += result["runs"] - result["failed"]
+        counts["failed"] += result["failed"]
+        if progress is not None:
+            progress(result, counts)
+
+    if scheduler is not None or dask_local is not None:
+        executors.run_dask(spec, base, todo, str(out), on_done, scheduler, dask_local)
+    else:
+        executors.run_local(spec, base, todo, str(out), workers, on_done)
+    return counts

@@ -1,0 +1,2 @@
+"""The classroom world: population, friendship dynamics, traits, outcomes, interventions,
+Mesa agents, the model and the scenario that configures it."""

@@ -1,0 +1,94 @@
+"""What every intervention keeps to: its scenario section names its weeks, its running
+part names the children it treats, and a registry entry says how it is installed.
+
+Adding an intervention type means one module (its section, a subclass of
+:class:`InterventionSpec`, and its running part, a subclass of :class:`Intervention`)
+and one line in :data:`sim.world.interventions.KINDS`. Scenario validation, installation on a
+model, virtual trials and the app read the registry, never a list of types of their own.
+Interventions change the world only through the model's state objects
+(``model.traits.shift``, ``model.settings.open``, ...), never by writing its arrays.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.schema import Section
+
+
+@dataclass(frozen=True)
+class Move:
+    """What an intervention changes (:mod:`sim.world.pathways` follows it to the ties): a trait
+    (``"setting"``: a shared setting among members) of ``who`` (``"lb"``, ``"non_lb"``,
+    ``"all"``)."""
+
+    trait: str
+    who: str
+
+
+class InterventionSpec(Section):
+    """A scenario's intervention: ``type`` (a Literal in each subclass) picks the kind;
+    ``first_week`` and ``last_week`` are the weeks it acts in; ``moves`` what it changes."""
+
+    def moves(self) -> tuple[Move, ...]:
+        """The traits (or setting) it changes, with a non-zero magnitude."""
+        raise NotImplementedError
+
+    @property
+    def first_week(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def last_week(self) -> int:
+        raise NotImplementedError
+
+
+class Intervention(ABC):
+    """An intervention installed on a model: it scheduled its events when created."""
+
+    spec: InterventionSpec
+
+    @property
+    def first_week(self) -> int:
+        return self.spec.first_week
+
+    @property
+    def last_week(self) -> int:
+        return self.spec.last_week
+
+    @property
+    def members(self) -> np.ndarray:
+        """Children in its groups (growth-group members); none for levers that act on a
+        family or a whole class."""
+        return np.zeros(0, dtype=np.int64)
+
+    def member_groups(self) -> list[np.ndarray]:
+        """Its groups, each an array of member indices (none for levers)."""
+        return []
+
+    @property
+    @abstractmethod
+    def treated(self) -> np.ndarray:
+        """Every child it acts on."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A registry entry: the scenario ``type``, its section and how it is installed
+    (``install(model, spec)`` returns the running interventions)."""
+
+    type: str
+    spec: type[InterventionSpec]
+    install: Callable[[Any, InterventionSpec], list[Intervention]]
+
+
+def per_replica(cls: type[Intervention]) -> Callable[[Any, InterventionSpec], list]:
+    """Install ``cls(model, spec, replica=r)`` once for each of the model's replicas."""
+    def install(model, spec) -> list[Intervention]:
+        return [cls(model, spec, replica=r) for r in range(model.n_replicas)]
+    return install

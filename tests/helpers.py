@@ -3,7 +3,8 @@
 import numpy as np
 
 import sim.data
-from sim.saom import kernels, specification
+from sim.saom import specification
+from sim.saom._numba import kernels
 
 S50 = sim.data.folder("s50")
 

@@ -10,10 +10,10 @@ import pytest
 import yaml
 
 import sim.data
-from sim.io.export import export_networks
-from sim.io.importer import import_scenario
+from sim.studies.network_export import export_networks
 from sim.studies.run import run_scenario
 from sim.studies.scenario_calibration import write_scenario
+from sim.studies.scenario_import import import_scenario
 from sim.studies.sweep import store
 from sim.studies.sweep.report import write_report
 from sim.world.scenario import parse_scenario

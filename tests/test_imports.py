@@ -78,6 +78,48 @@ def test_the_engine_does_not_import_the_classroom_world():
             assert not outside, (m, outside)
 
 
+# the folders of sim/ from the bottom up (docs/architecture.md): a module imports only from
+# its own layer or those below it; "base" is the modules directly in sim/ and sim.data
+LAYERS = ("base", "saom", "io", "world", "viz", "studies", "cli")
+
+
+def layer(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 or parts[1:] and parts[1] in LAYERS else "base"
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[str]:
+    """Every import of a module from a layer above its own, as 'a -> b'."""
+    rank = {name: i for i, name in enumerate(LAYERS)}
+    return sorted(f"{m} -> {d}" for m, deps in graph.items() for d in deps
+                  if rank[layer(d)] > rank[layer(m)])
+
+
+def test_layer_rule_finds_an_upward_import():
+    assert layer("sim.vocabulary") == "base" and layer("sim.data") == "base"
+    assert layer("sim.world.model") == "world" and layer("sim.saom") == "saom"
+    assert upward_imports({"sim.saom.x": {"sim.world.model"}, "sim.world.model": {"sim.saom.x"}}) \
+        == ["sim.saom.x -> sim.world.model"]
+
+
+def test_imports_point_down_the_layers():
+    assert all(layer(m) in LAYERS for m in GRAPH), sorted({layer(m) for m in GRAPH})
+    assert upward_imports(GRAPH) == []
+
+
+def test_no_module_sits_loose_in_sim_outside_the_base():
+    """The base is the shared vocabulary, not a room for a new feature."""
+    loose = {m for m in GRAPH if m.count(".") == 1 and layer(m) == "base"}
+    assert loose == {"sim.atomic", "sim.compiled", "sim.data", "sim.schema", "sim.version",
+                     "sim.vocabulary"}, loose
+
+
+def test_the_numba_internals_are_used_only_by_the_engine():
+    users = {m for m, deps in GRAPH.items() for d in deps
+             if d.startswith("sim.saom._numba") and not m.startswith("sim.saom")}
+    assert not users, users
+
+
 def test_no_module_of_sim_is_over_500_lines():
     long = {m: n for m, p in MODULES.items() if (n := len(p.read_text().splitlines())) > 500}
     assert not long, long

@@ -11,12 +11,16 @@ from typing import Annotated
 import typer
 
 import sim
-from sim.cli.main import saom as cli_saom
-from sim.cli.support import App, announce_compiling, no_terminal
-from sim.cli.support import Overwrite as _Overwrite
-from sim.cli.support import fail as _fail
-from sim.cli.support import scenario as _scenario
-from sim.cli.support import writing as _writing
+from sim.cli import saom as cli_saom
+from sim.cli.support import (
+    App,
+    Overwrite as _Overwrite,
+    announce_compiling,
+    fail as _fail,
+    no_terminal,
+    scenario as _scenario,
+    writing as _writing,
+)
 from sim.version import lbsim_version
 from sim.vocabulary import DEFAULT_MAGNITUDES
 
@@ -202,8 +206,7 @@ def evidence(
     from contextlib import nullcontext
 
     from sim.studies.evidence.spec import EvidenceError, load_findings
-    from sim.studies.evidence.table import evidence as run_evidence
-    from sim.studies.evidence.table import evidence_text, write_evidence
+    from sim.studies.evidence.table import evidence as run_evidence, evidence_text, write_evidence
 
     if findings is not None and not findings.is_file():
         _fail(f"{findings}: no such file (a findings YAML; see docs/evidence.md)")
@@ -381,7 +384,7 @@ def viz(
         with socket.socket() as s:
             s.bind((host, 0))
             port = s.getsockname()[1]
-    app_file = Path(__file__).with_name("app.py")
+    app_file = Path(__file__).parents[1] / "viz" / "app.py"
     command = [sys.executable, "-m", "solara", "run", str(app_file), "--host", host,
                "--port", str(port), "--production", "--no-check-version",
                "--open" if open_browser else "--no-open"]
@@ -414,7 +417,7 @@ def import_(
       lbsim import survey/edges.csv survey/attributes.csv --out class.yaml
       lbsim import survey/matrix.txt --out class.yaml --name class3
     """
-    from sim.io.importer import import_scenario
+    from sim.studies.scenario_import import import_scenario
 
     try:
         with _writing(out, overwrite, file=True):
@@ -444,7 +447,7 @@ def export(
       lbsim export scenarios/single_class.yaml --weeks 0,20,40 --out out/nets
       lbsim export class.yaml --format graphml --out out/class-graphml
     """
-    from sim.io.export import FORMATS, export_networks, parse_weeks
+    from sim.studies.network_export import FORMATS, export_networks, parse_weeks
 
     config = _scenario(scenario)
     try:

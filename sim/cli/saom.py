@@ -10,11 +10,13 @@ from typing import Annotated
 import typer
 
 import sim.data
-from sim.cli.support import Overwrite as _Overwrite
-from sim.cli.support import fail as _fail
-from sim.cli.support import load_matrix as _load_matrix
-from sim.cli.support import scenario as _scenario
-from sim.cli.support import writing as _writing
+from sim.cli.support import (
+    Overwrite as _Overwrite,
+    fail as _fail,
+    load_matrix as _load_matrix,
+    scenario as _scenario,
+    writing as _writing,
+)
 
 EFFECTS = "density,recip,transTrip"
 
@@ -230,8 +232,12 @@ def calibrate(
       lbsim calibrate class.yaml --targets targets.yaml --out calibrated.yaml
     """
     from sim.io.read import DataError
-    from sim.studies.scenario_calibration import TargetsError, load_targets, write_scenario
-    from sim.studies.scenario_calibration import calibrate as calibrate_scenario
+    from sim.studies.scenario_calibration import (
+        TargetsError,
+        calibrate as calibrate_scenario,
+        load_targets,
+        write_scenario,
+    )
 
     config = _scenario(scenario)
     try:

@@ -1,1 +1,2 @@
-"""Reading survey files and writing networks for other tools."""
+"""Inputs: survey files (:mod:`sim.io.read`, :mod:`sim.io.survey`), observed waves for
+estimation (:mod:`sim.io.waves`) and saved fits (:mod:`sim.io.fit`)."""

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from sim.saom import coevolution
+from sim.saom._numba import coevolution
 from sim.saom.composition import CompositionArrays
 from sim.saom.program import CovariateArrays, actor_stats, label_mean
 

@@ -30,7 +30,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.saom import kernels
+from sim.saom._numba import kernels
 
 JOIN, LEAVE = 1, -1
 

@@ -35,11 +35,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import numpy.typing as npt
 
-from sim.saom import behaviour as bh
-from sim.saom import composition as comp
-from sim.saom import effects as fx
-from sim.saom import specification
-from sim.saom._numba.rng import SeedLike
+from sim.saom import behaviour as bh, composition as comp, effects as fx, specification
 from sim.saom.effect_statistics import hamming
 from sim.saom.periods import (  # noqa: F401 (simulate_networks: public here)
     Period,
@@ -49,6 +45,7 @@ from sim.saom.periods import (  # noqa: F401 (simulate_networks: public here)
     simulate_networks,
     simulate_statistics,
 )
+from sim.saom.rng import SeedLike
 from sim.saom.robbins_monro import RATIO_MAX, T_MAX, Settings, child_seed, robbins_monro
 
 

@@ -26,12 +26,12 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from sim.saom import behaviour as bh
-from sim.saom import coevolution, composition, specification
-from sim.saom._numba.rng import SeedLike, run_seeds
+from sim.saom import behaviour as bh, composition, specification
+from sim.saom._numba import coevolution
 from sim.saom.composition import CompositionArrays
 from sim.saom.effect_statistics import effect_statistics, hamming, typed_statistics
 from sim.saom.program import EVAL, SIM
+from sim.saom.rng import SeedLike, run_seeds
 from sim.saom.robbins_monro import child_seed
 
 SMALL_BATCH = 32

@@ -19,8 +19,7 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
-from sim.saom import effects as fx
-from sim.saom import specification
+from sim.saom import effects as fx, specification
 
 
 def structural_statistic(code: int, y: np.ndarray, i: int, gw: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from sim.saom._numba.rng import SeedLike
+from sim.saom.rng import SeedLike
 
 T_MAX, RATIO_MAX = 0.1, 0.25
 """Convergence: every |t-ratio| < 0.1 and the overall maximum ratio < 0.25 (RSiena

@@ -15,9 +15,9 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.saom import specification
-from sim.saom._numba.rng import SeedLike, run_seeds  # noqa: F401 (run_seeds: public here)
 from sim.saom.periods import Period, simulate_batch
 from sim.saom.program import finite_number
+from sim.saom.rng import SeedLike, run_seeds  # noqa: F401 (run_seeds: public here)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.saom._numba.rng import run_seeds
+from sim.saom.rng import run_seeds
 from sim.vocabulary import Label
 from sim.world.agents import Child
 from sim.world.interventions import install

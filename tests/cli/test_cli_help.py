@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 import sim
 from sim import compiled
+from sim.cli import support as cli_support
 from sim.cli.main import app
-from sim.cli.main import support as cli_support
 from sim.version import lbsim_version
 from sim.world.scenario import load_scenario
 

@@ -9,9 +9,9 @@ from helpers import S50
 from typer.testing import CliRunner
 
 from sim.cli.main import app
-from sim.io.export import export_networks, snapshot
 from sim.io.read import DataError, read_adjacency, read_attributes, read_edge_list
 from sim.io.survey import check_survey, read_survey
+from sim.studies.network_export import export_networks, snapshot
 from sim.vocabulary import Trait
 from sim.world.model import PeerNetworkModel
 from sim.world.scenario import ScenarioError, load_scenario, parse_scenario
@@ -319,7 +319,7 @@ def test_every_shipped_scenario_exports_one_unit_per_class_at_every_week(tmp_pat
     same RSiena folders with the same actors; their matrices with outside-ties.csv hold
     exactly the edge list's nominations. The scenarios whose group joins classes do merge
     the model's units (the case that used to fail)."""
-    import sim.io.export as export
+    import sim.studies.network_export as export
 
     config = load_scenario(path)
     if quick:
@@ -438,7 +438,7 @@ def test_export_errors_exit_2_and_write_nothing(tmp_path):
 
 
 def test_a_failing_export_leaves_no_folder(tmp_path, monkeypatch):
-    import sim.io.export as export
+    import sim.studies.network_export as export
 
     write(tmp_path / "m.txt", "0 1\n1 0\n")
     config = load_scenario(write_scenario(tmp_path, {"matrix": "m.txt"}))
@@ -461,8 +461,8 @@ def test_check_survey_without_cap_accepts_any_outdegree(tmp_path):
         check_survey(survey, False, 5)
 
 
-@pytest.mark.parametrize("module", ["sim.io.read", "sim.io.survey", "sim.io.export",
-                                    "sim.io.importer"])
+@pytest.mark.parametrize("module", ["sim.io.read", "sim.io.survey", "sim.studies.network_export",
+                                    "sim.studies.scenario_import"])
 def test_io_modules_import_first_in_a_fresh_interpreter(module):
     import subprocess
     import sys

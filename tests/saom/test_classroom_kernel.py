@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 from helpers import tiled_networks
 
-from sim.saom import classes, kernels, reference, specification
-from sim.saom._numba.rng import run_seeds
+from sim.saom import classes, reference, specification
+from sim.saom._numba import kernels
 from sim.saom.behaviour import no_behaviours
 from sim.saom.classes import ClassCovariates, RateModel
+from sim.saom.rng import run_seeds
 from sim.vocabulary import ACTOR_COVARIATES, LABELS, UNCENTRED, UNCENTRED_LABELS, Label
 from sim.world.model import PeerNetworkModel
 from sim.world.network import classroom_effects

@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 from helpers import tiled_networks
 
-from sim.saom import behaviour as bh
-from sim.saom import classes, simulate_periods
-from sim.saom._numba.rng import run_seeds
+from sim.saom import behaviour as bh, classes, simulate_periods
 from sim.saom.classes import ClassCovariates, RateModel
+from sim.saom.rng import run_seeds
 from sim.vocabulary import ACTOR_COVARIATES, Label, Trait
 from sim.world.model import PeerNetworkModel
 from sim.world.scenario import ScenarioError, parse_scenario

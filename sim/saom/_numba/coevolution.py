@@ -25,7 +25,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from sim.saom import composition, kernels
+from sim.saom import composition
+from sim.saom._numba import kernels
 from sim.saom.behaviour import move_probabilities, objective_changes, term_change
 from sim.saom.effect_statistics import network_statistics
 from sim.saom.program import CovariateArrays

@@ -9,7 +9,7 @@ one tie i -> j, or nothing, with multinomial-logit probabilities
 ``sign_j = +1`` if the tie is absent (creating) and ``-1`` if present (dropping), and weight
 ``exp(0) = 1`` for "no change".
 
-Randomness comes from :mod:`sim.saom._numba.rng`, one stream per run seeded from
+Randomness comes from :mod:`sim.saom.rng`, one stream per run seeded from
 ``numpy.random.SeedSequence``, so results do not depend on how runs are spread over threads.
 The loop over ministeps, with behaviours and settings, is :mod:`sim.saom._numba.coevolution`.
 """
@@ -22,7 +22,6 @@ import numpy as np
 from numba import njit
 
 from sim.saom._numba.fastexp import exp_rows
-from sim.saom._numba.rng import next_double
 from sim.saom.effects import (
     CYCLE3,
     GWESP_FF,
@@ -47,6 +46,7 @@ from sim.saom.program import (
     SAME,
     SIM,
 )
+from sim.saom.rng import next_double
 
 # Scratch rows of a simulated network: integers ``iw`` (int64, 3 x n) and floats ``fw``
 # (float64, 4 x n). The kernels index them (and every matrix) by (row, j) and never take

@@ -3,7 +3,7 @@
 Children are named by their survey ids (``population.ids``) when the class was imported,
 else by their index. ::
 
-    from sim.io.export import export_networks
+    from sim.studies.network_export import export_networks
     export_networks(load_scenario("class.yaml"), "out/net", weeks=[0, 20, 40])
 
 writes, for each week k, ``edges-week{k}.csv`` (``from,to``, every nomination) with

@@ -42,12 +42,7 @@ from sim.saom.estimate import (
 )
 from sim.vocabulary import ACTOR_COVARIATES, DYADIC_COVARIATES
 from sim.world.population import actor_covariates, trait_scales
-from sim.world.scenario import (
-    Scenario,
-    ScenarioError,
-    parse_scenario,
-    read_yaml,
-)
+from sim.world.scenario import Scenario, ScenarioError, parse_scenario, read_yaml
 
 CORE = ("density", "recip", "transTrip")
 """Effects always fitted: each has its statistic (ties, reciprocity, transitivity)."""

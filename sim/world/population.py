@@ -17,15 +17,7 @@ import numpy as np
 from pydantic import AfterValidator, Field, model_validator
 
 from sim.io.survey import check_survey, read_survey
-from sim.schema import (
-    Count,
-    NonNegative,
-    Positive,
-    Section,
-    Share,
-    at_least,
-    between,
-)
+from sim.schema import Count, NonNegative, Positive, Section, Share, at_least, between
 from sim.vocabulary import ACTOR_COVARIATES, GUARDIANS, MIGRATION, TRAITS, Trait
 
 

@@ -35,17 +35,7 @@ from sim.saom.effects import (
     TRANS_TIES,
     TRANS_TRIP,
 )
-from sim.saom.program import (
-    ALTER,
-    DYADIC,
-    EGO,
-    EGOALT,
-    ENDOW,
-    EVAL,
-    LABEL,
-    SAME,
-    SIM,
-)
+from sim.saom.program import ALTER, DYADIC, EGO, EGOALT, ENDOW, EVAL, LABEL, SAME, SIM
 from sim.saom.rng import next_double
 
 # Scratch rows of a simulated network: integers ``iw`` (int64, 3 x n) and floats ``fw``

@@ -21,8 +21,10 @@ def test_the_key_changes_with_any_compiled_module_and_the_version(tmp_path):
     assert key == compiled.cache_key("1.0", SIM)
     assert compiled.cache_key("1.1", copy) != key
     names = {p.relative_to(copy).as_posix() for p in compiled.compiled_sources(copy)}
-    assert {"saom/kernels.py", "saom/classes.py", "saom/program.py", "outcomes.py"} <= names
-    (copy / "scenario.py").write_text((copy / "scenario.py").read_text() + "\n# edit\n")
+    assert {"saom/_numba/kernels.py", "saom/classes.py", "saom/program.py",
+            "world/outcomes.py"} <= names
+    scenario = copy / "world" / "scenario.py"
+    scenario.write_text(scenario.read_text() + "\n# edit\n")
     assert compiled.cache_key("1.0", copy) == key  # no compiled code there
     program = copy / "saom" / "program.py"  # a callee inlined into kernels of classes.py
     program.write_text(program.read_text() + "\n# edit\n")

@@ -12,9 +12,17 @@ import typer
 import sim.data
 from sim.cli.support import (
     Overwrite as _Overwrite,
+)
+from sim.cli.support import (
     fail as _fail,
+)
+from sim.cli.support import (
     load_matrix as _load_matrix,
+)
+from sim.cli.support import (
     scenario as _scenario,
+)
+from sim.cli.support import (
     writing as _writing,
 )
 
@@ -234,9 +242,11 @@ def calibrate(
     from sim.io.read import DataError
     from sim.studies.scenario_calibration import (
         TargetsError,
-        calibrate as calibrate_scenario,
         load_targets,
         write_scenario,
+    )
+    from sim.studies.scenario_calibration import (
+        calibrate as calibrate_scenario,
     )
 
     config = _scenario(scenario)

@@ -21,7 +21,8 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit, prange
 
-from sim.saom import effects as fx, program
+from sim.saom import effects as fx
+from sim.saom import program
 from sim.saom._numba import kernels
 from sim.saom.effects import GWESP_FF, TRANS_TIES, TRANS_TRIP
 from sim.saom.program import ProgramArrays

@@ -35,7 +35,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import numpy.typing as npt
 
-from sim.saom import behaviour as bh, composition as comp, effects as fx, specification
+from sim.saom import behaviour as bh
+from sim.saom import composition as comp
+from sim.saom import effects as fx
+from sim.saom import specification
 from sim.saom.effect_statistics import hamming
 from sim.saom.periods import (  # noqa: F401 (simulate_networks: public here)
     Period,

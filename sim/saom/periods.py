@@ -26,7 +26,8 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from sim.saom import behaviour as bh, composition, specification
+from sim.saom import behaviour as bh
+from sim.saom import composition, specification
 from sim.saom._numba import coevolution
 from sim.saom.composition import CompositionArrays
 from sim.saom.effect_statistics import effect_statistics, hamming, typed_statistics

@@ -19,7 +19,8 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
-from sim.saom import effects as fx, specification
+from sim.saom import effects as fx
+from sim.saom import specification
 
 
 def structural_statistic(code: int, y: np.ndarray, i: int, gw: np.ndarray) -> np.ndarray:

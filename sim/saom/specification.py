@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from sim.saom import behaviour as bh, effects as fx, program as program_
+from sim.saom import behaviour as bh
+from sim.saom import effects as fx
+from sim.saom import program as program_
 from sim.saom.program import finite_number, gwesp_weights
 
 NO_CAP = np.iinfo(np.int64).max

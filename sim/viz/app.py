@@ -31,7 +31,7 @@ from sim.world.model import PeerNetworkModel
 from sim.world.scenario import Scenario, load_scenario
 
 SCENARIO_VARIABLE = "LBSIM_VIZ_SCENARIO"
-DEFAULT_SCENARIO = Path(__file__).resolve().parent / "scenarios" / "dafang_yuchong.yaml"
+DEFAULT_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "dafang_yuchong.yaml"
 SHOWN_CLASSES = 2
 """Classes drawn side by side (the first ones of the first school)."""
 

@@ -5,10 +5,12 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import sim.data
-from sim.saom import behaviour as bh, reference, simulate_periods
+from sim.saom import behaviour as bh
+from sim.saom import reference, simulate_periods
 from sim.saom.effect_statistics import hamming
 from sim.saom.estimate import observed_statistics, prepare_period
 from sim.saom.program import CovariateData

@@ -3,10 +3,12 @@
 import numpy as np
 import pytest
 from helpers import kernel_contributions, kernel_probabilities
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from strategies import networks, networks_with_covariates
 
-from sim.saom import effects as fx, reference, specification
+from sim.saom import effects as fx
+from sim.saom import reference, specification
 
 STRUCTURAL = [e for e in fx.EFFECTS.values() if e.kind == "structural"]
 

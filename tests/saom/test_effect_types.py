@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from helpers import kernel_probabilities
 
-from sim.saom import effects as fx, reference, simulate_periods, specification
+from sim.saom import effects as fx
+from sim.saom import reference, simulate_periods, specification
 from sim.saom._numba import kernels
 from sim.saom.estimate import estimate
 from sim.world.scenario import ScenarioError, parse_scenario

@@ -5,7 +5,8 @@ effect, and which classes the meta-analysis leaves out."""
 import numpy as np
 import pytest
 
-from sim.saom import composition as comp, estimate as est_module
+from sim.saom import composition as comp
+from sim.saom import estimate as est_module
 from sim.saom.estimate import estimate_groups
 from sim.saom.meta import BOUND, pooled
 

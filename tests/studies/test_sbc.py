@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.studies.evidence import calibration as cal, sbc as cc
+from sim.studies.evidence import calibration as cal
+from sim.studies.evidence import sbc as cc
 from sim.studies.evidence.spec import load_findings
 
 SBC = resources.files("sim") / "data" / "sbc"

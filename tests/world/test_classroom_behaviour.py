@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from helpers import tiled_networks
 
-from sim.saom import behaviour as bh, classes, simulate_periods
+from sim.saom import behaviour as bh
+from sim.saom import classes, simulate_periods
 from sim.saom.classes import ClassCovariates, RateModel
 from sim.saom.rng import run_seeds
 from sim.vocabulary import ACTOR_COVARIATES, Label, Trait

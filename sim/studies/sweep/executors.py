@@ -36,7 +36,8 @@ def run_dask(spec: SweepSpec, base: dict, batches: dict[int, list], out: str,
              on_done: Callable[[dict], object], scheduler: str | None = None,
              local_workers: int | None = None) -> None:
     """Run the batches on a Dask cluster: an existing scheduler, or a LocalCluster."""
-    from dask.distributed import Client, LocalCluster, as_completed as dask_completed
+    from dask.distributed import Client, LocalCluster
+    from dask.distributed import as_completed as dask_completed
 
     cluster = None
     if scheduler is None:

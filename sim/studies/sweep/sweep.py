@@ -6,7 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sim.studies.sweep import design, executors, store
-from sim.studies.sweep.runner import batches as cut, tasks
+from sim.studies.sweep.runner import batches as cut
+from sim.studies.sweep.runner import tasks
 from sim.studies.sweep.spec import load_spec, magnitude_sample
 
 

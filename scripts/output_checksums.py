@@ -62,7 +62,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 7
 TIME_KEYS = re.compile(r"^(seconds|elapsed.*|.*_seconds)$")
-VERSION_KEYS = re.compile(r"^(lbsim|lbsim_version|version)$")
+# a sweep's spec.json "digest" hashes the base scenario's absolute path (a clone elsewhere
+# differs); the spec it hashes is checked in full, with the path as a placeholder
+VERSION_KEYS = re.compile(r"^(lbsim|lbsim_version|version|digest)$")
 VERSION = re.compile(r"\blbsim \d+\.\d+\S*")
 SVG_DATE = re.compile(r"\s*<dc:date>[^<]*</dc:date>")
 SVG_ID = re.compile(r'\bid="([^"]+)"')

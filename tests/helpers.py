@@ -69,3 +69,19 @@ def tiled_networks(x, runs):
                         np.arange(runs, dtype=np.int64) * n, np.full(runs, n, np.int64),
                         np.tile(x.sum(0).astype(np.int64), runs),
                         np.tile(x.sum(1).astype(np.int64), runs))
+
+
+def groups_data(groups, covariates=None, names=None, behaviours=None, compositions=None):
+    """Several classes as :class:`sim.saom.Data`, from lists in class order (waves, and
+    optionally covariates, names, behaviours, change lists)."""
+    from sim.saom import ClassData, Data
+
+    k = len(groups)
+    if any(v is not None and len(v) != k for v in (covariates, names, behaviours,
+                                                   compositions)):
+        raise ValueError(f"{k} classes: give as many names and covariate mappings")
+    return Data([ClassData(w, covariates=(covariates or [{}] * k)[g],
+                           behaviours=(behaviours or [{}] * k)[g],
+                           composition=(compositions or [None] * k)[g],
+                           name="" if names is None else names[g])
+                 for g, w in enumerate(groups)])

@@ -94,7 +94,8 @@ def estimate(
     from sim.io.fit import FitClass, save_fit
     from sim.io.read import DataError
     from sim.io.waves import read_behaviours, read_composition, read_groups, read_waves
-    from sim.saom import estimate as saom
+    from sim.saom import ClassData, Data, Model
+    from sim.saom import estimate as fit
 
     keys = [e.strip() for e in effects.split(",") if e.strip()]
     if out is not None and separately:
@@ -108,13 +109,12 @@ def estimate(
             _fail("--composition is for the waves of one class; give its wave files")
         if len(groups[1]) > 1:
             names, classes, covs = groups
+            several = Data([ClassData(w, covariates=c, name=k)
+                            for k, w, c in zip(names, classes, covs, strict=True)])
             if separately:
-                from sim.saom import meta
-                fits, table = meta.estimate_separately(classes, keys, covariates=covs, seed=seed)
-                return typer.echo(meta.meta_text(names, fits, table))
+                return typer.echo(fit(several, Model(keys), seed=seed, separately=True).table())
             with _writing(out, overwrite) if out is not None else nullcontext():
-                est = saom.estimate_groups(classes, keys, covariates=covs, names=names,
-                                           seed=seed)
+                est = fit(several, Model(keys), seed=seed)
             head = f"{len(classes)} classes ({', '.join(names)})"
             fitted = [FitClass(*c) for c in zip(names, classes, covs, strict=True)]
             model = {}
@@ -124,9 +124,10 @@ def estimate(
                                                       behaviour_effects or [], data, len(nets))
             changes = None if composition is None else read_composition(composition)
             with _writing(out, overwrite) if out is not None else nullcontext():
-                est = saom.estimate(nets, keys, covariates=covs, seed=seed,
-                                    behaviours=behaviours, behaviour_effects=beh_effects,
-                                    conditional=conditional, composition=changes)
+                est = fit(ClassData(nets, covariates=covs, behaviours=behaviours,
+                                    composition=changes),
+                          Model(keys, behaviour_effects=beh_effects), seed=seed,
+                          conditional=conditional)
             head = f"{len(nets)} waves of {len(nets[0])} actors"
             fitted = [FitClass("", nets, covs)]
             model = {"conditional": conditional, "behaviours": behaviours,

@@ -4,7 +4,7 @@
 The folder holds, written atomically under lbsim's output-folder rule (:mod:`sim.atomic`):
 
 - ``fit.json``: everything, exactly (floats as Python writes them, a missing value as
-  ``null``): ``estimate`` (the fields of :class:`sim.saom.estimate.Estimate`), the effects
+  ``null``): ``estimate`` (the fields of :class:`sim.saom.Estimate`), the effects
   asked for, the seed, the model options (``conditional``, behaviours, composition), the
   data as the command named them (``source``) and the data themselves (each class's waves,
   a missing tie as ``null``, and covariates), and the lbsim version;
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.atomic import atomic_folder
-from sim.saom.estimate import Estimate
+from sim.saom import Estimate, Parameter
 from sim.version import lbsim_version
 
 FIT = "fit.json"
@@ -61,6 +61,8 @@ def _plain(value):
     """JSON-ready: arrays to (nested) lists, NaN to None."""
     if isinstance(value, np.ndarray):
         return _plain(value.tolist())
+    if isinstance(value, Parameter):
+        return str(value)
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, Mapping):
@@ -86,9 +88,9 @@ def _wave(value) -> np.ndarray:
 def covariance_names(est: Estimate) -> list[str]:
     """The parameters ``est.cov`` is over: the estimated ones (for a conditional fit, whose
     rates are estimated afterwards, the estimated effects)."""
-    free = [n for n, f in zip(est.names, est.fixed, strict=True) if not f]
+    free = [str(n) for n, f in zip(est.names, est.fixed, strict=True) if not f]
     if len(free) != len(est.cov):
-        free = [n for n in free if not n.startswith("rate ")]
+        free = [n for n in free if not Parameter.parse(n).is_rate]
     if len(free) != len(est.cov):
         raise ValueError(f"covariance of {len(est.cov)} parameters; estimated: {free}")
     return free
@@ -125,7 +127,7 @@ def save_fit(out: str | Path, est: Estimate, *, effects: Sequence[str],
     se = [None if f or math.isnan(s) else float(s)
           for s, f in zip(est.se, est.fixed, strict=True)]
     estimates = [("parameter", "estimate", "se", "fixed")] + [
-        (n, float(v), s, bool(f)) for n, v, s, f in zip(est.names, est.theta, se, est.fixed,
+        (str(n), float(v), s, bool(f)) for n, v, s, f in zip(est.names, est.theta, se, est.fixed,
                                                         strict=True)]
     covariance = [tuple(covariance_names(est))] + [tuple(float(v) for v in row)
                                                      for row in est.cov]
@@ -152,7 +154,8 @@ def load_fit(folder: str | Path) -> SavedFit:
     values = {f.name: raw[f.name] for f in fields(Estimate)}
     for name in _ARRAYS:
         values[name] = _array(raw[name], bool if name == "fixed" else float)
-    values["names"] = tuple(raw["names"])
+    behaviours = list((data.get("model") or {}).get("behaviours") or {})
+    values["names"] = tuple(Parameter.parse(n, behaviours) for n in raw["names"])
     values["stat_names"] = tuple(raw["stat_names"])
     values["max_ratio"] = float(raw["max_ratio"])
     classes = [FitClass(c["name"], [_wave(w) for w in c["waves"]],

@@ -1,10 +1,30 @@
-"""The SAOM network-dynamics engine: RSiena's effects, simulated in numba kernels.
+"""The SAOM network-dynamics engine: RSiena's effects, simulated in numba kernels, and
+estimated as RSiena estimates them.
 
 Stands alone: numpy arrays in, numpy arrays out; the Mesa model is one client of it.
+The researcher's workflow follows RSiena's: data (:class:`ClassData`, several classes as
+:class:`Data`), a model (:class:`Model`), the algorithm (:class:`Algorithm`), then
+:func:`estimate`; results are frozen objects with ``.table()`` and ``.to_frame()``.
+
+>>> from sim.saom import ClassData, Model, estimate   # doctest: +SKIP
+>>> est = estimate(ClassData(waves), Model(["density", "recip"]))   # doctest: +SKIP
 """
 
+from sim.saom.data import ClassData, Data
 from sim.saom.effects import EFFECTS, RATE_EFFECTS, describe
+from sim.saom.estimation import SEED, estimate
+from sim.saom.gof import GofResult, GofTest
+from sim.saom.meta import MetaAnalysis, Pooled, meta_analysis, pooled
+from sim.saom.model import Model
+from sim.saom.names import Parameter
+from sim.saom.periods import Runs
+from sim.saom.results import Estimate
+from sim.saom.robbins_monro import Algorithm, RobbinsMonro
 from sim.saom.simulate import PeriodResult, PeriodsResult, simulate_period, simulate_periods
 
 __all__ = ["EFFECTS", "RATE_EFFECTS", "describe", "simulate_period", "simulate_periods",
-           "PeriodResult", "PeriodsResult"]
+           "PeriodResult", "PeriodsResult", "Runs", "ClassData", "Data", "Model", "Parameter",
+           "Algorithm", "estimate", "SEED", "Estimate", "MetaAnalysis", "Pooled",
+           "meta_analysis", "pooled", "GofResult", "GofTest", "RobbinsMonro"]
+# the modules gof and robbins_monro keep their names: sim.saom.gof.gof,
+# sim.saom.robbins_monro.robbins_monro

@@ -22,12 +22,14 @@ one by one and jointly (their statistic vectors summed, as sienaGOF's ``join = T
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 import numpy.typing as npt
+
+from sim.saom.names import Parameter, rate
 
 TRIAD_TYPES = ("003", "012", "102", "021D", "021U", "021C", "111D", "111U", "030T", "030C",
                "201", "120D", "120U", "120C", "210", "300")
@@ -212,30 +214,96 @@ def mahalanobis_test(observed: npt.ArrayLike, simulated: npt.ArrayLike) -> GofTe
     return GofTest(obs, sims, d_obs, distances, p)
 
 
+@dataclass(frozen=True)
+class GofResult:
+    """sienaGOF's tests of one auxiliary ``statistic``: one per period (``periods[m]``,
+    the wave at the end of period m + 1) and ``joint`` (the periods' statistic vectors
+    summed); ``labels`` name the statistic's components."""
+
+    statistic: str
+    labels: tuple[str, ...]
+    periods: tuple[GofTest, ...]
+    joint: GofTest
+
+    def tests(self) -> list[tuple[str, GofTest]]:
+        """(period "1", "2", ... or "joint", test), periods first."""
+        return [(str(m), t) for m, t in enumerate(self.periods, 1)] + [("joint", self.joint)]
+
+    def table(self) -> str:
+        """Each test's Mahalanobis distance and p, as ``lbsim gof`` prints them."""
+        rows = [f"{'statistic':<12}{'period':<8}{'mahalanobis':>13}{'p':>9}"]
+        rows += [f"{self.statistic:<12}{m:<8}{t.distance_observed:>13.2f}"
+                 f"{p_text(t.p, len(t.distances), bare=True):>9}" for m, t in self.tests()]
+        return "\n".join(rows)
+
+    def to_frame(self):
+        """One row per test: statistic, period, mahalanobis, p (pandas, imported here)."""
+        import pandas as pd
+
+        return pd.DataFrame([(self.statistic, m, t.distance_observed, t.p)
+                             for m, t in self.tests()],
+                            columns=["statistic", "period", "mahalanobis", "p"])
+
+    def plot(self, path=None, period: str = "joint"):
+        """Violins of the simulated components of ``period``'s test with the observed
+        values as a red line (matplotlib, imported here); saved to ``path`` if given.
+        Returns the figure."""
+        import matplotlib.pyplot as plt
+
+        test = dict(self.tests())[period]
+        fig, ax = plt.subplots(figsize=(8, 4))
+        ax.violinplot(test.simulated, showextrema=False)
+        ax.plot(range(1, len(test.observed) + 1), test.observed, "r-o", ms=3)
+        ax.set_xticks(range(1, len(self.labels) + 1), self.labels, rotation=90)
+        ax.set_title(f"{self.statistic}, period {period}: {p_text(test.p, len(test.distances))}")
+        if path is not None:
+            fig.savefig(path, bbox_inches="tight")
+            plt.close(fig)
+        return fig
+
+
 def gof(observed: Sequence[np.ndarray], simulated: Sequence[np.ndarray],
-        statistic: str | Callable = "indegree") -> dict:
-    """Tests of each period (``observed[m]`` the wave at its end, ``simulated[m]`` (R, n, n)
-    the simulated networks) and jointly: ``{"periods": [GofTest, ...], "joint": GofTest}``."""
+        statistic: str | Callable = "indegree") -> GofResult:
+    """Tests of each period and jointly (sienaGOF with ``join = TRUE``).
+
+    Parameters
+    ----------
+    observed : sequence of array_like
+        ``observed[m]``: the wave at the end of period m + 1.
+    simulated : sequence of array_like
+        ``simulated[m]``: (R, n, n) networks simulated for period m + 1.
+    statistic : str or callable
+        A name of :data:`STATISTICS` or a function of (R, n, n) networks to (R, k).
+
+    Returns
+    -------
+    GofResult
+    """
     fn = STATISTICS[statistic] if isinstance(statistic, str) else statistic
     if len(observed) != len(simulated) or not observed:
         raise ValueError("give one observed wave per set of simulated networks")
     obs = [fn(o)[0] for o in observed]
     sims = [fn(s) for s in simulated]
-    periods = [mahalanobis_test(o, s) for o, s in zip(obs, sims, strict=True)]
+    periods = tuple(mahalanobis_test(o, s) for o, s in zip(obs, sims, strict=True))
     joint = mahalanobis_test(np.sum(obs, axis=0), np.sum(sims, axis=0))
-    return {"periods": periods, "joint": joint}
+    name = statistic if isinstance(statistic, str) else getattr(statistic, "__name__", "")
+    names = tuple(labels(statistic)) if isinstance(statistic, str) else \
+        tuple(str(k) for k in range(len(joint.observed)))
+    return GofResult(name, names, periods, joint)
 
 
-def simulate_fit(waves: Sequence[np.ndarray], theta: dict[str, float], *, runs: int = 1000,
-                 covariates: dict | None = None, seed: int | None = None,
+def simulate_fit(waves: Sequence[np.ndarray], theta: Mapping, *, runs: int = 1000,
+                 covariates: Mapping | None = None, seed: int | None = None,
                  **model) -> list[np.ndarray]:
     """For each period m, ``runs`` networks simulated from wave m with the fitted effects
-    and rate ``theta["rate m+1"]`` (``theta``: :meth:`Estimate.as_dict`); ``model``: the
-    other arguments of :func:`sim.saom.simulate_periods` the fit used."""
+    and rate ``rate m+1`` (``theta``: parameter name to value, e.g.
+    :meth:`Estimate.as_dict`); ``model``: the other arguments of
+    :func:`sim.saom.simulate_periods` the fit used."""
     from sim.saom.simulate import simulate_periods
 
-    effects = {k: v for k, v in theta.items() if not k.startswith("rate ")}
+    values = {Parameter.parse(k): v for k, v in theta.items()}
+    effects = {str(k): v for k, v in values.items() if not k.is_rate}
     seeds = np.random.SeedSequence(seed).spawn(len(waves) - 1)
-    return [simulate_periods(waves[m], effects, rate=theta[f"rate {m + 1}"], runs=runs,
+    return [simulate_periods(waves[m], effects, rate=values[rate(m + 1)], runs=runs,
                              covariates=covariates, seed=seeds[m], **model).networks
             for m in range(len(waves) - 1)]

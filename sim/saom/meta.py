@@ -22,13 +22,14 @@ Normal(mu, sigma^2):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 
 import numpy as np
-import pandas as pd
 from scipy import optimize, stats
 
-from sim.saom.estimate import Estimate, estimate
+from sim.saom.names import Parameter
+from sim.saom.results import Estimate
 
 BOUND = 5.0
 """Classes whose standard error is at least this are left out (siena08's ``bound``)."""
@@ -36,10 +37,43 @@ BOUND = 5.0
 CONFIDENCE = 0.95
 
 
-def pooled(theta: Sequence[float], se: Sequence[float], bound: float = BOUND) -> dict:
-    """Random-effects pooling of one parameter (module docstring): the moment estimates
-    mu, se, tau; the maximum-likelihood mu_ml, se_ml, sigma_ml and their 95% intervals;
-    the tests' statistics and p-values; the classes used."""
+@dataclass(frozen=True)
+class Pooled:
+    """The random-effects pooling of one parameter (module docstring): the moment
+    estimates ``mu``, ``se``, ``tau`` (sigma); the maximum-likelihood ``mu_ml``, ``se_ml``,
+    ``sigma_ml`` and their 95% intervals; the tests' statistics and p-values; the number
+    of ``classes`` used."""
+
+    mu: float
+    se: float
+    tau: float
+    mu_ml: float
+    se_ml: float
+    sigma_ml: float
+    mu_low: float
+    mu_high: float
+    sigma_low: float
+    sigma_high: float
+    T2: float
+    p_all_zero: float
+    Q: float
+    p_heterogeneity: float
+    fisher_plus: float
+    p_plus: float
+    fisher_minus: float
+    p_minus: float
+    classes: int
+
+
+def pooled(theta: Sequence[float], se: Sequence[float], bound: float = BOUND) -> Pooled:
+    """Random-effects pooling of one parameter's class estimates ``theta`` with standard
+    errors ``se`` (module docstring); classes with ``se >= bound`` left out.
+
+    Returns
+    -------
+    Pooled
+        The moment and maximum-likelihood estimates, intervals and tests.
+    """
     theta, se = np.asarray(theta, dtype=float), np.asarray(se, dtype=float)
     ok = np.isfinite(theta) & np.isfinite(se) & (se > 0) & (se < bound)
     theta, var = theta[ok], se[ok] ** 2
@@ -64,13 +98,13 @@ def pooled(theta: Sequence[float], se: Sequence[float], bound: float = BOUND) ->
     z = theta / np.sqrt(var)
     t2 = float((z ** 2).sum())
     plus, minus = -2.0 * stats.norm.logsf(z).sum(), -2.0 * stats.norm.logcdf(z).sum()
-    return {"mu": float((w * theta).sum() / w.sum()), "se": float(1.0 / np.sqrt(w.sum())),
-            "tau": float(np.sqrt(tau2)), **_maximum_likelihood(theta, var),
-            "T2": t2, "p_all_zero": float(stats.chi2.sf(t2, k)),
-            "Q": float(q0), "p_heterogeneity": float(stats.chi2.sf(q0, k - 1)),
-            "fisher_plus": float(plus), "p_plus": float(stats.chi2.sf(plus, 2 * k)),
-            "fisher_minus": float(minus), "p_minus": float(stats.chi2.sf(minus, 2 * k)),
-            "classes": k}
+    return Pooled(mu=float((w * theta).sum() / w.sum()), se=float(1.0 / np.sqrt(w.sum())),
+                  tau=float(np.sqrt(tau2)), **_maximum_likelihood(theta, var),
+                  T2=t2, p_all_zero=float(stats.chi2.sf(t2, k)),
+                  Q=float(q0), p_heterogeneity=float(stats.chi2.sf(q0, k - 1)),
+                  fisher_plus=float(plus), p_plus=float(stats.chi2.sf(plus, 2 * k)),
+                  fisher_minus=float(minus), p_minus=float(stats.chi2.sf(minus, 2 * k)),
+                  classes=k)
 
 
 def _deviance(mu, sigma, theta, var):
@@ -123,50 +157,82 @@ def _maximum_likelihood(theta, var) -> dict:
             "sigma_low": sigma_low, "sigma_high": root(profile_sigma, sigma, width)}
 
 
-def meta_analysis(fits: Sequence[Estimate], bound: float = BOUND) -> pd.DataFrame:
-    """One row per effect parameter shared by every fit (rates are class-specific and
-    left out): :func:`pooled` of the fits' estimates and standard errors."""
-    names = [n for n in fits[0].names if not n.startswith("rate ")
-             and all(n in f.names for f in fits)]
-    rows = []
-    for name in names:
-        theta = [f.theta[f.names.index(name)] for f in fits]
-        se = [f.se[f.names.index(name)] for f in fits]
-        rows.append({"parameter": name, **pooled(theta, se, bound)})
-    return pd.DataFrame(rows)
+@dataclass(frozen=True)
+class MetaAnalysis:
+    """Separate fits per class pooled parameter by parameter (RSiena's ``siena08``):
+    ``fits[k]`` the fit of class ``names[k]``, ``parameters[j]`` an effect shared by every
+    fit (rates are class-specific and left out) and ``pooled[j]`` its pooling."""
+
+    names: tuple[str, ...]
+    fits: tuple[Estimate, ...]
+    parameters: tuple[Parameter, ...]
+    pooled: tuple[Pooled, ...]
+    bound: float = BOUND
+
+    def __getitem__(self, name: str | Parameter) -> Pooled:
+        """The pooling of parameter ``name`` (``meta["density"].mu``)."""
+        try:
+            return self.pooled[list(self.parameters).index(name)]
+        except ValueError:
+            raise ValueError(f"no pooled parameter {str(name)!r}; pooled: "
+                             f"{', '.join(map(str, self.parameters))}") from None
+
+    def to_frame(self):
+        """One row per pooled parameter: ``parameter`` and the fields of :class:`Pooled`
+        (pandas, imported here)."""
+        import pandas as pd
+
+        return pd.DataFrame([{"parameter": str(p), **{f.name: getattr(r, f.name)
+                                                       for f in fields(Pooled)}}
+                             for p, r in zip(self.parameters, self.pooled, strict=True)])
+
+    def table(self) -> str:
+        """The separate fits (estimate and SE per class) and the pooled table, as text."""
+        fits = self.fits
+        rows = [f"{'parameter':<22}" + "".join(f"{n[:16]:>18}" for n in self.names)]
+        for k, name in enumerate(fits[0].names):
+            rows.append(f"{name:<22}" + "".join(
+                f"{f.theta[k]:>10.3f} ({f.se[k]:.3f})" for f in fits))
+        rows.append("converged             " + "".join(f"{str(f.converged):>18}"
+                                                       for f in fits))
+        widths = (22, 17, 8, 27, 24, 9, 10, 8, 8)
+        rows.append("\n" + "".join(h.rjust(w) if c else h.ljust(w) for c, (h, w) in enumerate(
+            zip(("pooled", "mu (SE)", "sigma", "mu ML [95%]", "sigma ML [95%]", "p all 0",
+                 "p sigma 0", "p >0", "p <0"), widths, strict=True))))
+        for p, r in zip(self.parameters, self.pooled, strict=True):
+            cells = (str(p), f"{r.mu:.3f} ({r.se:.3f})", f"{r.tau:.3f}",
+                     f"{r.mu_ml:.3f} [{r.mu_low:.3f}, {r.mu_high:.3f}]",
+                     f"{r.sigma_ml:.3f} [{r.sigma_low:.3f}, {r.sigma_high:.3f}]",
+                     f"{r.p_all_zero:.3f}", f"{r.p_heterogeneity:.3f}", f"{r.p_plus:.3f}",
+                     f"{r.p_minus:.3f}")
+            rows.append("".join(v.rjust(w) if c else v.ljust(w)
+                                for c, (v, w) in enumerate(zip(cells, widths, strict=True))))
+        rows.append("\nmu, sigma: moment estimates (Paule-Mandel); ML: maximum likelihood "
+                    "with profile intervals;\np >0 / p <0: Fisher's combination against "
+                    f"every class <= 0 / >= 0; classes with SE >= {self.bound:g} left out")
+        return "\n".join(rows)
 
 
-def estimate_separately(groups: Sequence[Sequence], effects: Sequence[str], *,
-                        covariates: Sequence[Mapping] | None = None, seed: int = 1,
-                        **kwargs) -> tuple[list[Estimate], pd.DataFrame]:
-    """:func:`sim.saom.estimate.estimate` for each class (seeds seed, seed + 1, ...), then
-    :func:`meta_analysis` of the fits: (fits, pooled table)."""
-    covariates = [None] * len(groups) if covariates is None else list(covariates)
-    fits = [estimate(g, effects, covariates=c, seed=seed + k, **kwargs)
-            for k, (g, c) in enumerate(zip(groups, covariates, strict=True))]
-    return fits, meta_analysis(fits)
+def meta_analysis(fits: Sequence[Estimate], names: Sequence[str] | None = None,
+                  bound: float = BOUND) -> MetaAnalysis:
+    """:func:`pooled` of the fits' estimates and standard errors, for every effect
+    parameter shared by all of them (rates are class-specific and left out).
 
-
-def meta_text(names: Sequence[str], fits: Sequence[Estimate], table: pd.DataFrame) -> str:
-    """The separate fits (estimate and SE per class) and the pooled table, as text."""
-    rows = [f"{'parameter':<22}" + "".join(f"{n[:16]:>18}" for n in names)]
-    for k, name in enumerate(fits[0].names):
-        rows.append(f"{name:<22}" + "".join(
-            f"{f.theta[k]:>10.3f} ({f.se[k]:.3f})" for f in fits))
-    rows.append("converged             " + "".join(f"{str(f.converged):>18}" for f in fits))
-    widths = (22, 17, 8, 27, 24, 9, 10, 8, 8)
-    rows.append("\n" + "".join(h.rjust(w) if c else h.ljust(w) for c, (h, w) in enumerate(zip(
-        ("pooled", "mu (SE)", "sigma", "mu ML [95%]", "sigma ML [95%]", "p all 0",
-         "p sigma 0", "p >0", "p <0"), widths, strict=True))))
-    for r in table.itertuples():
-        cells = (r.parameter, f"{r.mu:.3f} ({r.se:.3f})", f"{r.tau:.3f}",
-                 f"{r.mu_ml:.3f} [{r.mu_low:.3f}, {r.mu_high:.3f}]",
-                 f"{r.sigma_ml:.3f} [{r.sigma_low:.3f}, {r.sigma_high:.3f}]",
-                 f"{r.p_all_zero:.3f}", f"{r.p_heterogeneity:.3f}", f"{r.p_plus:.3f}",
-                 f"{r.p_minus:.3f}")
-        rows.append("".join(v.rjust(w) if c else v.ljust(w)
-                            for c, (v, w) in enumerate(zip(cells, widths, strict=True))))
-    rows.append("\nmu, sigma: moment estimates (Paule-Mandel); ML: maximum likelihood with "
-                "profile intervals;\np >0 / p <0: Fisher's combination against every "
-                f"class <= 0 / >= 0; classes with SE >= {BOUND:g} left out")
-    return "\n".join(rows)
+    Parameters
+    ----------
+    fits : sequence of Estimate
+        One fit per class.
+    names : sequence of str, optional
+        The classes' names (default 1, 2, ...).
+    bound : float
+        Classes with a standard error at least this are left out (siena08's ``bound``).
+    """
+    names = tuple(str(k + 1) for k in range(len(fits))) if names is None else tuple(names)
+    if len(names) != len(fits) or len(fits) < 2:
+        raise ValueError(f"meta_analysis: {len(fits)} fits and {len(names)} names; allowed: "
+                         f"at least two fits, one name each")
+    shared = tuple(Parameter.parse(n) for n in fits[0].names
+                   if not Parameter.parse(n).is_rate and all(n in f.names for f in fits))
+    rows = tuple(pooled([f.theta[f.index(p)] for f in fits], [f.se[f.index(p)] for f in fits],
+                        bound) for p in shared)
+    return MetaAnalysis(names, tuple(fits), shared, rows, bound)

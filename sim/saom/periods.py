@@ -32,6 +32,7 @@ from sim.saom._numba import coevolution
 from sim.saom.composition import CompositionArrays
 from sim.saom.effect_statistics import effect_statistics, hamming, typed_statistics
 from sim.saom.program import EVAL, SIM
+from sim.saom.results import runs_frame, runs_table
 from sim.saom.rng import SeedLike, run_seeds
 from sim.saom.robbins_monro import child_seed
 
@@ -143,6 +144,25 @@ class Runs:
     times: np.ndarray | None = None  # conditional simulation: each run's length
     statistics: np.ndarray | None = None  # effect statistics of the networks (R, K)
 
+    @property
+    def ministeps(self) -> np.ndarray:
+        """(R,): the network's ministeps of each run."""
+        return self.counts[:, 0]
+
+    def _columns(self):
+        names = [f"behaviour {b}" for b in range(self.behaviours.shape[1])]
+        return (self.networks, {"network": self.counts[:, 0],
+                                **{k: self.counts[:, 1 + b] for b, k in enumerate(names)}},
+                {k: self.behaviours[:, b] for b, k in enumerate(names)})
+
+    def table(self) -> str:
+        """Ties, ministeps and behaviour means: mean and sd over the runs."""
+        return runs_table(*self._columns())
+
+    def to_frame(self):
+        """One row per run: ties, ministeps of each variable, behaviours' mean values."""
+        return runs_frame(*self._columns())
+
 
 def simulate_runs(per: Period, beta: np.ndarray, rate: float, seed: SeedLike, runs: int,
                   scored: bool = False, beh_beta: npt.ArrayLike = (),
@@ -198,13 +218,6 @@ def simulate_batch(pers: Sequence[Period], beta: np.ndarray, rates: npt.ArrayLik
                  times[part] if targets[m] >= 0 else None,
                  stats[part] if statistics else None)
             for m, part in enumerate(slice(m * runs, (m + 1) * runs) for m in range(count))]
-
-
-def simulate_networks(per: Period, beta: np.ndarray, rate: float, seed: SeedLike, runs: int,
-                      scored: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Network-only :func:`simulate_runs`: (networks, ministeps (R,), scores or None)."""
-    res = simulate_runs(per, beta, rate, seed, runs, scored)
-    return res.networks, res.counts[:, 0], res.scores
 
 
 def layout(periods: Sequence[Period]) -> tuple[int, int, int, int]:

@@ -29,9 +29,10 @@ differences when there are no scores)."""
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Algorithm settings; defaults follow RSiena's ``sienaAlgorithmCreate`` where it has
-    one (firstg 0.2, reduceg 0.5, nsub 4, n3 1000, diagonalize 0.2, truncation 5)."""
+class Algorithm:
+    """The estimation algorithm's settings, as RSiena's ``sienaAlgorithmCreate``; defaults
+    follow it where it has one (firstg 0.2, reduceg 0.5, nsub 4, n3 1000, diagonalize 0.2,
+    truncation 5)."""
 
     n1: int = 0  # phase 1 runs; 0: max(50, 7 + 3p) (RSiena 7 + 3p)
     firstg: float = 0.2
@@ -43,6 +44,44 @@ class Settings:
     epsilon: float = 0.05  # central differences (without scores), relative for rates
     phase2_runs: int = 1  # simulations averaged per Robbins-Monro iteration
     refine: int = 3  # Newton steps from phase 3 (each checked by a new phase 3) at most
+
+
+@dataclass(frozen=True)
+class RobbinsMonro:
+    """The result of :func:`robbins_monro`: the estimate ``theta`` (all parameters), and
+    for the free ones the phase-3 ``mean`` and ``sd`` of the statistics, the t-ratios
+    ``t`` = (mean - target) / sd, the overall maximum convergence ``ratio``, the
+    covariance ``cov`` = D^-1 Sigma D^-T, the ``derivative`` D, and the ``iterations``
+    of each phase."""
+
+    theta: np.ndarray
+    mean: np.ndarray
+    sd: np.ndarray
+    t: np.ndarray
+    ratio: float
+    cov: np.ndarray
+    derivative: np.ndarray
+    iterations: dict
+
+    @property
+    def converged(self) -> bool:
+        """Every |t| < 0.1 and the overall ratio < 0.25 (the RSiena manual)."""
+        return bool(np.all(np.abs(self.t) < T_MAX) and self.ratio < RATIO_MAX)
+
+    def table(self) -> str:
+        """Each free statistic's phase-3 mean, sd and t-ratio, and the convergence."""
+        rows = [f"{'statistic':<10}{'simulated':>11}{'sd':>9}{'t-ratio':>9}"]
+        rows += [f"{k:<10}{m:>11.3f}{s:>9.3f}{t:>9.3f}"
+                 for k, (m, s, t) in enumerate(zip(self.mean, self.sd, self.t, strict=True))]
+        rows.append(f"overall maximum convergence ratio {self.ratio:.3f}: "
+                    f"{'converged' if self.converged else 'NOT converged'}")
+        return "\n".join(rows)
+
+    def to_frame(self):
+        """One row per free statistic: mean, sd, t (pandas, imported here)."""
+        import pandas as pd
+
+        return pd.DataFrame({"mean": self.mean, "sd": self.sd, "t": self.t})
 
 
 def child_seed(seed: np.random.SeedSequence, *key: int) -> np.random.SeedSequence:
@@ -78,12 +117,26 @@ def _solve(d: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 def robbins_monro(simulate: StatFn, theta0: npt.ArrayLike, targets: npt.ArrayLike, *,
                   fixed: npt.ArrayLike | None = None, positive: npt.ArrayLike | None = None,
-                  seed: SeedLike = None, settings: Settings = Settings()) -> dict:
+                  seed: SeedLike = None, algorithm: Algorithm = Algorithm()) -> RobbinsMonro:
     """Find theta with E[simulate(theta)] = targets (see the module docstring).
 
-    ``fixed`` (bool per parameter) are held at theta0 and ``simulate`` returns statistics
-    of the free parameters only; ``positive`` parameters (rates) stay above 0. Returns a
-    dict with theta, cov, the phase-3 statistics, derivative and iteration counts.
+    Parameters
+    ----------
+    simulate : StatFn
+        Statistics (of the free parameters only) of simulations at theta.
+    theta0, targets : array_like
+        Starting values (all parameters) and targets (free parameters).
+    fixed, positive : array_like of bool, optional
+        Parameters held at theta0; parameters kept above 0 (rates).
+    seed : int or SeedSequence
+        Root of every simulation's seed.
+    algorithm : Algorithm
+        The algorithm's settings.
+
+    Returns
+    -------
+    RobbinsMonro
+        theta, the phase-3 statistics, covariance, derivative and iteration counts.
     """
     theta = np.array(theta0, dtype=float)
     targets = np.asarray(targets, dtype=float)
@@ -94,7 +147,7 @@ def robbins_monro(simulate: StatFn, theta0: npt.ArrayLike, targets: npt.ArrayLik
     if len(targets) != p:
         raise ValueError(f"{len(targets)} targets for {p} free parameters; give one each")
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    s = settings
+    s = algorithm
 
     def steps_at(th):
         scale = np.where(positive[free], np.maximum(1.0, np.abs(th[free])), 1.0)
@@ -160,7 +213,8 @@ def robbins_monro(simulate: StatFn, theta0: npt.ArrayLike, targets: npt.ArrayLik
         theta = _step(theta, free, positive, _solve(d, check["mean"] - targets))
         refined += 1
     counts["refinements"] = refined
-    return {"theta": theta, **check, "derivative": d, "iterations": counts}
+    return RobbinsMonro(theta, check["mean"], check["sd"], check["t"], check["ratio"],
+                        check["cov"], d, counts)
 
 
 def _phase3(stats, d, targets) -> dict:

@@ -17,6 +17,7 @@ import numpy.typing as npt
 from sim.saom import specification
 from sim.saom.periods import Period, simulate_batch
 from sim.saom.program import finite_number
+from sim.saom.results import runs_frame, runs_table
 from sim.saom.rng import SeedLike, run_seeds  # noqa: F401 (run_seeds: public here)
 
 
@@ -40,6 +41,18 @@ class PeriodsResult:
     ministeps: np.ndarray
     behaviours: dict = field(default_factory=dict)
     behaviour_ministeps: dict = field(default_factory=dict)
+
+    def _columns(self):
+        return (self.networks, {"network": self.ministeps, **self.behaviour_ministeps},
+                self.behaviours)
+
+    def table(self) -> str:
+        """Ties, ministeps and behaviour means: mean and sd over the runs."""
+        return runs_table(*self._columns())
+
+    def to_frame(self):
+        """One row per run: ties, ministeps of each variable, behaviours' mean values."""
+        return runs_frame(*self._columns())
 
 
 def _check_period(period) -> float:

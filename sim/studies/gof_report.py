@@ -11,8 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.atomic import atomic_folder
-from sim.saom import gof
-from sim.saom.estimate import estimate
+from sim.saom import ClassData, Model, estimate, gof
 from sim.viz import plots
 
 
@@ -28,13 +27,13 @@ def check_fit(waves: Sequence[np.ndarray], effects: Sequence[str], statistics: S
         raise ValueError(f"statistics {', '.join(unknown) or '(none)'}: allowed: "
                          f"{', '.join(gof.STATISTICS)}")
     if fit is None:
-        fit = estimate(waves, effects, covariates=covariates, seed=seed).as_dict()
+        fit = estimate(ClassData(waves, covariates=covariates), Model(effects),
+                       seed=seed).as_dict()
     sims = gof.simulate_fit(waves, fit, runs=runs, covariates=covariates, seed=seed + 1)
     rows = []
     for name in statistics:
-        result = gof.gof(list(waves[1:]), sims, name)
-        rows += [(name, str(m), t) for m, t in enumerate(result["periods"], 1)]
-        rows.append((name, "joint", result["joint"]))
+        rows += [(name, period, t) for period, t in gof.gof(list(waves[1:]), sims,
+                                                              name).tests()]
     if out is not None:
         write_fit(rows, out, overwrite, "all periods summed")
     return rows

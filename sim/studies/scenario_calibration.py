@@ -30,16 +30,10 @@ import yaml
 
 from sim.atomic import atomic_file
 from sim.io.read import read_adjacency
-from sim.saom import descriptives
+from sim.saom import Algorithm, ClassData, Estimate, Model, descriptives, estimate
 from sim.saom.effects import parse_key
-from sim.saom.estimate import (
-    Estimate,
-    Settings,
-    estimate,
-    prepare_period,
-    robbins_monro,
-    simulate_networks,
-)
+from sim.saom.periods import prepare_period, simulate_runs
+from sim.saom.robbins_monro import robbins_monro
 from sim.vocabulary import ACTOR_COVARIATES, DYADIC_COVARIATES
 from sim.world.population import actor_covariates, trait_scales
 from sim.world.scenario import Scenario, ScenarioError, parse_scenario, read_yaml
@@ -194,7 +188,7 @@ class Calibration:
 
 
 def calibrate(scenario: Scenario, targets: Targets, seed: int | None = None,
-              settings: Settings | None = None) -> Calibration:
+              settings: Algorithm | None = None) -> Calibration:
     """Fit the scenario's rate (wave targets) and density, recip, transTrip and the
     ``fit`` effects. Raises ValueError (or DataError) naming the problem."""
     seed = scenario.seed if seed is None else seed
@@ -207,10 +201,10 @@ def calibrate(scenario: Scenario, targets: Targets, seed: int | None = None,
     free = list(CORE) + targets.fit
     if targets.wave is not None:
         result, method = _calibrate_wave(scenario, pop, targets, free, seed,
-                                         settings or Settings())
+                                         settings or Algorithm())
     else:
         result, method = _calibrate_statistics(scenario, pop, targets, free, seed,
-                                               settings or Settings(n3=500))
+                                               settings or Algorithm(n3=500))
     data = scenario.model_dump(mode="json")
     values = result.as_dict()
     data["network"]["effects"] = {**net.effects, **{k: round(values[k], 4) for k in free}}
@@ -237,12 +231,12 @@ def _calibrate_wave(scenario, pop, targets, free, seed, settings):
     for k in free:
         effects.setdefault(k, 0.0)
     net = scenario.network
-    result = estimate([w1, w2], effects, covariates=cov,
-                      dyadic={g: np.zeros((len(w1), len(w1))) for g in DYADIC_COVARIATES},
-                      rate_effects=net.rate_effects, max_outdegree=net.max_outdegree,
-                      rates=[max(net.rate * targets.years, 0.5)],
-                      fixed=[k for k in effects if k not in free], seed=seed,
-                      settings=settings)
+    result = estimate(
+        ClassData([w1, w2], covariates=cov,
+                  dyadic={g: np.zeros((len(w1), len(w1))) for g in DYADIC_COVARIATES}),
+        Model(effects, rate_effects=net.rate_effects, max_outdegree=net.max_outdegree,
+              rates=[max(net.rate * targets.years, 0.5)],
+              fixed=[k for k in effects if k not in free]), seed=seed, algorithm=settings)
     method = (f"Method of moments on {pop.class_label(c)} (wave 1: the scenario's network, wave 2: "
               f"{targets.wave.name}), at the SAOM level with the children's starting traits "
               f"as constant covariates; rate per {targets.years:g} year(s) between waves.")
@@ -275,21 +269,20 @@ def _calibrate_statistics(scenario, pop, targets, free, seed, settings):
         for c, (per, keys, lb) in enumerate(classes):
             beta = np.array([net.effects.get(k, 0.0) for k in keys])
             beta[[keys.index(k) for k in order]] = theta
-            nets, _, _ = simulate_networks(per, beta, net.rate,
-                                           np.random.SeedSequence(seed_.entropy,
-                                                                  spawn_key=seed_.spawn_key
-                                                                  + (c,)), runs)
+            nets = simulate_runs(per, beta, net.rate,
+                                 np.random.SeedSequence(seed_.entropy,
+                                                        spawn_key=seed_.spawn_key + (c,)),
+                                 runs).networks
             out += _class_statistics(nets, lb, stat_keys)
         return out / len(classes), None
 
     theta0 = np.array([net.effects.get(k, 0.0) for k in order])
     res = robbins_monro(simulate, theta0, np.array([targets.statistics[k] for k in stat_keys]),
-                        seed=seed, settings=settings)
-    se = np.sqrt(np.clip(np.diag(res["cov"]), 0, None))
-    result = Estimate(tuple(order), res["theta"], se, np.zeros(len(order), bool), res["cov"],
+                        seed=seed, algorithm=settings)
+    se = np.sqrt(np.clip(np.diag(res.cov), 0, None))
+    result = Estimate(tuple(order), res.theta, se, np.zeros(len(order), bool), res.cov,
                       tuple(stat_keys), np.array([targets.statistics[k] for k in stat_keys]),
-                      res["mean"], res["sd"], res["t"], res["ratio"], res["derivative"],
-                      res["iterations"])
+                      res.mean, res.sd, res.t, res.ratio, res.derivative, res.iterations)
     method = (f"Stochastic approximation: {pop.n_classes} class(es) of the scenario "
               f"simulated from their start networks through {net.burn_in_years:g} burn-in "
               f"years at the SAOM level (starting traits as constant covariates, rate "

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from sim.cli.main import app
 from sim.io.fit import FitClass, load_fit, save_fit
 from sim.io.waves import read_waves
-from sim.saom.estimate import Estimate, estimate
+from sim.saom import ClassData, Estimate, Model, estimate
 
 runner = CliRunner()
 EFFECTS = ["density", "recip"]
@@ -44,7 +44,9 @@ def test_estimate_out_loads_back_as_the_same_estimate(saved):
     out, printed = saved
     fit = load_fit(out)
     nets, covs = read_waves(None, "s50", ["alcohol:1"])
-    assert_same_estimate(fit.estimate, estimate(nets, EFFECTS, covariates=covs, seed=3))
+    assert_same_estimate(fit.estimate, estimate(ClassData(nets, covariates=covs),
+                                                Model(EFFECTS),
+                                                seed=3))
     assert fit.effects == tuple(EFFECTS) and fit.seed == 3
     assert fit.source["data"] == "s50" and fit.source["covariate"] == ["alcohol:1"]
     [one] = fit.classes

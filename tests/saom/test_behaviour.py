@@ -12,7 +12,7 @@ import sim.data
 from sim.saom import behaviour as bh
 from sim.saom import reference, simulate_periods
 from sim.saom.effect_statistics import hamming
-from sim.saom.estimate import observed_statistics, prepare_period
+from sim.saom.periods import observed_statistics, prepare_period
 from sim.saom.program import CovariateData
 
 CODES = {name: e.code for name, e in bh.BEHAVIOUR_EFFECTS.items()}
@@ -253,12 +253,13 @@ RSIENA_S50_COEVOLUTION = {
 def test_s50_coevolution_estimates_match_rsiena():
     """Each estimate within 0.5 of RSiena's standard errors of RSiena's estimate (both are
     Monte Carlo estimates of the same moment equations), standard errors within 40%."""
-    from sim.saom.estimate import estimate
+    from sim.saom import ClassData, Model, estimate
     s50 = sim.data.load("s50")
-    est = estimate(s50.waves, ["density", "recip", "transTrip", "altX:drink", "egoX:drink",
-                               "simX:drink"],
-                   behaviours={"drink": s50.covariates["alcohol"]},
-                   behaviour_effects={"drink": ["linear", "quad", "avAlt"]}, seed=1)
+    est = estimate(ClassData(s50.waves, behaviours={"drink": s50.covariates["alcohol"]}),
+                   Model(["density", "recip", "transTrip", "altX:drink", "egoX:drink",
+                          "simX:drink"],
+                         behaviour_effects={"drink": ["linear", "quad", "avAlt"]}),
+                   seed=1)
     assert est.converged, est.table()
     got = est.as_dict()
     for key, (value, se) in RSIENA_S50_COEVOLUTION.items():
@@ -270,7 +271,7 @@ def test_s50_coevolution_estimates_match_rsiena():
 def test_estimation_recovers_coevolution_parameters():
     """Data simulated from known parameters (three waves of 40 actors): every estimate
     within 3 standard errors of the truth, over three data sets."""
-    from sim.saom.estimate import estimate
+    from sim.saom import ClassData, Model, estimate
     truth = {"density": -1.9, "recip": 1.8, "simX:z": 1.0}
     beh_truth = {"linear": 0.3, "quad": -0.3, "avAlt": 1.2}
     rng = np.random.default_rng(4)
@@ -289,9 +290,9 @@ def test_estimation_recovers_coevolution_parameters():
                                    behaviour_rates={"z": 2.0}, runs=1, seed=100 * seed + m)
             waves.append(res.networks[0])
             zs.append(res.behaviours["z"][0])
-        est = estimate(waves, list(truth),
-                       behaviours={"z": replace(scale, waves=np.stack(zs, 1))},
-                       behaviour_effects={"z": list(beh_truth)}, seed=seed)
+        est = estimate(ClassData(waves, behaviours={"z": replace(scale, waves=np.stack(zs, 1))}),
+                       Model(list(truth), behaviour_effects={"z": list(beh_truth)}),
+                       seed=seed)
         got = est.as_dict()
         for key, value in {**truth, **{f"z: {k}": v for k, v in beh_truth.items()}}.items():
             k = est.names.index(key)
@@ -348,19 +349,19 @@ def test_missing_behaviour_values_give_rsienas_targets():
     """RSiena 1.5.0 on these data (sienaDependent type behavior with NA; transTrip, altX,
     egoX, simX of drinking, avAlt; R 4.2, 2026-12-01): targets 115 106 238 160 225
     -9.038043 -1.038043 23.87795 23 30 13.18478 111.5315 53.76331."""
-    from sim.saom.estimate import Settings, estimate
+    from sim.saom import Algorithm, ClassData, Model, estimate
 
     waves, z = s50_drinking_with_gaps()
-    est = estimate(waves, ["density", "recip", "transTrip", "altX:drink", "egoX:drink",
-                           "simX:drink"], behaviours={"drink": z},
-                   behaviour_effects={"drink": ["linear", "quad", "avAlt"]}, seed=1,
-                   settings=Settings(subphases=1, n3=50, refine=0))
+    est = estimate(ClassData(waves, behaviours={"drink": z}),
+                   Model(["density", "recip", "transTrip", "altX:drink", "egoX:drink",
+                           "simX:drink"], behaviour_effects={"drink": ["linear", "quad", "avAlt"]}),
+                   seed=1, algorithm=Algorithm(subphases=1, n3=50, refine=0))
     rsiena = [115, 106, 238, 160, 225, -9.038043, -1.038043, 23.87795, 23, 30, 13.18478,
               111.5315, 53.76331]
     order = [0, 1, 4, 5, 6, 7, 8, 9, 2, 3, 10, 11, 12]  # lbsim: all rates first
     np.testing.assert_allclose(est.targets[order], rsiena, atol=1e-4)
     with pytest.raises(ValueError, match="only simX:drink is allowed"):
-        estimate(waves, ["density", "simX:drink*recip"], behaviours={"drink": z})
+        estimate(ClassData(waves, behaviours={"drink": z}), Model(["density", "simX:drink*recip"]))
 
 
 @pytest.mark.slow
@@ -369,12 +370,13 @@ def test_missing_behaviour_values_estimates_match_rsiena():
     -2.841, recip 2.337 (0.20) / 2.349, transTrip 0.605 (0.078) / 0.611, simX 1.974 (0.76)
     / 2.010, linear 0.528 (0.33) / 0.535, quad -0.854 (0.62) / -0.886, avAlt 1.913 (1.46) /
     1.970."""
-    from sim.saom.estimate import estimate
+    from sim.saom import ClassData, Model, estimate
 
     waves, z = s50_drinking_with_gaps()
-    est = estimate(waves, ["density", "recip", "transTrip", "simX:drink"],
-                   behaviours={"drink": z},
-                   behaviour_effects={"drink": ["linear", "quad", "avAlt"]}, seed=1)
+    est = estimate(ClassData(waves, behaviours={"drink": z}),
+                   Model(["density", "recip", "transTrip", "simX:drink"],
+                         behaviour_effects={"drink": ["linear", "quad", "avAlt"]}),
+                   seed=1)
     got = est.as_dict()
     rsiena = {"density": (-2.832, 0.15), "recip": (2.343, 0.20), "transTrip": (0.608, 0.078),
               "simX:drink": (1.99, 0.76), "drink: linear": (0.531, 0.33),

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from helpers import load_s50
 
+from sim.saom import Algorithm, ClassData, Model, estimate
 from sim.saom import composition as cc
-from sim.saom.estimate import Settings, estimate
 from sim.saom.periods import prepare_period, simulate_runs
 
 CHANGES = [(1.3, 3), (1.5, 3), (1.7, 3), (1, 2.4), (1, 2.6), (1, 1.5, 2.5, 3), (1, 1.8)] \
@@ -81,11 +81,12 @@ def test_targets_equal_rsienas_for_s50_with_joiners_and_leavers():
     siena07 with transTrip and simX of alcohol, R 4.2, 2026-12-01): 111 92 238 160 225
     21.85571."""
     w, alcohol = s50_with_changes()
-    est = estimate(w, ["density", "recip", "transTrip", "simX:alc"], covariates={"alc": alcohol},
-                   seed=1, composition=CHANGES, settings=Settings(subphases=1, n3=50, refine=0))
+    est = estimate(ClassData(w, covariates={"alc": alcohol}, composition=CHANGES),
+                   Model(["density", "recip", "transTrip", "simX:alc"]),
+                   seed=1, algorithm=Algorithm(subphases=1, n3=50, refine=0))
     np.testing.assert_allclose(est.targets, [111, 92, 238, 160, 225, 21.85571], atol=1e-5)
     with pytest.raises(ValueError, match="composition change works with"):
-        estimate(w, ["density"], composition=CHANGES, conditional=True)
+        estimate(ClassData(w, composition=CHANGES), Model(["density"]), conditional=True)
 
 
 @pytest.mark.slow
@@ -94,8 +95,9 @@ def test_estimates_match_rsiena_with_joiners_and_leavers():
     density -2.644 (0.125), recip 2.392 (0.213), transTrip 0.603 (0.078), simX 0.593
     (0.298) / -2.639, 2.388, 0.596, 0.584."""
     w, alcohol = s50_with_changes()
-    est = estimate(w, ["density", "recip", "transTrip", "simX:alc"], covariates={"alc": alcohol},
-                   seed=1, composition=CHANGES)
+    est = estimate(ClassData(w, covariates={"alc": alcohol}, composition=CHANGES),
+                   Model(["density", "recip", "transTrip", "simX:alc"]),
+                   seed=1)
     rsiena = np.array([8.04, 5.23, -2.642, 2.390, 0.600, 0.589])
     se = np.array([1.9, 0.95, 0.125, 0.213, 0.078, 0.298])
     assert est.converged
@@ -137,7 +139,7 @@ def test_classes_with_joiners_and_leavers_have_rsienas_targets():
     at 1.4 and 1.6 and pupil 3 leaving at 2.5 (transTrip; R 4.2, 2026-12-01): targets 39
     26 30 30 154 118 121; estimates (seeds 1 / 2) density -3.181 (0.26) / -3.168, recip
     3.279 (0.39) / 3.273, transTrip 0.673 (0.12) / 0.666."""
-    from sim.saom.estimate import estimate_groups
+    from helpers import groups_data
 
     w1, w2, w3, _ = load_s50()
     halves = [[w[h, h].astype(float) for w in (w1, w2, w3)]
@@ -146,8 +148,9 @@ def test_classes_with_joiners_and_leavers_have_rsienas_targets():
         halves[0][0][j, :] = halves[0][0][:, j] = np.nan
     halves[0][2][2, :] = halves[0][2][:, 2] = np.nan
     changes = [[(1.4, 3), (1.6, 3), (1, 2.5)] + [(1, 3)] * 22, None]
-    est = estimate_groups(halves, ["density", "recip", "transTrip"], compositions=changes,
-                          seed=1)
+    est = estimate(groups_data(halves, compositions=changes),
+                   Model(["density", "recip", "transTrip"]),
+                   seed=1)
     np.testing.assert_allclose(est.targets, [39, 26, 30, 30, 154, 118, 121])
     got = est.as_dict()
     for name, value, se in (("density", -3.175, 0.26), ("recip", 3.276, 0.39),
@@ -175,17 +178,18 @@ def test_joiners_and_leavers_same_runs_on_one_and_two_threads():
 
 
 def test_change_lists_that_do_not_fit_are_named():
+    from helpers import groups_data
     from typer.testing import CliRunner
 
     from sim.cli.main import app
-    from sim.saom.estimate import estimate_groups
 
     w1, w2, _, _ = load_s50()
     with pytest.raises(ValueError, match="one change list .* per class"):
-        estimate_groups([[w1, w2], [w1, w2]], ["density"], compositions=[None])
+        estimate(groups_data([[w1, w2], [w1, w2]], compositions=[None]), Model(["density"]))
     changes = [(1, 2)] * 50
     with pytest.raises(ValueError, match="composition has 50 entries; give one per actor"):
-        estimate_groups([[w1[:20, :20], w2[:20, :20]]], ["density"], compositions=[changes])
+        estimate(groups_data([[w1[:20, :20], w2[:20, :20]]], compositions=[changes]),
+                 Model(["density"]))
     result = CliRunner().invoke(app, ["estimate", "--data", "baerveldt", "--composition",
                                       "changes.txt"])
     assert result.exit_code == 2 and "one class" in result.output

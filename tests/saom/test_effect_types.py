@@ -5,10 +5,9 @@ import numpy as np
 import pytest
 from helpers import kernel_probabilities
 
+from sim.saom import ClassData, Model, estimate, reference, simulate_periods, specification
 from sim.saom import effects as fx
-from sim.saom import reference, simulate_periods, specification
 from sim.saom._numba import kernels
-from sim.saom.estimate import estimate
 from sim.world.scenario import ScenarioError, parse_scenario
 
 
@@ -119,13 +118,14 @@ def test_effects_without_a_typed_statistic_are_refused():
     x, _ = random_case(1)
     y, _ = random_case(2)
     with pytest.raises(ValueError, match=r"cannot estimate 'gwespFF\[endow\]'"):
-        estimate([x, y], ["density", "gwespFF[endow]"], seed=1)
+        estimate(ClassData([x, y]), Model(["density", "gwespFF[endow]"]), seed=1)
     with pytest.raises(ValueError, match=r"'density\[endow\]' is not identified"):
-        estimate([x, y], ["density", "density[endow]"], seed=1)
+        estimate(ClassData([x, y]), Model(["density", "density[endow]"]), seed=1)
     # with the rate fixed, ties lost are no longer implied by the other targets
-    from sim.saom.robbins_monro import Settings
-    est = estimate([x, y], ["density", "density[endow]"], rates=[3.0], fixed=["rate 1"],
-                   seed=1, settings=Settings(subphases=1, n3=60))
+    from sim.saom import Algorithm
+    est = estimate(ClassData([x, y]),
+                   Model(["density", "density[endow]"], rates=[3.0], fixed=["rate 1"]),
+                   seed=1, algorithm=Algorithm(subphases=1, n3=60))
     assert est.fixed[0] and np.isfinite(est.theta).all()
 
 
@@ -181,7 +181,7 @@ def test_estimation_recovers_creation_and_endowment_parameters():
         for m in range(2):
             waves.append(simulate_periods(waves[-1], truth, rate=6.0, runs=1,
                                           seed=10 * seed + m).networks[0])
-        est = estimate(waves, list(truth), seed=seed)
+        est = estimate(ClassData(waves), Model(list(truth)), seed=seed)
         for k, (key, value) in enumerate(truth.items()):
             assert abs(est.as_dict()[key] - value) < 3 * est.se[2 + k], (seed, est.table())
 

@@ -5,16 +5,24 @@ import numpy as np
 import pytest
 from helpers import load_s50
 
-from sim.saom import reference, simulate_periods, specification
+from sim.saom import (
+    Algorithm,
+    ClassData,
+    Model,
+    estimate,
+    reference,
+    simulate_periods,
+    specification,
+)
 from sim.saom.effect_statistics import effect_statistics, hamming
-from sim.saom.estimate import Settings, _periods, estimate, simulate_statistics
+from sim.saom.moments import _periods, simulate_statistics
 from sim.saom.periods import batches, prepare_period, simulate_batch, simulate_runs
 
 # s50-like (inPopSqrt keeps the density stable: without it, transitive closure at 0.6 feeds
 # on itself and a class of 50 triples its ties in a period)
 TRUTH = {"density": -1.8, "recip": 2.4, "transTrip": 0.6, "inPopSqrt": -0.5}
 TRUE_RATE = 7.0
-QUICK = Settings(subphases=2, n3=300, refine=1)
+QUICK = Algorithm(subphases=2, n3=300, refine=1)
 
 ALL_EFFECTS = {"density": 1, "recip": 1, "transTrip": 1, "transTies": 1, "cycle3": 1,
                "gwespFF": 1, "inPop": 1, "inPopSqrt": 1, "outAct": 1, "outActSqrt": 1,
@@ -108,14 +116,14 @@ def test_same_seed_same_estimate_on_one_and_two_threads():
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        one = estimate(waves, list(TRUTH), seed=5, settings=QUICK)
+        one = estimate(ClassData(waves), Model(list(TRUTH)), seed=5, algorithm=QUICK)
         numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        two = estimate(waves, list(TRUTH), seed=5, settings=QUICK)
+        two = estimate(ClassData(waves), Model(list(TRUTH)), seed=5, algorithm=QUICK)
     finally:
         numba.set_num_threads(before)
     np.testing.assert_array_equal(one.theta, two.theta)
     np.testing.assert_array_equal(one.se, two.se)
-    other = estimate(waves, list(TRUTH), seed=6, settings=QUICK)
+    other = estimate(ClassData(waves), Model(list(TRUTH)), seed=6, algorithm=QUICK)
     assert not np.array_equal(one.theta, other.theta)
 
 
@@ -126,7 +134,7 @@ def test_recovers_known_parameters_with_honest_standard_errors():
     truth = np.array([TRUE_RATE, *TRUTH.values()])
     estimates, ses = [], []
     for seed in range(8):
-        est = estimate(waves_from(100 + seed), list(TRUTH), seed=seed)
+        est = estimate(ClassData(waves_from(100 + seed)), Model(list(TRUTH)), seed=seed)
         assert est.converged, est.table()
         z = (est.theta - truth) / est.se
         assert np.all(np.abs(z) < 3), (seed, est.table())
@@ -177,8 +185,9 @@ def test_s50_estimates_match_rsiena():
     Carlo tolerance of two fits (:func:`assert_near_rsiena`: 0.40 SE), where before 3 SE
     passed."""
     w1, w2, w3, alcohol = load_s50()
-    est = estimate([w1, w2, w3], ["density", "recip", "transTrip", "inPopSqrt", "altX:alc",
-                                  "egoX:alc", "simX:alc"], covariates={"alc": alcohol},
+    est = estimate(ClassData([w1, w2, w3], covariates={"alc": alcohol}),
+                   Model(["density", "recip", "transTrip", "inPopSqrt", "altX:alc",
+                                  "egoX:alc", "simX:alc"]),
                    seed=1)
     assert est.converged, est.table()
     assert np.all(np.abs(est.t_ratios) < 0.1) and est.max_ratio < 0.25
@@ -190,10 +199,10 @@ def test_s50_estimates_match_rsiena():
 def test_wrong_target_gives_another_estimate():
     """Targets of 30% more ties than observed: density is estimated higher, by many SEs."""
     waves = waves_from(2, n=40)
-    right = estimate(waves, list(TRUTH), seed=3, settings=QUICK)
+    right = estimate(ClassData(waves), Model(list(TRUTH)), seed=3, algorithm=QUICK)
     targets = right.targets.copy()
     targets[1] *= 1.3
-    wrong = estimate(waves, list(TRUTH), seed=3, settings=QUICK, targets=targets)
+    wrong = estimate(ClassData(waves), Model(list(TRUTH), targets=targets), seed=3, algorithm=QUICK)
     k = right.names.index("density")
     assert wrong.theta[k] - right.theta[k] > 3 * right.se[k]
 
@@ -201,10 +210,10 @@ def test_wrong_target_gives_another_estimate():
 def test_impossible_target_is_flagged_not_converged():
     """A negative number of transitive triplets cannot be reached: the check must say so."""
     waves = waves_from(2, n=40)
-    obs = estimate(waves, list(TRUTH), seed=3, settings=QUICK).targets
+    obs = estimate(ClassData(waves), Model(list(TRUTH)), seed=3, algorithm=QUICK).targets
     targets = obs.copy()
     targets[3] = -10.0
-    est = estimate(waves, list(TRUTH), seed=3, settings=QUICK, targets=targets)
+    est = estimate(ClassData(waves), Model(list(TRUTH), targets=targets), seed=3, algorithm=QUICK)
     assert not est.converged
     assert "NOT converged" in est.table()
 
@@ -224,20 +233,20 @@ def test_bad_arguments_are_named(kwargs, message):
 def test_bad_waves_are_named():
     x = waves_from(2, n=20)[0]
     with pytest.raises(ValueError, match="no change"):
-        estimate([x, x], ["density"])
+        estimate(ClassData([x, x]), Model(["density"]))
     with pytest.raises(ValueError, match="at least two"):
-        estimate([x], ["density"])
+        estimate(ClassData([x]), Model(["density"]))
     with pytest.raises(ValueError, match="wave 2 is 19 x 19"):
-        estimate([x, x[:19, :19]], ["density"])
+        estimate(ClassData([x, x[:19, :19]]), Model(["density"]))
     with pytest.raises(ValueError, match=r"wave 2\[0, 0\] = 1"):
         y = x.copy()
         y[0, 0] = 1
-        estimate([x, y], ["density"])
+        estimate(ClassData([x, y]), Model(["density"]))
 
 
 def test_fixed_parameter_is_kept_and_hamming_counts_changes():
     waves = waves_from(3, n=30)
-    est = estimate(waves, TRUTH, fixed=["transTrip"], seed=2, settings=QUICK)
+    est = estimate(ClassData(waves), Model(TRUTH, fixed=["transTrip"]), seed=2, algorithm=QUICK)
     assert est.as_dict()["transTrip"] == 0.6 and np.isnan(est.se[3])
     assert est.stat_names == ("changes 1", "density", "recip", "inPopSqrt")
     assert est.targets[0] == hamming(waves[0], waves[1]) == np.abs(
@@ -252,8 +261,9 @@ def test_conditional_estimation_matches_rsiena():
     SE passed), the rates (mean simulated times; SD 0.056 and 0.041 over seeds 1-8) within
     0.3."""
     w1, w2, w3, alcohol = load_s50()
-    est = estimate([w1, w2, w3], ["density", "recip", "transTrip", "inPopSqrt", "altX:alc",
-                                  "egoX:alc", "simX:alc"], covariates={"alc": alcohol},
+    est = estimate(ClassData([w1, w2, w3], covariates={"alc": alcohol}),
+                   Model(["density", "recip", "transTrip", "inPopSqrt", "altX:alc",
+                                  "egoX:alc", "simX:alc"]),
                    seed=1, conditional=True)
     assert est.converged, est.table()
     assert_near_rsiena(est)
@@ -266,7 +276,7 @@ def test_conditional_estimation_refuses_what_it_does_not_handle():
     w2 = w2.astype(float)
     w2[0, 1] = np.nan
     with pytest.raises(ValueError, match="conditional estimation needs complete waves"):
-        estimate([w1, w2], ["density", "recip"], seed=1, conditional=True)
+        estimate(ClassData([w1, w2]), Model(["density", "recip"]), seed=1, conditional=True)
 
 
 def test_conditional_runs_stop_at_the_observed_number_of_changes():

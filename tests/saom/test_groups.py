@@ -3,13 +3,14 @@ per class and period, covariates centred over all classes."""
 
 import numpy as np
 import pytest
+from helpers import groups_data
 
 import sim.data
-from sim.saom import simulate_periods
-from sim.saom.estimate import Settings, _periods, estimate, estimate_groups
+from sim.saom import Algorithm, ClassData, Model, estimate, simulate_periods
+from sim.saom.moments import _periods
 
 TRUTH = {"density": -1.6, "recip": 2.0, "transTrip": 0.4, "egoX:v": 0.5}
-QUICK = Settings(subphases=2, n3=300, refine=1)
+QUICK = Algorithm(subphases=2, n3=300, refine=1)
 
 
 def classes(seed: int, sizes=(24, 30, 36, 28, 32, 26), rates=(5.0, 7.0, 6.0, 4.0, 8.0, 6.0)):
@@ -33,9 +34,10 @@ def test_one_class_as_a_group_is_the_single_class_estimate():
     """Without covariates a list of one class gives exactly estimate()'s result."""
     s50 = sim.data.load("s50")
     waves = list(s50.waves)
-    single = estimate(waves, ["density", "recip"], seed=3, settings=QUICK)
-    grouped = estimate_groups([waves], ["density", "recip"], names=["s50"], seed=3,
-                              settings=QUICK)
+    single = estimate(ClassData(waves), Model(["density", "recip"]), seed=3, algorithm=QUICK)
+    grouped = estimate(groups_data([waves], names=["s50"]),
+                       Model(["density", "recip"]),
+                       seed=3, algorithm=QUICK)
     np.testing.assert_array_equal(single.theta, grouped.theta)
     assert grouped.names[:2] == ("rate s50 1", "rate s50 2")
 
@@ -43,7 +45,7 @@ def test_one_class_as_a_group_is_the_single_class_estimate():
 def test_covariates_are_centred_over_all_classes():
     groups, covs = classes(1, sizes=(10, 14), rates=(5.0, 5.0))
     pooled = np.concatenate([c["v"] for c in covs])
-    from sim.saom import estimate as est_module
+    from sim.saom import moments as est_module
 
     captured = {}
     original = est_module._fit
@@ -55,7 +57,7 @@ def test_covariates_are_centred_over_all_classes():
     est_module._fit = capture
     try:
         with pytest.raises(RuntimeError):
-            estimate_groups(groups, ["density", "egoX:v", "simX:v"], covariates=covs)
+            estimate(groups_data(groups, covariates=covs), Model(["density", "egoX:v", "simX:v"]))
     finally:
         est_module._fit = original
     rng = pooled.max() - pooled.min()
@@ -78,7 +80,7 @@ def test_recovers_known_parameters_from_simulated_classes():
     """Six classes of 24-36 with two waves each, simulated at known parameters with their
     own rates: every estimate within 4 of its standard errors of the truth."""
     groups, covs = classes(7)
-    est = estimate_groups(groups, list(TRUTH), covariates=covs, seed=2)
+    est = estimate(groups_data(groups, covariates=covs), Model(list(TRUTH)), seed=2)
     truth = np.array([5.0, 7.0, 6.0, 4.0, 8.0, 6.0, *TRUTH.values()])
     assert est.converged, est.table()
     z = (est.theta - truth) / est.se
@@ -89,12 +91,12 @@ def test_recovers_known_parameters_from_simulated_classes():
 def test_bad_groups_are_refused_with_what_is_allowed():
     groups, covs = classes(2, sizes=(10, 12), rates=(4.0, 4.0))
     with pytest.raises(ValueError, match="same actor covariates"):
-        estimate_groups(groups, ["density"], covariates=[covs[0], {}])
+        estimate(groups_data(groups, covariates=[covs[0], {}]), Model(["density"]))
     with pytest.raises(ValueError, match="2 classes: give as many names"):
-        estimate_groups(groups, ["density"], names=["a"])
+        estimate(groups_data(groups, names=["a"]), Model(["density"]))
     with pytest.raises(ValueError, match="class b: wave 2 is"):
-        estimate_groups([groups[0], [groups[1][0], groups[0][1]]], ["density"],
-                        names=["a", "b"])
+        estimate(groups_data([groups[0], [groups[1][0], groups[0][1]]], names=["a", "b"]),
+                 Model(["density"]))
 
 
 def test_estimate_command_fits_the_classes_of_a_data_set_together():
@@ -129,16 +131,16 @@ def test_classes_with_a_behaviour_have_rsienas_targets():
     11.66667 117.5511 39.82533, in RSiena's order (network rates, effects, behaviour rates,
     behaviour effects)."""
     groups, behaviours = s50_halves()
-    est = estimate_groups(groups, ["density", "recip", "transTrip"], behaviours=behaviours,
-                          behaviour_effects=BEHAVIOUR_MODEL, seed=1,
-                          settings=Settings(subphases=1, n3=50, refine=0))
+    est = estimate(groups_data(groups, behaviours=behaviours),
+                   Model(["density", "recip", "transTrip"], behaviour_effects=BEHAVIOUR_MODEL),
+                   seed=1, algorithm=Algorithm(subphases=1, n3=50, refine=0))
     rsiena = [42, 28, 30, 30, 152, 114, 121, 17, 15, 10, 18, 11.66667, 117.5511, 39.82533]
     order = [0, 1, 2, 3, 8, 9, 10, 4, 5, 6, 7, 11, 12, 13]  # lbsim's rates first
     np.testing.assert_allclose(est.targets[order], rsiena, atol=1e-4)
     assert est.names[4:8] == ("rate drink 1 1", "rate drink 1 2", "rate drink 2 1",
                               "rate drink 2 2")
     with pytest.raises(ValueError, match="same names in every class"):
-        estimate_groups(groups, ["density"], behaviours=[behaviours[0], {}])
+        estimate(groups_data(groups, behaviours=[behaviours[0], {}]), Model(["density"]))
 
 
 @pytest.mark.slow
@@ -147,8 +149,9 @@ def test_classes_with_a_behaviour_match_rsiena():
     3.166, transTrip 0.686 (0.123) / 0.685, linear 0.400 (0.183) / 0.399, quad -0.347
     (0.184) / -0.344, avAlt 0.728 (0.513) / 0.721."""
     groups, behaviours = s50_halves()
-    est = estimate_groups(groups, ["density", "recip", "transTrip"], behaviours=behaviours,
-                          behaviour_effects=BEHAVIOUR_MODEL, seed=1)
+    est = estimate(groups_data(groups, behaviours=behaviours),
+                   Model(["density", "recip", "transTrip"], behaviour_effects=BEHAVIOUR_MODEL),
+                   seed=1)
     got = est.as_dict()
     rsiena = {"density": (-3.156, 0.248), "recip": (3.161, 0.355),
               "transTrip": (0.686, 0.123), "drink: linear": (0.400, 0.183),

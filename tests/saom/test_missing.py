@@ -6,16 +6,10 @@ import numpy as np
 import pytest
 
 import sim.data
+from sim.saom import ClassData, Model, estimate
 from sim.saom.effect_statistics import effect_statistics, hamming
-from sim.saom.estimate import (
-    _checked_waves,
-    _periods,
-    _with_missing,
-    estimate,
-    observed_statistics,
-    simulate_networks,
-    simulate_statistics,
-)
+from sim.saom.moments import _checked_waves, _periods, _with_missing
+from sim.saom.periods import observed_statistics, simulate_runs, simulate_statistics
 from sim.saom.robbins_monro import child_seed
 
 EFFECTS = {"density": -1.0, "recip": 1.0, "transTrip": 0.3}
@@ -74,14 +68,14 @@ def test_simulated_statistics_leave_out_the_unobserved_cells():
     seed = np.random.SeedSequence(9)
     stats, _ = simulate_statistics(periods, theta, seed, 40)
     for m, per in enumerate(periods):
-        nets, _, _ = simulate_networks(per, theta[2:], theta[m], child_seed(seed, m), 40)
+        nets = simulate_runs(per, theta[2:], theta[m], child_seed(seed, m), 40).networks
         kept = nets.copy()
         kept[:, per.unobserved] = 0
         x0 = per.x0.copy()
         x0[per.unobserved] = 0
         np.testing.assert_array_equal(stats[:, m], hamming(kept, x0))
     total = sum(effect_statistics(per.observed_part(
-        simulate_networks(per, theta[2:], theta[m], child_seed(seed, m), 40)[0]), per.spec)
+        simulate_runs(per, theta[2:], theta[m], child_seed(seed, m), 40).networks), per.spec)
         for m, per in enumerate(periods))
     np.testing.assert_allclose(stats[:, 2:], total)
     assert periods[0].unobserved[:4, 4:].all() and periods[1].unobserved[:4, 4:].all()
@@ -91,7 +85,9 @@ def test_van_de_bunt_estimates_match_rsienas_test_suite():
     """RSiena 1.5.0 tests/parallel.Rout.save, test3 (tmp3, tmp4; density and recip,
     unconditional): rate 3.0186 (0.5581), density -1.1374 (0.2723), recip 1.7459
     (0.2854), from a short run (n3 = 50): lbsim's estimates within 2 of RSiena's SEs."""
-    est = estimate(list(sim.data.load("vdbunt").waves), ["density", "recip"], seed=1)
+    est = estimate(ClassData(list(sim.data.load("vdbunt").waves)),
+                   Model(["density", "recip"]),
+                   seed=1)
     rsiena = {"rate 1": (3.0186, 0.5581), "density": (-1.1374, 0.2723),
               "recip": (1.7459, 0.2854)}
     got = est.as_dict()
@@ -105,7 +101,7 @@ def test_complete_data_are_not_touched():
     _, periods = periods_of(w)
     assert all(per.unobserved is None for per in periods)
     with pytest.raises(ValueError, match="identical"):
-        estimate([w[0], w[0]], ["density"])
+        estimate(ClassData([w[0], w[0]]), Model(["density"]))
 
 
 def test_a_simulation_needs_a_complete_start_and_says_so():
@@ -121,7 +117,7 @@ def test_structural_codes_fix_tie_variables_as_rsiena_does():
     """RSiena's 10 (structural zero) and 11 (structural one): fixed at a period's start,
     the variable cannot change in the simulation; fixed at its end, the statistics read
     the fixed value; the codes read as 0 and 1."""
-    from sim.saom.estimate import _structural
+    from sim.saom.moments import _structural
     w = complete_waves(2)[:2]
     zeros = [(i, j) for i in range(15) for j in range(15) if i != j and not w[0][i, j]
              and not w[1][i, j]][:5]
@@ -134,11 +130,11 @@ def test_structural_codes_fix_tie_variables_as_rsiena_does():
     read, fixed = _structural(coded)
     assert np.array_equal(read[0], w[0]) and fixed[0].sum() == len(zeros) + 1
     filled, missing = _checked_waves(read)
-    from sim.saom.estimate import _with_missing
+    from sim.saom.moments import _with_missing
     (per,) = _with_missing(_periods(filled, EFFECTS, None, None, None, None, None), missing,
                            fixed, filled)
-    nets, _, _ = simulate_networks(per, np.array([0.5, 0.5, 0.1]), 20.0, child_seed(
-        np.random.SeedSequence(1), 0), 200)
+    nets = simulate_runs(per, np.array([0.5, 0.5, 0.1]), 20.0, child_seed(
+        np.random.SeedSequence(1), 0), 200).networks
     for i, j in zeros:
         assert not nets[:, i, j].any()  # never created
     assert nets[(slice(None), *one)].all()  # never dropped
@@ -152,5 +148,5 @@ def test_structural_codes_fix_tie_variables_as_rsiena_does():
                            fixed, filled)
     assert per.spec.allowed[late] == 1 and per.observed_part(nets)[:, late[0], late[1]].all()
     # with the codes, estimation runs and its simulations respect them
-    est = estimate(coded, ["density", "recip"], seed=1)
+    est = estimate(ClassData(coded), Model(["density", "recip"]), seed=1)
     assert np.isfinite(est.theta).all()

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.saom.robbins_monro import MAX_STEP, Settings, _phase3, _step, robbins_monro
+from sim.saom.robbins_monro import MAX_STEP, Algorithm, _phase3, _step, robbins_monro
 
 
 def toy(alternating: tuple[bool, ...]):
@@ -24,10 +24,10 @@ def toy(alternating: tuple[bool, ...]):
 
 
 def subphase_lengths(alternating, subphases=3):
-    settings = Settings(subphases=subphases, n1=10, n3=10, refine=0)
+    settings = Algorithm(subphases=subphases, n1=10, n3=10, refine=0)
     fit = robbins_monro(toy(alternating), [0.5] * len(alternating), [0.0] * len(alternating),
-                        seed=1, settings=settings)
-    return [fit["iterations"][f"subphase{s + 1}"] for s in range(subphases)]
+                        seed=1, algorithm=settings)
+    return [fit.iterations[f"subphase{s + 1}"] for s in range(subphases)]
 
 
 def test_a_subphase_ends_when_every_statistic_has_crossed_its_target():

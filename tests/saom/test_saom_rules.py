@@ -4,10 +4,11 @@ effect, and which classes the meta-analysis leaves out."""
 
 import numpy as np
 import pytest
+from helpers import groups_data
 
+from sim.saom import Model, estimate
 from sim.saom import composition as comp
-from sim.saom import estimate as est_module
-from sim.saom.estimate import estimate_groups
+from sim.saom import moments as est_module
 from sim.saom.meta import BOUND, pooled
 
 
@@ -71,8 +72,8 @@ def test_classes_rates_with_a_rate_effect_are_centred_by_the_pooled_mean():
     est_module._fit = capture
     try:
         with pytest.raises(RuntimeError, match="stop"):
-            estimate_groups(groups, ["density"], covariates=[{"v": v} for v in values],
-                            rate_effects={"RateX:v": alpha})
+            estimate(groups_data(groups, covariates=[{"v": v} for v in values]),
+                     Model(["density"], rate_effects={"RateX:v": alpha}))
     finally:
         est_module._fit = original
     pooled_mean = np.concatenate(values).mean()
@@ -89,7 +90,7 @@ def test_meta_analysis_leaves_out_classes_with_se_at_the_bound():
     theta, se = np.array([0.5, -0.2, 1.1, 0.3]), np.array([0.3, 0.4, 0.5, 0.2])
     base = pooled(theta, se)
     at = pooled(np.r_[theta, 3.0], np.r_[se, BOUND])
-    assert at["classes"] == 4 and at["mu"] == base["mu"] and at["Q"] == base["Q"]
+    assert at.classes == 4 and at.mu == base.mu and at.Q == base.Q
     below = pooled(np.r_[theta, 3.0], np.r_[se, np.nextafter(BOUND, 0)])
-    assert below["classes"] == 5 and below["mu"] != base["mu"]
-    assert pooled(theta, np.r_[se[:3], 2.0], bound=2.0)["classes"] == 3
+    assert below.classes == 5 and below.mu != base.mu
+    assert pooled(theta, np.r_[se[:3], 2.0], bound=2.0).classes == 3

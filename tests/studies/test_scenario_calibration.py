@@ -10,12 +10,12 @@ from helpers import S50
 from typer.testing import CliRunner
 
 from sim.cli.main import app
-from sim.saom.estimate import Settings
+from sim.saom import Algorithm
 from sim.studies.scenario_calibration import TargetsError, calibrate, load_targets
 from sim.world.scenario import load_scenario
 
 runner = CliRunner()
-QUICK = Settings(subphases=2, n3=200, refine=1)
+QUICK = Algorithm(subphases=2, n3=200, refine=1)
 
 
 @pytest.fixture

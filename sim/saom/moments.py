@@ -30,73 +30,28 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
-import numpy.typing as npt
 
 from sim.saom import behaviour as bh
 from sim.saom import composition as comp
 from sim.saom import effects as fx
 from sim.saom import specification
+from sim.saom.data import ClassData, Data
 from sim.saom.effect_statistics import hamming
-from sim.saom.periods import (  # noqa: F401 (simulate_networks: public here)
+from sim.saom.model import Model
+from sim.saom.names import Parameter, rate
+from sim.saom.periods import (
     Period,
     layout,
     observed_statistics,
     prepare_period,
-    simulate_networks,
     simulate_statistics,
 )
+from sim.saom.results import Estimate
 from sim.saom.rng import SeedLike
-from sim.saom.robbins_monro import RATIO_MAX, T_MAX, Settings, child_seed, robbins_monro
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """Estimates, standard errors and the phase-3 check of convergence.
-
-    ``names`` label the parameters (estimated and fixed) and ``stat_names`` the statistics
-    of the estimated ones; ``t_ratios`` = (simulated mean - target) / simulated sd.
-    """
-
-    names: tuple[str, ...]
-    theta: np.ndarray
-    se: np.ndarray  # NaN for fixed parameters
-    fixed: np.ndarray
-    cov: np.ndarray  # of the estimated parameters
-    stat_names: tuple[str, ...]
-    targets: np.ndarray
-    sim_mean: np.ndarray
-    sim_sd: np.ndarray
-    t_ratios: np.ndarray
-    max_ratio: float
-    derivative: np.ndarray
-    iterations: dict = field(default_factory=dict)
-    seconds: float = 0.0
-
-    @property
-    def converged(self) -> bool:
-        """RSiena's rule of thumb: every |t| < 0.1 and the overall ratio < 0.25."""
-        return bool(np.all(np.abs(self.t_ratios) < T_MAX) and self.max_ratio < RATIO_MAX)
-
-    def as_dict(self) -> dict:
-        """Parameter name -> estimate."""
-        return {k: float(v) for k, v in zip(self.names, self.theta, strict=True)}
-
-    def table(self) -> str:
-        """The report: parameters with SEs, statistics against targets, convergence."""
-        rows = [f"{'parameter':<28}{'estimate':>10}{'SE':>9}"]
-        for name, v, s, f in zip(self.names, self.theta, self.se, self.fixed, strict=True):
-            rows.append(f"{name:<28}{v:>10.3f}{'fixed' if f else f'{s:.3f}':>9}")
-        rows.append("")
-        rows.append(f"{'statistic':<28}{'target':>10}{'simulated':>11}{'sd':>9}{'t-ratio':>9}")
-        for name, t, m, s, r in zip(self.stat_names, self.targets, self.sim_mean, self.sim_sd,
-                                    self.t_ratios, strict=True):
-            rows.append(f"{name:<28}{t:>10.2f}{m:>11.2f}{s:>9.2f}{r:>9.3f}")
-        verdict = "converged" if self.converged else "NOT converged (|t| >= 0.1 or ratio >= 0.25)"
-        rows.append(f"\noverall maximum convergence ratio {self.max_ratio:.3f}: {verdict}")
-        return "\n".join(rows)
+from sim.saom.robbins_monro import Algorithm, child_seed, robbins_monro
 
 
 def _periods(waves, effects, covariates, dyadic, rate_effects, max_outdegree,
@@ -197,23 +152,26 @@ def _start_values(effects, groups: list[list[np.ndarray]]) -> dict[str, float]:
 
 
 def _fit(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float],
-         labels: list[str], rates, fixed, targets, seed, settings, clock: float) -> Estimate:
+         rates_of: list[Parameter], model: Model, seed, settings, clock: float) -> Estimate:
     """Method of moments for ``periods`` (period m from its ``x0`` to ``ends[m]``, its rate
-    named ``rate <labels[m]>``, behaviour b's ``rate <b> <labels[m]>``) with common effect
+    ``rates_of[m]``, behaviour b's the same period's rate of b) with common effect
     parameters."""
     m_count, n_beh, _, _ = layout(periods)
     spec0 = periods[0].spec
     variables = [b.name for b in spec0.behaviours]
-    rate_labels = [f"{b} {label}" for b in variables for label in labels]
-    names = tuple([f"rate {label}" for label in [*labels, *rate_labels]] + list(effects)
-                  + list(spec0.beh_labels))
+    beh_rates_of = [rate(r.period, r.group, b) for b in variables for r in rates_of]
+    names = tuple([*rates_of, *beh_rates_of]
+                  + [Parameter.parse(k) for k in [*effects, *spec0.beh_labels]])
+    all_rates = [*rates_of, *beh_rates_of]
     changes = [hamming(ends[m], per.x0) for m, per in enumerate(periods)]
     moves = [np.abs(per.behaviour_values(1)[b] - per.behaviour_values(0)[b]).sum()
              for b in range(n_beh) for per in periods]
     quiet = [k for k, c in enumerate(changes + moves) if c == 0]
     if quiet:
-        raise ValueError(f"period {([*labels, *rate_labels])[quiet[0]]}: its two waves are "
-                         f"identical, no change to estimate the rate from")
+        period = str(all_rates[quiet[0]]).removeprefix("rate ")
+        raise ValueError(f"period {period}: its two waves are identical, no change to "
+                         f"estimate the rate from")
+    rates = model.rates
     if rates is None:
         rates = [max(2.0 * c / per.spec.n, 0.5) for per, c in zip(periods, changes,
                                                                    strict=True)]
@@ -223,24 +181,25 @@ def _fit(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float
     beh_rates = [max(2.0 * c / spec0.n, 0.5) for c in moves]
     theta0 = np.array(rates + beh_rates + list(effects.values()) + list(spec0.beh.beta),
                       dtype=float)
+    fixed = model.fixed
     unknown = [f for f in fixed if f not in names]
     if unknown:
-        raise ValueError(f"fixed names {unknown[0]!r}, not a parameter; parameters: "
-                         f"{', '.join(names)}")
+        raise ValueError(f"fixed names '{unknown[0]}', not a parameter; parameters: "
+                         f"{', '.join(map(str, names))}")
     is_fixed = np.array([k in fixed for k in names])
     free_keys = [k for k in names if k not in fixed]
     tied = [k for k in ("density[creation]", "density[endow]") if k in free_keys]
-    rates_free = any(k.startswith("rate ") for k in free_keys)
+    rates_free = any(k.is_rate for k in free_keys)
     if tied and "density" in free_keys and rates_free:
         raise ValueError(f"{tied[0]!r} is not identified next to density and the rates: "
                          f"ties gained and lost are (changes +- (ties at the end - ties at "
                          f"the start)) / 2; fix one of them (e.g. the rates) or use another "
                          f"endowment effect (recip[endow], a covariate's)")
-    positive = np.arange(len(names)) < m_count * (1 + n_beh)
+    positive = np.array([k.is_rate for k in names])
     observed = observed_statistics(periods, ends)
-    stat_names = tuple([f"changes {label}" for label in [*labels, *rate_labels]]
-                       + list(effects) + list(spec0.beh_labels))
+    stat_names = tuple(k.statistic for k in names)
     free = ~is_fixed
+    targets = model.targets
     if targets is None:
         targets = observed[free]
     targets = np.asarray(targets, dtype=float)
@@ -253,23 +212,24 @@ def _fit(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float
         return stats[:, free], (None if u is None else u[:, free])
 
     res = robbins_monro(simulate, theta0, targets, fixed=is_fixed, positive=positive,
-                        seed=seed, settings=settings or Settings())
+                        seed=seed, algorithm=settings or Algorithm())
     se = np.full(len(names), np.nan)
-    se[free] = np.sqrt(np.clip(np.diag(res["cov"]), 0, None))
-    return Estimate(names, res["theta"], se, is_fixed, res["cov"],
+    se[free] = np.sqrt(np.clip(np.diag(res.cov), 0, None))
+    return Estimate(names, res.theta, se, is_fixed, res.cov,
                     tuple(s for s, f in zip(stat_names, free, strict=True) if f), targets,
-                    res["mean"], res["sd"], res["t"], res["ratio"], res["derivative"],
-                    res["iterations"], time.perf_counter() - clock)
+                    res.mean, res.sd, res.t, res.ratio, res.derivative,
+                    res.iterations, time.perf_counter() - clock)
 
 
 def _fit_conditional(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float],
-                     fixed, seed, settings, clock: float) -> Estimate:
+                     rates_of: list[Parameter], fixed, seed, settings,
+                     clock: float) -> Estimate:
     """Conditional method of moments (RSiena's ``cond = TRUE``): each period is simulated
     with basic rate 1 until as many tie variables have changed as between its observed
     waves, so the rates leave the Robbins-Monro iteration; the effects fit their targets,
-    and each period's rate is estimated afterwards as the mean simulated time its changes
-    took (RSiena: ``z$rate``), its standard error the times' standard deviation
-    (``z$vrate``), from ``settings.n3`` simulations at the estimate."""
+    and each period's rate (named ``rates_of[m]``) is estimated afterwards as the mean
+    simulated time its changes took (RSiena: ``z$rate``), its standard error the times'
+    standard deviation (``z$vrate``), from ``settings.n3`` simulations at the estimate."""
     if any(per.spec.behaviours for per in periods) or any(
             per.unobserved is not None or per.fixed_end is not None for per in periods):
         raise ValueError("conditional estimation needs complete waves of a network without "
@@ -278,16 +238,17 @@ def _fit_conditional(periods: list[Period], ends: list[np.ndarray], effects: dic
     m_count = len(periods)
     distances = [int(hamming(ends[m], per.x0)) for m, per in enumerate(periods)]
     if min(distances) == 0:
-        raise ValueError(f"period {distances.index(0) + 1}: its two waves are identical")
-    names = list(effects)
+        period = str(rates_of[distances.index(0)]).removeprefix("rate ")
+        raise ValueError(f"period {period}: its two waves are identical")
+    names = [Parameter.parse(k) for k in effects]
     unknown = [f for f in fixed if f not in names]
     if unknown:
-        raise ValueError(f"fixed names {unknown[0]!r}, not an effect; effects: "
-                         f"{', '.join(names)}")
+        raise ValueError(f"fixed names '{unknown[0]}', not an effect; effects: "
+                         f"{', '.join(map(str, names))}")
     is_fixed = np.array([k in fixed for k in names])
     free = ~is_fixed
     targets = observed_statistics(periods, ends)[m_count:][free]
-    settings = settings or Settings()
+    settings = settings or Algorithm()
 
     def runs_of(theta, seed_, runs, with_scores):  # basic rates 1, until the distances
         times = np.zeros((runs, m_count))
@@ -300,74 +261,43 @@ def _fit_conditional(periods: list[Period], ends: list[np.ndarray], effects: dic
         return stats[:, free], (None if u is None else u[:, free])
 
     res = robbins_monro(simulate, np.array(list(effects.values()), dtype=float), targets,
-                        fixed=is_fixed, seed=seed, settings=settings)
+                        fixed=is_fixed, seed=seed, algorithm=settings)
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    _, _, times = runs_of(res["theta"], child_seed(root, 4), settings.n3, False)
+    _, _, times = runs_of(res.theta, child_seed(root, 4), settings.n3, False)
     se = np.full(len(names), np.nan)
-    se[free] = np.sqrt(np.clip(np.diag(res["cov"]), 0, None))
-    labels = tuple(f"rate {m + 1}" for m in range(m_count))
-    return Estimate(labels + tuple(names), np.concatenate([times.mean(0), res["theta"]]),
+    se[free] = np.sqrt(np.clip(np.diag(res.cov), 0, None))
+    return Estimate((*rates_of, *names), np.concatenate([times.mean(0), res.theta]),
                     np.concatenate([times.std(0, ddof=1), se]),
-                    np.concatenate([np.zeros(m_count, bool), is_fixed]), res["cov"],
-                    tuple(n for n, f in zip(names, free, strict=True) if f), targets,
-                    res["mean"], res["sd"], res["t"], res["ratio"], res["derivative"],
-                    res["iterations"], time.perf_counter() - clock)
+                    np.concatenate([np.zeros(m_count, bool), is_fixed]), res.cov,
+                    tuple(n.statistic for n, f in zip(names, free, strict=True) if f),
+                    targets, res.mean, res.sd, res.t, res.ratio, res.derivative,
+                    res.iterations, time.perf_counter() - clock)
 
 
-def estimate(waves: Sequence, effects: Sequence[str] | Mapping[str, float], *,
-             covariates: Mapping | None = None, dyadic: Mapping | None = None,
-             rate_effects: Mapping[str, float] | None = None,
-             max_outdegree: int | None = None, structural_zeros: npt.ArrayLike | None = None,
-             rates: Sequence[float] | None = None,
-             fixed: Sequence[str] = (), targets: Sequence[float] | None = None,
-             seed: SeedLike = None, settings: Settings | None = None,
-             behaviours: Mapping | None = None, behaviour_effects: Mapping | None = None,
-             behaviour_rate_effects: Mapping | None = None,
-             conditional: bool = False,
-             composition: Sequence[Sequence[float]] | None = None) -> Estimate:
-    """Estimate a SAOM from observed ``waves`` (at least two n x n networks).
-
-    effects: RSiena short names, or a mapping to starting values (default: density at the
-        logit of the observed density, others 0).
-    rates: starting basic rates, one per period (default: 2 x changes / n).
-    fixed: effect keys (or ``rate 1`` ...) held at their starting values.
-    targets: override the observed statistics (rates first, then effects), e.g. to fit
-        statistics that are not those of the waves.
-    covariates, dyadic, rate_effects, max_outdegree, structural_zeros: as in
-        :func:`sim.saom.simulate_periods`; covariates are constant over the periods.
-    behaviours: dependent behaviours by name, (n, waves) integer arrays, one column per
-        wave (network-behaviour co-evolution, :mod:`sim.saom.periods`), or
-        :class:`sim.saom.behaviour.Behaviour` objects (to set the scale and centring).
-    behaviour_effects: per behaviour, RSiena short names or a mapping to starting values
-        (default ``linear`` and ``quad``, RSiena's defaults; starting values 0); their
-        parameters are named ``"<behaviour>: <effect>"``, the rates ``rate <behaviour> m``.
-    behaviour_rate_effects: per behaviour, ``RateX`` effects held at the values given.
-    conditional: RSiena's conditional estimation (``cond = TRUE``, :func:`_fit_conditional`);
-        ``rates`` and ``targets`` do not apply.
-    composition: actors joining and leaving, RSiena's change list (per actor its
-        intervals of presence in wave time, e.g. ``(1.4, 3)``; :mod:`sim.saom.composition`).
-    Raises ValueError on bad input.
-    """
+def fit_class(data: ClassData, model: Model, seed: SeedLike, algorithm: Algorithm | None,
+              conditional: bool) -> Estimate:
+    """The method-of-moments fit of ``model`` to one class (:func:`sim.saom.estimate`);
+    its rates are named ``rate 1``, ``rate 2``, ... Raises ValueError on bad input."""
     clock = time.perf_counter()
-    waves, structural = _structural(waves)
-    if composition is not None and (conditional or behaviours):
+    waves, structural = _structural(list(data.waves))
+    if data.composition is not None and (conditional or data.behaviours):
         raise ValueError("composition change works with the unconditional estimation of a "
                          "network; drop conditional or behaviours")
-    waves, change = comp.prepare(composition, waves)
+    waves, change = comp.prepare(data.composition, waves)
     waves, missing = _checked_waves(waves)
-    effects = _start_values(effects, [waves])
-    behaviours, behaviour_effects = _behaviour_model(behaviours, behaviour_effects,
+    effects = _start_values(model.effects, [waves])
+    behaviours, behaviour_effects = _behaviour_model(data.behaviours, model.behaviour_effects,
                                                      len(waves))
-    periods = _with_missing(_periods(waves, effects, covariates, dyadic, rate_effects,
-                                     max_outdegree, structural_zeros, behaviours,
-                                     behaviour_effects, behaviour_rate_effects), missing,
-                            structural, waves)
+    periods = _with_missing(_periods(waves, effects, data.covariates, data.dyadic,
+                                     model.rate_effects, model.max_outdegree,
+                                     data.structural_zeros, behaviours, behaviour_effects,
+                                     model.behaviour_rate_effects), missing, structural, waves)
     periods = comp.attach(periods, change)
+    rates_of = [rate(m + 1) for m in range(len(periods))]
     if conditional:
-        return _fit_conditional(periods, waves[1:], effects, fixed, seed, settings, clock)
-    return _fit(periods, waves[1:], effects,
-                [str(m + 1) for m in range(len(periods))], rates, fixed, targets, seed,
-                settings, clock)
+        return _fit_conditional(periods, waves[1:], effects, rates_of, model.fixed, seed,
+                                algorithm, clock)
+    return _fit(periods, waves[1:], effects, rates_of, model, seed, algorithm, clock)
 
 
 def _behaviour_model(behaviours: Mapping | None, effects: Mapping | None,
@@ -395,67 +325,57 @@ def _behaviour_model(behaviours: Mapping | None, effects: Mapping | None,
     return made, out
 
 
-def estimate_groups(groups: Sequence[Sequence], effects: Sequence[str] | Mapping[str, float],
-                    *, covariates: Sequence[Mapping] | None = None,
-                    names: Sequence[str] | None = None,
-                    rate_effects: Mapping[str, float] | None = None,
-                    max_outdegree: int | None = None, rates: Sequence[float] | None = None,
-                    fixed: Sequence[str] = (), targets: Sequence[float] | None = None,
-                    seed: SeedLike = None, settings: Settings | None = None,
-                    behaviours: Sequence[Mapping] | None = None,
-                    behaviour_effects: Mapping | None = None,
-                    compositions: Sequence | None = None) -> Estimate:
-    """Estimate one SAOM from several classes, as RSiena estimates ``sienaGroupCreate``
-    data: ``groups[g]`` is class g's waves (classes may differ in size and in their number
-    of waves), ``covariates[g]`` its actor covariates; the effect parameters are common,
-    every period of every class has its own rate, named ``rate <class> <period>``
-    (classes named ``names``, default 1, 2, ...). As in sienaGroupCreate, an actor
-    covariate is centred by its mean over the actors of all classes, and simX by the mean
-    similarity over the pairs of all classes, with the range of all classes. Behaviours
-    (``behaviours[g]`` class g's, the same names in every class) have common effect
+def fit_classes(data: Data, model: Model, seed: SeedLike, algorithm: Algorithm | None,
+                conditional: bool) -> Estimate:
+    """One model fitted to several classes, as RSiena fits ``sienaGroupCreate`` data
+    (:func:`sim.saom.estimate`): the effect parameters are common, every period of every
+    class has its own rate, ``rate <class> <period>``. As in sienaGroupCreate, an actor
+    covariate is centred by its mean over the actors of all classes, simX by the mean
+    similarity over the pairs of all classes with the range of all classes, and a dyadic
+    covariate by its mean over the pairs of all classes. Behaviours have common effect
     parameters and a rate per class and period; each class's range, mean and simMean are
-    its own, as RSiena's ``BehaviorLongitudinalData`` computes them per group.
-    ``compositions[g]``: class g's joiners and leavers (None: none), as in :func:`estimate`.
-    Other arguments as in :func:`estimate`; ``rates`` one per period, classes in order."""
+    its own, as RSiena's ``BehaviorLongitudinalData`` computes them per group."""
     clock = time.perf_counter()
-    if isinstance(groups, np.ndarray) or not isinstance(groups, Sequence) or not groups:
-        raise ValueError("groups must be a non-empty list of classes, each a list of waves")
-    names = [str(g + 1) for g in range(len(groups))] if names is None else list(names)
-    covariates = [{} for _ in groups] if covariates is None else list(covariates)
-    if len(names) != len(groups) or len(covariates) != len(groups):
-        raise ValueError(f"{len(groups)} classes: give as many names and covariate "
-                         f"mappings, got {len(names)} and {len(covariates)}")
-    if compositions is not None and (behaviours is not None or len(compositions) != len(groups)):
+    classes = data.classes
+    if any(c.composition is not None for c in classes) and any(c.behaviours for c in classes):
         raise ValueError(f"compositions: give one change list (or None) per class "
-                         f"({len(groups)}), for networks without behaviours")
-    coded = [_structural(g) for g in groups]  # RSiena's 10 and 11, per class
-    changes = [comp.prepare(c, w) for (w, _), c in
-               zip(coded, compositions or [None] * len(groups), strict=True)]
-    checked = [_checked_waves(g, f"class {name}: ") for (g, _), name in zip(changes, names,
-                                                                            strict=True)]
+                         f"({len(classes)}), for networks without behaviours")
+    coded = [_structural(list(c.waves)) for c in classes]  # RSiena's 10 and 11, per class
+    changes = [comp.prepare(c.composition, w) for (w, _), c in zip(coded, classes, strict=True)]
+    checked = [_checked_waves(g, f"class {c.name}: ") for (g, _), c in zip(changes, classes,
+                                                                           strict=True)]
     waves = [w for w, _ in checked]
-    keys = set(covariates[0])
-    if any(set(c) != keys for c in covariates):
-        raise ValueError("every class needs the same actor covariates; classes have "
-                         + "; ".join(", ".join(sorted(c)) or "none" for c in covariates))
-    effects = _start_values(effects, waves)
-    behaviours = [{} for _ in groups] if behaviours is None else list(behaviours)
-    if len(behaviours) != len(groups) or any(set(b) != set(behaviours[0]) for b in behaviours):
-        raise ValueError(f"{len(groups)} classes: give a mapping of behaviours for each, with "
-                         f"the same names in every class")
-    periods, classes, ends, labels = [], [], [], []
-    for g, (w, cov) in enumerate(zip(waves, covariates, strict=True)):
-        beh, beh_effects = _behaviour_model(behaviours[g], behaviour_effects, len(w))
-        made = _periods(w, effects, cov, None, rate_effects, max_outdegree, None, beh,
-                        beh_effects)
+    effects = _start_values(model.effects, waves)
+    periods, members, ends, rates_of = [], [], [], []
+    for g, (w, c) in enumerate(zip(waves, classes, strict=True)):
+        beh, beh_effects = _behaviour_model(c.behaviours, model.behaviour_effects, len(w))
+        made = _periods(w, effects, c.covariates, c.dyadic, model.rate_effects,
+                        model.max_outdegree, c.structural_zeros, beh, beh_effects,
+                        model.behaviour_rate_effects)
         made = comp.attach(_with_missing(made, checked[g][1], coded[g][1], w), changes[g][1])
         for m, per in enumerate(made):
             periods.append(per)
-            classes.append(g)
+            members.append(g)
             ends.append(w[m + 1])
-            labels.append(f"{names[g]} {m + 1}")
-    _pool_covariate_statistics(periods, classes, covariates, rate_effects or {})
-    return _fit(periods, ends, effects, labels, rates, fixed, targets, seed, settings, clock)
+            rates_of.append(rate(m + 1, c.name))
+    _pool_covariate_statistics(periods, members, [c.covariates for c in classes],
+                               model.rate_effects or {})
+    _pool_dyadic_means(periods, [c.dyadic for c in classes])
+    if conditional:
+        return _fit_conditional(periods, ends, effects, rates_of, model.fixed, seed,
+                                algorithm, clock)
+    return _fit(periods, ends, effects, rates_of, model, seed, algorithm, clock)
+
+
+def _pool_dyadic_means(periods: list[Period], dyadic: list[Mapping]) -> None:
+    """Centre each dyadic covariate of every period by its mean over the ordered pairs
+    i != j of all classes (sienaGroupCreate's centring)."""
+    for d, name in enumerate(dyadic[0]):
+        values = [np.asarray(c[name], dtype=float) for c in dyadic]
+        total = sum(v.sum() - np.trace(v) for v in values)
+        mean = total / sum(len(v) * (len(v) - 1) for v in values)
+        for per in periods:
+            per.spec.data.dyadic_means[d] = mean
 
 
 def _pool_covariate_statistics(periods: list[Period], classes: list[int],

@@ -1,0 +1,161 @@
+"""Observed data for estimation, as RSiena's ``sienaDataCreate`` (one class,
+:class:`ClassData`) and ``sienaGroupCreate`` (several classes, :class:`Data`).
+
+A class's data: its waves (n x n 0/1 networks; ``NaN`` a missing tie; RSiena's structural
+codes 10 and 11 a tie fixed absent or present), constant actor covariates (n,), constant
+dyadic covariates (n, n), dependent behaviours ((n, waves) integers, ``NaN`` missing, or
+:class:`sim.saom.behaviour.Behaviour`), RSiena's composition change list (per actor its
+intervals of presence in wave time, :mod:`sim.saom.composition`) and structural zeros
+(n x n, 1 forbids the tie in every period). The shapes are checked here; the values when
+a model is fitted to them (:func:`sim.saom.estimate`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.saom import behaviour as bh
+
+
+def _frozen(mapping: Mapping | None, what: str) -> Mapping:
+    if mapping is None:
+        return MappingProxyType({})
+    if not isinstance(mapping, Mapping):
+        raise ValueError(f"{what}: a mapping of names to arrays, got "
+                         f"{type(mapping).__name__}")
+    bad = [k for k in mapping if not isinstance(k, str) or not k or " " in k]
+    if bad:
+        raise ValueError(f"{what}: name {bad[0]!r}; allowed: non-empty names without spaces")
+    return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True)
+class ClassData:
+    """One class's observed data (module docstring; RSiena's ``sienaDataCreate``).
+
+    Parameters
+    ----------
+    waves : sequence of array_like
+        At least two n x n networks (or an (W, n, n) array).
+    covariates, dyadic : mapping of str to array_like, optional
+        Constant actor covariates (n,) and dyadic covariates (n, n).
+    behaviours : mapping of str to array_like or Behaviour, optional
+        Dependent behaviours, one column per wave.
+    composition : sequence, optional
+        Joiners and leavers: per actor its intervals of presence, e.g. ``(1.4, 3)``.
+    structural_zeros : array_like, optional
+        n x n, 1 forbids the tie.
+    name : str
+        The class's name (its rates are ``rate <name> <period>`` when several classes are
+        fitted together).
+    """
+
+    waves: tuple[np.ndarray, ...]
+    covariates: Mapping[str, np.ndarray] = field(default_factory=dict)
+    dyadic: Mapping[str, np.ndarray] = field(default_factory=dict)
+    behaviours: Mapping[str, np.ndarray | bh.Behaviour] = field(default_factory=dict)
+    composition: Sequence | None = None
+    structural_zeros: npt.ArrayLike | None = None
+    name: str = ""
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or any(c.isspace() for c in self.name):
+            raise ValueError(f"class name {self.name!r}: allowed: a name without spaces")
+        where = f"class {self.name}: " if self.name else ""
+        waves = self.waves
+        if isinstance(waves, np.ndarray) and waves.ndim == 3:
+            waves = list(waves)
+        if isinstance(waves, np.ndarray | str) or not isinstance(waves, Sequence) \
+                or len(waves) < 2:
+            raise ValueError(f"{where}waves: a sequence of at least two n x n networks, got "
+                             f"{type(self.waves).__name__}")
+        waves = tuple(np.array(w) for w in waves)
+        n = waves[0].shape[0] if waves[0].ndim == 2 else -1
+        for k, w in enumerate(waves):
+            if w.shape != (n, n) or w.dtype.kind not in "biuf":
+                shape = " x ".join(map(str, w.shape)) or "a scalar"
+                raise ValueError(f"{where}wave {k + 1} is {shape} of {w.dtype}, wave 1 is "
+                                 f"{n} x {n}: all waves need the same actors, as numbers")
+        object.__setattr__(self, "waves", waves)
+        for what, shape in (("covariates", (n,)), ("dyadic", (n, n))):
+            given = _frozen(getattr(self, what), f"{where}{what}")
+            for k, v in given.items():
+                if np.shape(v) != shape:
+                    raise ValueError(f"{where}{what}[{k!r}]: shape {np.shape(v)}; allowed: "
+                                     f"{shape}, one value per actor"
+                                     + (" pair" if len(shape) == 2 else ""))
+            object.__setattr__(self, what, given)
+        behaviours = _frozen(self.behaviours, f"{where}behaviours")
+        for k, v in behaviours.items():
+            shape = v.waves.shape if isinstance(v, bh.Behaviour) else np.shape(v)
+            if len(shape) != 2 or shape != (n, len(waves)):
+                raise ValueError(f"{where}behaviours[{k!r}]: shape {shape}; allowed: "
+                                 f"({n}, {len(waves)}), one column per wave")
+        object.__setattr__(self, "behaviours", behaviours)
+        if self.composition is not None and (isinstance(self.composition, str | bytes)
+                                             or len(self.composition) != n):
+            raise ValueError(f"{where}composition: {n} entries (one per actor) allowed")
+        if self.structural_zeros is not None and np.shape(self.structural_zeros) != (n, n):
+            raise ValueError(f"{where}structural_zeros: shape "
+                             f"{np.shape(self.structural_zeros)}; allowed: ({n}, {n})")
+
+    @property
+    def n(self) -> int:
+        """The number of actors."""
+        return self.waves[0].shape[0]
+
+
+@dataclass(frozen=True)
+class Data:
+    """Several classes as one data set (RSiena's ``sienaGroupCreate``): the same actor
+    and dyadic covariates and behaviours in every class; classes may differ in size and
+    number of waves. Unnamed classes are named 1, 2, ... by their position.
+
+    Parameters
+    ----------
+    classes : sequence of ClassData
+        The classes, with distinct names.
+    """
+
+    classes: tuple[ClassData, ...]
+
+    def __post_init__(self):
+        classes = self.classes
+        if isinstance(classes, ClassData):
+            classes = (classes,)
+        if not isinstance(classes, Sequence) or not classes \
+                or not all(isinstance(c, ClassData) for c in classes):
+            raise ValueError("Data classes: a non-empty list of ClassData")
+        classes = tuple(c if c.name else replace(c, name=str(g + 1))
+                        for g, c in enumerate(classes))
+        names = [c.name for c in classes]
+        twice = sorted({k for k in names if names.count(k) > 1})
+        if twice:
+            raise ValueError(f"Data classes: name {twice[0]!r} given twice; allowed: distinct "
+                             f"names")
+        for what in ("covariates", "dyadic", "behaviours"):
+            keys = [sorted(getattr(c, what)) for c in classes]
+            if any(k != keys[0] for k in keys):
+                raise ValueError(f"Data {what}: every class needs the same names; classes "
+                                 f"have " + "; ".join(", ".join(k) or "none" for k in keys))
+        object.__setattr__(self, "classes", classes)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The classes' names."""
+        return tuple(c.name for c in self.classes)
+
+
+def as_data(data: Data | ClassData) -> Data:
+    """``data`` as :class:`Data` (one class for a :class:`ClassData`)."""
+    if isinstance(data, ClassData):
+        return Data((data,))
+    if not isinstance(data, Data):
+        raise ValueError(f"data: a ClassData (one class) or Data (several), got "
+                         f"{type(data).__name__}")
+    return data

@@ -1,0 +1,130 @@
+"""The estimate of a SAOM as a frozen result, in the convention of every result of
+:mod:`sim.saom`: ``.table()`` the text report, ``.to_frame()`` a pandas DataFrame (pandas
+imported only then), the arrays as attributes.
+
+An :class:`Estimate` holds the method-of-moments fit (:func:`sim.saom.estimate`): the
+parameters (:class:`sim.saom.names.Parameter`), estimates, standard errors, the phase-3
+statistics against their targets with the t-ratios (simulated mean - target) / simulated
+sd, the overall maximum convergence ratio and the covariance of the estimated parameters
+(Snijders 2001; the RSiena manual's estimation chapter).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.saom.names import Parameter
+from sim.saom.robbins_monro import RATIO_MAX, T_MAX
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Estimates, standard errors and the phase-3 check of convergence.
+
+    ``names`` label the parameters (estimated and fixed; :class:`Parameter` values, which
+    equal their printed names) and ``stat_names`` the statistics of the estimated ones;
+    ``t_ratios`` = (simulated mean - target) / simulated sd; ``se`` is NaN for fixed
+    parameters, ``cov`` is over the estimated ones.
+    """
+
+    names: tuple[Parameter, ...]
+    theta: np.ndarray
+    se: np.ndarray  # NaN for fixed parameters
+    fixed: np.ndarray
+    cov: np.ndarray  # of the estimated parameters
+    stat_names: tuple[str, ...]
+    targets: np.ndarray
+    sim_mean: np.ndarray
+    sim_sd: np.ndarray
+    t_ratios: np.ndarray
+    max_ratio: float
+    derivative: np.ndarray
+    iterations: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def converged(self) -> bool:
+        """RSiena's rule of thumb: every |t| < 0.1 and the overall ratio < 0.25."""
+        return bool(np.all(np.abs(self.t_ratios) < T_MAX) and self.max_ratio < RATIO_MAX)
+
+    def as_dict(self) -> dict[Parameter, float]:
+        """Parameter -> estimate (keys equal their printed names: ``d["density"]``)."""
+        return {Parameter.parse(k): float(v)
+                for k, v in zip(self.names, self.theta, strict=True)}
+
+    def __getitem__(self, name: str | Parameter) -> float:
+        """The estimate of parameter ``name`` (``est["density"]``)."""
+        return float(self.theta[self.index(name)])
+
+    def index(self, name: str | Parameter) -> int:
+        """The position of parameter ``name`` in :attr:`names`; ValueError naming the
+        parameters if it is not one."""
+        try:
+            return list(self.names).index(name)
+        except ValueError:
+            raise ValueError(f"no parameter {str(name)!r}; parameters: "
+                             f"{', '.join(map(str, self.names))}") from None
+
+    def table(self) -> str:
+        """The report: parameters with SEs, statistics against targets, convergence."""
+        rows = [f"{'parameter':<28}{'estimate':>10}{'SE':>9}"]
+        for name, v, s, f in zip(self.names, self.theta, self.se, self.fixed, strict=True):
+            rows.append(f"{name:<28}{v:>10.3f}{'fixed' if f else f'{s:.3f}':>9}")
+        rows.append("")
+        rows.append(f"{'statistic':<28}{'target':>10}{'simulated':>11}{'sd':>9}{'t-ratio':>9}")
+        for name, t, m, s, r in zip(self.stat_names, self.targets, self.sim_mean, self.sim_sd,
+                                    self.t_ratios, strict=True):
+            rows.append(f"{name:<28}{t:>10.2f}{m:>11.2f}{s:>9.2f}{r:>9.3f}")
+        verdict = "converged" if self.converged else "NOT converged (|t| >= 0.1 or ratio >= 0.25)"
+        rows.append(f"\noverall maximum convergence ratio {self.max_ratio:.3f}: {verdict}")
+        return "\n".join(rows)
+
+    def to_frame(self):
+        """One row per parameter: ``parameter`` (its name), ``estimate``, ``se`` (NaN when
+        fixed), ``fixed``, and for the estimated ones ``target``, ``simulated``, ``sd``,
+        ``t_ratio`` of its statistic (NaN for fixed parameters and a conditional fit's
+        rates, which have no statistic)."""
+        import pandas as pd
+
+        stats = dict(zip(self.stat_names, zip(self.targets, self.sim_mean, self.sim_sd,
+                                              self.t_ratios, strict=True), strict=True))
+        nan4 = (np.nan,) * 4
+        rows = []
+        for name, v, s, f in zip(self.names, self.theta, self.se, self.fixed, strict=True):
+            p = Parameter.parse(name)
+            rows.append((str(p), float(v), float(s), bool(f),
+                         *(nan4 if f else stats.get(p.statistic, nan4))))
+        return pd.DataFrame(rows, columns=["parameter", "estimate", "se", "fixed", "target",
+                                           "simulated", "sd", "t_ratio"])
+
+
+def run_rows(networks: np.ndarray, ministeps: dict[str, np.ndarray],
+             behaviours: dict[str, np.ndarray]) -> tuple[list[str], list[tuple]]:
+    """Columns and rows (one per simulated run) of simulated periods: the ties of the
+    final network, each variable's ministeps, each behaviour's mean final value."""
+    columns = ["ties", *(f"ministeps {k}" for k in ministeps), *(f"mean {k}" for k in
+                                                                   behaviours)]
+    ties = (np.asarray(networks) != 0).sum(axis=(1, 2))
+    values = [ties, *ministeps.values(), *(np.asarray(v).mean(1) for v in behaviours.values())]
+    return columns, [tuple(float(c[r]) for c in values) for r in range(len(ties))]
+
+
+def runs_table(networks, ministeps, behaviours) -> str:
+    """The runs of :func:`run_rows` summarised: each column's mean and sd over the runs."""
+    columns, rows = run_rows(networks, ministeps, behaviours)
+    values = np.array(rows, dtype=float).reshape(len(rows), len(columns))
+    out = [f"{len(rows)} runs of {np.shape(networks)[1]} actors", f"{'':<20}{'mean':>10}"
+           f"{'sd':>9}"]
+    sd = values.std(0, ddof=1) if len(rows) > 1 else np.zeros(len(columns))
+    out += [f"{c:<20}{values[:, k].mean():>10.2f}{sd[k]:>9.2f}" for k, c in enumerate(columns)]
+    return "\n".join(out)
+
+
+def runs_frame(networks, ministeps, behaviours):
+    """:func:`run_rows` as a pandas DataFrame (pandas imported here)."""
+    import pandas as pd
+
+    columns, rows = run_rows(networks, ministeps, behaviours)
+    return pd.DataFrame(rows, columns=columns)

@@ -70,7 +70,7 @@ def main():
 
     def check():
         sims = gof.simulate_fit(waves, fit.as_dict(), runs=1000, covariates=alc, seed=3)
-        return {name: gof.gof(waves[1:], sims, name)["joint"].p for name in gof.STATISTICS}
+        return {name: gof.gof(waves[1:], sims, name).joint.p for name in gof.STATISTICS}
 
     ps, seconds = timed(check)
     shown = ", ".join(f"{k} {v:.2f}" for k, v in ps.items())

@@ -99,7 +99,9 @@ class ClassData:
         object.__setattr__(self, "behaviours", behaviours)
         if self.composition is not None and (isinstance(self.composition, str | bytes)
                                              or len(self.composition) != n):
-            raise ValueError(f"{where}composition: {n} entries (one per actor) allowed")
+            size = "a string" if isinstance(self.composition, str | bytes) else \
+                f"{len(self.composition)} entries"
+            raise ValueError(f"{where}composition has {size}; give one per actor ({n})")
         if self.structural_zeros is not None and np.shape(self.structural_zeros) != (n, n):
             raise ValueError(f"{where}structural_zeros: shape "
                              f"{np.shape(self.structural_zeros)}; allowed: ({n}, {n})")
@@ -138,11 +140,13 @@ class Data:
         if twice:
             raise ValueError(f"Data classes: name {twice[0]!r} given twice; allowed: distinct "
                              f"names")
-        for what in ("covariates", "dyadic", "behaviours"):
+        for what, label in (("covariates", "actor covariates"),
+                            ("dyadic", "dyadic covariates"), ("behaviours", "behaviours")):
             keys = [sorted(getattr(c, what)) for c in classes]
             if any(k != keys[0] for k in keys):
-                raise ValueError(f"Data {what}: every class needs the same names; classes "
-                                 f"have " + "; ".join(", ".join(k) or "none" for k in keys))
+                raise ValueError(f"Data {what}: every class needs the same {label} (the same "
+                                 f"names in every class); classes have "
+                                 + "; ".join(", ".join(k) or "none" for k in keys))
         object.__setattr__(self, "classes", classes)
 
     @property

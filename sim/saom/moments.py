@@ -338,8 +338,8 @@ def fit_classes(data: Data, model: Model, seed: SeedLike, algorithm: Algorithm |
     clock = time.perf_counter()
     classes = data.classes
     if any(c.composition is not None for c in classes) and any(c.behaviours for c in classes):
-        raise ValueError(f"compositions: give one change list (or None) per class "
-                         f"({len(classes)}), for networks without behaviours")
+        raise ValueError("composition change works with networks without behaviours: give "
+                         "change lists or behaviours, not both")
     coded = [_structural(list(c.waves)) for c in classes]  # RSiena's 10 and 11, per class
     changes = [comp.prepare(c.composition, w) for (w, _), c in zip(coded, classes, strict=True)]
     checked = [_checked_waves(g, f"class {c.name}: ") for (g, _), c in zip(changes, classes,

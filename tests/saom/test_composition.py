@@ -184,8 +184,10 @@ def test_change_lists_that_do_not_fit_are_named():
     from sim.cli.main import app
 
     w1, w2, _, _ = load_s50()
-    with pytest.raises(ValueError, match="one change list .* per class"):
-        estimate(groups_data([[w1, w2], [w1, w2]], compositions=[None]), Model(["density"]))
+    drink = np.ones((50, 2))
+    with pytest.raises(ValueError, match="change lists or behaviours, not both"):
+        estimate(groups_data([[w1, w2], [w1, w2]], compositions=[[(1, 2)] * 50, None],
+                             behaviours=[{"z": drink}, {"z": drink}]), Model(["density"]))
     changes = [(1, 2)] * 50
     with pytest.raises(ValueError, match="composition has 50 entries; give one per actor"):
         estimate(groups_data([[w1[:20, :20], w2[:20, :20]]], compositions=[changes]),

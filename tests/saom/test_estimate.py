@@ -227,7 +227,7 @@ def test_impossible_target_is_flagged_not_converged():
 def test_bad_arguments_are_named(kwargs, message):
     waves = waves_from(2, n=20)
     with pytest.raises(ValueError, match=message):
-        estimate(waves, list(TRUTH), seed=1, settings=QUICK, **kwargs)
+        estimate(ClassData(waves), Model(list(TRUTH), **kwargs), seed=1, algorithm=QUICK)
 
 
 def test_bad_waves_are_named():

@@ -105,8 +105,8 @@ def test_a_missing_effect_is_found():
                                 seed=5).networks[0]
     sims = simulate_periods(x0, {"density": -0.9}, rate=5.0, runs=300, seed=6).networks
     result = gof.gof([observed], [sims], "triads")
-    assert result["periods"][0].p < 0.01
-    assert result["joint"].p == result["periods"][0].p  # one period: joint = that period
+    assert result.periods[0].p < 0.01
+    assert result.joint.p == result.periods[0].p  # one period: joint = that period
 
 
 def test_gof_command_prints_tests_and_writes_plots(tmp_path):

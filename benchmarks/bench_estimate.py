@@ -1,7 +1,7 @@
 """Benchmark of estimation and goodness of fit; prints a table. Run: ``make bench``.
 
 1. One model (density, recip, transTrip, egoX of a covariate) estimated over 20 simulated
-   classes of 45 with two waves each (``estimate_groups``): seconds for the whole fit.
+   classes of 45 with two waves each (``estimate`` of a ``Data``): seconds for the whole fit.
 2. The s50 three-wave model (RSiena's example: density, recip, transTrip, inPopSqrt,
    alcohol ego/alter/similarity) by ``estimate``: seconds, in this process and as the
    whole ``lbsim estimate`` command in a new one (start-up included). RSiena 1.5.0's
@@ -20,8 +20,7 @@ import time
 import numpy as np
 
 import sim.data
-from sim.saom import gof, simulate_periods
-from sim.saom.estimate import estimate, estimate_groups
+from sim.saom import ClassData, Data, Model, estimate, gof, simulate_periods
 
 GROUP_MODEL = {"density": -1.7, "recip": 2.0, "transTrip": 0.4, "egoX:v": 0.4}
 S50_EFFECTS = ["density", "recip", "transTrip", "inPopSqrt", "altX:alc", "egoX:alc", "simX:alc"]
@@ -49,15 +48,16 @@ def timed(fn):
 
 def main():
     groups, covs = classes()
-    estimate_groups(groups[:2], list(GROUP_MODEL), covariates=covs[:2], seed=1)  # compile
-    est, seconds = timed(lambda: estimate_groups(groups, list(GROUP_MODEL), covariates=covs,
-                                                 seed=2))
+    data = Data([ClassData(w, covariates=c) for w, c in zip(groups, covs, strict=True)])
+    estimate(Data(data.classes[:2]), Model(list(GROUP_MODEL)), seed=1)  # compile
+    est, seconds = timed(lambda: estimate(data, Model(list(GROUP_MODEL)), seed=2))
     print(f"\n{'task':<52}{'seconds':>9}  note")
     print(f"{'1. 20 classes of 45, 2 waves, 4 effects + 20 rates':<52}{seconds:>9.1f}  "
           f"converged {est.converged}, max ratio {est.max_ratio:.2f}")
     s50 = sim.data.load("s50")
     waves, alc = list(s50.waves), {"alc": s50.covariates["alcohol"][:, 0]}
-    fit, seconds = timed(lambda: estimate(waves, S50_EFFECTS, covariates=alc, seed=1))
+    fit, seconds = timed(lambda: estimate(ClassData(waves, covariates=alc), Model(S50_EFFECTS),
+                                          seed=1))
     print(f"{'2. s50, 3 waves, 7 effects + 2 rates':<52}{seconds:>9.1f}  "
           f"converged {fit.converged} (RSiena siena07 11.1 s)")
     command = [sys.executable, "-m", "sim.cli.main", "estimate", "--data", "s50", "--effects",

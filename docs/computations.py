@@ -439,19 +439,20 @@ def _estimate(data: str, effects: str, covariates=(), behaviours=(), behaviour_e
               conditional=False, seed=1):
     """What ``lbsim estimate --data DATA --effects EFFECTS ...`` fits."""
     from sim.io.waves import read_behaviours, read_waves
-    from sim.saom.estimate import estimate
+    from sim.saom import ClassData, Model, estimate
 
     nets, covs = read_waves(None, data, list(covariates))
     behs, beh_effects = read_behaviours(list(behaviours), list(behaviour_effects), data,
                                         len(nets))
-    return estimate(nets, effects.split(","), covariates=covs, behaviours=behs,
-                    behaviour_effects=beh_effects, conditional=conditional, seed=seed)
+    return estimate(ClassData(nets, covariates=covs, behaviours=behs),
+                    Model(effects.split(","), behaviour_effects=beh_effects),
+                    conditional=conditional, seed=seed)
 
 
 def _fit_values(est) -> dict:
     values = {}
     for name, v, s in zip(est.names, est.theta, est.se, strict=True):
-        key = name.replace(" ", "")
+        key = str(name).replace(" ", "")
         values[key], values[f"{key}.se"] = float(v), float(s)
     values["max_t"] = float(np.abs(est.t_ratios).max())
     values["max_ratio"] = float(est.max_ratio)
@@ -479,20 +480,21 @@ def estimate_vdbunt() -> dict:
 def estimate_baerveldt() -> dict:
     """The four Baerveldt classes: separately and pooled (siena08), and one common fit."""
     from sim.io.waves import read_groups
-    from sim.saom import meta
-    from sim.saom.estimate import estimate_groups
+    from sim.saom import ClassData, Data, Model, estimate
 
     names, classes, covs = read_groups("baerveldt")
-    effects = ["density", "recip", "transTrip"]
-    _, table = meta.estimate_separately(classes, effects, covariates=covs, seed=1)
+    data = Data([ClassData(w, covariates=c, name=k)
+                 for k, w, c in zip(names, classes, covs, strict=True)])
+    model = Model(["density", "recip", "transTrip"])
+    meta = estimate(data, model, seed=1, separately=True)
     values = {}
-    for r in table.itertuples():
+    for parameter, r in zip(meta.parameters, meta.pooled, strict=True):
         for col in ("mu", "se", "tau", "mu_ml", "mu_low", "mu_high", "sigma_ml",
                     "sigma_low", "sigma_high", "p_heterogeneity"):
-            values[f"{r.parameter}.{col}"] = float(getattr(r, col))
-    common = estimate_groups(classes, effects, covariates=covs, names=names, seed=1)
+            values[f"{parameter}.{col}"] = float(getattr(r, col))
+    common = estimate(data, model, seed=1)
     for name, v in common.as_dict().items():
-        if not name.startswith("rate"):
+        if not name.is_rate:
             values[f"common.{name}"] = float(v)
     return values
 
@@ -554,26 +556,27 @@ def time_scales() -> dict:
     10 and 40 school weeks later (mean over runs); and the rates that three-monthly waves
     simulated from the fit (10 school weeks apart, three data sets) give when fitted again."""
     from sim.io.waves import read_waves
-    from sim.saom import simulate_periods
-    from sim.saom.estimate import estimate
+    from sim.saom import ClassData, Model, estimate, simulate_periods
 
     waves, covs = read_waves(None, "s50", ["alcohol:1"])
     x0 = waves[0].astype(np.int8)
-    fits = {"free": estimate(waves, TIME_SCALE_EFFECTS, covariates=covs, seed=1)}
+    s50 = ClassData(waves, covariates=covs)
+    fits = {"free": estimate(s50, Model(TIME_SCALE_EFFECTS), seed=1)}
     for rate in TIME_SCALE_RATES:
-        fits[f"{rate:g}"] = estimate(waves, TIME_SCALE_EFFECTS[:1] + ENDOWMENT[:1]
-                                     + TIME_SCALE_EFFECTS[1:2] + ENDOWMENT[1:]
-                                     + TIME_SCALE_EFFECTS[2:], covariates=covs,
-                                     rates=[rate, rate], fixed=["rate 1", "rate 2"], seed=1)
+        fits[f"{rate:g}"] = estimate(s50, Model(TIME_SCALE_EFFECTS[:1] + ENDOWMENT[:1]
+                                                + TIME_SCALE_EFFECTS[1:2] + ENDOWMENT[1:]
+                                                + TIME_SCALE_EFFECTS[2:],
+                                                rates=[rate, rate],
+                                                fixed=["rate 1", "rate 2"]), seed=1)
     values = {}
     for label, fit in fits.items():
         theta = fit.as_dict()
         for name, v, s in zip(fit.names, fit.theta, fit.se, strict=True):
-            key = name.replace(" ", "")
+            key = str(name).replace(" ", "")
             values[f"{label}.{key}"], values[f"{label}.{key}.se"] = float(v), float(s)
         values[f"{label}.max_ratio"] = float(fit.max_ratio)
         rate = theta["rate 1"]
-        effects = {k: v for k, v in theta.items() if not k.startswith("rate")}
+        effects = {str(k): v for k, v in theta.items() if not k.is_rate}
         for weeks in (TERM_WEEKS, YEAR_WEEKS):
             sims = simulate_periods(x0, effects, rate=rate * weeks / YEAR_WEEKS, runs=200,
                                     covariates=covs, seed=1).networks
@@ -587,7 +590,8 @@ def time_scales() -> dict:
                                              rate=rate * TERM_WEEKS / YEAR_WEEKS, runs=1,
                                              covariates=covs,
                                              seed=100 * data_set + period).networks[0])
-            refit = estimate(sims, TIME_SCALE_EFFECTS, covariates=covs, seed=1)
+            refit = estimate(ClassData(sims, covariates=covs), Model(TIME_SCALE_EFFECTS),
+                             seed=1)
             refits += [refit.theta[0], refit.theta[1]]
         values[f"{label}.refit_low"], values[f"{label}.refit_high"] = (
             float(min(refits)), float(max(refits)))

@@ -3,7 +3,7 @@
 the estimation chapter of the RSiena manual): phase 1 (derivative and a Newton step),
 phase 2 (``subphases`` subphases with a gain halving each time), phase 3 (convergence
 t-ratios, overall maximum convergence ratio, covariance of the estimate), for any
-statistics function with common random numbers. See :mod:`sim.saom.estimate` for the
+statistics function with common random numbers. See :mod:`sim.saom.moments` for the
 SAOM it is used on.
 """
 

@@ -5,7 +5,7 @@ A targets file says what to reproduce, in one of two ways:
 ``wave: path``
     a second wave of the scenario's surveyed class (``population.from_files``, wave 1):
     the rate and the ``fit`` effects are estimated by method of moments from the two waves
-    (:func:`sim.saom.estimate.estimate`), the scenario's other effects held at their values.
+    (:func:`sim.saom.estimate`), the scenario's other effects held at their values.
 ``statistics: {density, reciprocity, transitivity[, lbc_indegree]}``
     statistics the scenario's classes should show after their burn-in: the ``fit``
     effects are moved until the classes simulated from the scenario's start networks

@@ -15,7 +15,7 @@ QUICK = Algorithm(subphases=2, n3=300, refine=1)
 
 def classes(seed: int, sizes=(24, 30, 36, 28, 32, 26), rates=(5.0, 7.0, 6.0, 4.0, 8.0, 6.0)):
     """Two waves per class: a random start, then one period at the true parameters, with
-    the covariate centred by its mean over all classes (the model estimate_groups fits)."""
+    the covariate centred by its mean over all classes (the model estimate fits to a Data)."""
     rng = np.random.default_rng(seed)
     values = [rng.normal(loc=0.3 * k, size=n) for k, n in enumerate(sizes)]  # means differ
     pooled = np.concatenate(values).mean()

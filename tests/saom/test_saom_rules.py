@@ -49,7 +49,7 @@ def test_a_joiner_may_change_ties_with_present_actors_only():
 
 
 def test_classes_rates_with_a_rate_effect_are_centred_by_the_pooled_mean():
-    """estimate_groups with RateX:v held at alpha: every period's relative actor rates are
+    """estimate of a Data with RateX:v held at alpha: every period's relative actor rates are
     exp(alpha (v_i - mean of v over all classes)), as sienaGroupCreate centres the
     covariate (two classes whose means differ by about 2)."""
     rng = np.random.default_rng(5)

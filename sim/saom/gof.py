@@ -255,7 +255,11 @@ class GofResult:
         ax.violinplot(test.simulated, showextrema=False)
         ax.plot(range(1, len(test.observed) + 1), test.observed, "r-o", ms=3)
         ax.set_xticks(range(1, len(self.labels) + 1), self.labels, rotation=90)
-        ax.set_title(f"{self.statistic}, period {period}: {p_text(test.p, len(test.distances))}")
+        what = "all periods summed" if period == "joint" else f"period {period}"
+        ax.set_title(f"{self.statistic}, {what}: {p_text(test.p, len(test.distances))}")
+        if self.statistic in STATISTICS:
+            ax.set_xlabel(axes_text(self.statistic)[0])
+            ax.set_ylabel(axes_text(self.statistic)[1])
         if path is not None:
             fig.savefig(path, bbox_inches="tight")
             plt.close(fig)

@@ -239,6 +239,9 @@ def test_several_classes_conditionally():
     est = estimate(data, Model(["density", "recip"]), algorithm=FAST, conditional=True)
     assert [str(n) for n in est.names] == ["rate a 1", "rate b 1", "density", "recip"]
     assert np.all(est.theta[:2] > 0) and np.all(np.isfinite(est.se))
+    frame = est.to_frame()  # the rates have no statistic in a conditional fit
+    assert frame["target"][:2].isna().all()
+    np.testing.assert_array_equal(frame["target"][2:], est.targets)
 
 
 def test_one_class_as_data_names_its_rates_by_the_class():
@@ -261,6 +264,19 @@ def test_gof_result_table_and_frame_agree():
                                   [t.distance_observed for _, t in result.tests()])
     assert result.labels == tuple(gof_module.labels("outdegree"))
     assert f"{result.joint.distance_observed:>13.2f}" in result.table()
+
+
+def test_gof_result_draws_its_violins(tmp_path):
+    w1, w2, _, _ = load_s50()
+    sims = [simulate_periods(w1, {"density": -1.8, "recip": 2.3}, rate=6.0, runs=30,
+                             seed=1).networks]
+    result = gof_module.gof([w2], sims, "indegree")
+    fig = result.plot(tmp_path / "indegree.png")
+    assert (tmp_path / "indegree.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    (ax,) = fig.axes
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), result.joint.observed)
+    assert ax.get_title() == "indegree, all periods summed: " + gof_module.p_text(
+        result.joint.p, 30)
 
 
 def test_robbins_monro_and_runs_results_agree_with_their_arrays():

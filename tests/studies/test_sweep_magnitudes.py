@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from test_effect_sizes import synthetic_sweep
-from test_report import COUNTY, STAFFING
+from sweeps import COUNTY, STAFFING, synthetic_sweep
 
 from sim.studies.magnitudes import apply, prior
 from sim.studies.sweep import store

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_report import staffing_sweep
+from sweeps import staffing_sweep
 from typer.testing import CliRunner
 
 from sim.cli.main import app

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sim.data
 from sim.data import ClassWaves
 from sim.io.fit import FitClass
 from sim.io.manifest import read_manifest
 from sim.io.read import DataError
 from sim.io.waves import (
+    bundled_classes,
     read_behaviour_effects,
     read_behaviours,
     read_composition,
@@ -78,15 +78,6 @@ class Fitted:
     model: dict
 
 
-def _several(data: str) -> tuple[ClassWaves, ...]:
-    """The classes of bundled data set ``data`` if it has several, else ()."""
-    try:
-        classes = sim.data.load(data).classes
-    except ValueError as e:
-        raise DataError(str(e)) from None
-    return classes if len(classes) > 1 else ()
-
-
 def read_observed(sources: Sources) -> Observed:
     """The classes ``sources`` name, read and checked.
 
@@ -111,10 +102,10 @@ def read_observed(sources: Sources) -> Observed:
         classes = tuple(read_manifest(sources.classes))
         effects = read_behaviour_effects(sources.behaviour_effects, list(classes[0].behaviours))
         return Observed(classes, effects)
-    several = _several(sources.data) if sources.data is not None and not sources.waves \
-        and "/" not in sources.data and not sources.covariates and not sources.behaviours \
-        else ()
-    if several:
+    several = bundled_classes(sources.data) if sources.data is not None \
+        and not sources.waves and "/" not in sources.data and not sources.covariates \
+        and not sources.behaviours else ()
+    if len(several) > 1:
         if sources.composition is not None:
             raise DataError("a composition file is for the waves of one class; give its "
                             "wave files")

@@ -19,25 +19,27 @@ import sim.data
 from sim.io.read import DataError, _lines, read_adjacency, read_table
 
 
-def _bundled_class(name: str) -> tuple[tuple[np.ndarray, ...], dict[str, np.ndarray]]:
+def bundled_classes(name: str) -> tuple[sim.data.ClassWaves, ...]:
+    """The classes of bundled data set ``name`` (:func:`sim.data.load`), or a DataError."""
     try:
-        dataset = sim.data.load(name)
+        return sim.data.load(name).classes
     except ValueError as e:
         raise DataError(str(e)) from None
-    if len(dataset.classes) > 1:
-        raise DataError(f"data set {name!r} has {len(dataset.classes)} classes; name one: "
-                        + ", ".join(f"{name}/{c.name}" for c in dataset.classes))
-    return dataset.waves, dataset.covariates
+
+
+def _bundled_class(name: str) -> tuple[tuple[np.ndarray, ...], dict[str, np.ndarray]]:
+    classes = bundled_classes(name)
+    if len(classes) > 1:
+        raise DataError(f"data set {name!r} has {len(classes)} classes; name one: "
+                        + ", ".join(f"{name}/{c.name}" for c in classes))
+    return classes[0].waves, classes[0].covariates
 
 
 def read_groups(data: str) -> tuple[list[str], list[list[np.ndarray]], list[dict]]:
     """The classes of bundled data set ``data``: names, waves, covariates."""
-    try:
-        dataset = sim.data.load(data)
-    except ValueError as e:
-        raise DataError(str(e)) from None
-    return ([c.name for c in dataset.classes], [list(c.waves) for c in dataset.classes],
-            [dict(c.covariates) for c in dataset.classes])
+    classes = bundled_classes(data)
+    return ([c.name for c in classes], [list(c.waves) for c in classes],
+            [dict(c.covariates) for c in classes])
 
 
 def read_waves(files: Sequence[str | Path] | None, data: str | None,

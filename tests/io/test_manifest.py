@@ -166,3 +166,36 @@ def test_separate_fits_of_one_class_are_refused():
     result = runner.invoke(app, ["estimate", "--data", "s50", "--separately"])
     assert result.exit_code == 2
     assert "separate fits need several classes" in result.output
+
+
+def test_classes_with_covariates_and_behaviours_fit_as_estimate_groups_fits_them(tmp_path):
+    """Each class's covariate column and behaviour table reach the one model."""
+    from sim.saom.estimate import estimate_groups
+
+    s50 = sim.data.load("s50")
+    alcohol = s50.covariates["alcohol"]
+    lines = ["classes:"]
+    for name, (a, b) in (("early", (0, 1)), ("late", (1, 2))):
+        for k in (a, b):
+            _write_wave(tmp_path / f"w{k}.txt", s50.waves[k].astype(float))
+        np.savetxt(tmp_path / f"{name}-drink.txt", alcohol[:, [a, b]], fmt="%d")
+        lines += [f"  - name: {name}", f"    waves: [w{a}.txt, w{b}.txt]",
+                  f"    covariates: {{alcohol: {sim.data.folder('s50')}/s50-alcohol.txt:{a + 1}}}",
+                  f"    behaviours: {{drink: {name}-drink.txt}}"]
+    (tmp_path / "classes.yaml").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "fit"
+    result = runner.invoke(app, ["estimate", "--classes", str(tmp_path / "classes.yaml"),
+                                 "--effects", "density,recip,simX:alcohol",
+                                 "--behaviour-effects", "drink=linear,avSim", "--seed", "2",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    direct = estimate_groups(
+        [list(s50.waves[0:2]), list(s50.waves[1:3])], ["density", "recip", "simX:alcohol"],
+        covariates=[{"alcohol": alcohol[:, 0]}, {"alcohol": alcohol[:, 1]}],
+        names=["early", "late"], seed=2,
+        behaviours=[{"drink": alcohol[:, 0:2]}, {"drink": alcohol[:, 1:3]}],
+        behaviour_effects={"drink": ["linear", "avSim"]})
+    saved = json.loads((out / "fit.json").read_text())
+    assert saved["estimate"]["theta"] == direct.theta.tolist()
+    assert "rate drink late 1" in direct.names and "drink: avSim" in result.output
+    assert saved["model"]["behaviour_effects"] == {"drink": ["linear", "avSim"]}

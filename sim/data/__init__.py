@@ -35,12 +35,16 @@ _REGISTRY = {
 
 @dataclass(frozen=True)
 class ClassWaves:
-    """One class: ``waves`` (n x n matrices, one per observation) and ``covariates``
-    (name -> (n, waves) array)."""
+    """One class: ``waves`` (n x n matrices, one per observation), ``covariates``
+    (name -> (n, waves) array, or (n,) for one constant over the waves), dependent
+    ``behaviours`` (name -> (n, waves) array) and ``composition`` (actors joining and
+    leaving: per actor its intervals of presence, RSiena's change list; None if none)."""
 
     name: str
     waves: tuple[np.ndarray, ...]
     covariates: dict[str, np.ndarray] = field(default_factory=dict)
+    behaviours: dict[str, np.ndarray] = field(default_factory=dict)
+    composition: list[list[float]] | None = None
 
     @property
     def n(self) -> int:

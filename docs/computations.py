@@ -241,7 +241,7 @@ def _trial(scenario_file: str, magnitudes: str, overrides: tuple = ()):
 
     scenario = _scenario(scenario_file, **dict(overrides))
     sample = sample_for_trial(magnitudes, TRIAL_REPLICATIONS, scenario.seed)
-    return virtual_trial(scenario, TRIAL_REPLICATIONS, magnitudes=sample)
+    return virtual_trial(scenario, TRIAL_REPLICATIONS, magnitudes=sample).to_frame()
 
 
 def _trial_values(table) -> dict:

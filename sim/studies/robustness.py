@@ -87,7 +87,7 @@ ASSUMPTIONS = (
 )
 """The assumption-marked magnitudes and their documented ranges (docs/model.md §4, §6)."""
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class RobustnessResult(Result):
     """A Morris screening of ``scenario``'s assumptions over ``trajectories``: ``indices``,
     one row per (outcome, time, parameter) with mu*, its 95% interval and sigma (module

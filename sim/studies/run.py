@@ -29,7 +29,7 @@ PRINTED = ("density", "reciprocity", "transitivity", "isolates_in_share", "indeg
 """The final outcomes ``lbsim run`` prints."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class RunResult(Result):
     """A run of a scenario: ``weekly``, the timeseries (one row per class and week, class
     -1 the whole population; :meth:`sim.world.model.PeerNetworkModel.run`), ``summary``

@@ -25,7 +25,7 @@ DEFAULT_CAP = 5
 largest out-degree when a child named more."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ImportResult(Result):
     """A scenario written from a survey: the file ``out``, the surveyed ``children``,
     ``classes``, ``schools``, nominations (``ties``) and the most a child gave

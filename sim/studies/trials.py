@@ -55,7 +55,7 @@ DETECTABLE = 1.959964 + 0.841621
 (z_0.975 + z_0.8) x the standard error of g."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class TrialResult(Result):
     """A virtual trial of ``scenario`` (its arms against none) over ``replications``:
     ``effects``, one row per (arm,) level, outcome and time with Hedges' g and its 95%

@@ -129,6 +129,9 @@ def test_trial_result_is_the_effect_sizes_written_and_what_compare_prints(
     assert isinstance(figure, Figure) and len(figure.axes) == 1
     assert figure.axes[0].get_title() == "small: 2 replications"
     assert figure.axes[0].get_xlabel().startswith("Hedges' g")
+    assert repr(result) == (f"TrialResult(scenario=<Scenario 'small'>, replications=2, "
+                            f"effects=<{len(result.effects)} rows>, "
+                            f"magnitudes=<Sample>, out={out!r})")
     assert_frozen_copy(result, "effects")
 
 
@@ -215,6 +218,7 @@ def test_sweep_result_is_the_runs_stored_and_what_sweep_prints(swept):
     assert isinstance(result, sim.studies.SweepResult)
     assert printed == result.table() + "\n"
     assert (result.runs, result.done, result.failed, result.skipped) == (4, 4, 0, 0)
+    assert repr(result) == f"SweepResult(out={result.out!r}, runs=4, done=4, failed=0, skipped=0)"
     pd.testing.assert_frame_equal(result.to_frame(), store.read(folder / "out"))
     with pytest.raises(TypeError, match="draws no figure"):
         result.plot()
@@ -227,6 +231,7 @@ def test_a_sweep_plan_names_its_parts(swept):
     assert isinstance(planned, sim.studies.SweepPlan)
     assert planned.spec.name == "tiny_staffing" and planned.base["name"] == "tiny_county"
     assert planned.runs == len(planned.tasks) == 4
+    assert repr(planned) == "SweepPlan(spec='tiny_staffing', runs=4, batches=2)"
     assert [t for b in planned.batches.values() for t in b] == planned.tasks
     with pytest.raises(dataclasses.FrozenInstanceError):
         planned.tasks = []

@@ -273,7 +273,7 @@ def dose_response(table: pd.DataFrame):
     return fig
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ReportResult(Result):
     """A staffing report: ``plans``, the plan table (:func:`plan_table`; its ``attrs`` say
     the dose, spec and base) and ``out``, the folder written (plans.csv,

@@ -13,7 +13,7 @@ from sim.studies.sweep.runner import tasks
 from sim.studies.sweep.spec import SweepSpec, load_spec, magnitude_sample
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SweepPlan:
     """What a sweep spec asks for: the ``spec``, the ``base`` scenario (as a dict), every
     run (``tasks``: point, replication, seed, values and draw of the magnitudes) and the
@@ -29,8 +29,12 @@ class SweepPlan:
         """How many runs the sweep makes."""
         return len(self.tasks)
 
+    def __repr__(self) -> str:
+        return (f"SweepPlan(spec={self.spec.name!r}, runs={self.runs}, "
+                f"batches={len(self.batches)})")
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, repr=False)
 class SweepResult(Result):
     """A sweep run (or resumed) into the folder ``out``: its ``runs``, how many were
     ``done`` and ``failed`` now and ``skipped`` (finished before)."""

@@ -178,8 +178,13 @@ def robustness(scenario: Scenario, trajectories: int = 4, replications: int = 4,
                seed: int = 1, follow_up_weeks: int = 12,
                assumptions: tuple[Assumption, ...] = ASSUMPTIONS,
                progress=None) -> RobustnessResult:
-    """Morris indices of each assumption for each trial outcome at post and follow-up:
-    a result with one row per (outcome, time, parameter)."""
+    """Morris indices of each assumption for each trial outcome at post and follow-up.
+
+    Returns
+    -------
+    RobustnessResult
+        Its ``indices``: one row per (outcome, time, parameter).
+    """
     from SALib.sample import morris as sample
 
     prob, used = problem(scenario, assumptions)
@@ -279,9 +284,19 @@ def robustness_figure(table: pd.DataFrame, path: Path | None = None, ncols: int 
 def write_robustness(scenario: Scenario, out: Path, overwrite: bool = False,
                      ranges: str = "", **kwargs) -> RobustnessResult:
     """:func:`robustness` (``kwargs``), written atomically into ``out``: robustness.csv and
-    robustness.png (:func:`robustness_figure`). Returns the result with ``out`` and
-    ``ranges`` (the ranges screened in words, e.g.
-    :func:`sim.studies.magnitudes.screening_words`)."""
+    robustness.png (:func:`robustness_figure`).
+
+    Parameters
+    ----------
+    ranges
+        The ranges screened, in words (e.g. :func:`sim.studies.magnitudes.screening_words`),
+        for the result's text.
+
+    Returns
+    -------
+    RobustnessResult
+        The screening, with ``out`` and ``ranges`` set.
+    """
     with atomic_folder(out, overwrite) as tmp:
         result = robustness(scenario, **kwargs)
         result.indices.to_csv(tmp / "robustness.csv", index=False)

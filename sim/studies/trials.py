@@ -148,13 +148,21 @@ def _treated(model: PeerNetworkModel) -> np.ndarray:
 
 def virtual_trial(scenario: Scenario, replications: int = 20, seed: int | None = None,
                   follow_up_weeks: int = 12, progress=None, magnitudes=None) -> TrialResult:
-    """Run the trial: a :class:`TrialResult` whose effects have one row per level, outcome
-    and time with Hedges' g and its 95% CI.
+    """Run the trial of ``scenario``'s interventions against none.
 
-    ``magnitudes``: a :class:`sim.studies.magnitudes.Sample` (``len`` draws, ``apply(scenario, k)``)
-    whose draws the replications share out in equal blocks; None: the scenario's own
-    (``lbsim compare`` draws :data:`sim.vocabulary.DEFAULT_MAGNITUDES` unless told). A
-    sample that sets magnitudes adds the columns ``draws`` and ``magnitudes_share``."""
+    Parameters
+    ----------
+    magnitudes
+        A :class:`sim.studies.magnitudes.Sample` (``len`` draws, ``apply(scenario, k)``)
+        whose draws the replications share out in equal blocks; None: the scenario's own
+        (``lbsim compare`` draws :data:`sim.vocabulary.DEFAULT_MAGNITUDES` unless told). A
+        sample that sets magnitudes adds the columns ``draws`` and ``magnitudes_share``.
+
+    Returns
+    -------
+    TrialResult
+        Its ``effects``: one row per level, outcome and time with Hedges' g and its 95% CI.
+    """
     if replications < 2:
         raise ValueError(f"replications must be at least 2, got {replications}")
     draws = 1 if magnitudes is None else len(magnitudes)
@@ -206,8 +214,13 @@ def virtual_trial(scenario: Scenario, replications: int = 20, seed: int | None =
 def compare_arms(scenario: Scenario, replications: int = 20, seed: int | None = None,
                  follow_up_weeks: int = 12, progress=None, magnitudes=None) -> TrialResult:
     """:func:`virtual_trial` for each named arm of the scenario (or its interventions),
-    against the same control (and the same draws of ``magnitudes``); one result whose
-    effects have an ``arm`` column."""
+    against the same control (and the same draws of ``magnitudes``).
+
+    Returns
+    -------
+    TrialResult
+        One result for all arms: its ``effects`` have an ``arm`` column first.
+    """
     arms = dict(scenario.arms) or {"interventions": scenario.interventions}
     tables = []
     for k, (name, interventions) in enumerate(arms.items()):
@@ -225,7 +238,13 @@ def write_comparison(scenario: Scenario, out: Path, replications: int = 20,
                      seed: int | None = None, follow_up_weeks: int = 12,
                      overwrite: bool = False, progress=None, magnitudes=None) -> TrialResult:
     """:func:`compare_arms`, written atomically into ``out``: ``effect_sizes.csv`` and
-    ``effect_sizes.png`` (:meth:`TrialResult.plot`). Returns the result, with ``out``."""
+    ``effect_sizes.png`` (:meth:`TrialResult.plot`).
+
+    Returns
+    -------
+    TrialResult
+        The comparison, with ``out`` set.
+    """
     with atomic_folder(out, overwrite) as tmp:
         trial = compare_arms(scenario, replications, seed, follow_up_weeks, progress,
                              magnitudes)

@@ -307,7 +307,13 @@ def write_report(folder: str | Path, out: str | Path | None = None, dose: str | 
     """plans.csv, dose_response.png and report.html (:mod:`sim.studies.sweep.report_html`, with
     ``robustness``: a ``lbsim robustness`` folder or its robustness.csv) in ``out``
     (default DIR/report), atomically; a folder that is not empty only with ``overwrite``
-    (:func:`sim.atomic.atomic_folder`). Returns the plan table and the folder."""
+    (:func:`sim.atomic.atomic_folder`).
+
+    Returns
+    -------
+    ReportResult
+        The plan table (:func:`plan_table`) and the folder written.
+    """
     from sim.studies.sweep.report_html import read_robustness, render
 
     ranking = read_robustness(robustness) if robustness is not None else None

@@ -56,7 +56,13 @@ class SweepResult(Result):
 
 
 def plan(spec_path: str | Path) -> SweepPlan:
-    """The :class:`SweepPlan` of a spec file."""
+    """What a spec file asks for.
+
+    Returns
+    -------
+    SweepPlan
+        The spec, its base scenario, every run and the batches.
+    """
     spec, base = load_spec(spec_path)
     magnitudes = magnitude_sample(spec, Path(spec_path).parent)
     all_tasks = tasks(spec, design.points(spec), magnitudes)

@@ -329,7 +329,7 @@ def robustness() -> dict:
     network outcomes (``network_first``)."""
     from sim.studies.robustness import robustness as morris
 
-    table = morris(_scenario("dafang_yuchong.yaml"))
+    table = morris(_scenario("dafang_yuchong.yaml")).to_frame()
     values = {}
     for r in table.itertuples():
         name = r.parameter.split(".")[-1]

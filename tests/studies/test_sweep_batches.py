@@ -35,7 +35,7 @@ def test_a_sweep_of_five_runs_in_batches_of_two_runs_all_five(tmp_path):
                     "overrides: {network.burn_in_years: 0.1}\n"
                     "parameters:\n  population.left_behind_share: {values: [0.3]}\n")
     counts = run_sweep(spec, tmp_path / "out", workers=1)
-    assert counts == {"runs": 5, "done": 5, "failed": 0, "skipped": 0}
+    assert (counts.runs, counts.done, counts.failed, counts.skipped) == (5, 5, 0, 0)
     assert sorted(store.read(tmp_path / "out")["run"]) == [0, 1, 2, 3, 4]
 
 

@@ -140,7 +140,7 @@ def trial_effect(rep: TrialEffect, scenario: Scenario, replications: int, seed: 
     key = (scenario.model_dump_json(), replications, seed, rep.follow_up_weeks)
     cache = {} if cache is None else cache
     if key not in cache:
-        cache[key] = virtual_trial(scenario, replications, seed, rep.follow_up_weeks)
+        cache[key] = virtual_trial(scenario, replications, seed, rep.follow_up_weeks).effects
     table = cache[key]
     row = table[(table["level"] == "child") & (table["outcome"] == rep.outcome)
                 & (table["time"] == rep.time)].iloc[0]

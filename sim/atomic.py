@@ -103,7 +103,8 @@ def sort_files(folder: str | Path, patterns: Iterable[str] = ()) -> tuple[list[s
         return [], []
     listed = set(_manifest(folder)["files"])
     patterns = tuple(patterns)
-    own, foreign = [], []
+    own: list[str] = []
+    foreign: list[str] = []
     for rel in _files(folder):
         (own if _is_own(rel, listed, patterns) else foreign).append(rel)
     return own, foreign

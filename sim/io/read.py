@@ -225,7 +225,7 @@ def read_attributes(path: str | Path) -> Attributes:
         raise DataError(f"{path}: no children, only a header")
     seen: dict[str, int] = {}
     ids, lines, klass, school, girl, lb = [], [], [], [], [], []
-    traits = {t: [] for t in TRAIT_COLUMNS if t in col}
+    traits: dict[str, list[float]] = {t: [] for t in TRAIT_COLUMNS if t in col}
     for k, cells in rows[1:]:
         cells = _cells(path, k, cells, len(col))
         i = cells[col["id"]]

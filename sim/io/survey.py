@@ -66,18 +66,21 @@ def read_survey(edges: str | Path | None = None, matrix: str | Path | None = Non
         lines = _matrix_lines(Path(matrix))[src]
         ties_file = Path(matrix)
     else:
+        assert edges is not None and attributes is not None  # both checked above
         attrs = read_attributes(attributes)
         index = {i: k for k, i in enumerate(attrs.ids)}
-        src, dst, lines = [], [], []
+        froms: list[int] = []
+        tos: list[int] = []
+        line_numbers: list[int] = []
         for k, a, b in read_edge_list(edges):
             for who in (a, b):
                 if who not in index:
                     raise DataError(f"{edges}, line {k}: id {who!r} is not in {attrs.path}; "
                                     f"allowed: the ids of the attributes file")
-            src.append(index[a])
-            dst.append(index[b])
-            lines.append(k)
-        src, dst, lines = (np.array(v, dtype=np.int64) for v in (src, dst, lines))
+            froms.append(index[a])
+            tos.append(index[b])
+            line_numbers.append(k)
+        src, dst, lines = (np.array(v, dtype=np.int64) for v in (froms, tos, line_numbers))
         ties_file = Path(edges)
     return _ordered(attrs, src, dst, lines, ties_file)
 

@@ -49,7 +49,22 @@ def _one_class(n: int, path: Path) -> Attributes:
 def read_survey(edges: str | Path | None = None, matrix: str | Path | None = None,
                 attributes: str | Path | None = None) -> Survey:
     """Read an edge list or a matrix (exactly one) and the attributes file (optional for a
-    matrix: then ids 1..n in one class). Raises DataError naming the file and line."""
+    matrix: then ids 1..n in one class). Raises DataError naming the file and line.
+
+    >>> import tempfile
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = Path(folder.name) / "class.txt"
+    >>> _ = path.write_text("0 1 0\\n0 0 1\\n1 1 0\\n")
+    >>> survey = read_survey(matrix=path)
+    >>> list(survey.ids), survey.class_names
+    (['1', '2', '3'], ['1'])
+    >>> [(int(i), int(j)) for i, j in zip(survey.tie_from, survey.tie_to)]  # i names j
+    [(0, 1), (1, 2), (2, 0), (2, 1)]
+    >>> read_survey(edges=path)
+    Traceback (most recent call last):
+    sim.io.read.DataError: an edge list needs an attributes file (it lists every child)
+    >>> folder.cleanup()
+    """
     if (edges is None) == (matrix is None):
         raise DataError("give either an edge list or an adjacency matrix, not both or none")
     if edges is not None and attributes is None:

@@ -49,6 +49,8 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` (``.<name>.<random>.tmp``) to write to; it
     becomes ``path`` when the block succeeds and is deleted when it fails.
 
+    Examples
+    --------
     >>> import tempfile
     >>> folder = tempfile.TemporaryDirectory()
     >>> with atomic_file(Path(folder.name) / "table.csv") as tmp:

@@ -58,6 +58,8 @@ Count = Annotated[int, at_least(1)]
 def unknown_name(name: str, kind: str, allowed: Sequence[str], where: str = "") -> str:
     """'unknown <kind> <name> [in <where>]. Did you mean ...? Allowed: ...'.
 
+    Examples
+    --------
     >>> unknown_name("denisty", "effect", ["density", "recip"])
     "unknown effect 'denisty'. Did you mean 'density'? Allowed: density, recip."
     >>> unknown_name("x", "outcome", ["isolates"], where="outcomes")

@@ -95,6 +95,8 @@ class Dataset:
 def names() -> list[str]:
     """The bundled data sets' names (a class of a several-class set is ``name/class``).
 
+    Examples
+    --------
     >>> names()[:3]
     ['s50', 'vdbunt', 'baerveldt']
     >>> "baerveldt/school01" in names()

@@ -83,6 +83,8 @@ def read_adjacency(path: str | Path, wave: bool = False) -> np.ndarray:
     values (:data:`MISSING`, then the matrix is float with NaN) and RSiena's structural
     codes 10 and 11.
 
+    Examples
+    --------
     >>> import tempfile
     >>> folder = tempfile.TemporaryDirectory()
     >>> path = Path(folder.name) / "wave1.txt"
@@ -165,6 +167,8 @@ def read_edge_list(path: str | Path) -> list[tuple[int, str, str]]:
 
     Ids are kept as text. Self-nominations and repeated rows are errors.
 
+    Examples
+    --------
     >>> import tempfile
     >>> folder = tempfile.TemporaryDirectory()
     >>> path = Path(folder.name) / "ties.csv"

@@ -51,6 +51,8 @@ def read_survey(edges: str | Path | None = None, matrix: str | Path | None = Non
     """Read an edge list or a matrix (exactly one) and the attributes file (optional for a
     matrix: then ids 1..n in one class). Raises DataError naming the file and line.
 
+    Examples
+    --------
     >>> import tempfile
     >>> folder = tempfile.TemporaryDirectory()
     >>> path = Path(folder.name) / "class.txt"

@@ -56,7 +56,15 @@ Count = Annotated[int, at_least(1)]
 
 
 def unknown_name(name: str, kind: str, allowed: Sequence[str], where: str = "") -> str:
-    """'unknown <kind> <name> [in <where>]. Did you mean ...? Allowed: ...'."""
+    """'unknown <kind> <name> [in <where>]. Did you mean ...? Allowed: ...'.
+
+    Examples
+    --------
+    >>> unknown_name("denisty", "effect", ["density", "recip"])
+    "unknown effect 'denisty'. Did you mean 'density'? Allowed: density, recip."
+    >>> unknown_name("x", "outcome", ["isolates"], where="outcomes")
+    "unknown outcome 'x' in 'outcomes'. Allowed: isolates."
+    """
     near = difflib.get_close_matches(name, list(allowed), n=1)
     hint = f" Did you mean {near[0]!r}?" if near else ""
     place = f" in {where!r}" if where else ""

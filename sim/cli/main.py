@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -214,8 +214,8 @@ def evidence(
     with (_writing(out, overwrite) if out is not None else nullcontext()), typer.progressbar(
             length=len(listed.findings), label="findings", file=sys.stderr,
             hidden=no_terminal()) as bar:
-        kwargs = {"path": findings, "replications": replications, "seed": seed,
-                  "progress": lambda _done, _total: bar.update(1)}
+        kwargs: dict[str, Any] = {"path": findings, "replications": replications,
+                                  "seed": seed, "progress": lambda _done, _total: bar.update(1)}
         table = (write_evidence(out, overwrite, **kwargs) if out is not None
                  else run_evidence(**kwargs))
     typer.echo(evidence_text(table))
@@ -364,9 +364,9 @@ def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")
     raise typer.Exit(validate_command(str(scenario)))
 
 
-for command in (cli_saom.simulate, cli_saom.estimate, cli_saom.gof, cli_saom.calibrate,
-                cli_saom.effects):
-    app.command()(command)
+for engine_command in (cli_saom.simulate, cli_saom.estimate, cli_saom.gof, cli_saom.calibrate,
+                       cli_saom.effects):
+    app.command()(engine_command)
 
 
 if __name__ == "__main__":

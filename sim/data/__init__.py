@@ -97,7 +97,15 @@ class Dataset:
 
 
 def names() -> list[str]:
-    """The bundled data sets' names (a class of a several-class set is ``name/class``)."""
+    """The bundled data sets' names (a class of a several-class set is ``name/class``).
+
+    Examples
+    --------
+    >>> names()[:3]
+    ['s50', 'vdbunt', 'baerveldt']
+    >>> "baerveldt/school01" in names()
+    True
+    """
     out = []
     for name, (_, classes, _) in _REGISTRY.items():
         out.append(name)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -105,8 +105,8 @@ def gwesp_weights(param: float, n: int) -> np.ndarray:
     return np.exp(a) * (1.0 - (1.0 - np.exp(-a)) ** k)
 
 
-def finite_number(value: object, what: str) -> float:
-    """``value`` as a finite float, or a ValueError naming ``what``."""
+def finite_number(value: Any, what: str) -> float:
+    """``value`` (anything a user gave) as a finite float, or a ValueError naming ``what``."""
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -116,7 +116,7 @@ def finite_number(value: object, what: str) -> float:
     return v
 
 
-def _missing(kind: str, name: str, key: str, have: Sequence[str]) -> ValueError:
+def _missing(kind: str, name: str | None, key: str, have: Sequence[str]) -> ValueError:
     return ValueError(f"effect {key!r} needs {kind} {name!r}; {kind}s given: "
                       f"{', '.join(have) or 'none'}")
 

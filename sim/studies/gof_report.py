@@ -29,7 +29,8 @@ def check_fit(waves: Sequence[np.ndarray], effects: Sequence[str], statistics: S
                          f"{', '.join(gof.STATISTICS)}")
     if fit is None:
         fit = estimate(waves, effects, covariates=covariates, seed=seed).as_dict()
-    sims = gof.simulate_fit(waves, fit, runs=runs, covariates=covariates, seed=seed + 1)
+    sims = gof.simulate_fit(waves, fit, runs=runs, seed=seed + 1,
+                            covariates=None if covariates is None else dict(covariates))
     rows = []
     for name in statistics:
         result = gof.gof(list(waves[1:]), sims, name)

@@ -362,6 +362,8 @@ def survey_population(p: PopulationSpec, traits_spec: TraitsSpec, rng: np.random
     as for a generated class (traits from the Betas with the left-behind shift); family
     details are always drawn. Raises DataError for files that do not fit the scenario."""
     files = p.from_files
+    if files is None:
+        raise ValueError("survey_population needs population.from_files")
     survey = read_survey(files.edges, files.matrix, files.attributes)
     check_survey(survey, cross_class_ties, max_outdegree)
     n = survey.n

@@ -15,7 +15,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin, overload
 
 import numpy as np
 import yaml
@@ -29,8 +29,11 @@ from sim.world.network import NetworkSpec
 from sim.world.population import Population, PopulationSpec, TraitsSpec, build_population
 from sim.world.traits import TraitDynamicsSpec
 
-Intervention = Annotated[Union[tuple(k.spec for k in KINDS)],  # noqa: UP007 (built at runtime)
-                         Field(discriminator="type")]
+if TYPE_CHECKING:  # the union is built from the registry at run time, which mypy cannot see
+    Intervention = Any
+else:
+    Intervention = Annotated[Union[tuple(k.spec for k in KINDS)],  # noqa: UP007 (at runtime)
+                             Field(discriminator="type")]
 """Any intervention of the registry, told apart by its ``type``."""
 
 INTERVENTION_TYPES = {k.type: k.spec for k in KINDS}
@@ -200,7 +203,8 @@ def _lookup(data: object, loc: tuple) -> object:
     return data
 
 
-def problem_line(error: dict, data: Mapping, root: type[BaseModel] = Scenario) -> str:
+def problem_line(error: Mapping[str, Any], data: object,
+                 root: type[BaseModel] = Scenario) -> str:
     """One pydantic error of validating ``data`` as ``root`` (a scenario, or e.g. a sweep
     spec) as ``path: value — what is allowed``."""
     loc, kind = tuple(error["loc"]), error["type"]
@@ -279,6 +283,7 @@ def load_scenario(path: str | Path) -> Scenario:
 def _with_survey(scenario: Scenario, base: Path, source: str) -> Scenario:
     """``scenario`` with its survey paths made absolute; the files are read and checked."""
     files = scenario.population.from_files
+    assert files is not None  # load_scenario calls it only then
     resolved = {k: str((base / v).resolve()) for k, v in files.paths()}
     problems = [f"population.from_files.{k}: {getattr(files, k)!r} — no such file "
                 f"({resolved[k]}); paths are relative to the scenario file"
@@ -294,6 +299,10 @@ def _with_survey(scenario: Scenario, base: Path, source: str) -> Scenario:
     return scenario
 
 
+@overload
+def read_yaml(path: str | Path, mapping: str) -> dict[str, Any]: ...
+@overload
+def read_yaml(path: str | Path, mapping: None = None) -> object: ...
 def read_yaml(path: str | Path, mapping: str | None = None) -> object:
     """Parse a YAML file (duplicate keys refused, 1e-3 read as a number), or raise
     ScenarioError naming the file and the line; with ``mapping`` (what its top level holds,

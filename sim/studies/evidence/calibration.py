@@ -129,7 +129,7 @@ def targets(findings, informs: Mapping[str, tuple[str, ...]] = INFORMS) -> dict[
         if f.id not in informs:
             continue
         est, low, high, _ = published(f.published)
-        if low is not None:
+        if low is not None and high is not None:
             out[f.id] = Target(est, (high - low) / (2 * Z95), "95% interval / 3.92")
         elif f.id in ASSUMED_SE:
             out[f.id] = Target(est, ASSUMED_SE[f.id], "assumed (ASSUMED_SE)")

@@ -8,6 +8,7 @@ the figure of every replication (or, for a trial, the trial's g and interval), a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -195,9 +196,9 @@ def simulate(rep: World, scenario: Scenario, replications: int, seed: int,
     """lbsim's figure for a replication spec."""
     if isinstance(rep, TrialEffect):
         return trial_effect(rep, scenario, replications, seed, cache)
-    run = {DyadTieProbability: dyad_tie_probability, Correlation: correlation,
-           Jaccard: jaccard}[type(rep)]
-    return run(rep, scenario, replications, seed)
+    runs: dict[type[World], Callable[..., Simulated]] = {
+        DyadTieProbability: dyad_tie_probability, Correlation: correlation, Jaccard: jaccard}
+    return runs[type(rep)](rep, scenario, replications, seed)
 
 
 def data_jaccard(name: str) -> tuple[float, float, float, str]:
@@ -216,6 +217,7 @@ def published(pub: Published) -> tuple[float, float | None, float | None, str]:
     if pub.from_data is not None:
         est, low, high, text = data_jaccard(pub.from_data)
         return est, low, high, f"range over the periods ({text})"
+    assert pub.estimate is not None  # Published checks: an estimate or from_data
     return pub.estimate, pub.low, pub.high, pub.interval
 
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, ValidationError, model_validator
 
@@ -66,9 +67,12 @@ class Published(Section):
                              "'from_data', exactly one")
         if (self.low is None) != (self.high is None):
             raise ValueError("give both 'low' and 'high', or neither")
-        if self.low is not None and not self.low <= self.estimate <= self.high:
-            raise ValueError(f"needs low <= estimate <= high, got {self.low:g}, "
-                             f"{self.estimate:g}, {self.high:g}")
+        if self.low is not None and self.high is not None:
+            if self.estimate is None:
+                raise ValueError("'low' and 'high' go with an 'estimate', not with 'from_data'")
+            if not self.low <= self.estimate <= self.high:
+                raise ValueError(f"needs low <= estimate <= high, got {self.low:g}, "
+                                 f"{self.estimate:g}, {self.high:g}")
         return self
 
 
@@ -185,12 +189,12 @@ class Jaccard(World):
         return self
 
 
-KINDS = {k.model_fields["kind"].annotation.__args__[0]: k
-         for k in (DyadTieProbability, TrialEffect, Correlation, Jaccard)}
-"""Every replication kind by name."""
-
-Replication = Annotated[Union[tuple(KINDS.values())],  # noqa: UP007 (built at runtime)
+Replication = Annotated[DyadTieProbability | TrialEffect | Correlation | Jaccard,
                         Field(discriminator="kind")]
+
+KINDS: dict[str, type[World]] = {get_args(k.model_fields["kind"].annotation)[0]: k
+                                 for k in get_args(get_args(Replication)[0])}
+"""Every replication kind by name."""
 
 
 class Finding(Section):
@@ -213,7 +217,7 @@ class Findings(Section):
     findings: Annotated[list[Finding], Field(min_length=1)]
 
 
-def _problem(error: dict, data: object) -> str:
+def _problem(error: Mapping[str, Any], data: object) -> str:
     """One validation error as ``path: value — what is allowed``; inside a replication
     the allowed keys are its kind's."""
     loc = tuple(error["loc"])
@@ -222,7 +226,7 @@ def _problem(error: dict, data: object) -> str:
             and loc[loc.index("replication") + 1] in KINDS:  # the kind's tag: not a key
         i = loc.index("replication")
         error = {**error, "loc": loc[:i + 1] + loc[i + 2:]}
-        root = KINDS[loc[i + 1]]
+        root: type[Section] = KINDS[loc[i + 1]]
         loc = error["loc"]
     else:
         root, i = Findings, None
@@ -238,7 +242,7 @@ def _problem(error: dict, data: object) -> str:
         return (f"{'.'.join(map(str, loc))}: {error.get('input')!r} — {hint}allowed: "
                 f"{', '.join(options)}")
     if i is not None:
-        node = data
+        node: Any = data  # the YAML's nested mappings and lists
         for part in loc[:i + 1]:
             node = node[part]
         line = problem_line({**error, "loc": loc[i + 1:]}, node, root)

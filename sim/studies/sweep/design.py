@@ -43,7 +43,7 @@ def points(spec: SweepSpec) -> list[dict]:
     params = [spec.parameters[k] for k in names]
     if spec.design == "grid":
         kind = [int if p.integer else (lambda v: v) for p in params]
-        values = [p.values or [f(p.low), f(p.high)] for p, f in zip(params, kind, strict=True)]
+        values = [p.values or [f(v) for v in p.bounds] for p, f in zip(params, kind, strict=True)]
         return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*values)]
     problem = salib_problem(spec, unit_integers=True)
     if spec.design == "lhs":
@@ -61,6 +61,6 @@ def points(spec: SweepSpec) -> list[dict]:
         from SALib.sample import morris
 
         matrix = morris.sample(problem, spec.samples, seed=spec.seed)
-    columns = [whole(matrix[:, j], p.low, p.high).tolist() if p.integer
+    columns = [whole(matrix[:, j], *p.bounds).tolist() if p.integer
                else matrix[:, j].astype(float).tolist() for j, p in enumerate(params)]
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]

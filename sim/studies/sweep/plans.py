@@ -127,7 +127,7 @@ def cost_per_isolate(row) -> str:
     return NOT_ESTIMABLE
 
 
-def share(x: float) -> str:
+def share(x: float | None) -> str:
     """A share as a whole percentage, "n/a" when unknown."""
     return "n/a" if x is None or not math.isfinite(x) else f"{100 * x:.0f}%"
 
@@ -143,7 +143,7 @@ def magnitudes_words(spec: dict, draws: int, replications: int = 0) -> str:
     unsplit = (" (n/a: one run a draw, which cannot tell the two apart)"
                if replications and replications <= draws else "")
     return (f"Intervals include the assumed magnitudes' uncertainty (magnitudes: "
-            f"{describe(spec.get('magnitudes'), draws)}) and the runs' noise; \"From "
+            f"{describe(spec.get('magnitudes', 'defaults'), draws)}) and the runs' noise; \"From "
             f"magnitudes\": the share of the isolates-avoided interval's variance from the "
             f"magnitudes{unsplit}.")
 

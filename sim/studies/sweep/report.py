@@ -217,7 +217,7 @@ def dose_response(table: pd.DataFrame):
     if pd.api.types.is_numeric_dtype(table[dose]):
         paid = table[(table[dose] > 0) & (table["cost_per_year"] > 0)]
         per_unit = paid["cost_per_year"] / paid[dose]
-        proportional = len(per_unit) and np.allclose(per_unit, per_unit.iloc[0])
+        proportional = len(per_unit) > 0 and bool(np.allclose(per_unit, per_unit.iloc[0]))
     for i, r in enumerate(rows):
         for j, t in enumerate(times):
             ax = axes[i][j]

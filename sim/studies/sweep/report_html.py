@@ -14,6 +14,7 @@ import base64
 import io
 import math
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -69,7 +70,7 @@ def assumptions(base: dict, robustness: pd.DataFrame | None = None) -> list[dict
     scenario = scenario_from(base, {})
     data = scenario.model_dump(mode="json")
     groups = group_places(scenario)  # the first growth group (its own or a staffing plan's)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for a in ASSUMPTIONS:
         if "{group}" in a.path and not groups:
             continue

@@ -41,6 +41,13 @@ class Parameter(Section):
             raise ValueError("'low' must be below 'high'")
         return self
 
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """``(low, high)``; every parameter without ``values`` has both."""
+        if self.low is None or self.high is None:
+            raise ValueError("this parameter gives 'values', not 'low' and 'high'")
+        return self.low, self.high
+
 
 class SweepSpec(Section):
     """A sweep: base scenario, parameters by dotted path, design, replications, outputs."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sim.data import ClassWaves
 from sim.io.fit import FitClass
@@ -175,7 +176,7 @@ def fit_observed(observed: Observed, effects: Sequence[str], *, separately: bool
                               behaviour_effects=observed.behaviour_effects or None,
                               compositions=compositions)
         head = f"{len(classes)} classes ({', '.join(names)})"
-        model = {} if not (has_behaviours or has_composition) else {
+        model: dict[str, Any] = {} if not (has_behaviours or has_composition) else {
             "behaviours": behaviours, "behaviour_effects": observed.behaviour_effects,
             "compositions": compositions}
     else:

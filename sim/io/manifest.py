@@ -61,6 +61,8 @@ def _compose(path: Path) -> yaml.Node:
         mark = e.problem_mark or e.context_mark
         where = f", line {mark.line + 1}" if mark else ""
         raise DataError(f"{path}{where}: not valid YAML: {e.problem or e.context}") from None
+    if node is None:
+        raise DataError(f"{path}: empty; a manifest lists the classes (classes: [...])")
     return node
 
 
@@ -104,7 +106,7 @@ def _waves(where: _Where, node: yaml.Node, field: str) -> tuple[np.ndarray, ...]
     if not isinstance(node, yaml.SequenceNode) or len(node.value) < 2:
         raise where.error(node, field, "expected a list of 2 or more wave files "
                                        "(adjacency matrices), e.g. [w1.txt, w2.txt]")
-    waves = []
+    waves: list[np.ndarray] = []
     for k, item in enumerate(node.value):
         at = f"{field}[{k}]"
         path = _file(where, item, at, _text(where, item, at, "a file name"))

@@ -5,7 +5,7 @@ rows and ``plot()`` the matplotlib Figure the study draws (for a study that draw
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import PurePath
 
 
@@ -24,6 +24,7 @@ def _short(value) -> str:
     return f"<{type(value).__name__}>"
 
 
+@dataclass(frozen=True, repr=False)
 class Result:
     """Base of the studies' results (frozen dataclasses, declared with ``repr=False`` so
     that this short repr serves: assigning a field raises

@@ -113,7 +113,7 @@ class RobustnessResult(Result):
 
     def plot(self, path: str | Path | None = None):
         """Each assumption's mu* per outcome (:func:`robustness_figure`)."""
-        return robustness_figure(self.indices, path)
+        return robustness_figure(self.indices, None if path is None else Path(path))
 
 
 OUTCOMES = ("confidence", "felt_stigma", "in_degree", "isolated", "named_members",

@@ -51,7 +51,7 @@ class SweepResult(Result):
                 f"{self.skipped} skipped (finished before)")
 
     def to_frame(self):
-        """The rows of the finished runs in ``out`` (:func:`sim.studies.sweep.store.read`)."""
+        """The rows of the finished runs in ``out`` (``store.read``)."""
         return store.read(self.out)
 
 

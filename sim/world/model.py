@@ -26,7 +26,7 @@ from sim.saom.rng import run_seeds
 from sim.vocabulary import Label
 from sim.world.agents import Child
 from sim.world.interventions import install
-from sim.world.network import NetworkDynamics, Settings
+from sim.world.network import NetworkDynamics, SharedSettings
 from sim.world.outcomes import OutcomeRecorder
 from sim.world.population import Population, actor_covariates, stack_populations, trait_scales
 from sim.world.scenario import Scenario
@@ -192,7 +192,7 @@ class PeerNetworkModel(mesa.Model):
         return self.trait_drift.baseline_drivers
 
     @property
-    def settings(self) -> Settings:
+    def settings(self) -> SharedSettings:
         return self.network.settings
 
     @property

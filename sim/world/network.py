@@ -120,7 +120,7 @@ class NetworkSpec(Section):
         "while the density is stable; shorter burn-ins start with too few closed triads")
 
 
-class Settings:
+class SharedSettings:
     """Label covariates (rows of :class:`~sim.vocabulary.Label`): the setting each child is
     in (``labels``, -1: none) and its strength; w_ij = strength_i when i and j share a
     label. A child's class is one label; shared settings such as growth groups are opened,
@@ -211,7 +211,7 @@ class NetworkDynamics:
         self.rate_alpha = np.array(list(spec.rate_effects.values()), dtype=float)
         self.centred = np.array([c not in UNCENTRED for c in rows])
         self.cap = NO_CAP if spec.max_outdegree is None else int(spec.max_outdegree)
-        self.settings = Settings(population.klass)
+        self.settings = SharedSettings(population.klass)
         pop = population
         self.xt = np.empty_like(pop.xbuf)
         self.allowed = np.empty_like(pop.xbuf)

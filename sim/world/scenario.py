@@ -29,11 +29,12 @@ from sim.world.network import NetworkSpec
 from sim.world.population import Population, PopulationSpec, TraitsSpec, build_population
 from sim.world.traits import TraitDynamicsSpec
 
-Intervention = Annotated[Union[tuple(k.spec for k in KINDS)],  # noqa: UP007 (built at runtime)
-                         Field(discriminator="type")]
-"""Any intervention of the registry, told apart by its ``type``."""
+AnyInterventionSection = Annotated[
+    Union[tuple(k.section for k in KINDS)],  # noqa: UP007 (built at runtime)
+    Field(discriminator="type")]
+"""The section of any intervention of the registry, told apart by its ``type``."""
 
-INTERVENTION_TYPES = {k.type: k.spec for k in KINDS}
+INTERVENTION_TYPES = {k.type: k.section for k in KINDS}
 
 
 class Scenario(Section):
@@ -48,9 +49,9 @@ class Scenario(Section):
     traits: TraitsSpec = TraitsSpec()
     network: NetworkSpec = NetworkSpec()
     trait_dynamics: TraitDynamicsSpec = TraitDynamicsSpec()
-    interventions: list[Intervention] = Field(
+    interventions: list[AnyInterventionSection] = Field(
         [], description=", ".join(REGISTRY))
-    arms: dict[str, list[Intervention]] = Field(
+    arms: dict[str, list[AnyInterventionSection]] = Field(
         {}, description="named alternatives to `interventions` for `lbsim compare`, each "
                         "compared with the control arm (no interventions)")
 

@@ -22,7 +22,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from sim.schema import Count, NonNegative, Section, Share, at_least
 from sim.vocabulary import CHILD_OUTCOMES
-from sim.world.interventions.growth_group import GroupMagnitudes, GrowthGroup
+from sim.world.interventions.growth_group import GroupMagnitudes, GrowthGroupSection
 from sim.world.scenario import Scenario, ScenarioError, load_scenario, problem_line, read_yaml
 
 
@@ -37,7 +37,7 @@ def contact_per_hour() -> float:
     ``hours_per_session`` a week. The hours include the worker's preparation, so this is
     if anything a low rate per hour the children share."""
     contact = GroupMagnitudes.model_fields["contact"].default
-    hours = GrowthGroup.model_fields["hours_per_session"].default
+    hours = GrowthGroupSection.model_fields["hours_per_session"].default
     return contact / hours
 
 
@@ -117,7 +117,7 @@ class SharedSetting(Section):
         """The dose assumption in words, for the output."""
         source = ("growth-group default: contact "
                   f"{GroupMagnitudes.model_fields['contact'].default:g} a year for "
-                  f"{GrowthGroup.model_fields['hours_per_session'].default:g} session hours "
+                  f"{GrowthGroupSection.model_fields['hours_per_session'].default:g} session hours "
                   "a week" if self.contact_per_hour is None else "given")
         return (f"contact {self.contact():.1f}/year = {self.hours_per_week:g} h/week x "
                 f"{self.rate():.2f} per weekly hour ({source}); X:same_group strength "

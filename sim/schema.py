@@ -5,6 +5,15 @@ Sections live next to what they configure (population, network, trait dynamics, 
 intervention); :mod:`sim.world.scenario` assembles them into a scenario. A value out of range
 raises with the allowed range as the message (e.g. 'must be between 0 and 1'), which the
 scenario's error lines quote.
+
+Naming rule: a whole YAML file is named for what it is (:class:`~sim.world.scenario.Scenario`,
+:class:`~sim.studies.sweep.spec.Sweep`, :class:`~sim.studies.evidence.spec.Findings`); a
+part of one that configures something the model runs is ``<Thing>Section`` and the running
+thing ``<Thing>`` (``PopulationSection`` / ``Population``, ``TraitDynamicsSection`` /
+``TraitDynamics``, ``GrowthGroupSection`` / ``GrowthGroup``); other parts are named for
+what they are (``Parameter``, ``Finding``, ``Session``). "Specification" is the SAOM's
+model specification only (:class:`sim.saom.specification.Specification`); no section is
+called a spec.
 """
 
 from __future__ import annotations

@@ -25,9 +25,9 @@ from sim.io.read import DataError
 from sim.io.survey import check_survey, read_survey
 from sim.schema import Section, at_least, between
 from sim.world.interventions import KINDS, REGISTRY
-from sim.world.network import NetworkSpec
-from sim.world.population import Population, PopulationSpec, TraitsSpec, build_population
-from sim.world.traits import TraitDynamicsSpec
+from sim.world.network import NetworkSection
+from sim.world.population import Population, PopulationSection, TraitsSection, build_population
+from sim.world.traits import TraitDynamicsSection
 
 AnyInterventionSection = Annotated[
     Union[tuple(k.section for k in KINDS)],  # noqa: UP007 (built at runtime)
@@ -45,10 +45,10 @@ class Scenario(Section):
     seed: Annotated[int, at_least(0)] = 1
     weeks: Annotated[int, between(1, 520)] = Field(
         40, description="one school year of 40 teaching weeks (assumption)")
-    population: PopulationSpec
-    traits: TraitsSpec = TraitsSpec()
-    network: NetworkSpec = NetworkSpec()
-    trait_dynamics: TraitDynamicsSpec = TraitDynamicsSpec()
+    population: PopulationSection
+    traits: TraitsSection = TraitsSection()
+    network: NetworkSection = NetworkSection()
+    trait_dynamics: TraitDynamicsSection = TraitDynamicsSection()
     interventions: list[AnyInterventionSection] = Field(
         [], description=", ".join(REGISTRY))
     arms: dict[str, list[AnyInterventionSection]] = Field(
@@ -202,8 +202,8 @@ def _lookup(data: object, loc: tuple) -> object:
 
 
 def problem_line(error: dict, data: Mapping, root: type[BaseModel] = Scenario) -> str:
-    """One pydantic error of validating ``data`` as ``root`` (a scenario, or e.g. a sweep
-    spec) as ``path: value — what is allowed``."""
+    """One pydantic error of validating ``data`` as ``root`` (a scenario, or e.g. a
+    sweep) as ``path: value — what is allowed``."""
     loc, kind = tuple(error["loc"]), error["type"]
     value = error.get("input")
     if loc and loc[-1] == "[key]":  # a bad key of a mapping: show the key's value

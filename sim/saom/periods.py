@@ -144,9 +144,9 @@ class Runs:
     statistics: np.ndarray | None = None  # effect statistics of the networks (R, K)
 
 
-def simulate_period(per: Period, beta: np.ndarray, rate: float, seed: SeedLike, runs: int,
-                    scored: bool = False, beh_beta: npt.ArrayLike = (),
-                    beh_rates: npt.ArrayLike = (), target: int = -1) -> Runs:
+def simulate_prepared_period(per: Period, beta: np.ndarray, rate: float, seed: SeedLike, runs: int,
+                             scored: bool = False, beh_beta: npt.ArrayLike = (),
+                             beh_rates: npt.ArrayLike = (), target: int = -1) -> Runs:
     """``runs`` periods from ``per``'s start with network effect parameters ``beta``, basic
     rate ``rate``, behaviour effect parameters ``beh_beta`` and behaviour basic rates
     ``beh_rates``; with ``target`` >= 0, each run lasts until that many tie variables
@@ -160,7 +160,7 @@ def simulate_batch(pers: Sequence[Period], beta: np.ndarray, rates: npt.ArrayLik
                    beh_beta: npt.ArrayLike = (), beh_rates: npt.ArrayLike = (),
                    targets: npt.ArrayLike | None = None,
                    statistics: bool = False) -> list[Runs]:
-    """:func:`simulate_period` of each period ``pers[m]`` (rate ``rates[m]``, seed
+    """:func:`simulate_prepared_period` of each period ``pers[m]`` (rate ``rates[m]``, seed
     ``seeds[m]``, target ``targets[m]``) in one kernel call, for periods of one
     :func:`batches` batch: the same runs as period by period. With ``statistics``, the
     kernel also computes the effect statistics of each network (``Runs.statistics``)
@@ -202,8 +202,8 @@ def simulate_batch(pers: Sequence[Period], beta: np.ndarray, rates: npt.ArrayLik
 
 def simulate_networks(per: Period, beta: np.ndarray, rate: float, seed: SeedLike, runs: int,
                       scored: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Network-only :func:`simulate_period`: (networks, ministeps (R,), scores or None)."""
-    res = simulate_period(per, beta, rate, seed, runs, scored)
+    """Network-only :func:`simulate_prepared_period`: (networks, ministeps (R,), scores or None)."""
+    res = simulate_prepared_period(per, beta, rate, seed, runs, scored)
     return res.networks, res.counts[:, 0], res.scores
 
 

@@ -165,9 +165,9 @@ def test_joiners_and_leavers_same_runs_on_one_and_two_threads():
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        one = simulate_prepared_period(per, np.array([-1.5, 2.0]), 6.0, 9, 64, scored=True)
+        one = simulate_prepared_period(per, np.array([-1.5, 2.0]), 6.0, 9, 64, with_scores=True)
         numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        two = simulate_prepared_period(per, np.array([-1.5, 2.0]), 6.0, 9, 64, scored=True)
+        two = simulate_prepared_period(per, np.array([-1.5, 2.0]), 6.0, 9, 64, with_scores=True)
     finally:
         numba.set_num_threads(before)
     np.testing.assert_array_equal(one.networks, two.networks)

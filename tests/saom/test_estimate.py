@@ -75,7 +75,7 @@ def test_scores_have_mean_zero_and_leave_the_networks_unchanged():
     theta = np.array([6.85, *effects.values()])
     seed = np.random.SeedSequence(11)
     plain, _ = simulate_statistics(periods, theta, seed, 1500)
-    stats, u = simulate_statistics(periods, theta, seed, 1500, scores=True)
+    stats, u = simulate_statistics(periods, theta, seed, 1500, with_scores=True)
     np.testing.assert_array_equal(plain, stats)
     z = u.mean(0) / (u.std(0) / np.sqrt(len(u)))
     assert np.all(np.abs(z) < 4), z
@@ -92,10 +92,10 @@ def test_periods_simulated_together_equal_period_by_period():
     assert batches(periods) == [[0, 1]]
     beta = np.array(list(effects.values()))
     seeds = [np.random.SeedSequence([4, m]) for m in range(2)]
-    together = simulate_batch(periods, beta, [6.0, 5.0], seeds, 40, scored=True,
+    together = simulate_batch(periods, beta, [6.0, 5.0], seeds, 40, with_scores=True,
                               statistics=True)
     for m, per in enumerate(periods):
-        alone = simulate_prepared_period(per, beta, [6.0, 5.0][m], seeds[m], 40, scored=True)
+        alone = simulate_prepared_period(per, beta, [6.0, 5.0][m], seeds[m], 40, with_scores=True)
         np.testing.assert_array_equal(together[m].networks, alone.networks)
         np.testing.assert_array_equal(together[m].counts, alone.counts)
         np.testing.assert_array_equal(together[m].scores, alone.scores)

@@ -18,8 +18,7 @@ called a spec.
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
@@ -63,10 +62,3 @@ NonNegative = Annotated[float, at_least(0)]
 Positive = Annotated[float, above(0)]
 Count = Annotated[int, at_least(1)]
 
-
-def unknown_name(name: str, kind: str, allowed: Sequence[str], where: str = "") -> str:
-    """'unknown <kind> <name> [in <where>]. Did you mean ...? Allowed: ...'."""
-    near = difflib.get_close_matches(name, list(allowed), n=1)
-    hint = f" Did you mean {near[0]!r}?" if near else ""
-    place = f" in {where!r}" if where else ""
-    return f"unknown {kind} {name!r}{place}.{hint} Allowed: {', '.join(allowed)}."

@@ -15,7 +15,8 @@ from sim.saom.classes import ClassCovariates, RateModel, UnitNetworks, simulate_
 from sim.saom.effects import DYADIC, parse_key, parse_rate_key
 from sim.saom.program import compile_effects
 from sim.saom.specification import NO_CAP
-from sim.schema import Count, NonNegative, Section, strictly_between, unknown_name
+from sim.schema import Count, NonNegative, Section, strictly_between
+from sim.suggest import unknown_name
 from sim.vocabulary import (
     ACTOR_COVARIATES,
     DYADIC_COVARIATES,

@@ -11,7 +11,6 @@ problem on its own line as ``field.path: value — what is allowed``.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,6 +23,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from sim.io.read import DataError
 from sim.io.survey import check_survey, read_survey
 from sim.schema import Section, at_least, between
+from sim.suggest import nearest
 from sim.world.interventions import KINDS, REGISTRY
 from sim.world.network import NetworkSection
 from sim.world.population import Population, PopulationSection, TraitsSection, build_population
@@ -174,8 +174,8 @@ def _did_you_mean(word: object, model_or_options: type[BaseModel] | list[str] | 
         options = list(model_or_options.model_fields)
     else:
         options = list(model_or_options or [])
-    near = difflib.get_close_matches(str(word), options, n=1)
-    return f"did you mean {near[0]!r}?" if near else f"allowed: {', '.join(options)}"
+    near = nearest(word, options)
+    return f"did you mean {near!r}?" if near else f"allowed: {', '.join(options)}"
 
 
 def _section_at(loc: tuple, root: type[BaseModel] = Scenario) -> type[BaseModel] | None:

@@ -12,7 +12,6 @@ ministeps (``contact``) at a stated rate per hour, by default the growth group's
 
 from __future__ import annotations
 
-import difflib
 import re
 from importlib import resources
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Annotated, Literal, Union
 from pydantic import Field, ValidationError, model_validator
 
 from sim.schema import Count, NonNegative, Section, Share, at_least
+from sim.suggest import nearest
 from sim.vocabulary import CHILD_OUTCOMES
 from sim.world.interventions.growth_group import GroupMagnitudes, GrowthGroupSection
 from sim.world.scenario import Scenario, ScenarioError, load_scenario, problem_line, read_yaml
@@ -233,8 +233,8 @@ def _problem(error: dict, data: object) -> str:
                 f"one of {', '.join(KINDS)}")
     if kind == "literal_error":
         options = re.findall(r"'([^']*)'", error["ctx"]["expected"])
-        near = difflib.get_close_matches(str(error.get("input")), options, n=1)
-        hint = f"did you mean {near[0]!r}? " if near else ""
+        near = nearest(error.get("input"), options)
+        hint = f"did you mean {near!r}? " if near else ""
         return (f"{'.'.join(map(str, loc))}: {error.get('input')!r} — {hint}allowed: "
                 f"{', '.join(options)}")
     if i is not None:

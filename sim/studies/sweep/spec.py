@@ -9,7 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from sim.schema import Section, at_least, unknown_name
+from sim.schema import Section, at_least
+from sim.suggest import unknown_name
 from sim.vocabulary import COLUMNS, DEFAULT_MAGNITUDES
 from sim.world.scenario import (
     Scenario,

@@ -12,8 +12,9 @@ part of one that configures something the model runs is ``<Thing>Section`` and t
 thing ``<Thing>`` (``PopulationSection`` / ``Population``, ``TraitDynamicsSection`` /
 ``TraitDynamics``, ``GrowthGroupSection`` / ``GrowthGroup``); other parts are named for
 what they are (``Parameter``, ``Finding``, ``Session``). "Specification" is the SAOM's
-model specification only (:class:`sim.saom.specification.Specification`); no section is
-called a spec.
+model specification only (:class:`sim.saom.specification.Specification`); no section class
+is called a spec (the file formats keep their words: a sweep file is still "the spec" in
+its folder's ``meta.json`` and on the command line).
 """
 
 from __future__ import annotations

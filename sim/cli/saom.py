@@ -38,6 +38,10 @@ def simulate(
 ):
     """Simulate the s50 period 1 -> 2 with RSiena's estimates and compare with wave 2.
 
+    A demonstration: the model is always s50's (RSiena's estimates, alcohol
+    as covariate); --data only swaps the three files. For a model of your
+    own, call sim.saom.simulate_periods (docs/researcher.md).
+
     Examples:
       lbsim simulate --runs 1000 --seed 1
     """

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from sim.cli.main import app
 from sim.studies.trials import timeline, virtual_trial
 from sim.vocabulary import Label, Trait
-from sim.world.interventions.growth_group import GrowthGroupProgramme
+from sim.world.interventions.growth_group import GrowthGroup
 from sim.world.model import PeerNetworkModel
 from sim.world.scenario import load_scenario, parse_scenario
 
@@ -119,7 +119,7 @@ def test_dafang_runs_seven_sessions_with_six_members_in_three_stages():
     m = PeerNetworkModel(load_scenario("scenarios/dafang_yuchong.yaml"), seed=2,
                          collect=False)
     m.run(weeks=16)
-    [group] = [p for p in m.interventions if isinstance(p, GrowthGroupProgramme)]
+    [group] = [p for p in m.interventions if isinstance(p, GrowthGroup)]
     [members] = group.groups
     assert len(members) == 6
     assert m.population.lb[members].all()

@@ -1,6 +1,6 @@
 """Each replication kind run through lbsim's own world (docs/evidence.md): models of the
 classroom world (:class:`~sim.world.model.PeerNetworkModel`), shared settings opened through
-:class:`~sim.world.network.Settings` as interventions open them, virtual trials
+:class:`~sim.world.network.SharedSettings` as interventions open them, virtual trials
 (:mod:`sim.studies.trials`). Replication r of a finding runs seed ``seed + r``; each kind returns
 the figure of every replication (or, for a trial, the trial's g and interval), and
 :func:`simulate` summarises them as :class:`Simulated`.

@@ -12,7 +12,6 @@ ministeps (``contact``) at a stated rate per hour, by default the growth group's
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from importlib import resources
@@ -22,8 +21,9 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import Field, ValidationError, model_validator
 
 from sim.schema import Count, NonNegative, Section, Share, at_least
+from sim.suggest import nearest
 from sim.vocabulary import CHILD_OUTCOMES
-from sim.world.interventions.growth_group import GroupMagnitudes, GrowthGroup
+from sim.world.interventions.growth_group import GroupMagnitudes, GrowthGroupSection
 from sim.world.scenario import Scenario, ScenarioError, load_scenario, problem_line, read_yaml
 
 
@@ -38,7 +38,7 @@ def contact_per_hour() -> float:
     ``hours_per_session`` a week. The hours include the worker's preparation, so this is
     if anything a low rate per hour the children share."""
     contact = GroupMagnitudes.model_fields["contact"].default
-    hours = GrowthGroup.model_fields["hours_per_session"].default
+    hours = GrowthGroupSection.model_fields["hours_per_session"].default
     return contact / hours
 
 
@@ -121,7 +121,7 @@ class SharedSetting(Section):
         """The dose assumption in words, for the output."""
         source = ("growth-group default: contact "
                   f"{GroupMagnitudes.model_fields['contact'].default:g} a year for "
-                  f"{GrowthGroup.model_fields['hours_per_session'].default:g} session hours "
+                  f"{GrowthGroupSection.model_fields['hours_per_session'].default:g} session hours "
                   "a week" if self.contact_per_hour is None else "given")
         return (f"contact {self.contact():.1f}/year = {self.hours_per_week:g} h/week x "
                 f"{self.rate():.2f} per weekly hour ({source}); X:same_group strength "
@@ -237,8 +237,8 @@ def _problem(error: Mapping[str, Any], data: object) -> str:
                 f"one of {', '.join(KINDS)}")
     if kind == "literal_error":
         options = re.findall(r"'([^']*)'", error["ctx"]["expected"])
-        near = difflib.get_close_matches(str(error.get("input")), options, n=1)
-        hint = f"did you mean {near[0]!r}? " if near else ""
+        near = nearest(error.get("input"), options)
+        hint = f"did you mean {near!r}? " if near else ""
         return (f"{'.'.join(map(str, loc))}: {error.get('input')!r} — {hint}allowed: "
                 f"{', '.join(options)}")
     if i is not None:

@@ -14,10 +14,10 @@ import itertools
 
 import numpy as np
 
-from sim.studies.sweep.spec import SweepSpec
+from sim.studies.sweep.spec import Sweep
 
 
-def salib_problem(spec: SweepSpec, unit_integers: bool = False) -> dict:
+def salib_problem(spec: Sweep, unit_integers: bool = False) -> dict:
     """SALib's problem: the parameters with their bounds ([0, 1] for whole-number ones
     with ``unit_integers``, to be mapped by :func:`whole`)."""
     names = list(spec.parameters)
@@ -33,7 +33,7 @@ def whole(u: np.ndarray, low: float, high: float) -> np.ndarray:
     return int(low) + np.minimum(np.floor(np.asarray(u) * n), n - 1).astype(np.int64)
 
 
-def points(spec: SweepSpec) -> list[dict]:
+def points(spec: Sweep) -> list[dict]:
     """The design's points, each a mapping of dotted path to value, in a fixed order.
 
     grid: every combination of the values; lhs: a Latin hypercube of ``samples`` points

@@ -3,7 +3,7 @@ plan merged into one, each named in plain words, and numbers printed as the repo
 them (no "-0.0", intervals in brackets, a cost per isolate avoided only where it exists).
 
 Two design points are the same plan when their scenarios are equal once every staffing
-intervention is replaced by the plan it amounts to (:meth:`Staffing.effective`): no workers
+intervention is replaced by the plan it amounts to (:meth:`StaffingSection.effective`): no workers
 whatever their placement, or workers shared between schools when there are at least as
 many workers as schools (each then serves one school, as under ``one_per_school``).
 """

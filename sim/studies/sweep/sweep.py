@@ -10,7 +10,7 @@ from sim.studies.result import Result
 from sim.studies.sweep import design, executors, store
 from sim.studies.sweep.runner import batches as cut
 from sim.studies.sweep.runner import tasks
-from sim.studies.sweep.spec import SweepSpec, load_spec, magnitude_sample
+from sim.studies.sweep.spec import Sweep, load_spec, magnitude_sample
 
 
 @dataclass(frozen=True, repr=False)
@@ -19,7 +19,7 @@ class SweepPlan:
     run (``tasks``: point, replication, seed, values and draw of the magnitudes) and the
     ``batches`` they are cut into ({batch index: its tasks})."""
 
-    spec: SweepSpec
+    spec: Sweep
     base: dict
     tasks: list[dict]
     batches: dict[int, list[dict]]

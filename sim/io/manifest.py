@@ -48,7 +48,7 @@ class _Where:
         return DataError(f"{self.path}{line}: {field}: {message}")
 
 
-def _compose(path: Path) -> yaml.Node:
+def _compose(path: Path) -> yaml.Node | None:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -61,8 +61,6 @@ def _compose(path: Path) -> yaml.Node:
         mark = e.problem_mark or e.context_mark
         where = f", line {mark.line + 1}" if mark else ""
         raise DataError(f"{path}{where}: not valid YAML: {e.problem or e.context}") from None
-    if node is None:
-        raise DataError(f"{path}: empty; a manifest lists the classes (classes: [...])")
     return node
 
 

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 NOTEBOOKS_STAMP := $(VENV)/.notebooks-installed
 
-.PHONY: setup run viz notebooks test test-quick bench docs slips lint clean
+.PHONY: setup run viz notebooks test test-quick bench docs apidocs slips lint typecheck clean
 
 setup: $(STAMP)
 
@@ -60,6 +60,15 @@ slips: setup
 lint: setup
 	$(VENV)/bin/ruff check sim tests benchmarks docs scripts
 
+# mypy on sim/ (settings and the modules left out, with why: [tool.mypy] in pyproject.toml)
+typecheck: setup
+	$(VENV)/bin/mypy
+
+# the API reference from the docstrings (mkdocs.yml, docs/api/) into site/; --strict fails
+# on a broken cross-reference or a page missing from the navigation
+apidocs: setup
+	$(VENV)/bin/mkdocs build --strict --site-dir site
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache site
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

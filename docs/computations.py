@@ -241,7 +241,7 @@ def _trial(scenario_file: str, magnitudes: str, overrides: tuple = ()):
 
     scenario = _scenario(scenario_file, **dict(overrides))
     sample = sample_for_trial(magnitudes, TRIAL_REPLICATIONS, scenario.seed)
-    return virtual_trial(scenario, TRIAL_REPLICATIONS, magnitudes=sample)
+    return virtual_trial(scenario, TRIAL_REPLICATIONS, magnitudes=sample).to_frame()
 
 
 def _trial_values(table) -> dict:
@@ -329,7 +329,7 @@ def robustness() -> dict:
     network outcomes (``network_first``)."""
     from sim.studies.robustness import robustness as morris
 
-    table = morris(_scenario("dafang_yuchong.yaml"))
+    table = morris(_scenario("dafang_yuchong.yaml")).to_frame()
     values = {}
     for r in table.itertuples():
         name = r.parameter.split(".")[-1]

@@ -47,7 +47,23 @@ def _usual_mode(path: Path) -> Path:
 @contextmanager
 def atomic_file(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` (``.<name>.<random>.tmp``) to write to; it
-    becomes ``path`` when the block succeeds and is deleted when it fails."""
+    becomes ``path`` when the block succeeds and is deleted when it fails.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> with atomic_file(Path(folder.name) / "table.csv") as tmp:
+    ...     _ = tmp.write_text("a,b\\n")
+    >>> with atomic_file(Path(folder.name) / "broken.csv") as tmp:
+    ...     _ = tmp.write_text("half of a")
+    ...     raise RuntimeError("stopped")
+    Traceback (most recent call last):
+    RuntimeError: stopped
+    >>> sorted(p.name for p in Path(folder.name).iterdir())  # no half-written file
+    ['table.csv']
+    >>> folder.cleanup()
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -103,7 +119,8 @@ def sort_files(folder: str | Path, patterns: Iterable[str] = ()) -> tuple[list[s
         return [], []
     listed = set(_manifest(folder)["files"])
     patterns = tuple(patterns)
-    own, foreign = [], []
+    own: list[str] = []
+    foreign: list[str] = []
     for rel in _files(folder):
         (own if _is_own(rel, listed, patterns) else foreign).append(rel)
     return own, foreign

@@ -5,12 +5,21 @@ Sections live next to what they configure (population, network, trait dynamics, 
 intervention); :mod:`sim.world.scenario` assembles them into a scenario. A value out of range
 raises with the allowed range as the message (e.g. 'must be between 0 and 1'), which the
 scenario's error lines quote.
+
+Naming rule: a whole YAML file is named for what it is (:class:`~sim.world.scenario.Scenario`,
+:class:`~sim.studies.sweep.spec.Sweep`, :class:`~sim.studies.evidence.spec.Findings`); a
+part of one that configures something the model runs is ``<Thing>Section`` and the running
+thing ``<Thing>`` (``PopulationSection`` / ``Population``, ``TraitDynamicsSection`` /
+``TraitDynamics``, ``GrowthGroupSection`` / ``GrowthGroup``); other parts are named for
+what they are (``Parameter``, ``Finding``, ``Session``). "Specification" is the SAOM's
+model specification only (:class:`sim.saom.specification.Specification`); no section class
+is called a spec (the file formats keep their words: a sweep file is still "the spec" in
+its folder's ``meta.json`` and on the command line).
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
@@ -54,10 +63,3 @@ NonNegative = Annotated[float, at_least(0)]
 Positive = Annotated[float, above(0)]
 Count = Annotated[int, at_least(1)]
 
-
-def unknown_name(name: str, kind: str, allowed: Sequence[str], where: str = "") -> str:
-    """'unknown <kind> <name> [in <where>]. Did you mean ...? Allowed: ...'."""
-    near = difflib.get_close_matches(name, list(allowed), n=1)
-    hint = f" Did you mean {near[0]!r}?" if near else ""
-    place = f" in {where!r}" if where else ""
-    return f"unknown {kind} {name!r}{place}.{hint} Allowed: {', '.join(allowed)}."

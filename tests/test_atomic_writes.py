@@ -118,7 +118,7 @@ def test_export_killed_mid_write_leaves_no_folder(tmp_path, monkeypatch):
 
 
 def test_report_killed_mid_write_leaves_no_report(tmp_path, monkeypatch):
-    from test_effect_sizes import synthetic_sweep
+    from sweeps import synthetic_sweep
 
     out = synthetic_sweep(tmp_path, {0: [10, 12, 11], 1: [7, 8, 9]})
     before = leftovers(out, set())

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -87,17 +87,9 @@ def run(
     with _writing(out, overwrite), typer.progressbar(
             length=total, label=f"{config.name}: weeks", file=sys.stderr,
             hidden=no_terminal()) as bar:
-        summary = run_scenario(config, out, seed=seed, weeks=weeks, csv=csv,
-                               progress=lambda _week: bar.update(1), overwrite=overwrite)
-    classes = summary["classes"]
-    typer.echo(f"{config.name}: {summary['children']:,} children in {classes} "
-               f"class{'es' if classes != 1 else ''}, {summary['weeks']} weeks, "
-               f"seed {summary['seed']}, "
-               f"{summary['seconds']:.1f} s -> {out}")
-    for key in ("density", "reciprocity", "transitivity", "isolates_in_share",
-                "indegree_lb", "indegree_non_lb", "indegree_gap", "reciprocated_friend_lb"):
-        value = summary["outcomes"][key]
-        typer.echo(f"  {key:<28}{'n/a' if value is None else f'{value:.3f}'}")
+        result = run_scenario(config, out, seed=seed, weeks=weeks, csv=csv,
+                              progress=lambda _week: bar.update(1), overwrite=overwrite)
+    typer.echo(result.table())
 
 
 @app.command()
@@ -128,8 +120,7 @@ def compare(
       lbsim compare scenarios/dafang_yuchong.yaml --magnitudes defaults
     """
     from sim.studies.magnitudes import DrawsError, MagnitudesError, sample_for_trial
-    from sim.studies.trials import effect_size_text, write_comparison
-    from sim.world.pathways import pathways_text
+    from sim.studies.trials import write_comparison
 
     config = _scenario(scenario)
     if not config.interventions and not config.arms:
@@ -150,14 +141,10 @@ def compare(
             bar.update(done - last[0])
             last[0] = done
 
-        table = write_comparison(config, out, replications=replications, seed=seed,
-                                 follow_up_weeks=follow_up, overwrite=overwrite, progress=tick,
-                                 magnitudes=sample)
-    typer.echo(f"{config.name}: {replications} replications -> {out}\n"
-               f"magnitudes: {sample.words()}")
-    typer.echo(effect_size_text(table))
-    if notes := pathways_text(config):
-        typer.echo(notes)
+        result = write_comparison(config, out, replications=replications, seed=seed,
+                                  follow_up_weeks=follow_up, overwrite=overwrite,
+                                  progress=tick, magnitudes=sample)
+    typer.echo(result.table())
 
 
 @app.command()
@@ -179,7 +166,7 @@ def robustness(
       lbsim robustness scenarios/dafang_yuchong.yaml --magnitudes defaults
     """
     from sim.studies.magnitudes import MagnitudesError, screening_ranges, screening_words
-    from sim.studies.robustness import robustness_text, write_robustness
+    from sim.studies.robustness import write_robustness
 
     config = _scenario(scenario)
     out = out or Path("out") / f"{config.name}-robustness"
@@ -190,10 +177,10 @@ def robustness(
     except MagnitudesError as e:
         _fail(f"--magnitudes: {e}")
     with _writing(out, overwrite):
-        table = write_robustness(config, out, overwrite, trajectories=trajectories,
-                                 replications=replications, seed=seed, assumptions=ranges)
-    typer.echo(f"{config.name}: {trajectories} trajectories -> {out}\nranges: "
-               f"{screening_words(magnitudes)}\n{robustness_text(table)}")
+        result = write_robustness(config, out, overwrite, ranges=screening_words(magnitudes),
+                                  trajectories=trajectories, replications=replications,
+                                  seed=seed, assumptions=ranges)
+    typer.echo(result.table())
 
 
 @app.command()
@@ -227,8 +214,8 @@ def evidence(
     with (_writing(out, overwrite) if out is not None else nullcontext()), typer.progressbar(
             length=len(listed.findings), label="findings", file=sys.stderr,
             hidden=no_terminal()) as bar:
-        kwargs = {"path": findings, "replications": replications, "seed": seed,
-                  "progress": lambda _done, _total: bar.update(1)}
+        kwargs: dict[str, Any] = {"path": findings, "replications": replications,
+                                  "seed": seed, "progress": lambda _done, _total: bar.update(1)}
         table = (write_evidence(out, overwrite, **kwargs) if out is not None
                  else run_evidence(**kwargs))
     typer.echo(evidence_text(table))
@@ -304,12 +291,11 @@ def import_(
 
     try:
         with _writing(out, overwrite, file=True):
-            info = import_scenario(ties, attributes, out, name=name,
-                                   cross_class_ties=cross_class_ties, overwrite=overwrite)
+            result = import_scenario(ties, attributes, out, name=name,
+                                     cross_class_ties=cross_class_ties, overwrite=overwrite)
     except ValueError as e:  # DataError and ScenarioError are ValueErrors
         _fail(str(e))
-    typer.echo(f"{out}: {info['children']} children in {info['classes']} classes, "
-               f"{info['ties']} nominations (at most {info['max_outdegree']} per child)")
+    typer.echo(result.table())
 
 
 @app.command()
@@ -378,9 +364,9 @@ def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")
     raise typer.Exit(validate_command(str(scenario)))
 
 
-for command in (cli_saom.simulate, cli_saom.estimate, cli_saom.gof, cli_saom.calibrate,
-                cli_saom.effects):
-    app.command()(command)
+for engine_command in (cli_saom.simulate, cli_saom.estimate, cli_saom.gof, cli_saom.calibrate,
+                       cli_saom.effects):
+    app.command()(engine_command)
 
 
 if __name__ == "__main__":

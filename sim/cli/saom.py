@@ -38,6 +38,10 @@ def simulate(
 ):
     """Simulate the s50 period 1 -> 2 with RSiena's estimates and compare with wave 2.
 
+    A demonstration: the model is always s50's (RSiena's estimates, alcohol
+    as covariate); --data only swaps the three files. For a model of your
+    own, call sim.saom.simulate_periods (docs/researcher.md).
+
     Examples:
       lbsim simulate --runs 1000 --seed 1
     """
@@ -59,6 +63,9 @@ def estimate(
     data: Annotated[str | None, typer.Option(
         help="a bundled data set instead of wave files: s50, vdbunt, baerveldt/school01, ...")]
     = None,
+    classes: Annotated[Path | None, typer.Option(
+        help="a manifest (YAML) of several classes' files instead of wave files: each "
+             "class's name, waves, covariates, behaviours, composition")] = None,
     effects: Annotated[str, typer.Option(help="comma-separated RSiena short names")] =
     EFFECTS,
     covariate: Annotated[list[str] | None, typer.Option(
@@ -81,69 +88,40 @@ def estimate(
              "with lbsim gof --fit or sim.io.fit.load_fit")] = None,
     overwrite: _Overwrite = False,
 ):
-    """Estimate a SAOM from observed waves by method of moments (Robbins-Monro); a data set
-    of several classes (--data baerveldt) as one model with a rate per class and period
-    (RSiena's sienaGroupCreate) or --separately; with --behaviour, co-evolution.
+    """Estimate a SAOM from observed waves by method of moments (Robbins-Monro); several
+    classes (--data baerveldt, or your files listed in --classes) as one model with a rate
+    per class and period (RSiena's sienaGroupCreate) or --separately; with --behaviour,
+    co-evolution.
 
     Examples:
       lbsim estimate --data s50 --covariate alcohol --effects density,simX:alcohol
       lbsim estimate w1.txt w2.txt w3.txt --effects density,recip,transTrip
       lbsim estimate --data s50 --effects density,recip,transTrip --out out/fit
       lbsim estimate --data baerveldt --separately
+      lbsim estimate --classes classes.yaml --out out/fit
     """
-    from sim.io.fit import FitClass, save_fit
+    from sim.io.estimation import Sources, fit_observed, read_observed
+    from sim.io.fit import save_fit
     from sim.io.read import DataError
-    from sim.io.waves import read_behaviours, read_composition, read_groups, read_waves
-    from sim.saom import ClassData, Data, Model
-    from sim.saom import estimate as fit
 
     keys = [e.strip() for e in effects.split(",") if e.strip()]
     if out is not None and separately:
         _fail("--out saves one fit; --separately fits each class on its own: drop one")
+    sources = Sources(waves or (), data, classes, covariate or (), behaviour or (),
+                      behaviour_effects or (), composition)
     try:
-        groups = read_groups(data) if data is not None and not waves and "/" not in data \
-            and not covariate and not behaviour else ([], [])
-        if separately and len(groups[1]) < 2:
-            _fail("--separately needs a data set of several classes, e.g. --data baerveldt")
-        if composition is not None and len(groups[1]) > 1:
-            _fail("--composition is for the waves of one class; give its wave files")
-        if len(groups[1]) > 1:
-            names, classes, covs = groups
-            several = Data([ClassData(w, covariates=c, name=k)
-                            for k, w, c in zip(names, classes, covs, strict=True)])
-            if separately:
-                return typer.echo(fit(several, Model(keys), seed=seed, separately=True).table())
-            with _writing(out, overwrite) if out is not None else nullcontext():
-                est = fit(several, Model(keys), seed=seed)
-            head = f"{len(classes)} classes ({', '.join(names)})"
-            fitted = [FitClass(*c) for c in zip(names, classes, covs, strict=True)]
-            model = {}
-        else:
-            nets, covs = read_waves(waves, data, covariate or [])
-            behaviours, beh_effects = read_behaviours(behaviour or [],
-                                                      behaviour_effects or [], data, len(nets))
-            changes = None if composition is None else read_composition(composition)
-            with _writing(out, overwrite) if out is not None else nullcontext():
-                est = fit(ClassData(nets, covariates=covs, behaviours=behaviours,
-                                    composition=changes),
-                          Model(keys, behaviour_effects=beh_effects), seed=seed,
-                          conditional=conditional)
-            head = f"{len(nets)} waves of {len(nets[0])} actors"
-            fitted = [FitClass("", nets, covs)]
-            model = {"conditional": conditional, "behaviours": behaviours,
-                     "behaviour_effects": beh_effects, "composition": changes}
+        observed = read_observed(sources)
+        with _writing(out, overwrite) if out is not None else nullcontext():
+            fitted = fit_observed(observed, keys, separately=separately,
+                                  conditional=conditional, seed=seed)
     except (DataError, ValueError) as e:
         _fail(str(e))
-    typer.echo(f"{head}, seed {seed}, {est.seconds:.1f} s")
-    typer.echo(est.table())
+    typer.echo(fitted.report)
     if out is not None:
-        source = {"data": data, "waves": [str(Path(w).resolve()) for w in waves or []],
-                  "effects": effects, "covariate": covariate or [],
-                  "behaviour": behaviour or [], "behaviour_effects": behaviour_effects or [],
-                  "composition": None if composition is None else str(composition.resolve())}
         with _writing(out, overwrite):
-            save_fit(out, est, effects=keys, classes=fitted, model=model, source=source,
-                     seed=seed, overwrite=overwrite)
+            save_fit(out, fitted.estimate, effects=keys, classes=fitted.classes,
+                     model=fitted.model, source=sources.record(effects), seed=seed,
+                     overwrite=overwrite)
         typer.echo(f"-> {out} (fit.json, estimates.csv, covariance.csv)")
 
 

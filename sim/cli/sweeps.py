@@ -41,23 +41,22 @@ def sweep(
     if scheduler and dask_local:
         _fail("give --scheduler or --dask-local, not both")
     try:
-        _, _, all_tasks, _ = plan(spec)
+        planned = plan(spec)
     except SweepError as e:
         _fail(str(e))
     workers = workers or os.cpu_count() or 1
-    with typer.progressbar(length=len(all_tasks), label="runs", file=sys.stderr,
+    with typer.progressbar(length=planned.runs, label="runs", file=sys.stderr,
                            show_eta=True, hidden=no_terminal()) as bar:
         def tick(result, counts):
             bar.label = f"runs (failed {counts['failed']})"
             bar.update(result["runs"])
 
         try:
-            counts = run_sweep(spec, out, workers=workers, scheduler=scheduler,
+            result = run_sweep(spec, out, workers=workers, scheduler=scheduler,
                                dask_local=dask_local, progress=tick, overwrite=overwrite)
         except ValueError as e:
             _fail(str(e))
-    typer.echo(f"{out}: {counts['runs']} runs: {counts['done']} done, {counts['failed']} "
-               f"failed, {counts['skipped']} skipped (finished before)")
+    typer.echo(result.table())
 
 
 def query(
@@ -103,18 +102,16 @@ def report(
       lbsim report out/staffing
       lbsim report out/staffing --robustness out/dafang_yuchong-robustness
     """
-    from sim.studies.sweep.plans import plans_text
     from sim.studies.sweep.report import ReportError, write_report
     from sim.studies.sweep.report_html import RobustnessError
 
     out = out or folder / "report"
     try:
         with _writing(out, overwrite, first=False):  # quick: the sweep's problems first
-            table = write_report(folder, out, dose, end_week, robustness, overwrite=overwrite)
+            result = write_report(folder, out, dose, end_week, robustness, overwrite=overwrite)
     except (ReportError, RobustnessError) as e:
         _fail(str(e))
-    typer.echo(plans_text(table))
-    typer.echo(f"-> {out} (report.html, plans.csv, dose_response.png)")
+    typer.echo(result.table())
 
 
 def analyze(

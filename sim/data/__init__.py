@@ -35,12 +35,16 @@ _REGISTRY = {
 
 @dataclass(frozen=True)
 class ClassWaves:
-    """One class: ``waves`` (n x n matrices, one per observation) and ``covariates``
-    (name -> (n, waves) array)."""
+    """One class: ``waves`` (n x n matrices, one per observation), ``covariates``
+    (name -> (n, waves) array, or (n,) for one constant over the waves), dependent
+    ``behaviours`` (name -> (n, waves) array) and ``composition`` (actors joining and
+    leaving: per actor its intervals of presence, RSiena's change list; None if none)."""
 
     name: str
     waves: tuple[np.ndarray, ...]
     covariates: dict[str, np.ndarray] = field(default_factory=dict)
+    behaviours: dict[str, np.ndarray] = field(default_factory=dict)
+    composition: list[list[float]] | None = None
 
     @property
     def n(self) -> int:
@@ -93,7 +97,15 @@ class Dataset:
 
 
 def names() -> list[str]:
-    """The bundled data sets' names (a class of a several-class set is ``name/class``)."""
+    """The bundled data sets' names (a class of a several-class set is ``name/class``).
+
+    Examples
+    --------
+    >>> names()[:3]
+    ['s50', 'vdbunt', 'baerveldt']
+    >>> "baerveldt/school01" in names()
+    True
+    """
     out = []
     for name, (_, classes, _) in _REGISTRY.items():
         out.append(name)

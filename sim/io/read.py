@@ -82,6 +82,22 @@ def read_adjacency(path: str | Path, wave: bool = False) -> np.ndarray:
     Row i, column j = 1 means i names j. A ``wave`` for estimation may also have missing
     values (:data:`MISSING`, then the matrix is float with NaN) and RSiena's structural
     codes 10 and 11.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = Path(folder.name) / "wave1.txt"
+    >>> _ = path.write_text("0 1 0\\n0 0 1\\n1 1 0\\n")
+    >>> read_adjacency(path)
+    array([[0, 1, 0],
+           [0, 0, 1],
+           [1, 1, 0]], dtype=int8)
+    >>> _ = path.write_text("0 1 0\\n0 0 2\\n1 1 0\\n")
+    >>> read_adjacency(path)
+    Traceback (most recent call last):
+    sim.io.read.DataError: .../wave1.txt, line 2: 2 in column 3; allowed: 0 or 1
+    >>> folder.cleanup()
     """
     path = Path(path)
     allowed = "0, 1, 10, 11 or NA" if wave else "0 or 1"
@@ -150,6 +166,20 @@ def read_edge_list(path: str | Path) -> list[tuple[int, str, str]]:
     """Nominations ``(line, from, to)`` from a CSV file with the header ``from,to``.
 
     Ids are kept as text. Self-nominations and repeated rows are errors.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = Path(folder.name) / "ties.csv"
+    >>> _ = path.write_text("from,to\\nA7,B2\\nB2,A7\\n")
+    >>> read_edge_list(path)
+    [(2, 'A7', 'B2'), (3, 'B2', 'A7')]
+    >>> _ = path.write_text("from,to\\nA7,A7\\n")
+    >>> read_edge_list(path)
+    Traceback (most recent call last):
+    sim.io.read.DataError: .../ties.csv, line 2: ...
+    >>> folder.cleanup()
     """
     path = Path(path)
     rows = _csv_rows(path)
@@ -225,7 +255,7 @@ def read_attributes(path: str | Path) -> Attributes:
         raise DataError(f"{path}: no children, only a header")
     seen: dict[str, int] = {}
     ids, lines, klass, school, girl, lb = [], [], [], [], [], []
-    traits = {t: [] for t in TRAIT_COLUMNS if t in col}
+    traits: dict[str, list[float]] = {t: [] for t in TRAIT_COLUMNS if t in col}
     for k, cells in rows[1:]:
         cells = _cells(path, k, cells, len(col))
         i = cells[col["id"]]

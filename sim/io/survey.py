@@ -49,7 +49,24 @@ def _one_class(n: int, path: Path) -> Attributes:
 def read_survey(edges: str | Path | None = None, matrix: str | Path | None = None,
                 attributes: str | Path | None = None) -> Survey:
     """Read an edge list or a matrix (exactly one) and the attributes file (optional for a
-    matrix: then ids 1..n in one class). Raises DataError naming the file and line."""
+    matrix: then ids 1..n in one class). Raises DataError naming the file and line.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = Path(folder.name) / "class.txt"
+    >>> _ = path.write_text("0 1 0\\n0 0 1\\n1 1 0\\n")
+    >>> survey = read_survey(matrix=path)
+    >>> list(survey.ids), survey.class_names
+    (['1', '2', '3'], ['1'])
+    >>> [(int(i), int(j)) for i, j in zip(survey.tie_from, survey.tie_to)]  # i names j
+    [(0, 1), (1, 2), (2, 0), (2, 1)]
+    >>> read_survey(edges=path)
+    Traceback (most recent call last):
+    sim.io.read.DataError: an edge list needs an attributes file (it lists every child)
+    >>> folder.cleanup()
+    """
     if (edges is None) == (matrix is None):
         raise DataError("give either an edge list or an adjacency matrix, not both or none")
     if edges is not None and attributes is None:
@@ -66,18 +83,21 @@ def read_survey(edges: str | Path | None = None, matrix: str | Path | None = Non
         lines = _matrix_lines(Path(matrix))[src]
         ties_file = Path(matrix)
     else:
+        assert edges is not None and attributes is not None  # both checked above
         attrs = read_attributes(attributes)
         index = {i: k for k, i in enumerate(attrs.ids)}
-        src, dst, lines = [], [], []
+        froms: list[int] = []
+        tos: list[int] = []
+        line_numbers: list[int] = []
         for k, a, b in read_edge_list(edges):
             for who in (a, b):
                 if who not in index:
                     raise DataError(f"{edges}, line {k}: id {who!r} is not in {attrs.path}; "
                                     f"allowed: the ids of the attributes file")
-            src.append(index[a])
-            dst.append(index[b])
-            lines.append(k)
-        src, dst, lines = (np.array(v, dtype=np.int64) for v in (src, dst, lines))
+            froms.append(index[a])
+            tos.append(index[b])
+            line_numbers.append(k)
+        src, dst, lines = (np.array(v, dtype=np.int64) for v in (froms, tos, line_numbers))
         ties_file = Path(edges)
     return _ordered(attrs, src, dst, lines, ties_file)
 

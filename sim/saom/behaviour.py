@@ -365,6 +365,7 @@ def actor_statistics(code: int, x: np.ndarray, z: np.ndarray, b: Behaviour,
     if code == OUTDEG:
         return zc * out_deg
     if code == EFF_FROM:
+        assert v is not None, "effFrom needs its covariate"
         return zc * v[None, :]
     if code in (AV_ALT, TOT_ALT):
         total = np.einsum("rij,rj->ri", x, zc)
@@ -395,5 +396,6 @@ def behaviour_statistics(behaviours: Sequence[Behaviour], beh: BehaviourArrays, 
                 # an interaction: s_1 s_2 ... / z̃_i^(factors - 1), 0 where z̃_i = 0
                 stat = s if stat is None else np.divide(stat * s, zc, where=zc != 0,
                                                         out=np.zeros_like(s))
+            assert stat is not None  # every effect has at least one term
             out[:, e] = stat.sum(1)
     return out

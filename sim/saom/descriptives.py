@@ -27,16 +27,33 @@ COLUMNS = ("ties", "density", "mean_degree", "mutual_dyads", "reciprocity", "two
 ATTRIBUTE_COLUMNS = ("coleman_homophily", "ei_index")
 
 
-def _stack(x) -> tuple[np.ndarray, bool]:
+def stack_networks(x: npt.ArrayLike, dtype: npt.DTypeLike = np.float64
+                   ) -> tuple[np.ndarray, bool]:
+    """One network or several as a stack of 0/1 adjacency matrices without loops.
+
+    Parameters
+    ----------
+    x
+        An n x n network or R networks (R, n, n); any non-zero entry is a tie.
+    dtype
+        The stack's type.
+
+    Returns
+    -------
+    stack : np.ndarray
+        (R, n, n), R = 1 for one network, with x_ii = 0.
+    single : bool
+        Whether ``x`` was one n x n network.
+    """
     a = np.asarray(x)
     single = a.ndim == 2
     if single:
         a = a[None]
     if a.ndim != 3 or a.shape[1] != a.shape[2]:
         raise ValueError(f"networks must be n x n or (R, n, n), got shape {np.shape(x)}")
-    a = (a != 0).astype(np.float64)
+    a = (a != 0).astype(dtype)
     idx = np.arange(a.shape[1])
-    a[:, idx, idx] = 0.0
+    a[:, idx, idx] = 0
     return a, single
 
 
@@ -44,42 +61,43 @@ def _out(values: np.ndarray, single: bool):
     return float(values[0]) if single else values
 
 
-def _ratio(num: np.ndarray, den: np.ndarray, empty: float = np.nan) -> np.ndarray:
-    """num / den, and ``empty`` where den is 0."""
+def ratio(num: npt.ArrayLike, den: npt.ArrayLike, empty: float = np.nan) -> np.ndarray:
+    """num / den elementwise (as floats), and ``empty`` where den is 0 (or negative)."""
+    num, den = np.asarray(num, float), np.asarray(den, float)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), empty)
 
 
 def ties(x: npt.ArrayLike) -> float | np.ndarray:
     """Number of ties sum_ij x_ij."""
-    a, single = _stack(x)
+    a, single = stack_networks(x)
     return _out(a.sum((1, 2)), single)
 
 
 def density(x: npt.ArrayLike) -> float | np.ndarray:
     """ties / (n (n - 1)); 0 for fewer than two actors (networkx.density)."""
-    a, single = _stack(x)
+    a, single = stack_networks(x)
     n = a.shape[1]
-    return _out(_ratio(a.sum((1, 2)), np.full(a.shape[0], n * (n - 1.0)), 0.0), single)
+    return _out(ratio(a.sum((1, 2)), np.full(a.shape[0], n * (n - 1.0)), 0.0), single)
 
 
 def mean_degree(x: npt.ArrayLike) -> float | np.ndarray:
     """Mean out-degree (= mean in-degree) ties / n; 0 without actors."""
-    a, single = _stack(x)
-    return _out(_ratio(a.sum((1, 2)), np.full(a.shape[0], float(a.shape[1])), 0.0), single)
+    a, single = stack_networks(x)
+    return _out(ratio(a.sum((1, 2)), np.full(a.shape[0], float(a.shape[1])), 0.0), single)
 
 
 def mutual_dyads(x: npt.ArrayLike) -> float | np.ndarray:
     """Number of mutual dyads #{i < j: x_ij = x_ji = 1}."""
-    a, single = _stack(x)
+    a, single = stack_networks(x)
     return _out((a * a.transpose(0, 2, 1)).sum((1, 2)) / 2, single)
 
 
 def reciprocity(x: npt.ArrayLike) -> float | np.ndarray:
     """Share of ties that are reciprocated: 2 mutual / ties (networkx.overall_reciprocity);
     NaN without ties, where networkx raises."""
-    a, single = _stack(x)
-    return _out(_ratio((a * a.transpose(0, 2, 1)).sum((1, 2)), a.sum((1, 2))), single)
+    a, single = stack_networks(x)
+    return _out(ratio((a * a.transpose(0, 2, 1)).sum((1, 2)), a.sum((1, 2))), single)
 
 
 def _two_path_matrix(a):
@@ -91,56 +109,56 @@ def _two_path_matrix(a):
 
 def two_paths(x: npt.ArrayLike) -> float | np.ndarray:
     """Number of two-paths i -> h -> j with i != j: sum_{i != j} (x^2)_ij."""
-    a, single = _stack(x)
+    a, single = stack_networks(x)
     return _out(_two_path_matrix(a).sum((1, 2)), single)
 
 
 def transitive_triplets(x: npt.ArrayLike) -> float | np.ndarray:
     """Number of transitive triplets sum_{i,j,h} x_ij x_ih x_hj."""
-    a, single = _stack(x)
+    a, single = stack_networks(x)
     return _out((_two_path_matrix(a) * a).sum((1, 2)), single)
 
 
 def transitivity(x: npt.ArrayLike) -> float | np.ndarray:
     """Share of two-paths that are closed: transitive triplets / two-paths; 0 without
     two-paths (as networkx.transitivity is 0 without triads)."""
-    a, single = _stack(x)
+    a, single = stack_networks(x)
     p = _two_path_matrix(a)
-    return _out(_ratio((p * a).sum((1, 2)), p.sum((1, 2)), 0.0), single)
+    return _out(ratio((p * a).sum((1, 2)), p.sum((1, 2)), 0.0), single)
 
 
 def clustering(x: npt.ArrayLike) -> float | np.ndarray:
     """Global clustering coefficient of the symmetrised graph (i ~ j if x_ij or x_ji):
     3 x triangles / connected triples (networkx.transitivity); 0 without a connected
     triple, as networkx returns."""
-    a, single = _stack(x)
+    a, single = stack_networks(x)
     s = np.maximum(a, a.transpose(0, 2, 1))
     d = s.sum(2)
     closed = np.einsum("rij,rjk,rki->r", s, s, s)  # 6 x triangles
-    return _out(_ratio(closed, (d * (d - 1)).sum(1), 0.0), single)
+    return _out(ratio(closed, (d * (d - 1)).sum(1), 0.0), single)
 
 
 def three_cycles(x: npt.ArrayLike) -> float | np.ndarray:
     """Number of three-cycles i -> j -> h -> i: trace(x^3) / 3."""
-    a, single = _stack(x)
+    a, single = stack_networks(x)
     return _out(np.einsum("rij,rjk,rki->r", a, a, a) / 3, single)
 
 
 def indegree_var(x: npt.ArrayLike) -> float | np.ndarray:
     """Population variance of the in-degrees (0 for a single actor)."""
-    a, single = _stack(x)
+    a, single = stack_networks(x)
     return _out(a.sum(1).var(1), single)
 
 
 def isolates_in(x: npt.ArrayLike) -> float | np.ndarray:
     """Number of actors nobody names (in-degree 0)."""
-    a, single = _stack(x)
+    a, single = stack_networks(x)
     return _out((a.sum(1) == 0).sum(1).astype(float), single)
 
 
 def isolates_total(x: npt.ArrayLike) -> float | np.ndarray:
     """Number of actors with neither in- nor out-ties."""
-    a, single = _stack(x)
+    a, single = stack_networks(x)
     return _out(((a.sum(1) + a.sum(2)) == 0).sum(1).astype(float), single)
 
 
@@ -172,7 +190,7 @@ def _largest_weak_component(a, out):
 def largest_component_share(x: npt.ArrayLike) -> float | np.ndarray:
     """Share of actors in the largest weakly connected component; 1/n without ties (every
     actor is a component of its own)."""
-    a, single = _stack(x)
+    a, single = stack_networks(x)
     out = np.empty(a.shape[0])
     _largest_weak_component(a, out)
     return _out(out, single)
@@ -195,14 +213,14 @@ def coleman_homophily(x: npt.ArrayLike, attribute: npt.ArrayLike) -> float | np.
     (p - e) / e. Ranges -1 (avoidance) to 1 (only in-group choices); NaN if the group sends
     no ties, has fewer than 2 members or is everyone (networkx defines no such index).
     """
-    a, single = _stack(x)
+    a, single = stack_networks(x)
     g = _attribute(attribute, a.shape[1])
     n, size = a.shape[1], int(g.sum())
     if size < 2 or size == n:
         return _out(np.full(a.shape[0], np.nan), single)
     sent = a[:, g, :].sum((1, 2))
     inside = a[:, g][:, :, g].sum((1, 2))
-    p = _ratio(inside, sent)
+    p = ratio(inside, sent)
     e = (size - 1) / (n - 1)
     with np.errstate(invalid="ignore"):
         h = np.where(p >= e, (p - e) / (1 - e), (p - e) / e)
@@ -213,18 +231,18 @@ def ei_index(x: npt.ArrayLike, attribute: npt.ArrayLike) -> float | np.ndarray:
     """Krackhardt & Stern's (1988) E-I index (E - I) / (E + I): E ties between actors with
     different attribute values, I ties within; -1 all within, +1 all between; NaN without
     ties (networkx defines no E-I index)."""
-    a, single = _stack(x)
+    a, single = stack_networks(x)
     g = _attribute(attribute, a.shape[1])
     same = g[:, None] == g[None, :]
     internal = (a * same).sum((1, 2))
     external = (a * ~same).sum((1, 2))
-    return _out(_ratio(external - internal, external + internal), single)
+    return _out(ratio(external - internal, external + internal), single)
 
 
 def summarize(networks: npt.ArrayLike, attribute: npt.ArrayLike | None = None) -> pd.DataFrame:
     """One row per network with the columns of :data:`COLUMNS` (and, given a binary
     ``attribute``, :data:`ATTRIBUTE_COLUMNS`)."""
-    a, _ = _stack(networks)
+    a, _ = stack_networks(networks)
     table = {name: np.atleast_1d(globals()[name](a)) for name in COLUMNS}
     if attribute is not None:
         table["coleman_homophily"] = np.atleast_1d(coleman_homophily(a, attribute))
@@ -235,6 +253,6 @@ def summarize(networks: npt.ArrayLike, attribute: npt.ArrayLike | None = None) -
 def jaccard(before: npt.ArrayLike, after: npt.ArrayLike) -> float:
     """Jaccard's index of two observations of a network: ties present in both over ties
     present in either (RSiena's measure of turnover between waves; NaN without any tie)."""
-    a, b = _stack(before)[0][0] > 0, _stack(after)[0][0] > 0
+    a, b = stack_networks(before)[0][0] > 0, stack_networks(after)[0][0] > 0
     either = int((a | b).sum())
     return float((a & b).sum() / either) if either else float("nan")

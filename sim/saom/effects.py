@@ -24,10 +24,11 @@ tie) or ``[endow]`` (endowment or maintenance: counts only when it drops one), e
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from dataclasses import dataclass
+
+from sim.suggest import unknown_name
 
 # Kernel codes of the network-dependent ("structural") effects. The kernel computes, for
 # each code, the contribution c_ij = s_i(x with i->j) - s_i(x without i->j).
@@ -125,9 +126,8 @@ _TERM = re.compile(r"^(?P<name>[A-Za-z0-9]+)(\((?P<param>[^)]*)\))?(:(?P<cov>.+)
 
 
 def unknown(kind: str, name: str, allowed: list[str]) -> ValueError:
-    near = difflib.get_close_matches(name, allowed, n=1)
-    hint = f" Did you mean {near[0]!r}?" if near else ""
-    return ValueError(f"unknown {kind} {name!r}.{hint} Allowed: {', '.join(allowed)}.")
+    """The error for an unknown name (:func:`sim.suggest.unknown_name`)."""
+    return ValueError(unknown_name(name, kind, allowed))
 
 
 def parse_term(text: str) -> Term:

@@ -29,21 +29,11 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
+from sim.saom.descriptives import stack_networks
 from sim.saom.names import Parameter, rate
 
 TRIAD_TYPES = ("003", "012", "102", "021D", "021U", "021C", "111D", "111U", "030T", "030C",
                "201", "120D", "120U", "120C", "210", "300")
-
-
-def _stack(x: npt.ArrayLike) -> np.ndarray:
-    a = np.asarray(x)
-    a = a[None] if a.ndim == 2 else a
-    if a.ndim != 3 or a.shape[1] != a.shape[2]:
-        raise ValueError(f"networks must be n x n or (R, n, n), got shape {np.shape(x)}")
-    a = (a != 0).astype(np.int8)
-    idx = np.arange(a.shape[1])
-    a[:, idx, idx] = 0
-    return a
 
 
 def _cumulative(degrees: np.ndarray, levels: Sequence[int]) -> np.ndarray:
@@ -52,12 +42,12 @@ def _cumulative(degrees: np.ndarray, levels: Sequence[int]) -> np.ndarray:
 
 def indegree_distribution(x: npt.ArrayLike, levels: Sequence[int] = range(9)) -> np.ndarray:
     """(R, len(levels)): actors with in-degree <= k."""
-    return _cumulative(_stack(x).sum(1), levels)
+    return _cumulative(stack_networks(x, np.int8)[0].sum(1), levels)
 
 
 def outdegree_distribution(x: npt.ArrayLike, levels: Sequence[int] = range(9)) -> np.ndarray:
     """(R, len(levels)): actors with out-degree <= k."""
-    return _cumulative(_stack(x).sum(2), levels)
+    return _cumulative(stack_networks(x, np.int8)[0].sum(2), levels)
 
 
 @cache
@@ -104,7 +94,7 @@ def _triad_name(m: np.ndarray) -> str:
 
 def triad_census(x: npt.ArrayLike) -> np.ndarray:
     """(R, 16): counts of the 16 triad types (:data:`TRIAD_TYPES`) over all triples."""
-    a = _stack(x)
+    a = stack_networks(x, np.int8)[0]
     n = a.shape[1]
     i, j, k = np.array([(i, j, k) for i in range(n) for j in range(i + 1, n)
                         for k in range(j + 1, n)], dtype=np.int64).reshape(-1, 3).T
@@ -121,7 +111,7 @@ def triad_census(x: npt.ArrayLike) -> np.ndarray:
 def geodesic_distribution(x: npt.ArrayLike, levels: Sequence[int] = range(1, 6)) -> np.ndarray:
     """(R, len(levels) + 1): unordered pairs of the symmetrised network at distance <= k,
     then the pairs with no path."""
-    a = _stack(x)
+    a = stack_networks(x, np.int8)[0]
     n = a.shape[1]
     upper = np.triu(np.ones((n, n), dtype=bool), 1)
     out = np.zeros((a.shape[0], len(levels) + 1))

@@ -164,23 +164,23 @@ class Runs:
         return runs_frame(*self._columns())
 
 
-def simulate_runs(per: Period, beta: np.ndarray, rate: float, seed: SeedLike, runs: int,
-                  scored: bool = False, beh_beta: npt.ArrayLike = (),
-                  beh_rates: npt.ArrayLike = (), target: int = -1) -> Runs:
+def simulate_prepared_period(per: Period, beta: np.ndarray, rate: float, seed: SeedLike, runs: int,
+                             with_scores: bool = False, beh_beta: npt.ArrayLike = (),
+                             beh_rates: npt.ArrayLike = (), target: int = -1) -> Runs:
     """``runs`` periods from ``per``'s start with network effect parameters ``beta``, basic
     rate ``rate``, behaviour effect parameters ``beh_beta`` and behaviour basic rates
     ``beh_rates``; with ``target`` >= 0, each run lasts until that many tie variables
     have changed (conditional simulation), ``Runs.times`` its length."""
-    return simulate_batch([per], beta, [rate], [seed], runs, scored, beh_beta, beh_rates,
+    return simulate_batch([per], beta, [rate], [seed], runs, with_scores, beh_beta, beh_rates,
                           [target])[0]
 
 
 def simulate_batch(pers: Sequence[Period], beta: np.ndarray, rates: npt.ArrayLike,
-                   seeds: Sequence[SeedLike], runs: int, scored: bool = False,
+                   seeds: Sequence[SeedLike], runs: int, with_scores: bool = False,
                    beh_beta: npt.ArrayLike = (), beh_rates: npt.ArrayLike = (),
                    targets: npt.ArrayLike | None = None,
                    statistics: bool = False) -> list[Runs]:
-    """:func:`simulate_runs` of each period ``pers[m]`` (rate ``rates[m]``, seed
+    """:func:`simulate_prepared_period` of each period ``pers[m]`` (rate ``rates[m]``, seed
     ``seeds[m]``, target ``targets[m]``) in one kernel call, for periods of one
     :func:`batches` batch: the same runs as period by period. With ``statistics``, the
     kernel also computes the effect statistics of each network (``Runs.statistics``)
@@ -201,20 +201,20 @@ def simulate_batch(pers: Sequence[Period], beta: np.ndarray, rates: npt.ArrayLik
     nets = np.empty((total, n, n), dtype=np.int8)
     z = np.empty((total, n_beh, n))
     counts = np.empty((total, 1 + n_beh), dtype=np.int64)
-    u = np.empty((total, len(beta) + len(beh.beta) if scored else 0))
+    u = np.empty((total, len(beta) + len(beh.beta) if with_scores else 0))
     times = np.zeros(total)
     statistics = statistics and all(p.unobserved is None and p.fixed_end is None
                                     and all(b.missing is None for b in p.spec.behaviours)
                                     for p in pers)
     stats = np.zeros((total, len(beta) if statistics else 0))
-    coevolution.simulate_runs(np.stack([p.x0 for p in pers]),
+    coevolution.simulate_independent_runs(np.stack([p.x0 for p in pers]),
                               np.repeat(np.arange(count), runs), prog, data, spec.allowed,
                               spec.max_outdegree, cumrates, per.uniform_rates, beh, bcum,
                               np.array([p.length for p in pers], dtype=float),
                               np.concatenate([run_seeds(s, runs) for s in seeds]), nets, z,
                               counts, u, targets.astype(np.int64), times, stats,
                               per.composition or composition.fixed(n))
-    return [Runs(nets[part], z[part], counts[part], u[part] if scored else None,
+    return [Runs(nets[part], z[part], counts[part], u[part] if with_scores else None,
                  times[part] if targets[m] >= 0 else None,
                  stats[part] if statistics else None)
             for m, part in enumerate(slice(m * runs, (m + 1) * runs) for m in range(count))]
@@ -227,18 +227,18 @@ def layout(periods: Sequence[Period]) -> tuple[int, int, int, int]:
 
 
 def simulate_statistics(periods: Sequence[Period], theta: np.ndarray,
-                        seed: np.random.SeedSequence, runs: int, scores: bool = False,
+                        seed: np.random.SeedSequence, runs: int, with_scores: bool = False,
                         targets: Sequence[int] | None = None,
                         times: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Statistics of ``runs`` simulations of every period from its observed start, in the
-    layout of the module docstring; with ``scores``, also the score functions of theta
+    layout of the module docstring; with ``with_scores``, also the score functions of theta
     (same shape), else None. With ``targets`` (one per period), period m's runs last
     until ``targets[m]`` tie variables have changed (conditional simulation) and
     ``times[:, m]`` gets their lengths."""
     m_count, n_beh, k_count, e_count = layout(periods)
     width = m_count * (1 + n_beh) + k_count + e_count
     out = np.zeros((runs, width))
-    u = np.zeros((runs, width)) if scores else None
+    u = np.zeros((runs, width)) if with_scores else None
     base = m_count * (1 + n_beh)
     groups = batches(periods)
     with threads_for(runs, max(len(g) for g in groups)):
@@ -246,7 +246,7 @@ def simulate_statistics(periods: Sequence[Period], theta: np.ndarray,
             pers = [periods[m] for m in group]
             rate_at = [m_count + b * m_count + group[0] for b in range(n_beh)]
             results = simulate_batch(pers, theta[base:base + k_count], theta[group],
-                                     [child_seed(seed, m) for m in group], runs, scores,
+                                     [child_seed(seed, m) for m in group], runs, with_scores,
                                      theta[base + k_count:], theta[rate_at],
                                      None if targets is None else [targets[m] for m in group],
                                      statistics=True)

@@ -27,8 +27,8 @@ traits change every week (the classroom model).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import NamedTuple
+from dataclasses import dataclass, field, fields
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -40,36 +40,35 @@ EGO, ALTER, SIM, SAME, EGOALT, DYADIC, LABEL = range(7)
 _KIND = {"ego": EGO, "alter": ALTER, "sim": SIM, "same": SAME, "egoalt": EGOALT}
 
 
-class ProgramArrays(NamedTuple):
-    """A program as the kernels read it (numba takes named tuples): see :class:`Program`;
-    ``gwesp`` holds the GWESP weights w(k) for k = 0..n."""
-
-    beta: np.ndarray
-    slot: np.ndarray
-    fac_start: np.ndarray
-    fac_kind: np.ndarray
-    fac_cov: np.ndarray
-    codes: np.ndarray
-    gwesp: np.ndarray
-    gate: np.ndarray
-
-
 EVAL, CREATION, ENDOW = (fx.EFFECT_TYPES.index(t) for t in ("eval", "creation", "endow"))
 """``gate[e]``: effect e counts always, only when the ministep creates a tie, only when it
 drops one (RSiena's effect types eval, creation, endow; the index into
 :data:`sim.saom.effects.EFFECT_TYPES`)."""
 
 
-class CovariateArrays(NamedTuple):
-    """One network's covariates as the kernels read them: see :class:`CovariateData`."""
+HOST_ONLY = {"kernel": None}
+"""Field metadata: a field the kernels do not read (it stays out of the kernel tuple)."""
 
-    actor: np.ndarray
-    actor_stats: np.ndarray
-    dyadic: np.ndarray
-    dyadic_means: np.ndarray
-    labels: np.ndarray
-    strength: np.ndarray
-    label_means: np.ndarray
+
+def kernel_tuple(name: str, cls: type) -> type:
+    """The named tuple the kernels take (numba takes named tuples, not dataclasses) with
+    the fields of the dataclass ``cls`` in order, each renamed by its metadata ``kernel``
+    (``HOST_ONLY``: left out), so a field is added in one place.
+
+    Parameters
+    ----------
+    name
+        The tuple's class name.
+    cls
+        The dataclass it mirrors.
+
+    Returns
+    -------
+    type
+        A :class:`typing.NamedTuple` of arrays.
+    """
+    names = [f.metadata.get("kernel", f.name) for f in fields(cls)]
+    return NamedTuple(name, [(n, np.ndarray) for n in names if n is not None])
 
 
 @dataclass(frozen=True)
@@ -87,15 +86,20 @@ class Program:
     fac_kind: np.ndarray
     fac_cov: np.ndarray
     codes: np.ndarray
-    gwesp_param: float
-    terms: dict  # effect key -> (beta, parsed terms)
-    sim_needed: np.ndarray  # (number of actor covariates,) bool: used by simX
+    gwesp_param: float = field(metadata={"kernel": "gwesp"})  # the kernels: w(k), k = 0..n
+    terms: dict = field(metadata=HOST_ONLY)  # effect key -> (beta, parsed terms)
+    sim_needed: np.ndarray = field(metadata=HOST_ONLY)  # (actor covariates,) bool: for simX
     gate: np.ndarray  # (effects,) EVAL, CREATION or ENDOW
 
     def arrays(self, n: int) -> ProgramArrays:
         """What the kernels take, with the GWESP weights for n actors."""
-        return ProgramArrays(self.beta, self.slot, self.fac_start, self.fac_kind, self.fac_cov,
-                             self.codes, gwesp_weights(self.gwesp_param, n), self.gate)
+        return ProgramArrays(**{k: getattr(self, k) for k in ProgramArrays._fields
+                                if k != "gwesp"}, gwesp=gwesp_weights(self.gwesp_param, n))
+
+
+ProgramArrays = kernel_tuple("ProgramArrays", Program)
+ProgramArrays.__doc__ = """A program as the kernels read it: the fields of :class:`Program`
+but ``terms`` and ``sim_needed``, ``gwesp`` holding the GWESP weights w(k) for k = 0..n."""
 
 
 def gwesp_weights(param: float, n: int) -> np.ndarray:
@@ -105,8 +109,8 @@ def gwesp_weights(param: float, n: int) -> np.ndarray:
     return np.exp(a) * (1.0 - (1.0 - np.exp(-a)) ** k)
 
 
-def finite_number(value: object, what: str) -> float:
-    """``value`` as a finite float, or a ValueError naming ``what``."""
+def finite_number(value: Any, what: str) -> float:
+    """``value`` (anything a user gave) as a finite float, or a ValueError naming ``what``."""
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -116,7 +120,7 @@ def finite_number(value: object, what: str) -> float:
     return v
 
 
-def _missing(kind: str, name: str, key: str, have: Sequence[str]) -> ValueError:
+def _missing(kind: str, name: str | None, key: str, have: Sequence[str]) -> ValueError:
     return ValueError(f"effect {key!r} needs {kind} {name!r}; {kind}s given: "
                       f"{', '.join(have) or 'none'}")
 
@@ -237,8 +241,12 @@ class CovariateData:
     label_means: np.ndarray  # (L,)
 
     def arrays(self) -> CovariateArrays:
-        return CovariateArrays(self.actor, self.actor_stats, self.dyadic, self.dyadic_means,
-                               self.labels, self.strength, self.label_means)
+        return CovariateArrays(**{k: getattr(self, k) for k in CovariateArrays._fields})
+
+
+CovariateArrays = kernel_tuple("CovariateArrays", CovariateData)
+CovariateArrays.__doc__ = """One network's covariates as the kernels read them: the fields of
+:class:`CovariateData`."""
 
 
 def covariate_data(program: Program, n: int, actor: npt.ArrayLike | None = None,

@@ -108,9 +108,10 @@ def choice_probabilities(x: npt.ArrayLike, i: int, spec: specification.Specifica
         if gw_terms:  # RSiena: contribution of the toggled tie is w(TP_ij), signed
             gw = specification.gwesp_weights(gw_terms[0].param, n)
             tp = (x[i] @ x).astype(int)
-            ego = [specification.term_factor(t, n, covariates, dyadic or {}, "",
-                                             spec.uncentred, spec.behaviours)
-                   for t in terms if t is not gw_terms[0]]
+            ego = [f for t in terms if t is not gw_terms[0]
+                   if (f := specification.term_factor(t, n, covariates, dyadic or {}, "",
+                                                      spec.uncentred, spec.behaviours))
+                   is not None]
             mult = np.prod([f[i, 0] for f in ego]) if ego else 1.0
             sign = 1 - 2 * x[i]
             delta += gate * beta * mult * sign * gw[tp]
@@ -166,6 +167,7 @@ def behaviour_probabilities(x: np.ndarray, z: np.ndarray, i: int, b, effects: Ma
     RSiena's -x_i+ simMean to each move."""
     from sim.saom import behaviour as bh  # the definitions of the statistics
 
+    covariates = covariates or {}
     delta = np.zeros(3)
     for s, d in enumerate((-1, 0, 1)):
         if d == 0 or not b.lo <= z[i] + d <= b.hi:
@@ -180,11 +182,12 @@ def behaviour_probabilities(x: np.ndarray, z: np.ndarray, i: int, b, effects: Ma
                 name, _, cov = part.partition(":")
                 code = bh.BEHAVIOUR_EFFECTS[name].code
                 totsim |= code == bh.TOT_SIM
-                v = None if not cov else (np.asarray(covariates[cov], float)
+                v = None if not cov else (np.asarray(covariates[cov], np.float64)
                                           - np.mean(covariates[cov]))
                 f = bh.actor_statistics(code, np.stack([x, x]), pair, b, v)[:, i]
                 si = f if si is None else np.where(zc != 0, si * f / np.where(zc != 0, zc, 1),
                                                    0.0)
+            assert si is not None  # a key has at least one effect
             delta[s] += beta * (si[1] - si[0] - (x[i].sum() * b.sim_mean if totsim else 0.0))
     ok = np.array([b.lo <= z[i] - 1, True, z[i] + 1 <= b.hi])
     w = np.where(ok, np.exp(delta - delta[ok].max()), 0.0)

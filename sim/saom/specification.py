@@ -138,14 +138,16 @@ def term_factor(term: fx.Term, n: int, covariates: Mapping, dyadic: Mapping,
         return None
     if kind == "density":
         return np.ones((n, n))
+    name = term.covariate
+    assert name is not None, f"a {kind} effect names its covariate"
     if kind == "dyadic":
-        w = _dyadic_covariate(dyadic, term.covariate, n, key)
+        w = _dyadic_covariate(dyadic, name, n, key)
         off = ~np.eye(n, dtype=bool)
-        return w if term.covariate in uncentred else w - w[off].mean()
-    v = _actor_covariate(covariates, term.covariate, n, key)
-    beh = {b.name: b for b in behaviours}.get(term.covariate)
+        return w if name in uncentred else w - w[off].mean()
+    v = _actor_covariate(covariates, name, n, key)
+    beh = {b.name: b for b in behaviours}.get(name)
     mean = beh.mean if beh else v.mean()
-    c = v if term.covariate in uncentred else v - mean
+    c = v if name in uncentred else v - mean
     if kind == "ego":
         return np.repeat(c[:, None], n, axis=1)
     if kind == "alter":
@@ -182,21 +184,21 @@ def build(network: npt.ArrayLike, effects: Mapping[str, float], *, rate: float,
     dyadic = dict(dyadic or {})
     for name in covariates:  # check every covariate given, used or not
         covariates[name] = _actor_covariate(covariates, name, n, f"covariate {name}")
-    behaviours = _behaviours(behaviours, n, covariates)
+    dependent = _behaviours(behaviours, n, covariates)
     for what, given in (("behaviour_rates", behaviour_rates),
                         ("behaviour_rate_effects", behaviour_rate_effects)):
-        stray = [k for k in (given or {}) if k not in [b.name for b in behaviours]]
+        stray = [k for k in (given or {}) if k not in [b.name for b in dependent]]
         if stray:
             raise ValueError(f"{what} names {stray[0]!r}, which is not a behaviour; "
-                             f"behaviours: {', '.join(b.name for b in behaviours) or 'none'}")
-    for b in behaviours:
+                             f"behaviours: {', '.join(b.name for b in dependent) or 'none'}")
+    for b in dependent:
         covariates[b.name] = b.waves[:, start].astype(float)
     for name in dyadic:
         dyadic[name] = _dyadic_covariate(dyadic, name, n, f"covariate {name}")
     prog = program_.compile_effects(effects, list(covariates), list(dyadic))
     for _, terms in prog.terms.values():
         for t in terms:
-            if t.effect.kind == "sim" and t.covariate not in [b.name for b in behaviours]:
+            if t.effect.kind == "sim" and t.covariate not in [b.name for b in dependent]:
                 similarity(covariates[t.covariate])  # raises if the covariate is constant
     data = program_.covariate_data(
         prog, n, np.array([covariates[k] for k in covariates]).reshape(len(covariates), n),
@@ -213,7 +215,7 @@ def build(network: npt.ArrayLike, effects: Mapping[str, float], *, rate: float,
         if name in uncentred:
             data.dyadic_means[d] = 0.0
     names = list(covariates)
-    for b in behaviours:  # centred as RSiena centres a behaviour, from all its waves
+    for b in dependent:  # centred as RSiena centres a behaviour, from all its waves
         if b.name in uncentred:
             raise ValueError(f"uncentred names behaviour {b.name!r}; behaviours are centred "
                              f"by their mean")
@@ -249,14 +251,14 @@ def build(network: npt.ArrayLike, effects: Mapping[str, float], *, rate: float,
         if len(over):
             raise ValueError(f"actor {over[0]} already names {x[over[0]].sum()} friends, more "
                              f"than max_outdegree = {cap}")
-    beh, labels = bh.compile_behaviour_effects(behaviours, behaviour_effects or {}, names)
+    beh, labels = bh.compile_behaviour_effects(dependent, behaviour_effects or {}, names)
     beh_rates = np.array([_behaviour_rates(b.name, behaviour_rates, behaviour_rate_effects,
-                                           covariates) for b in behaviours]).reshape(-1, n)
-    return x, Specification(n, prog, data, rates, allowed, cap, uncentred, tuple(behaviours),
+                                           covariates) for b in dependent]).reshape(-1, n)
+    return x, Specification(n, prog, data, rates, allowed, cap, uncentred, tuple(dependent),
                             beh, beh_rates, tuple(labels))
 
 
-def _behaviours(behaviours: Mapping | None, n: int, covariates: Mapping) -> list:
+def _behaviours(behaviours: Mapping | None, n: int, covariates: Mapping) -> list[bh.Behaviour]:
     """The behaviours given, validated, each with n actors and a name no covariate has."""
     if behaviours is None:
         return []

@@ -29,7 +29,8 @@ def check_fit(waves: Sequence[np.ndarray], effects: Sequence[str], statistics: S
     if fit is None:
         fit = estimate(ClassData(waves, covariates=covariates), Model(effects),
                        seed=seed).as_dict()
-    sims = gof.simulate_fit(waves, fit, runs=runs, covariates=covariates, seed=seed + 1)
+    sims = gof.simulate_fit(waves, fit, runs=runs, seed=seed + 1,
+                            covariates=None if covariates is None else dict(covariates))
     rows = []
     for name in statistics:
         rows += [(name, period, t) for period, t in gof.gof(list(waves[1:]), sims,

@@ -116,7 +116,7 @@ def graph(snap: Snapshot):
     import networkx as nx
 
     pop, ids = snap.population, snap.ids
-    g = nx.DiGraph(week=snap.week)
+    g: nx.DiGraph = nx.DiGraph(week=snap.week)
     names = snap.class_names
     for i, child in enumerate(ids):
         g.add_node(child, **{"class": str(names[pop.klass[i]]), "school": int(pop.school[i]),
@@ -162,7 +162,7 @@ def write_rsiena(snaps: list[Snapshot], folder: str | Path, by_school: bool = Fa
         unit_of[a:a + m] = k
     folder = Path(folder)
     folder.mkdir(parents=True)
-    outside = [("week", "from", "to", "from_unit", "to_unit")]
+    outside: list[tuple] = [("week", "from", "to", "from_unit", "to_unit")]
     inside = []  # per week: the ties within a unit, ordered by sender
     for s in snaps:
         src, dst = s.ties()

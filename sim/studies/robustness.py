@@ -18,13 +18,14 @@ default each magnitude's central 95% posterior range, ``defaults`` the documente
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sim.atomic import atomic_folder
+from sim.studies.result import Result
 from sim.studies.trials import virtual_trial
 from sim.world.scenario import Scenario
 
@@ -85,6 +86,35 @@ ASSUMPTIONS = (
                "friends' pull on confidence"),
 )
 """The assumption-marked magnitudes and their documented ranges (docs/model.md §4, §6)."""
+
+@dataclass(frozen=True, repr=False)
+class RobustnessResult(Result):
+    """A Morris screening of ``scenario``'s assumptions over ``trajectories``: ``indices``,
+    one row per (outcome, time, parameter) with mu*, its 95% interval and sigma (module
+    docstring); ``ranges``, the ranges screened in words; ``out``, the folder written
+    (robustness.csv and .png), if any."""
+
+    scenario: str
+    trajectories: int
+    indices: pd.DataFrame
+    ranges: str = ""
+    out: Path | None = None
+
+    def table(self) -> str:
+        """The screening, the ranges, then :func:`robustness_text`."""
+        head = [f"{self.scenario}: {self.trajectories} trajectories -> {self.out}"
+                ] if self.out is not None else []
+        head += [f"ranges: {self.ranges}"] if self.ranges else []
+        return "\n".join([*head, robustness_text(self.indices)])
+
+    def to_frame(self) -> pd.DataFrame:
+        """The Morris indices."""
+        return self.indices.copy()
+
+    def plot(self, path: str | Path | None = None):
+        """Each assumption's mu* per outcome (:func:`robustness_figure`)."""
+        return robustness_figure(self.indices, None if path is None else Path(path))
+
 
 OUTCOMES = ("confidence", "felt_stigma", "in_degree", "isolated", "named_members",
             "named_by_non_members")
@@ -147,9 +177,14 @@ def morris_indices(effects: np.ndarray, seed: int = 1,
 def robustness(scenario: Scenario, trajectories: int = 4, replications: int = 4,
                seed: int = 1, follow_up_weeks: int = 12,
                assumptions: tuple[Assumption, ...] = ASSUMPTIONS,
-               progress=None) -> pd.DataFrame:
-    """Morris indices of each assumption for each trial outcome at post and follow-up:
-    one row per (outcome, time, parameter)."""
+               progress=None) -> RobustnessResult:
+    """Morris indices of each assumption for each trial outcome at post and follow-up.
+
+    Returns
+    -------
+    RobustnessResult
+        Its ``indices``: one row per (outcome, time, parameter).
+    """
     from SALib.sample import morris as sample
 
     prob, used = problem(scenario, assumptions)
@@ -158,7 +193,7 @@ def robustness(scenario: Scenario, trajectories: int = 4, replications: int = 4,
     for k, row in enumerate(matrix):
         point = scenario.override({name: float(v) for name, v in zip(prob["names"], row,
                                                                         strict=True)})
-        table = virtual_trial(point, replications, seed, follow_up_weeks)
+        table = virtual_trial(point, replications, seed, follow_up_weeks).effects
         answers.append(table[table["level"] == "child"].set_index(["outcome", "time"])["g"])
         if progress is not None:
             progress(k + 1, len(matrix))
@@ -174,7 +209,7 @@ def robustness(scenario: Scenario, trajectories: int = 4, replications: int = 4,
                 out.append({"outcome": outcome, "time": time, "parameter": a.path,
                             "name": a.name, "low": a.low, "high": a.high, "g_mean": float(y.mean()),
                             **{key: float(v[j]) for key, v in res.items()}, "range": a.why})
-    return pd.DataFrame(out)
+    return RobustnessResult(scenario.name, trajectories, pd.DataFrame(out))
 
 
 LEGEND = ("per magnitude: mu* [its 95% bootstrap interval over trajectories], the mean "
@@ -247,11 +282,23 @@ def robustness_figure(table: pd.DataFrame, path: Path | None = None, ncols: int 
 
 
 def write_robustness(scenario: Scenario, out: Path, overwrite: bool = False,
-                     **kwargs) -> pd.DataFrame:
-    """:func:`robustness`, written atomically into ``out``: robustness.csv and
-    robustness.png (:func:`robustness_figure`)."""
+                     ranges: str = "", **kwargs) -> RobustnessResult:
+    """:func:`robustness` (``kwargs``), written atomically into ``out``: robustness.csv and
+    robustness.png (:func:`robustness_figure`).
+
+    Parameters
+    ----------
+    ranges
+        The ranges screened, in words (e.g. :func:`sim.studies.magnitudes.screening_words`),
+        for the result's text.
+
+    Returns
+    -------
+    RobustnessResult
+        The screening, with ``out`` and ``ranges`` set.
+    """
     with atomic_folder(out, overwrite) as tmp:
-        table = robustness(scenario, **kwargs)
-        table.to_csv(tmp / "robustness.csv", index=False)
-        robustness_figure(table, tmp / "robustness.png")
-    return table
+        result = robustness(scenario, **kwargs)
+        result.indices.to_csv(tmp / "robustness.csv", index=False)
+        result.plot(tmp / "robustness.png")
+    return replace(result, ranges=ranges, out=Path(out))

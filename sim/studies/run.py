@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from sim.atomic import atomic_folder
+from sim.studies.result import Result
 from sim.version import lbsim_version
 from sim.viz import plots
 from sim.vocabulary import SUMMARY
@@ -21,14 +24,57 @@ from sim.world.interventions import group_members
 from sim.world.model import PeerNetworkModel
 from sim.world.scenario import Scenario
 
+PRINTED = ("density", "reciprocity", "transitivity", "isolates_in_share", "indegree_lb",
+           "indegree_non_lb", "indegree_gap", "reciprocated_friend_lb")
+"""The final outcomes ``lbsim run`` prints."""
+
+
+@dataclass(frozen=True, repr=False)
+class RunResult(Result):
+    """A run of a scenario: ``weekly``, the timeseries (one row per class and week, class
+    -1 the whole population; :meth:`sim.world.model.PeerNetworkModel.run`), ``summary``
+    (summary.json's contents), the folder ``out`` and the ``files`` written there, and the
+    interventions' weeks (``shade``, :func:`sim.viz.plots.intervention_weeks`)."""
+
+    out: Path
+    summary: dict
+    weekly: pd.DataFrame
+    files: tuple[Path, ...]
+    shade: tuple = ()
+
+    def table(self) -> str:
+        """The scenario, its size, weeks, seed and time, then the final outcomes."""
+        s = self.summary
+        classes = s["classes"]
+        lines = [f"{s['scenario']}: {s['children']:,} children in {classes} "
+                 f"class{'es' if classes != 1 else ''}, {s['weeks']} weeks, "
+                 f"seed {s['seed']}, {s['seconds']:.1f} s -> {self.out}"]
+        for key in PRINTED:
+            value = s["outcomes"][key]
+            lines.append(f"  {key:<28}{'n/a' if value is None else f'{value:.3f}'}")
+        return "\n".join(lines)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The weekly timeseries."""
+        return self.weekly.copy()
+
+    def plot(self, path: str | Path | None = None):
+        """The population's outcomes by week (outcomes.png,
+        :func:`sim.viz.plots.trajectories_figure`)."""
+        return plots.trajectories_figure(self.weekly, path, shade=self.shade)
+
 
 def run_scenario(scenario: Scenario, out: Path, *, seed: int | None = None,
                  weeks: int | None = None, csv: bool = False,
                  progress: Callable[[int], object] | None = None,
-                 overwrite: bool = False) -> dict:
+                 overwrite: bool = False) -> RunResult:
     """Run ``scenario`` and write timeseries, summary.json and figures into ``out``.
-    Returns the summary. Raises FolderError if ``out`` may not be written
-    (:func:`sim.atomic.check_folder`)."""
+
+    Returns
+    -------
+    RunResult
+        The timeseries, the summary and the files written. Raises FolderError if ``out``
+        may not be written (:func:`sim.atomic.check_folder`)."""
     if weeks is not None:
         scenario = scenario.override({"weeks": int(weeks)})
     with atomic_folder(out, overwrite) as tmp:
@@ -37,10 +83,11 @@ def run_scenario(scenario: Scenario, out: Path, *, seed: int | None = None,
         first = model.population.network(0).copy()
         table = model.run(progress=progress)
         seconds = time.perf_counter() - start
+        series = "timeseries.csv" if csv else "timeseries.parquet"
         if csv:
-            table.to_csv(tmp / "timeseries.csv", index=False)
+            table.to_csv(tmp / series, index=False)
         else:
-            table.to_parquet(tmp / "timeseries.parquet", index=False)
+            table.to_parquet(tmp / series, index=False)
         final = table[(table["class"] == -1) & (table["week"] == model.week)].iloc[0]
         summary = {
             "scenario": scenario.name, "seed": model.seed, "weeks": model.week,
@@ -62,6 +109,10 @@ def run_scenario(scenario: Scenario, out: Path, *, seed: int | None = None,
                              labels=(f"{name}, week 0", f"{name}, week {model.week}"),
                              highlight=ringed if ringed.any() else None,
                              highlight_label="growth group (ties among members blue)")
-        plots.trajectories_figure(table, tmp / "outcomes.png",
-                                  shade=plots.intervention_weeks(scenario))
-    return summary
+        result = RunResult(Path(out), summary, table,
+                           tuple(Path(out) / name for name in (
+                               series, "summary.json", "network_first_class.png",
+                               "outcomes.png")),
+                           tuple(plots.intervention_weeks(scenario)))
+        result.plot(tmp / "outcomes.png")
+    return result

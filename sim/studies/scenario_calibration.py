@@ -32,7 +32,7 @@ from sim.atomic import atomic_file
 from sim.io.read import read_adjacency
 from sim.saom import Algorithm, ClassData, Estimate, Model, descriptives, estimate
 from sim.saom.effects import parse_key
-from sim.saom.periods import prepare_period, simulate_runs
+from sim.saom.periods import prepare_period, simulate_prepared_period
 from sim.saom.robbins_monro import robbins_monro
 from sim.vocabulary import ACTOR_COVARIATES, DYADIC_COVARIATES
 from sim.world.population import actor_covariates, trait_scales
@@ -269,7 +269,7 @@ def _calibrate_statistics(scenario, pop, targets, free, seed, settings):
         for c, (per, keys, lb) in enumerate(classes):
             beta = np.array([net.effects.get(k, 0.0) for k in keys])
             beta[[keys.index(k) for k in order]] = theta
-            nets = simulate_runs(per, beta, net.rate,
+            nets = simulate_prepared_period(per, beta, net.rate,
                                  np.random.SeedSequence(seed_.entropy,
                                                         spawn_key=seed_.spawn_key + (c,)),
                                  runs).networks

@@ -8,6 +8,7 @@ temporary file beside ``out``, loaded back with the scenario loader (so every ch
 from __future__ import annotations
 
 import os
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,11 +17,37 @@ import yaml
 from sim.atomic import atomic_file, check_file
 from sim.io.read import DataError
 from sim.io.survey import check_survey, read_survey
+from sim.studies.result import Result
 from sim.world.scenario import load_scenario
 
 DEFAULT_CAP = 5
 """The scenario's default nomination cap (network.max_outdegree); raised to the survey's
 largest out-degree when a child named more."""
+
+
+@dataclass(frozen=True, repr=False)
+class ImportResult(Result):
+    """A scenario written from a survey: the file ``out``, the surveyed ``children``,
+    ``classes``, ``schools``, nominations (``ties``) and the most a child gave
+    (``max_outdegree``)."""
+
+    out: Path
+    children: int
+    classes: int
+    schools: int
+    ties: int
+    max_outdegree: int
+
+    def table(self) -> str:
+        """One line: the file, the children and classes, the nominations."""
+        return (f"{self.out}: {self.children} children in {self.classes} classes, "
+                f"{self.ties} nominations (at most {self.max_outdegree} per child)")
+
+    def to_frame(self):
+        """One row: the fields (``out`` as text)."""
+        import pandas as pd
+
+        return pd.DataFrame([{**asdict(self), "out": str(self.out)}])
 
 
 def is_edge_list(path: str | Path) -> bool:
@@ -37,11 +64,15 @@ def is_edge_list(path: str | Path) -> bool:
 
 def import_scenario(ties: str | Path, attributes: str | Path | None, out: str | Path,
                     name: str | None = None,
-                    cross_class_ties: bool = False, overwrite: bool = False) -> dict:
+                    cross_class_ties: bool = False, overwrite: bool = False) -> ImportResult:
     """Write ``out``, a scenario starting from the survey in ``ties`` (edge list or matrix)
-    and ``attributes`` (optional for a matrix). Returns a short description of the class.
-    Raises DataError (bad files), FolderError (``out`` exists, or is a folder), or
-    ScenarioError."""
+    and ``attributes`` (optional for a matrix).
+
+    Returns
+    -------
+    ImportResult
+        The file and the surveyed class in numbers. Raises DataError (bad files),
+        FolderError (``out`` exists, or is a folder), or ScenarioError."""
     out = Path(out)
     check_file(out, overwrite)
     kind = "edges" if is_edge_list(ties) else "matrix"
@@ -69,6 +100,5 @@ def import_scenario(ties: str | Path, attributes: str | Path | None, out: str | 
             f.write("# Written by lbsim import; paths are relative to this file.\n")
             yaml.safe_dump(scenario, f, sort_keys=False, allow_unicode=True)
         load_scenario(tmp)  # the same checks as lbsim run
-    return {"children": survey.n, "classes": len(survey.class_names),
-            "schools": len(survey.school_names), "ties": len(survey.tie_from),
-            "max_outdegree": outdegree}
+    return ImportResult(out, survey.n, len(survey.class_names), len(survey.school_names),
+                        len(survey.tie_from), outdegree)

@@ -34,13 +34,14 @@ and ``detectable`` (t(0.975, D - 1) + t(0.8, D - 1)) SE (without draws, the norm
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sim.atomic import atomic_folder
+from sim.studies.result import Result
 from sim.viz import plots
 from sim.vocabulary import CHILD_OUTCOMES, CLASS_OUTCOMES, Trait
 from sim.world.interventions import group_members
@@ -52,6 +53,47 @@ TIMES = ("pre", "post", "follow_up")
 DETECTABLE = 1.959964 + 0.841621
 """The smallest |g| these replications detect with 80% power in a two-sided 5% test:
 (z_0.975 + z_0.8) x the standard error of g."""
+
+
+@dataclass(frozen=True, repr=False)
+class TrialResult(Result):
+    """A virtual trial of ``scenario`` (its arms against none) over ``replications``:
+    ``effects``, one row per (arm,) level, outcome and time with Hedges' g and its 95%
+    interval (module docstring); ``magnitudes``, the sample of magnitudes the replications
+    shared (:class:`sim.studies.magnitudes.Sample`, or None: the scenario's own); ``out``,
+    the folder written (effect_sizes.csv and .png), if any."""
+
+    scenario: Scenario
+    replications: int
+    effects: pd.DataFrame
+    magnitudes: object = None
+    out: Path | None = None
+
+    def table(self) -> str:
+        """The trial, the magnitudes, the post and follow-up rows
+        (:func:`effect_size_text`) and the pathways an intervention's changes miss
+        (:func:`sim.world.pathways.pathways_text`)."""
+        from sim.world.pathways import pathways_text
+
+        head = [f"{self.scenario.name}: {self.replications} replications -> {self.out}"
+                ] if self.out is not None else []
+        if self.magnitudes is not None:
+            head.append(f"magnitudes: {self.magnitudes.words()}")
+        notes = pathways_text(self.scenario)
+        return "\n".join([*head, effect_size_text(self.effects), *([notes] if notes else [])])
+
+    def to_frame(self) -> pd.DataFrame:
+        """The effect sizes."""
+        return self.effects.copy()
+
+    def plot(self, path: str | Path | None = None):
+        """Hedges' g with 95% intervals at post and follow-up
+        (:func:`sim.viz.plots.effect_sizes_figure`)."""
+        drawn = "" if self.magnitudes is None or not self.magnitudes.drawn else (
+            f" ({len(self.magnitudes)} draws of the magnitudes: {self.magnitudes.source})")
+        return plots.effect_sizes_figure(
+            self.effects, path, title=f"{self.scenario.name}: {self.replications} "
+                                      f"replications{drawn}")
 
 
 def timeline(scenario: Scenario, follow_up_weeks: int) -> dict[str, int]:
@@ -105,13 +147,22 @@ def _treated(model: PeerNetworkModel) -> np.ndarray:
 
 
 def virtual_trial(scenario: Scenario, replications: int = 20, seed: int | None = None,
-                  follow_up_weeks: int = 12, progress=None, magnitudes=None) -> pd.DataFrame:
-    """Run the trial; return one row per outcome x time with Hedges' g and its 95% CI.
+                  follow_up_weeks: int = 12, progress=None, magnitudes=None) -> TrialResult:
+    """Run the trial of ``scenario``'s interventions against none.
 
-    ``magnitudes``: a :class:`sim.studies.magnitudes.Sample` (``len`` draws, ``apply(scenario, k)``)
-    whose draws the replications share out in equal blocks; None: the scenario's own
-    (``lbsim compare`` draws :data:`sim.vocabulary.DEFAULT_MAGNITUDES` unless told). A
-    sample that sets magnitudes adds the columns ``draws`` and ``magnitudes_share``."""
+    Parameters
+    ----------
+    magnitudes
+        A :class:`sim.studies.magnitudes.Sample` (``len`` draws, ``apply(scenario, k)``)
+        whose draws the replications share out in equal blocks; None: the scenario's own
+        (``lbsim compare`` draws :data:`sim.vocabulary.DEFAULT_MAGNITUDES` unless told). A
+        sample that sets magnitudes adds the columns ``draws`` and ``magnitudes_share``.
+
+    Returns
+    -------
+    TrialResult
+        Its ``effects``: one row per level, outcome and time with Hedges' g and its 95% CI.
+    """
     if replications < 2:
         raise ValueError(f"replications must be at least 2, got {replications}")
     draws = 1 if magnitudes is None else len(magnitudes)
@@ -155,46 +206,59 @@ def virtual_trial(scenario: Scenario, replications: int = 20, seed: int | None =
         if progress is not None:
             progress(r + 1)
     drawn = magnitudes is not None and magnitudes.drawn
-    return _effect_sizes(child, klass, np.arange(replications) // per_draw if drawn else None)
+    effects = _effect_sizes(child, klass,
+                            np.arange(replications) // per_draw if drawn else None)
+    return TrialResult(scenario, replications, effects, magnitudes)
 
 
 def compare_arms(scenario: Scenario, replications: int = 20, seed: int | None = None,
-                 follow_up_weeks: int = 12, progress=None, magnitudes=None) -> pd.DataFrame:
+                 follow_up_weeks: int = 12, progress=None, magnitudes=None) -> TrialResult:
     """:func:`virtual_trial` for each named arm of the scenario (or its interventions),
-    against the same control (and the same draws of ``magnitudes``); one table with an
-    ``arm`` column."""
+    against the same control (and the same draws of ``magnitudes``).
+
+    Returns
+    -------
+    TrialResult
+        One result for all arms: its ``effects`` have an ``arm`` column first.
+    """
     arms = dict(scenario.arms) or {"interventions": scenario.interventions}
     tables = []
     for k, (name, interventions) in enumerate(arms.items()):
         arm = scenario.model_copy(update={"interventions": interventions, "arms": {}})
         tick = None if progress is None else (
             lambda done, k=k: progress(k * replications + done))
-        table = virtual_trial(arm, replications, seed, follow_up_weeks, tick, magnitudes)
-        tables.append(table.assign(arm=name))
+        trial = virtual_trial(arm, replications, seed, follow_up_weeks, tick, magnitudes)
+        tables.append(trial.effects.assign(arm=name))
     table = pd.concat(tables, ignore_index=True)
-    return table[["arm", *(c for c in table.columns if c != "arm")]]
+    return TrialResult(scenario, replications,
+                       table[["arm", *(c for c in table.columns if c != "arm")]], magnitudes)
 
 
 def write_comparison(scenario: Scenario, out: Path, replications: int = 20,
                      seed: int | None = None, follow_up_weeks: int = 12,
-                     overwrite: bool = False, progress=None, magnitudes=None) -> pd.DataFrame:
+                     overwrite: bool = False, progress=None, magnitudes=None) -> TrialResult:
     """:func:`compare_arms`, written atomically into ``out``: ``effect_sizes.csv`` and
-    ``effect_sizes.png``. Returns the table."""
+    ``effect_sizes.png`` (:meth:`TrialResult.plot`).
+
+    Returns
+    -------
+    TrialResult
+        The comparison, with ``out`` set.
+    """
     with atomic_folder(out, overwrite) as tmp:
-        table = compare_arms(scenario, replications, seed, follow_up_weeks, progress,
+        trial = compare_arms(scenario, replications, seed, follow_up_weeks, progress,
                              magnitudes)
-        table.to_csv(tmp / "effect_sizes.csv", index=False)
-        drawn = "" if magnitudes is None or not magnitudes.drawn else (
-            f" ({len(magnitudes)} draws of the magnitudes: {magnitudes.source})")
-        plots.effect_sizes_figure(table, tmp / "effect_sizes.png",
-                                  title=f"{scenario.name}: {replications} replications{drawn}")
-    return table
+        trial.effects.to_csv(tmp / "effect_sizes.csv", index=False)
+        trial.plot(tmp / "effect_sizes.png")
+    return replace(trial, out=Path(out))
 
 
 def effect_size_text(table: pd.DataFrame) -> str:
     """The post and follow-up rows of an effect-size table as aligned text (with the
     interval's share from the magnitudes when they were drawn)."""
     split = "magnitudes_share" in table
+    if "arm" not in table:  # one arm: the scenario's interventions
+        table = table.assign(arm="interventions")
     lines = [f"{'arm':<16}{'level':<7}{'outcome':<22}{'time':<11}{'treated':>9}"
              f"{'control':>9}{'g':>8}{'95% CI':>18}{'detectable':>12}"
              + (f"{'magnitudes':>12}" if split else "")]

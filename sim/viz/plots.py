@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -183,7 +184,7 @@ def effect_sizes_figure(table: pd.DataFrame, path: str | Path | None = None,
     fig = Figure(figsize=(7.5, 0.3 * len(rows) + 2.4), layout="constrained")
     ax = fig.subplots()
     ax.axvline(0, color="#999", lw=0.8)
-    handles = []
+    handles: list[Line2D | ErrorbarContainer] = []
     for time, d, when in SOCIAL_SKILLS_TRAINING:
         colour, _, style = TIME_STYLES[time]
         handles.append(ax.axvline(d, color=colour, lw=1.2, ls=style,
@@ -230,7 +231,7 @@ def gof_figure(simulated: np.ndarray, observed: np.ndarray, labels: Sequence[str
     if varying.any():
         parts = ax.violinplot(simulated[:, varying], positions=pos[varying], showmeans=False,
                               showextrema=False)
-        for body in parts["bodies"]:
+        for body in parts["bodies"]:  # type: ignore[attr-defined]  # a list (stubs: Collection)
             body.set_facecolor("#bbbbbb")
             body.set_alpha(0.8)
     ax.plot(pos, np.percentile(simulated, 5, axis=0), color="#777", lw=0.8, ls="--")

@@ -15,7 +15,8 @@ import copy
 import hashlib
 import json
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import mesa
@@ -26,7 +27,7 @@ from sim.saom.rng import run_seeds
 from sim.vocabulary import Label
 from sim.world.agents import Child
 from sim.world.interventions import install
-from sim.world.network import NetworkDynamics, Settings
+from sim.world.network import NetworkDynamics, SharedSettings
 from sim.world.outcomes import OutcomeRecorder
 from sim.world.population import Population, actor_covariates, stack_populations, trait_scales
 from sim.world.scenario import Scenario
@@ -114,10 +115,9 @@ class PeerNetworkModel(mesa.Model):
         self.trait_state = TraitState(pop.traits)
         self.trait_drift = TraitDynamics(config.trait_dynamics, self.trait_state, pop.lb,
                                          self.recorder.child_counts)
-        clock = time.perf_counter()
-        self.children: list[Child] = list(Child.create_agents(
-            self, pop.n_children, np.arange(pop.n_children))) if agents else []
-        self.timings["agents"] = time.perf_counter() - clock
+        with self._timed("agents"):
+            self.children: list[Child] = list(Child.create_agents(
+                self, pop.n_children, np.arange(pop.n_children))) if agents else []
         self.interventions = install(self)
         if self.recorder.collecting(0):
             self._record()
@@ -126,9 +126,8 @@ class PeerNetworkModel(mesa.Model):
     def step(self) -> None:
         """One school week: trait dynamics, then SAOM ministeps in every class."""
         self.week += 1
-        clock = time.perf_counter()
-        self.trait_dynamics()
-        self.timings["traits"] += time.perf_counter() - clock
+        with self._timed("traits"):
+            self.trait_dynamics()
         self._simulate(1.0 / self.config.network.weeks_per_year)
         collecting = self.recorder.collecting(self.week)
         self._count(collecting)
@@ -157,20 +156,26 @@ class PeerNetworkModel(mesa.Model):
     def _simulate(self, period: float, burn_in: bool = False) -> None:
         """SAOM ministeps for ``period`` years; traits that run as behaviours move too,
         except in the burn-in (which builds the start network around the drawn traits)."""
-        clock = time.perf_counter()
-        self.ministeps += self.network.simulate(period, self.covariates(),
-                                                None if burn_in else self.traits)
-        self.timings["kernels"] += time.perf_counter() - clock
+        with self._timed("kernels"):
+            self.ministeps += self.network.simulate(period, self.covariates(),
+                                                    None if burn_in else self.traits)
 
     def _count(self, closure: bool = True) -> None:
-        clock = time.perf_counter()
-        self.recorder.count(closure)
-        self.timings["metrics"] += time.perf_counter() - clock
+        with self._timed("metrics"):
+            self.recorder.count(closure)
 
     def _record(self) -> None:
+        with self._timed("metrics"):
+            self.recorder.record(self.week, self.traits)
+
+    @contextmanager
+    def _timed(self, part: str) -> Iterator[None]:
+        """Add the seconds the block takes to ``timings[part]``."""
         clock = time.perf_counter()
-        self.recorder.record(self.week, self.traits)
-        self.timings["metrics"] += time.perf_counter() - clock
+        try:
+            yield
+        finally:
+            self.timings[part] += time.perf_counter() - clock
 
     # --- views on the parts' state ----------------------------------------------------
     @property
@@ -192,7 +197,7 @@ class PeerNetworkModel(mesa.Model):
         return self.trait_drift.baseline_drivers
 
     @property
-    def settings(self) -> Settings:
+    def settings(self) -> SharedSettings:
         return self.network.settings
 
     @property

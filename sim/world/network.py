@@ -15,7 +15,8 @@ from sim.saom.classes import ClassCovariates, RateModel, UnitNetworks, simulate_
 from sim.saom.effects import DYADIC, parse_key, parse_rate_key
 from sim.saom.program import compile_effects
 from sim.saom.specification import NO_CAP
-from sim.schema import Count, NonNegative, Section, strictly_between, unknown_name
+from sim.schema import Count, NonNegative, Section, strictly_between
+from sim.suggest import unknown_name
 from sim.vocabulary import (
     ACTOR_COVARIATES,
     DYADIC_COVARIATES,
@@ -94,7 +95,7 @@ EffectKey = Annotated[str, AfterValidator(_effect_key)]
 RateKey = Annotated[str, AfterValidator(_rate_key)]
 
 
-class NetworkSpec(Section):
+class NetworkSection(Section):
     """Friendship dynamics: an RSiena SAOM per class (docs/model.md §3)."""
 
     rate: NonNegative = Field(
@@ -120,7 +121,7 @@ class NetworkSpec(Section):
         "while the density is stable; shorter burn-ins start with too few closed triads")
 
 
-class Settings:
+class SharedSettings:
     """Label covariates (rows of :class:`~sim.vocabulary.Label`): the setting each child is
     in (``labels``, -1: none) and its strength; w_ij = strength_i when i and j share a
     label. A child's class is one label; shared settings such as growth groups are opened,
@@ -171,13 +172,13 @@ class Settings:
         self.strength[row, children] = strength
 
 
-def classroom_effects(spec: NetworkSpec) -> dict[str, float]:
+def classroom_effects(section: NetworkSection) -> dict[str, float]:
     """The scenario's effects as the kernel runs them: with cross-class ties, -penalty on
     every tie and +penalty back on ties within the class (``X:same_class``)."""
-    effects = dict(spec.effects)
-    if spec.cross_class_ties:
-        effects["density"] = effects.get("density", 0.0) - spec.cross_class_penalty
-        effects["X:same_class"] = spec.cross_class_penalty
+    effects = dict(section.effects)
+    if section.cross_class_ties:
+        effects["density"] = effects.get("density", 0.0) - section.cross_class_penalty
+        effects["X:same_class"] = section.cross_class_penalty
     return effects
 
 
@@ -187,15 +188,15 @@ class NetworkDynamics:
     settings, each unit's transposed network and allowed ties, the degrees and one random
     stream per unit (``states``, advanced in place)."""
 
-    def __init__(self, spec: NetworkSpec, population: Population, states: np.ndarray,
+    def __init__(self, section: NetworkSection, population: Population, states: np.ndarray,
                  behaviours: dict | None = None, trait_sd: np.ndarray | None = None):
-        self.spec, self.population, self.states = spec, population, states
+        self.section, self.population, self.states = section, population, states
         # trait covariates are read per standard deviation (population.trait_scales)
         self.trait_sd = np.ones(len(Trait)) if trait_sd is None else np.asarray(trait_sd)
         # traits that run as behaviours: their levels are extra covariate rows
         self.behaviours = dict(behaviours or {})
         rows = [*ACTOR_COVARIATES, *(f"{t} level" for t in self.behaviours)]
-        self.program = compile_effects(classroom_effects(spec), rows, (), LABELS)
+        self.program = compile_effects(classroom_effects(section), rows, (), LABELS)
         scales = [bh.Behaviour(f"{t} level", np.zeros((0, 1), dtype=np.int64), 1, b.levels,
                                0.0, 0.0) for t, b in self.behaviours.items()]
         beh, _ = bh.compile_behaviour_effects(
@@ -207,11 +208,11 @@ class NetworkDynamics:
                                    for t in self.behaviours]))
         self.beh_rates = np.array([b.rate for b in self.behaviours.values()], dtype=float)
         self.rate_cov = np.array([ACTOR_COVARIATES.index(parse_rate_key(k))
-                                  for k in spec.rate_effects], dtype=np.int64)
-        self.rate_alpha = np.array(list(spec.rate_effects.values()), dtype=float)
+                                  for k in section.rate_effects], dtype=np.int64)
+        self.rate_alpha = np.array(list(section.rate_effects.values()), dtype=float)
         self.centred = np.array([c not in UNCENTRED for c in rows])
-        self.cap = NO_CAP if spec.max_outdegree is None else int(spec.max_outdegree)
-        self.settings = Settings(population.klass)
+        self.cap = NO_CAP if section.max_outdegree is None else int(section.max_outdegree)
+        self.settings = SharedSettings(population.klass)
         pop = population
         self.xt = np.empty_like(pop.xbuf)
         self.allowed = np.empty_like(pop.xbuf)
@@ -289,7 +290,7 @@ class NetworkDynamics:
         covs = ClassCovariates(covariates, self.centred, self.program.sim_needed, st.labels,
                                st.strength, st.centred)
         simulate_classes(nets, self.program.arrays(int(pop.unit_size.max())), covs,
-                         RateModel(float(self.spec.rate), self.rate_alpha, self.rate_cov),
+                         RateModel(float(self.section.rate), self.rate_alpha, self.rate_cov),
                          self.cap, float(period), self.states, steps, beh,
                          self.beh_rates if moving else np.zeros(0), st.contact,
                          int(Label.SAME_GROUP))

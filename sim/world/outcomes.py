@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from numba import njit, prange
 
+from sim.saom.descriptives import ratio
 from sim.vocabulary import COLUMNS, OUTCOMES, TRAITS
 
 
@@ -136,16 +137,10 @@ def class_counts(xbuf, unit_off, unit_size, class_unit, class_pos, start, size, 
             counts[c, k] = row[k]
 
 
-def _ratio(num, den):
-    num, den = np.asarray(num, float), np.asarray(den, float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-
-
 def _coleman(inside, sent, expected):
     """Coleman's homophily of a group (see :func:`sim.saom.descriptives.coleman_homophily`) from its
     in-group ties, all its ties and the in-group share expected by chance."""
-    p = _ratio(inside, sent)
+    p = ratio(inside, sent)
     e = np.asarray(expected, float)
     with np.errstate(invalid="ignore", divide="ignore"):
         h = np.where(p >= e, (p - e) / (1 - e), (p - e) / e)
@@ -170,14 +165,14 @@ def _expected(group, n, sent, bounds):
     with classes ``bounds[r]:bounds[r + 1]``) pools its classes, weighting each class's
     expectation by the ties the group sends there. Arrays are (weeks, C + R); without
     ``bounds``, classes only."""
-    e = _ratio(group - 1, n - 1)
+    e = ratio(group - 1, n - 1)
     e = np.where((group >= 2) & (group < n), e, np.nan)
     if bounds is None:
         return e
     c_count = bounds[-1]
     ok = np.isfinite(e[:, :c_count])
     weighted = per_replica(np.where(ok, e[:, :c_count] * sent[:, :c_count], 0.0), bounds)
-    e[:, c_count:] = _ratio(weighted, per_replica(np.where(ok, sent[:, :c_count], 0.0),
+    e[:, c_count:] = ratio(weighted, per_replica(np.where(ok, sent[:, :c_count], 0.0),
                                                    bounds))
     return e
 
@@ -190,24 +185,24 @@ def rates_from_counts(k: dict, pairs, bounds: np.ndarray | None) -> dict:
     n_non = n - n_lb
     internal = k["ties_lb_lb"] + k["ties_non_non"]
     return {
-        "density": _ratio(k["ties"], pairs),
-        "mean_degree": _ratio(k["ties"], n),
-        "reciprocity": _ratio(2 * k["mutual_dyads"], k["ties"]),
-        "transitivity": _ratio(k["transitive_triplets"], k["two_paths"]),
-        "isolates_in_share": _ratio(k["isolates_in"], n),
-        "isolates_total_share": _ratio(k["isolates_total"], n),
-        "isolates_lb_share": _ratio(k["isolates_lb"], n_lb),
-        "indegree_lb": _ratio(k["indeg_lb"], n_lb),
-        "indegree_non_lb": _ratio(k["indeg_non"], n_non),
-        "indegree_gap": _ratio(k["indeg_non"], n_non) - _ratio(k["indeg_lb"], n_lb),
-        "reciprocated_friend_lb": _ratio(k["friend_lb"], n_lb),
-        "reciprocated_friend_non_lb": _ratio(k["friend_non"], n_non),
+        "density": ratio(k["ties"], pairs),
+        "mean_degree": ratio(k["ties"], n),
+        "reciprocity": ratio(2 * k["mutual_dyads"], k["ties"]),
+        "transitivity": ratio(k["transitive_triplets"], k["two_paths"]),
+        "isolates_in_share": ratio(k["isolates_in"], n),
+        "isolates_total_share": ratio(k["isolates_total"], n),
+        "isolates_lb_share": ratio(k["isolates_lb"], n_lb),
+        "indegree_lb": ratio(k["indeg_lb"], n_lb),
+        "indegree_non_lb": ratio(k["indeg_non"], n_non),
+        "indegree_gap": ratio(k["indeg_non"], n_non) - ratio(k["indeg_lb"], n_lb),
+        "reciprocated_friend_lb": ratio(k["friend_lb"], n_lb),
+        "reciprocated_friend_non_lb": ratio(k["friend_non"], n_non),
         "coleman_lb": _coleman(k["ties_lb_lb"], k["ties_from_lb"],
                                _expected(n_lb, n, k["ties_from_lb"], bounds)),
-        "ei_lb": _ratio(k["ties"] - 2 * internal, k["ties"]),
+        "ei_lb": ratio(k["ties"] - 2 * internal, k["ties"]),
         "coleman_girl": _coleman(k["ties_girl_girl"], k["ties_from_girl"],
                                  _expected(k["n_girl"], n, k["ties_from_girl"], bounds)),
-        "same_gender_share": _ratio(k["ties_same_gender"], k["ties"]),
+        "same_gender_share": ratio(k["ties_same_gender"], k["ties"]),
     }
 
 

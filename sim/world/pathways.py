@@ -67,13 +67,13 @@ def pathways(scenario) -> list[Pathway]:
     """Every change of every intervention in ``scenario`` (its arms included) with the
     effects it reaches the ties through."""
     read = readers(scenario.network)
-    specs = list(scenario.interventions) + [s for arm in scenario.arms.values() for s in arm]
+    sections = list(scenario.interventions) + [s for arm in scenario.arms.values() for s in arm]
     found, seen = [], set()
-    for spec in specs:
-        for move in spec.moves():
-            if (spec.type, move) in seen:
+    for section in sections:
+        for move in section.moves():
+            if (section.type, move) in seen:
                 continue
-            seen.add((spec.type, move))
+            seen.add((section.type, move))
             if move.trait == "setting":
                 through = ([SETTING_EFFECT] if scenario.network.effects.get(SETTING_EFFECT)
                            else []) + ["setting ministeps (contact)"]
@@ -82,7 +82,7 @@ def pathways(scenario) -> list[Pathway]:
                 for then in carried(move, scenario.trait_dynamics):
                     through += [f"{then.trait} ({k})" for c in covariates_of(then)
                                 for k in read.get(c, [])]
-            found.append(Pathway(spec.type, move, tuple(through)))
+            found.append(Pathway(section.type, move, tuple(through)))
     return found
 
 

@@ -82,7 +82,7 @@ class FromFiles(Section):
                                     ("attributes", self.attributes)) if v is not None]
 
 
-class PopulationSpec(Section):
+class PopulationSection(Section):
     """Schools, classes and the fixed attributes of the children (docs/model.md §2). With
     ``from_files`` the children, classes and start network come from a survey and the
     sizes and shares here only fill in what the files do not give."""
@@ -115,7 +115,7 @@ class PopulationSpec(Section):
         "network is the start state, so network.burn_in_years defaults to 0")
 
     @model_validator(mode="after")
-    def _school_spread(self) -> PopulationSpec:
+    def _school_spread(self) -> PopulationSection:
         m, sd = self.left_behind_share, self.left_behind_school_sd
         if sd > 0 and not sd ** 2 < m * (1 - m):
             raise ValueError(f"left_behind_school_sd {sd:g} is too large for a share of "
@@ -138,7 +138,7 @@ class TraitDistribution(Section):
         return float(np.sqrt(a * b / ((a + b) ** 2 * (a + b + 1))))
 
 
-class TraitsSpec(Section):
+class TraitsSection(Section):
     """Starting traits (docs/model.md §2). The Betas are assumptions; the directions of the LBC
     shifts follow the Dafang children's own accounts (docs/model.md §1): shyer, less confident,
     more felt stigma, less guardian care, weaker verbal skills."""
@@ -223,10 +223,10 @@ class Population:
         return out
 
 
-def trait_scales(spec: TraitsSpec) -> np.ndarray:
+def trait_scales(section: TraitsSection) -> np.ndarray:
     """(len(TRAITS),): each trait's standard deviation in the population's distribution
     (:attr:`TraitDistribution.sd`), the unit of the trait covariates."""
-    return np.array([getattr(spec, name).sd for name in TRAITS])
+    return np.array([getattr(section, name).sd for name in TRAITS])
 
 
 def actor_covariates(lb: np.ndarray, girl: np.ndarray, traits: np.ndarray,
@@ -248,18 +248,18 @@ def actor_covariates(lb: np.ndarray, girl: np.ndarray, traits: np.ndarray,
     return np.stack([values[name] for name in ACTOR_COVARIATES])
 
 
-def class_sizes(p: PopulationSpec, rng: np.random.Generator) -> np.ndarray:
+def class_sizes(p: PopulationSection, rng: np.random.Generator) -> np.ndarray:
     """One size per class: rounded Normal(mean, sd) clipped to [min, max]."""
     count = p.schools * p.classes_per_school
     sizes = np.rint(rng.normal(p.class_size.mean, p.class_size.sd, count))
     return np.clip(sizes, p.class_size.min, p.class_size.max).astype(np.int64)
 
 
-def draw_traits(spec: TraitsSpec, lb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def draw_traits(section: TraitsSection, lb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Beta(a, b) per trait, plus the left-behind shift for LBC, clipped to [0, 1]."""
     out = np.empty((len(TRAITS), len(lb)))
     for k, name in enumerate(TRAITS):
-        d = getattr(spec, name)
+        d = getattr(section, name)
         out[k] = np.clip(rng.beta(d.a, d.b, len(lb)) + d.left_behind_shift * lb, 0.0, 1.0)
     return out
 
@@ -285,7 +285,7 @@ def random_networks(unit_size: np.ndarray, class_unit: np.ndarray, class_pos: np
     return xbuf, unit_off
 
 
-def school_shares(p: PopulationSpec, rng: np.random.Generator) -> np.ndarray:
+def school_shares(p: PopulationSection, rng: np.random.Generator) -> np.ndarray:
     """Each school's left-behind share: Beta with mean ``left_behind_share`` and SD
     ``left_behind_school_sd`` (a = m k, b = (1 - m) k, k = m (1 - m) / sd^2 - 1), or the
     county share everywhere when the SD is 0 (no draw then)."""
@@ -296,14 +296,14 @@ def school_shares(p: PopulationSpec, rng: np.random.Generator) -> np.ndarray:
     return rng.beta(m * k, (1 - m) * k, p.schools)
 
 
-def build_population(p: PopulationSpec, traits_spec: TraitsSpec, rng: np.random.Generator, *,
-                     initial_density: float, max_outdegree: int | None,
+def build_population(p: PopulationSection, traits_section: TraitsSection,
+                     rng: np.random.Generator, *, initial_density: float, max_outdegree: int | None,
                      cross_class_ties: bool) -> Population:
     """Draw the schools, classes and children a scenario's ``population`` and ``traits``
     describe, with random start networks of ``initial_density`` (at most ``max_outdegree``
     nominations each; one network per school with ``cross_class_ties``)."""
     if p.from_files is not None:
-        return survey_population(p, traits_spec, rng, max_outdegree=max_outdegree,
+        return survey_population(p, traits_section, rng, max_outdegree=max_outdegree,
                                  cross_class_ties=cross_class_ties)
     size = class_sizes(p, rng)
     n_total = int(size.sum())
@@ -312,7 +312,7 @@ def build_population(p: PopulationSpec, traits_spec: TraitsSpec, rng: np.random.
     lb = rng.random(n_total) < school_shares(p, rng)[class_school[klass]]
     girl = rng.random(n_total) < p.girl_share
     migration, guardian, months = draw_family(p, lb, rng)
-    traits = draw_traits(traits_spec, lb, rng)
+    traits = draw_traits(traits_section, lb, rng)
     start, class_unit, class_pos, unit_start, unit_size = units(
         size, class_school, cross_class_ties)
     xbuf, unit_off = random_networks(unit_size, class_unit, class_pos, size,
@@ -326,7 +326,7 @@ def build_population(p: PopulationSpec, traits_spec: TraitsSpec, rng: np.random.
         class_names=np.arange(1, len(size) + 1).astype(str).astype(object))
 
 
-def draw_family(p: PopulationSpec, lb: np.ndarray,
+def draw_family(p: PopulationSection, lb: np.ndarray,
                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Migration type, guardian and months of separation (left-behind children only)."""
     n = len(lb)
@@ -355,20 +355,23 @@ def units(size: np.ndarray, class_school: np.ndarray, cross_class_ties: bool
     return start, class_unit, start - unit_start[class_unit], unit_start, unit_size
 
 
-def survey_population(p: PopulationSpec, traits_spec: TraitsSpec, rng: np.random.Generator, *,
-                      max_outdegree: int | None, cross_class_ties: bool) -> Population:
+def survey_population(p: PopulationSection, traits_section: TraitsSection,
+                      rng: np.random.Generator, *, max_outdegree: int | None,
+                      cross_class_ties: bool) -> Population:
     """The surveyed children of ``population.from_files`` with their nominations as the
     start network. Gender, left-behind status and traits the files do not give are drawn
     as for a generated class (traits from the Betas with the left-behind shift); family
     details are always drawn. Raises DataError for files that do not fit the scenario."""
     files = p.from_files
+    if files is None:
+        raise ValueError("survey_population needs population.from_files")
     survey = read_survey(files.edges, files.matrix, files.attributes)
     check_survey(survey, cross_class_ties, max_outdegree)
     n = survey.n
     lb = rng.random(n) < p.left_behind_share if survey.lb is None else survey.lb.astype(bool)
     girl = rng.random(n) < p.girl_share if survey.girl is None else survey.girl.astype(bool)
     migration, guardian, months = draw_family(p, lb, rng)
-    traits = draw_traits(traits_spec, lb, rng)
+    traits = draw_traits(traits_section, lb, rng)
     for name, values in survey.traits.items():
         k = Trait[name.upper()]
         traits[k] = np.where(np.isnan(values), traits[k], values)

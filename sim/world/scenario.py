@@ -11,11 +11,10 @@ problem on its own line as ``field.path: value — what is allowed``.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin, overload
 
 import numpy as np
 import yaml
@@ -24,16 +23,21 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from sim.io.read import DataError
 from sim.io.survey import check_survey, read_survey
 from sim.schema import Section, at_least, between
+from sim.suggest import nearest
 from sim.world.interventions import KINDS, REGISTRY
-from sim.world.network import NetworkSpec
-from sim.world.population import Population, PopulationSpec, TraitsSpec, build_population
-from sim.world.traits import TraitDynamicsSpec
+from sim.world.network import NetworkSection
+from sim.world.population import Population, PopulationSection, TraitsSection, build_population
+from sim.world.traits import TraitDynamicsSection
 
-Intervention = Annotated[Union[tuple(k.spec for k in KINDS)],  # noqa: UP007 (built at runtime)
-                         Field(discriminator="type")]
-"""Any intervention of the registry, told apart by its ``type``."""
+if TYPE_CHECKING:  # the union is built from the registry at run time, which mypy cannot see
+    AnyInterventionSection = Any
+else:
+    AnyInterventionSection = Annotated[
+        Union[tuple(k.section for k in KINDS)],  # noqa: UP007 (built at runtime)
+        Field(discriminator="type")]
+"""The section of any intervention of the registry, told apart by its ``type``."""
 
-INTERVENTION_TYPES = {k.type: k.spec for k in KINDS}
+INTERVENTION_TYPES = {k.type: k.section for k in KINDS}
 
 
 class Scenario(Section):
@@ -44,13 +48,13 @@ class Scenario(Section):
     seed: Annotated[int, at_least(0)] = 1
     weeks: Annotated[int, between(1, 520)] = Field(
         40, description="one school year of 40 teaching weeks (assumption)")
-    population: PopulationSpec
-    traits: TraitsSpec = TraitsSpec()
-    network: NetworkSpec = NetworkSpec()
-    trait_dynamics: TraitDynamicsSpec = TraitDynamicsSpec()
-    interventions: list[Intervention] = Field(
+    population: PopulationSection
+    traits: TraitsSection = TraitsSection()
+    network: NetworkSection = NetworkSection()
+    trait_dynamics: TraitDynamicsSection = TraitDynamicsSection()
+    interventions: list[AnyInterventionSection] = Field(
         [], description=", ".join(REGISTRY))
-    arms: dict[str, list[Intervention]] = Field(
+    arms: dict[str, list[AnyInterventionSection]] = Field(
         {}, description="named alternatives to `interventions` for `lbsim compare`, each "
                         "compared with the control arm (no interventions)")
 
@@ -173,8 +177,8 @@ def _did_you_mean(word: object, model_or_options: type[BaseModel] | list[str] | 
         options = list(model_or_options.model_fields)
     else:
         options = list(model_or_options or [])
-    near = difflib.get_close_matches(str(word), options, n=1)
-    return f"did you mean {near[0]!r}?" if near else f"allowed: {', '.join(options)}"
+    near = nearest(word, options)
+    return f"did you mean {near!r}?" if near else f"allowed: {', '.join(options)}"
 
 
 def _section_at(loc: tuple, root: type[BaseModel] = Scenario) -> type[BaseModel] | None:
@@ -200,9 +204,10 @@ def _lookup(data: object, loc: tuple) -> object:
     return data
 
 
-def problem_line(error: dict, data: Mapping, root: type[BaseModel] = Scenario) -> str:
-    """One pydantic error of validating ``data`` as ``root`` (a scenario, or e.g. a sweep
-    spec) as ``path: value — what is allowed``."""
+def problem_line(error: Mapping[str, Any], data: object,
+                 root: type[BaseModel] = Scenario) -> str:
+    """One pydantic error of validating ``data`` as ``root`` (a scenario, or e.g. a
+    sweep) as ``path: value — what is allowed``."""
     loc, kind = tuple(error["loc"]), error["type"]
     value = error.get("input")
     if loc and loc[-1] == "[key]":  # a bad key of a mapping: show the key's value
@@ -279,6 +284,7 @@ def load_scenario(path: str | Path) -> Scenario:
 def _with_survey(scenario: Scenario, base: Path, source: str) -> Scenario:
     """``scenario`` with its survey paths made absolute; the files are read and checked."""
     files = scenario.population.from_files
+    assert files is not None  # load_scenario calls it only then
     resolved = {k: str((base / v).resolve()) for k, v in files.paths()}
     problems = [f"population.from_files.{k}: {getattr(files, k)!r} — no such file "
                 f"({resolved[k]}); paths are relative to the scenario file"
@@ -294,6 +300,10 @@ def _with_survey(scenario: Scenario, base: Path, source: str) -> Scenario:
     return scenario
 
 
+@overload
+def read_yaml(path: str | Path, mapping: str) -> dict[str, Any]: ...
+@overload
+def read_yaml(path: str | Path, mapping: None = None) -> object: ...
 def read_yaml(path: str | Path, mapping: str | None = None) -> object:
     """Parse a YAML file (duplicate keys refused, 1e-3 read as a number), or raise
     ScenarioError naming the file and the line; with ``mapping`` (what its top level holds,

@@ -18,7 +18,7 @@ from sim.world.outcomes import ChildCount
 EvolvingTrait = Literal["shyness", "confidence", "stigma"]
 
 
-class TraitBehaviourSpec(Section):
+class TraitBehaviourSection(Section):
     """A trait held in ``levels`` levels (level = 1 + floor(trait x levels), capped at
     ``levels``) that evolves as an SAOM behaviour with the network (RSiena's behaviour
     co-evolution, :mod:`sim.saom.behaviour`) instead of the relaxation rule: a move changes
@@ -48,7 +48,7 @@ def trait_levels(values: np.ndarray, levels: int) -> np.ndarray:
     return np.minimum(1.0 + np.floor(values * levels), float(levels))
 
 
-class TraitDynamicsSpec(Section):
+class TraitDynamicsSection(Section):
     """Weekly drift of each trait towards a target set by its drivers (docs/model.md §5).
 
     Each mapping is driver -> weight (positive pulls the trait up); all are assumptions to be
@@ -67,7 +67,7 @@ class TraitDynamicsSpec(Section):
         {"ties_to_non_lb": -0.05, "rejection": 0.05})
     shyness: dict[Literal["reciprocated_friends"], float] = Field(
         {"reciprocated_friends": -0.02})
-    behaviours: dict[EvolvingTrait, TraitBehaviourSpec] = Field(
+    behaviours: dict[EvolvingTrait, TraitBehaviourSection] = Field(
         {}, description="traits that evolve as SAOM behaviours instead (the rule above "
         "then leaves them alone)")
 
@@ -121,14 +121,14 @@ class TraitDynamics:
     for left-behind children only; guardian care only by interventions; traits that run as
     behaviours (``behaviours``) move with the network instead."""
 
-    def __init__(self, spec: TraitDynamicsSpec, state: TraitState, lb: np.ndarray,
+    def __init__(self, section: TraitDynamicsSection, state: TraitState, lb: np.ndarray,
                  child_counts: np.ndarray):
-        self.spec, self.state, self.lb = spec, state, lb
+        self.section, self.state, self.lb = section, state, lb
         self.child_counts = child_counts  # the recorder's array, refilled every week
         self.baseline_drivers = drivers(state.values, lb, child_counts)
 
     def step(self) -> None:
-        td, t = self.spec, self.state.values
+        td, t = self.section, self.state.values
         now = drivers(t, self.lb, self.child_counts)
         for name, weights in (("confidence", td.confidence), ("stigma", td.stigma),
                               ("shyness", td.shyness)):

@@ -128,6 +128,7 @@ def test_compile_notice_is_said_once_and_only_when_kernels_are_missing(tmp_path,
         listener.unregister()
 
 
+@pytest.mark.compile_notice
 def test_app_invocations_leave_no_listener_behind(tmp_path, monkeypatch, capsys):
     from numba import njit
 

@@ -46,7 +46,7 @@ batch_size: 40
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory):
     """A tiny scenario, a staffing sweep to report and a Morris sweep to analyze."""
-    from test_effect_sizes import synthetic_sweep
+    from sweeps import synthetic_sweep
 
     from sim.studies.sweep.sweep import run_sweep
 

@@ -8,7 +8,7 @@ from helpers import load_s50
 
 from sim.saom import Algorithm, ClassData, Model, estimate
 from sim.saom import composition as cc
-from sim.saom.periods import prepare_period, simulate_runs
+from sim.saom.periods import prepare_period, simulate_prepared_period
 
 CHANGES = [(1.3, 3), (1.5, 3), (1.7, 3), (1, 2.4), (1, 2.6), (1, 1.5, 2.5, 3), (1, 1.8)] \
     + [(1, 3)] * 43
@@ -64,7 +64,7 @@ def test_kernel_freezes_absent_actors_and_counts_time_present():
     changes = [(1, 1.0), (1.999, 2), (1, 1.5)] + [(1, 2)] * 47
     c = cc.composition(changes, 50, 2)
     per = replace(per, composition=c.periods[0], present=c.exposure[0])
-    res = simulate_runs(per, np.array([-1.5, 2.0]), 6.0, 3, 400)
+    res = simulate_prepared_period(per, np.array([-1.5, 2.0]), 6.0, 3, 400)
     for j in (0, 2):  # absent at the end: set back to the start
         np.testing.assert_array_equal(res.networks[:, j, :], np.broadcast_to(w1[j], (400, 50)))
         np.testing.assert_array_equal(res.networks[:, :, j], np.broadcast_to(w1[:, j], (400, 50)))
@@ -168,9 +168,9 @@ def test_joiners_and_leavers_same_runs_on_one_and_two_threads():
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        one = simulate_runs(per, np.array([-1.5, 2.0]), 6.0, 9, 64, scored=True)
+        one = simulate_prepared_period(per, np.array([-1.5, 2.0]), 6.0, 9, 64, with_scores=True)
         numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        two = simulate_runs(per, np.array([-1.5, 2.0]), 6.0, 9, 64, scored=True)
+        two = simulate_prepared_period(per, np.array([-1.5, 2.0]), 6.0, 9, 64, with_scores=True)
     finally:
         numba.set_num_threads(before)
     np.testing.assert_array_equal(one.networks, two.networks)

@@ -16,7 +16,12 @@ from sim.saom import (
 )
 from sim.saom.effect_statistics import effect_statistics, hamming
 from sim.saom.moments import _periods, simulate_statistics
-from sim.saom.periods import batches, prepare_period, simulate_batch, simulate_runs
+from sim.saom.periods import (
+    batches,
+    prepare_period,
+    simulate_batch,
+    simulate_prepared_period,
+)
 
 # s50-like (inPopSqrt keeps the density stable: without it, transitive closure at 0.6 feeds
 # on itself and a class of 50 triples its ties in a period)
@@ -78,7 +83,7 @@ def test_scores_have_mean_zero_and_leave_the_networks_unchanged():
     theta = np.array([6.85, *effects.values()])
     seed = np.random.SeedSequence(11)
     plain, _ = simulate_statistics(periods, theta, seed, 1500)
-    stats, u = simulate_statistics(periods, theta, seed, 1500, scores=True)
+    stats, u = simulate_statistics(periods, theta, seed, 1500, with_scores=True)
     np.testing.assert_array_equal(plain, stats)
     z = u.mean(0) / (u.std(0) / np.sqrt(len(u)))
     assert np.all(np.abs(z) < 4), z
@@ -95,10 +100,10 @@ def test_periods_simulated_together_equal_period_by_period():
     assert batches(periods) == [[0, 1]]
     beta = np.array(list(effects.values()))
     seeds = [np.random.SeedSequence([4, m]) for m in range(2)]
-    together = simulate_batch(periods, beta, [6.0, 5.0], seeds, 40, scored=True,
+    together = simulate_batch(periods, beta, [6.0, 5.0], seeds, 40, with_scores=True,
                               statistics=True)
     for m, per in enumerate(periods):
-        alone = simulate_runs(per, beta, [6.0, 5.0][m], seeds[m], 40, scored=True)
+        alone = simulate_prepared_period(per, beta, [6.0, 5.0][m], seeds[m], 40, with_scores=True)
         np.testing.assert_array_equal(together[m].networks, alone.networks)
         np.testing.assert_array_equal(together[m].counts, alone.counts)
         np.testing.assert_array_equal(together[m].scores, alone.scores)
@@ -280,9 +285,9 @@ def test_conditional_estimation_refuses_what_it_does_not_handle():
 
 
 def test_conditional_runs_stop_at_the_observed_number_of_changes():
-    from sim.saom.periods import simulate_runs
+    from sim.saom.periods import simulate_prepared_period
     w1, w2, _, alcohol = load_s50()
     (per,) = _periods([w1, w2], {"density": 0.0, "recip": 0.0}, None, None, None, None, None)
-    res = simulate_runs(per, np.array([-1.5, 2.0]), 1.0, 3, 200, target=40)
+    res = simulate_prepared_period(per, np.array([-1.5, 2.0]), 1.0, 3, 200, target=40)
     assert (np.abs(res.networks.astype(int) - w1).sum((1, 2)) == 40).all()
     assert (res.times > 0).all() and res.times.std() > 0

@@ -9,7 +9,7 @@ import sim.data
 from sim.saom import ClassData, Model, estimate
 from sim.saom.effect_statistics import effect_statistics, hamming
 from sim.saom.moments import _checked_waves, _periods, _with_missing
-from sim.saom.periods import observed_statistics, simulate_runs, simulate_statistics
+from sim.saom.periods import observed_statistics, simulate_prepared_period, simulate_statistics
 from sim.saom.robbins_monro import child_seed
 
 EFFECTS = {"density": -1.0, "recip": 1.0, "transTrip": 0.3}
@@ -68,14 +68,14 @@ def test_simulated_statistics_leave_out_the_unobserved_cells():
     seed = np.random.SeedSequence(9)
     stats, _ = simulate_statistics(periods, theta, seed, 40)
     for m, per in enumerate(periods):
-        nets = simulate_runs(per, theta[2:], theta[m], child_seed(seed, m), 40).networks
+        nets = simulate_prepared_period(per, theta[2:], theta[m], child_seed(seed, m), 40).networks
         kept = nets.copy()
         kept[:, per.unobserved] = 0
         x0 = per.x0.copy()
         x0[per.unobserved] = 0
         np.testing.assert_array_equal(stats[:, m], hamming(kept, x0))
-    total = sum(effect_statistics(per.observed_part(
-        simulate_runs(per, theta[2:], theta[m], child_seed(seed, m), 40).networks), per.spec)
+    total = sum(effect_statistics(per.observed_part(simulate_prepared_period(
+        per, theta[2:], theta[m], child_seed(seed, m), 40).networks), per.spec)
         for m, per in enumerate(periods))
     np.testing.assert_allclose(stats[:, 2:], total)
     assert periods[0].unobserved[:4, 4:].all() and periods[1].unobserved[:4, 4:].all()
@@ -133,7 +133,7 @@ def test_structural_codes_fix_tie_variables_as_rsiena_does():
     from sim.saom.moments import _with_missing
     (per,) = _with_missing(_periods(filled, EFFECTS, None, None, None, None, None), missing,
                            fixed, filled)
-    nets = simulate_runs(per, np.array([0.5, 0.5, 0.1]), 20.0, child_seed(
+    nets = simulate_prepared_period(per, np.array([0.5, 0.5, 0.1]), 20.0, child_seed(
         np.random.SeedSequence(1), 0), 200).networks
     for i, j in zeros:
         assert not nets[:, i, j].any()  # never created

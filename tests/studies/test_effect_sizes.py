@@ -2,14 +2,12 @@
 small-sample correction, pooled SD and interval (virtual trials); t intervals, paired and
 Welch differences, cost per isolate avoided and its interval (staffing reports)."""
 
-import json
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
+from sweeps import synthetic_sweep
 
-from sim.studies.sweep import store
 from sim.studies.sweep.report import _ci, _welch, plan_table
 from sim.studies.trials import _hedges
 
@@ -67,34 +65,6 @@ def test_welch_difference_by_hand():
     half = stats.t.ppf(0.975, df) * math.sqrt(2)
     assert df == pytest.approx(4.0755, abs=1e-4)
     assert diff == -3 and lo == pytest.approx(-3 - half) and hi == pytest.approx(-3 + half)
-
-
-def synthetic_sweep(folder, isolates: dict[int, list[float]], common: bool = True):
-    """A sweep folder whose spec is a real staffing spec and whose runs hold the given
-    left-behind isolates per point (point 0: no workers; point 1: 2 workers), week 10."""
-    from test_report import COUNTY, STAFFING
-
-    from sim.studies.sweep.spec import load_spec
-
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "county.yaml").write_text(COUNTY)
-    spec_file = folder / "staffing.yaml"
-    spec_file.write_text(STAFFING.replace("COMMON", str(common).lower())
-                         .replace("values: [0, 2, 6]", "values: [0, 2]")
-                         .replace("values: [one_per_school, shared]", "values: [shared]")
-                         .replace("at: [10]\n", ""))
-    spec, base = load_spec(spec_file)
-    out = folder / "out"
-    out.mkdir()
-    meta = {"spec": spec.model_dump(mode="json"), "base": base, "digest": "synthetic"}
-    (out / store.SPEC).write_text(json.dumps(meta))
-    rows = [{"point": p, "replication": r, "week": 10, "status": "done",
-             "param:interventions.0.workers": [0, 2][p],
-             "param:interventions.0.placement": "shared", "isolates_lb": v,
-             "indegree_lb": 1.0, "indegree_gap": 0.0, "density": 0.05}
-            for p, values in isolates.items() for r, v in enumerate(values)]
-    store.write_batch(out, 0, pd.DataFrame(rows))
-    return out
 
 
 def test_cost_per_isolate_avoided_and_its_interval_by_hand(tmp_path):

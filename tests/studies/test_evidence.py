@@ -26,7 +26,7 @@ from sim.studies.evidence.spec import (
     world,
 )
 from sim.studies.evidence.table import COLUMNS, evidence
-from sim.world.interventions.growth_group import GroupMagnitudes, GrowthGroup
+from sim.world.interventions.growth_group import GroupMagnitudes, GrowthGroupSection
 from sim.world.model import PeerNetworkModel
 from sim.world.scenario import load_scenario
 
@@ -92,7 +92,7 @@ def test_rohrer_interval_is_the_binomial_one_it_says():
 
 
 def test_dose_is_the_growth_groups_contact_per_session_hour():
-    rate = GroupMagnitudes().contact / GrowthGroup(type="growth_group").hours_per_session
+    rate = GroupMagnitudes().contact / GrowthGroupSection(type="growth_group").hours_per_session
     assert contact_per_hour() == pytest.approx(rate)
     st = SharedSetting(hours_per_week=10, weeks=18)
     assert st.contact() == pytest.approx(10 * rate)

@@ -241,15 +241,15 @@ def test_without_magnitude_effects_the_share_is_an_f_test_of_the_right_size():
 
 def test_defaults_give_the_trial_of_the_scenario_as_written_bit_for_bit():
     s = scenario()
-    plain = virtual_trial(s, 4, seed=3, follow_up_weeks=3)
+    plain = virtual_trial(s, 4, seed=3, follow_up_weeks=3).effects
     assert plain.to_csv() == virtual_trial(s, 4, seed=3, follow_up_weeks=3,
-                                           magnitudes=defaults()).to_csv()
+                                           magnitudes=defaults()).effects.to_csv()
     assert "magnitudes_share" not in plain
     # one draw of the scenario's own values: the same answer, nothing from the magnitudes
     dump = s.model_dump(mode="json")
     own = {p: value_at(dump, p.format(group=0)) for p in PATHS}
     drawn = virtual_trial(s, 4, seed=3, follow_up_weeks=3,
-                          magnitudes=Sample(pd.DataFrame([own]), "own"))
+                          magnitudes=Sample(pd.DataFrame([own]), "own")).effects
     pd.testing.assert_frame_equal(drawn[plain.columns], plain)
     assert (drawn["draws"] == 1).all() and (drawn["magnitudes_share"] == 0).all()
 
@@ -266,9 +266,9 @@ def test_drawn_contact_widens_the_interval_of_members_ties_and_takes_its_share()
     finds the magnitude's part at 0.1%."""
     s = scenario()
     ends = Sample(pd.DataFrame({CONTACT: [0.0, 80.0] * 4}), "ends")
-    plain = virtual_trial(s, 32, seed=1, follow_up_weeks=3).set_index(["outcome", "time"])
+    plain = virtual_trial(s, 32, seed=1, follow_up_weeks=3).effects.set_index(["outcome", "time"])
     drawn = virtual_trial(s, 32, seed=1, follow_up_weeks=3,
-                          magnitudes=ends).set_index(["outcome", "time"])
+                          magnitudes=ends).effects.set_index(["outcome", "time"])
     for outcome in ("in_degree", "named_members"):
         row, base = drawn.loc[(outcome, "post")], plain.loc[(outcome, "post")]
         assert row["ci_high"] - row["ci_low"] > base["ci_high"] - base["ci_low"], outcome
@@ -280,8 +280,8 @@ def test_a_magnitude_no_outcome_depends_on_takes_no_share():
     as the scenario as written, and no outcome's share passes the F test at 0.1%."""
     s = scenario(sessions=NO_FEEDBACK)
     spread = Sample(pd.DataFrame({BARRIER: np.linspace(0.02, 0.08, 8)}), "barrier")
-    plain = virtual_trial(s, 32, seed=1, follow_up_weeks=3)
-    drawn = virtual_trial(s, 32, seed=1, follow_up_weeks=3, magnitudes=spread)
+    plain = virtual_trial(s, 32, seed=1, follow_up_weeks=3).effects
+    drawn = virtual_trial(s, 32, seed=1, follow_up_weeks=3, magnitudes=spread).effects
     np.testing.assert_allclose(drawn["difference"], plain["difference"], atol=1e-12)
     shares = drawn.loc[drawn["time"] != "pre", "magnitudes_share"]
     assert shares.notna().all() and (shares <= f_cut(8, 4)).all(), shares.max()

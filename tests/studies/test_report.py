@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from helpers import assert_drawn
 from scipy import stats
+from sweeps import staffing_sweep
 from typer.testing import CliRunner
 
 from sim.cli.main import app
@@ -23,42 +24,6 @@ from sim.world.model import PeerNetworkModel
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
-
-COUNTY = """name: small_county
-weeks: 14
-population: {schools: 6, classes_per_school: 2, class_size: {mean: 25, sd: 2},
-             left_behind_share: 0.4, left_behind_school_sd: 0.1}
-network: {burn_in_years: 0.3}
-interventions:
-  - type: staffing
-    workers: 1
-    terms: 1
-    group: {type: growth_group, start_week: 2, acceptance: 1.0}
-"""
-
-STAFFING = """name: small_staffing
-base: county.yaml
-parameters:
-  interventions.0.workers: {values: [0, 2, 6]}
-  interventions.0.placement: {values: [one_per_school, shared]}
-replications: 4
-common_seeds: COMMON
-seed: 3
-at: [10]
-outcomes: [isolates_lb, indegree_lb, indegree_gap, density]
-batch_size: 6
-magnitudes: defaults
-"""
-
-
-def staffing_sweep(folder: Path, common: bool = True) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "county.yaml").write_text(COUNTY)
-    spec = folder / "staffing.yaml"
-    spec.write_text(STAFFING.replace("COMMON", str(common).lower()))
-    run_sweep(spec, folder / "out", workers=1)
-    return folder / "out"
-
 
 @pytest.fixture(scope="module")
 def paired(tmp_path_factory):

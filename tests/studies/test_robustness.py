@@ -30,7 +30,7 @@ ASSUMED = (Assumption("interventions.{group}.magnitudes.barrier", 0.02, 0.08, "t
 
 def test_a_magnitude_the_outcome_cannot_depend_on_has_index_zero():
     table = robustness(scenario(), trajectories=3, replications=2, follow_up_weeks=3,
-                       assumptions=ASSUMED).set_index(["outcome", "time", "parameter"])
+                       assumptions=ASSUMED).indices.set_index(["outcome", "time", "parameter"])
     barrier = table.xs("interventions.0.magnitudes.barrier", level="parameter")
     assert (barrier["mu_star"] == 0).all() and (barrier["sigma"] == 0).all()
     confidence = table.loc[("confidence", "post", "interventions.0.magnitudes.confidence")]
@@ -92,11 +92,12 @@ def test_robustness_command_takes_the_posteriors_ranges_unless_told(tmp_path, mo
 
     seen = []
 
-    def fake(config, out, overwrite, **kwargs):
+    def fake(config, out, overwrite, ranges="", **kwargs):
         seen.append(kwargs["assumptions"])
         out.mkdir()
-        return pd.DataFrame(columns=["outcome", "time", "g_mean", "parameter", "mu_star",
-                                     "mu_star_low", "mu_star_high", "sigma"])
+        return rob.RobustnessResult(config.name, kwargs["trajectories"], pd.DataFrame(
+            columns=["outcome", "time", "g_mean", "parameter", "mu_star", "mu_star_low",
+                     "mu_star_high", "sigma"]), ranges, out)
 
     monkeypatch.setattr(rob, "write_robustness", fake)
     path = tmp_path / "s.yaml"

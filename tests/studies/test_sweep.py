@@ -31,7 +31,7 @@ def rows(folder) -> pd.DataFrame:
 def reference(tmp_path_factory):
     out = tmp_path_factory.mktemp("sweeps") / "one-worker"
     counts = run_sweep(SMOKE, out, workers=1)
-    assert counts == {"runs": 12, "done": 12, "failed": 0, "skipped": 0}
+    assert (counts.runs, counts.done, counts.failed, counts.skipped) == (12, 12, 0, 0)
     return rows(out)
 
 
@@ -97,7 +97,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path):
                       "parameters:\n  population.class_size.mean: {values: [30, 45]}\n"
                       "  population.class_size.min: {values: [25, 35]}\n")
     counts = run_sweep(spec, tmp_path / "out", workers=1)
-    assert counts == {"runs": 4, "done": 3, "failed": 1, "skipped": 0}
+    assert (counts.runs, counts.done, counts.failed, counts.skipped) == (4, 3, 1, 0)
     table = store.read(tmp_path / "out")
     failed = table[table["status"] == "failed"]
     assert len(failed) == 1
@@ -215,7 +215,7 @@ def test_a_batch_killed_mid_write_leaves_nothing_after_resume(reference, tmp_pat
     run_sweep(SMOKE, out, workers=1)
     store.batch_path(out, 2).rename(out / ".batch-000002.parquet.999.tmp")
     counts = run_sweep(SMOKE, out, workers=1)
-    assert counts["skipped"] == 9 and counts["done"] == 3
+    assert counts.skipped == 9 and counts.done == 3
     assert not list(out.glob(".*.tmp"))
     pd.testing.assert_frame_equal(rows(out), reference)
 

@@ -8,7 +8,7 @@ import pytest
 
 from sim.studies.sweep import store
 from sim.studies.sweep.runner import batches, tasks
-from sim.studies.sweep.spec import SweepSpec
+from sim.studies.sweep.spec import Sweep
 from sim.studies.sweep.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize("points, replications, size", [(1, 7, 3), (3, 3, 2), (2, 5, 4),
                                                           (1, 2, 5), (2, 3, 3)])
 def test_every_run_is_in_exactly_one_batch(points, replications, size, common):
-    spec = SweepSpec(name="b", base="x.yaml", parameters={}, replications=replications,
+    spec = Sweep(name="b", base="x.yaml", parameters={}, replications=replications,
                      batch_size=size, common_seeds=common)
     all_tasks = tasks(spec, [{}] * points)
     cut = batches(spec, all_tasks)
@@ -35,7 +35,7 @@ def test_a_sweep_of_five_runs_in_batches_of_two_runs_all_five(tmp_path):
                     "overrides: {network.burn_in_years: 0.1}\n"
                     "parameters:\n  population.left_behind_share: {values: [0.3]}\n")
     counts = run_sweep(spec, tmp_path / "out", workers=1)
-    assert counts == {"runs": 5, "done": 5, "failed": 0, "skipped": 0}
+    assert (counts.runs, counts.done, counts.failed, counts.skipped) == (5, 5, 0, 0)
     assert sorted(store.read(tmp_path / "out")["run"]) == [0, 1, 2, 3, 4]
 
 

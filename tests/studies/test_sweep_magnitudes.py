@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from test_effect_sizes import synthetic_sweep
-from test_report import COUNTY, STAFFING
+from sweeps import COUNTY, STAFFING, synthetic_sweep
 
 from sim.studies.magnitudes import apply, prior
 from sim.studies.sweep import store
@@ -50,7 +49,8 @@ def test_a_replication_has_the_same_draw_at_every_plan(drawn):
 
 
 def test_a_run_is_its_scenario_with_its_draw_applied(drawn):
-    spec, base, tasks, _ = plan(drawn)
+    planned = plan(drawn)
+    spec, base, tasks = planned.spec, planned.base, planned.tasks
     task = next(t for t in tasks if t["point"] == 1 and t["replication"] == 3)
     assert task["draw"] == 1 and task["magnitudes"] == prior(2, seed=3).draw(1)
     with_draw = pd.DataFrame(run_group(spec, base, [task], {}))
@@ -134,7 +134,8 @@ def test_a_spec_draws_the_shipped_posterior_unless_told(tmp_path):
     from sim.studies.magnitudes import posterior
     from sim.vocabulary import DEFAULT_MAGNITUDES
 
-    spec, base, tasks, _ = plan(write(tmp_path, UNTOLD))
+    planned = plan(write(tmp_path, UNTOLD))
+    spec, base, tasks = planned.spec, planned.base, planned.tasks
     assert spec.magnitudes == DEFAULT_MAGNITUDES == "posterior"
     draws = {t["draw"]: t["magnitudes"] for t in tasks}
     assert sorted(draws) == [0, 1, 2, 3]  # 4 replications: too few to split, one a draw
@@ -155,7 +156,8 @@ def test_magnitudes_defaults_is_the_sweep_as_it_was_bit_for_bit(tmp_path):
     from sim.studies.sweep.runner import tasks as plain_tasks
 
     path = write(tmp_path, DEFAULTS)
-    spec, base, tasks, _ = plan(path)
+    planned = plan(path)
+    spec, base, tasks = planned.spec, planned.base, planned.tasks
     before = plain_tasks(spec, design.points(spec))
     assert tasks == before and "draw" not in tasks[0]
     assert spec.digest() == spec.model_copy(update={"magnitudes": None}).digest()
@@ -179,7 +181,8 @@ def test_a_sweep_never_draws_what_it_varies_or_fixes(tmp_path, monkeypatch):
     acceptance = "interventions.0.group.acceptance"
     text = (UNTOLD.replace("parameters:\n", f"parameters:\n  {contact}: {{values: [5.0]}}\n")
             + f"overrides:\n  {acceptance}: 0.55\n")
-    spec, base, tasks, _ = plan(write(tmp_path, text))
+    planned = plan(write(tmp_path, text))
+    spec, base, tasks = planned.spec, planned.base, planned.tasks
     seen = []
 
     def capture(scenario, **_):

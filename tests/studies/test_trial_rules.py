@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from sim.studies import robustness as rob
-from sim.studies.trials import TIMES, _group_ties, timeline, virtual_trial
+from sim.studies.trials import TIMES, TrialResult, _group_ties, timeline, virtual_trial
 from sim.vocabulary import Label
 from sim.world.interventions import group_members
 from sim.world.model import PeerNetworkModel
@@ -79,7 +79,7 @@ def test_the_treated_children_are_the_group_members_of_each_replication():
     replications, at every time."""
     sc = scenario()
     replications, follow_up = 2, 2
-    table = virtual_trial(sc, replications=replications, follow_up_weeks=follow_up)
+    table = virtual_trial(sc, replications=replications, follow_up_weeks=follow_up).effects
     end = max(timeline(sc, follow_up).values())
     members, left_behind = 0, 0
     for r in range(replications):
@@ -102,13 +102,14 @@ def test_mu_star_is_the_mean_absolute_elementary_effect():
 
     def stand_in(point, replications, seed, follow_up_weeks):
         g = -10.0 * point.interventions[0].magnitudes.confidence
-        return pd.DataFrame([{"level": "child", "outcome": o, "time": t, "g": g}
-                             for o in rob.OUTCOMES for t in TIMES])
+        return TrialResult(point, replications, pd.DataFrame(
+            [{"level": "child", "outcome": o, "time": t, "g": g}
+             for o in rob.OUTCOMES for t in TIMES]))
 
     original = rob.virtual_trial
     rob.virtual_trial = stand_in
     try:
-        table = rob.robustness(scenario(), trajectories=3, assumptions=assumed)
+        table = rob.robustness(scenario(), trajectories=3, assumptions=assumed).indices
     finally:
         rob.virtual_trial = original
     conf = table[table["parameter"] == "interventions.0.magnitudes.confidence"]
@@ -128,14 +129,15 @@ def test_the_report_reads_what_robustness_writes(tmp_path, monkeypatch):
 
     def stand_in(point, replications, seed, follow_up_weeks):
         g = -10.0 * point.interventions[0].magnitudes.confidence
-        return pd.DataFrame([{"level": "child", "outcome": o, "time": t, "g": g}
-                             for o in rob.OUTCOMES for t in TIMES])
+        return TrialResult(point, replications, pd.DataFrame(
+            [{"level": "child", "outcome": o, "time": t, "g": g}
+             for o in rob.OUTCOMES for t in TIMES]))
 
     monkeypatch.setattr(rob, "virtual_trial", stand_in)
     written = rob.write_robustness(scenario(), tmp_path / "rob", trajectories=2,
                                    assumptions=assumed)
     read = read_robustness(tmp_path / "rob")
-    assert len(read) == len(written) > 0
+    assert len(read) == len(written.indices) > 0
     np.testing.assert_allclose(read["mu_star"], 10 * 0.05, rtol=1e-9)
     assert (read["mu_star_low"] <= read["mu_star"]).all()
     assert (read["mu_star"] <= read["mu_star_high"]).all()

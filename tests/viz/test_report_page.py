@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_report import staffing_sweep
+from sweeps import staffing_sweep
 from typer.testing import CliRunner
 
 from sim.cli.main import app
@@ -26,7 +26,7 @@ from sim.studies.sweep.plans import (
 )
 from sim.studies.sweep.report import plan_table
 from sim.studies.sweep.report_html import assumptions, read_robustness
-from sim.world.interventions.staffing import Staffing
+from sim.world.interventions.staffing import StaffingSection
 from sim.world.scenario import value_at
 
 runner = CliRunner()
@@ -82,17 +82,17 @@ def test_cost_per_isolate_only_where_the_interval_excludes_zero():
 
 
 def test_staffing_without_workers_or_with_a_worker_per_school_is_one_plan():
-    none = Staffing(type="staffing", workers=0)
-    assert Staffing(type="staffing", workers=0, placement="shared", targeting="random",
+    none = StaffingSection(type="staffing", workers=0)
+    assert StaffingSection(type="staffing", workers=0, placement="shared", targeting="random",
                     cost_per_worker=1.0).effective(6) == none
-    assert Staffing(type="staffing", workers=6, placement="shared").effective(6) == \
-        Staffing(type="staffing", workers=6)
-    assert Staffing(type="staffing", workers=8, placement="shared").effective(6) == \
-        Staffing(type="staffing", workers=8)
-    fewer = Staffing(type="staffing", workers=5, placement="shared")
-    assert fewer.effective(6) == fewer and fewer.effective(6) != Staffing(type="staffing",
+    assert StaffingSection(type="staffing", workers=6, placement="shared").effective(6) == \
+        StaffingSection(type="staffing", workers=6)
+    assert StaffingSection(type="staffing", workers=8, placement="shared").effective(6) == \
+        StaffingSection(type="staffing", workers=8)
+    fewer = StaffingSection(type="staffing", workers=5, placement="shared")
+    assert fewer.effective(6) == fewer and fewer.effective(6) != StaffingSection(type="staffing",
                                                                           workers=5)
-    assert Staffing(type="staffing", workers=6, placement="shared").effective(None) \
+    assert StaffingSection(type="staffing", workers=6, placement="shared").effective(None) \
         .placement == "shared"
 
 

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from sim.cli.main import app
 from sim.studies.trials import timeline, virtual_trial
 from sim.vocabulary import Label, Trait
-from sim.world.interventions.growth_group import GrowthGroupProgramme
+from sim.world.interventions.growth_group import GrowthGroup
 from sim.world.model import PeerNetworkModel
 from sim.world.scenario import load_scenario, parse_scenario
 
@@ -119,7 +119,7 @@ def test_dafang_runs_seven_sessions_with_six_members_in_three_stages():
     m = PeerNetworkModel(load_scenario("scenarios/dafang_yuchong.yaml"), seed=2,
                          collect=False)
     m.run(weeks=16)
-    [group] = [p for p in m.interventions if isinstance(p, GrowthGroupProgramme)]
+    [group] = [p for p in m.interventions if isinstance(p, GrowthGroup)]
     [members] = group.groups
     assert len(members) == 6
     assert m.population.lb[members].all()
@@ -165,7 +165,7 @@ def test_virtual_trial_effect_sizes_have_the_expected_signs():
     sc = scenario(weeks=40)
     times = timeline(sc, follow_up_weeks=6)
     assert times == {"pre": 2, "post": 9, "follow_up": 15}
-    table = virtual_trial(sc, replications=4, follow_up_weeks=6).set_index(
+    table = virtual_trial(sc, replications=4, follow_up_weeks=6).effects.set_index(
         ["level", "outcome", "time"])
     assert (table.xs("pre", level="time")["difference"] == 0).all()  # common random numbers
     confidence = table.loc[("child", "confidence", "post")]
@@ -188,7 +188,7 @@ def test_trial_counts_nominations_among_members_and_from_outside():
     agree."""
     sc = scenario(weeks=30, magnitudes={**ZERO, "setting": 1.0}, target="random_lbc",
                   acceptance=1.0).override({"network.effects.X:same_group": 2.0})
-    table = virtual_trial(sc, replications=6, follow_up_weeks=4).set_index(
+    table = virtual_trial(sc, replications=6, follow_up_weeks=4).effects.set_index(
         ["level", "outcome", "time"])
     among = table.loc[("child", "named_members", "post")]
     assert among["difference"] > 0 and among["ci_low"] > 0, among

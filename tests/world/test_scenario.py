@@ -6,7 +6,7 @@ import pytest
 
 from sim.cli.main import validate_command
 from sim.vocabulary import ACTOR_COVARIATES, DYADIC_COVARIATES
-from sim.world.population import PopulationSpec as Population
+from sim.world.population import PopulationSection as Population
 from sim.world.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"

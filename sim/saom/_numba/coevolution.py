@@ -187,8 +187,9 @@ def simulate_one(x, xt, indeg, outdeg, prog, data, allowed, cap, cumrate, unifor
 
 
 @njit(cache=True, parallel=True)
-def simulate_runs(x0s, starts, prog, data, allowed, cap, cumrates, uniform_rate, beh, bcum,
-                  lengths, seeds, out, zout, counts, scores, targets, times, stats, comp):
+def simulate_independent_runs(x0s, starts, prog, data, allowed, cap, cumrates, uniform_rate,
+                              beh, bcum, lengths, seeds, out, zout, counts, scores, targets,
+                              times, stats, comp):
     """R independent periods, run r from network ``x0s[starts[r]]`` with actor rates
     cumulated in ``cumrates[starts[r]]`` for ``lengths[starts[r]]``, and the behaviour
     values in ``data``: out[r] the network after run r, zout[r, b] behaviour b's values,

@@ -129,7 +129,7 @@ def targets(findings, informs: Mapping[str, tuple[str, ...]] = INFORMS) -> dict[
         if f.id not in informs:
             continue
         est, low, high, _ = published(f.published)
-        if low is not None:
+        if low is not None and high is not None:
             out[f.id] = Target(est, (high - low) / (2 * Z95), "95% interval / 3.92")
         elif f.id in ASSUMED_SE:
             out[f.id] = Target(est, ASSUMED_SE[f.id], "assumed (ASSUMED_SE)")
@@ -152,13 +152,13 @@ def replay(finding, world, draw: Mapping[str, float], paths: tuple[str, ...]):
     shared setting outside the interventions of h hours a week gets contact
     ``contact`` x (h / the group's hours a session)^``dose_elasticity`` a year."""
     from sim.studies.magnitudes import apply
-    from sim.world.interventions.growth_group import GrowthGroup
+    from sim.world.interventions.growth_group import GrowthGroupSection
 
     rep = finding.replication
     scenario = apply(world, {p: draw[p] for p in paths if p != DOSE.path})
     setting = getattr(rep, "setting", None)
     if setting is not None and CONTACT in paths and setting.hours_per_week > 0:
-        hours = GrowthGroup.model_fields["hours_per_session"].default
+        hours = GrowthGroupSection.model_fields["hours_per_session"].default
         elasticity = draw.get(DOSE.path, 1.0) if DOSE.path in paths else 1.0
         per_year = draw[CONTACT] * (setting.hours_per_week / hours) ** elasticity
         rep = rep.model_copy(update={"setting": setting.model_copy(

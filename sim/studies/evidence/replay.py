@@ -1,6 +1,6 @@
 """Each replication kind run through lbsim's own world (docs/evidence.md): models of the
 classroom world (:class:`~sim.world.model.PeerNetworkModel`), shared settings opened through
-:class:`~sim.world.network.Settings` as interventions open them, virtual trials
+:class:`~sim.world.network.SharedSettings` as interventions open them, virtual trials
 (:mod:`sim.studies.trials`). Replication r of a finding runs seed ``seed + r``; each kind returns
 the figure of every replication (or, for a trial, the trial's g and interval), and
 :func:`simulate` summarises them as :class:`Simulated`.
@@ -8,6 +8,7 @@ the figure of every replication (or, for a trial, the trial's g and interval), a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -140,7 +141,7 @@ def trial_effect(rep: TrialEffect, scenario: Scenario, replications: int, seed: 
     key = (scenario.model_dump_json(), replications, seed, rep.follow_up_weeks)
     cache = {} if cache is None else cache
     if key not in cache:
-        cache[key] = virtual_trial(scenario, replications, seed, rep.follow_up_weeks)
+        cache[key] = virtual_trial(scenario, replications, seed, rep.follow_up_weeks).effects
     table = cache[key]
     row = table[(table["level"] == "child") & (table["outcome"] == rep.outcome)
                 & (table["time"] == rep.time)].iloc[0]
@@ -195,9 +196,9 @@ def simulate(rep: World, scenario: Scenario, replications: int, seed: int,
     """lbsim's figure for a replication spec."""
     if isinstance(rep, TrialEffect):
         return trial_effect(rep, scenario, replications, seed, cache)
-    run = {DyadTieProbability: dyad_tie_probability, Correlation: correlation,
-           Jaccard: jaccard}[type(rep)]
-    return run(rep, scenario, replications, seed)
+    runs: dict[type[World], Callable[..., Simulated]] = {
+        DyadTieProbability: dyad_tie_probability, Correlation: correlation, Jaccard: jaccard}
+    return runs[type(rep)](rep, scenario, replications, seed)
 
 
 def data_jaccard(name: str) -> tuple[float, float, float, str]:
@@ -216,6 +217,7 @@ def published(pub: Published) -> tuple[float, float | None, float | None, str]:
     if pub.from_data is not None:
         est, low, high, text = data_jaccard(pub.from_data)
         return est, low, high, f"range over the periods ({text})"
+    assert pub.estimate is not None  # Published checks: an estimate or from_data
     return pub.estimate, pub.low, pub.high, pub.interval
 
 

@@ -141,15 +141,14 @@ def sbc(params: pd.DataFrame, figures: pd.DataFrame, se: Mapping[str, float], ac
     sims = figures[names].to_numpy(float)
     theta = params.to_numpy(float)
     scale = np.array([se[k] for k in names], float)
-    if truths is None:
-        truths = np.flatnonzero(np.isfinite(sims).all(axis=1))
-    truths = np.asarray(truths, int)
-    obs = sims[truths] if observed is None else np.asarray(observed, float)
+    rows = np.flatnonzero(np.isfinite(sims).all(axis=1)) if truths is None \
+        else np.asarray(truths, int)
+    obs = sims[rows] if observed is None else np.asarray(observed, float)
     if not 1 <= accept < len(sims) - 1:
         raise ValueError(f"accept must be 1 to {len(sims) - 2} (rows - 2), not {accept}")
     out = []
-    for k, t in enumerate(truths):
-        idx = nearest(sims, obs[k], scale, accept, exclude=t)
+    for k, t in enumerate(rows):
+        idx = nearest(sims, obs[k], scale, accept, exclude=int(t))
         post = theta[idx]
         if adjust:
             post = regression_adjust(post, sims[idx], obs[k], scale)
@@ -243,7 +242,7 @@ def rank_figure(ranks: pd.DataFrame, accept: int, bins: int = 10,
     for ax, name in zip(axes, names, strict=False):
         r = ranks.loc[ranks["parameter"] == name, "rank"].to_numpy()
         counts = np.bincount(r * bins // (accept + 1), minlength=bins)
-        low, high = stats.binom.ppf([0.005, 0.995], len(r), 1 / bins)
+        low, high = stats.binom.ppf(np.array([0.005, 0.995]), len(r), 1 / bins)
         ax.axhspan(low, high, color="#bbbbbb", alpha=0.5, lw=0)
         ax.axhline(len(r) / bins, color="#777", lw=0.8, ls="--")
         ax.bar(np.arange(bins), counts, width=0.9, color="#4895ef")

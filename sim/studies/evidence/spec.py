@@ -12,17 +12,18 @@ ministeps (``contact``) at a stated rate per hour, by default the growth group's
 
 from __future__ import annotations
 
-import difflib
 import re
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, ValidationError, model_validator
 
 from sim.schema import Count, NonNegative, Section, Share, at_least
+from sim.suggest import nearest
 from sim.vocabulary import CHILD_OUTCOMES
-from sim.world.interventions.growth_group import GroupMagnitudes, GrowthGroup
+from sim.world.interventions.growth_group import GroupMagnitudes, GrowthGroupSection
 from sim.world.scenario import Scenario, ScenarioError, load_scenario, problem_line, read_yaml
 
 
@@ -37,7 +38,7 @@ def contact_per_hour() -> float:
     ``hours_per_session`` a week. The hours include the worker's preparation, so this is
     if anything a low rate per hour the children share."""
     contact = GroupMagnitudes.model_fields["contact"].default
-    hours = GrowthGroup.model_fields["hours_per_session"].default
+    hours = GrowthGroupSection.model_fields["hours_per_session"].default
     return contact / hours
 
 
@@ -66,9 +67,12 @@ class Published(Section):
                              "'from_data', exactly one")
         if (self.low is None) != (self.high is None):
             raise ValueError("give both 'low' and 'high', or neither")
-        if self.low is not None and not self.low <= self.estimate <= self.high:
-            raise ValueError(f"needs low <= estimate <= high, got {self.low:g}, "
-                             f"{self.estimate:g}, {self.high:g}")
+        if self.low is not None and self.high is not None:
+            if self.estimate is None:
+                raise ValueError("'low' and 'high' go with an 'estimate', not with 'from_data'")
+            if not self.low <= self.estimate <= self.high:
+                raise ValueError(f"needs low <= estimate <= high, got {self.low:g}, "
+                                 f"{self.estimate:g}, {self.high:g}")
         return self
 
 
@@ -117,7 +121,7 @@ class SharedSetting(Section):
         """The dose assumption in words, for the output."""
         source = ("growth-group default: contact "
                   f"{GroupMagnitudes.model_fields['contact'].default:g} a year for "
-                  f"{GrowthGroup.model_fields['hours_per_session'].default:g} session hours "
+                  f"{GrowthGroupSection.model_fields['hours_per_session'].default:g} session hours "
                   "a week" if self.contact_per_hour is None else "given")
         return (f"contact {self.contact():.1f}/year = {self.hours_per_week:g} h/week x "
                 f"{self.rate():.2f} per weekly hour ({source}); X:same_group strength "
@@ -185,12 +189,12 @@ class Jaccard(World):
         return self
 
 
-KINDS = {k.model_fields["kind"].annotation.__args__[0]: k
-         for k in (DyadTieProbability, TrialEffect, Correlation, Jaccard)}
-"""Every replication kind by name."""
-
-Replication = Annotated[Union[tuple(KINDS.values())],  # noqa: UP007 (built at runtime)
+Replication = Annotated[DyadTieProbability | TrialEffect | Correlation | Jaccard,
                         Field(discriminator="kind")]
+
+KINDS: dict[str, type[World]] = {get_args(k.model_fields["kind"].annotation)[0]: k
+                                 for k in get_args(get_args(Replication)[0])}
+"""Every replication kind by name."""
 
 
 class Finding(Section):
@@ -213,7 +217,7 @@ class Findings(Section):
     findings: Annotated[list[Finding], Field(min_length=1)]
 
 
-def _problem(error: dict, data: object) -> str:
+def _problem(error: Mapping[str, Any], data: object) -> str:
     """One validation error as ``path: value — what is allowed``; inside a replication
     the allowed keys are its kind's."""
     loc = tuple(error["loc"])
@@ -222,7 +226,7 @@ def _problem(error: dict, data: object) -> str:
             and loc[loc.index("replication") + 1] in KINDS:  # the kind's tag: not a key
         i = loc.index("replication")
         error = {**error, "loc": loc[:i + 1] + loc[i + 2:]}
-        root = KINDS[loc[i + 1]]
+        root: type[Section] = KINDS[loc[i + 1]]
         loc = error["loc"]
     else:
         root, i = Findings, None
@@ -233,12 +237,12 @@ def _problem(error: dict, data: object) -> str:
                 f"one of {', '.join(KINDS)}")
     if kind == "literal_error":
         options = re.findall(r"'([^']*)'", error["ctx"]["expected"])
-        near = difflib.get_close_matches(str(error.get("input")), options, n=1)
-        hint = f"did you mean {near[0]!r}? " if near else ""
+        near = nearest(error.get("input"), options)
+        hint = f"did you mean {near!r}? " if near else ""
         return (f"{'.'.join(map(str, loc))}: {error.get('input')!r} — {hint}allowed: "
                 f"{', '.join(options)}")
     if i is not None:
-        node = data
+        node: Any = data  # the YAML's nested mappings and lists
         for part in loc[:i + 1]:
             node = node[part]
         line = problem_line({**error, "loc": loc[i + 1:]}, node, root)

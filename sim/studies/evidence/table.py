@@ -25,7 +25,8 @@ def evidence(path: str | Path | None = None, replications: int = 20, seed: int =
     if replications < 2:
         raise ValueError(f"replications must be at least 2, got {replications}")
     findings, worlds = load_findings(path)
-    rows, cache = [], {}
+    rows: list[dict] = []
+    cache: dict = {}
     for k, f in enumerate(findings.findings):
         est, low, high, how = published(f.published)
         sim = simulate(f.replication, worlds[f.id], replications, seed, cache)

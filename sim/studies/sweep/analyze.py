@@ -18,13 +18,13 @@ import pandas as pd
 from sim.atomic import atomic_folder
 from sim.studies.sweep import design
 from sim.studies.sweep.report import ReportError, load
-from sim.studies.sweep.spec import SweepSpec
+from sim.studies.sweep.spec import Sweep
 
 
 def indices(folder: str | Path) -> pd.DataFrame:
     """One row per outcome x parameter with the design's indices."""
     meta, rows = load(folder)
-    spec = SweepSpec.model_validate(meta["spec"])
+    spec = Sweep.model_validate(meta["spec"])
     if spec.design not in ("sobol", "morris"):
         raise ReportError(f"sensitivity indices need a sobol or morris design; this sweep's "
                           f"design is {spec.design!r}")

@@ -14,10 +14,10 @@ import itertools
 
 import numpy as np
 
-from sim.studies.sweep.spec import SweepSpec
+from sim.studies.sweep.spec import Sweep
 
 
-def salib_problem(spec: SweepSpec, unit_integers: bool = False) -> dict:
+def salib_problem(spec: Sweep, unit_integers: bool = False) -> dict:
     """SALib's problem: the parameters with their bounds ([0, 1] for whole-number ones
     with ``unit_integers``, to be mapped by :func:`whole`)."""
     names = list(spec.parameters)
@@ -33,7 +33,7 @@ def whole(u: np.ndarray, low: float, high: float) -> np.ndarray:
     return int(low) + np.minimum(np.floor(np.asarray(u) * n), n - 1).astype(np.int64)
 
 
-def points(spec: SweepSpec) -> list[dict]:
+def points(spec: Sweep) -> list[dict]:
     """The design's points, each a mapping of dotted path to value, in a fixed order.
 
     grid: every combination of the values; lhs: a Latin hypercube of ``samples`` points
@@ -43,7 +43,7 @@ def points(spec: SweepSpec) -> list[dict]:
     params = [spec.parameters[k] for k in names]
     if spec.design == "grid":
         kind = [int if p.integer else (lambda v: v) for p in params]
-        values = [p.values or [f(p.low), f(p.high)] for p, f in zip(params, kind, strict=True)]
+        values = [p.values or [f(v) for v in p.bounds] for p, f in zip(params, kind, strict=True)]
         return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*values)]
     problem = salib_problem(spec, unit_integers=True)
     if spec.design == "lhs":
@@ -61,6 +61,6 @@ def points(spec: SweepSpec) -> list[dict]:
         from SALib.sample import morris
 
         matrix = morris.sample(problem, spec.samples, seed=spec.seed)
-    columns = [whole(matrix[:, j], p.low, p.high).tolist() if p.integer
+    columns = [whole(matrix[:, j], *p.bounds).tolist() if p.integer
                else matrix[:, j].astype(float).tolist() for j, p in enumerate(params)]
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from sim.studies.sweep.runner import run_batch
-from sim.studies.sweep.spec import SweepSpec
+from sim.studies.sweep.spec import Sweep
 
 
-def run_local(spec: SweepSpec, base: dict, batches: dict[int, list], out: str, workers: int,
+def run_local(spec: Sweep, base: dict, batches: dict[int, list], out: str, workers: int,
               on_done: Callable[[dict], object]) -> None:
     """Run the batches on ``workers`` processes, forked from a server process that has
     imported the model once (never from this process, whose numba threads may run: the
@@ -32,7 +32,7 @@ def run_local(spec: SweepSpec, base: dict, batches: dict[int, list], out: str, w
             on_done(future.result())
 
 
-def run_dask(spec: SweepSpec, base: dict, batches: dict[int, list], out: str,
+def run_dask(spec: Sweep, base: dict, batches: dict[int, list], out: str,
              on_done: Callable[[dict], object], scheduler: str | None = None,
              local_workers: int | None = None) -> None:
     """Run the batches on a Dask cluster: an existing scheduler, or a LocalCluster."""

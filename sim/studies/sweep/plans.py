@@ -3,7 +3,7 @@ plan merged into one, each named in plain words, and numbers printed as the repo
 them (no "-0.0", intervals in brackets, a cost per isolate avoided only where it exists).
 
 Two design points are the same plan when their scenarios are equal once every staffing
-intervention is replaced by the plan it amounts to (:meth:`Staffing.effective`): no workers
+intervention is replaced by the plan it amounts to (:meth:`StaffingSection.effective`): no workers
 whatever their placement, or workers shared between schools when there are at least as
 many workers as schools (each then serves one school, as under ``one_per_school``).
 """
@@ -127,7 +127,7 @@ def cost_per_isolate(row) -> str:
     return NOT_ESTIMABLE
 
 
-def share(x: float) -> str:
+def share(x: float | None) -> str:
     """A share as a whole percentage, "n/a" when unknown."""
     return "n/a" if x is None or not math.isfinite(x) else f"{100 * x:.0f}%"
 
@@ -143,7 +143,7 @@ def magnitudes_words(spec: dict, draws: int, replications: int = 0) -> str:
     unsplit = (" (n/a: one run a draw, which cannot tell the two apart)"
                if replications and replications <= draws else "")
     return (f"Intervals include the assumed magnitudes' uncertainty (magnitudes: "
-            f"{describe(spec.get('magnitudes'), draws)}) and the runs' noise; \"From "
+            f"{describe(spec.get('magnitudes', 'defaults'), draws)}) and the runs' noise; \"From "
             f"magnitudes\": the share of the isolates-avoided interval's variance from the "
             f"magnitudes{unsplit}.")
 

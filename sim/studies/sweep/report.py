@@ -23,6 +23,7 @@ the parts of the mean's and the difference's variance from the magnitudes
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.atomic import atomic_folder
+from sim.studies.result import Result
 from sim.studies.sweep import store
 from sim.studies.sweep.plans import parameters, setting_words
 from sim.studies.sweep.spec import scenario_from
@@ -215,7 +217,7 @@ def dose_response(table: pd.DataFrame):
     if pd.api.types.is_numeric_dtype(table[dose]):
         paid = table[(table[dose] > 0) & (table["cost_per_year"] > 0)]
         per_unit = paid["cost_per_year"] / paid[dose]
-        proportional = len(per_unit) and np.allclose(per_unit, per_unit.iloc[0])
+        proportional = len(per_unit) > 0 and bool(np.allclose(per_unit, per_unit.iloc[0]))
     for i, r in enumerate(rows):
         for j, t in enumerate(times):
             ax = axes[i][j]
@@ -271,13 +273,47 @@ def dose_response(table: pd.DataFrame):
     return fig
 
 
+@dataclass(frozen=True, repr=False)
+class ReportResult(Result):
+    """A staffing report: ``plans``, the plan table (:func:`plan_table`; its ``attrs`` say
+    the dose, spec and base) and ``out``, the folder written (plans.csv,
+    dose_response.png, report.html)."""
+
+    plans: pd.DataFrame
+    out: Path
+
+    def table(self) -> str:
+        """The plans as text (:func:`sim.studies.sweep.plans.plans_text`) and the folder."""
+        from sim.studies.sweep.plans import plans_text
+
+        return (f"{plans_text(self.plans)}\n"
+                f"-> {self.out} (report.html, plans.csv, dose_response.png)")
+
+    def to_frame(self) -> pd.DataFrame:
+        """The plan table (with its ``attrs``)."""
+        return self.plans.copy()
+
+    def plot(self, path: str | Path | None = None):
+        """The dose-response figure (:func:`dose_response`)."""
+        figure = dose_response(self.plans)
+        if path is not None:
+            figure.savefig(path, dpi=110)
+        return figure
+
+
 def write_report(folder: str | Path, out: str | Path | None = None, dose: str | None = None,
                  end_week: int | None = None, robustness: str | Path | None = None,
-                 overwrite: bool = False) -> pd.DataFrame:
+                 overwrite: bool = False) -> ReportResult:
     """plans.csv, dose_response.png and report.html (:mod:`sim.studies.sweep.report_html`, with
     ``robustness``: a ``lbsim robustness`` folder or its robustness.csv) in ``out``
     (default DIR/report), atomically; a folder that is not empty only with ``overwrite``
-    (:func:`sim.atomic.atomic_folder`)."""
+    (:func:`sim.atomic.atomic_folder`).
+
+    Returns
+    -------
+    ReportResult
+        The plan table (:func:`plan_table`) and the folder written.
+    """
     from sim.studies.sweep.report_html import read_robustness, render
 
     ranking = read_robustness(robustness) if robustness is not None else None
@@ -289,4 +325,4 @@ def write_report(folder: str | Path, out: str | Path | None = None, dose: str | 
         table.to_csv(tmp / "plans.csv", index=False)
         figure.savefig(tmp / "dose_response.png", dpi=110)
         (tmp / "report.html").write_text(page, encoding="utf-8")
-    return table
+    return ReportResult(table, out)

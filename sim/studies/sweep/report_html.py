@@ -14,6 +14,7 @@ import base64
 import io
 import math
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -64,12 +65,12 @@ def assumptions(base: dict, robustness: pd.DataFrame | None = None) -> list[dict
     staffing settings whose description marks them as assumptions); with a robustness
     table, mu* (and its 95% half-width) per shown outcome at post, largest first, and the
     range it screened (``screened``: low, high; from its low and high columns)."""
-    from sim.world.interventions.staffing import Staffing
+    from sim.world.interventions.staffing import StaffingSection
 
     scenario = scenario_from(base, {})
     data = scenario.model_dump(mode="json")
     groups = group_places(scenario)  # the first growth group (its own or a staffing plan's)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for a in ASSUMPTIONS:
         if "{group}" in a.path and not groups:
             continue
@@ -80,7 +81,7 @@ def assumptions(base: dict, robustness: pd.DataFrame | None = None) -> list[dict
     for k, i in enumerate(data["interventions"]):
         if i["type"] != "staffing":
             continue
-        for name, field in Staffing.model_fields.items():
+        for name, field in StaffingSection.model_fields.items():
             if "assumption" in (field.description or ""):
                 rows.append({"key": name, "path": f"interventions.{k}.{name}",
                              "value": i[name], "low": None, "high": None,

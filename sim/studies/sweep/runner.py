@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from sim.studies.sweep import store
-from sim.studies.sweep.spec import SweepSpec, scenario_from
+from sim.studies.sweep.spec import Sweep, scenario_from
 from sim.version import lbsim_version
 from sim.world.model import PeerNetworkModel, start_key
 
@@ -21,7 +21,7 @@ def run_seed(sweep_seed: int, run: int) -> int:
     return int(np.random.SeedSequence([sweep_seed, run]).generate_state(1)[0] >> 1)
 
 
-def tasks(spec: SweepSpec, design: list[dict], magnitudes=None) -> list[dict]:
+def tasks(spec: Sweep, design: list[dict], magnitudes=None) -> list[dict]:
     """One task per run: point x replication, numbered in a fixed order (run = point x
     replications + replication). With ``common_seeds`` a replication's seed is the same
     at every point. With a sample of ``magnitudes`` (:class:`sim.studies.magnitudes.Sample`), the
@@ -41,7 +41,7 @@ def tasks(spec: SweepSpec, design: list[dict], magnitudes=None) -> list[dict]:
     return out
 
 
-def batches(spec: SweepSpec, all_tasks: list[dict]) -> dict[int, list[dict]]:
+def batches(spec: Sweep, all_tasks: list[dict]) -> dict[int, list[dict]]:
     """Runs cut into batches of ``batch_size``: in run order, or replication by
     replication with ``common_seeds`` (so a batch holds the runs that share a world)."""
     order = all_tasks
@@ -58,7 +58,7 @@ def _common(task: dict) -> dict:
             **{f"param:{k}": v for k, v in task["values"].items()}}
 
 
-def kept_weeks(spec: SweepSpec, weeks: int) -> set[int]:
+def kept_weeks(spec: Sweep, weeks: int) -> set[int]:
     """The weeks whose outcomes a run keeps: the last, every ``every`` weeks, and those
     listed in ``at`` (up to the last)."""
     every = set(range(0, weeks + 1, spec.every)) if spec.every else set()
@@ -81,7 +81,7 @@ def _failed(spec, task: dict) -> list[dict]:
              "week": -1, **{o: float("nan") for o in spec.outcomes}}]
 
 
-def run_group(spec: SweepSpec, base: dict, group: list[dict], starts: dict) -> list[dict]:
+def run_group(spec: Sweep, base: dict, group: list[dict], starts: dict) -> list[dict]:
     """Rows of runs at one design point (and draw of the magnitudes), simulated side by
     side as replicas of one model (each exactly as it would run alone). If that raises,
     each run is retried alone so a failing run becomes one 'failed' row with its
@@ -106,7 +106,7 @@ def run_group(spec: SweepSpec, base: dict, group: list[dict], starts: dict) -> l
         return [row for task in group for row in run_group(spec, base, [task], starts)]
 
 
-def run_batch(spec: SweepSpec, base: dict, batch: int, batch_tasks: list[dict], out: str) -> dict:
+def run_batch(spec: Sweep, base: dict, batch: int, batch_tasks: list[dict], out: str) -> dict:
     """Run a batch and write it atomically; return its counts. Runs on a worker. Runs at
     the same point (and draw of the magnitudes) are simulated together; runs sharing a
     world share its start state."""

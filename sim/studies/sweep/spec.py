@@ -1,4 +1,4 @@
-"""The sweep specification (YAML), validated like scenarios."""
+"""A sweep file (YAML): what a sweep varies and keeps, validated like scenarios."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from sim.schema import Section, at_least, unknown_name
+from sim.schema import Section, at_least
+from sim.suggest import unknown_name
 from sim.vocabulary import COLUMNS, DEFAULT_MAGNITUDES
 from sim.world.scenario import (
     Scenario,
@@ -41,8 +42,15 @@ class Parameter(Section):
             raise ValueError("'low' must be below 'high'")
         return self
 
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """``(low, high)``; every parameter without ``values`` has both."""
+        if self.low is None or self.high is None:
+            raise ValueError("this parameter gives 'values', not 'low' and 'high'")
+        return self.low, self.high
 
-class SweepSpec(Section):
+
+class Sweep(Section):
     """A sweep: base scenario, parameters by dotted path, design, replications, outputs."""
 
     name: Annotated[str, Field(min_length=1)]
@@ -108,7 +116,7 @@ class SweepError(ValueError):
     """A sweep spec that cannot be run; the message lists every problem."""
 
 
-def load_spec(path: str | Path) -> tuple[SweepSpec, dict]:
+def load_spec(path: str | Path) -> tuple[Sweep, dict]:
     """Validate the spec, its base scenario and every parameter path (by applying each
     parameter's first value or bounds to the base); return (spec, base scenario dump),
     with ``integer`` filled in for sampled parameters. Raises SweepError listing every
@@ -122,10 +130,10 @@ def load_spec(path: str | Path) -> tuple[SweepSpec, dict]:
         raise SweepError(str(e)) from None
     problems: list[str] = []
     try:
-        spec = SweepSpec.model_validate(data)
+        spec = Sweep.model_validate(data)
     except ValidationError as e:
         spec = None
-        problems += [problem_line(err, data, SweepSpec) for err in e.errors()]
+        problems += [problem_line(err, data, Sweep) for err in e.errors()]
     parameters = {k: p for k, p in _mapping(data.get("parameters")).items()
                   if isinstance(p, dict)}
     sampled = data.get("design", "grid") in ("lhs", "sobol", "morris")
@@ -225,7 +233,7 @@ def scenario_from(base: dict, point: dict) -> Scenario:
 
 
 
-def magnitude_sample(spec: SweepSpec, folder: str | Path, base: Scenario | None = None):
+def magnitude_sample(spec: Sweep, folder: str | Path, base: Scenario | None = None):
     """The spec's sample of magnitudes (:mod:`sim.studies.magnitudes`; a file relative to
     ``folder``, the spec's), or None when it draws none (``defaults``); with the ``base``
     scenario, every row checked against it."""

@@ -3,20 +3,70 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+from sim.studies.result import Result
 from sim.studies.sweep import design, executors, store
 from sim.studies.sweep.runner import batches as cut
 from sim.studies.sweep.runner import tasks
-from sim.studies.sweep.spec import load_spec, magnitude_sample
+from sim.studies.sweep.spec import Sweep, load_spec, magnitude_sample
 
 
-def plan(spec_path: str | Path) -> tuple:
-    """(spec, base scenario, all tasks, batches {index: tasks}) for a spec file."""
+@dataclass(frozen=True, repr=False)
+class SweepPlan:
+    """What a sweep spec asks for: the ``spec``, the ``base`` scenario (as a dict), every
+    run (``tasks``: point, replication, seed, values and draw of the magnitudes) and the
+    ``batches`` they are cut into ({batch index: its tasks})."""
+
+    spec: Sweep
+    base: dict
+    tasks: list[dict]
+    batches: dict[int, list[dict]]
+
+    @property
+    def runs(self) -> int:
+        """How many runs the sweep makes."""
+        return len(self.tasks)
+
+    def __repr__(self) -> str:
+        return (f"SweepPlan(spec={self.spec.name!r}, runs={self.runs}, "
+                f"batches={len(self.batches)})")
+
+
+@dataclass(frozen=True, repr=False)
+class SweepResult(Result):
+    """A sweep run (or resumed) into the folder ``out``: its ``runs``, how many were
+    ``done`` and ``failed`` now and ``skipped`` (finished before)."""
+
+    out: Path
+    runs: int
+    done: int
+    failed: int
+    skipped: int
+
+    def table(self) -> str:
+        """One line: the folder and the counts."""
+        return (f"{self.out}: {self.runs} runs: {self.done} done, {self.failed} failed, "
+                f"{self.skipped} skipped (finished before)")
+
+    def to_frame(self):
+        """The rows of the finished runs in ``out`` (``store.read``)."""
+        return store.read(self.out)
+
+
+def plan(spec_path: str | Path) -> SweepPlan:
+    """What a spec file asks for.
+
+    Returns
+    -------
+    SweepPlan
+        The spec, its base scenario, every run and the batches.
+    """
     spec, base = load_spec(spec_path)
     magnitudes = magnitude_sample(spec, Path(spec_path).parent)
     all_tasks = tasks(spec, design.points(spec), magnitudes)
-    return spec, base, all_tasks, cut(spec, all_tasks)
+    return SweepPlan(spec, base, all_tasks, cut(spec, all_tasks))
 
 
 def magnitude_draws(all_tasks: list[dict]) -> list[dict]:
@@ -27,11 +77,18 @@ def magnitude_draws(all_tasks: list[dict]) -> list[dict]:
 def run_sweep(spec_path: str | Path, out: str | Path, workers: int = 1,
               scheduler: str | None = None, dask_local: int | None = None,
               progress: Callable[[dict, dict], object] | None = None,
-              overwrite: bool = False) -> dict:
-    """Run (or resume) a sweep into ``out``; return counts done / failed / skipped. A
-    folder that is not empty and holds no sweep of this spec only with ``overwrite``
-    (:func:`sim.studies.sweep.store.claim`)."""
-    spec, base, all_tasks, batches = plan(spec_path)
+              overwrite: bool = False) -> SweepResult:
+    """Run (or resume) a sweep into ``out``. A folder that is not empty and holds no sweep
+    of this spec only with ``overwrite`` (:func:`sim.studies.sweep.store.claim`).
+    ``progress(batch result, counts so far)`` is called as each batch finishes.
+
+    Returns
+    -------
+    SweepResult
+        The folder and the counts of runs done, failed and skipped."""
+    planned = plan(spec_path)
+    spec, base, all_tasks, batches = (planned.spec, planned.base, planned.tasks,
+                                      planned.batches)
     out = Path(out)
     draws = magnitude_draws(all_tasks)
     store.claim(out, {"digest": spec.digest(draws), "spec": spec.model_dump(mode="json"),
@@ -53,4 +110,4 @@ def run_sweep(spec_path: str | Path, out: str | Path, workers: int = 1,
         executors.run_dask(spec, base, todo, str(out), on_done, scheduler, dask_local)
     else:
         executors.run_local(spec, base, todo, str(out), workers, on_done)
-    return counts
+    return SweepResult(out, **counts)

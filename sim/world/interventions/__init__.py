@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.world.interventions import classroom, family, growth_group, staffing
-from sim.world.interventions.base import Intervention, InterventionSpec, Kind
+from sim.world.interventions.base import Intervention, InterventionSection, Kind
 
 KINDS: tuple[Kind, ...] = (growth_group.KIND, family.KIND, classroom.ANTI_STIGMA,
                            classroom.TEACHER_TRAINING, staffing.KIND)
@@ -28,10 +28,10 @@ def install(model) -> list[Intervention]:
     """Create and schedule every intervention of the model's scenario, in the scenario's
     order (each kind decides whether one object serves all replicas or one per replica)."""
     installed = []
-    for spec in model.config.interventions:
-        installed.extend(REGISTRY[spec.type].install(model, spec))
+    for section in model.config.interventions:
+        installed.extend(REGISTRY[section.type].install(model, section))
     return installed
 
 
-__all__ = ["KINDS", "REGISTRY", "Intervention", "InterventionSpec", "Kind", "group_members",
+__all__ = ["KINDS", "REGISTRY", "Intervention", "InterventionSection", "Kind", "group_members",
            "install"]

@@ -1,12 +1,15 @@
 """What every intervention keeps to: its scenario section names its weeks, its running
 part names the children it treats, and a registry entry says how it is installed.
 
-Adding an intervention type means one module (its section, a subclass of
-:class:`InterventionSpec`, and its running part, a subclass of :class:`Intervention`)
-and one line in :data:`sim.world.interventions.KINDS`. Scenario validation, installation on a
-model, virtual trials and the app read the registry, never a list of types of their own.
-Interventions change the world only through the model's state objects
-(``model.traits.shift``, ``model.settings.open``, ...), never by writing its arrays.
+Names follow one rule for every kind: ``<Kind>Section`` is the scenario section (a subclass
+of :class:`InterventionSection`, what the YAML says: e.g. ``FamilyContactSection``) and
+``<Kind>`` the running part installed on a model (a subclass of :class:`Intervention`, e.g.
+``FamilyContact``), which keeps its section as ``section``. Adding an intervention type means
+one module (its section and its running part) and one line in
+:data:`sim.world.interventions.KINDS`. Scenario validation, installation on a model, virtual
+trials and the app read the registry, never a list of types of their own. Interventions
+change the world only through the model's state objects (``model.trait_state.shift``,
+``model.settings.open``/``close``/``set_strength``), never by writing its arrays.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ class Move:
     who: str
 
 
-class InterventionSpec(Section):
+class InterventionSection(Section):
     """A scenario's intervention: ``type`` (a Literal in each subclass) picks the kind;
     ``first_week`` and ``last_week`` are the weeks it acts in; ``moves`` what it changes."""
 
@@ -51,15 +54,15 @@ class InterventionSpec(Section):
 class Intervention(ABC):
     """An intervention installed on a model: it scheduled its events when created."""
 
-    spec: InterventionSpec
+    section: InterventionSection
 
     @property
     def first_week(self) -> int:
-        return self.spec.first_week
+        return self.section.first_week
 
     @property
     def last_week(self) -> int:
-        return self.spec.last_week
+        return self.section.last_week
 
     @property
     def members(self) -> np.ndarray:
@@ -80,15 +83,15 @@ class Intervention(ABC):
 @dataclass(frozen=True)
 class Kind:
     """A registry entry: the scenario ``type``, its section and how it is installed
-    (``install(model, spec)`` returns the running interventions)."""
+    (``install(model, section)`` returns the running interventions)."""
 
     type: str
-    spec: type[InterventionSpec]
-    install: Callable[[Any, InterventionSpec], list[Intervention]]
+    section: type[InterventionSection]
+    install: Callable[[Any, InterventionSection], list[Intervention]]
 
 
-def per_replica(cls: type[Intervention]) -> Callable[[Any, InterventionSpec], list]:
-    """Install ``cls(model, spec, replica=r)`` once for each of the model's replicas."""
-    def install(model, spec) -> list[Intervention]:
-        return [cls(model, spec, replica=r) for r in range(model.n_replicas)]
+def per_replica(cls: type[Intervention]) -> Callable[[Any, InterventionSection], list]:
+    """Install ``cls(model, section, replica=r)`` once for each of the model's replicas."""
+    def install(model, section) -> list[Intervention]:
+        return [cls(model, section, replica=r) for r in range(model.n_replicas)]
     return install

@@ -8,10 +8,10 @@ import numpy as np
 
 from sim.schema import at_least, between
 from sim.vocabulary import Trait
-from sim.world.interventions.base import Intervention, InterventionSpec, Kind, Move, per_replica
+from sim.world.interventions.base import Intervention, InterventionSection, Kind, Move, per_replica
 
 
-class OneWeekLever(InterventionSpec):
+class OneWeekLeverSection(InterventionSection):
     """A lever that acts once, in week ``week`` (a field of each subclass)."""
 
     @property
@@ -23,7 +23,7 @@ class OneWeekLever(InterventionSpec):
         return self.week
 
 
-class AntiStigma(OneWeekLever):
+class AntiStigmaSection(OneWeekLeverSection):
     """A teacher-led anti-stigma activity: peers' prejudice and LBC's felt stigma fall
     (docs/model.md §6; assumption)."""
 
@@ -37,7 +37,7 @@ class AntiStigma(OneWeekLever):
                      (("non_lb", self.prejudice), ("lb", self.felt_stigma)) if amount)
 
 
-class TeacherTraining(OneWeekLever):
+class TeacherTrainingSection(OneWeekLeverSection):
     """Teacher training in interaction skills: every child's shyness falls and
     communication rises a little (docs/model.md §6; assumption)."""
 
@@ -51,13 +51,13 @@ class TeacherTraining(OneWeekLever):
                      if getattr(self, trait))
 
 
-class ClassLever(Intervention):
-    """A lever for every child of a replica's classes, run in the spec's week."""
+class OneWeekLever(Intervention):
+    """A lever for every child of a replica's classes, run in the section's week."""
 
-    def __init__(self, model, spec: OneWeekLever, replica: int = 0):
-        self.model, self.spec = model, spec
+    def __init__(self, model, section: OneWeekLeverSection, replica: int = 0):
+        self.model, self.section = model, section
         self.children = model.replica_children(replica)
-        model.schedule_event(self.run, at=spec.week - 0.5)
+        model.schedule_event(self.run, at=section.week - 0.5)
 
     @property
     def treated(self) -> np.ndarray:
@@ -67,26 +67,26 @@ class ClassLever(Intervention):
         raise NotImplementedError
 
 
-class AntiStigmaActivity(ClassLever):
+class AntiStigma(OneWeekLever):
     """The prejudice of children not left behind falls (lasting: prejudice has no other
     dynamics) and LBC's felt stigma falls (fading through the trait dynamics)."""
 
     def run(self) -> None:
         lb = self.model.population.lb[self.children]
         traits = self.model.trait_state
-        traits.shift(self.children[~lb], Trait.STIGMA, self.spec.prejudice, lasting=True)
-        traits.shift(self.children[lb], Trait.STIGMA, self.spec.felt_stigma)
+        traits.shift(self.children[~lb], Trait.STIGMA, self.section.prejudice, lasting=True)
+        traits.shift(self.children[lb], Trait.STIGMA, self.section.felt_stigma)
 
 
-class TeacherTrainingDay(ClassLever):
+class TeacherTraining(OneWeekLever):
     """Every child's shyness falls (fading unless friendships sustain it) and
     communication rises (lasting: communication has no weekly dynamics)."""
 
     def run(self) -> None:
         traits = self.model.trait_state
-        traits.shift(self.children, Trait.SHYNESS, self.spec.shyness)
-        traits.shift(self.children, Trait.COMMUNICATION, self.spec.communication)
+        traits.shift(self.children, Trait.SHYNESS, self.section.shyness)
+        traits.shift(self.children, Trait.COMMUNICATION, self.section.communication)
 
 
-ANTI_STIGMA = Kind("anti_stigma", AntiStigma, per_replica(AntiStigmaActivity))
-TEACHER_TRAINING = Kind("teacher_training", TeacherTraining, per_replica(TeacherTrainingDay))
+ANTI_STIGMA = Kind("anti_stigma", AntiStigmaSection, per_replica(AntiStigma))
+TEACHER_TRAINING = Kind("teacher_training", TeacherTrainingSection, per_replica(TeacherTraining))

@@ -9,10 +9,10 @@ from pydantic import Field
 
 from sim.schema import Share, at_least, between
 from sim.vocabulary import Trait
-from sim.world.interventions.base import Intervention, InterventionSpec, Kind, Move, per_replica
+from sim.world.interventions.base import Intervention, InterventionSection, Kind, Move, per_replica
 
 
-class FamilyContact(InterventionSpec):
+class FamilyContactSection(InterventionSection):
     """Regular contact with the migrant parent (video calls): guardian care and confidence
     of left-behind children rise each week it runs (docs/model.md §6; assumption)."""
 
@@ -36,18 +36,18 @@ class FamilyContact(InterventionSpec):
         return self.start_week + self.weeks - 1
 
 
-class ParentContact(Intervention):
+class FamilyContact(Intervention):
     """Weekly from ``start_week`` for ``weeks``: the participating LBC's guardian care and
-    confidence rise by the spec's amounts. Guardian care changes only through the family,
+    confidence rise by the section's amounts. Guardian care changes only through the family,
     so its gains stay (baseline moves too); confidence gains fade unless sustained."""
 
-    def __init__(self, model, spec: FamilyContact, replica: int = 0):
-        self.model, self.spec = model, spec
+    def __init__(self, model, section: FamilyContactSection, replica: int = 0):
+        self.model, self.section = model, section
         children = model.replica_children(replica)
         lbc = children[model.population.lb[children]]
-        take = model.replica_rngs[replica].random(len(lbc)) < spec.share
+        take = model.replica_rngs[replica].random(len(lbc)) < section.share
         self.families = lbc[take]
-        for week in range(spec.start_week, spec.start_week + spec.weeks):
+        for week in range(section.start_week, section.start_week + section.weeks):
             model.schedule_event(self.contact, at=week - 0.5)
 
     @property
@@ -56,9 +56,9 @@ class ParentContact(Intervention):
         return self.families
 
     def contact(self) -> None:
-        traits, spec = self.model.trait_state, self.spec
-        traits.shift(self.families, Trait.GUARDIAN_CARE, spec.guardian_care, lasting=True)
-        traits.shift(self.families, Trait.CONFIDENCE, spec.confidence)
+        traits, section = self.model.trait_state, self.section
+        traits.shift(self.families, Trait.GUARDIAN_CARE, section.guardian_care, lasting=True)
+        traits.shift(self.families, Trait.CONFIDENCE, section.confidence)
 
 
-KIND = Kind("family_contact", FamilyContact, per_replica(ParentContact))
+KIND = Kind("family_contact", FamilyContactSection, per_replica(FamilyContact))

@@ -21,7 +21,7 @@ from pydantic import Field
 from sim.schema import NonNegative, Section, Share, at_least, between
 from sim.vocabulary import TRAITS, Trait
 from sim.world.agents import SocialWorker
-from sim.world.interventions.base import Intervention, InterventionSpec, Kind, Move
+from sim.world.interventions.base import Intervention, InterventionSection, Kind, Move
 from sim.world.interventions.sessions import CATALOGUE, DAFANG_SESSIONS, Session
 
 
@@ -62,7 +62,7 @@ class GroupMagnitudes(Section):
                                               "makes lasting (added to the baseline)")
 
 
-class GrowthGroup(InterventionSpec):
+class GrowthGroupSection(InterventionSection):
     """A growth group run by a school social worker (docs/model.md §6)."""
 
     type: Literal["growth_group"]
@@ -125,21 +125,21 @@ class Team:
     hours: float
 
 
-class GrowthGroupProgramme(Intervention):
-    """Growth groups, as ``spec`` (a scenario GrowthGroup) says: one per school or class
-    (``spec.scope``) of each team's classes, run by the team's worker within its weekly
-    hours. Default: one team per replica, all its classes, the spec's hours. Each team has
+class GrowthGroup(Intervention):
+    """Growth groups, as ``section`` (a scenario GrowthGroupSection) says: one per school or class
+    (``section.scope``) of each team's classes, run by the team's worker within its weekly
+    hours. Default: one team per replica, all its classes, the section's hours. Each team has
     its own worker, groups and (its replica's) random stream, exactly as a programme of its
     own would; one programme serves them all so the weekly events are not multiplied."""
 
-    def __init__(self, model, spec, teams: list[Team] | None = None):
-        self.model, self.spec = model, spec
+    def __init__(self, model, section, teams: list[Team] | None = None):
+        self.model, self.section = model, section
         pop = model.population
         if teams is None:
             teams = [Team(r, np.flatnonzero(model.class_replica == r),
-                          spec.worker_hours_per_week) for r in range(model.n_replicas)]
+                          section.worker_hours_per_week) for r in range(model.n_replicas)]
         self.teams = teams
-        self.session_weeks = spec.session_weeks()
+        self.session_weeks = section.session_weeks()
         self.groups: list[np.ndarray] = []  # member indices per group
         self.group_team: list[int] = []  # team of each group
         self.labels: list[int] = []
@@ -148,7 +148,7 @@ class GrowthGroupProgramme(Intervention):
         self.gains = np.zeros((len(TRAITS), pop.n_children))
         self.workers = [SocialWorker(model, schools=np.unique(pop.class_school[t.classes])
                                      .tolist(), hours_per_week=t.hours) for t in teams]
-        self._retention = np.full(len(teams), spec.magnitudes.setting_retention)
+        self._retention = np.full(len(teams), section.magnitudes.setting_retention)
         self._fading = np.ones(len(teams), dtype=bool)
         self._outing: list[np.ndarray] = []
         if self.session_weeks:
@@ -180,30 +180,30 @@ class GrowthGroupProgramme(Intervention):
         m = self.model
         children = rng.permutation(children)
         lb = m.population.lb[children]
-        if self.spec.target == "lowest_indegree_lbc":
+        if self.section.target == "lowest_indegree_lbc":
             lbc = children[lb]
             return lbc[np.argsort(m.indegree[lbc], kind="stable")]
-        if self.spec.target == "random_lbc":
+        if self.section.target == "random_lbc":
             return children[lb]
         return children[m.indegree[children] == 0]  # isolates: nobody names them
 
     def recruit(self) -> None:
         """Each team in turn, each of its units (school or class) in turn: invite the
         candidates in order until the group is full."""
-        m, spec = self.model, self.spec
-        pop, mag = m.population, spec.magnitudes
+        m, section = self.model, self.section
+        pop, mag = m.population, section.magnitudes
         for k, team in enumerate(self.teams):
             rng = m.replica_rngs[team.replica]
             classes = np.sort(team.classes)
-            units = pop.class_school[classes] if spec.scope == "school" else classes
+            units = pop.class_school[classes] if section.scope == "school" else classes
             for unit in np.unique(units):
                 children = np.concatenate([np.arange(pop.start[c], pop.start[c] + pop.size[c])
                                            for c in classes[units == unit]])
                 group = []
                 for child in self.candidates(children, rng):
-                    if len(group) == spec.group_size:
+                    if len(group) == section.group_size:
                         break
-                    if rng.random() < spec.acceptance:
+                    if rng.random() < section.acceptance:
                         group.append(child)
                 if len(group) >= 2:
                     if mag.setting > 0 and not m.config.network.cross_class_ties:
@@ -218,14 +218,14 @@ class GrowthGroupProgramme(Intervention):
         """Trust built in the thaw stage: thaw sessions group g has held over the number
         that builds full trust (capped at 1)."""
         held = sum(stage == "thaw" for _, _, stage in self.held[g])
-        return min(1.0, held / self.spec.magnitudes.thaw_for_trust)
+        return min(1.0, held / self.section.magnitudes.thaw_for_trust)
 
     def run_sessions(self) -> None:
         """This week's sessions: which groups hold them (each worker's hours, in group
         order), then each session's mechanisms for all those groups at once."""
-        m, mag = self.model, self.spec.magnitudes
+        m, mag = self.model, self.section.magnitudes
         week = int(round(m.time + 0.5))
-        sessions = [s for s, w in zip(self.spec.sessions, self.session_weeks, strict=True)
+        sessions = [s for s, w in zip(self.section.sessions, self.session_weeks, strict=True)
                     if w == week]
         self._end_outing()
         hours = [team.hours for team in self.teams]  # each worker's, this week
@@ -233,10 +233,10 @@ class GrowthGroupProgramme(Intervention):
         for g in range(len(self.groups)):
             k = self.group_team[g]
             for s, session in enumerate(sessions):
-                if hours[k] < self.spec.hours_per_session:
+                if hours[k] < self.section.hours_per_session:
                     self.skipped.append((week, g))
                     continue
-                hours[k] -= self.spec.hours_per_session
+                hours[k] -= self.section.hours_per_session
                 scale = 1.0  # change-stage sessions work in proportion to the trust built
                 if session.stage == "change":
                     scale = mag.untrusted + (1.0 - mag.untrusted) * self.trust(g)
@@ -252,7 +252,7 @@ class GrowthGroupProgramme(Intervention):
     def apply(self, groups: list[int], session, scales: np.ndarray) -> None:
         """One session's mechanisms for the given groups (disjoint sets of children), each
         scaled by its own factor."""
-        m, mag = self.model, self.spec.magnitudes
+        m, mag = self.model, self.section.magnitudes
         sizes = [len(self.groups[g]) for g in groups]
         members = np.concatenate([self.groups[g] for g in groups])
         scale = np.repeat(scales, sizes)  # per member
@@ -308,11 +308,11 @@ class GrowthGroupProgramme(Intervention):
         for c in np.unique(pop.klass[members]):
             pool = np.setdiff1d(np.arange(pop.start[c], pop.start[c] + pop.size[c]), members)
             pool = pool[m.settings.label_of(pool) < 0]
-            k = min(self.spec.magnitudes.outing_partners, len(pool))
+            k = min(self.section.magnitudes.outing_partners, len(pool))
             others.append(rng.choice(pool, k, replace=False))
         partners = np.concatenate(others) if others else np.zeros(0, dtype=np.int64)
-        m.settings.open(partners, self.labels[g], self.spec.magnitudes.setting,
-                        contact=self.spec.magnitudes.contact)
+        m.settings.open(partners, self.labels[g], self.section.magnitudes.setting,
+                        contact=self.section.magnitudes.contact)
         self._outing.append(partners)
 
     def _end_outing(self) -> None:
@@ -347,9 +347,9 @@ class GrowthGroupProgramme(Intervention):
             m.schedule_event(self.fade, at=m.time + 1.0)
 
 
-def _install(model, spec: GrowthGroup) -> list[Intervention]:
+def _install(model, section: GrowthGroupSection) -> list[Intervention]:
     """One programme serves every replica (a team per replica)."""
-    return [GrowthGroupProgramme(model, spec)]
+    return [GrowthGroup(model, section)]
 
 
-KIND = Kind("growth_group", GrowthGroup, _install)
+KIND = Kind("growth_group", GrowthGroupSection, _install)

@@ -11,13 +11,13 @@ Dafang (Zhang & Abdul Wahab 2023) and L Village, Shanxi (docs/model.md §1).
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator
 
 from sim.schema import Section, at_least
+from sim.suggest import unknown_name
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,7 @@ CATALOGUE: dict[str, Mechanisms] = {
 
 def _theme(theme: str) -> str:
     if theme not in CATALOGUE:
-        near = difflib.get_close_matches(theme, list(CATALOGUE), n=1)
-        hint = f" Did you mean {near[0]!r}?" if near else ""
-        raise ValueError(f"unknown session theme {theme!r}.{hint} Allowed: "
-                         f"{', '.join(CATALOGUE)}")
+        raise ValueError(unknown_name(theme, "session theme", list(CATALOGUE)))
     return theme
 
 

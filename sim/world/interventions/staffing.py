@@ -21,11 +21,17 @@ import numpy as np
 from pydantic import Field
 
 from sim.schema import NonNegative, at_least
-from sim.world.interventions.base import Intervention, InterventionSpec, Kind, Move, per_replica
-from sim.world.interventions.growth_group import GrowthGroup, GrowthGroupProgramme, Team
+from sim.world.interventions.base import (
+    Intervention,
+    InterventionSection,
+    Kind,
+    Move,
+    per_replica,
+)
+from sim.world.interventions.growth_group import GrowthGroup, GrowthGroupSection, Team
 
 
-class Staffing(InterventionSpec):
+class StaffingSection(InterventionSection):
     """A county's school social workers (docs/model.md §6): how many, placed one per school or
     each sharing several schools (travel costs hours), which schools first, each running
     the growth group ``group`` in classes of the schools it serves, up to
@@ -48,15 +54,15 @@ class Staffing(InterventionSpec):
         20, description="weeks from one term's groups to the next's (40-week year)")
     cost_per_worker: NonNegative = Field(
         60000.0, description="yuan per worker per year, salary and overheads (assumption)")
-    group: GrowthGroup = GrowthGroup(type="growth_group")
+    group: GrowthGroupSection = GrowthGroupSection(type="growth_group")
 
-    def effective(self, schools: int | None) -> Staffing:
+    def effective(self, schools: int | None) -> StaffingSection:
         """The plan this one amounts to in a county of ``schools`` schools (None: not
-        known) (:class:`StaffingPlan`): with no workers, no workers whatever the other
+        known) (:class:`Staffing`): with no workers, no workers whatever the other
         settings (the defaults); shared workers at least as many as the schools each get
         one school in the ranked order, as under ``one_per_school``."""
         if self.workers == 0:
-            return Staffing(type="staffing", workers=0)
+            return StaffingSection(type="staffing", workers=0)
         if self.placement == "shared" and schools is not None and self.workers >= schools:
             return self.model_copy(update={"placement": "one_per_school"})
         return self
@@ -75,49 +81,50 @@ class Staffing(InterventionSpec):
         return self.group.last_week
 
 
-class StaffingPlan(Intervention):
+class Staffing(Intervention):
     """A county's staffing plan in one replica: its workers' schools, and one growth-group
     programme per term."""
 
-    def __init__(self, model, spec, replica: int = 0):
-        self.model, self.spec = model, spec
+    def __init__(self, model, section, replica: int = 0):
+        self.model, self.section = model, section
         pop = model.population
         rng = model.replica_rngs[replica]
         schools = model.replica_schools(replica)
         lbc_school = np.bincount(pop.school, weights=pop.lb)
-        if spec.targeting == "most_lbc":
+        if section.targeting == "most_lbc":
             order = schools[np.argsort(-lbc_school[schools], kind="stable")]
         else:
             order = rng.permutation(schools)
         self.assignments: list[list[int]] = []
-        if spec.workers and spec.placement == "one_per_school":
-            self.assignments = [[int(s)] for s in order[:spec.workers]]
-        elif spec.workers:  # blocks as equal as possible: every worker paid has a school
-            self.assignments = [block.tolist() for block in np.array_split(order, spec.workers)
+        if section.workers and section.placement == "one_per_school":
+            self.assignments = [[int(s)] for s in order[:section.workers]]
+        elif section.workers:  # blocks as equal as possible: every worker paid has a school
+            self.assignments = [block.tolist() for block in np.array_split(order, section.workers)
                                 if len(block)]
         lbc_class = np.bincount(pop.klass, weights=pop.lb, minlength=pop.n_classes)
         queues = []  # per worker: its classes, in the order they get groups
         for schools_served in self.assignments:
             classes = np.flatnonzero(np.isin(pop.class_school, schools_served))
-            if spec.targeting == "most_lbc":
+            if section.targeting == "most_lbc":
                 classes = classes[np.argsort(-lbc_class[classes], kind="stable")]
             else:
                 classes = rng.permutation(classes)
             queues.append(classes)
         self.programmes = []  # one per term, a team per worker with classes left
-        for term in range(spec.terms):
+        for term in range(section.terms):
             teams = []
             for classes in queues:
-                chosen = classes[term * spec.groups_per_term:(term + 1) * spec.groups_per_term]
+                per_term = section.groups_per_term
+                chosen = classes[term * per_term:(term + 1) * per_term]
                 if len(chosen):
                     visited = len(np.unique(pop.class_school[chosen]))
-                    hours = spec.hours_per_week - spec.travel_hours_per_school * (visited - 1)
+                    hours = section.hours_per_week - section.travel_hours_per_school * (visited - 1)
                     teams.append(Team(replica, chosen, max(0.0, hours)))
             if not teams:
                 break
-            group = spec.group.model_copy(update={
-                "scope": "class", "start_week": spec.group.start_week + term * spec.term_weeks})
-            self.programmes.append(GrowthGroupProgramme(model, group, teams))
+            start = section.group.start_week + term * section.term_weeks
+            group = section.group.model_copy(update={"scope": "class", "start_week": start})
+            self.programmes.append(GrowthGroup(model, group, teams))
 
     @property
     def members(self) -> np.ndarray:
@@ -133,11 +140,11 @@ class StaffingPlan(Intervention):
 
     @property
     def yearly_cost(self) -> float:
-        return self.spec.workers * self.spec.cost_per_worker
+        return self.section.workers * self.section.cost_per_worker
 
     @property
     def schools_served(self) -> list[int]:
         return sorted({s for p in self.programmes for w in p.workers for s in w.schools})
 
 
-KIND = Kind("staffing", Staffing, per_replica(StaffingPlan))
+KIND = Kind("staffing", StaffingSection, per_replica(Staffing))

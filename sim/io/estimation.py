@@ -1,0 +1,195 @@
+"""What to fit, from where the data are: ``lbsim estimate``'s decisions, as a library.
+
+:func:`read_observed` reads the classes named by :class:`Sources` (wave files, a bundled
+data set, or a manifest of classes, :mod:`sim.io.manifest`); :func:`fit_observed` fits
+them by :func:`sim.saom.estimate`: one class (a :class:`sim.saom.ClassData`), several as
+one model with common effects and a rate per class and period (a :class:`sim.saom.Data`,
+RSiena's ``sienaGroupCreate``), or each on its own and pooled (``separately``, RSiena's
+``siena08``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.data import ClassWaves
+from sim.io.fit import FitClass
+from sim.io.manifest import read_manifest
+from sim.io.read import DataError
+from sim.io.waves import (
+    bundled_classes,
+    read_behaviour_effects,
+    read_behaviours,
+    read_composition,
+    read_waves,
+)
+from sim.saom import ClassData, Data, Estimate, Model, estimate
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where the observed data are: ``waves`` (wave files), ``data`` (a bundled data set,
+    :func:`sim.data.names`) or ``classes`` (a manifest); ``covariates`` (``NAME=FILE[:COLUMN]``
+    or a data set's ``NAME[:COLUMN]``), ``behaviours`` (``NAME=FILE``), ``behaviour_effects``
+    (``NAME=EFFECTS``) and ``composition`` (a change file) as :mod:`sim.io.waves` reads
+    them; a manifest names each class's covariates, behaviours and composition itself."""
+
+    waves: Sequence[str | Path] = ()
+    data: str | None = None
+    classes: str | Path | None = None
+    covariates: Sequence[str] = ()
+    behaviours: Sequence[str] = ()
+    behaviour_effects: Sequence[str] = ()
+    composition: str | Path | None = None
+
+    def record(self, effects: str) -> dict:
+        """The sources as a saved fit records them (:func:`sim.io.fit.save_fit`)."""
+        out = {"data": self.data, "waves": [str(Path(w).resolve()) for w in self.waves],
+               "effects": effects, "covariate": list(self.covariates),
+               "behaviour": list(self.behaviours),
+               "behaviour_effects": list(self.behaviour_effects),
+               "composition": None if self.composition is None
+               else str(Path(self.composition).resolve())}
+        if self.classes is not None:
+            out["classes"] = str(Path(self.classes).resolve())
+        return out
+
+
+@dataclass(frozen=True)
+class Observed:
+    """The classes to fit (one, or several) and the behaviours' effects (name -> effects)."""
+
+    classes: tuple[ClassWaves, ...]
+    behaviour_effects: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A fit: ``report`` (what ``lbsim estimate`` prints), ``estimate`` (the one model;
+    None for separate fits), ``fits`` (every fit), and what a saved fit records of the data
+    (``classes``) and the model options (``model``)."""
+
+    report: str
+    estimate: Estimate | None
+    fits: list[Estimate]
+    classes: list[FitClass]
+    model: dict
+
+
+def read_observed(sources: Sources) -> Observed:
+    """The classes ``sources`` name, read and checked.
+
+    Parameters
+    ----------
+    sources : Sources
+        Wave files, a bundled data set or a manifest, and the options that go with them.
+
+    Returns
+    -------
+    Observed
+        The classes: a manifest's, a several-class data set's (when no covariates or
+        behaviours are named), or the one class of the wave files or data set.
+    """
+    if sources.classes is not None:
+        given = [what for what, v in (("wave files", sources.waves), ("a data set",
+                 sources.data), ("covariates", sources.covariates), ("behaviours",
+                 sources.behaviours), ("a composition file", sources.composition)) if v]
+        if given:
+            raise DataError(f"a manifest of classes names each class's waves, covariates, "
+                            f"behaviours and composition; {', '.join(given)} given as well")
+        classes = tuple(read_manifest(sources.classes))
+        effects = read_behaviour_effects(sources.behaviour_effects, list(classes[0].behaviours))
+        return Observed(classes, effects)
+    several = bundled_classes(sources.data) if sources.data is not None \
+        and not sources.waves and "/" not in sources.data and not sources.covariates \
+        and not sources.behaviours else ()
+    if len(several) > 1:
+        if sources.composition is not None:
+            raise DataError("a composition file is for the waves of one class; give its "
+                            "wave files")
+        return Observed(several)
+    nets, covs = read_waves(sources.waves, sources.data, sources.covariates)
+    behaviours, effects = read_behaviours(sources.behaviours, sources.behaviour_effects,
+                                          sources.data, len(nets))
+    changes = None if sources.composition is None else read_composition(sources.composition)
+    return Observed((ClassWaves("", tuple(nets), covs, behaviours, changes),), effects)
+
+
+
+def fit_observed(observed: Observed, effects: Sequence[str], *, separately: bool = False,
+                 conditional: bool = False, seed: int = 1) -> Fitted:
+    """Fit ``observed``: one class alone, several as one model with common effects, or
+    (``separately``) each class on its own, pooled by meta-analysis.
+
+    Parameters
+    ----------
+    observed : Observed
+        The classes (:func:`read_observed`).
+    effects : sequence of str
+        RSiena short names of the network effects.
+    separately : bool
+        Fit each of several classes on its own (seeds ``seed``, ``seed + 1``, ...) and pool
+        the estimates (:class:`sim.saom.MetaAnalysis`).
+    conditional : bool
+        RSiena's conditional estimation (``cond = TRUE``), for one class.
+    seed : int
+        Random seed.
+
+    Returns
+    -------
+    Fitted
+    """
+    classes = observed.classes
+    names = [c.name for c in classes]
+    waves = [list(c.waves) for c in classes]
+    covariates = [dict(c.covariates) for c in classes]
+    has_behaviours = any(c.behaviours for c in classes)
+    has_composition = any(c.composition is not None for c in classes)
+    if separately:
+        if len(classes) < 2:
+            raise ValueError("separate fits need several classes (a data set of several, "
+                             "e.g. baerveldt, or a manifest); these data are one class")
+        if conditional or has_behaviours or has_composition:
+            raise ValueError("separate fits take networks with covariates, estimated "
+                             "unconditionally; these have "
+                             + ", ".join(w for w, v in (("conditional estimation", conditional),
+                                                        ("behaviours", has_behaviours),
+                                                        ("composition change",
+                                                         has_composition)) if v))
+        meta = estimate(Data([ClassData(w, covariates=c, name=k) for k, w, c in
+                              zip(names, waves, covariates, strict=True)]),
+                        Model(effects), seed=seed, separately=True)
+        return Fitted(meta.table(), None, list(meta.fits), [], {})
+    if len(classes) > 1:
+        if conditional:
+            raise ValueError(f"conditional estimation fits one class; these data are "
+                             f"{len(classes)} classes: fit them unconditionally or "
+                             f"separately")
+        behaviours = [dict(c.behaviours) for c in classes] if has_behaviours else None
+        compositions = [c.composition for c in classes] if has_composition else None
+        data = Data([ClassData(c.waves, covariates=c.covariates,
+                               behaviours=c.behaviours if has_behaviours else None,
+                               composition=c.composition, name=c.name) for c in classes])
+        est = estimate(data, Model(effects,
+                                   behaviour_effects=observed.behaviour_effects or None),
+                       seed=seed)
+        head = f"{len(classes)} classes ({', '.join(names)})"
+        model: dict[str, Any] = {} if not (has_behaviours or has_composition) else {
+            "behaviours": behaviours, "behaviour_effects": observed.behaviour_effects,
+            "compositions": compositions}
+    else:
+        (c,) = classes
+        est = estimate(ClassData(waves[0], covariates=covariates[0], behaviours=c.behaviours,
+                                 composition=c.composition),
+                       Model(effects, behaviour_effects=observed.behaviour_effects),
+                       seed=seed, conditional=conditional)
+        head = f"{len(waves[0])} waves of {len(waves[0][0])} actors"
+        model = {"conditional": conditional, "behaviours": c.behaviours,
+                 "behaviour_effects": observed.behaviour_effects,
+                 "composition": c.composition}
+    fitted = [FitClass(*c) for c in zip(names, waves, covariates, strict=True)]
+    return Fitted(f"{head}, seed {seed}, {est.seconds:.1f} s\n{est.table()}", est, [est],
+                  fitted, model)

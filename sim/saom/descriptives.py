@@ -16,10 +16,14 @@ raises (``networkx.overall_reciprocity`` of a graph without ties) or defines not
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 from numba import njit, prange
+
+if TYPE_CHECKING:  # pandas is imported by summarize only (the engine loads without it)
+    import pandas as pd
 
 COLUMNS = ("ties", "density", "mean_degree", "mutual_dyads", "reciprocity", "two_paths",
            "transitive_triplets", "transitivity", "clustering", "three_cycles",
@@ -247,6 +251,8 @@ def summarize(networks: npt.ArrayLike, attribute: npt.ArrayLike | None = None) -
     if attribute is not None:
         table["coleman_homophily"] = np.atleast_1d(coleman_homophily(a, attribute))
         table["ei_index"] = np.atleast_1d(ei_index(a, attribute))
+    import pandas as pd
+
     return pd.DataFrame(table)
 
 

@@ -10,7 +10,7 @@ behaviour, a data set), not by the options of a command line.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +53,7 @@ def read_waves(files: Sequence[str | Path] | None, data: str | None,
         waves, bundled = _bundled_class(data)
         nets = list(waves)
     else:
+        assert files, "the check above: files are given when a data set is not"
         for f in files:
             if not Path(f).is_file():
                 raise DataError(f"{f} not found (or not a file)")
@@ -108,7 +109,7 @@ def read_behaviours(specs: Sequence[str], effects: Sequence[str], data: str | No
     return out, read_behaviour_effects(effects, out)
 
 
-def read_behaviour_effects(specs: Sequence[str], names: Sequence[str]) -> dict[str, list[str]]:
+def read_behaviour_effects(specs: Sequence[str], names: Collection[str]) -> dict[str, list[str]]:
     """The effects of behaviours ``names``, given as ``NAME=EFFECTS`` (comma-separated):
     name -> effect names."""
     chosen = {}

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -55,6 +56,23 @@ DETECTABLE = 1.959964 + 0.841621
 (z_0.975 + z_0.8) x the standard error of g."""
 
 
+class Magnitudes(Protocol):
+    """What a trial reads of a sample of magnitudes (:class:`sim.studies.magnitudes.Sample`,
+    not imported: that module builds on :mod:`sim.studies.robustness`, which runs trials)."""
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def drawn(self) -> bool: ...
+
+    def __len__(self) -> int: ...
+
+    def words(self) -> str: ...
+
+    def apply(self, scenario: Scenario, k: int) -> Scenario: ...
+
+
 @dataclass(frozen=True, repr=False)
 class TrialResult(Result):
     """A virtual trial of ``scenario`` (its arms against none) over ``replications``:
@@ -66,7 +84,7 @@ class TrialResult(Result):
     scenario: Scenario
     replications: int
     effects: pd.DataFrame
-    magnitudes: object = None
+    magnitudes: Magnitudes | None = None
     out: Path | None = None
 
     def table(self) -> str:
@@ -147,7 +165,8 @@ def _treated(model: PeerNetworkModel) -> np.ndarray:
 
 
 def virtual_trial(scenario: Scenario, replications: int = 20, seed: int | None = None,
-                  follow_up_weeks: int = 12, progress=None, magnitudes=None) -> TrialResult:
+                  follow_up_weeks: int = 12, progress=None,
+                  magnitudes: Magnitudes | None = None) -> TrialResult:
     """Run the trial of ``scenario``'s interventions against none.
 
     Parameters
@@ -176,8 +195,11 @@ def virtual_trial(scenario: Scenario, replications: int = 20, seed: int | None =
     base = scenario.seed if seed is None else seed
     end = max(times.values())
     controls = [s.model_copy(update={"interventions": []}) for s in scenarios]
-    child = {(o, t): ([], []) for o in CHILD_OUTCOMES for t in TIMES}
-    klass = {(o, t): ([], []) for o in CLASS_OUTCOMES for t in TIMES}
+    Values = tuple[list[np.ndarray], list[np.ndarray]]  # treated arm's, control arm's
+    child: dict[tuple[str, str], Values] = {(o, t): ([], []) for o in CHILD_OUTCOMES
+                                            for t in TIMES}
+    klass: dict[tuple[str, str], Values] = {(o, t): ([], []) for o in CLASS_OUTCOMES
+                                            for t in TIMES}
     for r in range(replications):
         k = r // per_draw
         arms = [PeerNetworkModel(scenarios[k], seed=base + r, collect=False),
@@ -212,7 +234,8 @@ def virtual_trial(scenario: Scenario, replications: int = 20, seed: int | None =
 
 
 def compare_arms(scenario: Scenario, replications: int = 20, seed: int | None = None,
-                 follow_up_weeks: int = 12, progress=None, magnitudes=None) -> TrialResult:
+                 follow_up_weeks: int = 12, progress=None,
+                 magnitudes: Magnitudes | None = None) -> TrialResult:
     """:func:`virtual_trial` for each named arm of the scenario (or its interventions),
     against the same control (and the same draws of ``magnitudes``).
 
@@ -236,7 +259,8 @@ def compare_arms(scenario: Scenario, replications: int = 20, seed: int | None = 
 
 def write_comparison(scenario: Scenario, out: Path, replications: int = 20,
                      seed: int | None = None, follow_up_weeks: int = 12,
-                     overwrite: bool = False, progress=None, magnitudes=None) -> TrialResult:
+                     overwrite: bool = False, progress=None,
+                     magnitudes: Magnitudes | None = None) -> TrialResult:
     """:func:`compare_arms`, written atomically into ``out``: ``effect_sizes.csv`` and
     ``effect_sizes.png`` (:meth:`TrialResult.plot`).
 
@@ -315,9 +339,9 @@ def _hedges(treat: list[np.ndarray], control: list[np.ndarray],
     t_all, c_all = np.concatenate(treat), np.concatenate(control)
     ok = np.isfinite(t_all) & np.isfinite(c_all)
     # a replication's mean difference; one whose values are all undefined (NaN) counts as none
-    diffs = [t - c for t, c in zip(treat, control, strict=True)]
-    kept = np.array([np.isfinite(d).any() for d in diffs], bool)
-    diffs = np.array([d[np.isfinite(d)].mean() for d in diffs if np.isfinite(d).any()])
+    paired = [t - c for t, c in zip(treat, control, strict=True)]
+    kept = np.array([np.isfinite(d).any() for d in paired], bool)
+    diffs = np.array([d[np.isfinite(d)].mean() for d in paired if np.isfinite(d).any()])
     n = ok.sum()
     sd = np.sqrt((np.var(t_all[ok], ddof=1) + np.var(c_all[ok], ddof=1)) / 2) if n > 1 \
         else np.nan

@@ -295,6 +295,7 @@ class NetworkDynamics:
                          self.beh_rates if moving else np.zeros(0), st.contact,
                          int(Label.SAME_GROUP))
         if moving:
+            assert traits is not None, "moving: traits were given"
             for t, before in zip(self.behaviours, mirrors, strict=True):
                 k, row = Trait[t.upper()], ACTOR_COVARIATES.index(t)
                 moved = covariates[row] != before  # the others keep their exact value

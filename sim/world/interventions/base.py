@@ -14,6 +14,7 @@ change the world only through the model's state objects (``model.trait_state.shi
 
 from __future__ import annotations
 
+import builtins
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,10 +52,11 @@ class InterventionSection(Section):
         raise NotImplementedError
 
 
-class Intervention(ABC):
-    """An intervention installed on a model: it scheduled its events when created."""
+class Intervention[S: InterventionSection](ABC):
+    """An intervention installed on a model: it scheduled its events when created. Generic
+    over its section's class ``S``, so each kind's running part knows its section's fields."""
 
-    section: InterventionSection
+    section: S
 
     @property
     def first_week(self) -> int:
@@ -81,17 +83,18 @@ class Intervention(ABC):
 
 
 @dataclass(frozen=True)
-class Kind:
-    """A registry entry: the scenario ``type``, its section and how it is installed
-    (``install(model, section)`` returns the running interventions)."""
+class Kind[S: InterventionSection]:
+    """A registry entry: the scenario ``type``, its section's class ``S`` and how it is
+    installed (``install(model, section)`` returns the running interventions)."""
 
     type: str
-    section: type[InterventionSection]
-    install: Callable[[Any, InterventionSection], list[Intervention]]
+    section: builtins.type[S]  # builtins': ``type`` is the field above in this scope
+    install: Callable[[Any, S], list[Intervention[S]]]
 
 
-def per_replica(cls: type[Intervention]) -> Callable[[Any, InterventionSection], list]:
-    """Install ``cls(model, section, replica=r)`` once for each of the model's replicas."""
-    def install(model, section) -> list[Intervention]:
-        return [cls(model, section, replica=r) for r in range(model.n_replicas)]
+def per_replica[S: InterventionSection](
+        cls: Callable[[Any, S, int], Intervention[S]]) -> Callable[[Any, S], list[Intervention[S]]]:
+    """Install ``cls(model, section, r)`` once for each replica ``r`` of the model."""
+    def install(model, section: S) -> list[Intervention[S]]:
+        return [cls(model, section, r) for r in range(model.n_replicas)]
     return install

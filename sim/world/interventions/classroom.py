@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
 
@@ -13,6 +13,9 @@ from sim.world.interventions.base import Intervention, InterventionSection, Kind
 
 class OneWeekLeverSection(InterventionSection):
     """A lever that acts once, in week ``week`` (a field of each subclass)."""
+
+    if TYPE_CHECKING:  # declared for mypy only: a field here would come first in each subclass
+        week: int
 
     @property
     def first_week(self) -> int:
@@ -51,10 +54,10 @@ class TeacherTrainingSection(OneWeekLeverSection):
                      if getattr(self, trait))
 
 
-class OneWeekLever(Intervention):
+class OneWeekLever[S: OneWeekLeverSection](Intervention[S]):
     """A lever for every child of a replica's classes, run in the section's week."""
 
-    def __init__(self, model, section: OneWeekLeverSection, replica: int = 0):
+    def __init__(self, model, section: S, replica: int = 0):
         self.model, self.section = model, section
         self.children = model.replica_children(replica)
         model.schedule_event(self.run, at=section.week - 0.5)
@@ -67,7 +70,7 @@ class OneWeekLever(Intervention):
         raise NotImplementedError
 
 
-class AntiStigma(OneWeekLever):
+class AntiStigma(OneWeekLever[AntiStigmaSection]):
     """The prejudice of children not left behind falls (lasting: prejudice has no other
     dynamics) and LBC's felt stigma falls (fading through the trait dynamics)."""
 
@@ -78,7 +81,7 @@ class AntiStigma(OneWeekLever):
         traits.shift(self.children[lb], Trait.STIGMA, self.section.felt_stigma)
 
 
-class TeacherTraining(OneWeekLever):
+class TeacherTraining(OneWeekLever[TeacherTrainingSection]):
     """Every child's shyness falls (fading unless friendships sustain it) and
     communication rises (lasting: communication has no weekly dynamics)."""
 

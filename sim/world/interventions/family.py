@@ -36,7 +36,7 @@ class FamilyContactSection(InterventionSection):
         return self.start_week + self.weeks - 1
 
 
-class FamilyContact(Intervention):
+class FamilyContact(Intervention[FamilyContactSection]):
     """Weekly from ``start_week`` for ``weeks``: the participating LBC's guardian care and
     confidence rise by the section's amounts. Guardian care changes only through the family,
     so its gains stay (baseline moves too); confidence gains fade unless sustained."""

@@ -81,8 +81,8 @@ class GrowthGroupSection(InterventionSection):
     hours_per_session: NonNegative = Field(3.0, description="session plus preparation")
     worker_hours_per_week: NonNegative = Field(
         20.0, description="hours the social worker can give the groups (assumption)")
-    sessions: list[Session] = Field(default_factory=lambda: [Session(**s) for s in
-                                                             DAFANG_SESSIONS])
+    sessions: list[Session] = Field(default_factory=lambda: [Session.model_validate(s)
+                                                             for s in DAFANG_SESSIONS])
     magnitudes: GroupMagnitudes = GroupMagnitudes()
 
     def session_weeks(self) -> list[int]:
@@ -125,14 +125,14 @@ class Team:
     hours: float
 
 
-class GrowthGroup(Intervention):
+class GrowthGroup(Intervention[GrowthGroupSection]):
     """Growth groups, as ``section`` (a scenario GrowthGroupSection) says: one per school or class
     (``section.scope``) of each team's classes, run by the team's worker within its weekly
     hours. Default: one team per replica, all its classes, the section's hours. Each team has
     its own worker, groups and (its replica's) random stream, exactly as a programme of its
     own would; one programme serves them all so the weekly events are not multiplied."""
 
-    def __init__(self, model, section, teams: list[Team] | None = None):
+    def __init__(self, model, section: GrowthGroupSection, teams: list[Team] | None = None):
         self.model, self.section = model, section
         pop = model.population
         if teams is None:
@@ -199,7 +199,7 @@ class GrowthGroup(Intervention):
             for unit in np.unique(units):
                 children = np.concatenate([np.arange(pop.start[c], pop.start[c] + pop.size[c])
                                            for c in classes[units == unit]])
-                group = []
+                group: list[int] = []
                 for child in self.candidates(children, rng):
                     if len(group) == section.group_size:
                         break
@@ -229,7 +229,8 @@ class GrowthGroup(Intervention):
                     if w == week]
         self._end_outing()
         hours = [team.hours for team in self.teams]  # each worker's, this week
-        held = [([], []) for _ in sessions]  # per session: groups holding it, their scales
+        # per session: groups holding it, their scales
+        held: list[tuple[list[int], list[float]]] = [([], []) for _ in sessions]
         for g in range(len(self.groups)):
             k = self.group_team[g]
             for s, session in enumerate(sessions):
@@ -347,7 +348,7 @@ class GrowthGroup(Intervention):
             m.schedule_event(self.fade, at=m.time + 1.0)
 
 
-def _install(model, section: GrowthGroupSection) -> list[Intervention]:
+def _install(model, section: GrowthGroupSection) -> list[Intervention[GrowthGroupSection]]:
     """One programme serves every replica (a team per replica)."""
     return [GrowthGroup(model, section)]
 

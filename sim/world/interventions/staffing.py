@@ -81,11 +81,11 @@ class StaffingSection(InterventionSection):
         return self.group.last_week
 
 
-class Staffing(Intervention):
+class Staffing(Intervention[StaffingSection]):
     """A county's staffing plan in one replica: its workers' schools, and one growth-group
     programme per term."""
 
-    def __init__(self, model, section, replica: int = 0):
+    def __init__(self, model, section: StaffingSection, replica: int = 0):
         self.model, self.section = model, section
         pop = model.population
         rng = model.replica_rngs[replica]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -25,6 +25,11 @@ from sim.cli.support import (
 from sim.cli.support import (
     writing as _writing,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from sim.saom import Parameter
 
 EFFECTS = "density,recip,transTrip"
 
@@ -118,6 +123,7 @@ def estimate(
         _fail(str(e))
     typer.echo(fitted.report)
     if out is not None:
+        assert fitted.estimate is not None, "one fit: --out with --separately failed above"
         with _writing(out, overwrite):
             save_fit(out, fitted.estimate, effects=keys, classes=fitted.classes,
                      model=fitted.model, source=sources.record(effects), seed=seed,
@@ -187,7 +193,8 @@ def gof(
         typer.echo(f"-> {out} (gof.csv, gof-<statistic>.png)")
 
 
-def _saved(folder: Path) -> tuple[list, dict, dict[str, float]]:
+def _saved(folder: Path) -> tuple[list[np.ndarray], dict[str, np.ndarray],
+                                  dict[Parameter, float]]:
     """The waves, covariates and parameters of a fit saved by ``lbsim estimate --out``,
     if ``lbsim gof`` can check it (one class, a network without behaviours or composition
     change); ValueError otherwise."""

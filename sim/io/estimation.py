@@ -171,7 +171,7 @@ def fit_observed(observed: Observed, effects: Sequence[str], *, separately: bool
         behaviours = [dict(c.behaviours) for c in classes] if has_behaviours else None
         compositions = [c.composition for c in classes] if has_composition else None
         data = Data([ClassData(c.waves, covariates=c.covariates,
-                               behaviours=c.behaviours if has_behaviours else None,
+                               behaviours=c.behaviours if has_behaviours else {},
                                composition=c.composition, name=c.name) for c in classes])
         est = estimate(data, Model(effects,
                                    behaviour_effects=observed.behaviour_effects or None),

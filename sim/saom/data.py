@@ -55,7 +55,7 @@ class ClassData:
         fitted together).
     """
 
-    waves: tuple[np.ndarray, ...]
+    waves: Sequence[np.ndarray] | np.ndarray  # a tuple of n x n arrays once made
     covariates: Mapping[str, np.ndarray] = field(default_factory=dict)
     dyadic: Mapping[str, np.ndarray] = field(default_factory=dict)
     behaviours: Mapping[str, np.ndarray | bh.Behaviour] = field(default_factory=dict)
@@ -124,7 +124,7 @@ class Data:
         The classes, with distinct names.
     """
 
-    classes: tuple[ClassData, ...]
+    classes: Sequence[ClassData]  # a tuple, the unnamed classes named, once made
 
     def __post_init__(self):
         classes = self.classes

@@ -10,6 +10,8 @@ statistical evaluation of social network dynamics", Sociological Methodology 31)
 
 from __future__ import annotations
 
+from typing import Literal, overload
+
 import numpy as np
 
 from sim.saom import meta
@@ -22,6 +24,24 @@ from sim.saom.robbins_monro import Algorithm
 
 SEED = 1
 """The seed every estimation uses unless given one (the command line's default too)."""
+
+
+@overload
+def estimate(data: ClassData | Data, model: Model, *, seed: SeedLike = SEED,
+             algorithm: Algorithm | None = None, conditional: bool = False,
+             separately: Literal[False] = False) -> Estimate: ...
+
+
+@overload
+def estimate(data: ClassData | Data, model: Model, *, seed: SeedLike = SEED,
+             algorithm: Algorithm | None = None, conditional: bool = False,
+             separately: Literal[True]) -> meta.MetaAnalysis: ...
+
+
+@overload
+def estimate(data: ClassData | Data, model: Model, *, seed: SeedLike = SEED,
+             algorithm: Algorithm | None = None, conditional: bool = False,
+             separately: bool = False) -> Estimate | meta.MetaAnalysis: ...
 
 
 def estimate(data: ClassData | Data, model: Model, *, seed: SeedLike = SEED,

@@ -65,7 +65,8 @@ class Pooled:
     classes: int
 
 
-def pooled(theta: Sequence[float], se: Sequence[float], bound: float = BOUND) -> Pooled:
+def pooled(theta: Sequence[float] | np.ndarray, se: Sequence[float] | np.ndarray,
+           bound: float = BOUND) -> Pooled:
     """Random-effects pooling of one parameter's class estimates ``theta`` with standard
     errors ``se`` (module docstring); classes with ``se >= bound`` left out.
 
@@ -74,9 +75,13 @@ def pooled(theta: Sequence[float], se: Sequence[float], bound: float = BOUND) ->
     Pooled
         The moment and maximum-likelihood estimates, intervals and tests.
     """
-    theta, se = np.asarray(theta, dtype=float), np.asarray(se, dtype=float)
-    ok = np.isfinite(theta) & np.isfinite(se) & (se > 0) & (se < bound)
-    theta, var = theta[ok], se[ok] ** 2
+    estimates, errors = np.asarray(theta, dtype=float), np.asarray(se, dtype=float)
+    ok = np.isfinite(estimates) & np.isfinite(errors) & (errors > 0) & (errors < bound)
+    return _pooled(estimates[ok], errors[ok] ** 2, bound)
+
+
+def _pooled(theta: np.ndarray, var: np.ndarray, bound: float) -> Pooled:
+    """:func:`pooled` of the kept classes' estimates ``theta`` and variances ``var``."""
     k = len(theta)
     if k < 2:
         raise ValueError(f"pooling needs at least two classes with a finite estimate and "
@@ -172,7 +177,7 @@ class MetaAnalysis:
     def __getitem__(self, name: str | Parameter) -> Pooled:
         """The pooling of parameter ``name`` (``meta["density"].mu``)."""
         try:
-            return self.pooled[list(self.parameters).index(name)]
+            return self.pooled[[str(p) for p in self.parameters].index(str(name))]
         except ValueError:
             raise ValueError(f"no pooled parameter {str(name)!r}; pooled: "
                              f"{', '.join(map(str, self.parameters))}") from None

@@ -73,7 +73,8 @@ def _checked_waves(waves, where: str = "") -> tuple[list[np.ndarray], list[np.nd
         waves = list(waves)
     if not isinstance(waves, Sequence) or len(waves) < 2:
         raise ValueError(f"{where}waves must be a sequence of at least two n x n networks")
-    filled, missing = [], []
+    filled: list[np.ndarray] = []
+    missing: list[np.ndarray] = []
     for k, w in enumerate(waves):
         a = np.array(w, dtype=float) if np.asarray(w).dtype.kind == "f" else np.asarray(w)
         miss = np.isnan(a) if a.dtype.kind == "f" else np.zeros(a.shape, dtype=bool)
@@ -127,6 +128,7 @@ def _with_missing(periods: list[Period], missing: list[np.ndarray],
         if unobserved.any():
             per = replace(per, unobserved=unobserved)
         if structural and (structural[m].any() or structural[m + 1].any()):
+            assert waves is not None, "cells fixed at a period's end take the end wave's values"
             spec = replace(per.spec, allowed=np.where(structural[m], 0, per.spec.allowed)
                            .astype(np.int8))
             per = replace(per, spec=spec, fixed_end=structural[m + 1],
@@ -171,11 +173,11 @@ def _fit(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float
         period = str(all_rates[quiet[0]]).removeprefix("rate ")
         raise ValueError(f"period {period}: its two waves are identical, no change to "
                          f"estimate the rate from")
-    rates = model.rates
-    if rates is None:
-        rates = [max(2.0 * c / per.spec.n, 0.5) for per, c in zip(periods, changes,
-                                                                   strict=True)]
-    rates = [specification.finite_number(r, "starting rate") for r in rates]
+    starts = model.rates
+    if starts is None:
+        starts = tuple(max(2.0 * float(c) / per.spec.n, 0.5)
+                       for per, c in zip(periods, changes, strict=True))
+    rates = [specification.finite_number(r, "starting rate") for r in starts]
     if len(rates) != m_count or min(rates) <= 0:
         raise ValueError(f"rates needs {m_count} positive starting values, one per period")
     beh_rates = [max(2.0 * c / spec0.n, 0.5) for c in moves]
@@ -199,10 +201,8 @@ def _fit(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float
     observed = observed_statistics(periods, ends)
     stat_names = tuple(k.statistic for k in names)
     free = ~is_fixed
-    targets = model.targets
-    if targets is None:
-        targets = observed[free]
-    targets = np.asarray(targets, dtype=float)
+    targets = np.asarray(observed[free] if model.targets is None else model.targets,
+                         dtype=float)
     if targets.shape != (int(free.sum()),) or not np.isfinite(targets).all():
         raise ValueError(f"targets must be {int(free.sum())} finite numbers (rates first), "
                          f"got {targets!r}")

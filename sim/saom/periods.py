@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numba
 import numpy as np
@@ -55,6 +55,7 @@ class Period:
     fixed_values: np.ndarray | None = None  # the end wave, whose values they take
     composition: CompositionArrays | None = None  # actors joining and leaving in it
     present: np.ndarray | None = None  # each actor's share of the period present
+    batch_key: bytes | None = field(init=False, repr=False, compare=False)  # _batch_key
 
     def __post_init__(self):
         object.__setattr__(self, "batch_key", _batch_key(self))
@@ -74,6 +75,7 @@ class Period:
         if self.unobserved is not None:
             x[..., self.unobserved] = 0
         if self.fixed_end is not None:
+            assert self.fixed_values is not None, "fixed_end comes with the end wave's values"
             x[..., self.fixed_end] = self.fixed_values[self.fixed_end]
         return x
 
@@ -175,7 +177,7 @@ def simulate_prepared_period(per: Period, beta: np.ndarray, rate: float, seed: S
                           [target])[0]
 
 
-def simulate_batch(pers: Sequence[Period], beta: np.ndarray, rates: npt.ArrayLike,
+def simulate_batch(pers: Sequence[Period], beta: np.ndarray, rates: Sequence[float] | np.ndarray,
                    seeds: Sequence[SeedLike], runs: int, with_scores: bool = False,
                    beh_beta: npt.ArrayLike = (), beh_rates: npt.ArrayLike = (),
                    targets: npt.ArrayLike | None = None,

@@ -62,7 +62,7 @@ class Estimate:
         """The position of parameter ``name`` in :attr:`names`; ValueError naming the
         parameters if it is not one."""
         try:
-            return list(self.names).index(name)
+            return [str(p) for p in self.names].index(str(name))  # a Parameter equals its name
         except ValueError:
             raise ValueError(f"no parameter {str(name)!r}; parameters: "
                              f"{', '.join(map(str, self.names))}") from None
@@ -74,9 +74,9 @@ class Estimate:
             rows.append(f"{name:<28}{v:>10.3f}{'fixed' if f else f'{s:.3f}':>9}")
         rows.append("")
         rows.append(f"{'statistic':<28}{'target':>10}{'simulated':>11}{'sd':>9}{'t-ratio':>9}")
-        for name, t, m, s, r in zip(self.stat_names, self.targets, self.sim_mean, self.sim_sd,
+        for stat, t, m, s, r in zip(self.stat_names, self.targets, self.sim_mean, self.sim_sd,
                                     self.t_ratios, strict=True):
-            rows.append(f"{name:<28}{t:>10.2f}{m:>11.2f}{s:>9.2f}{r:>9.3f}")
+            rows.append(f"{stat:<28}{t:>10.2f}{m:>11.2f}{s:>9.2f}{r:>9.3f}")
         verdict = "converged" if self.converged else "NOT converged (|t| >= 0.1 or ratio >= 0.25)"
         rows.append(f"\noverall maximum convergence ratio {self.max_ratio:.3f}: {verdict}")
         return "\n".join(rows)

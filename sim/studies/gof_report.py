@@ -11,14 +11,15 @@ from pathlib import Path
 import numpy as np
 
 from sim.atomic import atomic_folder
-from sim.saom import ClassData, Model, estimate, gof
+from sim.saom import ClassData, Model, Parameter, estimate, gof
 from sim.viz import plots
 
 
 def check_fit(waves: Sequence[np.ndarray], effects: Sequence[str], statistics: Sequence[str],
               *, covariates: Mapping | None = None, runs: int = 1000, seed: int = 1,
               out: str | Path | None = None, overwrite: bool = False,
-              fit: dict[str, float] | None = None) -> list[tuple[str, str, gof.GofTest]]:
+              fit: Mapping[Parameter, float] | Mapping[str, float] | None = None,
+              ) -> list[tuple[str, str, gof.GofTest]]:
     """(statistic, period or "joint", test) for each auxiliary statistic. ``fit``: the
     parameters (:meth:`Estimate.as_dict`) instead of estimating them from ``waves`` and
     ``effects`` at ``seed``; the simulations use ``seed + 1`` either way."""
@@ -27,8 +28,8 @@ def check_fit(waves: Sequence[np.ndarray], effects: Sequence[str], statistics: S
         raise ValueError(f"statistics {', '.join(unknown) or '(none)'}: allowed: "
                          f"{', '.join(gof.STATISTICS)}")
     if fit is None:
-        fit = estimate(ClassData(waves, covariates=covariates), Model(effects),
-                       seed=seed).as_dict()
+        fit = estimate(ClassData(waves, covariates={} if covariates is None else covariates),
+                       Model(effects), seed=seed).as_dict()
     sims = gof.simulate_fit(waves, fit, runs=runs, seed=seed + 1,
                             covariates=None if covariates is None else dict(covariates))
     rows = []

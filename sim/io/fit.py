@@ -46,7 +46,25 @@ class SavedFit:
     """A fit as :func:`load_fit` reads it: the estimate, the effects asked for, the data
     (``classes``: one, or several for a fit of a multi-class data set), the model options
     (``model``: conditional, behaviours, behaviour_effects, composition), how the command
-    line named the data (``source``), the seed and the lbsim version that wrote it."""
+    line named the data (``source``), the seed and the lbsim version that wrote it.
+
+    Attributes
+    ----------
+    estimate : Estimate
+        The fit.
+    effects : tuple of str
+        The effects asked for.
+    classes : list of FitClass
+        The data: one class, or several for a multi-class data set.
+    model : dict
+        The model options: conditional, behaviours, behaviour_effects, composition.
+    source : dict
+        How the command line named the data.
+    seed : int or None
+        The estimation's seed.
+    version : str
+        The lbsim version that wrote the fit.
+    """
 
     estimate: Estimate
     effects: tuple[str, ...]
@@ -117,7 +135,27 @@ def save_fit(out: str | Path, est: Estimate, *, effects: Sequence[str],
              classes: Sequence[FitClass], model: Mapping | None = None,
              source: Mapping | None = None, seed: int | None = None,
              overwrite: bool = False) -> None:
-    """Write ``est`` and what it was fitted to into the folder ``out`` (see the module)."""
+    """Write ``est`` and what it was fitted to into the folder ``out`` (see the module).
+
+    Parameters
+    ----------
+    out : str or Path
+        The folder, written whole or not at all (:func:`sim.atomic.atomic_folder`).
+    est : Estimate
+        The fit.
+    effects : sequence of str
+        The effects asked for.
+    classes : sequence of FitClass
+        The data fitted.
+    model : Mapping, optional
+        The model options (:attr:`SavedFit.model`).
+    source : Mapping, optional
+        How the data were named.
+    seed : int, optional
+        The estimation's seed.
+    overwrite : bool
+        Replace an existing fit in ``out``.
+    """
     data = {
         "format": FORMAT, "lbsim": lbsim_version(), "effects": list(effects), "seed": seed,
         "estimate": {f.name: getattr(est, f.name) for f in fields(Estimate)},
@@ -139,7 +177,18 @@ def save_fit(out: str | Path, est: Estimate, *, effects: Sequence[str],
 
 def load_fit(folder: str | Path) -> SavedFit:
     """The fit saved in ``folder`` by :func:`save_fit` (``lbsim estimate --out``); raises
-    ValueError if it holds none."""
+    ValueError if it holds none.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The fit's folder.
+
+    Returns
+    -------
+    SavedFit
+        The estimate and what it was fitted to.
+    """
     path = Path(folder) / FIT
     try:
         data = json.loads(path.read_text())

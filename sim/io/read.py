@@ -83,6 +83,18 @@ def read_adjacency(path: str | Path, wave: bool = False) -> np.ndarray:
     values (:data:`MISSING`, then the matrix is float with NaN) and RSiena's structural
     codes 10 and 11.
 
+    Parameters
+    ----------
+    path : str or Path
+        The matrix file.
+    wave : bool
+        Read an observed wave for estimation: missing values and structural codes allowed.
+
+    Returns
+    -------
+    ndarray, shape (n, n)
+        int8, or float with NaN for missing ties when ``wave`` is set.
+
     Examples
     --------
     >>> import tempfile
@@ -167,6 +179,16 @@ def read_edge_list(path: str | Path) -> list[tuple[int, str, str]]:
 
     Ids are kept as text. Self-nominations and repeated rows are errors.
 
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file.
+
+    Returns
+    -------
+    list of (int, str, str)
+        Each nomination's line in the file, nominating id and nominated id.
+
     Examples
     --------
     >>> import tempfile
@@ -217,8 +239,27 @@ _BOY = {"boy", "m", "male", "b"}
 
 @dataclass
 class Attributes:
-    """One row per child in file order. ``girl``/``lb`` are None when the column is absent;
-    ``traits`` maps a trait to values with NaN for blank cells; ``line`` is each row's line."""
+    """The attributes file, one row per child in file order.
+
+    Attributes
+    ----------
+    path : Path
+        The file.
+    ids : list of str
+        The children's ids.
+    line : list of int
+        Each row's line in the file.
+    klass : list of str
+        Each child's class label.
+    school : list of str
+        Each child's school label.
+    girl : ndarray of bool, or None
+        Girls; None when the column is absent.
+    lb : ndarray of bool, or None
+        Left-behind children; None when the column is absent.
+    traits : dict of str to ndarray
+        Trait -> values, NaN for blank cells.
+    """
 
     path: Path
     ids: list[str]
@@ -243,7 +284,18 @@ def _flag(path: Path, k: int, column: str, value: str, yes: set, no: set) -> boo
 def read_attributes(path: str | Path) -> Attributes:
     """The attributes CSV: ``id`` (required), ``class`` (default one class), ``school``,
     ``girl`` or ``gender``, ``left_behind`` or ``lb``, and any trait columns (blank cells
-    are missing values)."""
+    are missing values).
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file.
+
+    Returns
+    -------
+    Attributes
+        One row per child; raises :class:`DataError` naming the line of a bad value.
+    """
     path = Path(path)
     rows = _csv_rows(path)
     col = _header(path, rows, ("id",), ATTRIBUTE_COLUMNS[1:] + TRAIT_COLUMNS)

@@ -17,10 +17,29 @@ from sim.io.read import Attributes, DataError, read_adjacency, read_attributes, 
 
 @dataclass
 class Survey:
-    """Children in simulation order: ``ids``, ``klass`` (0..C-1), ``school`` (0..S-1),
-    ``class_names``/``school_names`` (the file's labels), ``girl``/``lb`` (None when not
-    surveyed), ``traits`` (name -> values, NaN = draw), and the nominations as index
-    arrays ``tie_from``/``tie_to`` with the file and line each came from."""
+    """A surveyed population, children in simulation order.
+
+    Attributes
+    ----------
+    ids : ndarray
+        The children's ids.
+    klass : ndarray
+        Each child's class, 0..C-1.
+    school : ndarray
+        Each child's school, 0..S-1.
+    class_names, school_names : list of str
+        The file's labels of the classes and schools.
+    girl, lb : ndarray of bool, or None
+        Girls and left-behind children; None when not surveyed.
+    traits : dict of str to ndarray
+        Trait -> values, NaN where the simulation draws one.
+    tie_from, tie_to : ndarray
+        The nominations as indices of the nominating and nominated child.
+    tie_line : ndarray
+        The line each nomination came from.
+    ties_file : Path
+        The file of the nominations.
+    """
 
     ids: np.ndarray
     klass: np.ndarray
@@ -50,6 +69,20 @@ def read_survey(edges: str | Path | None = None, matrix: str | Path | None = Non
                 attributes: str | Path | None = None) -> Survey:
     """Read an edge list or a matrix (exactly one) and the attributes file (optional for a
     matrix: then ids 1..n in one class). Raises DataError naming the file and line.
+
+    Parameters
+    ----------
+    edges : str or Path, optional
+        An edge list (CSV with header ``from,to``; :func:`sim.io.read.read_edge_list`).
+    matrix : str or Path, optional
+        An adjacency matrix (:func:`sim.io.read.read_adjacency`).
+    attributes : str or Path, optional
+        The attributes CSV (:func:`sim.io.read.read_attributes`).
+
+    Returns
+    -------
+    Survey
+        The children and their nominations.
 
     Examples
     --------

@@ -44,7 +44,22 @@ def read_groups(data: str) -> tuple[list[str], list[list[np.ndarray]], list[dict
 
 def read_waves(files: Sequence[str | Path] | None, data: str | None,
                covariates: Sequence[str] = ()) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
-    """The waves and the named covariates (one value per actor)."""
+    """The waves and the named covariates (one value per actor).
+
+    Parameters
+    ----------
+    files : sequence of str or Path, or None
+        One adjacency matrix per wave (:func:`sim.io.read.read_adjacency`), or None.
+    data : str or None
+        Instead of files: a bundled data set, e.g. ``"s50"`` or ``"baerveldt/school04"``.
+    covariates : sequence of str
+        Each ``NAME=FILE[:COLUMN]``, or ``NAME[:COLUMN]`` of the bundled data set.
+
+    Returns
+    -------
+    tuple of (list of ndarray, dict of str to ndarray)
+        The waves (NaN = missing tie) and each covariate's values.
+    """
     if (data is None) == (not files):
         raise DataError("give the waves either as files or as the name of a bundled data set; "
                         f"{'both were given' if files else 'neither was given'}")

@@ -214,7 +214,14 @@ def parse_rate_key(key: str) -> str:
 
 
 def describe() -> str:
-    """The registry as a text table: name, what it needs, statistic."""
+    """The registry as a text table: name, what it needs, statistic.
+
+    Returns
+    -------
+    str
+        One line per effect (network and behaviour effects, then rate effects), and a note on
+        the creation/endowment types (RSiena's ``type`` argument of ``includeEffects``).
+    """
     rows = [f"{e.name:<11} {e.needs:<17} {e.statistic}" for e in _TABLE]
     rows += [f"{k:<11} {ACTOR:<17} {v}" for k, v in RATE_EFFECTS.items()]
     rows.append("Any network effect takes a type last: name[creation] counts only when a tie "

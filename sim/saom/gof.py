@@ -179,7 +179,22 @@ def p_text(p: float, runs: int | None = None, bare: bool = False) -> str:
 @dataclass(frozen=True)
 class GofTest:
     """The observed statistic vector, the simulated ones, their Mahalanobis distances and
-    the p-value (share of simulated distances >= the observed one)."""
+    the p-value (share of simulated distances >= the observed one), as RSiena's ``sienaGOF``
+    (Lospinoso & Snijders 2019).
+
+    Attributes
+    ----------
+    observed : ndarray
+        The observed statistic vector.
+    simulated : ndarray, shape (R, S)
+        The simulated statistic vectors.
+    distance_observed : float
+        The observed vector's Mahalanobis distance from the simulated mean.
+    distances : ndarray, shape (R,)
+        Each simulated vector's Mahalanobis distance.
+    p : float
+        The share of simulated distances at least the observed one.
+    """
 
     observed: np.ndarray
     simulated: np.ndarray
@@ -208,7 +223,19 @@ def mahalanobis_test(observed: npt.ArrayLike, simulated: npt.ArrayLike) -> GofTe
 class GofResult:
     """sienaGOF's tests of one auxiliary ``statistic``: one per period (``periods[m]``,
     the wave at the end of period m + 1) and ``joint`` (the periods' statistic vectors
-    summed); ``labels`` name the statistic's components."""
+    summed); ``labels`` name the statistic's components.
+
+    Attributes
+    ----------
+    statistic : str
+        The auxiliary statistic's name.
+    labels : tuple of str
+        Its components' names.
+    periods : tuple of GofTest
+        One test per period.
+    joint : GofTest
+        The test of the periods' statistic vectors summed.
+    """
 
     statistic: str
     labels: tuple[str, ...]

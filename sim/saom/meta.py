@@ -41,8 +41,30 @@ CONFIDENCE = 0.95
 class Pooled:
     """The random-effects pooling of one parameter (module docstring): the moment
     estimates ``mu``, ``se``, ``tau`` (sigma); the maximum-likelihood ``mu_ml``, ``se_ml``,
-    ``sigma_ml`` and their 95% intervals; the tests' statistics and p-values; the number
-    of ``classes`` used."""
+    ``sigma_ml`` and their 95% intervals; the tests' statistics and p-values (RSiena's
+    ``siena08``, Snijders & Baerveldt 2003).
+
+    Attributes
+    ----------
+    mu, se, tau : float
+        Moment estimates of the mean effect, its standard error and the between-class sd.
+    mu_ml, se_ml, sigma_ml : float
+        Maximum-likelihood estimates of the mean, its standard error and the sd.
+    mu_low, mu_high : float
+        The 95% interval of the mean.
+    sigma_low, sigma_high : float
+        The 95% interval of the sd.
+    T2, p_all_zero : float
+        The test that every class's parameter is 0: statistic and p-value.
+    Q, p_heterogeneity : float
+        The test that the classes' parameters are equal: statistic and p-value.
+    fisher_plus, p_plus : float
+        Fisher's combination of the one-sided tests of a positive parameter, and its p.
+    fisher_minus, p_minus : float
+        The same for a negative parameter.
+    classes : int
+        The classes used.
+    """
 
     mu: float
     se: float
@@ -69,6 +91,15 @@ def pooled(theta: Sequence[float] | np.ndarray, se: Sequence[float] | np.ndarray
            bound: float = BOUND) -> Pooled:
     """Random-effects pooling of one parameter's class estimates ``theta`` with standard
     errors ``se`` (module docstring); classes with ``se >= bound`` left out.
+
+    Parameters
+    ----------
+    theta : sequence of float
+        The classes' estimates of the parameter.
+    se : sequence of float
+        Their standard errors.
+    bound : float
+        Classes with a standard error at least this are left out (siena08's ``bound``).
 
     Returns
     -------
@@ -166,7 +197,21 @@ def _maximum_likelihood(theta, var) -> dict:
 class MetaAnalysis:
     """Separate fits per class pooled parameter by parameter (RSiena's ``siena08``):
     ``fits[k]`` the fit of class ``names[k]``, ``parameters[j]`` an effect shared by every
-    fit (rates are class-specific and left out) and ``pooled[j]`` its pooling."""
+    fit (rates are class-specific and left out) and ``pooled[j]`` its pooling.
+
+    Attributes
+    ----------
+    names : tuple of str
+        The classes.
+    fits : tuple of Estimate
+        Each class's fit.
+    parameters : tuple of Parameter
+        The effects shared by every fit.
+    pooled : tuple of Pooled
+        Each parameter's pooling.
+    bound : float
+        Classes with a standard error at least this were left out (siena08's ``bound``).
+    """
 
     names: tuple[str, ...]
     fits: tuple[Estimate, ...]
@@ -231,6 +276,11 @@ def meta_analysis(fits: Sequence[Estimate], names: Sequence[str] | None = None,
         The classes' names (default 1, 2, ...).
     bound : float
         Classes with a standard error at least this are left out (siena08's ``bound``).
+
+    Returns
+    -------
+    MetaAnalysis
+        The fits and each shared parameter's :class:`Pooled`.
     """
     names = tuple(str(k + 1) for k in range(len(fits))) if names is None else tuple(names)
     if len(names) != len(fits) or len(fits) < 2:

@@ -136,8 +136,23 @@ def prepare_period(x0: npt.ArrayLike, effects: Mapping[str, float], *,
 
 @dataclass(frozen=True)
 class Runs:
-    """Simulated periods: networks (R, n, n), behaviours (R, B, n), ministeps per variable
-    (R, 1 + B), scores of the effects (R, K + E) or None, times (R,) or None."""
+    """Simulated periods, R runs of a class of n actors with B behaviours.
+
+    Attributes
+    ----------
+    networks : ndarray, shape (R, n, n)
+        Each run's network at the period's end.
+    behaviours : ndarray, shape (R, B, n)
+        Each run's behaviours at the period's end.
+    counts : ndarray, shape (R, 1 + B)
+        Ministeps of the network, then of each behaviour.
+    scores : ndarray, shape (R, K + E), or None
+        The score functions of the K network and E behaviour effects, when asked for.
+    times : ndarray, shape (R,), or None
+        Conditional simulation: each run's length.
+    statistics : ndarray, shape (R, K), or None
+        The effect statistics of the simulated networks.
+    """
 
     networks: np.ndarray
     behaviours: np.ndarray

@@ -27,6 +27,35 @@ class Estimate:
     equal their printed names) and ``stat_names`` the statistics of the estimated ones;
     ``t_ratios`` = (simulated mean - target) / simulated sd; ``se`` is NaN for fixed
     parameters, ``cov`` is over the estimated ones.
+
+    Attributes
+    ----------
+    names : tuple of Parameter
+        The parameters, estimated and fixed.
+    theta : ndarray
+        The estimates (fixed parameters at their values).
+    se : ndarray
+        Standard errors; NaN for fixed parameters.
+    fixed : ndarray of bool
+        Which parameters were held fixed.
+    cov : ndarray
+        Covariance of the estimated parameters.
+    stat_names : tuple of str
+        The statistics of the estimated parameters.
+    targets : ndarray
+        The observed statistics the method of moments matches.
+    sim_mean, sim_sd : ndarray
+        Phase 3's mean and standard deviation of the simulated statistics.
+    t_ratios : ndarray
+        The convergence t-ratios (sim_mean - targets) / sim_sd.
+    max_ratio : float
+        The overall maximum convergence ratio (RSiena's ``tconv.max``).
+    derivative : ndarray
+        The derivative of the expected statistics by the parameters.
+    iterations : dict
+        The iterations of each phase.
+    seconds : float
+        Wall-clock time of the estimation.
     """
 
     names: tuple[Parameter, ...]

@@ -32,7 +32,31 @@ differences when there are no scores)."""
 class Algorithm:
     """The estimation algorithm's settings, as RSiena's ``sienaAlgorithmCreate``; defaults
     follow it where it has one (firstg 0.2, reduceg 0.5, nsub 4, n3 1000, diagonalize 0.2,
-    truncation 5)."""
+    truncation 5).
+
+    Attributes
+    ----------
+    n1 : int
+        Phase-1 runs; 0 means max(50, 7 + 3p) for p parameters (RSiena: 7 + 3p).
+    firstg : float
+        The first Robbins-Monro gain.
+    reduceg : float
+        The factor that reduces the gain at each subphase.
+    subphases : int
+        Phase-2 subphases (RSiena's ``nsub``).
+    n3 : int
+        Phase-3 runs.
+    diagonalize : float
+        Weight of the derivative matrix's diagonal in the updates (RSiena's ``diagonalize``).
+    truncation : float
+        Bound on a step's size (RSiena's ``truncation``).
+    epsilon : float
+        Step of the central differences used without scores (relative for rates).
+    phase2_runs : int
+        Simulations averaged per Robbins-Monro iteration.
+    refine : int
+        At most this many Newton steps from phase 3, each checked by a new phase 3.
+    """
 
     n1: int = 0  # phase 1 runs; 0: max(50, 7 + 3p) (RSiena 7 + 3p)
     firstg: float = 0.2
@@ -52,7 +76,25 @@ class RobbinsMonro:
     for the free ones the phase-3 ``mean`` and ``sd`` of the statistics, the t-ratios
     ``t`` = (mean - target) / sd, the overall maximum convergence ``ratio``, the
     covariance ``cov`` = D^-1 Sigma D^-T, the ``derivative`` D, and the ``iterations``
-    of each phase."""
+    of each phase.
+
+    Attributes
+    ----------
+    theta : ndarray
+        The estimate of every parameter (fixed ones at their values).
+    mean, sd : ndarray
+        Phase 3's mean and standard deviation of each free parameter's statistic.
+    t : ndarray
+        The convergence t-ratios (mean - target) / sd.
+    ratio : float
+        The overall maximum convergence ratio (RSiena's ``tconv.max``).
+    cov : ndarray
+        The covariance of the free parameters' estimates, D^-1 Sigma D^-T.
+    derivative : ndarray
+        D, the derivative of the expected statistics by the parameters.
+    iterations : dict
+        The iterations of each phase.
+    """
 
     theta: np.ndarray
     mean: np.ndarray

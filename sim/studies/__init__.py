@@ -6,7 +6,7 @@ Each study returns a frozen result (:mod:`sim.studies.result`): ``table()``, ``t
 and, where the study draws one, ``plot()``. They are imported on first use, so importing
 ``sim.studies`` loads neither Mesa, pandas nor matplotlib."""
 
-from importlib import import_module
+from sim.lazy import lazy_exports
 
 _HOMES = {
     "Result": "sim.studies.result",
@@ -17,16 +17,21 @@ _HOMES = {
     "SweepPlan": "sim.studies.sweep.sweep",
     "SweepResult": "sim.studies.sweep.sweep",
     "ReportResult": "sim.studies.sweep.report",
+    "run_scenario": "sim.studies.run",
+    "virtual_trial": "sim.studies.trials",
+    "compare_arms": "sim.studies.trials",
+    "sample_for_trial": "sim.studies.magnitudes",
+    "prior": "sim.studies.magnitudes",
+    "posterior": "sim.studies.magnitudes",
+    "import_scenario": "sim.studies.scenario_import",
+    "export_networks": "sim.studies.network_export",
+    "plan": "sim.studies.sweep.sweep",
+    "run_sweep": "sim.studies.sweep.sweep",
+    "query": "sim.studies.sweep.store",
+    "plan_table": "sim.studies.sweep.report",
+    "write_report": "sim.studies.sweep.report",
 }
 
 __all__ = list(_HOMES)
 
-
-def __getattr__(name: str):
-    if name not in _HOMES:
-        raise AttributeError(f"module 'sim.studies' has no attribute {name!r}")
-    return getattr(import_module(_HOMES[name]), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)

@@ -185,7 +185,22 @@ def defaults() -> Sample:
 
 
 def prior(draws: int, seed: int, assumptions: tuple[Assumption, ...] = ASSUMPTIONS) -> Sample:
-    """``draws`` independent uniform draws over each assumption's documented range."""
+    """``draws`` independent uniform draws over each assumption's documented range.
+
+    Parameters
+    ----------
+    draws : int
+        How many (at least 1).
+    seed : int
+        The random seed.
+    assumptions : tuple of Assumption
+        The magnitudes and their ranges (:data:`sim.studies.robustness.ASSUMPTIONS`).
+
+    Returns
+    -------
+    Sample
+        One row per draw.
+    """
     if draws < 1:
         raise MagnitudesError(f"the prior needs at least 1 draw, not {draws}")
     rng = np.random.default_rng(np.random.SeedSequence([seed, PRIOR_STREAM]))
@@ -239,7 +254,14 @@ def posterior_path() -> Path:
 
 
 def posterior() -> Sample:
-    """The shipped posterior sample, checked as any file of draws."""
+    """The shipped posterior sample, checked as any file of draws.
+
+    Returns
+    -------
+    Sample
+        The posterior draws of the magnitudes (ABC-SMC calibration to published evidence,
+        :mod:`sim.studies.evidence.calibration`).
+    """
     return Sample(read_sample(posterior_path()).table, "posterior")
 
 
@@ -299,7 +321,26 @@ def sample_for_trial(kind: str, replications: int, seed: int, draws: int | None 
     or a file; ``draws`` of it (default: :func:`default_draws`), which must divide the
     replications, and be 2 or more unless there is one replication (a single run has no
     interval for the magnitudes' uncertainty to widen). With ``scenario``, every row is
-    checked against it first (:meth:`Sample.check`)."""
+    checked against it first (:meth:`Sample.check`).
+
+    Parameters
+    ----------
+    kind : str
+        ``defaults``, ``prior``, ``posterior`` or the path of a file of draws.
+    replications : int
+        The trial's replications.
+    seed : int
+        Seed of the prior's draws.
+    draws : int, optional
+        Draws to use (default :func:`default_draws`).
+    scenario : Scenario, optional
+        Check every draw against it.
+
+    Returns
+    -------
+    Sample
+        The draws the replications share out in equal blocks.
+    """
     if kind == "defaults":
         if draws not in (None, 1):
             raise DrawsError("draws apply to a sample of magnitudes ('prior', "

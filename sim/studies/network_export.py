@@ -210,7 +210,28 @@ def export_networks(scenario: Scenario, out: str | Path, weeks: Iterable[int],
                     formats: Iterable[str] = FORMATS,
                     seed: int | None = None, overwrite: bool = False) -> list[Path]:
     """Run ``scenario`` to each of ``weeks`` (0 = the start) and write the networks in
-    ``formats`` into ``out``, atomically. Returns the files written (under ``out``)."""
+    ``formats`` into ``out``, atomically.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        What to run.
+    out : str or Path
+        The folder, written whole or not at all.
+    weeks : iterable of int
+        The weeks to export (0 = the start).
+    formats : iterable of str
+        Any of ``edgelist``, ``graphml`` and ``rsiena``.
+    seed : int, optional
+        Overrides the scenario's seed.
+    overwrite : bool
+        Replace a folder that is not empty.
+
+    Returns
+    -------
+    list of Path
+        The files written (under ``out``).
+    """
     weeks = sorted(set(int(w) for w in weeks))
     formats = list(dict.fromkeys(formats))
     bad = [f for f in formats if f not in FORMATS]

@@ -92,7 +92,21 @@ class RobustnessResult(Result):
     """A Morris screening of ``scenario``'s assumptions over ``trajectories``: ``indices``,
     one row per (outcome, time, parameter) with mu*, its 95% interval and sigma (module
     docstring); ``ranges``, the ranges screened in words; ``out``, the folder written
-    (robustness.csv and .png), if any."""
+    (robustness.csv and .png), if any.
+
+    Attributes
+    ----------
+    scenario : str
+        The scenario's name.
+    trajectories : int
+        Morris trajectories (Morris 1991; Campolongo et al. 2007 for mu*).
+    indices : DataFrame
+        One row per (outcome, time, parameter): mu*, its 95% interval and sigma.
+    ranges : str
+        The ranges screened, in words.
+    out : Path or None
+        The folder written, if any.
+    """
 
     scenario: str
     trajectories: int

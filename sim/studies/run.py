@@ -34,7 +34,21 @@ class RunResult(Result):
     """A run of a scenario: ``weekly``, the timeseries (one row per class and week, class
     -1 the whole population; :meth:`sim.world.model.PeerNetworkModel.run`), ``summary``
     (summary.json's contents), the folder ``out`` and the ``files`` written there, and the
-    interventions' weeks (``shade``, :func:`sim.viz.plots.intervention_weeks`)."""
+    interventions' weeks (``shade``, :func:`sim.viz.plots.intervention_weeks`).
+
+    Attributes
+    ----------
+    out : Path
+        The folder written.
+    summary : dict
+        summary.json's contents.
+    weekly : DataFrame
+        The timeseries: one row per class and week (class -1: the whole population).
+    files : tuple of Path
+        The files written.
+    shade : tuple
+        The interventions' weeks as (first, last, name).
+    """
 
     out: Path
     summary: dict
@@ -69,6 +83,23 @@ def run_scenario(scenario: Scenario, out: Path, *, seed: int | None = None,
                  progress: Callable[[int], object] | None = None,
                  overwrite: bool = False) -> RunResult:
     """Run ``scenario`` and write timeseries, summary.json and figures into ``out``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        What to run.
+    out : Path
+        The folder, written whole or not at all.
+    seed : int, optional
+        Overrides the scenario's seed.
+    weeks : int, optional
+        Overrides the scenario's weeks.
+    csv : bool
+        Write the timeseries as CSV (else Parquet).
+    progress : callable, optional
+        Called with each week simulated.
+    overwrite : bool
+        Replace a folder that is not empty.
 
     Returns
     -------

@@ -29,7 +29,19 @@ largest out-degree when a child named more."""
 class ImportResult(Result):
     """A scenario written from a survey: the file ``out``, the surveyed ``children``,
     ``classes``, ``schools``, nominations (``ties``) and the most a child gave
-    (``max_outdegree``)."""
+    (``max_outdegree``).
+
+    Attributes
+    ----------
+    out : Path
+        The scenario file written.
+    children, classes, schools : int
+        The surveyed children, classes and schools.
+    ties : int
+        The nominations.
+    max_outdegree : int
+        The most nominations a child gave.
+    """
 
     out: Path
     children: int
@@ -67,6 +79,21 @@ def import_scenario(ties: str | Path, attributes: str | Path | None, out: str | 
                     cross_class_ties: bool = False, overwrite: bool = False) -> ImportResult:
     """Write ``out``, a scenario starting from the survey in ``ties`` (edge list or matrix)
     and ``attributes`` (optional for a matrix).
+
+    Parameters
+    ----------
+    ties : str or Path
+        The nominations: an edge list (CSV ``from,to``) or an adjacency matrix.
+    attributes : str or Path or None
+        The attributes CSV (:func:`sim.io.read.read_attributes`).
+    out : str or Path
+        The scenario file to write.
+    name : str, optional
+        The scenario's name (default: the file's stem).
+    cross_class_ties : bool
+        Allow nominations between the classes of a school (``network.cross_class_ties``).
+    overwrite : bool
+        Replace an existing file.
 
     Returns
     -------

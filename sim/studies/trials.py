@@ -79,7 +79,21 @@ class TrialResult(Result):
     ``effects``, one row per (arm,) level, outcome and time with Hedges' g and its 95%
     interval (module docstring); ``magnitudes``, the sample of magnitudes the replications
     shared (:class:`sim.studies.magnitudes.Sample`, or None: the scenario's own); ``out``,
-    the folder written (effect_sizes.csv and .png), if any."""
+    the folder written (effect_sizes.csv and .png), if any.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The trial's setting.
+    replications : int
+        Replications per arm.
+    effects : DataFrame
+        One row per (arm,) level, outcome and time: Hedges' g and its 95% interval.
+    magnitudes : Sample or None
+        The magnitudes' draws the replications shared; None: the scenario's own.
+    out : Path or None
+        The folder written, if any.
+    """
 
     scenario: Scenario
     replications: int
@@ -171,7 +185,17 @@ def virtual_trial(scenario: Scenario, replications: int = 20, seed: int | None =
 
     Parameters
     ----------
-    magnitudes
+    scenario : Scenario
+        The trial's setting; its interventions (or arms) are compared with none.
+    replications : int
+        Independent replications per arm (at least 2).
+    seed : int, optional
+        Overrides the scenario's seed.
+    follow_up_weeks : int
+        Weeks from the end of the interventions to the follow-up measure.
+    progress : callable, optional
+        Called with the number of replications done.
+    magnitudes : Sample, optional
         A :class:`sim.studies.magnitudes.Sample` (``len`` draws, ``apply(scenario, k)``)
         whose draws the replications share out in equal blocks; None: the scenario's own
         (``lbsim compare`` draws :data:`sim.vocabulary.DEFAULT_MAGNITUDES` unless told). A
@@ -238,6 +262,21 @@ def compare_arms(scenario: Scenario, replications: int = 20, seed: int | None = 
                  magnitudes: Magnitudes | None = None) -> TrialResult:
     """:func:`virtual_trial` for each named arm of the scenario (or its interventions),
     against the same control (and the same draws of ``magnitudes``).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The trial's setting; its interventions (or arms) are compared with none.
+    replications : int
+        Independent replications per arm (at least 2).
+    seed : int, optional
+        Overrides the scenario's seed.
+    follow_up_weeks : int
+        Weeks from the end of the interventions to the follow-up measure.
+    progress : callable, optional
+        Called with the number of replications done.
+    magnitudes : Sample, optional
+        Draws of the magnitudes shared by every arm (:func:`virtual_trial`).
 
     Returns
     -------

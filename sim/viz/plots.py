@@ -29,7 +29,20 @@ SHADES = ("#4895ef", "#f4a261", "#90be6d", "#b5838d")  # intervention weeks, in 
 
 
 def class_network(model: PeerNetworkModel, c: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Class ``c`` of a model now: its adjacency matrix (a copy) and left-behind flags."""
+    """Class ``c`` of a model now: its adjacency matrix (a copy) and left-behind flags.
+
+    Parameters
+    ----------
+    model : PeerNetworkModel
+        The model.
+    c : int
+        The class, 0..C-1.
+
+    Returns
+    -------
+    tuple of (ndarray, ndarray)
+        The class's network (n, n) and its children's left-behind flags (n,).
+    """
     pop = model.population
     if not 0 <= c < pop.n_classes:
         raise ValueError(f"class {c} does not exist: the model has classes 0..{pop.n_classes - 1}")
@@ -56,8 +69,28 @@ def draw_network(ax: Axes, x: np.ndarray, lb: np.ndarray, title: str, pos: dict 
                  highlight: npt.ArrayLike | None = None) -> dict:
     """Draw a class: left-behind children orange, others green, size by in-degree,
     isolates (no ties at all) outlined in black, ``highlight`` (a boolean mask, e.g. the
-    growth-group members) ringed in blue and the ties among them drawn in blue. Returns
-    the layout used."""
+    growth-group members) ringed in blue and the ties among them drawn in blue.
+
+    Parameters
+    ----------
+    ax : Axes
+        Where to draw.
+    x : ndarray, shape (n, n)
+        The class's network.
+    lb : ndarray of bool, shape (n,)
+        Left-behind children.
+    title : str
+        The panel's title.
+    pos : dict, optional
+        Node positions (default: :func:`layout` of ``x``).
+    highlight : array of bool, optional
+        Children to ring in blue.
+
+    Returns
+    -------
+    dict
+        The positions used (pass them on to keep a layout).
+    """
     g = nx.from_numpy_array(x, create_using=nx.DiGraph)
     if pos is None:
         pos = layout(x)
@@ -104,8 +137,28 @@ def network_figure(before: np.ndarray, after: np.ndarray, lb: np.ndarray,
                    highlight: npt.ArrayLike | None = None,
                    highlight_label: str | None = None) -> Figure:
     """A class network at two moments side by side, in one layout of the ties of both
-    (so a child sits in the same place twice); saved to ``path`` if given. Returns the
-    figure."""
+    (so a child sits in the same place twice); saved to ``path`` if given.
+
+    Parameters
+    ----------
+    before, after : ndarray, shape (n, n)
+        The class's network at the two moments.
+    lb : ndarray of bool, shape (n,)
+        Left-behind children.
+    path : str or Path, optional
+        Where to save the figure.
+    labels : sequence of str
+        The two panels' titles.
+    highlight : array of bool, optional
+        Children to ring in blue (:func:`draw_network`).
+    highlight_label : str, optional
+        The legend's name for them.
+
+    Returns
+    -------
+    Figure
+        The matplotlib figure.
+    """
     fig = Figure(figsize=(10, 5))
     axes = fig.subplots(1, 2)
     pos = layout(np.maximum(before, after))
@@ -134,7 +187,26 @@ def trajectories_figure(table: pd.DataFrame, path: str | Path | None = None,
                         shade: Sequence[tuple[float, float, str]] = ()) -> Figure:
     """Population-level outcomes by week, one panel per (column, title) in ``columns``,
     the weeks of each intervention in ``shade`` ((first, last, name), e.g.
-    :func:`intervention_weeks`) shaded; saved to ``path`` if given. Returns the figure."""
+    :func:`intervention_weeks`) shaded; saved to ``path`` if given.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The outcome table, one row per week (population rows).
+    path : str or Path, optional
+        Where to save the figure.
+    columns : sequence of (str, str)
+        The panels: outcome column and title.
+    ncols : int
+        Panels per row.
+    shade : sequence of (float, float, str)
+        Intervention weeks to shade: first, last, name.
+
+    Returns
+    -------
+    Figure
+        The matplotlib figure.
+    """
     missing = [col for col, _ in columns if col not in table]
     if missing:
         raise ValueError(f"the outcome table has no column {', '.join(missing)}")
@@ -173,7 +245,22 @@ def effect_sizes_figure(table: pd.DataFrame, path: str | Path | None = None,
                         title: str = "") -> Figure:
     """Hedges' g with 95% intervals for each outcome at post and follow-up, with the
     benchmarks of :data:`SOCIAL_SKILLS_TRAINING` as vertical lines in the legend; saved to
-    ``path`` if given. Returns the figure."""
+    ``path`` if given.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A trial's effect sizes (:class:`sim.studies.trials.TrialResult`'s table).
+    path : str or Path, optional
+        Where to save the figure.
+    title : str
+        The figure's title.
+
+    Returns
+    -------
+    Figure
+        The matplotlib figure.
+    """
     rows = table[table["time"] != "pre"].reset_index(drop=True)
     arms = rows["arm"] if "arm" in rows else [""] * len(rows)
     labels = [f"{a + ': ' if len(set(arms)) > 1 else ''}{r.outcome.replace('_', ' ')}"
@@ -217,7 +304,32 @@ def gof_figure(simulated: np.ndarray, observed: np.ndarray, labels: Sequence[str
     by a red line, the test's p (:func:`sim.saom.gof.p_text`) in the title; ``axes_text``:
     the x and y axis labels; ``standardise``: each component centred and scaled by the
     simulations' mean and SD (plot.sienaGOF's center and scale, for components of very
-    different sizes)."""
+    different sizes).
+
+    Parameters
+    ----------
+    simulated : ndarray, shape (R, S)
+        The simulated statistic vectors.
+    observed : ndarray, shape (S,)
+        The observed one.
+    labels : sequence of str
+        The components' names.
+    p : float
+        The test's p-value.
+    title : str
+        The figure's title.
+    path : str or Path, optional
+        Where to save the figure.
+    standardise : bool
+        Centre and scale each component.
+    axes_text : tuple of (str, str)
+        The x and y axis labels.
+
+    Returns
+    -------
+    Figure
+        The matplotlib figure.
+    """
     from sim.saom.gof import p_text
 
     if standardise:
@@ -262,7 +374,26 @@ def prior_posterior_figure(table: pd.DataFrame, draws: pd.DataFrame,
     magnitude without draws shows the posterior mean +- SD of ``table``), its default
     marked, and posterior SD / prior SD in the title. ``table``: one row per magnitude
     with the columns of sim.studies.evidence.calibration.identifiability. Saved to ``path`` if
-    given."""
+    given.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per magnitude: its prior and posterior summaries.
+    draws : DataFrame
+        Posterior draws, a column per magnitude's path.
+    magnitudes : sequence of (str, str)
+        The panels: magnitude path and label.
+    path : str or Path, optional
+        Where to save the figure.
+    ncols : int
+        Panels per row.
+
+    Returns
+    -------
+    Figure
+        The matplotlib figure.
+    """
     rows = table.set_index("magnitude")
     missing = [p for p, _ in magnitudes if p not in rows.index]
     if missing:

@@ -70,6 +70,21 @@ class PeerNetworkModel(mesa.Model):
     the Child agents (views for exploring; runs that only need outcomes do without).
     ``timings`` holds the seconds spent in each part (population build, burn-in, Mesa
     agents, trait dynamics, SAOM kernels, metrics).
+
+    Parameters
+    ----------
+    config : Scenario
+        The validated scenario.
+    seed : int, optional
+        Overrides the scenario's seed.
+    collect : bool or collection of int
+        Record the outcomes every week (True), never (False), or in these weeks.
+    replicas : sequence of int, optional
+        Seeds of independent copies run side by side.
+    start : StartState, optional
+        A built and burnt-in start (``model.start``) to begin from.
+    agents : bool
+        Create the Mesa Child agents.
     """
 
     def __init__(self, config: Scenario, seed: int | None = None,

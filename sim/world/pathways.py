@@ -92,7 +92,18 @@ WHO = {"lb": "left-behind children", "non_lb": "children not left behind",
 
 def pathways_text(scenario) -> str:
     """One line per change that reaches no tie (empty if every change does): what it moves
-    and that no effect reads it."""
+    and that no effect reads it.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario whose interventions and trait dynamics are traced (:func:`pathways`).
+
+    Returns
+    -------
+    str
+        The warnings, one a line.
+    """
     lines = []
     for p in pathways(scenario):
         if not p.through:

@@ -158,7 +158,35 @@ class Population:
     """Children, classes and network units. Class c holds children start[c] ..
     start[c] + size[c] - 1 and sits at rows class_pos[c] .. of unit class_unit[c]; unit u
     holds children unit_start[u] .. + unit_size[u] - 1, its network is
-    xbuf[unit_off[u]:unit_off[u] + unit_size[u]**2] (row-major)."""
+    xbuf[unit_off[u]:unit_off[u] + unit_size[u]**2] (row-major).
+
+    Attributes
+    ----------
+    school, klass : ndarray, shape (N,)
+        Each child's school and class (global index).
+    lb, girl : ndarray of bool, shape (N,)
+        Left-behind children and girls.
+    migration : ndarray, shape (N,)
+        Index into ``MIGRATION``; -1 if not left behind.
+    guardian : ndarray, shape (N,)
+        Index into ``GUARDIANS``.
+    separation_months : ndarray, shape (N,)
+        Months separated from a migrant parent; 0 if not left behind.
+    traits : ndarray, shape (len(TRAITS), N)
+        The traits, on 0..1.
+    start, size : ndarray, shape (C,)
+        Each class's first child and size.
+    class_school, class_unit, class_pos : ndarray, shape (C,)
+        Each class's school, network unit, and first row in its unit's network.
+    unit_start, unit_size, unit_off : ndarray, shape (U,)
+        Each unit's first child, size, and offset of its network in ``xbuf``.
+    xbuf : ndarray of int8
+        The networks, flat, one row-major block per unit.
+    ids : ndarray, shape (N,), or None
+        Each child's id: a survey's own, else its index.
+    class_names : ndarray, shape (C,), or None
+        Each class's name: a survey's, else 1, 2, ...
+    """
 
     school: np.ndarray  # (N,) school index
     klass: np.ndarray  # (N,) class index (global)

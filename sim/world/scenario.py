@@ -41,7 +41,33 @@ INTERVENTION_TYPES = {k.type: k.section for k in KINDS}
 
 
 class Scenario(Section):
-    """One simulation setting: population, traits, network, trait dynamics, interventions."""
+    """One simulation setting: population, traits, network, trait dynamics, interventions.
+
+    Attributes
+    ----------
+    name : str
+        The scenario's name.
+    description : str
+        Free text.
+    seed : int
+        The random seed (>= 0).
+    weeks : int
+        Weeks simulated, 1..520 (default 40: one school year of teaching weeks, an
+        assumption).
+    population : PopulationSection
+        Schools, classes and children, drawn or read from survey files.
+    traits : TraitsSection
+        The children's traits at the start.
+    network : NetworkSection
+        The SAOM friendship dynamics.
+    trait_dynamics : TraitDynamicsSection
+        How traits change week by week.
+    interventions : list of InterventionSection
+        The interventions run.
+    arms : dict of str to list of InterventionSection
+        Named alternatives to ``interventions`` for ``lbsim compare``, each compared with the
+        control arm (no interventions).
+    """
 
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
@@ -261,7 +287,20 @@ _Loader.add_implicit_resolver(  # YAML 1.1 reads 1e-3 as text; scientists write 
 
 
 def parse_scenario(mapping: object, source: str = "scenario") -> Scenario:
-    """Validate a mapping (e.g. parsed YAML) into a Scenario, or raise ScenarioError."""
+    """Validate a mapping (e.g. parsed YAML) into a Scenario, or raise ScenarioError.
+
+    Parameters
+    ----------
+    mapping : object
+        The settings, e.g. a parsed YAML document.
+    source : str
+        Where they came from, named in the error.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario; a :class:`ScenarioError` lists every problem, one a line.
+    """
     if not isinstance(mapping, Mapping):
         got = "nothing (an empty document)" if mapping is None else type(mapping).__name__
         raise ScenarioError([f"{source}: the top level must be a mapping of settings "
@@ -274,7 +313,18 @@ def parse_scenario(mapping: object, source: str = "scenario") -> Scenario:
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a YAML scenario file, or raise ScenarioError. Survey files
-    (``population.from_files``) are resolved relative to the file and checked."""
+    (``population.from_files``) are resolved relative to the file and checked.
+
+    Parameters
+    ----------
+    path : str or Path
+        The YAML file.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
+    """
     scenario = parse_scenario(read_yaml(path), source=str(path))
     if scenario.population.from_files is not None:
         scenario = _with_survey(scenario, Path(path).parent, str(path))

@@ -109,7 +109,22 @@ def plan_table(folder: str | Path, dose: str | None = None,
     """One row per plan x time (end of year, follow-up) x outcome: mean and CI, the
     difference from the control with its CI, cost per year and (for left-behind
     isolates) cost per isolate avoided. ``attrs``: the dose, the base scenario, the spec
-    and the folder."""
+    and the folder.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The sweep's folder.
+    dose : str, optional
+        The parameter whose values are the plans' doses (default: the one naming workers).
+    end_week : int, optional
+        The end-of-year week (default: the last week kept).
+
+    Returns
+    -------
+    DataFrame
+        The plan table.
+    """
     meta, rows = load(folder)
     spec, base = meta["spec"], meta["base"]
     params = [f"param:{k}" for k in spec["parameters"]]
@@ -277,7 +292,15 @@ def dose_response(table: pd.DataFrame):
 class ReportResult(Result):
     """A staffing report: ``plans``, the plan table (:func:`plan_table`; its ``attrs`` say
     the dose, spec and base) and ``out``, the folder written (plans.csv,
-    dose_response.png, report.html)."""
+    dose_response.png, report.html).
+
+    Attributes
+    ----------
+    plans : DataFrame
+        The plan table (:func:`plan_table`).
+    out : Path
+        The folder written.
+    """
 
     plans: pd.DataFrame
     out: Path
@@ -308,6 +331,21 @@ def write_report(folder: str | Path, out: str | Path | None = None, dose: str | 
     ``robustness``: a ``lbsim robustness`` folder or its robustness.csv) in ``out``
     (default DIR/report), atomically; a folder that is not empty only with ``overwrite``
     (:func:`sim.atomic.atomic_folder`).
+
+    Parameters
+    ----------
+    folder : str or Path
+        The sweep's folder.
+    out : str or Path, optional
+        The report's folder (default DIR/report).
+    dose : str, optional
+        The parameter whose values are the plans' doses (default: the one naming workers).
+    end_week : int, optional
+        The end-of-year week (default: the last week kept).
+    robustness : str or Path, optional
+        A ``lbsim robustness`` folder or its robustness.csv, shown in the report.
+    overwrite : bool
+        Replace a folder that is not empty.
 
     Returns
     -------

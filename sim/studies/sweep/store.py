@@ -74,7 +74,20 @@ def read(out: str | Path) -> pd.DataFrame:
 
 
 def query(out: str | Path, sql: str) -> pd.DataFrame:
-    """Run SQL with DuckDB over the view ``runs`` (every batch file of the folder)."""
+    """Run SQL with DuckDB over the view ``runs`` (every batch file of the folder).
+
+    Parameters
+    ----------
+    out : str or Path
+        The sweep's folder.
+    sql : str
+        The query, e.g. ``"select count(*) from runs"``.
+
+    Returns
+    -------
+    DataFrame
+        The query's result.
+    """
     import duckdb
 
     con = duckdb.connect()

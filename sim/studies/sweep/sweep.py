@@ -17,7 +17,19 @@ from sim.studies.sweep.spec import Sweep, load_spec, magnitude_sample
 class SweepPlan:
     """What a sweep spec asks for: the ``spec``, the ``base`` scenario (as a dict), every
     run (``tasks``: point, replication, seed, values and draw of the magnitudes) and the
-    ``batches`` they are cut into ({batch index: its tasks})."""
+    ``batches`` they are cut into ({batch index: its tasks}).
+
+    Attributes
+    ----------
+    spec : Sweep
+        The sweep spec.
+    base : dict
+        The base scenario.
+    tasks : list of dict
+        Every run: point, replication, seed, values and draw of the magnitudes.
+    batches : dict of int to list of dict
+        Batch index -> its tasks.
+    """
 
     spec: Sweep
     base: dict
@@ -37,7 +49,19 @@ class SweepPlan:
 @dataclass(frozen=True, repr=False)
 class SweepResult(Result):
     """A sweep run (or resumed) into the folder ``out``: its ``runs``, how many were
-    ``done`` and ``failed`` now and ``skipped`` (finished before)."""
+    ``done`` and ``failed`` now and ``skipped`` (finished before).
+
+    Attributes
+    ----------
+    out : Path
+        The sweep's folder.
+    runs : int
+        The runs the spec asks for.
+    done, failed : int
+        Runs done and failed now.
+    skipped : int
+        Runs finished before (a resumed sweep).
+    """
 
     out: Path
     runs: int
@@ -57,6 +81,11 @@ class SweepResult(Result):
 
 def plan(spec_path: str | Path) -> SweepPlan:
     """What a spec file asks for.
+
+    Parameters
+    ----------
+    spec_path : str or Path
+        The sweep spec (YAML; :func:`sim.studies.sweep.spec.load_spec`).
 
     Returns
     -------
@@ -81,6 +110,23 @@ def run_sweep(spec_path: str | Path, out: str | Path, workers: int = 1,
     """Run (or resume) a sweep into ``out``. A folder that is not empty and holds no sweep
     of this spec only with ``overwrite`` (:func:`sim.studies.sweep.store.claim`).
     ``progress(batch result, counts so far)`` is called as each batch finishes.
+
+    Parameters
+    ----------
+    spec_path : str or Path
+        The sweep spec.
+    out : str or Path
+        The sweep's folder (one Parquet file per batch).
+    workers : int
+        Local processes.
+    scheduler : str, optional
+        The address of a Dask scheduler to run the batches on.
+    dask_local : int, optional
+        Run on a local Dask cluster of this many workers.
+    progress : callable, optional
+        Called with (batch result, counts so far) as each batch finishes.
+    overwrite : bool
+        Take a folder that holds something else.
 
     Returns
     -------

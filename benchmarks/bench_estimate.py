@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 import sim.data
-from sim.saom import ClassData, Data, Model, estimate, gof, simulate_periods
+from sim.saom import ClassData, Data, Model, Start, estimate, gof, simulate_periods
 
 GROUP_MODEL = {"density": -1.7, "recip": 2.0, "transTrip": 0.4, "egoX:v": 0.4}
 S50_EFFECTS = ["density", "recip", "transTrip", "inPopSqrt", "altX:alc", "egoX:alc", "simX:alc"]
@@ -33,7 +33,7 @@ def classes(count=20, n=45, seed=1):
         x = (rng.random((n, n)) < 2.5 / n).astype(np.int8)
         np.fill_diagonal(x, 0)
         v = rng.normal(size=n)
-        end = simulate_periods(x, GROUP_MODEL, rate=6.0, covariates={"v": v}, runs=1,
+        end = simulate_periods(Start(x, covariates={"v": v}), GROUP_MODEL, rate=6.0, runs=1,
                                seed=[seed, k]).networks[0]
         groups.append([x, end])
         covs.append({"v": v})

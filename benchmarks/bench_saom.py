@@ -23,7 +23,7 @@ import numba
 import numpy as np
 
 import sim.data
-from sim.saom import reference, simulate_periods
+from sim.saom import Model, Start, reference, simulate_periods
 
 EFFECTS = {"density": -1.80, "recip": 2.37, "transTrip": 0.71, "inPopSqrt": -0.54,
            "altX:alc": -0.04, "egoX:alc": 0.03, "simX:alc": 0.54}
@@ -57,9 +57,10 @@ def best_rate(fn, repeats):
 
 def kernel_rate(x, alc, runs, threads, repeats=3, effects=EFFECTS):
     numba.set_num_threads(threads)
-    simulate_periods(x, effects, rate=RATE, covariates={"alc": alc}, runs=2, seed=0)  # warm
-    return best_rate(lambda: simulate_periods(x, effects, rate=RATE, covariates={"alc": alc},
-                                              runs=runs, seed=1).ministeps.sum(), repeats)
+    start = Start(x, covariates={"alc": alc})
+    simulate_periods(start, effects, rate=RATE, runs=2, seed=0)  # warm
+    return best_rate(lambda: simulate_periods(start, effects, rate=RATE, runs=runs,
+                                              seed=1).ministeps.sum(), repeats)
 
 
 def reference_rate(x, alc, seconds):
@@ -117,9 +118,10 @@ def coevolution_rate(x, drink, runs, repeats):
     effects = {k.replace(":alc", ":drink"): v for k, v in EFFECTS.items()}
 
     def run(r, seed):
-        res = simulate_periods(x, effects, rate=RATE, behaviours={"drink": drink},
-                               behaviour_effects={"drink": BEHAVIOUR},
-                               behaviour_rates={"drink": BEHAVIOUR_RATE}, runs=r, seed=seed)
+        res = simulate_periods(Start(x, behaviours={"drink": drink}),
+                               Model(effects, behaviour_effects={"drink": BEHAVIOUR}),
+                               rate=RATE, behaviour_rates={"drink": BEHAVIOUR_RATE}, runs=r,
+                               seed=seed)
         return res.ministeps.sum() + res.behaviour_ministeps["drink"].sum()
 
     run(2, 0)  # compile

@@ -556,7 +556,7 @@ def time_scales() -> dict:
     10 and 40 school weeks later (mean over runs); and the rates that three-monthly waves
     simulated from the fit (10 school weeks apart, three data sets) give when fitted again."""
     from sim.io.waves import read_waves
-    from sim.saom import ClassData, Model, estimate, simulate_periods
+    from sim.saom import ClassData, Model, Start, estimate, simulate_periods
 
     waves, covs = read_waves(None, "s50", ["alcohol:1"])
     x0 = waves[0].astype(np.int8)
@@ -578,17 +578,16 @@ def time_scales() -> dict:
         rate = theta["rate 1"]
         effects = {str(k): v for k, v in theta.items() if not k.is_rate}
         for weeks in (TERM_WEEKS, YEAR_WEEKS):
-            sims = simulate_periods(x0, effects, rate=rate * weeks / YEAR_WEEKS, runs=200,
-                                    covariates=covs, seed=1).networks
+            sims = simulate_periods(Start(x0, covariates=covs), effects,
+                                    rate=rate * weeks / YEAR_WEEKS, runs=200, seed=1).networks
             values[f"{label}.jaccard{weeks}"] = float(np.mean(
                 [_jaccard(x0 == 1, s == 1) for s in sims]))
         refits = []
         for data_set in range(3):
             sims = [x0]
             for period in range(2):
-                sims.append(simulate_periods(sims[-1], effects,
+                sims.append(simulate_periods(Start(sims[-1], covariates=covs), effects,
                                              rate=rate * TERM_WEEKS / YEAR_WEEKS, runs=1,
-                                             covariates=covs,
                                              seed=100 * data_set + period).networks[0])
             refit = estimate(ClassData(sims, covariates=covs), Model(TIME_SCALE_EFFECTS),
                              seed=1)

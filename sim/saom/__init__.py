@@ -20,9 +20,15 @@ from sim.saom.names import Parameter
 from sim.saom.periods import Runs
 from sim.saom.results import Estimate
 from sim.saom.robbins_monro import Algorithm, RobbinsMonro
-from sim.saom.simulate import PeriodResult, PeriodsResult, simulate_period, simulate_periods
+from sim.saom.simulate import (
+    PeriodResult,
+    PeriodsResult,
+    Start,
+    simulate_period,
+    simulate_periods,
+)
 
-__all__ = ["EFFECTS", "RATE_EFFECTS", "describe", "simulate_period", "simulate_periods",
+__all__ = ["EFFECTS", "RATE_EFFECTS", "describe", "simulate_period", "simulate_periods", "Start",
            "PeriodResult", "PeriodsResult", "Runs", "ClassData", "Data", "Model", "Parameter",
            "Algorithm", "estimate", "SEED", "Estimate", "MetaAnalysis", "Pooled",
            "meta_analysis", "pooled", "GofResult", "GofTest", "RobbinsMonro"]

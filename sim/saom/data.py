@@ -34,6 +34,18 @@ def _frozen(mapping: Mapping | None, what: str) -> Mapping:
     return MappingProxyType(dict(mapping))
 
 
+def covariates(mapping: Mapping | None, what: str, shape: tuple[int, ...] | None) -> Mapping:
+    """``mapping`` (names to arrays) read-only, each array checked to have ``shape``
+    ((n,) actor, (n, n) dyadic covariates; None: any); raises ValueError naming
+    ``what[name]``."""
+    given = _frozen(mapping, what)
+    for k, v in given.items():
+        if shape is not None and np.shape(v) != shape:
+            raise ValueError(f"{what}[{k!r}]: shape {np.shape(v)}; allowed: {shape}, one "
+                             f"value per actor" + (" pair" if len(shape) == 2 else ""))
+    return given
+
+
 @dataclass(frozen=True)
 class ClassData:
     """One class's observed data (module docstring; RSiena's ``sienaDataCreate``).
@@ -83,13 +95,8 @@ class ClassData:
                                  f"{n} x {n}: all waves need the same actors, as numbers")
         object.__setattr__(self, "waves", waves)
         for what, shape in (("covariates", (n,)), ("dyadic", (n, n))):
-            given = _frozen(getattr(self, what), f"{where}{what}")
-            for k, v in given.items():
-                if np.shape(v) != shape:
-                    raise ValueError(f"{where}{what}[{k!r}]: shape {np.shape(v)}; allowed: "
-                                     f"{shape}, one value per actor"
-                                     + (" pair" if len(shape) == 2 else ""))
-            object.__setattr__(self, what, given)
+            object.__setattr__(self, what, covariates(getattr(self, what), f"{where}{what}",
+                                                      shape))
         behaviours = _frozen(self.behaviours, f"{where}behaviours")
         for k, v in behaviours.items():
             shape = v.waves.shape if isinstance(v, bh.Behaviour) else np.shape(v)

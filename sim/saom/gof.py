@@ -318,13 +318,20 @@ def simulate_fit(waves: Sequence[np.ndarray], theta: Mapping, *, runs: int = 100
                  **model) -> list[np.ndarray]:
     """For each period m, ``runs`` networks simulated from wave m with the fitted effects
     and rate ``rate m+1`` (``theta``: parameter name to value, e.g.
-    :meth:`Estimate.as_dict`); ``model``: the other arguments of
-    :func:`sim.saom.simulate_periods` the fit used."""
-    from sim.saom.simulate import simulate_periods
+    :meth:`Estimate.as_dict`); ``model``: the fit's other :class:`sim.saom.Start` fields
+    (dyadic, behaviours, structural_zeros, uncentred), :class:`sim.saom.Model` fields and
+    ``behaviour_rates``."""
+    from sim.saom.model import Model
+    from sim.saom.simulate import Start, simulate_periods
 
     values = {Parameter.parse(k): v for k, v in theta.items()}
     effects = {str(k): v for k, v in values.items() if not k.is_rate}
+    given = {k: model.pop(k) for k in ("dyadic", "behaviours", "structural_zeros", "uncentred")
+             if k in model}
+    behaviour_rates = model.pop("behaviour_rates", None)
+    fitted = Model(effects, **model)
     seeds = np.random.SeedSequence(seed).spawn(len(waves) - 1)
-    return [simulate_periods(waves[m], effects, rate=values[rate(m + 1)], runs=runs,
-                             covariates=covariates, seed=seeds[m], **model).networks
+    return [simulate_periods(Start(waves[m], covariates=covariates, **given), fitted,
+                             rate=values[rate(m + 1)], runs=runs, seed=seeds[m],
+                             behaviour_rates=behaviour_rates).networks
             for m in range(len(waves) - 1)]

@@ -8,7 +8,7 @@ import time
 import numba
 import numpy as np
 
-from sim.saom import descriptives, simulate_periods
+from sim.saom import Start, descriptives, simulate_periods
 
 # RSiena estimates for s50, waves 1-3 (method of moments, conditional; alcohol at wave 1 as a
 # constant covariate): lbsim's README gives the fit next to lbsim's own.
@@ -27,8 +27,8 @@ def s50_demo(w1: np.ndarray, w2: np.ndarray, alcohol: np.ndarray, runs: int, see
     if threads:
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     start = time.perf_counter()
-    res = simulate_periods(w1, S50_EFFECTS, rate=S50_RATE, runs=runs,
-                           covariates={"alcohol": alcohol[:, 0]}, seed=seed)
+    res = simulate_periods(Start(w1, covariates={"alcohol": alcohol[:, 0]}), S50_EFFECTS,
+                           rate=S50_RATE, runs=runs, seed=seed)
     seconds = time.perf_counter() - start
     simulated = descriptives.summarize(res.networks)
     obs1, obs2 = descriptives.summarize(w1), descriptives.summarize(w2)

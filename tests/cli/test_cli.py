@@ -6,7 +6,7 @@ from helpers import S50, load_s50
 from typer.testing import CliRunner
 
 from sim.cli.main import app
-from sim.saom import simulate_periods
+from sim.saom import Start, simulate_periods
 from sim.studies.s50_demo import S50_EFFECTS, S50_RATE
 
 runner = CliRunner()
@@ -21,8 +21,8 @@ def test_simulate_s50_prints_comparison_table():
     rows = {line.split()[0]: line.split()[1:] for line in result.output.splitlines()[2:]}
     assert rows["ties"][0] == "113" and rows["ties"][-1] == "116"
     w1, _, _, alcohol = load_s50()
-    many = simulate_periods(w1, S50_EFFECTS, rate=S50_RATE, runs=2000,
-                            covariates={"alcohol": alcohol}, seed=4).networks.sum((1, 2))
+    many = simulate_periods(Start(w1, covariates={"alcohol": alcohol}), S50_EFFECTS,
+                            rate=S50_RATE, runs=2000, seed=4).networks.sum((1, 2))
     printed_sd = float(rows["ties"][2])
     se = np.sqrt(printed_sd ** 2 / 20 + many.var(ddof=1) / len(many))
     assert abs(float(rows["ties"][1]) - many.mean()) < 4 * se

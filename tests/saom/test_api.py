@@ -35,8 +35,6 @@ TRUTH = {"density": -1.6, "recip": 2.0}
 # RSiena's sienaAlgorithmCreate): frozen dataclasses, not calls with many options
 RECORDS = {"Estimate", "MetaAnalysis", "Pooled", "GofResult", "GofTest", "RobbinsMonro",
            "Runs", "PeriodResult", "PeriodsResult", "Algorithm"}
-# the simulators' options are not yet grouped into objects
-NOT_YET = {"simulate_periods"}
 
 
 def test_public_callables_have_at_most_eight_parameters():
@@ -50,7 +48,7 @@ def test_public_callables_have_at_most_eight_parameters():
             continue
         if len(inspect.signature(obj).parameters) > 8:
             wide.add(name)
-    assert wide == NOT_YET
+    assert wide == set()
 
 
 def test_estimate_is_importable_from_the_package():

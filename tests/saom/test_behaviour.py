@@ -9,8 +9,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import sim.data
+from sim.saom import Model, Start, reference, simulate_periods
 from sim.saom import behaviour as bh
-from sim.saom import reference, simulate_periods
 from sim.saom.effect_statistics import hamming
 from sim.saom.periods import observed_statistics, prepare_period
 from sim.saom.program import CovariateData
@@ -102,11 +102,12 @@ def _s50_start():
 
 def test_simulation_api_and_range():
     x, drink = _s50_start()
-    res = simulate_periods(x, {"density": -2.6, "recip": 2.4, "transTrip": 0.5,
-                               "simX:drink": 0.9}, rate=6.5, behaviours={"drink": drink},
-                           behaviour_effects={"drink": {"linear": 0.05, "quad": -0.45,
-                                                        "avAlt": 1.3}},
-                           behaviour_rates={"drink": 1.6}, runs=200, seed=1)
+    res = simulate_periods(Start(x, behaviours={"drink": drink}),
+                           Model({"density": -2.6, "recip": 2.4, "transTrip": 0.5,
+                                  "simX:drink": 0.9},
+                                 behaviour_effects={"drink": {"linear": 0.05, "quad": -0.45,
+                                                              "avAlt": 1.3}}),
+                           rate=6.5, behaviour_rates={"drink": 1.6}, runs=200, seed=1)
     z = res.behaviours["drink"]
     assert res.networks.shape == (200, 50, 50) and z.shape == (200, 50)
     assert z.min() >= 1 and z.max() <= 5
@@ -119,16 +120,16 @@ def test_simulation_api_and_range():
 def test_same_seed_same_result_on_any_thread_count():
     import numba
     x, drink = _s50_start()
-    kw = dict(rate=5.0, behaviours={"drink": drink},
-              behaviour_effects={"drink": {"linear": 0.1, "avSim": 2.0, "indeg": 0.1}},
-              behaviour_rates={"drink": 2.0}, runs=24, seed=3)
-    effects = {"density": -2.0, "recip": 2.0, "egoX:drink": 0.2, "simX:drink": 1.0}
+    kw = dict(rate=5.0, behaviour_rates={"drink": 2.0}, runs=24, seed=3)
+    start = Start(x, behaviours={"drink": drink})
+    effects = Model({"density": -2.0, "recip": 2.0, "egoX:drink": 0.2, "simX:drink": 1.0},
+                    behaviour_effects={"drink": {"linear": 0.1, "avSim": 2.0, "indeg": 0.1}})
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        one = simulate_periods(x, effects, **kw)
+        one = simulate_periods(start, effects, **kw)
         numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        two = simulate_periods(x, effects, **kw)
+        two = simulate_periods(start, effects, **kw)
     finally:
         numba.set_num_threads(before)
     assert np.array_equal(one.networks, two.networks)
@@ -141,9 +142,9 @@ def test_a_behaviour_with_rate_zero_leaves_the_network_process_as_it_is():
     x, drink = _s50_start()
     effects = {"density": -2.0, "recip": 2.0, "transTrip": 0.3}
     alone = simulate_periods(x, effects, rate=4.0, runs=8, seed=5)
-    still = simulate_periods(x, effects, rate=4.0, runs=8, seed=5, behaviours={"drink": drink},
-                             behaviour_effects={"drink": {"linear": 1.0}},
-                             behaviour_rates={"drink": 0.0})
+    still = simulate_periods(Start(x, behaviours={"drink": drink}),
+                             Model(effects, behaviour_effects={"drink": {"linear": 1.0}}),
+                             rate=4.0, runs=8, seed=5, behaviour_rates={"drink": 0.0})
     assert np.array_equal(alone.networks, still.networks)
     assert np.array_equal(still.behaviours["drink"], np.tile(drink[:, 0], (8, 1)))
 
@@ -167,9 +168,10 @@ def test_bad_input_names_what_is_wrong(kwargs, message):
     with pytest.raises(ValueError, match=message):
         if kwargs.get("levels"):
             behaviours = {"drink": bh.behaviour("drink", behaviours["drink"], levels=(1, 5))}
-        simulate_periods(x, kwargs.get("effects", {"density": -1.0}), rate=1.0, runs=1,
-                         behaviours=behaviours,
-                         behaviour_effects=kwargs.get("behaviour_effects"),
+        simulate_periods(Start(x, behaviours=behaviours),
+                         Model(kwargs.get("effects", {"density": -1.0}),
+                               behaviour_effects=kwargs.get("behaviour_effects")),
+                         rate=1.0, runs=1,
                          behaviour_rates=None if kwargs.get("no_rate") or not behaviours
                          else {"drink": 1.0})
 
@@ -197,9 +199,10 @@ def test_kernel_matches_the_reference_coevolution():
                "egoX:drink": 0.3}
     beh_effects = {"linear": 0.2, "quad": -0.3, "avAlt": 0.8, "totSim": 0.4, "indeg": 0.2,
                    "effFrom:v": 0.5, "avAlt*effFrom:v": 0.6}
-    fast = simulate_periods(x0, effects, rate=1.5, covariates=cov, behaviours={"drink": b},
-                            behaviour_effects={"drink": beh_effects},
-                            behaviour_rates={"drink": 1.0}, period=2.0, runs=4000, seed=2)
+    fast = simulate_periods(Start(x0, covariates=cov, behaviours={"drink": b}),
+                            Model(effects, behaviour_effects={"drink": beh_effects}),
+                            rate=1.5, behaviour_rates={"drink": 1.0}, period=2.0, runs=4000,
+                            seed=2)
     slow = [reference.coevolve_period(x0, effects, rate=1.5, behaviour=b,
                                       behaviour_effects=beh_effects, behaviour_rate=1.0,
                                       covariates=cov, period=2.0, rng=s)
@@ -284,10 +287,10 @@ def test_estimation_recovers_coevolution_parameters():
         waves, zs = [x], [z]
         scale = bh.Behaviour("z", z[:, None], 1, 5, 3.0, 0.6)  # centring of the truth
         for m in range(2):
-            res = simulate_periods(waves[-1], truth, rate=5.0,
-                                   behaviours={"z": replace(scale, waves=zs[-1][:, None])},
-                                   behaviour_effects={"z": beh_truth},
-                                   behaviour_rates={"z": 2.0}, runs=1, seed=100 * seed + m)
+            res = simulate_periods(
+                Start(waves[-1], behaviours={"z": replace(scale, waves=zs[-1][:, None])}),
+                Model(truth, behaviour_effects={"z": beh_truth}), rate=5.0,
+                behaviour_rates={"z": 2.0}, runs=1, seed=100 * seed + m)
             waves.append(res.networks[0])
             zs.append(res.behaviours["z"][0])
         est = estimate(ClassData(waves, behaviours={"z": replace(scale, waves=np.stack(zs, 1))}),

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from helpers import load_s50
 
-from sim.saom import descriptives, reference, simulate_periods
+from sim.saom import Model, Start, descriptives, reference, simulate_periods
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +47,10 @@ def test_kernel_matches_reference_distribution(name):
     cov = {"c": rng.normal(size=n), "g": rng.integers(0, 2, n).astype(float)}
     dyadic = {"w": (rng.random((n, n)) < 0.3).astype(float)}
     kw = dict(MODELS[name], covariates=cov, dyadic=dyadic)
-    fast = simulate_periods(x, runs=20000, seed=1, **kw)
+    model = Model(kw["effects"], rate_effects=kw.get("rate_effects"),
+                  max_outdegree=kw.get("max_outdegree"))
+    fast = simulate_periods(Start(x, covariates=cov, dyadic=dyadic), model, rate=kw["rate"],
+                            runs=20000, seed=1)
     ref_rng = np.random.default_rng(2)
     slow = [reference.simulate_period(x, rng=ref_rng, **kw) for _ in range(1500)]
     z = z_scores(table(fast.networks), table(np.stack([s[0] for s in slow])))
@@ -71,10 +74,10 @@ def test_s50_rsiena_estimates_reproduce_their_moment_conditions():
     effects = {"density": -1.80, "recip": 2.37, "transTrip": 0.71, "inPopSqrt": -0.54,
                "altX:alc": -0.04, "egoX:alc": 0.03, "simX:alc": 0.54}
     runs = 1000
-    first = simulate_periods(w1, effects, rate=6.85, covariates={"alc": alcohol}, runs=runs,
-                             seed=2024)
-    second = simulate_periods(w2, effects, rate=5.41, covariates={"alc": alcohol}, runs=runs,
-                              seed=2025)
+    first = simulate_periods(Start(w1, covariates={"alc": alcohol}), effects, rate=6.85,
+                             runs=runs, seed=2024)
+    second = simulate_periods(Start(w2, covariates={"alc": alcohol}), effects, rate=5.41,
+                              runs=runs, seed=2025)
     sims = [descriptives.summarize(r.networks) for r in (first, second)]
     observed = [descriptives.summarize(w) for w in (w2, w3)]
     assert [observed[0][c][0] for c in ("ties", "mutual_dyads", "transitive_triplets")] == \

@@ -5,7 +5,15 @@ import numpy as np
 import pytest
 from helpers import kernel_probabilities
 
-from sim.saom import ClassData, Model, estimate, reference, simulate_periods, specification
+from sim.saom import (
+    ClassData,
+    Model,
+    Start,
+    estimate,
+    reference,
+    simulate_periods,
+    specification,
+)
 from sim.saom import effects as fx
 from sim.saom._numba import kernels
 from sim.world.scenario import ScenarioError, parse_scenario
@@ -97,7 +105,8 @@ def test_distribution_with_typed_effects_matches_the_reference_ministep():
     x, cov = random_case(7, n=10)
     effects = {"density": -1.2, "recip": 0.5, "recip[endow]": 1.2, "transTrip[creation]": 0.5,
                "density[endow]": 0.7, "simX:v[creation]": 0.8}
-    fast = simulate_periods(x, effects, rate=3.0, covariates=cov, runs=4000, seed=1).networks
+    fast = simulate_periods(Start(x, covariates=cov), effects, rate=3.0, runs=4000,
+                            seed=1).networks
     rng = np.random.default_rng(2)
     slow = np.stack([reference.simulate_period(x, effects, rate=3.0, covariates=cov,
                                                rng=rng)[0] for _ in range(600)])

@@ -6,7 +6,7 @@ import pytest
 from helpers import groups_data
 
 import sim.data
-from sim.saom import Algorithm, ClassData, Model, estimate, simulate_periods
+from sim.saom import Algorithm, ClassData, Model, Start, estimate, simulate_periods
 from sim.saom.moments import _periods
 
 TRUTH = {"density": -1.6, "recip": 2.0, "transTrip": 0.4, "egoX:v": 0.5}
@@ -23,8 +23,8 @@ def classes(seed: int, sizes=(24, 30, 36, 28, 32, 26), rates=(5.0, 7.0, 6.0, 4.0
     for k, (n, rate, v) in enumerate(zip(sizes, rates, values, strict=True)):
         x = (rng.random((n, n)) < 2.5 / n).astype(np.int8)
         np.fill_diagonal(x, 0)
-        end = simulate_periods(x, TRUTH, rate=rate, covariates={"v": v - pooled},
-                               uncentred=("v",), runs=1, seed=[seed, k]).networks[0]
+        end = simulate_periods(Start(x, covariates={"v": v - pooled}, uncentred=("v",)),
+                               TRUTH, rate=rate, runs=1, seed=[seed, k]).networks[0]
         groups.append([x, end])
         covs.append({"v": v})
     return groups, covs

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from helpers import tiled_networks
 
+from sim.saom import Model, Start, classes, simulate_periods
 from sim.saom import behaviour as bh
-from sim.saom import classes, simulate_periods
 from sim.saom.classes import ClassCovariates, RateModel
 from sim.saom.rng import run_seeds
 from sim.vocabulary import ACTOR_COVARIATES, Label, Trait
@@ -113,11 +113,13 @@ def test_classroom_kernel_matches_the_engine_coevolution():
                          (sims.sum() - n) / (n * (n - 1)))
     effects = {k.replace("guardian_care", "care"): v
                for k, v in BEHAVIOUR["effects"].items()}
-    slow = simulate_periods(x, dict(m.config.network.effects), rate=m.config.network.rate,
-                            covariates={"lb": cov[ACTOR_COVARIATES.index("lb")],
-                                        "care": cov[ACTOR_COVARIATES.index("guardian_care")]},
-                            behaviours={"z": scale}, behaviour_effects={"z": effects},
-                            behaviour_rates={"z": BEHAVIOUR["rate"]}, max_outdegree=net.cap,
+    start = Start(x, covariates={"lb": cov[ACTOR_COVARIATES.index("lb")],
+                                 "care": cov[ACTOR_COVARIATES.index("guardian_care")]},
+                  behaviours={"z": scale})
+    slow = simulate_periods(start, Model(dict(m.config.network.effects),
+                                         behaviour_effects={"z": effects},
+                                         max_outdegree=net.cap),
+                            rate=m.config.network.rate, behaviour_rates={"z": BEHAVIOUR["rate"]},
                             runs=runs, seed=5)
 
     def summaries(xs, zs):

@@ -331,7 +331,8 @@ def simulate_fit(waves: Sequence[np.ndarray], theta: Mapping, *, runs: int = 100
     behaviour_rates = model.pop("behaviour_rates", None)
     fitted = Model(effects, **model)
     seeds = np.random.SeedSequence(seed).spawn(len(waves) - 1)
-    return [simulate_periods(Start(waves[m], covariates=covariates, **given), fitted,
+    return [simulate_periods(Start(waves[m], covariates={} if covariates is None else covariates,
+                                   **given), fitted,
                              rate=values[rate(m + 1)], runs=runs, seed=seeds[m],
                              behaviour_rates=behaviour_rates).networks
             for m in range(len(waves) - 1)]

@@ -84,8 +84,19 @@ class Start:
 
 @dataclass(frozen=True)
 class PeriodResult:
-    """One simulated period: the final ``network`` (n x n int8), its network
-    ``ministeps``, each behaviour's final values (n,) and ministeps."""
+    """One simulated period.
+
+    Attributes
+    ----------
+    network : numpy.ndarray
+        The network at the period's end, n x n int8.
+    ministeps : int
+        The network's ministeps in the period.
+    behaviours : dict
+        Each behaviour's values at the end, (n,) ints.
+    behaviour_ministeps : dict
+        Each behaviour's ministeps.
+    """
 
     network: np.ndarray
     ministeps: int
@@ -95,8 +106,19 @@ class PeriodResult:
 
 @dataclass(frozen=True)
 class PeriodsResult:
-    """R simulated periods: ``networks`` (R, n, n) int8 and network ``ministeps`` (R,);
-    ``behaviours[name]`` (R, n) ints and ``behaviour_ministeps[name]`` (R,)."""
+    """R independent simulated periods.
+
+    Attributes
+    ----------
+    networks : numpy.ndarray
+        The networks at the periods' ends, (R, n, n) int8.
+    ministeps : numpy.ndarray
+        The network's ministeps of each run, (R,).
+    behaviours : dict
+        Each behaviour's values at the end, (R, n) ints.
+    behaviour_ministeps : dict
+        Each behaviour's ministeps of each run, (R,).
+    """
 
     networks: np.ndarray
     ministeps: np.ndarray
@@ -185,6 +207,7 @@ def simulate_periods(start: Start | npt.ArrayLike, model: Model | Mapping[str, f
     if isinstance(runs, bool) or not isinstance(runs, int | np.integer) or runs < 1:
         raise ValueError(f"runs must be a positive integer, got {runs!r}")
     state, model = _start(start), _model(model)
+    assert isinstance(model.effects, Mapping)  # _model refuses effects without values
     x, spec = specification.build(state.network, model.effects, rate=rate,
                                   covariates=state.covariates, dyadic=state.dyadic,
                                   rate_effects=model.rate_effects,
@@ -207,7 +230,22 @@ def simulate_period(start: Start | npt.ArrayLike, model: Model | Mapping[str, fl
                     rate: float, seed: SeedLike = None, period: float = 1.0,
                     behaviour_rates: Mapping[str, float] | None = None) -> PeriodResult:
     """Simulate one period of network dynamics from ``start``: run 0 of
-    :func:`simulate_periods` with ``seed``, which documents the parameters.
+    :func:`simulate_periods` with ``seed``.
+
+    Parameters
+    ----------
+    start
+        The state the period starts from: a :class:`Start`, or an n x n 0/1 network.
+    model
+        A :class:`Model` whose effects have values, or a mapping of effects to values.
+    rate
+        The network's basic rate (expected ministeps per actor in the period).
+    seed
+        Seed of the run's random stream.
+    period
+        The period's length (the rate is per unit of time).
+    behaviour_rates
+        Each behaviour's basic rate.
 
     Returns
     -------

@@ -87,12 +87,16 @@ class ClassData:
             raise ValueError(f"{where}waves: a sequence of at least two n x n networks, got "
                              f"{type(self.waves).__name__}")
         waves = tuple(np.array(w) for w in waves)
-        n = waves[0].shape[0] if waves[0].ndim == 2 else -1
         for k, w in enumerate(waves):
-            if w.shape != (n, n) or w.dtype.kind not in "biuf":
-                shape = " x ".join(map(str, w.shape)) or "a scalar"
-                raise ValueError(f"{where}wave {k + 1} is {shape} of {w.dtype}, wave 1 is "
-                                 f"{n} x {n}: all waves need the same actors, as numbers")
+            shape = " x ".join(map(str, w.shape)) or "a scalar"
+            if w.ndim != 2 or w.shape[0] != w.shape[1] or w.dtype.kind not in "biuf":
+                raise ValueError(f"{where}wave {k + 1}: {shape} of {w.dtype}; allowed: a square "
+                                 f"n x n matrix of numbers (0, 1, 10, 11 or NaN)")
+            if w.shape != waves[0].shape:
+                raise ValueError(f"{where}wave {k + 1}: {shape}, wave 1 is "
+                                 f"{waves[0].shape[0]} x {waves[0].shape[1]}; allowed: the same "
+                                 f"actors in every wave")
+        n = waves[0].shape[0]
         object.__setattr__(self, "waves", waves)
         for what, shape in (("covariates", (n,)), ("dyadic", (n, n))):
             object.__setattr__(self, what, covariates(getattr(self, what), f"{where}{what}",

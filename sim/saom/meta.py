@@ -29,7 +29,7 @@ import numpy as np
 from scipy import optimize, stats
 
 from sim.saom.names import Parameter
-from sim.saom.results import Estimate
+from sim.saom.results import Estimate, UnknownParameter
 
 BOUND = 5.0
 """Classes whose standard error is at least this are left out (siena08's ``bound``)."""
@@ -219,12 +219,26 @@ class MetaAnalysis:
     pooled: tuple[Pooled, ...]
     bound: float = BOUND
 
+    def __contains__(self, name: object) -> bool:
+        return str(name) in {str(p) for p in self.parameters}
+
+    def __iter__(self):
+        """The pooled parameters' names, in order."""
+        return iter(self.parameters)
+
+    def __len__(self) -> int:
+        return len(self.parameters)
+
+    def __repr__(self) -> str:
+        return (f"<MetaAnalysis: {len(self.fits)} classes, {len(self.parameters)} pooled "
+                f"parameters ({', '.join(map(str, self.parameters))}); .table() prints it>")
+
     def __getitem__(self, name: str | Parameter) -> Pooled:
         """The pooling of parameter ``name`` (``meta["density"].mu``)."""
         try:
             return self.pooled[[str(p) for p in self.parameters].index(str(name))]
         except ValueError:
-            raise ValueError(f"no pooled parameter {str(name)!r}; pooled: "
+            raise UnknownParameter(f"no pooled parameter {str(name)!r}; pooled: "
                              f"{', '.join(map(str, self.parameters))}") from None
 
     def to_frame(self):

@@ -19,7 +19,15 @@ from sim.saom.names import Parameter
 from sim.saom.robbins_monro import RATIO_MAX, T_MAX
 
 
-@dataclass(frozen=True)
+class UnknownParameter(KeyError, ValueError):
+    """A parameter name that a result does not have (a KeyError, as for a mapping, and a
+    ValueError, as for a bad argument)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@dataclass(frozen=True, repr=False)
 class Estimate:
     """Estimates, standard errors and the phase-3 check of convergence.
 
@@ -87,13 +95,27 @@ class Estimate:
         """The estimate of parameter ``name`` (``est["density"]``)."""
         return float(self.theta[self.index(name)])
 
+    def __contains__(self, name: object) -> bool:
+        return str(name) in {str(p) for p in self.names}
+
+    def __iter__(self):
+        """The parameters' names, in order (``dict(zip(est, est.theta))``)."""
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __repr__(self) -> str:
+        return (f"<Estimate: {len(self.names)} parameters ({', '.join(map(str, self.names))}); "
+                f"overall maximum convergence ratio {self.max_ratio:.3f}; .table() prints it>")
+
     def index(self, name: str | Parameter) -> int:
         """The position of parameter ``name`` in :attr:`names`; ValueError naming the
         parameters if it is not one."""
         try:
             return [str(p) for p in self.names].index(str(name))  # a Parameter equals its name
         except ValueError:
-            raise ValueError(f"no parameter {str(name)!r}; parameters: "
+            raise UnknownParameter(f"no parameter {str(name)!r}; parameters: "
                              f"{', '.join(map(str, self.names))}") from None
 
     def table(self) -> str:

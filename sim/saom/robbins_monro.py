@@ -69,6 +69,25 @@ class Algorithm:
     phase2_runs: int = 1  # simulations averaged per Robbins-Monro iteration
     refine: int = 3  # Newton steps from phase 3 (each checked by a new phase 3) at most
 
+    def __post_init__(self) -> None:
+        counts = {"n1": 0, "subphases": 1, "n3": 2, "phase2_runs": 1, "refine": 0}
+        for name, least in counts.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) \
+                    or value < least:
+                raise ValueError(f"Algorithm {name}: {value!r}; allowed: an integer >= {least}")
+        bounds = {"firstg": (0, None), "reduceg": (0, 1), "diagonalize": (0, 1),
+                  "truncation": (0, None), "epsilon": (0, None)}
+        for name, (low, high) in bounds.items():
+            value = getattr(self, name)
+            ok = (not isinstance(value, bool) and isinstance(value, int | float | np.floating)
+                  and (value > low if name != "diagonalize" else value >= low)
+                  and (high is None or value <= high))
+            if not ok:
+                allowed = (f"a number in [{low}, {high}]" if name == "diagonalize" else
+                           f"a number > {low}" + (f" and <= {high}" if high else ""))
+                raise ValueError(f"Algorithm {name}: {value!r}; allowed: {allowed}")
+
 
 @dataclass(frozen=True)
 class RobbinsMonro:

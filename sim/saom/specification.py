@@ -80,7 +80,7 @@ def check_network(network: npt.ArrayLike, name: str = "network") -> np.ndarray:
     bad = ~np.isin(a, (0, 1))
     if bad.any():
         i, j = np.argwhere(bad)[0]
-        raise ValueError(f"{name}[{i}, {j}] = {a[i, j]!r}; allowed values are 0 and 1")
+        raise ValueError(f"{name}[{i}, {j}] = {a[i, j].item()!r}; allowed values are 0 and 1")
     x = a.astype(np.int8)
     if np.diagonal(x).any():
         i = int(np.flatnonzero(np.diagonal(x))[0])

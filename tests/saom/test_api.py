@@ -118,7 +118,7 @@ def waves(seed: int, n: int = 20, periods: int = 1) -> list[np.ndarray]:
 @pytest.mark.parametrize("make, message", [
     (lambda: ClassData([np.zeros((3, 3))]), "at least two"),
     (lambda: ClassData(np.zeros((3, 3))), "at least two"),
-    (lambda: ClassData([np.zeros((3, 3)), np.zeros((4, 4))]), "wave 2 is 4 x 4"),
+    (lambda: ClassData([np.zeros((3, 3)), np.zeros((4, 4))]), "wave 2: 4 x 4"),
     (lambda: ClassData([np.zeros((3, 3))] * 2, covariates={"a": [1, 2]}),
      r"covariates\['a'\]: shape \(2,\); allowed: \(3,\)"),
     (lambda: ClassData([np.zeros((3, 3))] * 2, dyadic={"d": np.zeros(3)}),
@@ -133,6 +133,16 @@ def waves(seed: int, n: int = 20, periods: int = 1) -> list[np.ndarray]:
     (lambda: Data([ClassData([np.zeros((3, 3))] * 2, name="a")] * 2), "'a' given twice"),
     (lambda: Data([ClassData([np.zeros((3, 3))] * 2, covariates={"a": np.zeros(3)}),
                    ClassData([np.zeros((3, 3))] * 2)]), "same names"),
+    (lambda: ClassData([np.zeros((3, 2))] * 2), "wave 1: 3 x 2 of float64; allowed: a square"),
+    (lambda: ClassData([np.zeros(3)] * 2), "wave 1: 3 of float64; allowed: a square"),
+    (lambda: ClassData([np.zeros((3, 3)), np.zeros((4, 4))]),
+     "wave 2: 4 x 4, wave 1 is 3 x 3; allowed: the same actors in every wave"),
+    (lambda: Algorithm(n3=0), r"Algorithm n3: 0; allowed: an integer >= 2"),
+    (lambda: Algorithm(n3=20.5), r"Algorithm n3: 20.5; allowed: an integer >= 2"),
+    (lambda: Algorithm(subphases=-1), "Algorithm subphases: -1"),
+    (lambda: Algorithm(reduceg=1.5), r"Algorithm reduceg: 1.5; allowed: a number > 0 and <= 1"),
+    (lambda: Algorithm(diagonalize=-0.1), r"Algorithm diagonalize: -0.1; allowed"),
+    (lambda: Algorithm(firstg=0), "Algorithm firstg"),
     (lambda: Model("density"), "Model effects"),
     (lambda: Model(["density"], max_outdegree=0), "max_outdegree"),
     (lambda: Model(["density"], fixed=["rate x"]), "rate name"),
@@ -175,6 +185,13 @@ def test_estimate_and_its_table_and_frame_agree():
     assert est["recip"] == est.theta[3] == 2.0 and est.as_dict()["rate 2"] == est.theta[1]
     with pytest.raises(ValueError, match="no parameter 'transTrip'"):
         est["transTrip"]
+    with pytest.raises(KeyError, match="no parameter 'transTrip'"):  # as for a mapping
+        est["transTrip"]
+    assert "recip" in est and Parameter.parse("rate 1") in est and "transTrip" not in est
+    assert list(est) == list(est.names) and len(est) == 4
+    assert dict(zip(est, est.theta, strict=True))["recip"] == est["recip"]
+    assert repr(est).startswith("<Estimate: 4 parameters (rate 1, rate 2, density, recip)")
+    assert len(repr(est).splitlines()) == 1
 
 
 def test_separately_is_each_class_fitted_at_seed_plus_its_position_then_pooled():
@@ -198,6 +215,10 @@ def test_separately_is_each_class_fitted_at_seed_plus_its_position_then_pooled()
     for p, r in zip(meta.parameters, meta.pooled, strict=True):
         assert f"{r.mu:.3f} ({r.se:.3f})" in table and str(p) in table
     assert meta == meta_analysis(meta.fits, meta.names)
+    assert "recip" in meta and "transTrip" not in meta and list(meta) == list(meta.parameters)
+    with pytest.raises(KeyError, match="no pooled parameter 'transTrip'"):
+        meta["transTrip"]
+    assert repr(meta).startswith("<MetaAnalysis: 3 classes, 2 pooled parameters")
 
 
 def test_several_classes_take_dyadic_covariates_centred_over_all_classes_and_zeros():

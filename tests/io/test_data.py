@@ -123,3 +123,16 @@ def test_the_wheel_ships_every_data_file_and_the_scenarios(tmp_path):
     missing = [str(p.relative_to(ROOT)) for p in wanted
                if str(p.relative_to(ROOT)) not in shipped]
     assert not missing
+
+
+def test_bundled_class_files_read_as_wave_files_as_they_load_by_name():
+    """A bundled class's files given as wave files (lbsim estimate FILE FILE, a manifest)
+    are the waves its name loads: the same 0/1 ties and no self-nomination."""
+    from sim.io.read import read_adjacency
+
+    dutch = sim.data.load("baerveldt")
+    folder = sim.data.folder("baerveldt")
+    for c in dutch.classes:
+        for w, wave in enumerate(c.waves):
+            read = read_adjacency(folder / f"{c.name}-w{w + 1}.txt", wave=True)
+            np.testing.assert_array_equal(read, wave)

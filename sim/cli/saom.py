@@ -53,6 +53,11 @@ def simulate(
     from sim.studies.s50_demo import s50_demo
 
     folder = sim.data.folder(data) if data in sim.data.names() else Path(data)
+    needed = [folder / f"s50-{part}.txt" for part in ("w1", "w2", "alcohol")]
+    if missing := [p.name for p in needed if not p.is_file()]:
+        _fail(f"--data {data}: no {', '.join(missing)} there; allowed: s50, or a folder with "
+              f"s50-w1.txt, s50-w2.txt and s50-alcohol.txt (simulate runs s50's model only; "
+              f"for a model of your own use sim.saom.simulate_periods)")
     try:
         typer.echo(s50_demo(_load_matrix(folder / "s50-w1.txt"),
                             _load_matrix(folder / "s50-w2.txt"),

@@ -31,7 +31,10 @@ def test_simulate_s50_prints_comparison_table():
 def test_simulate_missing_data_is_a_clear_error(tmp_path):
     result = runner.invoke(app, ["simulate", "--data", str(tmp_path)])
     assert result.exit_code == 2
-    assert "s50-w1.txt not found" in result.output
+    assert "no s50-w1.txt, s50-w2.txt, s50-alcohol.txt there" in result.output
+    result = runner.invoke(app, ["simulate", "--data", "vdbunt"])  # another data set
+    assert result.exit_code == 2
+    assert "simulate runs s50's model only" in " ".join(result.output.split())
 
 
 def test_effects_lists_registry():

@@ -31,6 +31,35 @@ FULL_PATH = re.compile(r"sim(\.(?!_)\w+)+")  # private modules are not rendered
 DOCTEST_FLAG = re.compile(r"\s*#\s*doctest:[^\n<]*")
 
 
+class DoctestFences(griffe.Extension):
+    """Griffe extension (mkdocs.yml): a ``>>>`` session outside a numpydoc Examples section
+    (which mkdocstrings renders itself) becomes a ``pycon`` code block, not a blockquote."""
+
+    def on_instance(self, *, obj: griffe.Object, **_) -> None:
+        if obj.docstring is not None:
+            obj.docstring.value = fence_doctests(obj.docstring.value)
+
+
+def fence_doctests(text: str) -> str:
+    lines, out, examples = text.split("\n"), [], False
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if i + 1 < len(lines) and re.fullmatch(r"\s*-{3,}\s*", lines[i + 1]):
+            examples = line.strip() in ("Example", "Examples")
+        if examples or not line.lstrip().startswith(">>>"):
+            out.append(line)
+            i += 1
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        out.append(f"{indent}```pycon")
+        while i < len(lines) and lines[i].strip():
+            out.append(DOCTEST_FLAG.sub("", lines[i]))
+            i += 1
+        out.append(f"{indent}```")
+    return "\n".join(out)
+
+
 def _block(path: str, **options: object) -> str:
     lines = [f"::: {path}", "    options:"]
     lines += [f"      {key}: {str(value).lower() if isinstance(value, bool) else value}"
@@ -44,14 +73,20 @@ def _home(package: str, name: str) -> str:
     return f"{homes[name]}.{name}" if name in homes else f"{package}.{name}"
 
 
-def _summary(package: str, paths: list[str]) -> str:
-    """A table of the public names, each linked to its block, with its docstring's first line."""
+def _first_paragraph(loaded: griffe.Object, path: str) -> str:
+    doc = loaded[path.split(".", 1)[1]].docstring
+    first = doc.value.split("\n\n")[0].replace("\n", " ") if doc else ""
+    return first.replace("|", "&#124;")
+
+
+def _table(package: str, paths: list[str], anchors: bool) -> str:
+    """Rows of name and first docstring paragraph; a name links to its block, or (anchors)
+    is itself the anchor that links to it land on."""
     loaded = griffe.load(package.split(".")[0], search_paths=[ROOT])
     rows = ["| name | what it is |", "|---|---|"]
     for path in paths:
-        doc = loaded[path.split(".", 1)[1]].docstring
-        first = doc.value.split("\n\n")[0].replace("\n", " ") if doc else ""
-        rows.append(f"| [`{path.rsplit('.', 1)[1]}`][{path}] | {first.replace('|', '&#124;')} |")
+        name = f"[](){{#{path}}}`{path}`" if anchors else f"[`{path.rsplit('.', 1)[1]}`][{path}]"
+        rows.append(f"| {name} | {_first_paragraph(loaded, path)} |")
     return "\n".join(rows) + "\n"
 
 
@@ -70,15 +105,16 @@ def public_api(package: str) -> str:
         parts.append(f"## Public names\n\nImport them from `{package}`, e.g. "
                      f"`from {package} import {names[0]}`.\n")
         paths = [_home(package, name) for name in names]
-        parts.append(_summary(package, paths))
+        parts.append(_table(package, paths, anchors=False))
         parts += [_block(path, heading_level=3, show_root_full_path=False) for path in paths]
     submodules = _submodules(package) if hasattr(module, "__path__") else []
     if submodules:
         source = package.replace(".", "/")
-        parts.append(f"## Modules\n\nWhat each module of `{package}` holds; the functions and "
-                     f"classes they do not export are documented in their source "
+        parts.append(f"## Modules\n\nWhere the names above live, and the rest of `{package}`: "
+                     f"the first paragraph of each module's docstring. The functions and "
+                     f"classes a module does not export are documented in its source "
                      f"(`{source}/`).\n")
-        parts += [_block(name, members=False, heading_level=3) for name in submodules]
+        parts.append(_table(package, submodules, anchors=True))
     return "\n".join(parts)
 
 
@@ -104,6 +140,8 @@ def _exists(path: str) -> bool:
 
 def _link(match: re.Match) -> str:
     code, target = match.group(1), match.group(2).lstrip("~")
+    if match.group(2).startswith("~"):  # Sphinx's ~: show the last component only
+        code = f"<code>{target.rsplit('.', 1)[-1]}</code>"
     if not FULL_PATH.fullmatch(target):
         return code
     if not _exists(target):  # a plain autoref: mkdocs --strict reports it

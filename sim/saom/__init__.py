@@ -6,11 +6,8 @@ The researcher's workflow follows RSiena's: data (:class:`ClassData`, several cl
 :class:`Data`), a model (:class:`Model`), the algorithm (:class:`Algorithm`), then
 :func:`estimate`; results are frozen objects with ``.table()`` and ``.to_frame()``.
 
-```python
-from sim.saom import ClassData, Model, estimate
-# waves: at least two observed n x n friendship networks of one class
-est = estimate(ClassData(waves), Model(["density", "recip"]))
-```
+>>> from sim.saom import ClassData, Model, estimate   # doctest: +SKIP
+>>> est = estimate(ClassData(waves), Model(["density", "recip"]))   # doctest: +SKIP
 """
 
 from sim.saom.data import ClassData, Data

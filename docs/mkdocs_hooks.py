@@ -1,9 +1,10 @@
 """mkdocs hook of the API reference (mkdocs.yml).
 
-A page line ``<!-- public API of sim.PKG -->`` becomes the package's docstring, then one
-``:::`` block per name of ``sim.PKG.__all__`` (in that order, each once), then its
-submodules' docstrings; a name the package exports lazily (:mod:`sim.lazy`) is rendered
-from the module its ``_HOMES`` table names, so a new export appears without editing a page.
+A page line ``<!-- public API of sim.PKG -->`` becomes the package's docstring, then a
+table and one ``:::`` block of each name of ``sim.PKG.__all__`` (in that order, each
+once), then a table of its submodules with their docstrings' first paragraphs. A name the
+package exports lazily (:mod:`sim.lazy`) is rendered from the module its ``_HOMES`` table
+names, so a new export appears without editing a page.
 
 The Sphinx roles in the docstrings (``:func:`sim.saom.estimate```, ``:mod:``, ``:class:``,
 ...) become links when they name an object of ``sim`` by its full path: the build fails

@@ -94,7 +94,7 @@ def test_bad_groups_are_refused_with_what_is_allowed():
         estimate(groups_data(groups, covariates=[covs[0], {}]), Model(["density"]))
     with pytest.raises(ValueError, match="2 classes: give as many names"):
         estimate(groups_data(groups, names=["a"]), Model(["density"]))
-    with pytest.raises(ValueError, match="class b: wave 2 is"):
+    with pytest.raises(ValueError, match="class b: wave 2: 10 x 10, wave 1 is 12 x 12"):
         estimate(groups_data([groups[0], [groups[1][0], groups[0][1]]], names=["a", "b"]),
                  Model(["density"]))
 

@@ -15,15 +15,35 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from sim.saom import behaviour as bh
 
-if TYPE_CHECKING:
-    from sim.data import ClassWaves, Dataset
+
+class Record(Protocol):
+    """A class's record of waves, as :class:`sim.data.ClassWaves`: its name, waves,
+    covariates ((n,) or (n, waves)), behaviours and composition change."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def waves(self) -> Sequence[np.ndarray]: ...
+    @property
+    def covariates(self) -> Mapping[str, np.ndarray]: ...
+    @property
+    def behaviours(self) -> Mapping[str, np.ndarray]: ...
+    @property
+    def composition(self) -> Sequence | None: ...
+
+
+class Records(Protocol):
+    """Records of classes, as a bundled :class:`sim.data.Dataset`."""
+
+    @property
+    def classes(self) -> Sequence[Record]: ...
 
 
 def _frozen(mapping: Mapping | None, what: str) -> Mapping:
@@ -133,7 +153,7 @@ class ClassData:
         return self.waves[0].shape[0]
 
     @classmethod
-    def from_record(cls, record: ClassWaves, wave: int = 1) -> ClassData:
+    def from_record(cls, record: Record, wave: int = 1) -> ClassData:
         """One class's record of waves (:class:`sim.data.ClassWaves`: a bundled data set's,
         :func:`sim.data.load`, or a manifest's, :func:`sim.io.manifest.read_manifest`) as
         ClassData: covariates observed at every wave ((n, waves)) held constant at wave
@@ -216,7 +236,7 @@ class Data:
         return tuple(c.name for c in self.classes)
 
     @classmethod
-    def from_records(cls, records: Sequence[ClassWaves] | Dataset, wave: int = 1) -> Data:
+    def from_records(cls, records: Sequence[Record] | Records, wave: int = 1) -> Data:
         """Records of classes (:class:`sim.data.ClassWaves`, or a bundled
         :class:`sim.data.Dataset`) as Data, each by :meth:`ClassData.from_record`.
 
@@ -231,7 +251,7 @@ class Data:
         -------
         Data
         """
-        classes = getattr(records, "classes", records)
+        classes = records if isinstance(records, Sequence) else records.classes
         return cls([ClassData.from_record(r, wave) for r in classes])
 
 

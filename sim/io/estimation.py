@@ -159,9 +159,8 @@ def fit_observed(observed: Observed, effects: Sequence[str], *, separately: bool
                                                         ("behaviours", has_behaviours),
                                                         ("composition change",
                                                          has_composition)) if v))
-        meta = estimate(Data([ClassData(w, covariates=c, name=k) for k, w, c in
-                              zip(names, waves, covariates, strict=True)]),
-                        Model(effects), seed=seed, separately=True)
+        meta = estimate(Data.from_records(classes), Model(effects), seed=seed,
+                        separately=True)
         return Fitted(meta.table(), None, list(meta.fits), [], {})
     if len(classes) > 1:
         if conditional:
@@ -170,11 +169,8 @@ def fit_observed(observed: Observed, effects: Sequence[str], *, separately: bool
                              f"separately")
         behaviours = [dict(c.behaviours) for c in classes] if has_behaviours else None
         compositions = [c.composition for c in classes] if has_composition else None
-        data = Data([ClassData(c.waves, covariates=c.covariates,
-                               behaviours=c.behaviours if has_behaviours else {},
-                               composition=c.composition, name=c.name) for c in classes])
-        est = estimate(data, Model(effects,
-                                   behaviour_effects=observed.behaviour_effects or None),
+        est = estimate(Data.from_records(classes),
+                       Model(effects, behaviour_effects=observed.behaviour_effects or None),
                        seed=seed)
         head = f"{len(classes)} classes ({', '.join(names)})"
         model: dict[str, Any] = {} if not (has_behaviours or has_composition) else {
@@ -182,8 +178,7 @@ def fit_observed(observed: Observed, effects: Sequence[str], *, separately: bool
             "compositions": compositions}
     else:
         (c,) = classes
-        est = estimate(ClassData(waves[0], covariates=covariates[0], behaviours=c.behaviours,
-                                 composition=c.composition),
+        est = estimate(ClassData.from_record(c),
                        Model(effects, behaviour_effects=observed.behaviour_effects),
                        seed=seed, conditional=conditional)
         head = f"{len(waves[0])} waves of {len(waves[0][0])} actors"

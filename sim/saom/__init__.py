@@ -3,17 +3,20 @@ estimated as RSiena estimates them.
 
 Stands alone: numpy arrays in, numpy arrays out; the Mesa model is one client of it.
 The researcher's workflow follows RSiena's: data (:class:`ClassData`, several classes as
-:class:`Data`), a model (:class:`Model`), the algorithm (:class:`Algorithm`), then
-:func:`estimate`; results are frozen objects with ``.table()`` and ``.to_frame()``.
+:class:`Data`; records of :mod:`sim.data` by ``ClassData.from_record``), a model
+(:class:`Model`), the algorithm (:class:`Algorithm`), then :func:`estimate` and
+:func:`goodness_of_fit` (RSiena's ``sienaGOF``); results are frozen objects with
+``.table()`` and ``.to_frame()``.
 
->>> from sim.saom import ClassData, Model, estimate   # doctest: +SKIP
+>>> from sim.saom import ClassData, Model, estimate, goodness_of_fit   # doctest: +SKIP
 >>> est = estimate(ClassData(waves), Model(["density", "recip"]))   # doctest: +SKIP
+>>> goodness_of_fit(est, ClassData(waves), statistic="indegree")   # doctest: +SKIP
 """
 
 from sim.saom.data import ClassData, Data
 from sim.saom.effects import EFFECTS, RATE_EFFECTS, describe
 from sim.saom.estimation import SEED, estimate
-from sim.saom.gof import GofResult, GofTest
+from sim.saom.gof import GofResult, GofTest, goodness_of_fit
 from sim.saom.meta import MetaAnalysis, Pooled, meta_analysis, pooled
 from sim.saom.model import Model
 from sim.saom.names import Parameter
@@ -31,6 +34,7 @@ from sim.saom.simulate import (
 __all__ = ["EFFECTS", "RATE_EFFECTS", "describe", "simulate_period", "simulate_periods", "Start",
            "PeriodResult", "PeriodsResult", "Runs", "ClassData", "Data", "Model", "Parameter",
            "Algorithm", "estimate", "SEED", "Estimate", "MetaAnalysis", "Pooled",
-           "meta_analysis", "pooled", "GofResult", "GofTest", "RobbinsMonro"]
+           "meta_analysis", "pooled", "GofResult", "GofTest", "RobbinsMonro",
+           "goodness_of_fit"]
 # the modules gof and robbins_monro keep their names: sim.saom.gof.gof,
 # sim.saom.robbins_monro.robbins_monro

@@ -15,11 +15,35 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from sim.saom import behaviour as bh
+
+
+class Record(Protocol):
+    """A class's record of waves, as :class:`sim.data.ClassWaves`: its name, waves,
+    covariates ((n,) or (n, waves)), behaviours and composition change."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def waves(self) -> Sequence[np.ndarray]: ...
+    @property
+    def covariates(self) -> Mapping[str, np.ndarray]: ...
+    @property
+    def behaviours(self) -> Mapping[str, np.ndarray]: ...
+    @property
+    def composition(self) -> Sequence | None: ...
+
+
+class Records(Protocol):
+    """Records of classes, as a bundled :class:`sim.data.Dataset`."""
+
+    @property
+    def classes(self) -> Sequence[Record]: ...
 
 
 def _frozen(mapping: Mapping | None, what: str) -> Mapping:
@@ -98,6 +122,12 @@ class ClassData:
                                  f"actors in every wave")
         n = waves[0].shape[0]
         object.__setattr__(self, "waves", waves)
+        for k, v in (self.covariates.items() if isinstance(self.covariates, Mapping) else ()):
+            if np.ndim(v) == 2 and np.shape(v)[0] == n:
+                raise ValueError(f"{where}covariates[{k!r}]: shape {np.shape(v)}, one column "
+                                 f"per wave; allowed: ({n},), one constant value per actor: "
+                                 f"take one wave's column, as ClassData.from_record(record, "
+                                 f"wave=1) does")
         for what, shape in (("covariates", (n,)), ("dyadic", (n, n))):
             object.__setattr__(self, what, covariates(getattr(self, what), f"{where}{what}",
                                                       shape))
@@ -122,6 +152,39 @@ class ClassData:
         """The number of actors."""
         return self.waves[0].shape[0]
 
+    @classmethod
+    def from_record(cls, record: Record, wave: int = 1) -> ClassData:
+        """One class's record of waves (:class:`sim.data.ClassWaves`: a bundled data set's,
+        :func:`sim.data.load`, or a manifest's, :func:`sim.io.manifest.read_manifest`) as
+        ClassData: covariates observed at every wave ((n, waves)) held constant at wave
+        ``wave``'s values (RSiena's constant covariate, ``coCovar``, is usually the first
+        wave's), constant ones ((n,)) as they are; behaviours, composition and name carried.
+
+        Parameters
+        ----------
+        record : sim.data.ClassWaves
+            The class's waves, covariates, behaviours and composition change.
+        wave : int
+            The wave (from 1) whose covariate values are taken.
+
+        Returns
+        -------
+        ClassData
+        """
+        where = f"class {record.name}: " if record.name else ""
+        covariates = {}
+        for k, v in record.covariates.items():
+            v = np.asarray(v)
+            if v.ndim == 2:
+                if isinstance(wave, bool) or not isinstance(wave, int | np.integer) \
+                        or not 1 <= wave <= v.shape[1]:
+                    raise ValueError(f"{where}covariates[{k!r}] has {v.shape[1]} waves; "
+                                     f"wave {wave!r} asked; allowed: 1 to {v.shape[1]}")
+                v = v[:, wave - 1]
+            covariates[k] = v
+        return cls(record.waves, covariates=covariates, behaviours=record.behaviours,
+                   composition=record.composition, name=record.name)
+
 
 @dataclass(frozen=True)
 class Data:
@@ -132,7 +195,8 @@ class Data:
     Parameters
     ----------
     classes : sequence of ClassData
-        The classes, with distinct names.
+        The classes, with distinct names (records of waves, :class:`sim.data.ClassWaves`,
+        convert with :meth:`from_records`).
     """
 
     classes: Sequence[ClassData]  # a tuple, the unnamed classes named, once made
@@ -143,7 +207,13 @@ class Data:
             classes = (classes,)
         if not isinstance(classes, Sequence) or not classes \
                 or not all(isinstance(c, ClassData) for c in classes):
-            raise ValueError("Data classes: a non-empty list of ClassData")
+            got = sorted({type(c).__name__ for c in classes}) \
+                if isinstance(classes, Sequence) else [type(classes).__name__]
+            hint = "; convert records of waves with Data.from_records(records) (or one " \
+                   "with ClassData.from_record(record))" \
+                if {"ClassWaves", "Dataset"} & set(got) else ""
+            raise ValueError(f"Data classes: a non-empty list of ClassData, got "
+                             f"{', '.join(got) or 'an empty list'}{hint}")
         classes = tuple(c if c.name else replace(c, name=str(g + 1))
                         for g, c in enumerate(classes))
         names = [c.name for c in classes]
@@ -164,6 +234,25 @@ class Data:
     def names(self) -> tuple[str, ...]:
         """The classes' names."""
         return tuple(c.name for c in self.classes)
+
+    @classmethod
+    def from_records(cls, records: Sequence[Record] | Records, wave: int = 1) -> Data:
+        """Records of classes (:class:`sim.data.ClassWaves`, or a bundled
+        :class:`sim.data.Dataset`) as Data, each by :meth:`ClassData.from_record`.
+
+        Parameters
+        ----------
+        records : sequence of sim.data.ClassWaves, or sim.data.Dataset
+            The classes.
+        wave : int
+            The wave (from 1) whose values covariates observed at every wave take.
+
+        Returns
+        -------
+        Data
+        """
+        classes = records if isinstance(records, Sequence) else records.classes
+        return cls([ClassData.from_record(r, wave) for r in classes])
 
 
 def as_data(data: Data | ClassData) -> Data:

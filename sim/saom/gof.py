@@ -23,14 +23,20 @@ one by one and jointly (their statistic vectors summed, as sienaGOF's ``join = T
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
+from sim.saom.data import ClassData
 from sim.saom.descriptives import stack_networks
 from sim.saom.names import Parameter, rate
+from sim.suggest import unknown_name
+
+if TYPE_CHECKING:
+    from sim.saom.results import Estimate
 
 TRIAD_TYPES = ("003", "012", "102", "021D", "021U", "021C", "111D", "111U", "030T", "030C",
                "201", "120D", "120U", "120C", "210", "300")
@@ -300,7 +306,7 @@ def gof(observed: Sequence[np.ndarray], simulated: Sequence[np.ndarray],
     -------
     GofResult
     """
-    fn = STATISTICS[statistic] if isinstance(statistic, str) else statistic
+    fn = _statistic(statistic) if isinstance(statistic, str) else statistic
     if len(observed) != len(simulated) or not observed:
         raise ValueError("give one observed wave per set of simulated networks")
     obs = [fn(o)[0] for o in observed]
@@ -313,17 +319,30 @@ def gof(observed: Sequence[np.ndarray], simulated: Sequence[np.ndarray],
     return GofResult(name, names, periods, joint)
 
 
-def simulate_fit(waves: Sequence[np.ndarray], theta: Mapping, *, runs: int = 1000,
+def _statistic(name: str) -> Callable[[np.ndarray], np.ndarray]:
+    if name not in STATISTICS:
+        raise ValueError(unknown_name(name, "auxiliary statistic", list(STATISTICS)))
+    return STATISTICS[name]
+
+
+def simulate_fit(waves: Sequence[np.ndarray] | ClassData, theta: Mapping, *, runs: int = 1000,
                  covariates: Mapping | None = None, seed: int | None = None,
                  **model) -> list[np.ndarray]:
     """For each period m, ``runs`` networks simulated from wave m with the fitted effects
     and rate ``rate m+1`` (``theta``: parameter name to value, e.g.
     :meth:`Estimate.as_dict`); ``model``: the fit's other :class:`sim.saom.Start` fields
     (dyadic, behaviours, structural_zeros, uncentred), :class:`sim.saom.Model` fields and
-    ``behaviour_rates``."""
+    ``behaviour_rates``. ``waves`` a :class:`ClassData`: its waves, with its covariates,
+    dyadic covariates and structural zeros."""
     from sim.saom.model import Model
     from sim.saom.simulate import Start, simulate_periods
 
+    if isinstance(waves, ClassData):
+        data = waves
+        waves, covariates = list(data.waves), dict(data.covariates)
+        model.setdefault("dyadic", dict(data.dyadic))
+        if data.structural_zeros is not None:
+            model.setdefault("structural_zeros", data.structural_zeros)
     values = {Parameter.parse(k): v for k, v in theta.items()}
     effects = {str(k): v for k, v in values.items() if not k.is_rate}
     given = {k: model.pop(k) for k in ("dyadic", "behaviours", "structural_zeros", "uncentred")
@@ -336,3 +355,54 @@ def simulate_fit(waves: Sequence[np.ndarray], theta: Mapping, *, runs: int = 100
                              rate=values[rate(m + 1)], runs=runs, seed=seeds[m],
                              behaviour_rates=behaviour_rates).networks
             for m in range(len(waves) - 1)]
+
+
+def goodness_of_fit(fit: Estimate, data: ClassData, *, statistic: str | Callable = "indegree",
+                    runs: int = 1000, seed: int | None = 1) -> GofResult:
+    """The goodness of fit of one class's network model, as RSiena's ``sienaGOF(ans,
+    ...)``: each period simulated ``runs`` times from its first wave with the estimates
+    (:func:`simulate_fit`), and ``statistic`` of the wave at its end tested against the
+    simulated ones (:func:`gof`), as ``lbsim gof`` tests a fit.
+
+    Parameters
+    ----------
+    fit : Estimate
+        The fit of one class (:func:`sim.saom.estimate`).
+    data : ClassData
+        The class it was fitted to, with its covariates, dyadic covariates and structural
+        zeros.
+    statistic : str or callable
+        A name of :data:`STATISTICS` or a function of (R, n, n) networks to (R, k).
+    runs : int
+        Simulated networks per period.
+    seed : int or None
+        Random seed of the simulations.
+
+    Returns
+    -------
+    GofResult
+    """
+    from sim.saom.results import Estimate
+
+    if isinstance(statistic, str):
+        _statistic(statistic)
+    if not isinstance(fit, Estimate) or not isinstance(data, ClassData):
+        raise ValueError(f"goodness_of_fit(fit, data): an Estimate and the ClassData it was "
+                         f"fitted to, got {type(fit).__name__} and {type(data).__name__}")
+    groups = sorted({p.group for p in fit.names if p.group})
+    if len(groups) > 1:
+        raise ValueError(f"goodness_of_fit checks the fit of one class; this fit has "
+                         f"{len(groups)} classes ({', '.join(groups)}): fit each class on "
+                         f"its own (estimate(..., separately=True)) and check one of them")
+    other = [w for w, v in (("behaviours", data.behaviours),
+                            ("composition change", data.composition is not None)) if v]
+    if other or any(p.behaviour for p in fit.names):
+        raise ValueError(f"goodness_of_fit checks the fit of a class's network, without "
+                         f"behaviours or composition change; these have "
+                         f"{', '.join(other) or 'behaviour parameters'}")
+    periods = sum(p.is_rate for p in fit.names)
+    if periods != len(data.waves) - 1:
+        raise ValueError(f"the fit has {periods} periods, the data {len(data.waves)} waves; "
+                         f"give the ClassData the fit was fitted to")
+    theta = {replace(p, group=""): v for p, v in fit.as_dict().items()}  # Data of one class
+    return gof(list(data.waves[1:]), simulate_fit(data, theta, runs=runs, seed=seed), statistic)

@@ -27,11 +27,10 @@ def check_fit(waves: Sequence[np.ndarray], effects: Sequence[str], statistics: S
     if unknown or not statistics:
         raise ValueError(f"statistics {', '.join(unknown) or '(none)'}: allowed: "
                          f"{', '.join(gof.STATISTICS)}")
+    data = ClassData(waves, covariates={} if covariates is None else covariates)
     if fit is None:
-        fit = estimate(ClassData(waves, covariates={} if covariates is None else covariates),
-                       Model(effects), seed=seed).as_dict()
-    sims = gof.simulate_fit(waves, fit, runs=runs, seed=seed + 1,
-                            covariates=None if covariates is None else dict(covariates))
+        fit = estimate(data, Model(effects), seed=seed).as_dict()
+    sims = gof.simulate_fit(data, fit, runs=runs, seed=seed + 1)  # as gof.goodness_of_fit
     rows = []
     for name in statistics:
         rows += [(name, period, t) for period, t in gof.gof(list(waves[1:]), sims,

@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from helpers import load_s50
 
+import sim.data
 import sim.saom
+from sim.data import ClassWaves
 from sim.saom import (
     Algorithm,
     ClassData,
@@ -20,6 +22,7 @@ from sim.saom import (
     Model,
     Parameter,
     estimate,
+    goodness_of_fit,
     pooled,
     simulate_periods,
 )
@@ -314,3 +317,92 @@ def test_robbins_monro_and_runs_results_agree_with_their_arrays():
     np.testing.assert_array_equal(rows["ties"], runs.networks.sum(axis=(1, 2)))
     np.testing.assert_array_equal(rows["ministeps network"], runs.ministeps)
     assert f"{runs.networks.sum(axis=(1, 2)).mean():>10.2f}" in runs.table()
+
+
+def test_goodness_of_fit_is_simulate_fit_then_gof_with_the_datas_fields():
+    w = waves(21, periods=2)
+    a = np.random.default_rng(5).integers(1, 4, len(w[0])).astype(float)
+    data = ClassData(w, covariates={"a": a})
+    est = estimate(data, Model(["density", "recip", "egoX:a"]), algorithm=FAST)
+    result = goodness_of_fit(est, data, statistic="triads", runs=40, seed=3)
+    manual = gof_module.gof(w[1:], gof_module.simulate_fit(w, est.as_dict(), runs=40, seed=3,
+                                                           covariates={"a": a}), "triads")
+    assert [m for m, _ in result.tests()] == ["1", "2", "joint"]
+    for (m, t), (k, u) in zip(result.tests(), manual.tests(), strict=True):
+        assert m == k and t.distance_observed == u.distance_observed and t.p == u.p
+        np.testing.assert_array_equal(t.simulated, u.simulated)
+        np.testing.assert_array_equal(t.distances, u.distances)
+    other = goodness_of_fit(est, data, statistic="triads", runs=40, seed=4)
+    assert not np.array_equal(other.joint.simulated, result.joint.simulated)
+
+
+def test_goodness_of_fit_of_one_class_given_as_data_equals_its_fit_alone():
+    w = waves(10)
+    named = estimate(Data([ClassData(w, name="s")]), Model(["density"]), algorithm=FAST)
+    alone = estimate(ClassData(w), Model(["density"]), algorithm=FAST)
+    a = goodness_of_fit(named, ClassData(w, name="s"), runs=30)
+    b = goodness_of_fit(alone, ClassData(w), runs=30)
+    np.testing.assert_array_equal(a.joint.simulated, b.joint.simulated)
+
+
+def test_simulate_fit_of_class_data_keeps_its_structural_zeros():
+    w = waves(11)
+    zeros = np.zeros_like(w[0])
+    zeros[:, :5] = 1
+    start = w[0] * (1 - zeros)
+    sims = gof_module.simulate_fit(ClassData([start, w[1]], structural_zeros=zeros),
+                                   {"rate 1": 6.0, "density": 0.0}, runs=20, seed=1)
+    assert sims[0][:, zeros == 1].sum() == 0 and sims[0][:, zeros == 0].sum() > 0
+
+
+def test_goodness_of_fit_names_a_misspelt_statistic_and_checks_one_class():
+    w = waves(12)
+    alone = estimate(ClassData(w), Model(["density"]), algorithm=FAST)
+    with pytest.raises(ValueError, match=r"unknown auxiliary statistic 'indgree'. Did you "
+                                         r"mean 'indegree'\? Allowed: indegree, outdegree, "
+                                         r"triads, geodesic"):
+        goodness_of_fit(alone, ClassData(w), statistic="indgree")
+    two = estimate(Data([ClassData(w, name="a"), ClassData(waves(13), name="b")]),
+                   Model(["density"]), algorithm=FAST)
+    with pytest.raises(ValueError, match=r"checks the fit of one class; this fit has 2 "
+                                         r"classes \(a, b\)"):
+        goodness_of_fit(two, ClassData(w, name="a"))
+    with pytest.raises(ValueError, match="the fit has 1 periods, the data 3 waves"):
+        goodness_of_fit(alone, ClassData(waves(12, periods=2)))
+    with pytest.raises(ValueError, match="an Estimate and the ClassData"):
+        goodness_of_fit(alone.as_dict(), ClassData(w))
+
+
+def test_records_of_waves_convert_to_class_data_at_a_wave():
+    s50 = sim.data.load("s50")
+    (record,) = s50.classes
+    for wave in (1, 3):
+        data = ClassData.from_record(record, wave=wave)
+        assert data.name == "s50" and len(data.waves) == 3
+        np.testing.assert_array_equal(data.covariates["alcohol"],
+                                      record.covariates["alcohol"][:, wave - 1])
+    z = np.arange(2 * 50).reshape(50, 2) % 3
+    both = ClassWaves("k", record.waves[:2], {"c": np.arange(50.0)}, {"z": z},
+                      [[(1, 2)]] * 50)
+    data = ClassData.from_record(both, wave=2)
+    np.testing.assert_array_equal(data.covariates["c"], np.arange(50.0))
+    np.testing.assert_array_equal(data.behaviours["z"], z)
+    assert data.composition == both.composition and data.name == "k"
+    baerveldt = sim.data.load("baerveldt")
+    assert Data.from_records(baerveldt).names == tuple(c.name for c in baerveldt.classes)
+    assert Data.from_records(baerveldt.classes[1:3]).names == tuple(
+        c.name for c in baerveldt.classes[1:3])
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda s50: ClassData(s50.waves, covariates=s50.covariates),
+     r"covariates\['alcohol'\]: shape \(50, 3\), one column per wave; .*"
+     r"ClassData.from_record\(record, wave=1\)"),
+    (lambda s50: Data(s50.classes), "got ClassWaves; convert records of waves with "
+                                    r"Data.from_records\(records\)"),
+    (lambda s50: ClassData.from_record(s50.classes[0], wave=4),
+     r"class s50: covariates\['alcohol'\] has 3 waves; wave 4 asked; allowed: 1 to 3"),
+])
+def test_records_given_as_class_data_say_how_to_convert_them(make, message):
+    with pytest.raises(ValueError, match=message):
+        make(sim.data.load("s50"))

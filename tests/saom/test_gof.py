@@ -10,6 +10,7 @@ import pytest
 from helpers import assert_drawn
 from typer.testing import CliRunner
 
+import sim.data
 from sim.cli.main import app
 from sim.saom import gof, simulate_periods
 
@@ -169,3 +170,21 @@ def test_gof_of_a_scenario_writes_its_out_folder(tmp_path):
     table = pd.read_csv(out / "gof.csv")
     assert list(table["period"]) == ["wave 1", "wave 2", "wave 3"]
     assert (out / "gof-indegree.png").is_file()
+
+
+def test_goodness_of_fit_is_what_lbsim_gof_computes_at_its_simulation_seed():
+    """lbsim gof (sim.studies.gof_report.check_fit) estimates at seed s and simulates at
+    s + 1: goodness_of_fit of that estimate at seed s + 1 gives its rows bit for bit."""
+    from sim.saom import Algorithm, ClassData, Model, estimate, goodness_of_fit
+    from sim.studies.gof_report import check_fit
+
+    s50 = sim.data.load("s50")
+    data = ClassData(s50.waves, covariates={"alcohol": s50.covariates["alcohol"][:, 0]})
+    est = estimate(data, Model(["density", "recip", "egoX:alcohol"]), seed=4,
+                   algorithm=Algorithm(subphases=1, n3=60, refine=0))
+    rows = check_fit(s50.waves, [], ["outdegree", "geodesic"], runs=30, seed=4,
+                     covariates=dict(data.covariates), fit=est.as_dict())
+    for name in ("outdegree", "geodesic"):
+        result = goodness_of_fit(est, data, statistic=name, runs=30, seed=5)
+        mine = [(name, m, t.distance_observed, t.p) for m, t in result.tests()]
+        assert mine == [(n, m, t.distance_observed, t.p) for n, m, t in rows if n == name]

@@ -170,3 +170,15 @@ def test_sensitivity_finds_the_parameter_that_matters(tmp_path, kind):
     else:
         assert strong["mu_star"] > 5 and null["mu_star"] == 0 and null["sigma"] == 0
     assert_drawn(tmp_path / "out" / "analysis" / "indices.png")
+
+
+def test_report_page_is_the_same_bytes_when_made_again(paired, tmp_path):
+    """Same sweep, same page: the embedded SVG carries no drawing date and no random ids."""
+    pages = []
+    for k in range(2):
+        out = tmp_path / f"again{k}"
+        result = runner.invoke(app, ["report", str(paired), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        pages.append((out / "report.html").read_bytes())
+    assert b"data:image/svg+xml;base64," in pages[0]
+    assert pages[0] == pages[1]

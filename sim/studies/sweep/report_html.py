@@ -129,8 +129,13 @@ def _value(v) -> str:
 
 
 def _svg(figure) -> str:
+    """The figure as base64 SVG, the same bytes at the same seed: no date of drawing, and
+    element ids from a fixed salt (matplotlib draws them at random otherwise)."""
+    import matplotlib
+
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="svg")
+    with matplotlib.rc_context({"svg.hashsalt": "lbsim"}):
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 

@@ -127,7 +127,12 @@ class Parameter:
         if len(words) > 1:
             raise ValueError(f"parameter name {text!r}: an effect has no spaces; a behaviour's "
                              f"effect is written '<behaviour>: <effect>', a rate 'rate 1'")
-        return cls(effect=text.strip())
+        effect = text.strip()
+        if any(not part for term in effect.split("*") for part in term.split(":")):
+            raise ValueError(f"parameter name {text!r}: an empty part around ':' or '*'; "
+                             f"allowed: an effect ('density'), an effect of a covariate "
+                             f"('simX:alcohol'), an interaction ('egoX:a*altX:b')")
+        return cls(effect=effect)
 
 
 def rate(period: int, group: str = "", behaviour: str = "") -> Parameter:

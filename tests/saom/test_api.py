@@ -93,7 +93,7 @@ def test_rate_of_a_behaviour_needs_the_behaviours_names():
 
 
 @pytest.mark.parametrize("text", ["", "   ", "rate", "rate x", "rate 0", "rate -1",
-                                  "rate a b c 1", "density recip", 12])
+                                  "rate a b c 1", "density recip", 12, "simX:", "egoX:a*"])
 def test_bad_names_are_refused(text):
     with pytest.raises(ValueError, match="name|rate"):
         Parameter.parse(text)

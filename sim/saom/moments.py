@@ -52,16 +52,17 @@ from sim.saom.periods import (
 from sim.saom.results import Estimate
 from sim.saom.rng import SeedLike
 from sim.saom.robbins_monro import Algorithm, child_seed, robbins_monro
+from sim.saom.start import Start
 
 
-def _periods(waves, effects, covariates, dyadic, rate_effects, max_outdegree,
-             structural_zeros, behaviours=None, behaviour_effects=None,
-             behaviour_rate_effects=None) -> list[Period]:
-    return [prepare_period(waves[m], effects, covariates=covariates, dyadic=dyadic,
-                           rate_effects=rate_effects, max_outdegree=max_outdegree,
-                           structural_zeros=structural_zeros, behaviours=behaviours,
-                           behaviour_effects=behaviour_effects,
-                           behaviour_rate_effects=behaviour_rate_effects, wave=m)
+def _periods(waves: Sequence[np.ndarray], data: ClassData, model: Model,
+             behaviours: Mapping | None = None) -> list[Period]:
+    """The periods between ``waves`` (the class's waves as estimated: missing ties filled),
+    each starting from its wave with ``data``'s covariates and structural zeros and the
+    ``behaviours`` given (default: none), for ``model`` (its effects mapped to values)."""
+    return [prepare_period(Start(waves[m], covariates=data.covariates, dyadic=data.dyadic,
+                                 behaviours=behaviours or {},
+                                 structural_zeros=data.structural_zeros), model, wave=m)
             for m in range(len(waves) - 1)]
 
 
@@ -288,10 +289,9 @@ def fit_class(data: ClassData, model: Model, seed: SeedLike, algorithm: Algorith
     effects = _start_values(model.effects, [waves])
     behaviours, behaviour_effects = _behaviour_model(data.behaviours, model.behaviour_effects,
                                                      len(waves))
-    periods = _with_missing(_periods(waves, effects, data.covariates, data.dyadic,
-                                     model.rate_effects, model.max_outdegree,
-                                     data.structural_zeros, behaviours, behaviour_effects,
-                                     model.behaviour_rate_effects), missing, structural, waves)
+    valued = replace(model, effects=effects, behaviour_effects=behaviour_effects)
+    periods = _with_missing(_periods(waves, data, valued, behaviours), missing, structural,
+                            waves)
     periods = comp.attach(periods, change)
     rates_of = [rate(m + 1) for m in range(len(periods))]
     if conditional:
@@ -349,9 +349,8 @@ def fit_classes(data: Data, model: Model, seed: SeedLike, algorithm: Algorithm |
     periods, members, ends, rates_of = [], [], [], []
     for g, (w, c) in enumerate(zip(waves, classes, strict=True)):
         beh, beh_effects = _behaviour_model(c.behaviours, model.behaviour_effects, len(w))
-        made = _periods(w, effects, c.covariates, c.dyadic, model.rate_effects,
-                        model.max_outdegree, c.structural_zeros, beh, beh_effects,
-                        model.behaviour_rate_effects)
+        made = _periods(w, c, replace(model, effects=effects, behaviour_effects=beh_effects),
+                        beh)
         made = comp.attach(_with_missing(made, checked[g][1], coded[g][1], w), changes[g][1])
         for m, per in enumerate(made):
             periods.append(per)

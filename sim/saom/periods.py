@@ -18,7 +18,7 @@ rate of every period (behaviour by behaviour), the network effects, the behaviou
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
@@ -31,10 +31,12 @@ from sim.saom import composition, specification
 from sim.saom._numba import coevolution
 from sim.saom.composition import CompositionArrays
 from sim.saom.effect_statistics import effect_statistics, hamming, typed_statistics
+from sim.saom.model import Model
 from sim.saom.program import EVAL, SIM
 from sim.saom.results import runs_frame, runs_table
 from sim.saom.rng import SeedLike, run_seeds
 from sim.saom.robbins_monro import child_seed
+from sim.saom.start import Start
 
 SMALL_BATCH = 32
 
@@ -115,22 +117,29 @@ def batches(periods: Sequence[Period]) -> list[list[int]]:
     return out
 
 
-def prepare_period(x0: npt.ArrayLike, effects: Mapping[str, float], *,
-                   covariates: Mapping | None = None, dyadic: Mapping | None = None,
-                   rate_effects: Mapping[str, float] | None = None,
-                   max_outdegree: int | None = None, structural_zeros: npt.ArrayLike | None = None,
-                   length: float = 1.0, behaviours: Mapping | None = None,
-                   behaviour_effects: Mapping | None = None,
-                   behaviour_rate_effects: Mapping | None = None, wave: int = 0) -> Period:
-    """Validate a period's model once (ValueError naming the problem); behaviours start
-    at their column ``wave``."""
-    x, spec = specification.build(x0, effects, rate=1.0, covariates=covariates,
-                                  dyadic=dyadic, rate_effects=rate_effects,
-                                  max_outdegree=max_outdegree,
-                                  structural_zeros=structural_zeros, behaviours=behaviours,
-                                  behaviour_effects=behaviour_effects,
-                                  behaviour_rates={k: 1.0 for k in behaviours or {}},
-                                  behaviour_rate_effects=behaviour_rate_effects, start=wave)
+def prepare_period(start: Start, model: Model, *, length: float = 1.0,
+                   wave: int = 0) -> Period:
+    """Validate a period's model once (ValueError naming the problem).
+
+    Parameters
+    ----------
+    start : Start
+        The period's first network, with its covariates, behaviours and structural zeros.
+    model : Model
+        The model, its effects mapped to values (those of the estimate's start).
+    length : float
+        The period's length in the rate's units.
+    wave : int
+        The behaviours start at their observed column ``wave``.
+
+    Returns
+    -------
+    Period
+        The period, every basic rate 1 (the rates are given when it is simulated).
+    """
+    x, spec = specification.build(start, model, rate=1.0,
+                                  behaviour_rates={k: 1.0 for k in start.behaviours},
+                                  wave=wave)
     return Period(x, spec, spec.rates.copy(), float(length), wave=wave)
 
 

@@ -21,6 +21,8 @@ import numpy.typing as npt
 
 from sim.saom import effects as fx
 from sim.saom import specification
+from sim.saom.model import Model
+from sim.saom.start import Start
 
 
 def structural_statistic(code: int, y: np.ndarray, i: int, gw: np.ndarray) -> np.ndarray:
@@ -139,10 +141,10 @@ def simulate_period(network: npt.ArrayLike, effects: Mapping[str, float], *, rat
 
     Returns ``(network, ministeps)``.
     """
-    x, spec = specification.build(network, effects, rate=rate, covariates=covariates,
-                                  dyadic=dyadic, rate_effects=rate_effects,
-                                  max_outdegree=max_outdegree,
-                                  structural_zeros=structural_zeros, uncentred=uncentred)
+    x, spec = specification.build(
+        Start(np.asarray(network), covariates=covariates or {}, dyadic=dyadic or {},
+              structural_zeros=structural_zeros, uncentred=tuple(uncentred)),
+        Model(effects, rate_effects=rate_effects, max_outdegree=max_outdegree), rate=rate)
     rng = np.random.default_rng(rng)
     x = x.astype(float)
     total = spec.rates.sum()
@@ -215,9 +217,9 @@ def coevolve_period(network: npt.ArrayLike, effects: Mapping[str, float], *, rat
         i = int(rng.integers(n))
         if rng.random() < rate / (rate + behaviour_rate):
             now = replace(behaviour, waves=z.astype(np.int64)[:, None])
-            _, spec = specification.build(x, effects, rate=rate, covariates=covariates,
-                                          behaviours={behaviour.name: now},
-                                          behaviour_rates={behaviour.name: behaviour_rate})
+            _, spec = specification.build(
+                Start(x, covariates=covariates or {}, behaviours={behaviour.name: now}),
+                Model(effects), rate=rate, behaviour_rates={behaviour.name: behaviour_rate})
             p = choice_probabilities(x, i, spec, covariates)
             j = rng.choice(n, p=p)
             if j != i:

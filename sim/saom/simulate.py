@@ -11,75 +11,19 @@ values), as RSiena's ``sienaDataCreate`` and effects object.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from sim.saom import behaviour as bh
 from sim.saom import specification
-from sim.saom.data import covariates as checked_covariates
 from sim.saom.model import Model
 from sim.saom.periods import Period, simulate_batch
 from sim.saom.program import finite_number
 from sim.saom.results import runs_frame, runs_table
 from sim.saom.rng import SeedLike, run_seeds  # noqa: F401 (run_seeds: public here)
-
-
-@dataclass(frozen=True)
-class Start:
-    """The state a simulated period starts from, with what stays constant in it (RSiena's
-    ``sienaDataCreate`` for one wave).
-
-    Parameters
-    ----------
-    network : array_like
-        n x n 0/1 matrix, ``network[i, j] = 1`` if i names j (diagonal 0).
-    covariates : mapping of str to array_like, optional
-        Actor covariates by name, shape (n,).
-    dyadic : mapping of str to array_like, optional
-        Dyadic covariates by name, shape (n, n).
-    behaviours : mapping of str to array_like or Behaviour, optional
-        Dependent behaviours by name: observed integer values, (n,) or (n, waves); the
-        simulation starts from the first column, and the range, mean and simMean come from
-        all columns (:mod:`sim.saom.behaviour`). Network effects may name a behaviour
-        (``simX:drink``) and read its current simulated values.
-    structural_zeros : array_like, optional
-        n x n 0/1 matrix; 1 forbids the tie.
-    uncentred : sequence of str
-        Covariates used as they are rather than centred by their mean (RSiena's
-        ``centered = FALSE``), e.g. one that is 0 for the actors it does not apply to.
-    """
-
-    network: np.ndarray
-    covariates: Mapping[str, npt.ArrayLike] = field(default_factory=dict)
-    dyadic: Mapping[str, npt.ArrayLike] = field(default_factory=dict)
-    behaviours: Mapping[str, npt.ArrayLike | bh.Behaviour] = field(default_factory=dict)
-    structural_zeros: npt.ArrayLike | None = None
-    uncentred: tuple[str, ...] = ()
-
-    def __post_init__(self):
-        x = specification.check_network(self.network, "Start network")
-        n = x.shape[0]
-        object.__setattr__(self, "network", x)
-        for what, shape in (("covariates", (n,)), ("dyadic", (n, n))):
-            object.__setattr__(self, what, checked_covariates(getattr(self, what),
-                                                              f"Start {what}", shape))
-        behaviours = checked_covariates(self.behaviours, "Start behaviours", None)
-        for k, v in behaviours.items():
-            shape = v.waves.shape if isinstance(v, bh.Behaviour) else np.shape(v)
-            if len(shape) not in (1, 2) or shape[0] != n:
-                raise ValueError(f"Start behaviours[{k!r}]: shape {shape}; allowed: ({n},) or "
-                                 f"({n}, waves), one row per actor")
-        object.__setattr__(self, "behaviours", behaviours)
-        if self.structural_zeros is not None and np.shape(self.structural_zeros) != (n, n):
-            raise ValueError(f"Start structural_zeros: shape {np.shape(self.structural_zeros)}"
-                             f"; allowed: ({n}, {n})")
-        if isinstance(self.uncentred, str) or not isinstance(self.uncentred, Sequence):
-            raise ValueError(f"Start uncentred: {self.uncentred!r}; allowed: a list of "
-                             f"covariate names")
-        object.__setattr__(self, "uncentred", tuple(self.uncentred))
+from sim.saom.start import Start
 
 
 @dataclass(frozen=True)
@@ -150,16 +94,13 @@ def _start(start) -> Start:
 
 
 def _model(model) -> Model:
-    """``model`` as a :class:`Model` whose effects have values."""
+    """``model`` as a :class:`Model`."""
     if isinstance(model, Mapping):
         model = Model(model)
     if not isinstance(model, Model):
         raise ValueError(f"model: a Model or a mapping of effects to values, got "
                          f"{type(model).__name__}")
-    if not isinstance(model.effects, Mapping):
-        raise ValueError(f"model effects: {list(model.effects)!r}; allowed: a mapping of "
-                         f"effects to values, e.g. {{'density': -1.8, 'recip': 2.4}}")
-    return model
+    return model  # specification.build refuses effects without values
 
 
 def simulate_periods(start: Start | npt.ArrayLike, model: Model | Mapping[str, float], *,
@@ -207,16 +148,7 @@ def simulate_periods(start: Start | npt.ArrayLike, model: Model | Mapping[str, f
     if isinstance(runs, bool) or not isinstance(runs, int | np.integer) or runs < 1:
         raise ValueError(f"runs must be a positive integer, got {runs!r}")
     state, model = _start(start), _model(model)
-    assert isinstance(model.effects, Mapping)  # _model refuses effects without values
-    x, spec = specification.build(state.network, model.effects, rate=rate,
-                                  covariates=state.covariates, dyadic=state.dyadic,
-                                  rate_effects=model.rate_effects,
-                                  max_outdegree=model.max_outdegree,
-                                  structural_zeros=state.structural_zeros,
-                                  uncentred=state.uncentred, behaviours=state.behaviours,
-                                  behaviour_effects=model.behaviour_effects,
-                                  behaviour_rates=behaviour_rates,
-                                  behaviour_rate_effects=model.behaviour_rate_effects)
+    x, spec = specification.build(state, model, rate=rate, behaviour_rates=behaviour_rates)
     per = Period(x, spec, spec.rates, _check_period(period))  # the actual rates: rho = 1
     res = simulate_batch([per], spec.program.beta, [1.0], [seed], runs,
                          beh_beta=spec.beh.beta, beh_rates=np.ones(len(spec.behaviours)))[0]

@@ -15,14 +15,16 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from sim.saom import behaviour as bh
 from sim.saom import effects as fx
 from sim.saom import program as program_
+from sim.saom.model import Model
 from sim.saom.program import finite_number, gwesp_weights
+from sim.saom.start import Start, check_network
 
 NO_CAP = np.iinfo(np.int64).max
 
@@ -62,31 +64,6 @@ class Specification:
     def kernel_args(self) -> tuple:
         """(program arrays, covariate arrays) as the kernels take them."""
         return self.program.arrays(self.n), self.data.arrays()
-
-
-def check_network(network: npt.ArrayLike, name: str = "network") -> np.ndarray:
-    """Return ``network`` as an int8 n x n 0/1 matrix with an empty diagonal, or raise."""
-    a = np.asarray(network)
-    if a.ndim != 2 or a.shape[0] != a.shape[1]:
-        raise ValueError(f"{name} must be a square n x n matrix, got shape {a.shape}")
-    if a.shape[0] < 2:
-        raise ValueError(f"{name} must have at least 2 actors, got {a.shape[0]}")
-    if a.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must be numeric 0/1, got dtype {a.dtype}")
-    if a.dtype.kind == "f" and np.isnan(a).any():
-        raise ValueError(f"{name} has {int(np.isnan(a).sum())} missing (NaN) cells; allowed "
-                         f"values are 0 and 1 (a simulation starts from a complete network; "
-                         f"estimation fills missing tie values itself)")
-    bad = ~np.isin(a, (0, 1))
-    if bad.any():
-        i, j = np.argwhere(bad)[0]
-        raise ValueError(f"{name}[{i}, {j}] = {a[i, j].item()!r}; allowed values are 0 and 1")
-    x = a.astype(np.int8)
-    if np.diagonal(x).any():
-        i = int(np.flatnonzero(np.diagonal(x))[0])
-        raise ValueError(f"{name}[{i}, {i}] = 1: self-nominations are not allowed (diagonal "
-                         f"must be 0)")
-    return x
 
 
 def _actor_covariate(covariates: Mapping, name: str, n: int, key: str) -> np.ndarray:
@@ -163,25 +140,44 @@ def term_factor(term: fx.Term, n: int, covariates: Mapping, dyadic: Mapping,
     raise AssertionError(kind)
 
 
-def build(network: npt.ArrayLike, effects: Mapping[str, float], *, rate: float,
-          covariates: Mapping | None = None, dyadic: Mapping | None = None,
-          rate_effects: Mapping[str, float] | None = None, max_outdegree: int | None = None,
-          structural_zeros: npt.ArrayLike | None = None,
-          uncentred: Collection[str] = (), behaviours: Mapping | None = None,
-          behaviour_effects: Mapping | None = None, behaviour_rates: Mapping | None = None,
-          behaviour_rate_effects: Mapping | None = None, start: int = 0) -> tuple:
-    """Validate everything and return ``(x, Specification)``. Raises ValueError.
-    ``uncentred``: covariates (actor or dyadic) used as they are, not centred by their
-    mean (RSiena's ``centered = FALSE``; rate effects always centre).
-    ``behaviours``: dependent behaviours by name, their observed waves ((n,) or (n, W)
-    arrays, or :class:`sim.saom.behaviour.Behaviour`), starting from wave ``start``;
-    network effects may name them as covariates. ``behaviour_effects[name]`` maps RSiena
-    short names to parameters, ``behaviour_rates[name]`` is the basic rate and
-    ``behaviour_rate_effects[name]`` its ``RateX`` effects."""
-    x = check_network(network)
+def build(start: Start, model: Model, *, rate: float,
+          behaviour_rates: Mapping[str, float] | None = None, wave: int = 0) -> tuple:
+    """Validate a model for the state a period starts from.
+
+    Parameters
+    ----------
+    start : Start
+        The network, covariates (``start.uncentred``: used as they are, not centred by
+        their mean, RSiena's ``centered = FALSE``; rate effects always centre), behaviours
+        and structural zeros. Network effects may name a behaviour as a covariate.
+    model : Model
+        Network effects mapped to parameters, ``rate_effects``, ``max_outdegree``,
+        ``behaviour_effects`` (per behaviour, RSiena short names to parameters) and
+        ``behaviour_rate_effects`` (per behaviour, its ``RateX`` effects).
+    rate : float
+        The network's basic rate.
+    behaviour_rates : mapping of str to float, optional
+        Per behaviour, its basic rate.
+    wave : int
+        The behaviours start from their observed column ``wave``.
+
+    Returns
+    -------
+    tuple
+        ``(x, Specification)``: the network as int8 and the validated model. Raises
+        ValueError naming the problem.
+    """
+    if not isinstance(model.effects, Mapping):
+        raise ValueError(f"model effects: {list(model.effects)!r}; allowed: a mapping of "
+                         f"effects to values, e.g. {{'density': -1.8, 'recip': 2.4}}")
+    effects, rate_effects, max_outdegree = model.effects, model.rate_effects, model.max_outdegree
+    structural_zeros, uncentred = start.structural_zeros, start.uncentred
+    behaviours, behaviour_effects = start.behaviours, model.behaviour_effects
+    behaviour_rate_effects = model.behaviour_rate_effects
+    x = check_network(start.network)
     n = x.shape[0]
-    covariates = dict(covariates or {})
-    dyadic = dict(dyadic or {})
+    covariates: dict[str, Any] = dict(start.covariates)
+    dyadic: dict[str, Any] = dict(start.dyadic)
     for name in covariates:  # check every covariate given, used or not
         covariates[name] = _actor_covariate(covariates, name, n, f"covariate {name}")
     dependent = _behaviours(behaviours, n, covariates)
@@ -192,7 +188,7 @@ def build(network: npt.ArrayLike, effects: Mapping[str, float], *, rate: float,
             raise ValueError(f"{what} names {stray[0]!r}, which is not a behaviour; "
                              f"behaviours: {', '.join(b.name for b in dependent) or 'none'}")
     for b in dependent:
-        covariates[b.name] = b.waves[:, start].astype(float)
+        covariates[b.name] = b.waves[:, wave].astype(float)
     for name in dyadic:
         dyadic[name] = _dyadic_covariate(dyadic, name, n, f"covariate {name}")
     prog = program_.compile_effects(effects, list(covariates), list(dyadic))

@@ -34,6 +34,7 @@ from sim.saom import Algorithm, ClassData, Estimate, Model, descriptives, estima
 from sim.saom.effects import parse_key
 from sim.saom.periods import prepare_period, simulate_prepared_period
 from sim.saom.robbins_monro import robbins_monro
+from sim.saom.start import Start
 from sim.vocabulary import ACTOR_COVARIATES, DYADIC_COVARIATES
 from sim.world.population import actor_covariates, trait_scales
 from sim.world.scenario import Scenario, ScenarioError, parse_scenario, read_yaml
@@ -255,10 +256,11 @@ def _calibrate_statistics(scenario, pop, targets, free, seed, settings):
         effects = _usable_effects(scenario, cov)
         for k in free:
             effects.setdefault(k, 0.0)
-        per = prepare_period(pop.network(c).copy(), effects, covariates=cov,
-                             dyadic={g: np.zeros((len(members), len(members)))
-                                     for g in DYADIC_COVARIATES},
-                             rate_effects=net.rate_effects, max_outdegree=net.max_outdegree,
+        start = Start(pop.network(c), covariates=cov,
+                      dyadic={g: np.zeros((len(members), len(members)))
+                              for g in DYADIC_COVARIATES})
+        per = prepare_period(start, Model(effects, rate_effects=net.rate_effects,
+                                          max_outdegree=net.max_outdegree),
                              length=net.burn_in_years)
         classes.append((per, list(effects), pop.lb[members]))
     stat_keys = list(targets.statistics)

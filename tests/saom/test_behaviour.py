@@ -227,9 +227,9 @@ def test_kernel_matches_the_reference_coevolution():
 def test_observed_targets_are_rsiena_statistics():
     s50 = sim.data.load("s50")
     drink = bh.behaviour("drink", s50.covariates["alcohol"])
-    per = prepare_period(s50.waves[0], {"density": 0.0, "simX:drink": 0.0},
-                         behaviours={"drink": drink},
-                         behaviour_effects={"drink": {"linear": 0, "avAlt": 0}}, wave=0)
+    per = prepare_period(Start(s50.waves[0], behaviours={"drink": drink}),
+                         Model({"density": 0.0, "simX:drink": 0.0},
+                               behaviour_effects={"drink": {"linear": 0, "avAlt": 0}}), wave=0)
     got = observed_statistics([per], [s50.waves[1]])
     z0, z1 = drink.waves[:, 0], drink.waves[:, 1]
     x0, x1 = s50.waves[0].astype(float), s50.waves[1].astype(float)

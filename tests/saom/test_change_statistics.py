@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import networks, networks_with_covariates
 
+from sim.saom import Model, Start, reference, specification
 from sim.saom import effects as fx
-from sim.saom import reference, specification
 
 STRUCTURAL = [e for e in fx.EFFECTS.values() if e.kind == "structural"]
 
@@ -80,7 +80,8 @@ def test_choice_probabilities_match_brute_force(data):
     """Every effect and interaction at once: the kernel's multinomial-logit choice
     probabilities equal those from evaluating f_i on every option."""
     x, covs, dyadic = data
-    _, spec = specification.build(x, ALL_EFFECTS, rate=1.0, covariates=covs, dyadic=dyadic)
+    _, spec = specification.build(Start(x, covariates=covs, dyadic=dyadic), Model(ALL_EFFECTS),
+                                  rate=1.0)
     for i in range(x.shape[0]):
         np.testing.assert_allclose(kernel_probabilities(x, i, spec),
                                    reference.choice_probabilities(x, i, spec, covs, dyadic),
@@ -95,8 +96,8 @@ def test_cap_and_structural_zeros_remove_options(data):
     cap = max(1, int(x.sum(1).max()))
     zeros = (np.random.default_rng(n).random((n, n)) < 0.3) & (x == 0)
     np.fill_diagonal(zeros, False)
-    _, spec = specification.build(x, ALL_EFFECTS, rate=1.0, covariates=covs, dyadic=dyadic,
-                                  max_outdegree=cap, structural_zeros=zeros)
+    _, spec = specification.build(Start(x, covariates=covs, dyadic=dyadic, structural_zeros=zeros),
+                                  Model(ALL_EFFECTS, max_outdegree=cap), rate=1.0)
     for i in range(n):
         p = kernel_probabilities(x, i, spec)
         np.testing.assert_allclose(p, reference.choice_probabilities(x, i, spec, covs, dyadic),
@@ -135,7 +136,7 @@ def test_extreme_parameters_neither_overflow_nor_underflow(beta):
     rng = np.random.default_rng(5)
     x = (rng.random((8, 8)) < 0.3).astype(np.int8)
     np.fill_diagonal(x, 0)
-    _, spec = specification.build(x, {"density": beta, "recip": 1.0}, rate=1.0)
+    _, spec = specification.build(Start(x), Model({"density": beta, "recip": 1.0}), rate=1.0)
     for i in range(8):
         p = kernel_probabilities(x, i, spec)
         assert np.isfinite(p).all() and p.sum() == pytest.approx(1.0)

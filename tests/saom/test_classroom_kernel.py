@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from helpers import tiled_networks
 
-from sim.saom import classes, reference, specification
+from sim.saom import Model, Start, classes, reference, specification
 from sim.saom._numba import kernels
 from sim.saom.behaviour import no_behaviours
 from sim.saom.classes import ClassCovariates, RateModel
@@ -63,9 +63,9 @@ def reference_spec(m, x):
         dyadic[name] = w
     net = m.config.network
     _, spec = specification.build(
-        x, classroom_effects(net), rate=net.rate, covariates=covariates, dyadic=dyadic,
-        rate_effects=net.rate_effects, max_outdegree=net.max_outdegree,
-        uncentred=UNCENTRED + UNCENTRED_LABELS)
+        Start(x, covariates=covariates, dyadic=dyadic, uncentred=UNCENTRED + UNCENTRED_LABELS),
+        Model(classroom_effects(net), rate_effects=net.rate_effects,
+              max_outdegree=net.max_outdegree), rate=net.rate)
     return spec, covariates, dyadic
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from helpers import load_s50
 
-from sim.saom import Algorithm, ClassData, Model, estimate
+from sim.saom import Algorithm, ClassData, Model, Start, estimate
 from sim.saom import composition as cc
 from sim.saom.periods import prepare_period, simulate_prepared_period
 
@@ -60,7 +60,8 @@ def test_kernel_freezes_absent_actors_and_counts_time_present():
     """Actors absent at the end (leaving at 0 and at 0.5) have their start ties, one joining
     at 0.999 hardly changes any; the ministeps average rate x sum of the time present."""
     w1, _, _, alcohol = load_s50()
-    per = prepare_period(w1, {"density": -1.5, "recip": 2.0}, covariates={"alc": alcohol})
+    per = prepare_period(Start(w1, covariates={"alc": alcohol}),
+                         Model({"density": -1.5, "recip": 2.0}))
     changes = [(1, 1.0), (1.999, 2), (1, 1.5)] + [(1, 2)] * 47
     c = cc.composition(changes, 50, 2)
     per = replace(per, composition=c.periods[0], present=c.exposure[0])
@@ -162,7 +163,7 @@ def test_joiners_and_leavers_same_runs_on_one_and_two_threads():
     import numba
 
     w1, _, _, alcohol = load_s50()
-    per = prepare_period(w1, {"density": -1.5, "recip": 2.0})
+    per = prepare_period(Start(w1), Model({"density": -1.5, "recip": 2.0}))
     c = cc.composition([(1, 1.3), (1.6, 2)] + [(1, 2)] * 48, 50, 2)
     per = replace(per, composition=c.periods[0], present=c.exposure[0])
     before = numba.get_num_threads()

@@ -46,7 +46,7 @@ def test_keys_carry_their_type_last():
 @pytest.mark.parametrize("seed", range(6))
 def test_kernel_choice_probabilities_equal_the_reference_with_typed_effects(seed):
     x, cov = random_case(seed)
-    x0, spec = specification.build(x, TYPED, rate=1.0, covariates=cov)
+    x0, spec = specification.build(Start(x, covariates=cov), Model(TYPED), rate=1.0)
     for i in range(len(x)):
         np.testing.assert_allclose(kernel_probabilities(x0, i, spec),
                                    reference.choice_probabilities(x0, i, spec, cov),
@@ -54,7 +54,7 @@ def test_kernel_choice_probabilities_equal_the_reference_with_typed_effects(seed
 
 
 def unnormalised(x, i, effects, cov):
-    x0, spec = specification.build(x, effects, rate=1.0, covariates=cov)
+    x0, spec = specification.build(Start(x, covariates=cov), Model(effects), rate=1.0)
     n = len(x)
     xt = np.ascontiguousarray(x0.T)
     iw, fw, bits, scale = kernels.workspace(n, len(spec.program.codes))
@@ -166,8 +166,9 @@ def test_creation_and_endowment_targets_sum_tie_statistics_over_gained_and_lost_
     from sim.saom.effect_statistics import typed_statistics
     x0, cov = random_case(3)
     x1, _ = random_case(4)
-    _, spec = specification.build(x0, {"density": -1.0, f"{name}[creation]": 0.0,
-                                       f"{name}[endow]": 0.0}, rate=1.0, covariates=cov)
+    _, spec = specification.build(Start(x0, covariates=cov),
+                                  Model({"density": -1.0, f"{name}[creation]": 0.0,
+                                         f"{name}[endow]": 0.0}), rate=1.0)
     got = typed_statistics(x0, x1[None], spec)[0]
     n = len(x0)
     gained = sum(_tie_statistic(name, x1, i, j, cov["v"]) for i in range(n) for j in range(n)

@@ -9,6 +9,7 @@ from sim.saom import (
     Algorithm,
     ClassData,
     Model,
+    Start,
     estimate,
     reference,
     simulate_periods,
@@ -56,7 +57,8 @@ def test_statistics_equal_their_definitions():
     for _ in range(15):
         x = (rng.random((n, n)) < rng.uniform(0.1, 0.5)).astype(np.int8)
         np.fill_diagonal(x, 0)
-        _, spec = specification.build(x, ALL_EFFECTS, rate=1, covariates=cov, dyadic=dyadic)
+        _, spec = specification.build(Start(x, covariates=cov, dyadic=dyadic),
+                                      Model(ALL_EFFECTS), rate=1)
         got = effect_statistics(x, spec)
         for k, (key, (_, terms)) in enumerate(spec.terms.items()):
             want = sum(reference.effect_statistic(terms, x, i, cov, dyadic)[0]
@@ -67,8 +69,8 @@ def test_statistics_equal_their_definitions():
 def test_s50_statistics_match_the_descriptives():
     """The data README: wave 2 has 116 ties, 35 mutual dyads, 88 transitive triplets."""
     _, w2, _, _ = load_s50()
-    _, spec = specification.build(w2, {"density": 0, "recip": 0, "transTrip": 0,
-                                       "inPopSqrt": 0}, rate=1)
+    _, spec = specification.build(Start(w2), Model({"density": 0, "recip": 0, "transTrip": 0,
+                                                    "inPopSqrt": 0}), rate=1)
     s = effect_statistics(w2, spec)
     indeg = w2.sum(0)
     np.testing.assert_allclose(s, [116, 70, 88, (indeg ** 1.5).sum()])
@@ -79,7 +81,7 @@ def test_scores_have_mean_zero_and_leave_the_networks_unchanged():
     kernel draws the same random numbers as the plain one."""
     w1, w2, _, alcohol = load_s50()
     effects = {"density": -1.8, "recip": 2.37, "transTrip": 0.71, "simX:alc": 0.54}
-    periods = _periods([w1, w2], effects, {"alc": alcohol}, None, None, None, None)
+    periods = _periods([w1, w2], ClassData([w1, w2], covariates={"alc": alcohol}), Model(effects))
     theta = np.array([6.85, *effects.values()])
     seed = np.random.SeedSequence(11)
     plain, _ = simulate_statistics(periods, theta, seed, 1500)
@@ -96,7 +98,8 @@ def test_periods_simulated_together_equal_period_by_period():
     differs between periods keeps them apart."""
     w1, w2, w3, alcohol = load_s50()
     effects = {"density": -1.8, "recip": 2.37, "transTrip": 0.71, "simX:alc": 0.54}
-    periods = _periods([w1, w2, w3], effects, {"alc": alcohol}, None, None, None, None)
+    periods = _periods([w1, w2, w3], ClassData([w1, w2, w3], covariates={"alc": alcohol}),
+                       Model(effects))
     assert batches(periods) == [[0, 1]]
     beta = np.array(list(effects.values()))
     seeds = [np.random.SeedSequence([4, m]) for m in range(2)]
@@ -110,7 +113,8 @@ def test_periods_simulated_together_equal_period_by_period():
         np.testing.assert_array_equal(together[m].statistics,
                                       effect_statistics(alone.networks, per.spec))
     assert not np.array_equal(together[0].networks, together[1].networks)
-    changing = [periods[0], prepare_period(w2, effects, covariates={"alc": alcohol[::-1]})]
+    changing = [periods[0], prepare_period(Start(w2, covariates={"alc": alcohol[::-1]}),
+                                                Model(effects))]
     assert batches(changing) == [[0], [1]]
     with pytest.raises(ValueError, match="share their kernel data"):
         simulate_batch(changing, beta, [6.0, 5.0], seeds, 2)
@@ -287,7 +291,7 @@ def test_conditional_estimation_refuses_what_it_does_not_handle():
 def test_conditional_runs_stop_at_the_observed_number_of_changes():
     from sim.saom.periods import simulate_prepared_period
     w1, w2, _, alcohol = load_s50()
-    (per,) = _periods([w1, w2], {"density": 0.0, "recip": 0.0}, None, None, None, None, None)
+    (per,) = _periods([w1, w2], ClassData([w1, w2]), Model({"density": 0.0, "recip": 0.0}))
     res = simulate_prepared_period(per, np.array([-1.5, 2.0]), 1.0, 3, 200, target=40)
     assert (np.abs(res.networks.astype(int) - w1).sum((1, 2)) == 40).all()
     assert (res.times > 0).all() and res.times.std() > 0

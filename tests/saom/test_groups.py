@@ -70,7 +70,8 @@ def test_covariates_are_centred_over_all_classes():
         assert stats[1, 0] == pytest.approx(rng)
         assert stats[2, 0] == pytest.approx(sim_mean)
     # a class alone would centre by its own mean
-    alone = _periods(groups[1], {"egoX:v": 0.0}, covs[1], None, None, None, None)[0]
+    alone = _periods(groups[1], ClassData(groups[1], covariates=covs[1]),
+                     Model({"egoX:v": 0.0}))[0]
     assert alone.spec.data.actor_stats[0, 0] == pytest.approx(covs[1]["v"].mean())
     assert not np.isclose(covs[1]["v"].mean(), pooled.mean())
 

@@ -27,7 +27,7 @@ def complete_waves(seed=1, n=15):
 
 def periods_of(waves):
     filled, missing = _checked_waves(waves)
-    return filled, _with_missing(_periods(filled, EFFECTS, None, None, None, None, None),
+    return filled, _with_missing(_periods(filled, ClassData(filled), Model(EFFECTS)),
                                  missing)
 
 
@@ -131,7 +131,7 @@ def test_structural_codes_fix_tie_variables_as_rsiena_does():
     assert np.array_equal(read[0], w[0]) and fixed[0].sum() == len(zeros) + 1
     filled, missing = _checked_waves(read)
     from sim.saom.moments import _with_missing
-    (per,) = _with_missing(_periods(filled, EFFECTS, None, None, None, None, None), missing,
+    (per,) = _with_missing(_periods(filled, ClassData(filled), Model(EFFECTS)), missing,
                            fixed, filled)
     nets = simulate_prepared_period(per, np.array([0.5, 0.5, 0.1]), 20.0, child_seed(
         np.random.SeedSequence(1), 0), 200).networks
@@ -144,7 +144,7 @@ def test_structural_codes_fix_tie_variables_as_rsiena_does():
     coded[1][late] = 11
     read, fixed = _structural(coded)
     filled, missing = _checked_waves(read)
-    (per,) = _with_missing(_periods(filled, EFFECTS, None, None, None, None, None), missing,
+    (per,) = _with_missing(_periods(filled, ClassData(filled), Model(EFFECTS)), missing,
                            fixed, filled)
     assert per.spec.allowed[late] == 1 and per.observed_part(nets)[:, late[0], late[1]].all()
     # with the codes, estimation runs and its simulations respect them

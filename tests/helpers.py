@@ -85,3 +85,24 @@ def groups_data(groups, covariates=None, names=None, behaviours=None, compositio
                            composition=(compositions or [None] * k)[g],
                            name="" if names is None else names[g])
                  for g, w in enumerate(groups)])
+
+
+def fitted_periods(data, model) -> list:
+    """The periods ``estimate(data, model)`` prepares for its fit, caught before fitting."""
+    import pytest
+
+    from sim.saom import estimate, moments
+
+    captured = {}
+
+    def capture(periods, *args, **kwargs):
+        captured["periods"] = periods
+        raise RuntimeError("stop")
+
+    original, moments._fit = moments._fit, capture
+    try:
+        with pytest.raises(RuntimeError, match="stop"):
+            estimate(data, model)
+    finally:
+        moments._fit = original
+    return captured["periods"]

@@ -26,7 +26,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
-from scipy import optimize, stats
 
 from sim.saom.names import Parameter
 from sim.saom.results import Estimate, UnknownParameter
@@ -113,6 +112,8 @@ def pooled(theta: Sequence[float] | np.ndarray, se: Sequence[float] | np.ndarray
 
 def _pooled(theta: np.ndarray, var: np.ndarray, bound: float) -> Pooled:
     """:func:`pooled` of the kept classes' estimates ``theta`` and variances ``var``."""
+    from scipy import optimize, stats  # here: importing sim.saom stays light
+
     k = len(theta)
     if k < 2:
         raise ValueError(f"pooling needs at least two classes with a finite estimate and "
@@ -155,6 +156,8 @@ def _best_mu(sigma, theta, var):
 
 def _minimise(f, low, high):
     """The minimum of f on [low, high]: the best of a grid, refined by Brent's method."""
+    from scipy import optimize  # here: importing sim.saom stays light
+
     grid = np.linspace(low, high, 101)
     values = [f(g) for g in grid]
     b = int(np.argmin(values))
@@ -166,6 +169,8 @@ def _minimise(f, low, high):
 
 def _maximum_likelihood(theta, var) -> dict:
     """mu_ml, se_ml, sigma_ml and the profile-deviance intervals (module docstring)."""
+    from scipy import optimize, stats  # here: importing sim.saom stays light
+
     top = float(theta.max() - theta.min() + 3.0 * np.sqrt(var.max()))  # sigma's search
 
     def profile_sigma(sigma):  # D minimised over mu (in closed form)

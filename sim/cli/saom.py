@@ -92,9 +92,17 @@ def estimate(
     composition: Annotated[Path | None, typer.Option(
         help="actors joining and leaving: per actor a line of its intervals of presence in "
              "wave time, e.g. '1.4 3' (RSiena's sienaCompositionChangeFromFile)")] = None,
+    fix: Annotated[list[str] | None, typer.Option(
+        help="NAME[=VALUE] hold an effect at VALUE (default 0, density its default start), "
+             "adding it to the model if not in --effects; lbsim score-test --fit tests it "
+             "(RSiena's fix = TRUE, test = TRUE)")] = None,
+    max_degree: Annotated[int | None, typer.Option(
+        min=1, help="at most this many nominations per actor in the simulations (RSiena's "
+                    "MaxDegree); the observed waves must not exceed it")] = None,
     seed: Annotated[int, typer.Option(min=0, help="random seed")] = 1,
     out: Annotated[Path | None, typer.Option(
-        help="folder to save the fit in (fit.json, estimates.csv, covariance.csv); load it "
+        help="folder to save the fit in (fit.json, estimates.csv, covariance.csv, "
+             "phase3.npz); load it "
              "with lbsim gof --fit or sim.io.fit.load_fit")] = None,
     overwrite: _Overwrite = False,
 ):
@@ -109,8 +117,9 @@ def estimate(
       lbsim estimate --data s50 --effects density,recip,transTrip --out out/fit
       lbsim estimate --data baerveldt --separately
       lbsim estimate --classes classes.yaml --out out/fit
+      lbsim estimate --data s50 --fix inPop --max-degree 6 --out out/fit
     """
-    from sim.io.estimation import Sources, fit_observed, read_observed
+    from sim.io.estimation import Sources, fit_observed, parse_fixed, read_observed
     from sim.io.fit import save_fit
     from sim.io.read import DataError
 
@@ -120,10 +129,12 @@ def estimate(
     sources = Sources(waves or (), data, classes, covariate or (), behaviour or (),
                       behaviour_effects or (), composition)
     try:
+        fixed = parse_fixed(fix or ())
         observed = read_observed(sources)
         with _writing(out, overwrite) if out is not None else nullcontext():
             fitted = fit_observed(observed, keys, separately=separately,
-                                  conditional=conditional, seed=seed)
+                                  conditional=conditional, seed=seed, fixed=fixed,
+                                  max_outdegree=max_degree)
     except (DataError, ValueError) as e:
         _fail(str(e))
     typer.echo(fitted.report)
@@ -133,7 +144,7 @@ def estimate(
             save_fit(out, fitted.estimate, effects=keys, classes=fitted.classes,
                      model=fitted.model, source=sources.record(effects), seed=seed,
                      overwrite=overwrite)
-        typer.echo(f"-> {out} (fit.json, estimates.csv, covariance.csv)")
+        typer.echo(f"-> {out} (fit.json, estimates.csv, covariance.csv, phase3.npz)")
 
 
 def gof(

@@ -10,7 +10,8 @@ RSiena's ``sienaGroupCreate``), or each on its own and pooled (``separately``, R
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from sim.io.waves import (
     read_composition,
     read_waves,
 )
-from sim.saom import ClassData, Data, Estimate, Model, estimate
+from sim.saom import ClassData, Data, Estimate, Model, Parameter, estimate
 
 
 @dataclass(frozen=True)
@@ -119,8 +120,54 @@ def read_observed(sources: Sources) -> Observed:
 
 
 
+def parse_fixed(given: Sequence[str]) -> dict[str, float | None]:
+    """``--fix`` values, ``NAME`` or ``NAME=VALUE``, as a mapping of names to values (None
+    without one); DataError naming a bad one."""
+    out: dict[str, float | None] = {}
+    for item in given:
+        name, _, value = item.partition("=")
+        name = name.strip()
+        if not name:
+            raise DataError(f"--fix {item!r}: allowed: NAME or NAME=VALUE, e.g. inPop or "
+                            f"recip=1.5")
+        try:
+            number = float(value) if value.strip() else None
+        except ValueError:
+            number = float("nan")
+        if number is not None and not math.isfinite(number):
+            raise DataError(f"--fix {item!r}: the value {value!r} is not a finite number")
+        out[name] = number
+    return out
+
+
+def model_of(effects: Sequence[str], behaviour_effects: Mapping[str, Sequence[str]],
+             fixed: Mapping[str, float | None] | None = None,
+             max_outdegree: int | None = None) -> Model:
+    """The model ``lbsim estimate`` fits: ``effects`` (network) and ``behaviour_effects``
+    (per behaviour), with the parameters in ``fixed`` held at the values given (None: the
+    default start, 0 for effects other than density; a name that is not among the
+    effects adds it, a behaviour's as ``<behaviour>: <effect>``), at most
+    ``max_outdegree`` nominations (RSiena's ``MaxDegree``)."""
+    fixed = dict(fixed or {})
+    network: dict[str, float | None] = dict.fromkeys(effects)
+    behaviour = {b: dict.fromkeys(e, 0.0) for b, e in behaviour_effects.items()}
+    for name, value in fixed.items():
+        p = Parameter.parse(name, list(behaviour))
+        if p.is_rate:
+            raise ValueError(f"--fix {name}: rates are estimated; allowed: an effect, e.g. "
+                             f"--fix inPop or --fix recip=1.5")
+        if not p.behaviour:
+            network[str(p)] = value
+        else:
+            behaviour[p.behaviour][p.effect] = 0.0 if value is None else value
+    return Model(network, fixed=tuple(fixed), max_outdegree=max_outdegree,
+                 behaviour_effects=behaviour or None)
+
+
 def fit_observed(observed: Observed, effects: Sequence[str], *, separately: bool = False,
-                 conditional: bool = False, seed: int = 1) -> Fitted:
+                 conditional: bool = False, seed: int = 1,
+                 fixed: Mapping[str, float | None] | None = None,
+                 max_outdegree: int | None = None) -> Fitted:
     """Fit ``observed``: one class alone, several as one model with common effects, or
     (``separately``) each class on its own, pooled by meta-analysis.
 
@@ -137,6 +184,10 @@ def fit_observed(observed: Observed, effects: Sequence[str], *, separately: bool
         RSiena's conditional estimation (``cond = TRUE``), for one class.
     seed : int
         Random seed.
+    fixed : mapping of str to float or None, optional
+        Parameters held at a value (:func:`model_of`).
+    max_outdegree : int, optional
+        At most this many nominations (RSiena's ``MaxDegree``).
 
     Returns
     -------
@@ -159,7 +210,8 @@ def fit_observed(observed: Observed, effects: Sequence[str], *, separately: bool
                                                         ("behaviours", has_behaviours),
                                                         ("composition change",
                                                          has_composition)) if v))
-        meta = estimate(Data.from_records(classes), Model(effects), seed=seed,
+        meta = estimate(Data.from_records(classes),
+                        model_of(effects, {}, fixed, max_outdegree), seed=seed,
                         separately=True)
         return Fitted(meta.table(), None, list(meta.fits), [], {})
     if len(classes) > 1:
@@ -170,7 +222,7 @@ def fit_observed(observed: Observed, effects: Sequence[str], *, separately: bool
         behaviours = [dict(c.behaviours) for c in classes] if has_behaviours else None
         compositions = [c.composition for c in classes] if has_composition else None
         est = estimate(Data.from_records(classes),
-                       Model(effects, behaviour_effects=observed.behaviour_effects or None),
+                       model_of(effects, observed.behaviour_effects, fixed, max_outdegree),
                        seed=seed)
         head = f"{len(classes)} classes ({', '.join(names)})"
         model: dict[str, Any] = {} if not (has_behaviours or has_composition) else {
@@ -179,12 +231,16 @@ def fit_observed(observed: Observed, effects: Sequence[str], *, separately: bool
     else:
         (c,) = classes
         est = estimate(ClassData.from_record(c),
-                       Model(effects, behaviour_effects=observed.behaviour_effects),
+                       model_of(effects, observed.behaviour_effects, fixed, max_outdegree),
                        seed=seed, conditional=conditional)
         head = f"{len(waves[0])} waves of {len(waves[0][0])} actors"
         model = {"conditional": conditional, "behaviours": c.behaviours,
                  "behaviour_effects": observed.behaviour_effects,
                  "composition": c.composition}
+    if fixed:
+        model["fixed"] = dict(fixed)
+    if max_outdegree is not None:
+        model["max_outdegree"] = max_outdegree
     fitted = [FitClass(*c) for c in zip(names, waves, covariates, strict=True)]
     return Fitted(f"{head}, seed {seed}, {est.seconds:.1f} s\n{est.table()}", est, [est],
                   fitted, model)

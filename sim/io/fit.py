@@ -9,7 +9,9 @@ The folder holds, written atomically under lbsim's output-folder rule (:mod:`sim
   data as the command named them (``source``) and the data themselves (each class's waves,
   a missing tie as ``null``, and covariates), and the lbsim version;
 - ``estimates.csv``: parameter, estimate, se (empty when fixed), fixed;
-- ``covariance.csv``: the covariance of the estimated parameters, a header of their names.
+- ``covariance.csv``: the covariance of the estimated parameters, a header of their names;
+- ``phase3.npz``: the simulations of phase 3 (:class:`sim.saom.results.Phase3`), which the
+  score-type and time tests read (``lbsim score-test``, ``lbsim time-test``).
 """
 
 from __future__ import annotations
@@ -23,10 +25,14 @@ from pathlib import Path
 import numpy as np
 
 from sim.atomic import atomic_folder
-from sim.saom import Estimate, Parameter
+from sim.saom import ClassData, Data, Estimate, Parameter
+from sim.saom.results import Phase3
 from sim.version import lbsim_version
 
 FIT = "fit.json"
+PHASE3 = "phase3.npz"
+_PHASE3_ARRAYS = ("statistics", "scores", "targets", "period_statistics", "period_scores",
+                  "period_targets")
 FORMAT = 1
 _ARRAYS = ("theta", "se", "fixed", "cov", "targets", "sim_mean", "sim_sd", "t_ratios",
            "derivative")
@@ -73,6 +79,23 @@ class SavedFit:
     source: dict
     seed: int | None
     version: str
+
+    def data(self) -> ClassData | Data:
+        """The data fitted, as :func:`sim.saom.estimate` takes them: one class's
+        :class:`sim.saom.ClassData`, or several classes' :class:`sim.saom.Data`, with
+        their covariates, behaviours and composition change."""
+        model = self.model
+        one = len(self.classes) == 1
+        behaviours = [model.get("behaviours")] if one else model.get("behaviours")
+        compositions = [model.get("composition")] if one else model.get("compositions")
+        made = [ClassData(c.waves, covariates=c.covariates,
+                          behaviours={k: _array(v) for k, v in
+                                      ((behaviours or [None] * len(self.classes))[g] or {})
+                                      .items()},
+                          composition=(compositions or [None] * len(self.classes))[g],
+                          name=c.name if not one else "")
+                for g, c in enumerate(self.classes)]
+        return made[0] if one else Data(made)
 
 
 def _plain(value):
@@ -158,7 +181,8 @@ def save_fit(out: str | Path, est: Estimate, *, effects: Sequence[str],
     """
     data = {
         "format": FORMAT, "lbsim": lbsim_version(), "effects": list(effects), "seed": seed,
-        "estimate": {f.name: getattr(est, f.name) for f in fields(Estimate)},
+        "estimate": {f.name: getattr(est, f.name) for f in fields(Estimate)
+                     if f.name != "phase3"},
         "model": dict(model or {}), "source": dict(source or {}),
         "classes": [{"name": c.name, "waves": c.waves, "covariates": c.covariates}
                     for c in classes]}
@@ -173,6 +197,8 @@ def save_fit(out: str | Path, est: Estimate, *, effects: Sequence[str],
         (tmp / FIT).write_text(_json_text(_plain(data)))
         (tmp / "estimates.csv").write_text(_csv_text(estimates))
         (tmp / "covariance.csv").write_text(_csv_text(covariance))
+        if est.phase3 is not None:
+            _write_phase3(tmp / PHASE3, est.phase3)
 
 
 def load_fit(folder: str | Path) -> SavedFit:
@@ -200,7 +226,7 @@ def load_fit(folder: str | Path) -> SavedFit:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError(f"{path}: not a saved fit of format {FORMAT} (lbsim estimate --out)")
     raw = data["estimate"]
-    values = {f.name: raw[f.name] for f in fields(Estimate)}
+    values = {f.name: raw[f.name] for f in fields(Estimate) if f.name != "phase3"}
     for name in _ARRAYS:
         values[name] = _array(raw[name], bool if name == "fixed" else float)
     behaviours = list((data.get("model") or {}).get("behaviours") or {})
@@ -210,5 +236,41 @@ def load_fit(folder: str | Path) -> SavedFit:
     classes = [FitClass(c["name"], [_wave(w) for w in c["waves"]],
                         {k: _array(v) for k, v in c["covariates"].items()})
                for c in data["classes"]]
+    values["phase3"] = _read_phase3(Path(folder) / PHASE3, behaviours)
     return SavedFit(Estimate(**values), tuple(data["effects"]), classes, data["model"],
                     data["source"], data["seed"], data["lbsim"])
+
+
+def _write_phase3(path: Path, phase3: Phase3) -> None:
+    """The phase-3 simulations as a numpy ``.npz`` archive whose bytes depend on the
+    arrays alone (entries dated 1980-01-01), names as arrays of strings."""
+    import io
+    import zipfile
+
+    arrays = {k: np.asarray(getattr(phase3, k)) for k in _PHASE3_ARRAYS}
+    for k in ("names", "effects", "periods"):
+        arrays[k] = np.array([str(v) for v in getattr(phase3, k)], dtype=str)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for k, a in arrays.items():
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, a, allow_pickle=False)
+            z.writestr(zipfile.ZipInfo(f"{k}.npy", (1980, 1, 1, 0, 0, 0)), buffer.getvalue(),
+                       zipfile.ZIP_DEFLATED)
+
+
+def _read_phase3(path: Path, behaviours: Sequence[str]) -> Phase3 | None:
+    """The phase-3 simulations saved by :func:`_write_phase3`; None if the fit has none
+    (fits saved before lbsim kept them)."""
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in (*_PHASE3_ARRAYS, "names", "effects", "periods")}
+    except (OSError, ValueError, KeyError) as e:
+        raise ValueError(f"{path}: not the phase-3 simulations of a saved fit ({e})") from None
+    names = {k: tuple(Parameter.parse(str(v), behaviours) for v in arrays[k])
+             for k in ("names", "effects")}
+    return Phase3(names["names"], arrays["statistics"], arrays["scores"], arrays["targets"],
+                  names["effects"], tuple(str(v) for v in arrays["periods"]),
+                  arrays["period_statistics"], arrays["period_scores"],
+                  arrays["period_targets"])

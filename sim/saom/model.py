@@ -34,7 +34,8 @@ class Model:
     Parameters
     ----------
     effects : sequence of str or mapping of str to float
-        Network effects, or a mapping of them to starting values.
+        Network effects, or a mapping of them to starting values (None: the default,
+        density at half the logit of the observed density, the others 0).
     fixed : sequence of str or Parameter
         Parameters held at their starting values (effects, or rates such as ``rate 1``).
     rate_effects : mapping of str to float, optional

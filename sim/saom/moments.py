@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -49,7 +49,7 @@ from sim.saom.periods import (
     prepare_period,
     simulate_statistics,
 )
-from sim.saom.results import Estimate
+from sim.saom.results import Estimate, Phase3
 from sim.saom.rng import SeedLike
 from sim.saom.robbins_monro import Algorithm, child_seed, robbins_monro
 from sim.saom.start import Start
@@ -139,14 +139,16 @@ def _with_missing(periods: list[Period], missing: list[np.ndarray],
 
 
 def _start_values(effects, groups: list[list[np.ndarray]]) -> dict[str, float]:
-    """Effects as a mapping to starting values: given, or density at half the logit of the
-    mean observed density and the others 0 (with density alone, the stationary odds of a
-    tie are exp(2 beta): it is made with weight exp(beta) and dropped with exp(-beta))."""
-    if not isinstance(effects, Mapping):
+    """Effects as a mapping to starting values: given, or (for a name given without one,
+    or mapped to None) density at half the logit of the mean observed density and the
+    others 0 (with density alone, the stationary odds of a tie are exp(2 beta): it is made
+    with weight exp(beta) and dropped with exp(-beta))."""
+    given = effects if isinstance(effects, Mapping) else dict.fromkeys(effects)
+    if any(v is None for v in given.values()):
         dens = float(np.mean([w.sum() / (len(w) * (len(w) - 1)) for g in groups for w in g]))
         dens = min(max(dens, 1e-3), 1 - 1e-3)
-        effects = {k: (0.5 * math.log(dens / (1 - dens)) if k == "density" else 0.0)
-                   for k in effects}
+        effects = {k: (v if v is not None else 0.5 * math.log(dens / (1 - dens))
+                       if k == "density" else 0.0) for k, v in given.items()}
     for k in effects:
         if fx.split_type(k)[1] != "eval" and "gwespFF" in k:
             raise ValueError(f"cannot estimate {k!r}: gwespFF has no creation or endowment "
@@ -199,7 +201,8 @@ def _fit(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float
                          f"the start)) / 2; fix one of them (e.g. the rates) or use another "
                          f"endowment effect (recip[endow], a covariate's)")
     positive = np.array([k.is_rate for k in names])
-    observed = observed_statistics(periods, ends)
+    period_targets = np.zeros((m_count, len(effects) + len(spec0.beh_labels)))
+    observed = observed_statistics(periods, ends, period_targets)
     stat_names = tuple(k.statistic for k in names)
     free = ~is_fixed
     targets = np.asarray(observed[free] if model.targets is None else model.targets,
@@ -208,9 +211,14 @@ def _fit(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float
         raise ValueError(f"targets must be {int(free.sum())} finite numbers (rates first), "
                          f"got {targets!r}")
 
+    keep = _Keep(names, observed, names[len(all_rates):], rates_of, period_targets)
+
     def simulate(theta, seed_, runs, with_scores):
-        stats, u = simulate_statistics(periods, theta, seed_, runs, with_scores)
-        return stats[:, free], (None if u is None else u[:, free])
+        by_period = keep.arrays(runs) if with_scores else None
+        stats, u = simulate_statistics(periods, theta, seed_, runs, with_scores,
+                                       by_period=by_period)
+        return (stats[:, free], (None if u is None else u[:, free]),
+                None if by_period is None else keep.record(stats, u, by_period))
 
     res = robbins_monro(simulate, theta0, targets, fixed=is_fixed, positive=positive,
                         seed=seed, algorithm=settings or Algorithm())
@@ -219,7 +227,29 @@ def _fit(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float
     return Estimate(names, res.theta, se, is_fixed, res.cov,
                     tuple(s for s, f in zip(stat_names, free, strict=True) if f), targets,
                     res.mean, res.sd, res.t, res.ratio, res.derivative,
-                    res.iterations, time.perf_counter() - clock)
+                    res.iterations, time.perf_counter() - clock, res.record)
+
+
+@dataclass(frozen=True)
+class _Keep:
+    """What a fit keeps of its phase-3 simulations (:class:`sim.saom.results.Phase3`):
+    the parameters with statistics and their observed values, the effects and each
+    period's observed effect statistics, the periods' rates (for their labels)."""
+
+    names: tuple[Parameter, ...]
+    targets: np.ndarray
+    effects: tuple[Parameter, ...]
+    rates_of: list[Parameter]
+    period_targets: np.ndarray
+
+    def arrays(self, runs: int) -> tuple[np.ndarray, np.ndarray]:
+        shape = (runs, *self.period_targets.shape)
+        return np.zeros(shape), np.zeros(shape)
+
+    def record(self, stats, u, by_period) -> Phase3:
+        labels = tuple(str(r).removeprefix("rate ") for r in self.rates_of)
+        return Phase3(self.names, stats, u, self.targets, self.effects, labels,
+                      by_period[0], by_period[1], self.period_targets)
 
 
 def _fit_conditional(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float],
@@ -248,18 +278,23 @@ def _fit_conditional(periods: list[Period], ends: list[np.ndarray], effects: dic
                          f"{', '.join(map(str, names))}")
     is_fixed = np.array([k in fixed for k in names])
     free = ~is_fixed
-    targets = observed_statistics(periods, ends)[m_count:][free]
+    period_targets = np.zeros((m_count, len(names)))
+    observed = observed_statistics(periods, ends, period_targets)[m_count:]
+    targets = observed[free]
     settings = settings or Algorithm()
+    keep = _Keep(tuple(names), observed, tuple(names), rates_of, period_targets)
 
-    def runs_of(theta, seed_, runs, with_scores):  # basic rates 1, until the distances
+    def runs_of(theta, seed_, runs, with_scores, by_period=None):  # rates 1, until distances
         times = np.zeros((runs, m_count))
         out, u = simulate_statistics(periods, np.concatenate([np.ones(m_count), theta]),
-                                     seed_, runs, with_scores, distances, times)
+                                     seed_, runs, with_scores, distances, times, by_period)
         return out[:, m_count:], None if u is None else u[:, m_count:], times
 
     def simulate(theta, seed_, runs, with_scores):
-        stats, u, _ = runs_of(theta, seed_, runs, with_scores)
-        return stats[:, free], (None if u is None else u[:, free])
+        by_period = keep.arrays(runs) if with_scores else None
+        stats, u, _ = runs_of(theta, seed_, runs, with_scores, by_period)
+        return (stats[:, free], (None if u is None else u[:, free]),
+                None if by_period is None else keep.record(stats, u, by_period))
 
     res = robbins_monro(simulate, np.array(list(effects.values()), dtype=float), targets,
                         fixed=is_fixed, seed=seed, algorithm=settings)
@@ -272,7 +307,7 @@ def _fit_conditional(periods: list[Period], ends: list[np.ndarray], effects: dic
                     np.concatenate([np.zeros(m_count, bool), is_fixed]), res.cov,
                     tuple(n.statistic for n, f in zip(names, free, strict=True) if f),
                     targets, res.mean, res.sd, res.t, res.ratio, res.derivative,
-                    res.iterations, time.perf_counter() - clock)
+                    res.iterations, time.perf_counter() - clock, res.record)
 
 
 def fit_class(data: ClassData, model: Model, seed: SeedLike, algorithm: Algorithm | None,

@@ -255,12 +255,17 @@ def layout(periods: Sequence[Period]) -> tuple[int, int, int, int]:
 def simulate_statistics(periods: Sequence[Period], theta: np.ndarray,
                         seed: np.random.SeedSequence, runs: int, with_scores: bool = False,
                         targets: Sequence[int] | None = None,
-                        times: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+                        times: np.ndarray | None = None,
+                        by_period: tuple[np.ndarray, np.ndarray] | None = None,
+                        ) -> tuple[np.ndarray, np.ndarray | None]:
     """Statistics of ``runs`` simulations of every period from its observed start, in the
     layout of the module docstring; with ``with_scores``, also the score functions of theta
     (same shape), else None. With ``targets`` (one per period), period m's runs last
     until ``targets[m]`` tie variables have changed (conditional simulation) and
-    ``times[:, m]`` gets their lengths."""
+    ``times[:, m]`` gets their lengths. With ``by_period`` = (statistics, scores), arrays
+    of shape (runs, M, K + E), each period's effect statistics and scores (with
+    ``with_scores``) are also written there, period by period (RSiena's ``sf2`` and
+    ``ssc``)."""
     m_count, n_beh, k_count, e_count = layout(periods)
     width = m_count * (1 + n_beh) + k_count + e_count
     out = np.zeros((runs, width))
@@ -281,8 +286,17 @@ def simulate_statistics(periods: Sequence[Period], theta: np.ndarray,
                     times[:, m] = res.times
                 if u is not None:
                     _add_scores(per, theta, m, m_count, res, u)
-                period_statistics(per, m, m_count, res.networks, res.behaviours, out,
+                if by_period is None:
+                    period_statistics(per, m, m_count, res.networks, res.behaviours, out,
+                                      res.statistics)
+                    continue
+                alone = np.zeros_like(out)
+                period_statistics(per, m, m_count, res.networks, res.behaviours, alone,
                                   res.statistics)
+                out += alone
+                by_period[0][:, m] = alone[:, base:]
+                if with_scores:
+                    by_period[1][:, m] = res.scores
     return out, u
 
 
@@ -374,13 +388,20 @@ def _with_missing_behaviours(per: Period, nets: np.ndarray) -> np.ndarray:
     return stats
 
 
-def observed_statistics(periods: Sequence[Period], ends: Sequence[npt.ArrayLike]) -> np.ndarray:
+def observed_statistics(periods: Sequence[Period], ends: Sequence[npt.ArrayLike],
+                        by_period: np.ndarray | None = None) -> np.ndarray:
     """The targets: each period's statistics of its end wave ``ends[m]`` and the
     behaviours observed there; tie variables missing at either end of a period count in
-    neither."""
+    neither. With ``by_period`` (shape (M, K + E)), each period's effect statistics are
+    also written there."""
     m_count, n_beh, k_count, e_count = layout(periods)
-    out = np.zeros((1, m_count * (1 + n_beh) + k_count + e_count))
+    base = m_count * (1 + n_beh)
+    out = np.zeros((1, base + k_count + e_count))
     for m, per in enumerate(periods):
         end = specification.check_network(ends[m])
-        period_statistics(per, m, m_count, end[None], per.behaviour_values(1)[None], out)
+        alone = np.zeros_like(out)
+        period_statistics(per, m, m_count, end[None], per.behaviour_values(1)[None], alone)
+        out += alone
+        if by_period is not None:
+            by_period[m] = alone[0, base:]
     return out[0]

@@ -28,6 +28,69 @@ class UnknownParameter(KeyError, ValueError):
 
 
 @dataclass(frozen=True, repr=False)
+class Phase3:
+    """The simulations of phase 3 at the estimate, kept as RSiena keeps them (``sf``,
+    ``sf2``, ``ssc`` of a sienaFit) for the tests that follow an estimate (score-type
+    tests, the time test): each run's statistics and scores of every parameter, estimated
+    or fixed, and each period's effect statistics and scores.
+
+    Attributes
+    ----------
+    names : tuple of Parameter
+        The columns of ``statistics`` and ``scores``: every parameter that has a
+        statistic (a conditional fit's rates have none).
+    statistics, scores : ndarray, shape (runs, P)
+        Each run's statistics and score functions (d log-likelihood / d theta).
+    targets : ndarray, shape (P,)
+        The observed statistics.
+    effects : tuple of Parameter
+        The columns of the period arrays: the effects (network, then behaviour).
+    periods : tuple of str
+        The periods' labels (``1``, ``2``; ``<class> 1`` for several classes).
+    period_statistics, period_scores : ndarray, shape (runs, M, K + E)
+        Each run's effect statistics and scores, period by period.
+    period_targets : ndarray, shape (M, K + E)
+        The observed effect statistics of each period.
+    """
+
+    names: tuple[Parameter, ...]
+    statistics: np.ndarray
+    scores: np.ndarray
+    targets: np.ndarray
+    effects: tuple[Parameter, ...]
+    periods: tuple[str, ...]
+    period_statistics: np.ndarray
+    period_scores: np.ndarray
+    period_targets: np.ndarray
+
+    @property
+    def deviations(self) -> np.ndarray:
+        """Mean simulated minus observed statistic, per parameter (RSiena's ``fra``)."""
+        return self.statistics.mean(0) - self.targets
+
+    @property
+    def covariance(self) -> np.ndarray:
+        """The covariance of the statistics over the runs (RSiena's ``msf``)."""
+        return np.atleast_2d(np.cov(self.statistics, rowvar=False))
+
+    @property
+    def derivative(self) -> np.ndarray:
+        """D[k, l] = dE[S_k]/dtheta_l = Cov(S_k, U_l) over the runs (Schweinberger and
+        Snijders 2007), for every parameter (RSiena's ``dfra``)."""
+        s = self.statistics
+        return (s - s.mean(0)).T @ self.scores / len(s)
+
+    def column(self, name: str | Parameter) -> int:
+        """The column of parameter ``name``; UnknownParameter naming the columns if it has
+        none."""
+        try:
+            return [str(p) for p in self.names].index(str(name))
+        except ValueError:
+            raise UnknownParameter(f"no statistic of parameter {str(name)!r} in phase 3; "
+                                   f"parameters: {', '.join(map(str, self.names))}") from None
+
+
+@dataclass(frozen=True, repr=False)
 class Estimate:
     """Estimates, standard errors and the phase-3 check of convergence.
 
@@ -64,6 +127,8 @@ class Estimate:
         The iterations of each phase.
     seconds : float
         Wall-clock time of the estimation.
+    phase3 : Phase3 or None
+        The phase-3 simulations (for score-type and time tests); None when not kept.
     """
 
     names: tuple[Parameter, ...]
@@ -80,6 +145,7 @@ class Estimate:
     derivative: np.ndarray
     iterations: dict = field(default_factory=dict)
     seconds: float = 0.0
+    phase3: Phase3 | None = None
 
     @property
     def converged(self) -> bool:

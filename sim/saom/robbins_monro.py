@@ -24,8 +24,9 @@ manual's rule of thumb)."""
 
 StatFn = Callable[[np.ndarray, np.random.SeedSequence, int, bool], tuple]
 """simulate(theta, seed, runs, scores) -> (statistics (runs, p), score functions (runs, p)
-or None); the same seed gives the same random numbers (common random numbers for finite
-differences when there are no scores)."""
+or None[, record]); the same seed gives the same random numbers (common random numbers for
+finite differences when there are no scores). A third element, if any, is kept from the
+final phase 3 as :attr:`RobbinsMonro.record` (the caller's record of those simulations)."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,8 @@ class RobbinsMonro:
         D, the derivative of the expected statistics by the parameters.
     iterations : dict
         The iterations of each phase.
+    record : object
+        What ``simulate`` returned third in the final phase 3 (None if nothing).
     """
 
     theta: np.ndarray
@@ -123,6 +126,7 @@ class RobbinsMonro:
     cov: np.ndarray
     derivative: np.ndarray
     iterations: dict
+    record: object = None
 
     @property
     def converged(self) -> bool:
@@ -151,14 +155,16 @@ def child_seed(seed: np.random.SeedSequence, *key: int) -> np.random.SeedSequenc
 
 
 def _derivative(simulate: StatFn, theta, free, steps, seed, runs):
-    """(statistics at theta, derivative matrix D[k, l] = dE[S_k]/dtheta_l).
+    """(statistics at theta, derivative matrix D[k, l] = dE[S_k]/dtheta_l, the record
+    ``simulate`` returned or None).
 
     From the score functions when ``simulate`` gives them: D = Cov(S, U) (Schweinberger &
     Snijders 2007); otherwise by central differences with common random numbers.
     """
-    base, scores = simulate(theta, seed, runs, True)
+    base, scores, *rest = simulate(theta, seed, runs, True)
+    record = rest[0] if rest else None
     if scores is not None:
-        return base, (base - base.mean(0)).T @ scores / runs
+        return base, (base - base.mean(0)).T @ scores / runs, record
     d = np.empty((base.shape[1], len(free)))
     for c, k in enumerate(free):
         up, down = theta.copy(), theta.copy()
@@ -166,7 +172,7 @@ def _derivative(simulate: StatFn, theta, free, steps, seed, runs):
         down[k] -= steps[c]
         d[:, c] = (simulate(up, seed, runs, False)[0]
                    - simulate(down, seed, runs, False)[0]).mean(0) / (2 * steps[c])
-    return base, d
+    return base, d, record
 
 
 def _solve(d: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -216,16 +222,16 @@ def robbins_monro(simulate: StatFn, theta0: npt.ArrayLike, targets: npt.ArrayLik
 
     # phase 1: derivative and a Newton step
     n1 = s.n1 or max(50, 7 + 3 * p)
-    stats, d = _derivative(simulate, theta, free, steps_at(theta), child_seed(root, 1),
-                           n1)
+    stats, d, _ = _derivative(simulate, theta, free, steps_at(theta), child_seed(root, 1),
+                              n1)
     retries = 0
     while (np.diag(d) <= 0).any() and retries < 3:
         # a statistic that falls as its own parameter rises: the derivative is noise;
         # estimate it again from twice as many simulations
         retries += 1
         n1 *= 2
-        stats, d = _derivative(simulate, theta, free, steps_at(theta),
-                               child_seed(root, 1, retries), n1)
+        stats, d, _ = _derivative(simulate, theta, free, steps_at(theta),
+                                  child_seed(root, 1, retries), n1)
     sd = stats.std(0)
     sd = np.where(sd > 0, sd, 1.0)
     d0 = (1 - s.diagonalize) * d + s.diagonalize * np.diag(np.diag(d))
@@ -266,8 +272,8 @@ def robbins_monro(simulate: StatFn, theta0: npt.ArrayLike, targets: npt.ArrayLik
     # step from phase 3's means and derivative, then phase 3 again on fresh simulations
     refined = 0
     while True:
-        stats, d = _derivative(simulate, theta, free, steps_at(theta),
-                               child_seed(root, 3, refined), s.n3)
+        stats, d, record = _derivative(simulate, theta, free, steps_at(theta),
+                                       child_seed(root, 3, refined), s.n3)
         check = _phase3(stats, d, targets)
         if check["converged"] or refined >= s.refine:
             break
@@ -275,7 +281,7 @@ def robbins_monro(simulate: StatFn, theta0: npt.ArrayLike, targets: npt.ArrayLik
         refined += 1
     counts["refinements"] = refined
     return RobbinsMonro(theta, check["mean"], check["sd"], check["t"], check["ratio"],
-                        check["cov"], d, counts)
+                        check["cov"], d, counts, record)
 
 
 def _phase3(stats, d, targets) -> dict:

@@ -21,6 +21,16 @@ def assert_same_estimate(a: Estimate, b: Estimate) -> None:
         x, y = getattr(a, f.name), getattr(b, f.name)
         if f.name == "seconds":
             continue
+        if f.name == "phase3":  # kept bit for bit, names as they were
+            assert (x is None) == (y is None), f.name
+            for g in fields(x) if x is not None else ():
+                u, v = getattr(x, g.name), getattr(y, g.name)
+                if isinstance(u, np.ndarray):
+                    assert u.dtype == v.dtype and u.shape == v.shape, g.name
+                    np.testing.assert_array_equal(u, v, err_msg=g.name)
+                else:
+                    assert tuple(map(str, u)) == tuple(map(str, v)), g.name
+            continue
         if isinstance(x, np.ndarray):
             assert x.dtype == y.dtype and x.shape == y.shape, f.name
             np.testing.assert_array_equal(x, y, err_msg=f.name)  # NaN == NaN here

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 import sim
+from sim.cli import fitted as cli_fitted
 from sim.cli import saom as cli_saom
 from sim.cli import sweeps as cli_sweeps
 from sim.cli.support import (
@@ -367,6 +368,8 @@ def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")
 for engine_command in (cli_saom.simulate, cli_saom.estimate, cli_saom.gof, cli_saom.calibrate,
                        cli_saom.effects):
     app.command()(engine_command)
+for fitted_command in cli_fitted.COMMANDS:
+    app.command()(fitted_command)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,36 @@ def load(folder: Path) -> SavedFit:
 
 
 # --- score-type tests ------------------------------------------------------------------
+def score_test(
+    fit: Fit,
+    parameters: Annotated[str | None, typer.Argument(
+        help="comma-separated parameters held fixed in the fit (default: all of them)")]
+    = None,
+):
+    """Score-type tests of the parameters a fit held fixed (RSiena's fix = TRUE,
+    test = TRUE): does an effect belong in the model, without estimating it? Prints the
+    joint test, each parameter alone with its one-sided normal variate, and one-step
+    estimates.
+
+    Examples:
+      lbsim estimate --data s50 --fix inPop --out out/fit
+      lbsim score-test --fit out/fit
+      lbsim score-test --fit out/fit "inPop,drink: avAlt"
+    """
+    from sim.saom.score_test import score_test as test
+
+    saved = load(fit)
+    names = None if parameters is None else [p.strip() for p in parameters.split(",")
+                                             if p.strip()]
+    try:
+        result = test(saved.estimate, names)
+    except ValueError as e:
+        _fail(str(e))
+    typer.echo(result.table())
+
+
+COMMANDS.append(score_test)
+
 
 
 # --- time heterogeneity ----------------------------------------------------------------

@@ -23,6 +23,7 @@ from sim.saom.names import Parameter
 from sim.saom.periods import Runs
 from sim.saom.results import Estimate
 from sim.saom.robbins_monro import Algorithm, RobbinsMonro
+from sim.saom.score_test import ScoreTest, score_test
 from sim.saom.simulate import (
     PeriodResult,
     PeriodsResult,
@@ -35,6 +36,6 @@ __all__ = ["EFFECTS", "RATE_EFFECTS", "describe", "simulate_period", "simulate_p
            "PeriodResult", "PeriodsResult", "Runs", "ClassData", "Data", "Model", "Parameter",
            "Algorithm", "estimate", "SEED", "Estimate", "MetaAnalysis", "Pooled",
            "meta_analysis", "pooled", "GofResult", "GofTest", "RobbinsMonro",
-           "goodness_of_fit"]
+           "goodness_of_fit", "ScoreTest", "score_test"]
 # the modules gof and robbins_monro keep their names: sim.saom.gof.gof,
 # sim.saom.robbins_monro.robbins_monro

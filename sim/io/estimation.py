@@ -158,6 +158,9 @@ def model_of(effects: Sequence[str], behaviour_effects: Mapping[str, Sequence[st
                              f"--fix inPop or --fix recip=1.5")
         if not p.behaviour:
             network[str(p)] = value
+        elif p.behaviour not in behaviour:
+            raise ValueError(f"--fix {name}: no behaviour {p.behaviour!r} in the model; "
+                             f"behaviours: {', '.join(behaviour) or 'none (--behaviour)'}")
         else:
             behaviour[p.behaviour][p.effect] = 0.0 if value is None else value
     return Model(network, fixed=tuple(fixed), max_outdegree=max_outdegree,

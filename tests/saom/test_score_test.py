@@ -187,3 +187,25 @@ def test_the_command_tests_a_saved_fit(tmp_path):
     assert "transTrip" in tested.output and "p < 0.0001" in tested.output
     wrong = runner.invoke(app, ["score-test", "--fit", str(out), "recip"])
     assert wrong.exit_code == 2 and "is estimated" in wrong.output
+
+
+@pytest.mark.parametrize("fix, words", [
+    ("recip=abc", "not a finite number"), ("recip=inf", "not a finite number"),
+    ("rate 1", "rates are estimated"), ("=3", "NAME or NAME=VALUE"),
+    ("drink: avAlt", "no behaviour 'drink'"), ("nosuch", "unknown effect 'nosuch'")])
+def test_bad_fix_options_exit_2_and_write_nothing(tmp_path, fix, words):
+    out = tmp_path / "fit"
+    bad = CliRunner().invoke(app, ["estimate", "--data", "s50", "--fix", fix, "--out",
+                                   str(out)])
+    assert bad.exit_code == 2 and words in bad.output, bad.output
+    assert not out.exists()
+
+
+def test_fix_with_a_value_holds_it_there():
+    from sim.io.estimation import model_of
+
+    model = model_of(["density", "recip"], {"drink": ["linear"]},
+                     {"recip": 1.5, "inPop": None, "drink: avAlt": 0.25})
+    assert model.effects == {"density": None, "recip": 1.5, "inPop": None}
+    assert model.behaviour_effects == {"drink": {"linear": 0.0, "avAlt": 0.25}}
+    assert list(map(str, model.fixed)) == ["recip", "inPop", "drink: avAlt"]

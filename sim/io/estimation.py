@@ -163,7 +163,8 @@ def model_of(effects: Sequence[str], behaviour_effects: Mapping[str, Sequence[st
                              f"behaviours: {', '.join(behaviour) or 'none (--behaviour)'}")
         else:
             behaviour[p.behaviour][p.effect] = 0.0 if value is None else value
-    return Model(network, fixed=tuple(fixed), max_outdegree=max_outdegree,
+    return Model(network, fixed=tuple(Parameter.parse(n, list(behaviour)) for n in fixed),
+                 max_outdegree=max_outdegree,
                  behaviour_effects=behaviour or None)
 
 

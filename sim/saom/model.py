@@ -17,7 +17,7 @@ from types import MappingProxyType
 from sim.saom.names import Parameter
 
 
-def _names(effects, what: str) -> Mapping[str, float] | tuple[str, ...]:
+def _names(effects, what: str) -> Mapping[str, float | None] | tuple[str, ...]:
     """Effects as given: a tuple of names, or a read-only mapping to starting values."""
     if isinstance(effects, Mapping):
         return MappingProxyType(dict(effects))
@@ -52,7 +52,7 @@ class Model:
         Statistics to fit instead of the observed ones (rates first, then effects).
     """
 
-    effects: Sequence[str] | Mapping[str, float]
+    effects: Sequence[str] | Mapping[str, float | None]
     fixed: tuple[Parameter, ...] = ()
     rate_effects: Mapping[str, float] | None = None
     max_outdegree: int | None = None

@@ -227,7 +227,11 @@ def _fit(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float
     return Estimate(names, res.theta, se, is_fixed, res.cov,
                     tuple(s for s, f in zip(stat_names, free, strict=True) if f), targets,
                     res.mean, res.sd, res.t, res.ratio, res.derivative,
-                    res.iterations, time.perf_counter() - clock, res.record)
+                    res.iterations, time.perf_counter() - clock, _phase3(res.record))
+
+
+def _phase3(record: object) -> Phase3 | None:
+    return record if isinstance(record, Phase3) else None
 
 
 @dataclass(frozen=True)
@@ -307,7 +311,7 @@ def _fit_conditional(periods: list[Period], ends: list[np.ndarray], effects: dic
                     np.concatenate([np.zeros(m_count, bool), is_fixed]), res.cov,
                     tuple(n.statistic for n, f in zip(names, free, strict=True) if f),
                     targets, res.mean, res.sd, res.t, res.ratio, res.derivative,
-                    res.iterations, time.perf_counter() - clock, res.record)
+                    res.iterations, time.perf_counter() - clock, _phase3(res.record))
 
 
 def fit_class(data: ClassData, model: Model, seed: SeedLike, algorithm: Algorithm | None,

@@ -170,7 +170,12 @@ def build(start: Start, model: Model, *, rate: float,
     if not isinstance(model.effects, Mapping):
         raise ValueError(f"model effects: {list(model.effects)!r}; allowed: a mapping of "
                          f"effects to values, e.g. {{'density': -1.8, 'recip': 2.4}}")
-    effects, rate_effects, max_outdegree = model.effects, model.rate_effects, model.max_outdegree
+    unset = [k for k, v in model.effects.items() if v is None]
+    if unset:
+        raise ValueError(f"model effects: {unset[0]!r} has no value; allowed: a number (None, "
+                         f"the default start, is for estimation)")
+    effects = {k: v for k, v in model.effects.items() if v is not None}
+    rate_effects, max_outdegree = model.rate_effects, model.max_outdegree
     structural_zeros, uncentred = start.structural_zeros, start.uncentred
     behaviours, behaviour_effects = start.behaviours, model.behaviour_effects
     behaviour_rate_effects = model.behaviour_rate_effects

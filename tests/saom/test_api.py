@@ -36,7 +36,7 @@ TRUTH = {"density": -1.6, "recip": 2.0}
 # records the engine returns (one field per array) and the algorithm's settings (as
 # RSiena's sienaAlgorithmCreate): frozen dataclasses, not calls with many options
 RECORDS = {"Estimate", "MetaAnalysis", "Pooled", "GofResult", "GofTest", "RobbinsMonro",
-           "Runs", "PeriodResult", "PeriodsResult", "Algorithm"}
+           "Runs", "PeriodResult", "PeriodsResult", "Algorithm", "ScoreTest"}
 
 
 def test_public_callables_have_at_most_eight_parameters():

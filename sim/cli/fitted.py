@@ -54,7 +54,7 @@ def score_test(
       lbsim score-test --fit out/fit
       lbsim score-test --fit out/fit "inPop,drink: avAlt"
     """
-    from sim.saom.score_test import score_test as test
+    from sim.saom.score_type import score_test as test
 
     saved = load(fit)
     names = None if parameters is None else [p.strip() for p in parameters.split(",")

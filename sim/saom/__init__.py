@@ -23,7 +23,7 @@ from sim.saom.names import Parameter
 from sim.saom.periods import Runs
 from sim.saom.results import Estimate
 from sim.saom.robbins_monro import Algorithm, RobbinsMonro
-from sim.saom.score_test import ScoreTest, score_test
+from sim.saom.score_type import ScoreTest, score_test
 from sim.saom.simulate import (
     PeriodResult,
     PeriodsResult,

@@ -1,4 +1,4 @@
-"""Score-type tests of fixed parameters (sim.saom.score_test): the algebra against a
+"""Score-type tests of fixed parameters (sim.saom.score_type): the algebra against a
 direct computation, an effect held at its estimate, a wrong value, the null distribution,
 RSiena's results on s50, bad requests and the command."""
 
@@ -11,7 +11,7 @@ import sim.data
 from sim.cli.main import app
 from sim.saom import Algorithm, ClassData, Model, estimate, score_test, simulate_periods
 from sim.saom.results import Phase3
-from sim.saom.score_test import score_statistic
+from sim.saom.score_type import score_statistic
 
 QUICK = Algorithm(subphases=2, n3=500, refine=1)
 S50 = Model(["density", "recip", "transTrip"])

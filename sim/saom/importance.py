@@ -2,15 +2,15 @@
 Brandes 2013, "Relative importance of effects in stochastic actor-oriented models",
 Network Science 1(3)).
 
-At the observed state x at the start of each period (wave m), actor i's ministep chooses
-among its options o (toggle the tie i -> j or change nothing; for a behaviour: down, stay,
-up) with probabilities p_i(o; theta) ∝ exp(sum_k theta_k C_ik(o)), where C_ik(o) is what
-effect k adds to i's objective function (the kernel's change statistics,
-:func:`sim.saom.effect_statistics.option_contributions` and
-:func:`sim.saom.behaviour.move_contributions`), over the options i can take: structural
-zeros, fixed ties, a full out-degree under ``max_outdegree`` and moves out of a
-behaviour's range have probability 0. The importance of effect k for actor i is the L1
-distance
+At each observed wave m, actor i's ministep chooses among its options o (toggle the tie
+i -> j or change nothing; for a behaviour: down, stay, up) with probabilities
+p_i(o; theta) ∝ exp(sum_k theta_k C_ik(o)), where C_ik(o) is what effect k adds to i's
+objective function: the kernel's change statistics
+(:func:`sim.saom.effect_statistics.option_contributions`,
+:func:`sim.saom.behaviour.move_contributions`), so the probabilities are those lbsim
+simulates. Options i cannot take have probability 0: structural zeros and ties fixed at
+wave m, new ties beyond ``max_outdegree``, moves out of a behaviour's range. The
+importance of effect k for actor i is the L1 distance
 
     I_ik = sum_o |p_i(o; theta) - p_i(o; theta with theta_k = 0)|,
 
@@ -19,15 +19,21 @@ k at wave m the mean of RI_ik over the actors (RSiena's ``expectedRI``; ``expect
 mean of I_ik). An actor with fewer than two options has none (NaN, left out of the means).
 The degree of certainty of i's choice is R_H = 1 - H(p_i) / log(#options), H the entropy
 (1: the choice is certain, 0: all options equally likely).
+
+At wave m > 1, as in RSiena (whose sienaRI reads the states of its target statistics),
+the variable is at wave m and the other dependent variables at wave m - 1. RSiena 1.5.0
+computes a behaviour's contributions at wave m > 1 from the whole state of wave m - 1
+(only the range check reads wave m); lbsim uses the behaviour's values of wave m.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from sim.saom import moments
 from sim.saom.behaviour import move_contributions
 from sim.saom.data import ClassData, Data
 from sim.saom.effect_statistics import option_contributions
@@ -78,8 +84,8 @@ class RelativeImportance:
     effects : tuple of Parameter
         The variable's effects (columns of the arrays).
     waves : tuple of str
-        The observation moments: ``"1"``, ``"2"`` (the waves starting periods 1, 2) or
-        ``"<class> 1"`` for several classes.
+        The observation moments: the waves ``"1"``, ``"2"``, ... or ``"<class> 1"``, ...
+        for several classes.
     relative : tuple of ndarray
         Per wave, (n, K): each actor's relative importance of each effect (rows sum to 1;
         NaN for an actor without a choice).
@@ -217,7 +223,7 @@ def _mean(a: np.ndarray) -> np.ndarray:
 
 
 def relative_importance(fit: Estimate, data: ClassData | Data, *, variable: str = NETWORK,
-                        wave: int | None = None,
+                        wave: int | str | None = None,
                         max_outdegree: int | None = None) -> RelativeImportance:
     """The relative importance of the effects of a fit (RSiena's ``sienaRI(data, ans)``;
     module docstring).
@@ -230,8 +236,9 @@ def relative_importance(fit: Estimate, data: ClassData | Data, *, variable: str 
         The data it was fitted to.
     variable : str
         ``"network"`` or the name of a behaviour of the fit.
-    wave : int, optional
-        Only this observation moment (1 to the number of periods); default all.
+    wave : int or str, optional
+        Only this observed wave: its position (1, 2, ...; classes one after the other) or
+        label (``"school01 2"``); default all.
     max_outdegree : int, optional
         The fit's ``max_outdegree`` (RSiena's MaxDegree): an actor naming that many
         cannot add a tie.
@@ -245,8 +252,6 @@ def relative_importance(fit: Estimate, data: ClassData | Data, *, variable: str 
     ValueError
         A fit and data that do not match, an unknown variable or wave.
     """
-    from sim.saom import moments
-
     if not isinstance(fit, Estimate) or not isinstance(data, ClassData | Data):
         raise ValueError(f"relative_importance(fit, data): an Estimate and the ClassData or "
                          f"Data it was fitted to, got {type(fit).__name__} and "
@@ -269,21 +274,54 @@ def relative_importance(fit: Estimate, data: ClassData | Data, *, variable: str 
         b: {p.effect: v for p, v in theta.items() if p.behaviour == b and not p.is_rate}
         for b in behaviours})
     if isinstance(data, ClassData):
-        periods, _, _, rates = moments.class_periods(data, model)
+        periods, ends, _, rates = moments.class_periods(data, model)
     else:
-        periods, _, _, rates = moments.classes_periods(data, model)
+        periods, ends, _, rates = moments.classes_periods(data, model)
     fitted = [p for p in theta if p.is_rate and not p.behaviour]
     if [str(r) for r in rates] != [str(r) for r in fitted]:
         raise ValueError(f"the fit's periods ({', '.join(map(str, fitted))}) are not the "
                          f"data's ({', '.join(map(str, rates))}); give the data it was "
                          f"fitted to")
-    chosen = _waves(wave, len(periods))
-    labels = tuple(" ".join(filter(None, (rates[m].group, str(rates[m].period))))
-                   for m in chosen)
-    out = [_at_wave(periods[m], variable) for m in chosen]
-    names = out[0][0]
-    return RelativeImportance(variable, tuple(Parameter.parse(k, behaviours) for k in names),
-                              labels, *_fields(out))
+    states = _observations(periods, ends, rates, classes, variable)
+    chosen = _waves(wave, [label for label, _, _ in states])
+    out = [_at_wave(x, spec, variable) for _, x, spec in (states[m] for m in chosen)]
+    return RelativeImportance(variable, tuple(Parameter.parse(k, behaviours) for k in out[0][0]),
+                              tuple(states[m][0] for m in chosen), *_fields(out))
+
+
+def _observations(periods: list, ends: list, rates: list[Parameter],
+                  classes: Sequence[ClassData], variable: str) -> list[tuple]:
+    """(label, network, specification) of ``variable`` at every observed wave of every
+    class. At wave m > 1, as RSiena's sienaRI (the target statistics' convention), the
+    variable is at wave m and the other dependent variables at wave m - 1: the network's
+    choices read behaviours of wave m - 1, a behaviour's choices the network of wave
+    m - 1. The network at wave m has the structural codes of wave m."""
+    out = []
+    for m, (per, rate) in enumerate(zip(periods, rates, strict=True)):
+        group = rate.group
+        if m == 0 or rates[m - 1].group != group:
+            out.append((" ".join(filter(None, (group, str(rate.period)))), per.x0, per.spec))
+        last = m + 1 == len(rates) or rates[m + 1].group != group
+        spec = per.spec
+        if variable == NETWORK:
+            if last:
+                c = next(c for c in classes if c.name == group) if group else classes[0]
+                allowed = 1 - np.eye(spec.n, dtype=np.int8)
+                if c.structural_zeros is not None:
+                    allowed[np.asarray(c.structural_zeros).astype(bool)] = 0
+                allowed[np.isin(np.asarray(c.waves[-1]), (moments.STRUCTURAL_ZERO,
+                                                         moments.STRUCTURAL_ONE))] = 0
+            else:
+                allowed = periods[m + 1].spec.allowed
+            x, spec = ends[m], replace(spec, allowed=allowed)
+        else:
+            actor = spec.data.actor.copy()
+            for b, var in enumerate(spec.behaviours):
+                if var.name == variable:
+                    actor[spec.beh.row[b]] = var.waves[:, per.wave + 1]
+            x, spec = per.x0, replace(spec, data=replace(spec.data, actor=actor))
+        out.append((" ".join(filter(None, (group, str(rate.period + 1)))), x, spec))
+    return out
 
 
 def _fields(out: list) -> tuple:
@@ -298,22 +336,23 @@ def _fields(out: list) -> tuple:
     return tuple(relative), tuple(absolute), tuple(certainty), tuple(probabilities)
 
 
-def _waves(wave: int | None, count: int) -> Sequence[int]:
-    """The periods (from 0) of ``wave`` (from 1; None: all)."""
+def _waves(wave: int | str | None, labels: Sequence[str]) -> Sequence[int]:
+    """The positions of ``wave`` among the observation moments ``labels`` (all for None)."""
     if wave is None:
-        return range(count)
-    if isinstance(wave, bool) or not isinstance(wave, int | np.integer) \
-            or not 1 <= wave <= count:
-        raise ValueError(f"wave {wave!r}; allowed: 1 to {count} (the waves that start a "
-                         f"period) or None for all")
-    return [int(wave) - 1]
+        return range(len(labels))
+    if isinstance(wave, str) and wave in labels:
+        return [list(labels).index(wave)]
+    if isinstance(wave, int | np.integer) and not isinstance(wave, bool) \
+            and 1 <= wave <= len(labels):
+        return [int(wave) - 1]
+    raise ValueError(f"wave {wave!r}; allowed: 1 to {len(labels)} (the observed waves"
+                     + (f": {', '.join(labels)}" if any(" " in k for k in labels) else "")
+                     + ") or None for all")
 
 
-def _at_wave(per, variable: str) -> tuple:
-    """(effect names, I, R_H, p) of ``variable`` at period ``per``'s start."""
-    spec = per.spec
+def _at_wave(x: np.ndarray, spec, variable: str) -> tuple:
+    """(effect names, I, R_H, p) of ``variable`` at network ``x`` under ``spec``."""
     if variable == NETWORK:
-        x = per.x0
         options = spec.allowed.astype(bool) & ((x == 1) | (x.sum(1) < spec.max_outdegree)
                                                [:, None])
         np.fill_diagonal(options, True)
@@ -325,5 +364,5 @@ def _at_wave(per, variable: str) -> tuple:
     z = spec.data.actor[spec.beh.row[b]]
     options = np.stack([z > spec.beh.lo[b], np.ones_like(z, dtype=bool), z < spec.beh.hi[b]],
                        axis=1)
-    contributions = move_contributions(b, per.x0, spec.beh, spec.data.arrays())
+    contributions = move_contributions(b, x, spec.beh, spec.data.arrays())
     return (spec.beh_labels[lo:hi], *distances(contributions, spec.beh.beta[lo:hi], options))

@@ -16,7 +16,7 @@ args <- as.numeric(commandArgs(trailingOnly = TRUE))
 friends <- sienaDependent(array(c(s501, s502, s503), dim = c(50, 50, 3)))
 alg <- sienaAlgorithmCreate(projname = NULL, seed = 1)
 show <- function(ri) {
-  RSiena:::print.sienaRI(ri)
+  RSiena:::print.sienaRI(ri, printSigma = TRUE)
   cat("per actor (wave 1, actors 1-5):\n")
   print(round(ri$RIActors[[1]][, 1:5], 6))
   cat("\ncertainty R_H (wave 1, actors 1-5):\n")

@@ -96,6 +96,9 @@ class RelativeImportance:
     probabilities : tuple of ndarray
         Per wave, (n, O): each actor's choice probabilities (options: alters, index i
         "no change"; for a behaviour down, stay, up).
+    sigma : tuple of ndarray
+        Per wave, (n, K): the standard deviation of each effect's contributions over the
+        actor's options (:func:`spread`).
     """
 
     variable: str
@@ -105,6 +108,7 @@ class RelativeImportance:
     absolute: tuple[np.ndarray, ...]
     certainty: tuple[np.ndarray, ...]
     probabilities: tuple[np.ndarray, ...]
+    sigma: tuple[np.ndarray, ...]
 
     @property
     def expected(self) -> np.ndarray:
@@ -122,13 +126,25 @@ class RelativeImportance:
         """(W,): the mean degree of certainty R_H over the actors."""
         return np.array([_mean(c[:, None])[0] for c in self.certainty])
 
+    @property
+    def _subject(self) -> str:
+        return "the network" if self.variable == NETWORK else f"behaviour {self.variable}"
+
+    @property
+    def mean_sigma(self) -> np.ndarray:
+        """(W, K): the root mean square over the actors of :attr:`sigma` (an actor without
+        a choice counting 0), RSiena's ``sigmas``: how much an effect's contributions vary
+        among an actor's options, in the units of its statistic."""
+        return np.array([np.sqrt(np.nansum(sd ** 2, 0) / len(sd)) for sd in self.sigma]
+                        ).reshape(len(self.waves), -1)
+
     def table(self) -> str:
         """The expected relative importance per effect and wave, the expected importance
-        (mean L1 distance) and the mean degree of certainty."""
+        (mean L1 distance), the mean degree of certainty and the within-ego standard
+        deviations of the contributions."""
         heads = "".join(f"{'wave ' + w:>12}" for w in self.waves)
-        rows = [f"Expected relative importance of effects for the {self.variable}"
-                f"{'' if self.variable == NETWORK else ' (behaviour)'}, at each wave's "
-                f"observed state:", f"{'effect':<28}{heads}"]
+        rows = [f"Expected relative importance of effects for {self._subject}, at each "
+                f"wave's observed state:", f"{'effect':<28}{heads}"]
         rows += [f"{str(k):<28}" + "".join(f"{v:>12.4f}" for v in self.expected[:, e])
                  for e, k in enumerate(self.effects)]
         rows += ["", "Expected importance (mean L1 distance of the choice probabilities):",
@@ -137,6 +153,10 @@ class RelativeImportance:
                  for e, k in enumerate(self.effects)]
         rows += ["", f"{'R_H (degree of certainty)':<28}"
                  + "".join(f"{v:>12.4f}" for v in self.mean_certainty)]
+        rows += ["", "sigma (within-ego standard deviation of the contributions, "
+                 "root mean square over actors):", f"{'effect':<28}{heads}"]
+        rows += [f"{str(k):<28}" + "".join(f"{v:>12.4f}" for v in self.mean_sigma[:, e])
+                 for e, k in enumerate(self.effects)]
         return "\n".join(rows)
 
     def to_frame(self, actors: bool = False):
@@ -183,8 +203,8 @@ class RelativeImportance:
         ax.set_xticks(range(k_count), [str(k) for k in self.effects])
         ax.set_ylabel("expected relative importance")
         ax.set_ylim(0, 1)
-        ax.set_title(f"Relative importance of the effects for the {self.variable} "
-                     f"(mean over actors)")
+        ax.set_title(f"Relative importance of the effects for {self._subject} (mean over "
+                     f"actors)")
         ax.legend(frameon=False)
         for w, wave in enumerate(self.waves if actors else ()):
             ax = axes[1 + w, 0]
@@ -325,15 +345,30 @@ def _observations(periods: list, ends: list, rates: list[Parameter],
 
 
 def _fields(out: list) -> tuple:
-    """(relative, absolute, certainty, probabilities), each a tuple over the waves."""
-    relative, absolute, certainty, probabilities = [], [], [], []
-    for _, importance, r_h, p in out:
+    """(relative, absolute, certainty, probabilities, sigma), each a tuple over the waves."""
+    relative, absolute, certainty, probabilities, sigma = [], [], [], [], []
+    for _, importance, r_h, p, sd in out:
         with np.errstate(invalid="ignore", divide="ignore"):
             relative.append(importance / importance.sum(1, keepdims=True))
         absolute.append(importance)
         certainty.append(r_h)
         probabilities.append(p)
-    return tuple(relative), tuple(absolute), tuple(certainty), tuple(probabilities)
+        sigma.append(sd)
+    return (tuple(relative), tuple(absolute), tuple(certainty), tuple(probabilities),
+            tuple(sigma))
+
+
+def spread(contributions: np.ndarray, options: np.ndarray) -> np.ndarray:
+    """(n, K): the standard deviation of each effect's contributions over the options
+    each actor can take ("no change" counts, with contribution 0); NaN for fewer than
+    two options (RSiena's within-ego sigma)."""
+    count = options.sum(1)[:, None]
+    values = np.where(options[:, None, :], contributions, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = values.sum(-1) / count
+        square = (np.where(options[:, None, :], contributions - mean[..., None], 0.0) ** 2
+                  ).sum(-1)
+        return np.where(count >= 2, np.sqrt(square / (count - 1)), np.nan)
 
 
 def _waves(wave: int | str | None, labels: Sequence[str]) -> Sequence[int]:
@@ -358,11 +393,13 @@ def _at_wave(x: np.ndarray, spec, variable: str) -> tuple:
         np.fill_diagonal(options, True)
         contributions = option_contributions(x, spec)
         return (tuple(spec.program.terms), *distances(contributions, spec.program.beta,
-                                                        options))
+                                                        options),
+                spread(contributions, options))
     b = [v.name for v in spec.behaviours].index(variable)
     lo, hi = spec.beh.eff_start[b], spec.beh.eff_start[b + 1]
     z = spec.data.actor[spec.beh.row[b]]
     options = np.stack([z > spec.beh.lo[b], np.ones_like(z, dtype=bool), z < spec.beh.hi[b]],
                        axis=1)
     contributions = move_contributions(b, x, spec.beh, spec.data.arrays())
-    return (spec.beh_labels[lo:hi], *distances(contributions, spec.beh.beta[lo:hi], options))
+    return (spec.beh_labels[lo:hi], *distances(contributions, spec.beh.beta[lo:hi], options),
+            spread(contributions, options))

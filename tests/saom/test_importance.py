@@ -54,9 +54,11 @@ def statistics(x, i):
 
 
 def brute_force(x, theta, zeros=None, cap=None):
-    """(relative importance (n, K), certainty (n,)) by enumerating every actor's options."""
+    """(relative importance (n, K), certainty (n,), within-ego sd of the changes (n, K)) by
+    enumerating every actor's options."""
     n, k = len(x), len(theta)
     relative, certainty = np.full((n, k), np.nan), np.full(n, np.nan)
+    sd = np.full((n, k), np.nan)
     for i in range(n):
         options, deltas = [], []
         for j in range(n):
@@ -72,6 +74,7 @@ def brute_force(x, theta, zeros=None, cap=None):
         if len(options) < 2:
             continue
         deltas = np.array(deltas)
+        sd[i] = deltas.std(0, ddof=1)
 
         def probabilities(t, deltas=deltas):
             w = np.exp(deltas @ t)
@@ -85,7 +88,7 @@ def brute_force(x, theta, zeros=None, cap=None):
             dist.append(np.abs(p - probabilities(t)).sum())
         relative[i] = np.array(dist) / sum(dist)
         certainty[i] = 1 + (p * np.log(p)).sum() / np.log(len(options))
-    return relative, certainty
+    return relative, certainty, sd
 
 
 THETA = {"rate 1": 3.0, "density": -1.2, "recip": 1.5, "transTrip": 0.4, "inPop": -0.15}
@@ -98,9 +101,10 @@ def test_relative_importance_equals_a_brute_force_enumeration(seed):
     assert res.waves == ("1", "2")
     theta = [THETA[k] for k in S50]
     for w, x in enumerate(waves):  # wave 2, the last: its own network
-        relative, certainty = brute_force(x, theta)
+        relative, certainty, sd = brute_force(x, theta)
         np.testing.assert_allclose(res.relative[w], relative, rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(res.certainty[w], certainty, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(res.sigma[w], sd, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(res.expected, [np.mean(r, 0) for r in res.relative])
 
 
@@ -116,9 +120,10 @@ def test_structural_zeros_and_the_out_degree_cap_leave_options_out():
                               ClassData(waves, structural_zeros=zeros), max_outdegree=cap)
     theta = [THETA[k] for k in S50]
     for w, x in enumerate(waves):
-        relative, certainty = brute_force(x, theta, zeros, cap)
+        relative, certainty, sd = brute_force(x, theta, zeros, cap)
         np.testing.assert_allclose(res.relative[w], relative, rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(res.certainty[w], certainty, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(res.sigma[w], sd, rtol=1e-10, atol=1e-12)
         assert np.isnan(res.relative[w][0]).all() and res.probabilities[w][0, 0] == 1.0
         assert res.probabilities[w][2, [3, 4]].sum() == 0.0
         full = x.sum(1) >= cap
@@ -259,6 +264,10 @@ def test_s50_equals_rsiena_sienaRI():
                                                          [0.3820, 0.3628, 0.5030],
                                                          [0.1256, 0.1137, 0.1088]], atol=5e-5)
     np.testing.assert_allclose(res.mean_certainty, [0.2495, 0.3272, 0.3112], atol=5e-5)
+    np.testing.assert_allclose(res.mean_sigma.T, [[0.4361, 0.4406, 0.4493],
+                                                  [0.2125, 0.2154, 0.2197],
+                                                  [0.6330, 0.6693, 0.8445],
+                                                  [2.0910, 2.0904, 2.1216]], atol=5e-5)
     np.testing.assert_allclose(res.relative[0][:5].T,
                                [[0.544645, 0.332494, 0.272811, 0.272811, 0.304397],
                                 [0.223932, 0.485171, 0.507523, 0.507523, 0.567015],
@@ -281,10 +290,14 @@ def test_s50_coevolution_equals_rsiena_sienaRI():
                                                 [0.4368, 0.3775, 0.4258],
                                                 [0.0754, 0.0748, 0.0720]], atol=5e-5)
     np.testing.assert_allclose(net.mean_certainty, [0.2823, 0.3214, 0.3012], atol=5e-5)
+    np.testing.assert_allclose(net.mean_sigma.T, [[0.4361, 0.4406, 0.4493],
+                                                  [0.2125, 0.2154, 0.2197],
+                                                  [0.2259, 0.2268, 0.2409]], atol=5e-5)
     drink = relative_importance(fit, s50(behaviour=True), variable="drink", wave=1)
     np.testing.assert_allclose(drink.expected[0], [0.2601, 0.1602, 0.5797], atol=5e-5)
     np.testing.assert_allclose(drink.expected_absolute[0], [0.1648, 0.1060, 0.5241],
                                atol=5e-5)
+    np.testing.assert_allclose(drink.mean_sigma[0], [0.9592, 1.8737, 0.8473], atol=5e-5)
     np.testing.assert_allclose(drink.relative[0][:5, 2],
                                [0.784291, 0.869217, 0.711545, 0.711545, 0.784291], atol=5e-7)
     np.testing.assert_allclose(drink.certainty[0][:5],

@@ -24,6 +24,8 @@ At wave m > 1, as in RSiena (whose sienaRI reads the states of its target statis
 the variable is at wave m and the other dependent variables at wave m - 1. RSiena 1.5.0
 computes a behaviour's contributions at wave m > 1 from the whole state of wave m - 1
 (only the range check reads wave m); lbsim uses the behaviour's values of wave m.
+Endowment and creation effects, which RSiena's sienaRI refuses, count as the ministep
+counts them: for the options that drop, or create, a tie.
 """
 
 from __future__ import annotations

@@ -144,7 +144,8 @@ def test_structural_codes_of_a_wave_fix_its_ties():
 
 def test_choice_probabilities_equal_the_reference_ministep():
     """The probabilities behind the importances are the plain reference simulator's (which
-    the kernel is tested against), covariate effects, zeros and cap included."""
+    the kernel is tested against), covariate, endowment and creation effects, zeros and
+    cap included (RSiena's sienaRI refuses endowment and creation effects)."""
     rng = np.random.default_rng(4)
     n = 9
     x = random_waves(n, 1, 0.3, 4)[0]
@@ -153,7 +154,8 @@ def test_choice_probabilities_equal_the_reference_ministep():
     x[zeros == 1] = 0
     v = rng.normal(size=n)
     effects = {"density": -1.0, "recip": 1.2, "transTies": 0.5, "cycle3": -0.3,
-               "outAct": -0.1, "simX:v": 0.9, "egoX:v": 0.3, "altX:v": -0.4}
+               "outAct": -0.1, "simX:v": 0.9, "egoX:v": 0.3, "altX:v": -0.4,
+               "recip[endow]": 0.7, "transTrip[creation]": 0.2}
     cap = int(x.sum(1).max())
     fit = fit_of({"rate 1": 2.0, **effects})
     res = relative_importance(fit, ClassData([x, x], covariates={"v": v},

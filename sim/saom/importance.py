@@ -77,7 +77,7 @@ def distances(contributions: np.ndarray, theta: np.ndarray,
 @dataclass(frozen=True, repr=False)
 class RelativeImportance:
     """The relative importance of the effects of one dependent variable (module
-    docstring), at the observed state starting each period.
+    docstring), at each observed wave.
 
     Attributes
     ----------

@@ -77,3 +77,47 @@ COMMANDS.append(score_test)
 
 
 # --- relative importance ---------------------------------------------------------------
+
+
+def importance(
+    fit: Fit,
+    plot: Annotated[Path | None, typer.Option(
+        help="save the figure here (.png, .pdf or .svg); a behaviour's figure goes next to "
+             "it, named FILE_<behaviour>")] = None,
+):
+    """Relative importance of the effects (RSiena's sienaRI; Indlekofer and Brandes 2013):
+    at each observed wave, how much each effect moves each actor's choice probabilities
+    in a ministep (L1 distance to the probabilities with its parameter 0), normalised to
+    sum to 1 over the effects and averaged over the actors; for the network and each
+    behaviour.
+
+    Examples:
+      lbsim importance --fit out/fit
+      lbsim importance --fit out/fit --plot out/importance.png
+    """
+    from sim.saom.importance import NETWORK, relative_importance
+
+    if plot is not None:
+        if plot.suffix.lower() not in (".png", ".pdf", ".svg"):
+            _fail(f"--plot {plot}: allowed: a file ending in .png, .pdf or .svg")
+        if not plot.parent.is_dir():
+            _fail(f"--plot {plot}: folder {plot.parent} does not exist")
+    saved = load(fit)
+    data = saved.data()
+    behaviours = sorted({p.behaviour for p in saved.estimate.names if p.behaviour})
+    try:
+        results = [relative_importance(saved.estimate, data, variable=v,
+                                       max_outdegree=saved.model.get("max_outdegree"))
+                   for v in (NETWORK, *behaviours)]
+    except ValueError as e:
+        _fail(str(e))
+    typer.echo("\n\n".join(r.table() for r in results))
+    if plot is not None:
+        for r in results:
+            path = plot if r.variable == NETWORK else \
+                plot.with_name(f"{plot.stem}_{r.variable}{plot.suffix}")
+            r.plot(path)
+            typer.echo(f"-> {path}")
+
+
+COMMANDS.append(importance)

@@ -17,6 +17,7 @@ from sim.saom.data import ClassData, Data
 from sim.saom.effects import EFFECTS, RATE_EFFECTS, describe
 from sim.saom.estimation import SEED, estimate
 from sim.saom.gof import GofResult, GofTest, goodness_of_fit
+from sim.saom.importance import RelativeImportance, relative_importance
 from sim.saom.meta import MetaAnalysis, Pooled, meta_analysis, pooled
 from sim.saom.model import Model
 from sim.saom.names import Parameter
@@ -36,6 +37,7 @@ __all__ = ["EFFECTS", "RATE_EFFECTS", "describe", "simulate_period", "simulate_p
            "PeriodResult", "PeriodsResult", "Runs", "ClassData", "Data", "Model", "Parameter",
            "Algorithm", "estimate", "SEED", "Estimate", "MetaAnalysis", "Pooled",
            "meta_analysis", "pooled", "GofResult", "GofTest", "RobbinsMonro",
-           "goodness_of_fit", "ScoreTest", "score_test"]
+           "goodness_of_fit", "ScoreTest", "score_test", "RelativeImportance",
+           "relative_importance"]
 # the modules gof and robbins_monro keep their names: sim.saom.gof.gof,
 # sim.saom.robbins_monro.robbins_monro

@@ -328,6 +328,35 @@ def objective_changes(b, i, x, indeg, outdeg, beh, data, out):
                                                 outdeg, data)
 
 
+@njit(cache=True)
+def _move_contributions(b, x, beh, data, out):
+    n = x.shape[0]
+    indeg = np.zeros(n, dtype=np.int64)
+    outdeg = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        for j in range(n):
+            outdeg[i] += x[i, j]
+            indeg[j] += x[i, j]
+    r = beh.row[b]
+    for i in range(n):
+        for e in range(beh.eff_start[b], beh.eff_start[b + 1]):
+            for s in (0, 2):
+                out[i, e - beh.eff_start[b], s] = term_change(beh, e, r, i, s - 1.0, x, indeg,
+                                                              outdeg, data)
+
+
+def move_contributions(b: int, network: np.ndarray, beh: BehaviourArrays,
+                       data) -> np.ndarray:
+    """C[i, k, s]: the change of behaviour ``b``'s effect k (its k-th effect) in actor i's
+    objective function if i moves by s - 1 (down, stay, up; 0 for stay), the kernel's
+    contribution (:func:`term_change`) at ``network`` and the behaviour values in
+    ``data.actor``. Shape (n, K_b, 3)."""
+    x = np.ascontiguousarray(network, dtype=np.int8)
+    out = np.zeros((x.shape[0], int(beh.eff_start[b + 1] - beh.eff_start[b]), 3))
+    _move_contributions(b, x, beh, data, out)
+    return out
+
+
 @njit(cache=True, _nrt=False)
 def move_probabilities(b, i, beh, data, changes, p):
     """p[0..2]: probabilities of the moves -1, 0, +1 of actor i (moves out of the range

@@ -90,6 +90,34 @@ def network_statistics(x0, prog, data, out):
                     out[e] += fw[kernels.PROD, ties[t]]
 
 
+@njit(cache=True)
+def _option_contributions(x0, prog, data, out):
+    n = x0.shape[0]
+    x, xt, indeg, outdeg = kernels.start_state(x0)
+    iw, fw, bits, scale = kernels.workspace(n, prog.codes.shape[0])
+    for i in range(n):
+        _refresh(x, xt, i, indeg, outdeg, prog, iw, fw)
+        for e in range(prog.slot.shape[0]):
+            kernels.effect_row(e, i, x, prog, data, fw)
+            for j in range(n):
+                out[i, e, j] = 0.0 if j == i else (1.0 - 2.0 * x[i, j]) * fw[kernels.PROD, j]
+
+
+def option_contributions(network: npt.ArrayLike, spec: Specification) -> np.ndarray:
+    """C[i, k, j]: what effect k adds to actor i's objective function if i toggles the tie
+    i -> j in ``network`` (the kernel's contribution c_ij of effect k alone, with the sign
+    of the toggle: + when it creates the tie, - when it drops it; 0 for j = i, "no
+    change"), so that a ministep chooses j with probability proportional to
+    exp(sum_k beta_k C[i, k, j]) among the options it may take. Shape (n, K, n)."""
+    x = np.ascontiguousarray(network, dtype=np.int8)
+    if x.shape != (spec.n, spec.n):
+        raise ValueError(f"network must be {spec.n} x {spec.n}, got shape {np.shape(network)}")
+    prog, data = spec.kernel_args()
+    out = np.zeros((spec.n, len(spec.program.beta), spec.n))
+    _option_contributions(x, prog, data, out)
+    return out
+
+
 @njit(cache=True, parallel=True)
 def _stack_statistics(xs, prog, data, out):
     for r in prange(xs.shape[0]):

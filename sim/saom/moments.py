@@ -319,10 +319,22 @@ def fit_class(data: ClassData, model: Model, seed: SeedLike, algorithm: Algorith
     """The method-of-moments fit of ``model`` to one class (:func:`sim.saom.estimate`);
     its rates are named ``rate 1``, ``rate 2``, ... Raises ValueError on bad input."""
     clock = time.perf_counter()
-    waves, structural = _structural(list(data.waves))
     if data.composition is not None and (conditional or data.behaviours):
         raise ValueError("composition change works with the unconditional estimation of a "
                          "network; drop conditional or behaviours")
+    periods, ends, effects, rates_of = class_periods(data, model)
+    if conditional:
+        return _fit_conditional(periods, ends, effects, rates_of, model.fixed, seed,
+                                algorithm, clock)
+    return _fit(periods, ends, effects, rates_of, model, seed, algorithm, clock)
+
+
+def class_periods(data: ClassData, model: Model) -> tuple[list[Period], list[np.ndarray],
+                                                          dict[str, float], list[Parameter]]:
+    """What :func:`fit_class` fits: the periods (missing ties filled, structural codes
+    read, composition change attached), their end waves, the effects mapped to starting
+    values and the rates' names. Raises ValueError on bad input."""
+    waves, structural = _structural(list(data.waves))
     waves, change = comp.prepare(data.composition, waves)
     waves, missing = _checked_waves(waves)
     effects = _start_values(model.effects, [waves])
@@ -332,11 +344,7 @@ def fit_class(data: ClassData, model: Model, seed: SeedLike, algorithm: Algorith
     periods = _with_missing(_periods(waves, data, valued, behaviours), missing, structural,
                             waves)
     periods = comp.attach(periods, change)
-    rates_of = [rate(m + 1) for m in range(len(periods))]
-    if conditional:
-        return _fit_conditional(periods, waves[1:], effects, rates_of, model.fixed, seed,
-                                algorithm, clock)
-    return _fit(periods, waves[1:], effects, rates_of, model, seed, algorithm, clock)
+    return periods, waves[1:], effects, [rate(m + 1) for m in range(len(periods))]
 
 
 def _behaviour_model(behaviours: Mapping | None, effects: Mapping | None,
@@ -375,6 +383,17 @@ def fit_classes(data: Data, model: Model, seed: SeedLike, algorithm: Algorithm |
     parameters and a rate per class and period; each class's range, mean and simMean are
     its own, as RSiena's ``BehaviorLongitudinalData`` computes them per group."""
     clock = time.perf_counter()
+    periods, ends, effects, rates_of = classes_periods(data, model)
+    if conditional:
+        return _fit_conditional(periods, ends, effects, rates_of, model.fixed, seed,
+                                algorithm, clock)
+    return _fit(periods, ends, effects, rates_of, model, seed, algorithm, clock)
+
+
+def classes_periods(data: Data, model: Model) -> tuple[list[Period], list[np.ndarray],
+                                                      dict[str, float], list[Parameter]]:
+    """What :func:`fit_classes` fits (as :func:`class_periods`, for every class, with
+    the pooled centring of covariates). Raises ValueError on bad input."""
     classes = data.classes
     if any(c.composition is not None for c in classes) and any(c.behaviours for c in classes):
         raise ValueError("composition change works with networks without behaviours: give "
@@ -399,10 +418,7 @@ def fit_classes(data: Data, model: Model, seed: SeedLike, algorithm: Algorithm |
     _pool_covariate_statistics(periods, members, [c.covariates for c in classes],
                                model.rate_effects or {})
     _pool_dyadic_means(periods, [c.dyadic for c in classes])
-    if conditional:
-        return _fit_conditional(periods, ends, effects, rates_of, model.fixed, seed,
-                                algorithm, clock)
-    return _fit(periods, ends, effects, rates_of, model, seed, algorithm, clock)
+    return periods, ends, effects, rates_of
 
 
 def _pool_dyadic_means(periods: list[Period], dyadic: list[Mapping]) -> None:

@@ -168,7 +168,7 @@ class RelativeImportance:
         (pandas, imported here)."""
         import pandas as pd
 
-        rows = []
+        rows: list[tuple] = []
         for w, wave in enumerate(self.waves):
             if not actors:
                 rows += [(self.variable, wave, str(k), self.expected[w, e],

@@ -1,0 +1,31 @@
+# RSiena's selection and influence tables on s50, for comparison with lbsim's
+# sim.saom.tables (tests/saom/test_tables.py embeds the numbers this prints).
+# Run: Rscript scripts/rsiena/tables.R        (RSiena 1.5.0; about a minute)
+# Model: network density, recip, transTrip, egoX/altX/simX of drink;
+#        behaviour drink (= s50a) linear, quad, avAlt.
+suppressMessages(library(RSiena))
+options(digits = 10, width = 120)
+friendship <- sienaDependent(array(c(s501, s502, s503), dim = c(50, 50, 3)))
+drink <- sienaDependent(s50a, type = "behavior")
+data <- sienaDataCreate(friendship, drink)
+eff <- getEffects(data)
+eff <- includeEffects(eff, transTrip, name = "friendship")
+eff <- includeEffects(eff, egoX, altX, simX, name = "friendship", interaction1 = "drink")
+eff <- includeEffects(eff, avAlt, name = "drink", interaction1 = "friendship")
+alg <- sienaAlgorithmCreate(projname = NULL, seed = 1)
+fit <- siena07(alg, data = data, effects = eff, batch = TRUE, verbose = FALSE,
+               silent = TRUE)
+cat("== estimates (theta; effect names as RSiena prints them)\n")
+print(data.frame(effect = fit$requestedEffects$effectName,
+                 short = fit$requestedEffects$shortName,
+                 theta = sprintf("%.10f", fit$theta), se = sprintf("%.6f", fit$se)))
+cat("tconv.max", fit$tconv.max, "\n")
+cat("== drink: mean, simMean, range\n")
+cat(sprintf("%.12f", mean(colMeans(s50a))), sprintf("%.12f", attr(data$depvars$drink, "simMean")),
+    attr(data$depvars$drink, "range"), "\n")
+cat("== selectionTable(fit, data, 'friendship', 'drink'): rows ego, columns alter\n")
+st <- selectionTable(fit, data, "friendship", "drink", as.matrix = TRUE, silent = TRUE)
+print(unclass(st))
+cat("== influenceTable(fit, data, 'friendship', 'drink'): rows alter, columns ego\n")
+it <- influenceTable(fit, data, "friendship", "drink", as.matrix = TRUE, silent = TRUE)
+print(unclass(it))

@@ -48,6 +48,24 @@ INCLUDE = ("eval", "endow", "creation")
 endowment effects (keeping a tie) or with the creation effects (making one)."""
 
 
+@dataclass(frozen=True)
+class Centring:
+    """How a variable is centred in the effects: its mean, range and similarity mean.
+
+    Attributes
+    ----------
+    variable : str
+        The covariate or behaviour.
+    mean, range, sim_mean : float
+        Its mean, range (max - min) and mean similarity over pairs of actors.
+    """
+
+    variable: str
+    mean: float
+    range: float
+    sim_mean: float
+
+
 @dataclass(frozen=True, repr=False)
 class ObjectiveTable:
     """A selection or influence table (module docstring).
@@ -56,18 +74,14 @@ class ObjectiveTable:
     ----------
     kind : str
         ``"selection"`` or ``"influence"``.
-    variable : str
-        The covariate or behaviour.
     ego, alter : tuple of float
         The levels of ego's and alter's value (rows and columns).
     values : ndarray, shape (len(ego), len(alter))
         The objective function's part that depends on the variable.
-    effects : tuple of Parameter
-        The parameters summed.
-    theta : ndarray
-        Their values.
-    mean, range, sim_mean : float
-        The variable's centring: mean, range and similarity mean.
+    effects : dict of Parameter to float
+        The parameters summed, with their values.
+    centring : Centring
+        The variable and its mean, range and similarity mean.
     out_degree : int
         Ego's out-degree of an influence table (totAlt, totSim); 0 for selection.
     omitted : tuple of str
@@ -75,17 +89,18 @@ class ObjectiveTable:
     """
 
     kind: str
-    variable: str
     ego: tuple[float, ...]
     alter: tuple[float, ...]
     values: np.ndarray
-    effects: tuple[Parameter, ...]
-    theta: np.ndarray
-    mean: float
-    range: float
-    sim_mean: float
+    effects: dict[Parameter, float]
+    centring: Centring
     out_degree: int = 0
     omitted: tuple[str, ...] = ()
+
+    @property
+    def variable(self) -> str:
+        """The covariate or behaviour."""
+        return self.centring.variable
 
     def __repr__(self) -> str:
         return (f"<ObjectiveTable: {self.kind} table of {self.variable!r}, "
@@ -108,10 +123,10 @@ class ObjectiveTable:
                 f"{corner:<12}" + "".join(f"{_level(v):>{width}}" for v in self.alter)]
         for v, row in zip(self.ego, self.values, strict=True):
             rows.append(f"{_level(v):<12}" + "".join(f"{x:>{width}.4f}" for x in row))
-        rows.append("effects: " + ", ".join(f"{p} {t:.4f}" for p, t in
-                                            zip(self.effects, self.theta, strict=True)))
-        rows.append(f"{self.variable}: mean {self.mean:.4f}, range {self.range:g}, "
-                    f"similarity mean {self.sim_mean:.4f}")
+        rows.append("effects: " + ", ".join(f"{p} {t:.4f}" for p, t in self.effects.items()))
+        c = self.centring
+        rows.append(f"{c.variable}: mean {c.mean:.4f}, range {c.range:g}, similarity mean "
+                    f"{c.sim_mean:.4f}")
         if self.omitted:
             rows.append("left out: " + ", ".join(self.omitted))
         return "\n".join(rows)
@@ -298,12 +313,12 @@ def influence_table(fit: Estimate, data: ClassData | Data, behaviour: str,
 
 
 def _result(kind, fit, found, values, ego, alter, centring, out_degree, omitted):
-    return ObjectiveTable(kind, centring.name, tuple(map(float, ego)),
-                          tuple(map(float, alter)), values,
-                          tuple(Parameter.parse(fit.names[k], (centring.name,)) for k in found),
-                          np.array([fit.theta[k] for k in found]), float(centring.mean),
-                          float(centring.range), float(centring.sim_mean), out_degree,
-                          tuple(omitted))
+    effects = {Parameter.parse(fit.names[k], (centring.name,)): float(fit.theta[k])
+               for k in found}
+    return ObjectiveTable(kind, tuple(map(float, ego)), tuple(map(float, alter)), values,
+                          effects, Centring(centring.name, float(centring.mean),
+                                            float(centring.range), float(centring.sim_mean)),
+                          out_degree, tuple(omitted))
 
 
 def _parameters(fit: Estimate, cls: ClassData) -> tuple[Parameter, ...]:

@@ -29,3 +29,23 @@ print(unclass(st))
 cat("== influenceTable(fit, data, 'friendship', 'drink'): rows alter, columns ego\n")
 it <- influenceTable(fit, data, "friendship", "drink", as.matrix = TRUE, silent = TRUE)
 print(unclass(it))
+
+# A constant covariate: alcohol at wave 1 (coCovar, centred by its mean), every
+# selection effect lbsim has.
+alcohol <- coCovar(s50a[, 1])
+data2 <- sienaDataCreate(friendship, alcohol)
+eff2 <- getEffects(data2)
+eff2 <- includeEffects(eff2, egoX, altX, simX, sameX, egoXaltX, interaction1 = "alcohol")
+fit2 <- siena07(alg, data = data2, effects = eff2, batch = TRUE, verbose = FALSE,
+                silent = TRUE)
+cat("== covariate model: estimates\n")
+print(data.frame(effect = fit2$requestedEffects$effectName,
+                 short = fit2$requestedEffects$shortName,
+                 theta = sprintf("%.10f", fit2$theta)))
+cat("== alcohol: mean, simMean, range\n")
+cat(sprintf("%.12f", attr(data2$cCovars$alcohol, "mean")),
+    sprintf("%.12f", attr(data2$cCovars$alcohol, "simMean")),
+    attr(data2$cCovars$alcohol, "range"), "\n")
+cat("== selectionTable(fit2, data2, 'friendship', 'alcohol'): rows ego, columns alter\n")
+st2 <- selectionTable(fit2, data2, "friendship", "alcohol", as.matrix = TRUE, silent = TRUE)
+print(unclass(st2))

@@ -66,6 +66,30 @@ RSIENA_INFLUENCE = [
     [-8.5611026345, -3.8645797483, -0.32768790773, 2.0495728871, 3.2672026362]]
 
 
+# The same script's second model: alcohol at wave 1 as a constant covariate (coCovar).
+RSIENA_COVARIATE_THETA = {
+    "rate 1": 5.0, "rate 2": 4.0,  # not printed; the table does not read them
+    "density": -2.4197131794, "recip": 2.7959184140, "altX:alcohol": -0.0515322857,
+    "egoX:alcohol": 0.0511692898, "simX:alcohol": -0.2355653018,
+    "sameX:alcohol": 0.0418465971, "egoXaltX:alcohol": 0.2038499300}
+RSIENA_COVARIATE_SIM_MEAN = 0.686530612245
+RSIENA_COVARIATE_SELECTION = [
+    [0.6891737108, 0.27144828516, -0.10443054342, -0.48030937199, -0.856188200572],
+    [0.3741498607, 0.12618490829, -0.08769058743, -0.25971948605, -0.431748384672],
+    [0.1009726077, 0.01501098812, -0.02910403435, -0.03912960011, -0.007308568771],
+    [-0.1722046453, -0.05431633495, 0.06357197544, 0.22330688293, 0.417131247129],
+    [-0.4453818984, -0.12364365802, 0.19809458233, 0.51983282268, 0.883417660128]]
+
+
+def test_covariate_selection_table_matches_rsiena():
+    fit = hand_made(list(RSIENA_COVARIATE_THETA), list(RSIENA_COVARIATE_THETA.values()))
+    data = ClassData(S50.waves, covariates={"alcohol": ALCOHOL[:, 0]})
+    table = selection_table(fit, data, "alcohol")
+    assert table.centring.mean == pytest.approx(2.88, abs=1e-12)
+    assert table.centring.sim_mean == pytest.approx(RSIENA_COVARIATE_SIM_MEAN, abs=1e-11)
+    np.testing.assert_allclose(table.values, RSIENA_COVARIATE_SELECTION, rtol=0, atol=5e-9)
+
+
 def rsiena_fit() -> Estimate:
     return hand_made(list(RSIENA_THETA), list(RSIENA_THETA.values()))
 

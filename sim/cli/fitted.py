@@ -99,8 +99,9 @@ _Levels = Annotated[str | None, typer.Option(
 _AlterLevels = Annotated[str | None, typer.Option(
     help="alter's values, comma-separated (default: ego's)")]
 _LeaveOut = Annotated[str | None, typer.Option(
-    help="comma-separated effects of the variable the table cannot hold (interactions, "
-         "indeg, ...) to leave out, as RSiena does")]
+    help="comma-separated effects of the variable to leave out; those the table cannot "
+         "hold (interactions; a behaviour's indeg, outdeg, effFrom) must be, as RSiena "
+         "leaves them out")]
 _Group = Annotated[str | None, typer.Option(
     help="with several classes, the class whose mean centres the values")]
 _Plot = Annotated[Path | None, typer.Option(help="save the plot to this image file (.png, "

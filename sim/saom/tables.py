@@ -191,8 +191,8 @@ def selection_table(fit: Estimate, data: ClassData | Data, variable: str,
         tie) or ``"creation"`` (with creation effects: making one); RSiena's include.endow
         and include.creation.
     leave_out : sequence of str
-        Effects of the variable the table cannot hold (interactions) to leave out, as
-        RSiena leaves them out; any other is an error.
+        Effects of the variable to leave out of the table; those it cannot hold
+        (interactions) must be, as RSiena leaves them out.
     group : str, optional
         With several classes, the class whose centring the table takes.
 
@@ -226,6 +226,7 @@ def selection_table(fit: Estimate, data: ClassData | Data, variable: str,
                              f"with leave_out=[{str(p)!r}], as RSiena does)")
         else:
             found.append((k, terms))
+    _check_left_out(leave_out, omitted, variable)
     if not found:
         raise ValueError(f"the fit has no selection effect of {variable!r}; variables with "
                          f"one: {', '.join(sorted(others)) or 'none'}")
@@ -263,9 +264,9 @@ def influence_table(fit: Estimate, data: ClassData | Data, behaviour: str,
     out_degree : int
         Ego's number of friends for totAlt and totSim (RSiena's out.ego).
     leave_out : sequence of str
-        Effects of the behaviour the table cannot hold (indeg, outdeg, effFrom,
-        interactions: they depend on more than ego's and alters' values) to leave out, as
-        RSiena leaves them out; any other is an error.
+        Effects of the behaviour to leave out of the table; those it cannot hold (indeg,
+        outdeg, effFrom, interactions: they depend on more than ego's and alters' values)
+        must be, as RSiena leaves them out.
     group : str, optional
         With several classes, the class whose centring the table takes.
 
@@ -286,15 +287,16 @@ def influence_table(fit: Estimate, data: ClassData | Data, behaviour: str,
     for k, p in enumerate(params):
         if p.is_rate or p.behaviour != behaviour:
             continue
-        if p.effect in INFLUENCE_EFFECTS:
-            found.append(k)
-        elif str(p) in leave_out:
+        if str(p) in leave_out:
             omitted.append(str(p))
+        elif p.effect in INFLUENCE_EFFECTS:
+            found.append(k)
         elif p.effect.partition(":")[0] not in fx.RATE_EFFECTS:
             raise ValueError(f"the influence table cannot hold {str(p)!r}: its value depends "
                              f"on more than ego's and alters' {behaviour}; the table sums "
                              f"{', '.join(INFLUENCE_EFFECTS)} (leave it out with "
                              f"leave_out=[{str(p)!r}], as RSiena does)")
+    _check_left_out(leave_out, omitted, behaviour)
     if not found:
         raise ValueError(f"the fit has no effect on behaviour {behaviour!r} that an influence "
                          f"table sums ({', '.join(INFLUENCE_EFFECTS)})")
@@ -319,6 +321,15 @@ def _result(kind, fit, found, values, ego, alter, centring, out_degree, omitted)
                           effects, Centring(centring.name, float(centring.mean),
                                             float(centring.range), float(centring.sim_mean)),
                           out_degree, tuple(omitted))
+
+
+def _check_left_out(leave_out: Sequence[str], omitted: list[str], variable: str) -> None:
+    if isinstance(leave_out, str):
+        raise ValueError(f"leave_out={leave_out!r}; allowed: a list of effect names")
+    unknown = [k for k in leave_out if k not in omitted]
+    if unknown:
+        raise ValueError(f"leave_out names {unknown[0]!r}, which is not an effect of "
+                         f"{variable!r} in the fit")
 
 
 def _parameters(fit: Estimate, cls: ClassData) -> tuple[Parameter, ...]:

@@ -191,6 +191,12 @@ def test_creation_and_endowment_effects_and_leaving_out():
         influence_table(fit, data, "drink")
     only = influence_table(fit, data, "drink", leave_out=["drink: indeg"])
     np.testing.assert_allclose(only.values, 0.2 * ego)
+    alter = selection_table(fit, data, "drink", leave_out=[*left, "altX:drink"],
+                            include="endow")
+    np.testing.assert_allclose(alter.values, 1.0 * sim)
+    with pytest.raises(ValueError, match="leave_out names 'drink: avAlt', which is not an "
+                                         "effect of 'drink' in the fit"):
+        influence_table(fit, data, "drink", leave_out=["drink: indeg", "drink: avAlt"])
 
 
 @pytest.mark.parametrize("call, message", [

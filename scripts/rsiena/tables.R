@@ -29,6 +29,18 @@ print(unclass(st))
 cat("== influenceTable(fit, data, 'friendship', 'drink'): rows alter, columns ego\n")
 it <- influenceTable(fit, data, "friendship", "drink", as.matrix = TRUE, silent = TRUE)
 print(unclass(it))
+cat("== covtheta of altX, egoX, simX (6:8) and drink linear, quad, avAlt (11:13)\n")
+print(fit$covtheta[c(6:8, 11:13), c(6:8, 11:13)])
+cat("== RSiena:::influenceTable.se (not exported): ego 5 minus ego 1 when every alter has 5 (ww rows: alter)\n")
+ww <- matrix(0, 5, 5)
+ww[5, 5] <- 1
+ww[5, 1] <- -1
+RSiena:::influenceTable.se(fit, data, "friendship", "drink", levls = 1:5, ww = ww)
+cat("== RSiena:::selectionTable.se (not exported): for ego 1, alter 1 minus alter 5 (ww rows: ego)\n")
+ww <- matrix(0, 5, 5)
+ww[1, 1] <- 1
+ww[1, 5] <- -1
+RSiena:::selectionTable.se(fit, data, "friendship", "drink", levls = 1:5, ww = ww)
 
 # A constant covariate: alcohol at wave 1 (coCovar, centred by its mean), every
 # selection effect lbsim has.

@@ -72,35 +72,72 @@ class ObjectiveTable:
 
     Attributes
     ----------
-    kind : str
-        ``"selection"`` or ``"influence"``.
     ego, alter : tuple of float
         The levels of ego's and alter's value (rows and columns).
-    values : ndarray, shape (len(ego), len(alter))
-        The objective function's part that depends on the variable.
+    parts : ndarray, shape (E, len(ego), len(alter))
+        Each effect's part per unit of its parameter: the table is
+        ``sum_e theta_e parts[e]`` (:attr:`values`).
     effects : dict of Parameter to float
-        The parameters summed, with their values.
+        The E parameters summed, with their values.
+    cov : ndarray, shape (E, E)
+        Their estimated covariance (0 for a fixed parameter, as RSiena).
     centring : Centring
         The variable and its mean, range and similarity mean.
     out_degree : int
-        Ego's out-degree of an influence table (totAlt, totSim); 0 for selection.
+        Ego's out-degree of an influence table (totAlt, totSim); 0 marks a selection
+        table.
     omitted : tuple of str
         Effects of the variable the table leaves out (other types, ``leave_out``).
     """
 
-    kind: str
     ego: tuple[float, ...]
     alter: tuple[float, ...]
-    values: np.ndarray
+    parts: np.ndarray
     effects: dict[Parameter, float]
+    cov: np.ndarray
     centring: Centring
     out_degree: int = 0
     omitted: tuple[str, ...] = ()
 
     @property
+    def kind(self) -> str:
+        """``"selection"`` or ``"influence"``."""
+        return "influence" if self.out_degree else "selection"
+
+    @property
+    def values(self) -> np.ndarray:
+        """The table, shape (len(ego), len(alter)): the objective function's part that
+        depends on the variable."""
+        return np.tensordot(np.array(list(self.effects.values())), self.parts, axes=1)
+
+    @property
     def variable(self) -> str:
         """The covariate or behaviour."""
         return self.centring.variable
+
+    def contrast(self, weights) -> tuple[float, float]:
+        """A linear combination sum_cells weights * values of the table and its standard
+        error from the estimates' covariance (RSiena's ``selectionTable.se`` and
+        ``influenceTable.se``). In an influence table only differences between ego's
+        values for the same alters enter the choice probabilities: let each column's
+        weights sum to 0.
+
+        Parameters
+        ----------
+        weights : array_like, shape (len(ego), len(alter))
+            The cells' weights (ego in rows, alter in columns, as :attr:`values`).
+
+        Returns
+        -------
+        tuple of float
+            The combination and its standard error.
+        """
+        w = np.asarray(weights, dtype=float)
+        if w.shape != self.parts.shape[1:] or not np.isfinite(w).all():
+            raise ValueError(f"weights: shape {w.shape}; allowed: finite numbers of shape "
+                             f"{self.parts.shape[1:]} (ego's levels x alter's)")
+        gradient = np.tensordot(self.parts, w, axes=2)
+        return float((w * self.values).sum()), float(np.sqrt(gradient @ self.cov @ gradient))
 
     def __repr__(self) -> str:
         return (f"<ObjectiveTable: {self.kind} table of {self.variable!r}, "
@@ -233,14 +270,13 @@ def selection_table(fit: Estimate, data: ClassData | Data, variable: str,
     ego, alter = _levels(levels, alter_levels, centring)
     grid = np.concatenate([ego, alter])
     n = len(ego)
-    values = np.zeros((len(ego), len(alter)))
+    parts = []
     for k, terms in found:  # lbsim's contribution c_ij of the tie, at the grid's values
         c = specification.term_factor(terms[0], len(grid), {variable: grid}, {},
                                       str(fit.names[k]), behaviours=[centring])
         assert c is not None
-        values += fit.theta[k] * c[:n, n:]
-    return _result("selection", fit, [k for k, _ in found], values, ego, alter, centring,
-                   0, omitted)
+        parts.append(c[:n, n:])
+    return _result(fit, [k for k, _ in found], parts, ego, alter, centring, 0, omitted)
 
 
 def influence_table(fit: Estimate, data: ClassData | Data, behaviour: str,
@@ -306,21 +342,43 @@ def influence_table(fit: Estimate, data: ClassData | Data, behaviour: str,
     z = np.column_stack([e] + [a] * out_degree)
     x = np.zeros((1, out_degree + 1, out_degree + 1))
     x[0, 0, 1:] = 1.0
-    values = np.zeros(len(e))
-    for k in found:
-        code = bh.BEHAVIOUR_EFFECTS[params[k].effect].code
-        values += fit.theta[k] * bh.actor_statistics(code, x, z, centring)[:, 0]
-    return _result("influence", fit, found, values.reshape(len(ego), len(alter)), ego, alter,
-                   centring, int(out_degree), omitted)
+    parts = [bh.actor_statistics(bh.BEHAVIOUR_EFFECTS[params[k].effect].code, x, z,
+                                 centring)[:, 0].reshape(len(ego), len(alter)) for k in found]
+    return _result(fit, found, parts, ego, alter, centring, int(out_degree), omitted)
 
 
-def _result(kind, fit, found, values, ego, alter, centring, out_degree, omitted):
+def _result(fit, found, parts, ego, alter, centring, out_degree, omitted):
     effects = {Parameter.parse(fit.names[k], (centring.name,)): float(fit.theta[k])
                for k in found}
-    return ObjectiveTable(kind, tuple(map(float, ego)), tuple(map(float, alter)), values,
-                          effects, Centring(centring.name, float(centring.mean),
-                                            float(centring.range), float(centring.sim_mean)),
-                          out_degree, tuple(omitted))
+    return ObjectiveTable(tuple(map(float, ego)), tuple(map(float, alter)), np.array(parts),
+                          effects, _covariance(fit, found),
+                          Centring(centring.name, float(centring.mean), float(centring.range),
+                                   float(centring.sim_mean)), out_degree, tuple(omitted))
+
+
+def _covariance(fit: Estimate, found: list[int]) -> np.ndarray:
+    """The covariance of parameters ``found`` (positions in fit.names): the fit's covariance
+    is over the statistics of the estimated parameters; a fixed parameter's is 0 (as
+    RSiena's tables take it), one the covariance does not cover NaN."""
+    stats = [str(s) for s in fit.stat_names]
+    cov = np.atleast_2d(np.asarray(fit.cov, dtype=float))
+    covered = cov.shape == (len(stats), len(stats))
+    out = np.zeros((len(found), len(found)))
+    at = []
+    for a, k in enumerate(found):
+        name = str(fit.names[k])
+        if fit.fixed[k]:
+            at.append(None)
+        elif covered and name in stats:
+            at.append(stats.index(name))
+        else:
+            at.append(None)
+            out[a, :] = out[:, a] = np.nan
+    for a, i in enumerate(at):
+        for b, j in enumerate(at):
+            if i is not None and j is not None:
+                out[a, b] = cov[i, j]
+    return out
 
 
 def _check_left_out(leave_out: Sequence[str], omitted: list[str], variable: str) -> None:

@@ -2,6 +2,8 @@
 function by brute force, against RSiena 1.5.0's selectionTable/influenceTable on s50,
 bad requests, and the commands lbsim selection-table / influence-table."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from helpers import assert_drawn, kernel_probabilities
@@ -92,6 +94,57 @@ def test_covariate_selection_table_matches_rsiena():
 
 def rsiena_fit() -> Estimate:
     return hand_made(list(RSIENA_THETA), list(RSIENA_THETA.values()))
+
+
+# fit$covtheta of altX, egoX, simX of drink and drink linear, quad, avAlt (same script)
+RSIENA_COV_NAMES = ["altX:drink", "egoX:drink", "simX:drink", "drink: linear", "drink: quad",
+                    "drink: avAlt"]
+RSIENA_COV = [
+    [0.0106651125944, -0.007748527655, -0.010527249326, -0.005254103138, -0.0002867522506,
+     0.002770444394],
+    [-0.0077485276545, 0.013205783756, 0.006523931653, 0.003451973829, 0.0031984064328,
+     -0.010707609035],
+    [-0.0105272493261, 0.006523931653, 0.380287907842, -0.001168723266, -0.0329565224388,
+     0.050798514974],
+    [-0.0052541031379, 0.003451973829, -0.001168723266, 0.049105211275, -0.0309821263253,
+     0.075894343671],
+    [-0.0002867522506, 0.003198406433, -0.032956522439, -0.030982126325, 0.1066944043398,
+     -0.244724495768],
+    [0.0027704443936, -0.010707609035, 0.050798514974, 0.075894343671, -0.2447244957685,
+     0.634865216295]]
+
+
+def test_contrasts_and_standard_errors_match_rsiena():
+    """RSiena's (unexported) influenceTable.se and selectionTable.se, printed by
+    scripts/rsiena/tables.R, from the estimates' covariance."""
+    names = list(RSIENA_THETA)
+    cov = np.eye(len(names))
+    at = [names.index(k) for k in RSIENA_COV_NAMES]
+    cov[np.ix_(at, at)] = RSIENA_COV
+    fit = replace(rsiena_fit(), cov=cov)
+    inf = influence_table(fit, s50_drink(), "drink")
+    w = np.zeros((5, 5))
+    w[4, 4], w[0, 4] = 1, -1  # ego 5 minus ego 1, every alter at 5
+    value, se = inf.contrast(w)
+    assert value == pytest.approx(11.8283, abs=5e-5) and se == pytest.approx(6.722055345,
+                                                                            abs=5e-9)
+    sel = selection_table(fit, s50_drink(), "drink")
+    w = np.zeros((5, 5))
+    w[0, 0], w[0, 4] = 1, -1  # ego 1: alter 1 minus alter 5
+    value, se = sel.contrast(w)
+    assert value == pytest.approx(1.684, abs=5e-4) and se == pytest.approx(0.7969615448,
+                                                                          abs=5e-10)
+    # a fixed parameter has no variance (RSiena sets its NA covariance to 0)
+    fixed = replace(fit, fixed=np.array([k == "simX:drink" for k in names]),
+                    stat_names=tuple(k for k in names if k != "simX:drink"),
+                    cov=np.delete(np.delete(cov, 7, 0), 7, 1))
+    part = selection_table(fixed, s50_drink(), "drink")
+    assert part.cov[2].tolist() == [0.0, 0.0, 0.0]
+    grad = np.array([-4.0, 0.0])  # altX's and egoX's weights, as RSiena printed them
+    assert part.contrast(w)[1] == pytest.approx(np.sqrt(grad @ cov[5:7, 5:7] @ grad))
+    with pytest.raises(ValueError, match=r"weights: shape \(2, 2\); allowed: finite "
+                                         r"numbers of shape \(5, 5\)"):
+        sel.contrast(np.eye(2))
 
 
 def test_tables_match_rsiena():

@@ -76,6 +76,147 @@ COMMANDS.append(score_test)
 # --- selection and influence tables ----------------------------------------------------
 
 
+def _numbers(text: str | None, option: str) -> list[float] | None:
+    """A comma-separated list of numbers (None if not given), or exit naming the option."""
+    if text is None:
+        return None
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        _fail(f"{option} {text!r}: allowed: comma-separated numbers, e.g. 1,2,3,4,5")
+    if not values:
+        _fail(f"{option} {text!r}: allowed: comma-separated numbers, e.g. 1,2,3,4,5")
+    return values
+
+
+def _table_output(result, plot: Path | None) -> None:
+    """Print the table; save its figure to ``plot`` (whole or not at all)."""
+    typer.echo(result.table())
+    if plot is None:
+        return
+    import matplotlib.pyplot as plt
+
+    from sim.atomic import atomic_file
+
+    fig = result.plot()
+    try:
+        with atomic_file(plot) as tmp:
+            fig.savefig(tmp, format=plot.suffix[1:], bbox_inches="tight", dpi=120)
+    finally:
+        plt.close(fig)
+    typer.echo(f"-> {plot}")
+
+
+def _check_plot(plot: Path | None, overwrite: bool) -> None:
+    """Exit before computing if ``plot`` cannot be written: an unknown image type, a
+    folder, or a file there without --overwrite."""
+    if plot is None:
+        return
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    kinds = FigureCanvasBase.get_supported_filetypes()
+    if plot.suffix[1:].lower() not in kinds:
+        _fail(f"--plot {plot}: an image file name ending in one of "
+              f"{', '.join('.' + k for k in sorted(kinds))}")
+    if plot.is_dir():
+        _fail(f"--plot {plot} is a folder; name the image file to write")
+    if plot.exists() and not overwrite:
+        _fail(f"--plot {plot} exists; choose another name or pass --overwrite")
+
+
+_Levels = Annotated[str | None, typer.Option(
+    help="ego's values, comma-separated (default: the observed integer range)")]
+_AlterLevels = Annotated[str | None, typer.Option(
+    help="alter's values, comma-separated (default: ego's)")]
+_LeaveOut = Annotated[str | None, typer.Option(
+    help="comma-separated effects of the variable to leave out; those the table cannot "
+         "hold (interactions; a behaviour's indeg, outdeg, effFrom) must be, as RSiena "
+         "leaves them out")]
+_Group = Annotated[str | None, typer.Option(
+    help="with several classes, the class whose mean centres the values")]
+_Plot = Annotated[Path | None, typer.Option(help="save the plot to this image file (.png, "
+                                                 ".pdf, .svg)")]
+_Overwrite = Annotated[bool, typer.Option(help="replace an existing --plot file")]
+
+
+def selection_table(
+    fit: Fit,
+    covariate: Annotated[str, typer.Option(
+        "--covariate", "--variable", help="the actor covariate or behaviour")],
+    levels: _Levels = None,
+    alter_levels: _AlterLevels = None,
+    include: Annotated[str, typer.Option(
+        help="eval (evaluation effects), endow (with endowment: keeping a tie) or creation "
+             "(with creation: making one)")] = "eval",
+    leave_out: _LeaveOut = None,
+    group: _Group = None,
+    plot: _Plot = None,
+    overwrite: _Overwrite = False,
+):
+    """Selection table (RSiena's selectionTable): the part of the network objective
+    function that depends on a covariate or behaviour, for a tie from ego (rows) to alter
+    (columns), summed over its egoX, altX, simX, sameX and egoXaltX effects.
+
+    Examples:
+      lbsim selection-table --fit out/fit --covariate drink
+      lbsim selection-table --fit out/fit --covariate alcohol --levels 1,3,5 --plot sel.png
+    """
+    from sim.saom.tables import selection_table as table
+
+    _check_plot(plot, overwrite)
+    saved = load(fit)
+    try:
+        result = table(saved.estimate, saved.data(), covariate,
+                       _numbers(levels, "--levels"), _numbers(alter_levels, "--alter-levels"),
+                       include, _names(leave_out), group)
+    except ValueError as e:
+        _fail(str(e))
+    _table_output(result, plot)
+
+
+COMMANDS.append(selection_table)
+
+
+def influence_table(
+    fit: Fit,
+    behaviour: Annotated[str, typer.Option(help="the dependent behaviour")],
+    levels: _Levels = None,
+    alter_levels: _AlterLevels = None,
+    out_degree: Annotated[int, typer.Option(
+        min=1, help="ego's number of friends, for totAlt and totSim")] = 1,
+    leave_out: _LeaveOut = None,
+    group: _Group = None,
+    plot: _Plot = None,
+    overwrite: _Overwrite = False,
+):
+    """Influence table (RSiena's influenceTable, printed with ego in rows): ego's
+    behaviour objective function when ego has the row's value and its friends the
+    column's, summed over linear, quad, avAlt, totAlt, avSim and totSim.
+
+    Examples:
+      lbsim influence-table --fit out/fit --behaviour drink
+      lbsim influence-table --fit out/fit --behaviour drink --plot influence.png
+    """
+    from sim.saom.tables import influence_table as table
+
+    _check_plot(plot, overwrite)
+    saved = load(fit)
+    try:
+        result = table(saved.estimate, saved.data(), behaviour,
+                       _numbers(levels, "--levels"), _numbers(alter_levels, "--alter-levels"),
+                       out_degree, _names(leave_out), group)
+    except ValueError as e:
+        _fail(str(e))
+    _table_output(result, plot)
+
+
+COMMANDS.append(influence_table)
+
+
+def _names(text: str | None) -> list[str]:
+    return [k.strip() for k in (text or "").split(",") if k.strip()]
+
+
 # --- relative importance ---------------------------------------------------------------
 
 

@@ -32,12 +32,14 @@ from sim.saom.simulate import (
     simulate_period,
     simulate_periods,
 )
+from sim.saom.tables import Centring, ObjectiveTable, influence_table, selection_table
 
 __all__ = ["EFFECTS", "RATE_EFFECTS", "describe", "simulate_period", "simulate_periods", "Start",
            "PeriodResult", "PeriodsResult", "Runs", "ClassData", "Data", "Model", "Parameter",
            "Algorithm", "estimate", "SEED", "Estimate", "MetaAnalysis", "Pooled",
            "meta_analysis", "pooled", "GofResult", "GofTest", "RobbinsMonro",
            "goodness_of_fit", "ScoreTest", "score_test", "RelativeImportance",
-           "relative_importance"]
+           "relative_importance", "ObjectiveTable", "Centring", "selection_table",
+           "influence_table"]
 # the modules gof and robbins_monro keep their names: sim.saom.gof.gof,
 # sim.saom.robbins_monro.robbins_monro

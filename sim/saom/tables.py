@@ -241,7 +241,7 @@ def selection_table(fit: Estimate, data: ClassData | Data, variable: str,
         raise ValueError(f"include={include!r}; allowed: {', '.join(INCLUDE)}")
     cls = _one_class(data, group)
     centring = _centring(cls, variable)
-    found: list[tuple[int, list]] = []
+    found: list[tuple[int, tuple]] = []
     omitted, others = [], set()
     for k, p in enumerate(_parameters(fit, cls)):
         if p.is_rate or p.behaviour or p.effect.partition(":")[0] in fx.RATE_EFFECTS:
@@ -364,7 +364,7 @@ def _covariance(fit: Estimate, found: list[int]) -> np.ndarray:
     cov = np.atleast_2d(np.asarray(fit.cov, dtype=float))
     covered = cov.shape == (len(stats), len(stats))
     out = np.zeros((len(found), len(found)))
-    at = []
+    at: list[int | None] = []
     for a, k in enumerate(found):
         name = str(fit.names[k])
         if fit.fixed[k]:

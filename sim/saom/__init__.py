@@ -30,11 +30,12 @@ from sim.saom.simulate import (
     simulate_period,
     simulate_periods,
 )
+from sim.saom.wald import WaldTest, same_test, wald_test
 
 __all__ = ["EFFECTS", "RATE_EFFECTS", "describe", "simulate_period", "simulate_periods", "Start",
            "PeriodResult", "PeriodsResult", "Runs", "ClassData", "Data", "Model", "Parameter",
            "Algorithm", "estimate", "SEED", "Estimate", "MetaAnalysis", "Pooled",
            "meta_analysis", "pooled", "GofResult", "GofTest", "RobbinsMonro",
-           "goodness_of_fit"]
+           "goodness_of_fit", "WaldTest", "wald_test", "same_test"]
 # the modules gof and robbins_monro keep their names: sim.saom.gof.gof,
 # sim.saom.robbins_monro.robbins_monro

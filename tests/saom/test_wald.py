@@ -275,3 +275,21 @@ def test_cli_bad_requests_exit_2(saved, args, message):
 def test_cli_without_a_fit_exits_2(tmp_path):
     result = runner.invoke(app, ["wald", "--fit", str(tmp_path / "none"), "recip"])
     assert result.exit_code == 2 and "not found" in result.output
+
+
+def test_cli_refuses_a_fixed_parameter(tmp_path):
+    """A fit saved with a fixed parameter (lbsim estimate --fix inPop): lbsim wald names it
+    as fixed, points to the score-type test and lists what it may test."""
+    nets, _ = read_waves(None, "s50", [])
+    est = make_estimate(["rate 1", "rate 2", "density", "recip", "inPop"],
+                        [6.0, 5.0, -2.5, 2.4, 0.0], np.diag([1.0, 0.8, 0.01, 0.04]),
+                        fixed=[False, False, False, False, True])
+    save_fit(tmp_path / "fit", est, effects=["density", "recip", "inPop"],
+             classes=[FitClass("", list(nets))], seed=1)
+    result = runner.invoke(app, ["wald", "--fit", str(tmp_path / "fit"), "recip", "inPop"])
+    assert result.exit_code == 2
+    assert "'inPop' was fixed in the fit" in result.output
+    assert "may name: rate 1, rate 2, density, recip" in result.output
+    result = runner.invoke(app, ["wald", "--fit", str(tmp_path / "fit"), "recip"])
+    assert result.exit_code == 0  # chi-squared (2.4 / 0.2)^2:
+    assert "chi-squared = 144.00, d.f. = 1" in result.output

@@ -94,3 +94,26 @@ def test_cli_max_degree_below_the_observed_out_degree_exits_2(tmp_path):
     assert result.exit_code == 2
     assert "more than max_outdegree = 4" in result.output and "at least 5" in result.output
     assert not out.exists()
+
+
+def test_scores_of_a_capped_process_have_mean_zero():
+    """The scores (d log-likelihood / d theta of the simulated ministeps) are those of the
+    capped process, as RSiena's: a ministep's expected change of a statistic runs over the
+    options left once the cap removes new ties of an actor at the cap. E[score] = 0 at the
+    parameters simulated (a score's defining property) for s50 with MaxDegree 5, where the
+    cap binds (actors at 5 in the waves), at RSiena's MaxDegree 5 estimates
+    (scripts/rsiena/maxdegree.R)."""
+    from helpers import load_s50
+
+    from sim.saom.moments import _periods, simulate_statistics
+
+    w1, w2, w3, _ = load_s50()
+    effects = {"density": -2.5724, "recip": 2.3369, "transTrip": 0.6646}
+    model = Model(effects, max_outdegree=5)
+    periods = _periods([w1, w2, w3], ClassData([w1, w2, w3]), model)
+    assert all(per.spec.max_outdegree == 5 for per in periods)
+    _, u = simulate_statistics(periods, np.array([7.0051, 5.6292, *effects.values()]),
+                               np.random.SeedSequence(12), 1000, with_scores=True)
+    z = u.mean(0) / (u.std(0) / np.sqrt(len(u)))
+    assert np.all(np.abs(z) < 4), z
+    assert np.all(u.std(0) > 0)

@@ -8,6 +8,10 @@
 # Prints, per fit: estimates, standard errors, convergence t-ratios and the overall
 # maximum convergence ratio (siena07, seed 1, cond = FALSE: unconditional, as lbsim estimate
 # by default); then that MaxDegree 4 is refused.
+# lbsim's side, seed 1 (PYTHONPATH=. .venv/bin/lbsim ... or an installed lbsim):
+#   lbsim estimate --data s50 --effects density,recip,transTrip --seed 1 --out out/md_none
+#   lbsim estimate --data s50 --effects density,recip,transTrip --seed 1 --max-degree 6 \
+#       --out out/md_6        (and --max-degree 5 --out out/md_5; --max-degree 4 exits 2)
 library(RSiena)
 friendship <- sienaDependent(array(c(s501, s502, s503), dim = c(50, 50, 3)))
 data <- sienaDataCreate(friendship)

@@ -8,6 +8,11 @@
 # alcohol (wave 1, a constant covariate; RSiena orders its effects so, theta 1..7);
 # siena07 with seed 1, cond = FALSE (unconditional, as lbsim estimate by default), so theta
 # holds the rates too. The tests name parameters by their numbers 1..7.
+# lbsim's fit of the same model and its tests:
+#   lbsim estimate --data s50 --covariate alcohol:1 --seed 1 \
+#       --effects density,recip,transTrip,altX:alcohol,egoX:alcohol --out out/wald
+#   lbsim wald --fit out/wald recip transTrip
+#   lbsim wald --fit out/wald --same altX:alcohol egoX:alcohol
 library(RSiena)
 friendship <- sienaDependent(array(c(s501, s502, s503), dim = c(50, 50, 3)))
 alcohol <- coCovar(s50a[, 1])

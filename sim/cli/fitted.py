@@ -49,9 +49,7 @@ def wald(
     with --same, that two parameters are equal (testSame.RSiena).
 
     Examples:
-
       lbsim wald --fit out/fit recip transTrip
-
       lbsim wald --fit out/fit --same egoX:alcohol altX:alcohol
     """
     from sim.saom.wald import same_test, wald_test

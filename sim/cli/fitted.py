@@ -37,6 +37,38 @@ def load(folder: Path) -> SavedFit:
 # --- Wald tests ------------------------------------------------------------------------
 
 
+def wald(
+    fit: Fit,
+    parameters: Annotated[list[str], typer.Argument(
+        help="the parameters tested, by name (quote names with spaces: 'rate 1')")],
+    same: Annotated[bool, typer.Option(
+        "--same", help="test that the two parameters are equal (RSiena's testSame.RSiena) "
+                       "instead of 0")] = False,
+) -> None:
+    """Wald test that PARAMETERS are 0, jointly and each alone (RSiena's Multipar.RSiena);
+    with --same, that two parameters are equal (testSame.RSiena).
+
+    Examples:
+      lbsim wald --fit out/fit recip transTrip
+      lbsim wald --fit out/fit --same egoX:alcohol altX:alcohol
+    """
+    from sim.saom.wald import same_test, wald_test
+
+    estimate = load(fit).estimate
+    if same and len(parameters) != 2:
+        _fail(f"--same compares two parameters, got {len(parameters)}: "
+              f"{' '.join(parameters)}; allowed: {', '.join(estimate.cov_names())}")
+    try:
+        result = (same_test(estimate, *parameters) if same
+                  else wald_test(estimate, parameters))
+    except ValueError as e:
+        _fail(str(e))
+    typer.echo(result.table())
+
+
+COMMANDS.append(wald)
+
+
 # --- score-type tests ------------------------------------------------------------------
 def score_test(
     fit: Fit,

@@ -127,14 +127,8 @@ def _wave(value) -> np.ndarray:
 
 
 def covariance_names(est: Estimate) -> list[str]:
-    """The parameters ``est.cov`` is over: the estimated ones (for a conditional fit, whose
-    rates are estimated afterwards, the estimated effects)."""
-    free = [str(n) for n, f in zip(est.names, est.fixed, strict=True) if not f]
-    if len(free) != len(est.cov):
-        free = [n for n in free if not Parameter.parse(n).is_rate]
-    if len(free) != len(est.cov):
-        raise ValueError(f"covariance of {len(est.cov)} parameters; estimated: {free}")
-    return free
+    """The parameters ``est.cov`` is over (:meth:`sim.saom.Estimate.cov_names`)."""
+    return est.cov_names()
 
 
 def _csv_text(rows: Sequence[Sequence]) -> str:

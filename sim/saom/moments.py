@@ -96,6 +96,23 @@ def _checked_waves(waves, where: str = "") -> tuple[list[np.ndarray], list[np.nd
     return filled, missing
 
 
+def _check_cap(waves: list[np.ndarray], missing: list[np.ndarray], cap: int | None,
+               where: str = "") -> None:
+    """RSiena's check of MaxDegree against the data: no observed wave (each one, the last
+    too; a missing tie counts as absent) may have an out-degree above the cap, else the
+    simulations could never reach the observed statistics."""
+    if cap is None:
+        return
+    out = [np.where(m, 0, w).sum(1) for w, m in zip(waves, missing, strict=True)]
+    largest = max(int(o.max()) for o in out)
+    if largest > cap:
+        k = next(k for k, o in enumerate(out) if o.max() == largest)
+        raise ValueError(f"{where}wave {k + 1}: actor {int(out[k].argmax())} names {largest} "
+                         f"friends, more than max_outdegree = {cap} (RSiena's MaxDegree); "
+                         f"allowed: at least {largest}, the largest observed out-degree, or "
+                         f"None")
+
+
 STRUCTURAL_ZERO, STRUCTURAL_ONE = 10, 11
 """RSiena's codes for tie values fixed by design in a wave: absent (10) or present (11)."""
 
@@ -337,6 +354,7 @@ def class_periods(data: ClassData, model: Model) -> tuple[list[Period], list[np.
     waves, structural = _structural(list(data.waves))
     waves, change = comp.prepare(data.composition, waves)
     waves, missing = _checked_waves(waves)
+    _check_cap(waves, missing, model.max_outdegree)
     effects = _start_values(model.effects, [waves])
     behaviours, behaviour_effects = _behaviour_model(data.behaviours, model.behaviour_effects,
                                                      len(waves))
@@ -403,6 +421,8 @@ def classes_periods(data: Data, model: Model) -> tuple[list[Period], list[np.nda
     checked = [_checked_waves(g, f"class {c.name}: ") for (g, _), c in zip(changes, classes,
                                                                            strict=True)]
     waves = [w for w, _ in checked]
+    for (w, miss), c in zip(checked, classes, strict=True):
+        _check_cap(w, miss, model.max_outdegree, f"class {c.name}: ")
     effects = _start_values(model.effects, waves)
     periods, members, ends, rates_of = [], [], [], []
     for g, (w, c) in enumerate(zip(waves, classes, strict=True)):

@@ -184,6 +184,17 @@ class Estimate:
             raise UnknownParameter(f"no parameter {str(name)!r}; parameters: "
                              f"{', '.join(map(str, self.names))}") from None
 
+    def cov_names(self) -> list[str]:
+        """The parameters :attr:`cov` is over: the estimated ones (for a conditional fit,
+        whose rates are estimated afterwards, the estimated effects); ValueError if
+        :attr:`cov` fits neither."""
+        free = [str(n) for n, f in zip(self.names, self.fixed, strict=True) if not f]
+        if len(free) != len(self.cov):
+            free = [n for n in free if not Parameter.parse(n).is_rate]
+        if len(free) != len(self.cov):
+            raise ValueError(f"covariance of {len(self.cov)} parameters; estimated: {free}")
+        return free
+
     def table(self) -> str:
         """The report: parameters with SEs, statistics against targets, convergence."""
         rows = [f"{'parameter':<28}{'estimate':>10}{'SE':>9}"]

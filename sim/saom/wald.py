@@ -133,7 +133,7 @@ def wald_test(fit: Estimate, parameters: str | Sequence[str] | None = None, *,
     if (parameters is None) == (matrix is None):
         raise ValueError("give the parameters tested or a matrix A (of A theta = 0), not "
                          f"both nor neither; parameters: {', '.join(_free(fit))}")
-    if matrix is None:
+    if parameters is not None:  # and no matrix
         tested = [parameters] if isinstance(parameters, str) else [str(p) for p in parameters]
         if not tested:
             raise ValueError(f"no parameter to test; parameters: {', '.join(_free(fit))}")

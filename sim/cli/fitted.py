@@ -62,7 +62,7 @@ def time_test(
       lbsim time-test --fit out/fit
       lbsim time-test --fit out/fit --effects recip,transTrip --plot time.png
     """
-    from sim.saom.time_test import time_test as test
+    from sim.saom.time_heterogeneity import time_test as test
 
     saved = load(fit)
     wanted = None if effects is None else [e.strip() for e in effects.split(",") if e.strip()]

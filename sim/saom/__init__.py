@@ -30,12 +30,12 @@ from sim.saom.simulate import (
     simulate_period,
     simulate_periods,
 )
-from sim.saom.time_test import TimeTest, time_test
+from sim.saom.time_heterogeneity import ChiSquared, TimeTest, time_test
 
 __all__ = ["EFFECTS", "RATE_EFFECTS", "describe", "simulate_period", "simulate_periods", "Start",
            "PeriodResult", "PeriodsResult", "Runs", "ClassData", "Data", "Model", "Parameter",
            "Algorithm", "estimate", "SEED", "Estimate", "MetaAnalysis", "Pooled",
            "meta_analysis", "pooled", "GofResult", "GofTest", "RobbinsMonro",
-           "goodness_of_fit", "TimeTest", "time_test"]
+           "goodness_of_fit", "ChiSquared", "TimeTest", "time_test"]
 # the modules gof and robbins_monro keep their names: sim.saom.gof.gof,
 # sim.saom.robbins_monro.robbins_monro

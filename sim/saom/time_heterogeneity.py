@@ -89,6 +89,30 @@ def _restricted(derivative, covariance, deviations, null: np.ndarray,
                             tested)[0]
 
 
+@dataclass(frozen=True)
+class ChiSquared:
+    """The chi-squared tests of a :class:`TimeTest`.
+
+    Attributes
+    ----------
+    joint : float
+        The joint test of every dummy (df = number of dummies).
+    effect_chi2, effect_df : ndarray, shape (K,)
+        Each effect's test of its dummies (NaN and 0 where none is tested).
+    period_chi2, period_df : ndarray, shape (M,)
+        Each period's test of its dummies; period 1 tests each effect's dummies summed.
+    excluded : tuple of str
+        Effects whose dummies were left out, with the reason.
+    """
+
+    joint: float
+    effect_chi2: np.ndarray
+    effect_df: np.ndarray
+    period_chi2: np.ndarray
+    period_df: np.ndarray
+    excluded: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, repr=False)
 class TimeTest:
     """A time heterogeneity test (module docstring).
@@ -108,14 +132,9 @@ class TimeTest:
         One-step estimates of the effects, then of the dummies.
     dummy_z : ndarray
         Each dummy's normal variate (its test against the effects alone).
-    joint_chi2 : float
-        The joint test of every dummy (df = number of dummies).
-    effect_chi2, effect_df : ndarray, shape (K,)
-        Each effect's test of its dummies (NaN and 0 where none is tested).
-    period_chi2, period_df : ndarray, shape (M,)
-        Each period's test of its dummies; period 1 tests each effect's dummies summed.
-    excluded : tuple of str
-        Effects whose dummies were left out, with the reason.
+    tests : ChiSquared
+        The joint, effect-wise and period-wise tests (also the properties
+        ``joint_chi2``, ``effect_chi2``, ... here) and the effects left out.
     """
 
     effects: tuple[Parameter, ...]
@@ -125,12 +144,37 @@ class TimeTest:
     se: np.ndarray
     one_step: np.ndarray
     dummy_z: np.ndarray
-    joint_chi2: float
-    effect_chi2: np.ndarray
-    effect_df: np.ndarray
-    period_chi2: np.ndarray
-    period_df: np.ndarray
-    excluded: tuple[str, ...] = ()
+    tests: ChiSquared
+
+    @property
+    def joint_chi2(self) -> float:
+        """The joint test's statistic."""
+        return self.tests.joint
+
+    @property
+    def effect_chi2(self) -> np.ndarray:
+        """Each effect's test statistic (NaN where none of its dummies is tested)."""
+        return self.tests.effect_chi2
+
+    @property
+    def effect_df(self) -> np.ndarray:
+        """Each effect's tested dummies."""
+        return self.tests.effect_df
+
+    @property
+    def period_chi2(self) -> np.ndarray:
+        """Each period's test statistic."""
+        return self.tests.period_chi2
+
+    @property
+    def period_df(self) -> np.ndarray:
+        """Each period's degrees of freedom."""
+        return self.tests.period_df
+
+    @property
+    def excluded(self) -> tuple[str, ...]:
+        """Effects whose dummies were left out, with the reason."""
+        return self.tests.excluded
 
     @property
     def df(self) -> int:
@@ -420,8 +464,9 @@ def time_test(fit: Estimate, effects: Sequence[str] | None = None) -> TimeTest:
                          for e in tested])
         period_chi2[0] = _restricted(deriv, sigma, fra, null, sums)
         period_df[0] = len(tested)
+    tests = ChiSquared(joint, effect_chi2, effect_df, period_chi2, period_df, tuple(excluded))
     return TimeTest(tuple(base), tuple(p3.periods), tuple(dummies), theta, se, one_step, z,
-                    joint, effect_chi2, effect_df, period_chi2, period_df, tuple(excluded))
+                    tests)
 
 
 def _single(deriv, sigma, fra, k: int, d: int) -> float:

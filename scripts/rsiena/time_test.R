@@ -1,7 +1,7 @@
 # RSiena's time heterogeneity test (sienaTimeTest) on the three-wave s50 data, for the
 # side-by-side comparison with `lbsim time-test`.
 #
-# Run:   Rscript scripts/rsiena/time_test.R
+# Run:   Rscript scripts/rsiena/time_test.R [SEED]   (siena07's seed, default 1)
 # Compare with:
 #   lbsim estimate --data s50 --covariate alcohol:1 \
 #       --effects density,recip,transTrip,egoX:alcohol,altX:alcohol,\
@@ -15,7 +15,8 @@ data <- sienaDataCreate(friends, alcohol)
 eff <- getEffects(data)
 eff <- includeEffects(eff, transTrip)
 eff <- includeEffects(eff, egoX, altX, simX, interaction1 = "alcohol")
-alg <- sienaAlgorithmCreate(projname = NULL, seed = 1)
+seed <- if (length(commandArgs(TRUE))) as.integer(commandArgs(TRUE)[1]) else 1
+alg <- sienaAlgorithmCreate(projname = NULL, seed = seed)
 fit <- siena07(alg, data = data, effects = eff, batch = TRUE, verbose = FALSE,
                silent = TRUE)
 cat("RSiena", as.character(packageVersion("RSiena")), "\n\n")

@@ -23,5 +23,24 @@ cat("RSiena", as.character(packageVersion("RSiena")), "\n\n")
 print(fit)
 tt <- sienaTimeTest(fit)
 summary(tt)
-cat("\nStandard errors of the dummies' one-step estimates (sqrt diag of CovDummyEst):\n")
-print(round(tt$DummyStdErr, 4))
+cat("\nOne-step estimates by period and the SEs plot.sienaTimeTest draws them with:\n")
+print(tt$ToTest[, c("dummyNames", "period", "valsplus", "dummysd")], digits = 4)
+
+# With a second argument FOLDER, also write the fit's phase-3 arrays there (sf2.csv and
+# ssc.csv: one row per run and period, runs outer; targets2.csv: one row per period;
+# theta.csv: estimates and SEs of the effects) so lbsim's time_test can be run on
+# RSiena's own simulations (sim.saom.results.Phase3 built from them).
+if (length(commandArgs(TRUE)) > 1) {
+  out <- commandArgs(TRUE)[2]
+  dir.create(out, showWarnings = FALSE)
+  effects <- !fit$requestedEffects$basicRate
+  flat <- function(a) do.call(rbind, lapply(seq_len(dim(a)[1]), function(r)
+    a[r, , effects, drop = FALSE][1, , ]))
+  write.csv(flat(fit$sf2), file.path(out, "sf2.csv"), row.names = FALSE)
+  write.csv(flat(fit$ssc), file.path(out, "ssc.csv"), row.names = FALSE)
+  write.csv(t(fit$targets2[effects, ]), file.path(out, "targets2.csv"), row.names = FALSE)
+  write.csv(data.frame(effect = fit$requestedEffects$shortName[effects],
+                       theta = fit$theta[effects],
+                       se = sqrt(diag(fit$covtheta))[effects]),
+            file.path(out, "theta.csv"), row.names = FALSE)
+}

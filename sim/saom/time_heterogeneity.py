@@ -20,7 +20,9 @@ dummy. The one-step estimates of effects and dummies are theta - D^-1 z.
 Reported as RSiena reports them: the joint test of all dummies; per effect, the test of
 its dummies; per period, the test of its dummies (period 1, the reference, by the test
 of each effect's dummies summed); per dummy, its one-step estimate and its test against
-the estimated effects alone. Rates are not tested (as in RSiena). Departures from
+the estimated effects alone. Rates are not tested (as in RSiena); dummies the fit
+estimates already (``recip x period 2``, RSiena's ``includeTimeDummy``) stay in the null
+hypothesis with the effects and are not tested again. Departures from
 RSiena: fixed effects take no part (RSiena keeps them in the null hypothesis as though
 estimated); with ``effects``, only those effects' dummies are tested but every estimated
 effect stays in the null hypothesis (RSiena leaves the others out). As in RSiena, the
@@ -223,7 +225,7 @@ class TimeTest:
         """The report, as RSiena's summary of a sienaTimeTest."""
         rows = ["Time heterogeneity: score-type test of period dummies (Lospinoso et al. "
                 "2011)", f"joint test: chi-squared = {self.joint_chi2:.2f}, d.f. = "
-                f"{self.df}, p = {_p_text(self.joint_p)}",
+                f"{self.df}, p {_p_text(self.joint_p)}",
                 "H0: the following dummies are zero:"]
         rows += [f"  ({i + 1}) {n}" for i, n in enumerate(self.dummy_names)]
         if self.excluded:
@@ -292,6 +294,11 @@ class TimeTest:
                     x.append(m + 1)
                     y.append(self.one_step[i] + self.one_step[k + d])
                     se.append(self.dummy_se[d])
+            for j, p in enumerate(self.effects):  # dummies fitted: the effect plus its dummy
+                if p.is_dummy and p.effect == str(self.effects[i]):
+                    x.append(p.period)
+                    y.append(self.one_step[i] + self.one_step[j])
+                    se.append(self.se[j])
             ax.errorbar(x, y, yerr=2 * np.asarray(se), fmt="o", color="tab:blue", capsize=4)
             ax.axhline(self.theta[i], color="grey", linestyle="--", linewidth=1)
             ax.set_xticks(range(1, len(self.periods) + 1), self.periods)
@@ -301,7 +308,7 @@ class TimeTest:
             ax.set_visible(False)
         axes[0, 0].set_ylabel("parameter (one-step, +- 2 SE)")
         fig.suptitle(f"Time heterogeneity: joint chi2 = {self.joint_chi2:.2f}, df = "
-                     f"{self.df}, p = {_p_text(self.joint_p)}")
+                     f"{self.df}, p {_p_text(self.joint_p)}")
         fig.tight_layout()
         if path is not None:
             fig.savefig(path, dpi=120)
@@ -322,12 +329,12 @@ def _normal_p(z) -> np.ndarray:
 
 
 def _p_text(p: float) -> str:
-    return "< 0.0001" if p < 1e-4 else f"{p:.4f}"
+    return "< 0.0001" if p < 1e-4 else f"= {p:.4f}"
 
 
 def _moments(fit: Estimate, cols: list[int], dummies: list[tuple[int, int]]):
     """Deviations (runs, M, K + dummies) and scores of the effects in ``cols`` and of the
-    ``dummies`` (effect k in period m only)."""
+    ``dummies`` (effect k in period m only; fitted ones first)."""
     p3 = fit.phase3
     dev = p3.period_statistics[:, :, cols] - p3.period_targets[:, cols]
     sc = p3.period_scores[:, :, cols]
@@ -412,14 +419,17 @@ def time_test(fit: Estimate, effects: Sequence[str] | None = None) -> TimeTest:
                          f"needs at least two periods (three waves)")
     fixed = {str(n) for n, f in zip(fit.names, fit.fixed, strict=True) if f}
     cols = [c for c, e in enumerate(p3.effects) if str(e) in fit and str(e) not in fixed]
-    base = [p3.effects[c] for c in cols]
-    if not base:
+    tested_effects = [p3.effects[c] for c in cols]
+    if not tested_effects:
         raise ValueError("the fit estimates no effect to test")
-    wanted = _which(fit, base, effects)
+    fitted = [p for p in p3.names if p.is_dummy and str(p) not in fixed]
+    cells = [([str(e) for e in tested_effects].index(p.effect), p.period - 1) for p in fitted]
+    base = tested_effects + fitted  # the null hypothesis: effects and fitted dummies
+    wanted = _which(fit, tested_effects, effects)
     m_count, k = len(p3.periods), len(base)
     excluded = [f"{e} (fixed)" for e in p3.effects if str(e) in fixed]
-    dummies = [(e, m) for e in wanted for m in range(1, m_count)]
-    g, u = _moments(fit, cols, dummies)
+    dummies = [(e, m) for e in wanted for m in range(1, m_count) if (e, m) not in cells]
+    g, u = _moments(fit, cols, cells + dummies)
     sigma = np.atleast_2d(np.cov(g.sum(1), rowvar=False))
     if _deficient(sigma):
         keep = []
@@ -431,7 +441,7 @@ def time_test(fit: Estimate, effects: Sequence[str] | None = None) -> TimeTest:
             else:
                 keep.append(e)
         dummies = [(e, m) for e, m in dummies if e in keep]
-        g, u = _moments(fit, cols, dummies)
+        g, u = _moments(fit, cols, cells + dummies)
         sigma = np.atleast_2d(np.cov(g.sum(1), rowvar=False))
         if not dummies or _deficient(sigma):
             raise ValueError("the effects' and dummies' statistics are linearly dependent; "

@@ -185,9 +185,9 @@ def waves_of(seed, recip=(2.0, 2.0), n=30):
     return waves
 
 
-def fit_of(waves, seed):
-    return estimate(ClassData(waves), Model(list(TRUTH)), seed=seed, algorithm=QUICK,
-                    conditional=True)
+def fit_of(waves, seed, conditional=True, effects=tuple(TRUTH)):
+    return estimate(ClassData(waves), Model(list(effects)), seed=seed, algorithm=QUICK,
+                    conditional=conditional)
 
 
 @pytest.mark.slow
@@ -239,3 +239,139 @@ def test_command_prints_the_test_and_refuses_bad_requests(tmp_path):
     assert out.exit_code == 2 and "no phase-3 simulations" in out.output
     out = runner.invoke(app, ["time-test", "--fit", str(tmp_path / "none")])
     assert out.exit_code == 2
+
+
+# --- time dummies in a fit (RSiena's includeTimeDummy) -------------------------------
+
+
+def test_dummy_names_read_and_print():
+    p = Parameter.parse("egoX:alcohol x period 3")
+    assert (p.effect, p.period, p.is_dummy, p.is_rate) == ("egoX:alcohol", 3, True, False)
+    assert str(p) == "egoX:alcohol x period 3" and p.statistic == str(p)
+    assert Parameter.parse("rate 2").is_rate and not Parameter.parse("rate 2").is_dummy
+    for bad in ("recip x period 1", "recip x period two", " x period 2"):
+        with pytest.raises(ValueError, match="time dummy"):
+            Parameter.parse(bad)
+
+
+def test_fitted_dummy_recovers_a_change_and_is_not_tested_again():
+    """Reciprocity 3.0 in period 1 and 0.5 in period 2: the fit with 'recip x period 2'
+    puts the dummy within 3 SE of -2.5 and its statistic is recip's period-2 statistic;
+    the time test keeps it in the null hypothesis and tests density's dummy only."""
+    est = fit_of(waves_of(0, recip=(3.0, 0.5)), 1, conditional=False,
+                 effects=["density", "recip", "recip x period 2"])
+    d = est.index("recip x period 2")
+    assert abs(est.theta[d] + 2.5) < 3 * est.se[d], est.table()
+    assert abs(est["recip"] - 3.0) < 3 * est.se[est.index("recip")], est.table()
+    p3 = est.phase3
+    np.testing.assert_array_equal(p3.statistics[:, p3.column("recip x period 2")],
+                                  p3.period_statistics[:, 1, 1])
+    np.testing.assert_array_equal(p3.scores[:, p3.column("recip x period 2")],
+                                  p3.period_scores[:, 1, 1])
+    res = time_test(est)
+    assert res.dummy_names == ("density x period 2",)
+    assert [str(e) for e in res.effects] == ["density", "recip", "recip x period 2"]
+    assert "recip x period 2" in res.table()
+
+
+def test_bad_dummies_are_named():
+    waves = waves_of(0)
+    for effects, message in ((["density", "inPop x period 2"], "'inPop' is not a network "
+                              "effect of the model; effects: density"),
+                             (["density", "density x period 3"], "2 periods; allowed: "
+                              "period 2 to 2")):
+        with pytest.raises(ValueError, match=message):
+            estimate(ClassData(waves), Model(effects), algorithm=QUICK)
+    with pytest.raises(ValueError, match="unconditionally"):
+        estimate(ClassData(waves), Model(["density", "density x period 2"]),
+                 algorithm=QUICK, conditional=True)
+
+
+def test_each_period_is_simulated_with_its_own_parameters():
+    """simulate_statistics with per-period parameters: period m's statistics and scores
+    are those of a run with betas[m] for every period (same seed), and parameters equal
+    in every period give the runs without them."""
+    from sim.saom.moments import _periods
+    from sim.saom.periods import simulate_statistics
+
+    waves = waves_of(3)
+    periods = _periods(waves, ClassData(waves), Model(TRUTH))
+    seed = np.random.SeedSequence(7)
+    theta = np.array([6.0, 5.0, -1.6, 2.0])
+    betas = np.array([[-1.6, 2.0], [-1.2, 0.5]])
+
+    def run(theta_, betas_=None):
+        by = (np.zeros((50, 2, 2)), np.zeros((50, 2, 2)))
+        out, u = simulate_statistics(periods, theta_, seed, 50, True, by_period=by,
+                                     betas=betas_)
+        return out, u, by
+
+    mixed = run(theta, betas)
+    for m in range(2):
+        alone = run(np.concatenate([theta[:2], betas[m]]))
+        np.testing.assert_array_equal(mixed[2][0][:, m], alone[2][0][:, m])
+        np.testing.assert_array_equal(mixed[2][1][:, m], alone[2][1][:, m])
+        np.testing.assert_array_equal(mixed[1][:, m], alone[1][:, m])  # the rate's score
+    assert not np.array_equal(mixed[2][0][:, 1], run(theta)[2][0][:, 1])
+    same = run(theta, np.tile(theta[2:], (2, 1)))
+    for a, b in zip(same[:2], run(theta)[:2], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+# sienaTimeTest on RSiena 1.5.0's s50 fit (density, recip, transTrip, altX/egoX/simX of
+# alcohol at wave 1; conditional, RSiena's default), printed by scripts/rsiena/time_test.R
+# with seeds 1-6: the mean and SD of the joint and each effect's statistic (one dummy each)
+RSIENA_S50 = {"joint": (7.753, 0.398), "density": (0.023, 0.008), "recip": (0.767, 0.071),
+              "transTrip": (0.327, 0.034), "altX:alcohol": (2.208, 0.136),
+              "egoX:alcohol": (1.513, 0.103), "simX:alcohol": (1.303, 0.106)}
+LBSIM_SD = {"joint": 0.453, "density": 0.009, "recip": 0.052, "transTrip": 0.049,
+            "altX:alcohol": 0.194, "egoX:alcohol": 0.160, "simX:alcohol": 0.165}
+"""SD of lbsim's statistics over the seeds 1-6 of lbsim estimate --conditional (the same
+model); a statistic of one lbsim fit and RSiena's mean over 6 differ by Monte Carlo error
+of SD sqrt(lbsim SD^2 + RSiena SD^2 / 6): 4 such SDs allowed, plus 0.005 (rounding)."""
+
+
+@pytest.mark.slow
+def test_s50_time_test_matches_rsiena():
+    from helpers import load_s50
+
+    w1, w2, w3, alcohol = load_s50()
+    est = estimate(ClassData([w1, w2, w3], covariates={"alcohol": alcohol}),
+                   Model(["density", "recip", "transTrip", "egoX:alcohol", "altX:alcohol",
+                          "simX:alcohol"]), seed=1, conditional=True)
+    res = time_test(est)
+    got = {"joint": res.joint_chi2, **{str(e): c for e, c in zip(res.effects, res.effect_chi2,
+                                                                  strict=True)}}
+    for name, (mean, sd) in RSIENA_S50.items():
+        tolerance = 4 * np.sqrt(LBSIM_SD[name] ** 2 + sd ** 2 / 6) + 0.005
+        assert abs(got[name] - mean) < tolerance, (name, got[name], mean, res.table())
+    assert res.df == 6
+
+
+def test_dummies_need_one_class():
+    from sim.saom import Data
+
+    data = Data([ClassData(waves_of(0), name="a"), ClassData(waves_of(1), name="b")])
+    with pytest.raises(ValueError, match="time dummies are for one class"):
+        estimate(data, Model(["density", "recip x period 2", "recip"]), algorithm=QUICK)
+
+
+def test_estimate_command_fits_time_dummies(tmp_path):
+    from sim.cli.main import app
+
+    files = []
+    for m, w in enumerate(waves_of(0, recip=(3.0, 0.5))):
+        files.append(str(tmp_path / f"w{m + 1}.txt"))
+        np.savetxt(files[-1], w, fmt="%d")
+    runner = CliRunner()
+    out = runner.invoke(app, ["estimate", *files, "--effects", "density,recip",
+                              "--time-dummy", "recip:2", "--out", str(tmp_path / "fit")])
+    assert out.exit_code == 0, out.output
+    assert "recip x period 2" in out.output
+    shown = runner.invoke(app, ["time-test", "--fit", str(tmp_path / "fit")])
+    assert shown.exit_code == 0 and "(1) density x period 2\n" in shown.output
+    for bad in ("recip:1", "recip", "recip:x"):
+        out = runner.invoke(app, ["estimate", *files, "--time-dummy", bad])
+        assert out.exit_code == 2 and "allowed: EFFECT:PERIOD" in out.output, out.output
+    out = runner.invoke(app, ["estimate", *files, "--time-dummy", "inPop:2"])
+    assert out.exit_code == 2 and "'inPop' is not a network effect" in out.output

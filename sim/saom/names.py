@@ -63,9 +63,9 @@ class Parameter:
             raise ValueError("parameter: give an effect, a rate's period, or both (a time "
                              "dummy)")
         if self.effect and self.period and (self.period < 2 or self.behaviour):
-            raise ValueError(f"time dummy {self.effect!r} x period {self.period}: a network "
-                             f"effect's dummy for period 2, 3, ... (period 1 is the "
-                             f"reference)")
+            raise ValueError(f"parameter {self.effect!r} x period {self.period}: a time "
+                             f"dummy of a network effect, for period 2, 3, ... (period 1 is "
+                             f"the reference)")
         if self.effect and (self.group or " " in self.effect):
             raise ValueError(f"parameter effect {self.effect!r}: an effect has no class and "
                              f"no spaces; allowed: RSiena short names such as 'density'")

@@ -44,3 +44,18 @@ if (length(commandArgs(TRUE)) > 1) {
                        se = sqrt(diag(fit$covtheta))[effects]),
             file.path(out, "theta.csv"), row.names = FALSE)
 }
+
+# A time dummy fitted (includeTimeDummy), unconditional as lbsim fits dummies; compare with
+#   lbsim estimate --data s50 --effects density,recip,transTrip --time-dummy recip:2 --out DIR
+#   lbsim time-test --fit DIR
+# (RSiena's dummy interacts the effect with a centred 0/1 covariate: its dummy parameter
+# is lbsim's, its base parameter is lbsim's plus the dummy times the covariate's mean).
+data3 <- sienaDataCreate(friends)
+eff3 <- includeEffects(getEffects(data3), transTrip)
+eff3 <- includeTimeDummy(eff3, recip, timeDummy = "2")
+alg3 <- sienaAlgorithmCreate(projname = NULL, seed = seed, cond = FALSE)
+fit3 <- siena07(alg3, data = data3, effects = eff3, batch = TRUE, verbose = FALSE,
+                silent = TRUE)
+cat("\n\nWith a time dummy of reciprocity in period 2 (cond = FALSE):\n")
+print(fit3)
+summary(sienaTimeTest(fit3))

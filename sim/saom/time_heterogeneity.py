@@ -282,7 +282,9 @@ class TimeTest:
             matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        tested = [i for i in range(len(self.effects)) if self.effect_df[i]]
+        dummied = {p.effect for p in self.effects if p.is_dummy}
+        tested = [i for i, p in enumerate(self.effects)
+                  if self.effect_df[i] or (not p.is_dummy and str(p) in dummied)]
         cols = min(3, max(1, len(tested)))
         rows = -(-max(1, len(tested)) // cols)
         fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3.2 * rows), squeeze=False)
@@ -302,7 +304,8 @@ class TimeTest:
             ax.errorbar(x, y, yerr=2 * np.asarray(se), fmt="o", color="tab:blue", capsize=4)
             ax.axhline(self.theta[i], color="grey", linestyle="--", linewidth=1)
             ax.set_xticks(range(1, len(self.periods) + 1), self.periods)
-            ax.set_title(f"{self.effects[i]} (chi2 = {self.effect_chi2[i]:.2f})", fontsize=10)
+            test = f"chi2 = {self.effect_chi2[i]:.2f}" if self.effect_df[i] else "dummies fitted"
+            ax.set_title(f"{self.effects[i]} ({test})", fontsize=10)
             ax.set_xlabel("period")
         for ax in list(axes.flat)[len(tested):]:
             ax.set_visible(False)

@@ -272,6 +272,9 @@ def test_fitted_dummy_recovers_a_change_and_is_not_tested_again():
     assert res.dummy_names == ("density x period 2",)
     assert [str(e) for e in res.effects] == ["density", "recip", "recip x period 2"]
     assert "recip x period 2" in res.table()
+    fig = res.plot()
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert titles[1] == "recip (dummies fitted)" and len(titles) == 2, titles
 
 
 def test_bad_dummies_are_named():

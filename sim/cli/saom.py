@@ -99,6 +99,10 @@ def estimate(
     max_degree: Annotated[int | None, typer.Option(
         min=1, help="at most this many nominations per actor in the simulations (RSiena's "
                     "MaxDegree); the observed waves must not exceed it")] = None,
+    time_dummy: Annotated[list[str] | None, typer.Option(
+        help="EFFECT:PERIOD a parameter 'EFFECT x period PERIOD' added to the effect's in "
+             "that period (RSiena's includeTimeDummy; lbsim time-test --fit suggests "
+             "them); one class, unconditional")] = None,
     seed: Annotated[int, typer.Option(min=0, help="random seed")] = 1,
     out: Annotated[Path | None, typer.Option(
         help="folder to save the fit in (fit.json, estimates.csv, covariance.csv, "
@@ -118,8 +122,15 @@ def estimate(
       lbsim estimate --data baerveldt --separately
       lbsim estimate --classes classes.yaml --out out/fit
       lbsim estimate --data s50 --fix inPop --max-degree 6 --out out/fit
+      lbsim estimate --data s50 --effects density,recip,transTrip --time-dummy recip:2
     """
-    from sim.io.estimation import Sources, fit_observed, parse_fixed, read_observed
+    from sim.io.estimation import (
+        Sources,
+        fit_observed,
+        parse_fixed,
+        parse_time_dummies,
+        read_observed,
+    )
     from sim.io.fit import save_fit
     from sim.io.read import DataError
 
@@ -130,6 +141,7 @@ def estimate(
                       behaviour_effects or (), composition)
     try:
         fixed = parse_fixed(fix or ())
+        keys += [d for d in parse_time_dummies(time_dummy or ()) if d not in keys]
         observed = read_observed(sources)
         with _writing(out, overwrite) if out is not None else nullcontext():
             fitted = fit_observed(observed, keys, separately=separately,

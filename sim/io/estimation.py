@@ -28,6 +28,7 @@ from sim.io.waves import (
     read_waves,
 )
 from sim.saom import ClassData, Data, Estimate, Model, Parameter, estimate
+from sim.saom.names import DUMMY
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,20 @@ def parse_fixed(given: Sequence[str]) -> dict[str, float | None]:
         if number is not None and not math.isfinite(number):
             raise DataError(f"--fix {item!r}: the value {value!r} is not a finite number")
         out[name] = number
+    return out
+
+
+def parse_time_dummies(given: Sequence[str]) -> list[str]:
+    """``--time-dummy`` values, ``EFFECT:PERIOD`` (``recip:2``, ``egoX:alcohol:3``), as
+    the parameters' names (``recip x period 2``, RSiena's ``includeTimeDummy``);
+    DataError naming a bad one."""
+    out = []
+    for item in given:
+        effect, _, period = item.strip().rpartition(":")
+        if not effect or not period.strip().isdigit() or int(period) < 2:
+            raise DataError(f"--time-dummy {item!r}: allowed: EFFECT:PERIOD with a period "
+                            f"2, 3, ... (period 1 is the reference), e.g. recip:2")
+        out.append(f"{effect.strip()}{DUMMY}{int(period)}")
     return out
 
 

@@ -33,6 +33,7 @@ from sim.saom.simulate import (
     simulate_periods,
 )
 from sim.saom.tables import Centring, ObjectiveTable, influence_table, selection_table
+from sim.saom.time_heterogeneity import ChiSquared, TimeTest, time_test
 from sim.saom.wald import WaldTest, same_test, wald_test
 
 __all__ = ["EFFECTS", "RATE_EFFECTS", "describe", "simulate_period", "simulate_periods", "Start",
@@ -41,6 +42,7 @@ __all__ = ["EFFECTS", "RATE_EFFECTS", "describe", "simulate_period", "simulate_p
            "meta_analysis", "pooled", "GofResult", "GofTest", "RobbinsMonro",
            "goodness_of_fit", "ScoreTest", "score_test", "RelativeImportance",
            "relative_importance", "ObjectiveTable", "Centring", "selection_table",
-           "influence_table", "WaldTest", "wald_test", "same_test"]
+           "influence_table", "WaldTest", "wald_test", "same_test", "ChiSquared", "TimeTest",
+           "time_test"]
 # the modules gof and robbins_monro keep their names: sim.saom.gof.gof,
 # sim.saom.robbins_monro.robbins_monro

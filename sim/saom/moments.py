@@ -41,7 +41,7 @@ from sim.saom import specification
 from sim.saom.data import ClassData, Data
 from sim.saom.effect_statistics import hamming
 from sim.saom.model import Model
-from sim.saom.names import Parameter, rate
+from sim.saom.names import DUMMY, Parameter, rate
 from sim.saom.periods import (
     Period,
     layout,
@@ -177,13 +177,15 @@ def _fit(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float
          rates_of: list[Parameter], model: Model, seed, settings, clock: float) -> Estimate:
     """Method of moments for ``periods`` (period m from its ``x0`` to ``ends[m]``, its rate
     ``rates_of[m]``, behaviour b's the same period's rate of b) with common effect
-    parameters."""
-    m_count, n_beh, _, _ = layout(periods)
+    parameters, and ``model``'s time dummies (:func:`_without_dummies`; the statistic of
+    effect k's dummy of period m is effect k's statistic of period m)."""
+    m_count, n_beh, k_count, _ = layout(periods)
     spec0 = periods[0].spec
     variables = [b.name for b in spec0.behaviours]
     beh_rates_of = [rate(r.period, r.group, b) for b in variables for r in rates_of]
+    dummies = _without_dummies(model, m_count)[1]
     names = tuple([*rates_of, *beh_rates_of]
-                  + [Parameter.parse(k) for k in [*effects, *spec0.beh_labels]])
+                  + [Parameter.parse(k) for k in [*effects, *spec0.beh_labels]] + [*dummies])
     all_rates = [*rates_of, *beh_rates_of]
     changes = [hamming(ends[m], per.x0) for m, per in enumerate(periods)]
     moves = [np.abs(per.behaviour_values(1)[b] - per.behaviour_values(0)[b]).sum()
@@ -201,8 +203,8 @@ def _fit(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float
     if len(rates) != m_count or min(rates) <= 0:
         raise ValueError(f"rates needs {m_count} positive starting values, one per period")
     beh_rates = [max(2.0 * c / spec0.n, 0.5) for c in moves]
-    theta0 = np.array(rates + beh_rates + list(effects.values()) + list(spec0.beh.beta),
-                      dtype=float)
+    theta0 = np.array(rates + beh_rates + list(effects.values()) + list(spec0.beh.beta)
+                      + list(dummies.values()), dtype=float)
     fixed = model.fixed
     unknown = [f for f in fixed if f not in names]
     if unknown:
@@ -219,7 +221,9 @@ def _fit(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float
                          f"endowment effect (recip[endow], a covariate's)")
     positive = np.array([k.is_rate for k in names])
     period_targets = np.zeros((m_count, len(effects) + len(spec0.beh_labels)))
+    cells = [(d.period - 1, list(effects).index(d.effect)) for d in dummies]
     observed = observed_statistics(periods, ends, period_targets)
+    observed = np.concatenate([observed, [period_targets[c] for c in cells]])
     stat_names = tuple(k.statistic for k in names)
     free = ~is_fixed
     targets = np.asarray(observed[free] if model.targets is None else model.targets,
@@ -228,14 +232,27 @@ def _fit(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float
         raise ValueError(f"targets must be {int(free.sum())} finite numbers (rates first), "
                          f"got {targets!r}")
 
-    keep = _Keep(names, observed, names[len(all_rates):], rates_of, period_targets)
+    keep = _Keep(names, observed, names[len(all_rates):len(names) - len(dummies)], rates_of,
+                 period_targets)
+    core = len(names) - len(dummies)
+    base = len(all_rates)
 
     def simulate(theta, seed_, runs, with_scores):
-        by_period = keep.arrays(runs) if with_scores else None
-        stats, u = simulate_statistics(periods, theta, seed_, runs, with_scores,
-                                       by_period=by_period)
+        by_period = keep.arrays(runs) if with_scores or dummies else None
+        betas = None
+        if dummies:
+            betas = np.tile(theta[base:base + k_count], (m_count, 1))
+            for (m, k), value in zip(cells, theta[core:], strict=True):
+                betas[m, k] += value
+        stats, u = simulate_statistics(periods, theta[:core], seed_, runs, with_scores,
+                                       by_period=by_period, betas=betas)
+        if dummies:
+            stats = np.hstack([stats, by_period[0][:, [m for m, _ in cells],
+                                                   [k for _, k in cells]]])
+            if u is not None:
+                u = np.hstack([u, by_period[1][:, [m for m, _ in cells], [k for _, k in cells]]])
         return (stats[:, free], (None if u is None else u[:, free]),
-                None if by_period is None else keep.record(stats, u, by_period))
+                keep.record(stats, u, by_period) if with_scores else None)
 
     res = robbins_monro(simulate, theta0, targets, fixed=is_fixed, positive=positive,
                         seed=seed, algorithm=settings or Algorithm())
@@ -341,6 +358,9 @@ def fit_class(data: ClassData, model: Model, seed: SeedLike, algorithm: Algorith
                          "network; drop conditional or behaviours")
     periods, ends, effects, rates_of = class_periods(data, model)
     if conditional:
+        if _without_dummies(model, len(periods))[1]:
+            raise ValueError("time dummies are estimated unconditionally; allowed: "
+                             "conditional=False")
         return _fit_conditional(periods, ends, effects, rates_of, model.fixed, seed,
                                 algorithm, clock)
     return _fit(periods, ends, effects, rates_of, model, seed, algorithm, clock)
@@ -355,6 +375,7 @@ def class_periods(data: ClassData, model: Model) -> tuple[list[Period], list[np.
     waves, change = comp.prepare(data.composition, waves)
     waves, missing = _checked_waves(waves)
     _check_cap(waves, missing, model.max_outdegree)
+    model, _ = _without_dummies(model, len(waves) - 1)  # _fit adds their parameters
     effects = _start_values(model.effects, [waves])
     behaviours, behaviour_effects = _behaviour_model(data.behaviours, model.behaviour_effects,
                                                      len(waves))
@@ -363,6 +384,29 @@ def class_periods(data: ClassData, model: Model) -> tuple[list[Period], list[np.
                             waves)
     periods = comp.attach(periods, change)
     return periods, waves[1:], effects, [rate(m + 1) for m in range(len(periods))]
+
+
+def _without_dummies(model: Model, m_count: int) -> tuple[Model, dict[Parameter, float]]:
+    """``model`` without its time dummies (effects named ``<effect> x period <m>``,
+    RSiena's ``includeTimeDummy``), and the dummies mapped to their starting values
+    (default 0); ValueError for a dummy of an effect the model does not have or of a
+    period it does not have."""
+    given = model.effects if isinstance(model.effects, Mapping) else \
+        dict.fromkeys(model.effects)
+    dummies = {Parameter.parse(k): v for k, v in given.items() if DUMMY in k}
+    if not dummies:
+        return model, {}
+    rest = {k: v for k, v in given.items() if DUMMY not in k}
+    for d in dummies:
+        if d.effect not in rest:
+            raise ValueError(f"time dummy {str(d)!r}: {d.effect!r} is not a network effect "
+                             f"of the model; effects: {', '.join(rest)}")
+        if d.period > m_count:
+            raise ValueError(f"time dummy {str(d)!r}: the data have {m_count} periods; "
+                             f"allowed: period 2 to {m_count}")
+    starts = {d: 0.0 if v is None else v for d, v in dummies.items()}
+    return replace(model, effects=rest if isinstance(model.effects, Mapping)
+                   else tuple(rest)), starts
 
 
 def _behaviour_model(behaviours: Mapping | None, effects: Mapping | None,
@@ -423,6 +467,9 @@ def classes_periods(data: Data, model: Model) -> tuple[list[Period], list[np.nda
     waves = [w for w, _ in checked]
     for (w, miss), c in zip(checked, classes, strict=True):
         _check_cap(w, miss, model.max_outdegree, f"class {c.name}: ")
+    if _without_dummies(model, max(len(w) for w in waves))[1]:
+        raise ValueError("time dummies are for one class; allowed: a model without "
+                         "'<effect> x period <m>' effects for several classes")
     effects = _start_values(model.effects, waves)
     periods, members, ends, rates_of = [], [], [], []
     for g, (w, c) in enumerate(zip(waves, classes, strict=True)):

@@ -7,7 +7,9 @@ names lbsim's estimates use (after RSiena's):
 - ``rate drink 1``, ``rate drink school01 2``: behaviour ``drink``'s rates;
 - ``density``, ``simX:alcohol``, ``recip[endow]``, ``egoX:stigma*altX:notlb``: network
   effects (RSiena short names, :mod:`sim.saom.effects`);
-- ``drink: avAlt``: behaviour ``drink``'s effect ``avAlt`` (:mod:`sim.saom.behaviour`).
+- ``drink: avAlt``: behaviour ``drink``'s effect ``avAlt`` (:mod:`sim.saom.behaviour`);
+- ``recip x period 2``: a time dummy, added to network effect ``recip`` in period 2 of one
+  class (RSiena's ``includeTimeDummy``).
 
 A :class:`Parameter` equals (and hashes as) its printed name, so ``est.names.index("density")``
 and a mapping keyed by names work with either.
@@ -19,6 +21,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 RATE = "rate"
+DUMMY = " x period "
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,7 +37,8 @@ class Parameter:
     group : str
         The class of a rate when several classes are fitted together; ``""`` for one class.
     period : int
-        The period of a rate (1, 2, ...); 0 for an effect.
+        The period of a rate (1, 2, ...); 0 for an effect; with an effect, a time dummy's
+        period (2, 3, ...).
     """
 
     effect: str = ""
@@ -55,9 +59,13 @@ class Parameter:
                 or self.period < 0:
             raise ValueError(f"parameter period {self.period!r}: 1, 2, ... for a rate, 0 for "
                              f"an effect")
-        if bool(self.effect) == bool(self.period):
-            raise ValueError(f"parameter {self.effect!r} (period {self.period}): give an "
-                             f"effect or a rate's period, not both or neither")
+        if not self.effect and not self.period:
+            raise ValueError("parameter: give an effect, a rate's period, or both (a time "
+                             "dummy)")
+        if self.effect and self.period and (self.period < 2 or self.behaviour):
+            raise ValueError(f"parameter {self.effect!r} x period {self.period}: a time "
+                             f"dummy of a network effect, for period 2, 3, ... (period 1 is "
+                             f"the reference)")
         if self.effect and (self.group or " " in self.effect):
             raise ValueError(f"parameter effect {self.effect!r}: an effect has no class and "
                              f"no spaces; allowed: RSiena short names such as 'density'")
@@ -65,7 +73,12 @@ class Parameter:
     @property
     def is_rate(self) -> bool:
         """True for a basic rate, False for an effect."""
-        return self.period > 0
+        return self.period > 0 and not self.effect
+
+    @property
+    def is_dummy(self) -> bool:
+        """True for a time dummy (``recip x period 2``)."""
+        return self.period > 0 and bool(self.effect)
 
     @property
     def statistic(self) -> str:
@@ -74,6 +87,8 @@ class Parameter:
         return str(self).replace(RATE, "changes", 1) if self.is_rate else str(self)
 
     def __str__(self) -> str:
+        if self.is_dummy:
+            return f"{self.effect}{DUMMY}{self.period}"
         if self.is_rate:
             return " ".join(p for p in (RATE, self.behaviour, self.group, str(self.period))
                             if p)
@@ -121,6 +136,12 @@ class Parameter:
                 else ""
             group = middle[-1] if middle and (len(middle) == 2 or not behaviour) else ""
             return cls(behaviour=behaviour, group=group, period=int(period))
+        if DUMMY in text:
+            effect, _, period = text.partition(DUMMY)
+            if not period.strip().isdigit() or not effect.strip():
+                raise ValueError(f"time dummy {text!r}: write '<effect> x period <m>', "
+                                 f"e.g. 'recip x period 2'")
+            return cls(effect=effect.strip(), period=int(period))
         if ": " in text:
             behaviour, _, effect = text.partition(": ")
             return cls(effect=effect.strip(), behaviour=behaviour.strip())

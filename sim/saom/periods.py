@@ -257,6 +257,7 @@ def simulate_statistics(periods: Sequence[Period], theta: np.ndarray,
                         targets: Sequence[int] | None = None,
                         times: np.ndarray | None = None,
                         by_period: tuple[np.ndarray, np.ndarray] | None = None,
+                        betas: np.ndarray | None = None,
                         ) -> tuple[np.ndarray, np.ndarray | None]:
     """Statistics of ``runs`` simulations of every period from its observed start, in the
     layout of the module docstring; with ``with_scores``, also the score functions of theta
@@ -265,18 +266,23 @@ def simulate_statistics(periods: Sequence[Period], theta: np.ndarray,
     ``times[:, m]`` gets their lengths. With ``by_period`` = (statistics, scores), arrays
     of shape (runs, M, K + E), each period's effect statistics and scores (with
     ``with_scores``) are also written there, period by period (RSiena's ``sf2`` and
-    ``ssc``)."""
+    ``ssc``). With ``betas`` (M, K), period m's network effect parameters are ``betas[m]``
+    instead of theta's (time dummies); periods of one batch with different ones are
+    simulated apart."""
     m_count, n_beh, k_count, e_count = layout(periods)
     width = m_count * (1 + n_beh) + k_count + e_count
     out = np.zeros((runs, width))
     u = np.zeros((runs, width)) if with_scores else None
     base = m_count * (1 + n_beh)
     groups = batches(periods)
+    if betas is not None:
+        groups = [part for g in groups for part in _same_beta(g, betas)]
     with threads_for(runs, max(len(g) for g in groups)):
         for group in groups:
             pers = [periods[m] for m in group]
             rate_at = [m_count + b * m_count + group[0] for b in range(n_beh)]
-            results = simulate_batch(pers, theta[base:base + k_count], theta[group],
+            beta = theta[base:base + k_count] if betas is None else betas[group[0]]
+            results = simulate_batch(pers, beta, theta[group],
                                      [child_seed(seed, m) for m in group], runs, with_scores,
                                      theta[base + k_count:], theta[rate_at],
                                      None if targets is None else [targets[m] for m in group],
@@ -298,6 +304,17 @@ def simulate_statistics(periods: Sequence[Period], theta: np.ndarray,
                 if with_scores:
                     by_period[1][:, m] = res.scores
     return out, u
+
+
+def _same_beta(group: list[int], betas: np.ndarray) -> list[list[int]]:
+    """``group`` split into runs of consecutive periods with equal ``betas`` rows."""
+    out: list[list[int]] = []
+    for m in group:
+        if out and np.array_equal(betas[out[-1][0]], betas[m]):
+            out[-1].append(m)
+        else:
+            out.append([m])
+    return out
 
 
 @contextmanager

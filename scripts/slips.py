@@ -22,7 +22,7 @@ SLIPS = [  # name, file, the line's text, the slip, the quick tests that must ca
     ("composition_join", "sim/saom/composition.py",
      "if j == a or (kind == JOIN and not active[j]):", "if j == a:",
      ["tests/saom/test_saom_rules.py"]),
-    ("group_rate_sign", "sim/saom/moments.py",
+    ("group_rate_sign", "sim/saom/observed.py",
      "np.exp(alpha * (values[g].mean() - mean))", "np.exp(alpha * (mean - values[g].mean()))",
      ["tests/saom/test_saom_rules.py"]),
     ("subphase_any", "sim/saom/robbins_monro.py",

@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sim.saom import moments
+from sim.saom import observed
 from sim.saom.behaviour import move_contributions
 from sim.saom.data import ClassData, Data
 from sim.saom.effect_statistics import option_contributions
@@ -296,9 +296,9 @@ def relative_importance(fit: Estimate, data: ClassData | Data, *, variable: str 
         b: {p.effect: v for p, v in theta.items() if p.behaviour == b and not p.is_rate}
         for b in behaviours})
     if isinstance(data, ClassData):
-        periods, ends, _, rates = moments.class_periods(data, model)
+        periods, ends, _, rates = observed.class_periods(data, model)
     else:
-        periods, ends, _, rates = moments.classes_periods(data, model)
+        periods, ends, _, rates = observed.classes_periods(data, model)
     fitted = [p for p in theta if p.is_rate and not p.behaviour]
     if [str(r) for r in rates] != [str(r) for r in fitted]:
         raise ValueError(f"the fit's periods ({', '.join(map(str, fitted))}) are not the "
@@ -331,8 +331,8 @@ def _observations(periods: list, ends: list, rates: list[Parameter],
                 allowed = 1 - np.eye(spec.n, dtype=np.int8)
                 if c.structural_zeros is not None:
                     allowed[np.asarray(c.structural_zeros).astype(bool)] = 0
-                allowed[np.isin(np.asarray(c.waves[-1]), (moments.STRUCTURAL_ZERO,
-                                                         moments.STRUCTURAL_ONE))] = 0
+                allowed[np.isin(np.asarray(c.waves[-1]), (observed.STRUCTURAL_ZERO,
+                                                         observed.STRUCTURAL_ONE))] = 0
             else:
                 allowed = periods[m + 1].spec.allowed
             x, spec = ends[m], replace(spec, allowed=allowed)

@@ -76,10 +76,10 @@ def score_statistic(derivative: np.ndarray, covariance: np.ndarray, deviations: 
 
 def chi2_p(c: float, df: int) -> float:
     """The upper tail P(chi2_df > c) (scipy, imported here: importing sim.saom stays
-    light); NaN for NaN."""
+    light); NaN for NaN or no degrees of freedom."""
     from scipy import stats
 
-    return float(stats.chi2.sf(c, df)) if np.isfinite(c) else float("nan")
+    return float(stats.chi2.sf(c, df)) if df and np.isfinite(c) else float("nan")
 
 
 @dataclass(frozen=True, repr=False)
@@ -128,8 +128,8 @@ class ScoreTest:
                 f"{'tested parameter':<28}{'held at':>10}{'chi2':>10}{'p':>9}{'one-sided':>11}"]
         for k, name in enumerate(self.tested):
             rows.append(f"{name!s:<28}{self.values[k]:>10.4f}{self.separate_chi2[k]:>10.3f}"
-                        f"{_p(self.separate_p[k]):>9}{self.one_sided[k]:>11.3f}")
-        rows.append(f"joint: chi2 = {self.chi2:.3f}, d.f. = {self.df}, p {_p(self.p, True)}")
+                        f"{p_text(self.separate_p[k]):>9}{self.one_sided[k]:>11.3f}")
+        rows.append(f"joint: chi2 = {self.chi2:.3f}, d.f. = {self.df}, p {p_text(self.p, True)}")
         rows += ["", f"{'one-step estimates':<28}{'fit':>10}{'one-step':>10}"]
         for name, v, s in zip(self.names, self.theta, self.one_step, strict=True):
             mark = " (tested)" if name in self.tested else ""
@@ -148,7 +148,9 @@ class ScoreTest:
                              "one_step": self.one_step[at]})
 
 
-def _p(p: float, sign: bool = False) -> str:
+def p_text(p: float, sign: bool = False) -> str:
+    """A p-value as RSiena's reports print it: ``< 0.0001`` or four decimals (with
+    ``sign``, ``= 0.0134``); ``NA`` for NaN."""
     if not np.isfinite(p):
         return "NA"
     text = "< 0.0001" if p < 1e-4 else f"{p:.4f}"

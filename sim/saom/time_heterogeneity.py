@@ -39,44 +39,11 @@ import numpy as np
 
 from sim.saom.names import Parameter
 from sim.saom.results import Estimate, UnknownParameter
+from sim.saom.score_type import chi2_p, p_text, score_statistic
 
 RANK_TOLERANCE = 1e-7
 """Singular values of the correlation matrix of the statistics below this fraction of the
 largest count as linear dependencies (RSiena tests ``qr(sigma)$rank``, tolerance 1e-7)."""
-
-
-def _score_statistic(derivative: np.ndarray, covariance: np.ndarray, deviations: np.ndarray,
-                     tested: np.ndarray) -> tuple[float, float, np.ndarray]:
-    """The score-type test statistic of the parameters ``tested`` (bool mask) given the
-    others (RSiena's EvaluateTestStatistic, method of moments; Schweinberger 2012).
-
-    Parameters
-    ----------
-    derivative : ndarray, shape (P, P)
-        D[k, l] = dE S_k / d theta_l.
-    covariance : ndarray, shape (P, P)
-        The covariance of the statistics.
-    deviations : ndarray, shape (P,)
-        Mean simulated minus observed statistics.
-    tested : ndarray of bool, shape (P,)
-        The tested parameters; the others form the null hypothesis.
-
-    Returns
-    -------
-    tuple
-        (c, z, V): c = ov' V^-1 ov (chi-squared, df = tested.sum()), z = -ov / sqrt(V)
-        for one tested parameter (NaN for several), V the covariance of ov.
-    """
-    t, h = np.asarray(tested, bool), ~np.asarray(tested, bool)
-    d11, d21 = derivative[np.ix_(h, h)], derivative[np.ix_(t, h)]
-    s11, s12, s22 = (covariance[np.ix_(h, h)], covariance[np.ix_(h, t)],
-                     covariance[np.ix_(t, t)])
-    rg = np.linalg.solve(d11.T, d21.T).T  # D21 D11^-1
-    ov = deviations[t] - rg @ deviations[h]
-    v = s22 - rg @ s12 - (s12.T - rg @ s11) @ rg.T
-    c = max(float(ov @ np.linalg.solve(v, ov)), 0.0)
-    z = float(-ov[0] / np.sqrt(v[0, 0])) if t.sum() == 1 and v[0, 0] > 0 else np.nan
-    return c, z, v
 
 
 def _restricted(derivative, covariance, deviations, null: np.ndarray,
@@ -87,8 +54,8 @@ def _restricted(derivative, covariance, deviations, null: np.ndarray,
     ``null``."""
     a = np.vstack([np.eye(len(null))[null], rows])
     tested = np.arange(len(a)) >= null.sum()
-    return _score_statistic(a @ derivative @ a.T, a @ covariance @ a.T, a @ deviations,
-                            tested)[0]
+    return score_statistic(a @ derivative @ a.T, a @ covariance @ a.T, a @ deviations,
+                           tested).c
 
 
 @dataclass(frozen=True)
@@ -186,18 +153,18 @@ class TimeTest:
     @property
     def joint_p(self) -> float:
         """p-value of the joint test."""
-        return _chi2_p(self.joint_chi2, self.df)
+        return chi2_p(self.joint_chi2, self.df)
 
     @property
     def effect_p(self) -> np.ndarray:
         """p-values of the effect-wise tests (NaN where none)."""
-        return np.array([_chi2_p(c, d) for c, d in zip(self.effect_chi2, self.effect_df,
+        return np.array([chi2_p(c, d) for c, d in zip(self.effect_chi2, self.effect_df,
                                                          strict=True)])
 
     @property
     def period_p(self) -> np.ndarray:
         """p-values of the period-wise tests (NaN where none)."""
-        return np.array([_chi2_p(c, d) for c, d in zip(self.period_chi2, self.period_df,
+        return np.array([chi2_p(c, d) for c, d in zip(self.period_chi2, self.period_df,
                                                          strict=True)])
 
     @property
@@ -225,7 +192,7 @@ class TimeTest:
         """The report, as RSiena's summary of a sienaTimeTest."""
         rows = ["Time heterogeneity: score-type test of period dummies (Lospinoso et al. "
                 "2011)", f"joint test: chi-squared = {self.joint_chi2:.2f}, d.f. = "
-                f"{self.df}, p {_p_text(self.joint_p)}",
+                f"{self.df}, p {p_text(self.joint_p, True)}",
                 "H0: the following dummies are zero:"]
         rows += [f"  ({i + 1}) {n}" for i, n in enumerate(self.dummy_names)]
         if self.excluded:
@@ -311,18 +278,12 @@ class TimeTest:
             ax.set_visible(False)
         axes[0, 0].set_ylabel("parameter (one-step, +- 2 SE)")
         fig.suptitle(f"Time heterogeneity: joint chi2 = {self.joint_chi2:.2f}, df = "
-                     f"{self.df}, p {_p_text(self.joint_p)}")
+                     f"{self.df}, p {p_text(self.joint_p, True)}")
         fig.tight_layout()
         if path is not None:
             fig.savefig(path, dpi=120)
             plt.close(fig)
         return fig
-
-
-def _chi2_p(c: float, df: int) -> float:
-    from scipy.stats import chi2
-
-    return float(chi2.sf(c, df)) if df and np.isfinite(c) else np.nan
 
 
 def _normal_p(z) -> np.ndarray:
@@ -331,14 +292,11 @@ def _normal_p(z) -> np.ndarray:
     return 2 * norm.sf(np.abs(np.asarray(z, dtype=float)))
 
 
-def _p_text(p: float) -> str:
-    return "< 0.0001" if p < 1e-4 else f"= {p:.4f}"
-
-
 def _moments(fit: Estimate, cols: list[int], dummies: list[tuple[int, int]]):
     """Deviations (runs, M, K + dummies) and scores of the effects in ``cols`` and of the
     ``dummies`` (effect k in period m only; fitted ones first)."""
     p3 = fit.phase3
+    assert p3 is not None, "time_test checks the fit has its phase-3 simulations"
     dev = p3.period_statistics[:, :, cols] - p3.period_targets[:, cols]
     sc = p3.period_scores[:, :, cols]
     runs, m_count, k = dev.shape
@@ -453,7 +411,7 @@ def time_test(fit: Estimate, effects: Sequence[str] | None = None) -> TimeTest:
     deriv = _derivative(g, u)
     fra = g.sum(1).mean(0)
     null = np.arange(k + len(dummies)) < k
-    joint, _, _ = _score_statistic(deriv, sigma, fra, ~null)
+    joint = score_statistic(deriv, sigma, fra, ~null).c
     z = np.array([_single(deriv, sigma, fra, k, d) for d in range(len(dummies))])
     theta = np.array([fit[e] for e in base])
     se = np.array([fit.se[fit.index(e)] for e in base])
@@ -489,5 +447,5 @@ def _single(deriv, sigma, fra, k: int, d: int) -> float:
     use[k + d] = True
     tested = np.zeros(use.sum(), dtype=bool)
     tested[-1] = True
-    return _score_statistic(deriv[np.ix_(use, use)], sigma[np.ix_(use, use)], fra[use],
-                            tested)[1]
+    return score_statistic(deriv[np.ix_(use, use)], sigma[np.ix_(use, use)], fra[use],
+                           tested).one_sided

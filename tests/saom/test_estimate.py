@@ -16,7 +16,8 @@ from sim.saom import (
     specification,
 )
 from sim.saom.effect_statistics import effect_statistics, hamming
-from sim.saom.moments import _periods, simulate_statistics
+from sim.saom.moments import simulate_statistics
+from sim.saom.observed import _periods
 from sim.saom.periods import (
     batches,
     prepare_period,

@@ -7,7 +7,7 @@ from helpers import fitted_periods, groups_data
 
 import sim.data
 from sim.saom import Algorithm, ClassData, Model, Start, estimate, simulate_periods
-from sim.saom.moments import _periods
+from sim.saom.observed import _periods
 
 TRUTH = {"density": -1.6, "recip": 2.0, "transTrip": 0.4, "egoX:v": 0.5}
 QUICK = Algorithm(subphases=2, n3=300, refine=1)

@@ -110,7 +110,8 @@ def test_scores_of_a_capped_process_have_mean_zero():
     run: far beyond 4 standard errors of the mean of 1000 runs (about 0.6)."""
     from helpers import load_s50
 
-    from sim.saom.moments import _periods, simulate_statistics
+    from sim.saom.moments import simulate_statistics
+    from sim.saom.observed import _periods
 
     w1, w2, w3, _ = load_s50()
     effects = {"density": -2.5724, "recip": 2.3369, "transTrip": 0.6646}

@@ -8,7 +8,7 @@ import pytest
 import sim.data
 from sim.saom import ClassData, Model, estimate
 from sim.saom.effect_statistics import effect_statistics, hamming
-from sim.saom.moments import _checked_waves, _periods, _with_missing
+from sim.saom.observed import _checked_waves, _periods, _with_missing
 from sim.saom.periods import observed_statistics, simulate_prepared_period, simulate_statistics
 from sim.saom.robbins_monro import child_seed
 
@@ -117,7 +117,7 @@ def test_structural_codes_fix_tie_variables_as_rsiena_does():
     """RSiena's 10 (structural zero) and 11 (structural one): fixed at a period's start,
     the variable cannot change in the simulation; fixed at its end, the statistics read
     the fixed value; the codes read as 0 and 1."""
-    from sim.saom.moments import _structural
+    from sim.saom.observed import _structural
     w = complete_waves(2)[:2]
     zeros = [(i, j) for i in range(15) for j in range(15) if i != j and not w[0][i, j]
              and not w[1][i, j]][:5]
@@ -130,7 +130,7 @@ def test_structural_codes_fix_tie_variables_as_rsiena_does():
     read, fixed = _structural(coded)
     assert np.array_equal(read[0], w[0]) and fixed[0].sum() == len(zeros) + 1
     filled, missing = _checked_waves(read)
-    from sim.saom.moments import _with_missing
+    from sim.saom.observed import _with_missing
     (per,) = _with_missing(_periods(filled, ClassData(filled), Model(EFFECTS)), missing,
                            fixed, filled)
     nets = simulate_prepared_period(per, np.array([0.5, 0.5, 0.1]), 20.0, child_seed(

@@ -294,7 +294,7 @@ def test_each_period_is_simulated_with_its_own_parameters():
     """simulate_statistics with per-period parameters: period m's statistics and scores
     are those of a run with betas[m] for every period (same seed), and parameters equal
     in every period give the runs without them."""
-    from sim.saom.moments import _periods
+    from sim.saom.observed import _periods
     from sim.saom.periods import simulate_statistics
 
     waves = waves_of(3)

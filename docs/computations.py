@@ -608,6 +608,75 @@ def time_scales() -> dict:
     return values
 
 
+AFTER = ("lbsim estimate --data s50 --behaviour drink=alcohol --effects "
+         f"{COEVOLUTION} --behaviour-effects drink=linear,quad,avAlt --fix inPop --seed 1 "
+         "--out out/s50-drink")
+
+
+def after_estimate() -> dict:
+    """The tools that follow an estimate (docs/researcher.md, "After the estimate"), on
+    :data:`AFTER`'s fit: the score-type test of inPop, a Wald test, the time test, the
+    influence and selection tables of drink, relative importance; and s50's network
+    model fitted with and without the nomination cap of 5."""
+    import sim.data
+    from sim.saom import (
+        ClassData,
+        Model,
+        estimate,
+        influence_table,
+        relative_importance,
+        same_test,
+        score_test,
+        selection_table,
+        time_test,
+        wald_test,
+    )
+
+    s50 = sim.data.load("s50")
+    data = ClassData(s50.waves, behaviours={"drink": s50.covariates["alcohol"]})
+    model = Model({**dict.fromkeys(COEVOLUTION.split(",")), "inPop": 0.0}, fixed=["inPop"],
+                  behaviour_effects={"drink": ["linear", "quad", "avAlt"]})
+    fit = estimate(data, model, seed=1)
+    values: dict = {"max_ratio": float(fit.max_ratio), "avAlt": fit["drink: avAlt"],
+                    "avAlt.se": float(fit.se[fit.index("drink: avAlt")])}
+    score = score_test(fit)
+    names = list(map(str, score.names))
+    values |= {"score.chi2": score.chi2, "score.p": score.p,
+               "score.one_sided": float(score.one_sided[0]),
+               "score.one_step": float(score.one_step[names.index("inPop")])}
+    direction = "fewer" if score.one_sided[0] < 0 else "more"
+    values["score.reading"] = (
+        f"popular actors attract {direction} new friends than the other effects imply, "
+        + ("and the effect belongs in the model" if score.p < 0.05 else
+           "but not clearly (p >= 0.05): the effect may stay out"))
+    wald = wald_test(fit, ["egoX:drink", "altX:drink"])
+    same = same_test(fit, "egoX:drink", "altX:drink")
+    values |= {"wald.chi2": wald.chi2, "wald.p": wald.p, "same.chi2": same.chi2,
+               "same.p": same.p}
+    time = time_test(fit)
+    values |= {"time.chi2": time.joint_chi2, "time.df": time.df, "time.p": time.joint_p}
+    influence = influence_table(fit, data, "drink")
+    low, high = influence.ego.index(1.0), influence.ego.index(5.0)
+    values |= {"influence.5_5": float(influence.values[high, high]),
+               "influence.5_1": float(influence.values[high, low]),
+               "influence.1_1": float(influence.values[low, low]),
+               "influence.1_5": float(influence.values[low, high])}
+    selection = selection_table(fit, data, "drink")
+    values |= {"selection.1_1": float(selection.values[low, low]),
+               "selection.1_5": float(selection.values[low, high])}
+    importance = relative_importance(fit, data)
+    for k, effect in enumerate(importance.effects):
+        values[f"importance.{effect}"] = float(importance.expected[0, k])
+    network = ClassData(s50.waves)
+    for cap in (None, 5):
+        capped = estimate(network, Model(["density", "recip", "transTrip"],
+                                         max_outdegree=cap), seed=1)
+        for name in ("density", "transTrip"):
+            values[f"cap{cap or 0}.{name}"] = capped[name]
+            values[f"cap{cap or 0}.{name}.se"] = float(capped.se[capped.index(name)])
+    return values
+
+
 COMPUTATIONS = {c.name: c for c in (
     Computation("county", "scenarios/dafang_county.yaml, experiments/dafang_staffing.yaml",
                 2021, "quick", county),
@@ -651,6 +720,9 @@ COMPUTATIONS = {c.name: c for c in (
                 estimate_baerveldt),
     Computation("gof_s50", f"lbsim gof --data s50 --covariate alcohol:1 --effects "
                 f"{S50_EFFECTS} --runs 1000 --seed 1", 1, "slow", gof_s50),
+    Computation("after_estimate", f"{AFTER}; lbsim score-test, wald, time-test, "
+                "influence-table, selection-table, importance --fit out/s50-drink; lbsim "
+                "estimate --data s50 [--max-degree 5]", 1, "slow", after_estimate),
     Computation("gof_classroom", "lbsim gof --data s50 --scenario scenarios/single_class.yaml "
                 "--runs 1000 --seed 1", 1, "slow", gof_classroom),
 )}

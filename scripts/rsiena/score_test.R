@@ -8,6 +8,10 @@
 #     --effects density,recip,transTrip,egoX:drink,altX:drink,simX:drink \
 #     --behaviour-effects drink=linear,quad --fix inPop --fix "drink: avAlt" --out out/coev
 #   lbsim score-test --fit out/coev
+# With an argument FOLDER, the co-evolution fit's phase-3 arrays are also written there, for
+# lbsim's score-type test on RSiena's own simulations:
+#   Rscript scripts/rsiena/score_test.R /tmp/rsiena_score
+#   PYTHONPATH=. python scripts/rsiena/score_test_on_rsiena.py /tmp/rsiena_score
 suppressMessages(library(RSiena))
 alg <- sienaAlgorithmCreate(projname = NULL, seed = 1, cond = FALSE)  # lbsim estimates
 # unconditionally by default (RSiena conditionally for one network)
@@ -44,5 +48,19 @@ eff <- includeEffects(eff, inPop, fix = TRUE, test = TRUE)
 eff <- includeEffects(eff, avAlt, name = "drink", interaction1 = "friends", fix = TRUE,
                       test = TRUE)
 cat("== co-evolution with drink; inPop and drink: avAlt held at 0 and tested ==\n")
-report(siena07(alg, data = coev, effects = eff, batch = TRUE, verbose = FALSE,
-               silent = TRUE))
+ans <- siena07(alg, data = coev, effects = eff, batch = TRUE, verbose = FALSE,
+               silent = TRUE)
+report(ans)
+
+if (length(commandArgs(TRUE))) {  # sf2, ssc (one row per run and period, runs outer),
+  out <- commandArgs(TRUE)[1]     # targets2 (one row per period), the parameters
+  dir.create(out, showWarnings = FALSE)
+  flat <- function(a) do.call(rbind, lapply(seq_len(dim(a)[1]), function(r) a[r, , ]))
+  write.csv(flat(ans$sf2), file.path(out, "sf2.csv"), row.names = FALSE)
+  write.csv(flat(ans$ssc), file.path(out, "ssc.csv"), row.names = FALSE)
+  write.csv(t(ans$targets2), file.path(out, "targets2.csv"), row.names = FALSE)
+  write.csv(data.frame(name = ans$effects$name, short = ans$effects$shortName,
+                       interaction = ans$effects$interaction1, period = ans$effects$period,
+                       theta = ans$theta, fixed = ans$fix, test = ans$test),
+            file.path(out, "parameters.csv"), row.names = FALSE)
+}

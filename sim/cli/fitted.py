@@ -72,9 +72,9 @@ COMMANDS.append(wald)
 # --- score-type tests ------------------------------------------------------------------
 def score_test(
     fit: Fit,
-    parameters: Annotated[str | None, typer.Argument(
-        help="comma-separated parameters held fixed in the fit (default: all of them)")]
-    = None,
+    parameters: Annotated[list[str] | None, typer.Argument(
+        help="the parameters tested, held fixed in the fit (default: all of them; quote "
+             "names with spaces: 'drink: avAlt')")] = None,
 ):
     """Score-type tests of the parameters a fit held fixed (RSiena's fix = TRUE,
     test = TRUE): does an effect belong in the model, without estimating it? Prints the
@@ -84,15 +84,13 @@ def score_test(
     Examples:
       lbsim estimate --data s50 --fix inPop --out out/fit
       lbsim score-test --fit out/fit
-      lbsim score-test --fit out/fit "inPop,drink: avAlt"
+      lbsim score-test --fit out/fit inPop "drink: avAlt"
     """
     from sim.saom.score_type import score_test as test
 
     saved = load(fit)
-    names = None if parameters is None else [p.strip() for p in parameters.split(",")
-                                             if p.strip()]
     try:
-        result = test(saved.estimate, names)
+        result = test(saved.estimate, parameters or None)
     except ValueError as e:
         _fail(str(e))
     typer.echo(result.table())
@@ -114,11 +112,10 @@ def time_test(
         help="save each effect's one-step estimate by period (+- 2 SE) to this image")]
     = None,
 ):
-    """Test the fit's effects for heterogeneity over its periods (RSiena's sienaTimeTest).
-
-    A score-type test of a dummy per effect and period after the first, from the fit's
-    phase-3 simulations: the joint test, each effect's, each period's, and each dummy's
-    one-step estimate and test.
+    """Test the fit's effects for heterogeneity over its periods (RSiena's sienaTimeTest):
+    a score-type test of a dummy per effect and period after the first, from the fit's
+    phase-3 simulations; prints the joint test, each effect's, each period's, and each
+    dummy's one-step estimate and test.
 
     Examples:
       lbsim time-test --fit out/fit

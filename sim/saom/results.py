@@ -27,6 +27,13 @@ class UnknownParameter(KeyError, ValueError):
         return str(self.args[0])
 
 
+def period_derivative(g: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """D[k, l] = sum over periods m of the covariance over the runs of statistic k and
+    score l in period m, from ``g`` and ``u`` of shape (runs, M, P) (RSiena's derivative
+    from scores and deviations, period by period)."""
+    return np.einsum("rmk,rml->kl", g - g.mean(0), u) / len(g)
+
+
 @dataclass(frozen=True, repr=False)
 class Phase3:
     """The simulations of phase 3 at the estimate, kept as RSiena keeps them (``sf``,
@@ -75,10 +82,28 @@ class Phase3:
 
     @property
     def derivative(self) -> np.ndarray:
-        """D[k, l] = dE[S_k]/dtheta_l = Cov(S_k, U_l) over the runs (Schweinberger and
-        Snijders 2007), for every parameter (RSiena's ``dfra``)."""
-        s = self.statistics
-        return (s - s.mean(0)).T @ self.scores / len(s)
+        """D[k, l] = dE[S_k]/dtheta_l = sum over periods m of Cov(S_km, U_lm) over the runs
+        (Schweinberger and Snijders 2007), for every parameter; the periods are simulated
+        independently, so their cross-covariances, 0 in expectation, are left out, as
+        RSiena's ``dfra`` leaves them out."""
+        return period_derivative(self.by_period(self.statistics, self.period_statistics),
+                                 self.by_period(self.scores, self.period_scores))
+
+    def by_period(self, total: np.ndarray, period: np.ndarray) -> np.ndarray:
+        """Every parameter's statistics (or scores) of each run period by period, shape
+        (runs, M, P), from their ``total`` over the periods (runs, P) and the effects'
+        ``period`` values (runs, M, K + E): a rate counts in its own period only, a time
+        dummy of period m is its effect's value in period m."""
+        out = np.zeros((len(total), len(self.periods), len(self.names)))
+        effects = [str(e) for e in self.effects]
+        for c, p in enumerate(self.names):
+            if str(p) in effects:
+                out[:, :, c] = period[:, :, effects.index(str(p))]
+            elif p.is_rate:
+                out[:, self.periods.index(f"{p.group} {p.period}".strip()), c] = total[:, c]
+            else:  # a time dummy
+                out[:, p.period - 1, c] = period[:, p.period - 1, effects.index(p.effect)]
+        return out
 
     def column(self, name: str | Parameter) -> int:
         """The column of parameter ``name``; UnknownParameter naming the columns if it has

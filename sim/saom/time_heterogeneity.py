@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.saom.names import Parameter
-from sim.saom.results import Estimate, UnknownParameter
+from sim.saom.results import Estimate, UnknownParameter, period_derivative
 from sim.saom.score_type import chi2_p, p_text, score_statistic
 
 RANK_TOLERANCE = 1e-7
@@ -214,13 +214,13 @@ class TimeTest:
         frame = self.to_frame()
         for r in frame.itertuples(index=False):
             rows.append(f"{r.parameter:<32}{r.initial:>9.4f}{r.one_step:>10.4f}{r.se:>8.4f}"
-                        f"{r.p_value:>9.3f}")
+                        f"{r.p:>9.3f}")
         return "\n".join(rows)
 
     def to_frame(self):
         """One row per effect, then per dummy: ``parameter``, ``effect``, ``period``,
         ``initial`` (the estimate; 0 for a dummy), ``one_step``, ``se`` (of the estimate;
-        of a dummy :attr:`dummy_se`), ``z``, ``p_value`` (the estimate's t-test; the
+        of a dummy :attr:`dummy_se`), ``z``, ``p`` (the estimate's t-test; the
         dummy's test)."""
         import pandas as pd
 
@@ -236,7 +236,7 @@ class TimeTest:
                                                      strict=True))]
         frame = pd.DataFrame(rows, columns=["parameter", "effect", "period", "initial",
                                             "one_step", "se", "z"])
-        frame["p_value"] = _normal_p(frame["z"].to_numpy())
+        frame["p"] = _normal_p(frame["z"].to_numpy())
         return frame
 
     def plot(self, path=None):
@@ -306,14 +306,6 @@ def _moments(fit: Estimate, cols: list[int], dummies: list[tuple[int, int]]):
     for d, (e, m) in enumerate(dummies):
         g[:, m, k + d], u[:, m, k + d] = dev[:, m, e], sc[:, m, e]
     return g, u
-
-
-def _derivative(g: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """D[a, b] = sum over periods of the covariance over the runs of deviation a and
-    score b (RSiena's derivative from scores and deviations, period by period)."""
-    runs = len(g)
-    gc, uc = g - g.mean(0), u - u.mean(0)
-    return np.einsum("rma,rmb->ab", gc, uc) / runs
 
 
 def _deficient(cov: np.ndarray) -> bool:
@@ -408,7 +400,7 @@ def time_test(fit: Estimate, effects: Sequence[str] | None = None) -> TimeTest:
             raise ValueError("the effects' and dummies' statistics are linearly dependent; "
                              "test fewer effects (effects=...)" + (
                                  f"; left out: {'; '.join(excluded)}" if excluded else ""))
-    deriv = _derivative(g, u)
+    deriv = period_derivative(g, u)
     fra = g.sum(1).mean(0)
     null = np.arange(k + len(dummies)) < k
     joint = score_statistic(deriv, sigma, fra, ~null).c

@@ -42,14 +42,14 @@ class WaldTest:
         A theta, per row.
     se : ndarray
         The standard error of each row's value: sqrt of the diagonal of A Sigma A'.
-    chi_squared : float
+    chi2 : float
         The joint statistic (A theta)' (A Sigma A')^-1 (A theta).
     df : int
         Its degrees of freedom, the rows of A.
-    p_value : float
-        P(chi-squared with ``df`` d.f. > ``chi_squared``).
+    p : float
+        P(chi-squared with ``df`` d.f. > ``chi2``).
     one_sided : float or None
-        For one row, RSiena's one-sided Z = sign(A theta) sqrt(chi_squared); else None.
+        For one row, RSiena's one-sided Z = sign(A theta) sqrt(chi2); else None.
     separate_p : ndarray
         Each row tested alone: the two-sided p-value of its z = value / se.
     """
@@ -57,9 +57,9 @@ class WaldTest:
     hypotheses: tuple[str, ...]
     values: np.ndarray
     se: np.ndarray
-    chi_squared: float
+    chi2: float
     df: int
-    p_value: float
+    p: float
     one_sided: float | None
     separate_p: np.ndarray
 
@@ -70,7 +70,7 @@ class WaldTest:
 
     def __repr__(self) -> str:
         return (f"<WaldTest of {', '.join(self.hypotheses)}: chi-squared "
-                f"{self.chi_squared:.2f}, d.f. {self.df}, p {self.p_value:.3g}>")
+                f"{self.chi2:.2f}, d.f. {self.df}, p {self.p:.3g}>")
 
     def table(self) -> str:
         """Each hypothesis with its value, SE, z and two-sided p, then the joint test as
@@ -81,16 +81,16 @@ class WaldTest:
         for h, v, s, z, p in zip(self.hypotheses, self.values, self.se, self.z,
                                  self.separate_p, strict=True):
             rows.append(f"{h:<{width}}{v:>10.4f}{s:>9.4f}{z:>9.2f}{_p(p):>9}")
-        p = "p < 0.001" if self.p_value < 0.001 else f"p = {self.p_value:.3f}"
+        p = "p < 0.001" if self.p < 0.001 else f"p = {self.p:.3f}"
         joint = "" if self.df == 1 else "joint test: "
-        line = f"{joint}chi-squared = {self.chi_squared:.2f}, d.f. = {self.df}; "
+        line = f"{joint}chi-squared = {self.chi2:.2f}, d.f. = {self.df}; "
         if self.one_sided is not None:
             line += f"one-sided Z = {self.one_sided:.2f}; two-sided "
         return "\n".join(rows) + "\n\n" + line + p + "."
 
     def to_frame(self):
         """One row per hypothesis tested alone (``hypothesis``, ``estimate``, ``se``,
-        ``z``, ``chi_squared`` = z^2, ``df`` 1, ``p_value``), then for several rows the
+        ``z``, ``chi2`` = z^2, ``df`` 1, ``p``), then for several rows the
         joint test (``hypothesis`` ``joint``, estimate, se and z NaN)."""
         import pandas as pd
 
@@ -98,10 +98,10 @@ class WaldTest:
                 for h, v, s, p in zip(self.hypotheses, self.values, self.se, self.separate_p,
                                       strict=True)]
         if self.df > 1:
-            rows.append(("joint", np.nan, np.nan, np.nan, self.chi_squared, self.df,
-                         self.p_value))
+            rows.append(("joint", np.nan, np.nan, np.nan, self.chi2, self.df,
+                         self.p))
         return pd.DataFrame(rows, columns=["hypothesis", "estimate", "se", "z",
-                                           "chi_squared", "df", "p_value"])
+                                           "chi2", "df", "p"])
 
 
 def _p(p: float) -> str:

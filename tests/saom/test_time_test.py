@@ -144,7 +144,7 @@ def test_table_frame_and_plot(tmp_path):
     frame = res.to_frame()
     assert len(frame) == 3 + 6
     np.testing.assert_allclose(frame["one_step"], res.one_step)
-    np.testing.assert_allclose(frame["p_value"].iloc[3:], res.dummy_p)
+    np.testing.assert_allclose(frame["p"].iloc[3:], res.dummy_p)
     path = tmp_path / "time.png"
     res.plot(path)
     assert path.stat().st_size > 1000

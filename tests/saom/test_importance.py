@@ -362,6 +362,9 @@ def test_lbsim_importance_prints_the_expected_importance(tmp_path):
     assert rows[0] == ["density", "0.3873", "0.4532", "0.3850"]  # RSiena's, as above
     assert rows[4] == ["density", "0.7978", "0.8961", "0.7348"]  # expected importance
     assert_drawn(tmp_path / "ri.png")
+    again = runner.invoke(app, ["importance", "--fit", str(tmp_path / "fit"), "--plot",
+                                str(tmp_path / "ri.png")])
+    assert again.exit_code == 2 and "exists" in again.output, again.output
     save_fit(tmp_path / "capped", fit_of(theta), effects=list(S50),
              classes=[FitClass("", list(record.waves))],
              model={"conditional": False, "max_outdegree": 5}, seed=1)
@@ -370,7 +373,7 @@ def test_lbsim_importance_prints_the_expected_importance(tmp_path):
     assert capped.output.split("\n")[2] != result.output.split("\n")[2]
     for args, what in ((["--fit", str(tmp_path / "none")], "none"),
                        (["--fit", str(tmp_path / "fit"), "--plot", str(tmp_path / "x.txt")],
-                        ".png, .pdf or .svg"),
+                        "an image file name ending in one of"),
                        (["--fit", str(tmp_path / "fit"), "--plot",
                          str(tmp_path / "no" / "ri.png")], "does not exist")):
         bad = runner.invoke(app, ["importance", *args])

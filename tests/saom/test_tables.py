@@ -339,9 +339,11 @@ def test_commands_print_the_tables_and_save_the_plots(tmp_path):
     (["influence-table", "--behaviour", "drink", "--levels", "1,x"], "--levels '1,x'"),
     (["influence-table", "--behaviour", "drink", "--plot", "out.txt"], ".png"),
     (["selection-table", "--covariate", "drink", "--include", "both"], "include='both'"),
+    (["selection-table", "--covariate", "drink", "--plot", "no/sel.png"], "does not exist"),
 ])
-def test_commands_reject_bad_input(tmp_path, args, message):
+def test_commands_reject_bad_input(tmp_path, monkeypatch, args, message):
     fit = _saved_fit(tmp_path / "fit")
+    monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, [*args, "--fit", str(fit)])
     assert result.exit_code == 2 and message in result.output, result.output
-    assert not (tmp_path / "out.txt").exists()
+    assert not (tmp_path / "out.txt").exists() and not (tmp_path / "no").exists()

@@ -144,20 +144,25 @@ class RelativeImportance:
         """The expected relative importance per effect and wave, the expected importance
         (mean L1 distance), the mean degree of certainty and the within-ego standard
         deviations of the contributions."""
-        heads = "".join(f"{'wave ' + w:>12}" for w in self.waves)
+        width = max(12, *(len(w) + 7 for w in self.waves))  # "wave " + label, 2 apart
+        heads = "".join(f"{'wave ' + w:>{width}}" for w in self.waves)
+
+        def cells(values) -> str:
+            return "".join(f"{v:>{width}.4f}" for v in values)
+
         rows = [f"Expected relative importance of effects for {self._subject}, at each "
                 f"wave's observed state:", f"{'effect':<28}{heads}"]
-        rows += [f"{str(k):<28}" + "".join(f"{v:>12.4f}" for v in self.expected[:, e])
+        rows += [f"{str(k):<28}" + cells(self.expected[:, e])
                  for e, k in enumerate(self.effects)]
         rows += ["", "Expected importance (mean L1 distance of the choice probabilities):",
                  f"{'effect':<28}{heads}"]
-        rows += [f"{str(k):<28}" + "".join(f"{v:>12.4f}" for v in self.expected_absolute[:, e])
+        rows += [f"{str(k):<28}" + cells(self.expected_absolute[:, e])
                  for e, k in enumerate(self.effects)]
         rows += ["", f"{'R_H (degree of certainty)':<28}"
-                 + "".join(f"{v:>12.4f}" for v in self.mean_certainty)]
+                 + cells(self.mean_certainty)]
         rows += ["", "sigma (within-ego standard deviation of the contributions, "
                  "root mean square over actors):", f"{'effect':<28}{heads}"]
-        rows += [f"{str(k):<28}" + "".join(f"{v:>12.4f}" for v in self.mean_sigma[:, e])
+        rows += [f"{str(k):<28}" + cells(self.mean_sigma[:, e])
                  for e, k in enumerate(self.effects)]
         return "\n".join(rows)
 

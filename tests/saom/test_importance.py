@@ -235,6 +235,11 @@ def test_several_classes_are_reported_class_by_class():
              "recip": 1.5, "transTrip": 0.4, "inPop": -0.15}
     res = relative_importance(fit_of(theta), data)
     assert res.waves == ("a 1", "a 2", "b 1", "b 2", "b 3")
+    renamed = {k.replace("rate a", "rate school01"): v for k, v in theta.items()}
+    named = relative_importance(fit_of(renamed), Data(
+        [ClassData(one, name="school01"), ClassData(two, name="b")]))
+    head = named.table().splitlines()[1].split()  # labels apart, however long
+    assert head[:5] == ["effect", "wave", "school01", "1", "wave"], head
     alone = relative_importance(fit_of(THETA), ClassData(one))
     np.testing.assert_allclose(res.relative[1], alone.relative[1], rtol=1e-12)
     assert res.relative[4].shape == (8, 4)

@@ -143,7 +143,7 @@ class RelativeImportance:
     def table(self) -> str:
         """The expected relative importance per effect and wave, the expected importance
         (mean L1 distance), the mean degree of certainty and the within-ego standard
-        deviations of the contributions."""
+        deviations of the change statistics (RSiena's sigma)."""
         width = max(12, *(len(w) + 7 for w in self.waves))  # "wave " + label, 2 apart
         heads = "".join(f"{'wave ' + w:>{width}}" for w in self.waves)
 
@@ -160,8 +160,8 @@ class RelativeImportance:
                  for e, k in enumerate(self.effects)]
         rows += ["", f"{'R_H (degree of certainty)':<28}"
                  + cells(self.mean_certainty)]
-        rows += ["", "sigma (within-ego standard deviation of the contributions, "
-                 "root mean square over actors):", f"{'effect':<28}{heads}"]
+        rows += ["", "sigma (within-ego standard deviation of the change statistics, not "
+                 "times the parameter; root mean square over actors):", f"{'effect':<28}{heads}"]
         rows += [f"{str(k):<28}" + cells(self.mean_sigma[:, e])
                  for e, k in enumerate(self.effects)]
         return "\n".join(rows)

@@ -366,6 +366,8 @@ def test_lbsim_importance_prints_the_expected_importance(tmp_path):
             if line.split() and line.split()[0] in S50]
     assert rows[0] == ["density", "0.3873", "0.4532", "0.3850"]  # RSiena's, as above
     assert rows[4] == ["density", "0.7978", "0.8961", "0.7348"]  # expected importance
+    assert "standard deviation of the change statistics, not times the parameter" in \
+        result.output and float(rows[-1][1]) > 0  # inPop's sigma, its parameter -0.05
     assert_drawn(tmp_path / "ri.png")
     again = runner.invoke(app, ["importance", "--fit", str(tmp_path / "fit"), "--plot",
                                 str(tmp_path / "ri.png")])

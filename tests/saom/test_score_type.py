@@ -192,11 +192,12 @@ def test_the_command_tests_a_saved_fit(tmp_path):
 @pytest.mark.parametrize("fix, words", [
     ("recip=abc", "not a finite number"), ("recip=inf", "not a finite number"),
     ("rate 1", "rates are estimated"), ("=3", "NAME or NAME=VALUE"),
-    ("drink: avAlt", "no behaviour 'drink'"), ("nosuch", "unknown effect 'nosuch'")])
+    ("drink: avAlt", "no behaviour 'drink'"), ("nosuch", "unknown effect 'nosuch'"),
+    ("inPop=1 --fix inPop=2", "inPop is fixed twice")])
 def test_bad_fix_options_exit_2_and_write_nothing(tmp_path, fix, words):
     out = tmp_path / "fit"
-    bad = CliRunner().invoke(app, ["estimate", "--data", "s50", "--fix", fix, "--out",
-                                   str(out)])
+    fixes = [a for f in fix.split(" --fix ") for a in ("--fix", f)]
+    bad = CliRunner().invoke(app, ["estimate", "--data", "s50", *fixes, "--out", str(out)])
     assert bad.exit_code == 2 and words in bad.output, bad.output
     assert not out.exists()
 

@@ -404,7 +404,8 @@ def _one_class(data: ClassData | Data, group: str | None) -> ClassData:
     if group is None:
         if len(classes) > 1:
             raise ValueError(f"the data has {len(classes)} classes, each centred by its own "
-                             f"mean; name one with group=: {', '.join(c.name for c in classes)}")
+                             f"mean; name one with group= (lbsim: --group): "
+                             f"{', '.join(c.name for c in classes)}")
         return classes[0]
     named = [c for c in classes if c.name == group]
     if not named:

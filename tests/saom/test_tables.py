@@ -278,8 +278,8 @@ def test_several_classes_need_a_group():
                     behaviours={"drink": np.minimum(ALCOHOL + 1, 5)}, name="b")
     data = Data([ClassData(one.waves, covariates=one.covariates, behaviours=one.behaviours,
                            name="a"), two])
-    with pytest.raises(ValueError, match="2 classes, each centred by its own mean; name one "
-                                         "with group=: a, b"):
+    with pytest.raises(ValueError, match=r"2 classes, each centred by its own mean; name one "
+                                         r"with group= \(lbsim: --group\): a, b"):
         influence_table(rsiena_fit(), data, "drink")
     with pytest.raises(ValueError, match="no class 'c'; classes: a, b"):
         influence_table(rsiena_fit(), data, "drink", group="c")

@@ -201,7 +201,8 @@ def score_test(fit: Estimate, parameters: Sequence[str | Parameter] | None = Non
                                    f"{', '.join(fixed)}"
                                    + (f" (did you mean {near!r}?)" if near else ""))
     if len(set(wanted)) < len(wanted):
-        raise ValueError(f"parameters: {wanted} names one twice")
+        twice = next(n for n in wanted if wanted.count(n) > 1)
+        raise ValueError(f"parameter {twice!r} named twice; name each parameter once")
     estimated = np.array([n not in fixed for n in names])
     tested = np.array([n in wanted for n in names])
     use = estimated | tested

@@ -161,7 +161,8 @@ def hand_made(fixed=(False, False, True)) -> tuple:
 
 @pytest.mark.parametrize("parameters, words", [
     (["recip"], "is estimated"), (["inpop"], "did you mean 'inPop'"),
-    (["inPop", "inPop"], "names one twice"), ("inPop", "a list of fixed parameters")])
+    (["inPop", "inPop"], "parameter 'inPop' named twice; name each parameter once"),
+    ("inPop", "a list of fixed parameters")])
 def test_bad_requests_say_what_is_allowed(parameters, words):
     with pytest.raises(ValueError, match=words):
         score_test(hand_made(), parameters)

@@ -174,6 +174,8 @@ def _save_figure(fig, plot: Path) -> None:
     try:
         with atomic_file(plot) as tmp:
             fig.savefig(tmp, format=plot.suffix[1:].lower(), bbox_inches="tight", dpi=120)
+    except OSError as e:
+        _fail(f"--plot {plot}: cannot be written ({e})")
     finally:
         plt.close(fig)
     typer.echo(f"-> {plot}")

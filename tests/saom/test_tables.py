@@ -347,3 +347,21 @@ def test_commands_reject_bad_input(tmp_path, monkeypatch, args, message):
     result = CliRunner().invoke(app, [*args, "--fit", str(fit)])
     assert result.exit_code == 2 and message in result.output, result.output
     assert not (tmp_path / "out.txt").exists() and not (tmp_path / "no").exists()
+
+
+def test_a_plot_that_cannot_be_written_exits_2_and_leaves_nothing(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    fit = _saved_fit(tmp_path / "fit")
+
+    def full_disk(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Figure, "savefig", full_disk)
+    plot = tmp_path / "plots" / "sel.png"
+    plot.parent.mkdir()
+    result = CliRunner().invoke(app, ["selection-table", "--fit", str(fit), "--covariate",
+                                      "drink", "--plot", str(plot)])
+    assert result.exit_code == 2, result.output
+    assert "--plot" in result.output and "No space left" in result.output
+    assert list(plot.parent.iterdir()) == []

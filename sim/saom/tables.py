@@ -154,7 +154,8 @@ class ObjectiveTable:
     def table(self) -> str:
         """The table as text: ego's values in rows, alter's in columns, and the effects
         and centring it comes from."""
-        width = max(9, *(len(_level(v)) + 2 for v in self.alter))
+        width = max(9, *(len(_level(v)) + 2 for v in self.alter),
+                    *(len(f"{x:.4f}") + 2 for x in np.ravel(self.values)))
         corner = "ego \\ alter"
         rows = [self._what(),
                 f"{corner:<12}" + "".join(f"{_level(v):>{width}}" for v in self.alter)]

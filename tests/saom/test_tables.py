@@ -297,6 +297,10 @@ def test_frame_text_and_plot(tmp_path):
     text = sel.table()
     assert "ego \\ alter" in text and f"{sel.values[1, 2]:.4f}" in text
     assert "simX:drink 1.4372" in text and "mean 3.1133" in text
+    far = influence_table(rsiena_fit(), s50_drink(), "drink", levels=[1, 99])
+    cells = far.table().splitlines()[2].split()[1:]  # wide values stay apart
+    assert [float(c) for c in cells] == pytest.approx(far.values[0], abs=1e-4)
+    assert abs(far.values[0, 1]) > 100
     for table in (sel, influence_table(rsiena_fit(), s50_drink(), "drink")):
         path = tmp_path / f"{table.kind}.png"
         table.plot(path)

@@ -6,6 +6,7 @@ needs when it runs."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -153,7 +154,7 @@ def _numbers(text: str | None, option: str) -> list[float] | None:
         values = [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
         _fail(f"{option} {text!r}: allowed: comma-separated numbers, e.g. 1,2,3,4,5")
-    if not values:
+    if not values or not all(math.isfinite(v) for v in values):
         _fail(f"{option} {text!r}: allowed: comma-separated numbers, e.g. 1,2,3,4,5")
     return values
 

@@ -341,6 +341,8 @@ def test_commands_print_the_tables_and_save_the_plots(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["selection-table", "--covariate", "beer"], "no covariate or behaviour 'beer'"),
     (["influence-table", "--behaviour", "drink", "--levels", "1,x"], "--levels '1,x'"),
+    (["selection-table", "--covariate", "drink", "--alter-levels", "1,nan"],
+     "--alter-levels '1,nan': allowed: comma-separated numbers"),
     (["influence-table", "--behaviour", "drink", "--plot", "out.txt"], ".png"),
     (["selection-table", "--covariate", "drink", "--include", "both"], "include='both'"),
     (["selection-table", "--covariate", "drink", "--plot", "no/sel.png"], "does not exist"),

@@ -25,7 +25,9 @@ the variable is at wave m and the other dependent variables at wave m - 1. RSien
 computes a behaviour's contributions at wave m > 1 from the whole state of wave m - 1
 (only the range check reads wave m); lbsim uses the behaviour's values of wave m.
 Endowment and creation effects, which RSiena's sienaRI refuses, count as the ministep
-counts them: for the options that drop, or create, a tie.
+counts them: for the options that drop, or create, a tie. A time dummy (``recip x period
+2``) is added to its effect's parameter at the wave that ends its period, as the period
+is simulated; it has no row of its own.
 """
 
 from __future__ import annotations
@@ -309,11 +311,26 @@ def relative_importance(fit: Estimate, data: ClassData | Data, *, variable: str 
         raise ValueError(f"the fit's periods ({', '.join(map(str, fitted))}) are not the "
                          f"data's ({', '.join(map(str, rates))}); give the data it was "
                          f"fitted to")
+    dummies = {p: v for p, v in theta.items() if p.is_dummy}
+    periods = [_with_dummies(per, m, dummies) for m, per in enumerate(periods)]
     states = _observations(periods, ends, rates, classes, variable)
     chosen = _waves(wave, [label for label, _, _ in states])
     out = [_at_wave(x, spec, variable) for _, x, spec in (states[m] for m in chosen)]
     return RelativeImportance(variable, tuple(Parameter.parse(k, behaviours) for k in out[0][0]),
                               tuple(states[m][0] for m in chosen), *_fields(out))
+
+
+def _with_dummies(per, m: int, dummies: dict) -> object:
+    """Period ``m`` (from 0) with its time dummies (``recip x period 2``) added to their
+    effects' parameters, as estimation simulates it."""
+    mine = {d.effect: v for d, v in dummies.items() if d.period == m + 1}
+    if not mine:
+        return per
+    program = per.spec.program
+    beta = np.array(program.beta, dtype=float)
+    for k, term in enumerate(program.terms):
+        beta[k] += mine.get(term, 0.0)
+    return replace(per, spec=replace(per.spec, program=replace(program, beta=beta)))
 
 
 def _observations(periods: list, ends: list, rates: list[Parameter],

@@ -228,6 +228,21 @@ def test_a_lone_effect_has_all_the_importance_and_actors_relabel_with_the_networ
     np.testing.assert_allclose(res.expected, moved.expected, rtol=1e-10)
 
 
+def test_a_time_dummy_counts_in_its_period():
+    """'recip x period 2' is added to recip in period 2, as estimation simulates it: at
+    wave 3 (the end of period 2) the importances are those with recip + dummy, before it
+    those without."""
+    data = ClassData(random_waves(8, 3, 0.3, 12))
+    base = {"rate 1": 3.0, "rate 2": 3.0, **{k: v for k, v in THETA.items() if k != "rate 1"}}
+    dummy = relative_importance(fit_of({**base, "recip x period 2": 1.0}), data)
+    plain = relative_importance(fit_of(base), data)
+    moved = relative_importance(fit_of({**base, "recip": base["recip"] + 1.0}), data)
+    assert dummy.effects == plain.effects
+    np.testing.assert_allclose(dummy.expected[:2], plain.expected[:2], rtol=1e-12)
+    np.testing.assert_allclose(dummy.expected[2], moved.expected[2], rtol=1e-12)
+    assert not np.allclose(dummy.expected[2], plain.expected[2])
+
+
 def test_several_classes_are_reported_class_by_class():
     one, two = random_waves(6, 2, 0.3, 10), random_waves(8, 3, 0.3, 11)
     data = Data([ClassData(one, name="a"), ClassData(two, name="b")])

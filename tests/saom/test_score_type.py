@@ -93,7 +93,7 @@ def test_an_effect_held_far_from_its_estimate_is_rejected(full_fit):
     step = test.one_step[list(map(str, test.names)).index("transTrip")]
     assert step > 0.5 * full_fit["transTrip"], test.table()
     assert test.table().count("transTrip") == 2 and len(test.to_frame()) == 1
-    assert "positive when the data ask for a larger value" in test.table()  # as here
+    assert "positive if the data ask for a larger value" in test.table()  # as here
 
 
 @pytest.mark.slow

@@ -6,6 +6,7 @@ needs when it runs."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -111,6 +112,7 @@ def time_test(
     plot: Annotated[Path | None, typer.Option(
         help="save each effect's one-step estimate by period (+- 2 SE) to this image")]
     = None,
+    overwrite: Annotated[bool, typer.Option(help="replace an existing --plot file")] = False,
 ):
     """Test the fit's effects for heterogeneity over its periods (RSiena's sienaTimeTest):
     a score-type test of a dummy per effect and period after the first, from the fit's
@@ -123,6 +125,7 @@ def time_test(
     """
     from sim.saom.time_heterogeneity import time_test as test
 
+    _check_plot(plot, overwrite)
     saved = load(fit)
     wanted = None if effects is None else [e.strip() for e in effects.split(",") if e.strip()]
     if wanted is not None and not wanted:
@@ -133,11 +136,7 @@ def time_test(
         _fail(f"{fit}: {e}")
     typer.echo(result.table())
     if plot is not None:
-        try:
-            result.plot(plot)
-        except (OSError, ValueError) as e:
-            _fail(f"--plot {plot}: {e}")
-        typer.echo(f"\nwrote {plot}")
+        _save_figure(result.plot(), plot)
 
 
 COMMANDS.append(time_test)
@@ -155,7 +154,7 @@ def _numbers(text: str | None, option: str) -> list[float] | None:
         values = [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
         _fail(f"{option} {text!r}: allowed: comma-separated numbers, e.g. 1,2,3,4,5")
-    if not values:
+    if not values or not all(math.isfinite(v) for v in values):
         _fail(f"{option} {text!r}: allowed: comma-separated numbers, e.g. 1,2,3,4,5")
     return values
 
@@ -163,16 +162,21 @@ def _numbers(text: str | None, option: str) -> list[float] | None:
 def _table_output(result, plot: Path | None) -> None:
     """Print the table; save its figure to ``plot`` (whole or not at all)."""
     typer.echo(result.table())
-    if plot is None:
-        return
+    if plot is not None:
+        _save_figure(result.plot(), plot)
+
+
+def _save_figure(fig, plot: Path) -> None:
+    """Save ``fig`` to ``plot`` whole or not at all (checked by :func:`_check_plot`)."""
     import matplotlib.pyplot as plt
 
     from sim.atomic import atomic_file
 
-    fig = result.plot()
     try:
         with atomic_file(plot) as tmp:
-            fig.savefig(tmp, format=plot.suffix[1:], bbox_inches="tight", dpi=120)
+            fig.savefig(tmp, format=plot.suffix[1:].lower(), bbox_inches="tight", dpi=120)
+    except OSError as e:
+        _fail(f"--plot {plot}: cannot be written ({e})")
     finally:
         plt.close(fig)
     typer.echo(f"-> {plot}")
@@ -191,6 +195,8 @@ def _check_plot(plot: Path | None, overwrite: bool) -> None:
               f"{', '.join('.' + k for k in sorted(kinds))}")
     if plot.is_dir():
         _fail(f"--plot {plot} is a folder; name the image file to write")
+    if not plot.parent.is_dir():
+        _fail(f"--plot {plot}: folder {plot.parent} does not exist")
     if plot.exists() and not overwrite:
         _fail(f"--plot {plot} exists; choose another name or pass --overwrite")
 
@@ -296,6 +302,7 @@ def importance(
     plot: Annotated[Path | None, typer.Option(
         help="save the figure here (.png, .pdf or .svg); a behaviour's figure goes next to "
              "it, named FILE_<behaviour>")] = None,
+    overwrite: Annotated[bool, typer.Option(help="replace existing --plot files")] = False,
 ):
     """Relative importance of the effects (RSiena's sienaRI; Indlekofer and Brandes 2013):
     at each observed wave, how much each effect moves each actor's choice probabilities
@@ -309,14 +316,14 @@ def importance(
     """
     from sim.saom.importance import NETWORK, relative_importance
 
-    if plot is not None:
-        if plot.suffix.lower() not in (".png", ".pdf", ".svg"):
-            _fail(f"--plot {plot}: allowed: a file ending in .png, .pdf or .svg")
-        if not plot.parent.is_dir():
-            _fail(f"--plot {plot}: folder {plot.parent} does not exist")
     saved = load(fit)
-    data = saved.data()
     behaviours = sorted({p.behaviour for p in saved.estimate.names if p.behaviour})
+    plots = {} if plot is None else {v: plot if v == NETWORK else
+                                     plot.with_name(f"{plot.stem}_{v}{plot.suffix}")
+                                     for v in (NETWORK, *behaviours)}
+    for path in plots.values():
+        _check_plot(path, overwrite)
+    data = saved.data()
     try:
         results = [relative_importance(saved.estimate, data, variable=v,
                                        max_outdegree=saved.model.get("max_outdegree"))
@@ -324,12 +331,8 @@ def importance(
     except ValueError as e:
         _fail(str(e))
     typer.echo("\n\n".join(r.table() for r in results))
-    if plot is not None:
-        for r in results:
-            path = plot if r.variable == NETWORK else \
-                plot.with_name(f"{plot.stem}_{r.variable}{plot.suffix}")
-            r.plot(path)
-            typer.echo(f"-> {path}")
+    for r in results if plots else ():
+        _save_figure(r.plot(), plots[r.variable])
 
 
 COMMANDS.append(importance)

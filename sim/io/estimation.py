@@ -137,6 +137,8 @@ def parse_fixed(given: Sequence[str]) -> dict[str, float | None]:
             number = float("nan")
         if number is not None and not math.isfinite(number):
             raise DataError(f"--fix {item!r}: the value {value!r} is not a finite number")
+        if name in out:
+            raise DataError(f"--fix {item!r}: {name} is fixed twice; give each effect once")
         out[name] = number
     return out
 

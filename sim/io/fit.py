@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -260,7 +261,7 @@ def _read_phase3(path: Path, behaviours: Sequence[str]) -> Phase3 | None:
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in (*_PHASE3_ARRAYS, "names", "effects", "periods")}
-    except (OSError, ValueError, KeyError) as e:
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
         raise ValueError(f"{path}: not the phase-3 simulations of a saved fit ({e})") from None
     names = {k: tuple(Parameter.parse(str(v), behaviours) for v in arrays[k])
              for k in ("names", "effects")}

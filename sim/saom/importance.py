@@ -25,7 +25,9 @@ the variable is at wave m and the other dependent variables at wave m - 1. RSien
 computes a behaviour's contributions at wave m > 1 from the whole state of wave m - 1
 (only the range check reads wave m); lbsim uses the behaviour's values of wave m.
 Endowment and creation effects, which RSiena's sienaRI refuses, count as the ministep
-counts them: for the options that drop, or create, a tie.
+counts them: for the options that drop, or create, a tie. A time dummy (``recip x period
+2``) is added to its effect's parameter at the wave that ends its period, as the period
+is simulated; it has no row of its own.
 """
 
 from __future__ import annotations
@@ -143,21 +145,26 @@ class RelativeImportance:
     def table(self) -> str:
         """The expected relative importance per effect and wave, the expected importance
         (mean L1 distance), the mean degree of certainty and the within-ego standard
-        deviations of the contributions."""
-        heads = "".join(f"{'wave ' + w:>12}" for w in self.waves)
+        deviations of the change statistics (RSiena's sigma)."""
+        width = max(12, *(len(w) + 7 for w in self.waves))  # "wave " + label, 2 apart
+        heads = "".join(f"{'wave ' + w:>{width}}" for w in self.waves)
+
+        def cells(values) -> str:
+            return "".join(f"{v:>{width}.4f}" for v in values)
+
         rows = [f"Expected relative importance of effects for {self._subject}, at each "
                 f"wave's observed state:", f"{'effect':<28}{heads}"]
-        rows += [f"{str(k):<28}" + "".join(f"{v:>12.4f}" for v in self.expected[:, e])
+        rows += [f"{str(k):<28}" + cells(self.expected[:, e])
                  for e, k in enumerate(self.effects)]
         rows += ["", "Expected importance (mean L1 distance of the choice probabilities):",
                  f"{'effect':<28}{heads}"]
-        rows += [f"{str(k):<28}" + "".join(f"{v:>12.4f}" for v in self.expected_absolute[:, e])
+        rows += [f"{str(k):<28}" + cells(self.expected_absolute[:, e])
                  for e, k in enumerate(self.effects)]
         rows += ["", f"{'R_H (degree of certainty)':<28}"
-                 + "".join(f"{v:>12.4f}" for v in self.mean_certainty)]
-        rows += ["", "sigma (within-ego standard deviation of the contributions, "
-                 "root mean square over actors):", f"{'effect':<28}{heads}"]
-        rows += [f"{str(k):<28}" + "".join(f"{v:>12.4f}" for v in self.mean_sigma[:, e])
+                 + cells(self.mean_certainty)]
+        rows += ["", "sigma (within-ego standard deviation of the change statistics, not "
+                 "times the parameter; root mean square over actors):", f"{'effect':<28}{heads}"]
+        rows += [f"{str(k):<28}" + cells(self.mean_sigma[:, e])
                  for e, k in enumerate(self.effects)]
         return "\n".join(rows)
 
@@ -304,11 +311,26 @@ def relative_importance(fit: Estimate, data: ClassData | Data, *, variable: str 
         raise ValueError(f"the fit's periods ({', '.join(map(str, fitted))}) are not the "
                          f"data's ({', '.join(map(str, rates))}); give the data it was "
                          f"fitted to")
+    dummies = {p: v for p, v in theta.items() if p.is_dummy}
+    periods = [_with_dummies(per, m, dummies) for m, per in enumerate(periods)]
     states = _observations(periods, ends, rates, classes, variable)
     chosen = _waves(wave, [label for label, _, _ in states])
     out = [_at_wave(x, spec, variable) for _, x, spec in (states[m] for m in chosen)]
     return RelativeImportance(variable, tuple(Parameter.parse(k, behaviours) for k in out[0][0]),
                               tuple(states[m][0] for m in chosen), *_fields(out))
+
+
+def _with_dummies(per, m: int, dummies: dict) -> object:
+    """Period ``m`` (from 0) with its time dummies (``recip x period 2``) added to their
+    effects' parameters, as estimation simulates it."""
+    mine = {d.effect: v for d, v in dummies.items() if d.period == m + 1}
+    if not mine:
+        return per
+    program = per.spec.program
+    beta = np.array(program.beta, dtype=float)
+    for k, term in enumerate(program.terms):
+        beta[k] += mine.get(term, 0.0)
+    return replace(per, spec=replace(per.spec, program=replace(program, beta=beta)))
 
 
 def _observations(periods: list, ends: list, rates: list[Parameter],

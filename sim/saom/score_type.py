@@ -130,6 +130,7 @@ class ScoreTest:
             rows.append(f"{name!s:<28}{self.values[k]:>10.4f}{self.separate_chi2[k]:>10.3f}"
                         f"{p_text(self.separate_p[k]):>9}{self.one_sided[k]:>11.3f}")
         rows.append(f"joint: chi2 = {self.chi2:.3f}, d.f. = {self.df}, p {p_text(self.p, True)}")
+        rows.append("one-sided: normal variate, positive if the data ask for a larger value")
         rows += ["", f"{'one-step estimates':<28}{'fit':>10}{'one-step':>10}"]
         for name, v, s in zip(self.names, self.theta, self.one_step, strict=True):
             mark = " (tested)" if name in self.tested else ""
@@ -201,7 +202,8 @@ def score_test(fit: Estimate, parameters: Sequence[str | Parameter] | None = Non
                                    f"{', '.join(fixed)}"
                                    + (f" (did you mean {near!r}?)" if near else ""))
     if len(set(wanted)) < len(wanted):
-        raise ValueError(f"parameters: {wanted} names one twice")
+        twice = next(n for n in wanted if wanted.count(n) > 1)
+        raise ValueError(f"parameter {twice!r} named twice; name each parameter once")
     estimated = np.array([n not in fixed for n in names])
     tested = np.array([n in wanted for n in names])
     use = estimated | tested

@@ -154,7 +154,8 @@ class ObjectiveTable:
     def table(self) -> str:
         """The table as text: ego's values in rows, alter's in columns, and the effects
         and centring it comes from."""
-        width = max(9, *(len(_level(v)) + 2 for v in self.alter))
+        width = max(9, *(len(_level(v)) + 2 for v in self.alter),
+                    *(len(f"{x:.4f}") + 2 for x in np.ravel(self.values)))
         corner = "ego \\ alter"
         rows = [self._what(),
                 f"{corner:<12}" + "".join(f"{_level(v):>{width}}" for v in self.alter)]
@@ -404,7 +405,8 @@ def _one_class(data: ClassData | Data, group: str | None) -> ClassData:
     if group is None:
         if len(classes) > 1:
             raise ValueError(f"the data has {len(classes)} classes, each centred by its own "
-                             f"mean; name one with group=: {', '.join(c.name for c in classes)}")
+                             f"mean; name one with group= (lbsim: --group): "
+                             f"{', '.join(c.name for c in classes)}")
         return classes[0]
     named = [c for c in classes if c.name == group]
     if not named:

@@ -93,6 +93,19 @@ def hand_made() -> Estimate:
                     np.array([[3.0]]), {"phase2": 12, "refinements": 0}, 1.5)
 
 
+def test_a_damaged_phase3_file_is_named_not_a_traceback(saved, tmp_path):
+    import shutil
+
+    folder = shutil.copytree(saved[0], tmp_path / "fit")
+    whole = (folder / "phase3.npz").read_bytes()
+    (folder / "phase3.npz").write_bytes(whole[:1000])  # a copy cut short
+    with pytest.raises(ValueError, match="phase3.npz: not the phase-3 simulations"):
+        load_fit(folder)
+    for command in (["wald", "recip"], ["score-test"], ["time-test"]):
+        out = runner.invoke(app, [command[0], "--fit", str(folder), *command[1:]])
+        assert out.exit_code == 2 and "not the phase-3 simulations" in out.output, out.output
+
+
 def test_missing_ties_fixed_parameters_and_options_round_trip(tmp_path):
     wave = np.array([[0, 1, np.nan], [1, 0, 0], [0, np.nan, 0]])
     est = hand_made()

@@ -228,6 +228,21 @@ def test_a_lone_effect_has_all_the_importance_and_actors_relabel_with_the_networ
     np.testing.assert_allclose(res.expected, moved.expected, rtol=1e-10)
 
 
+def test_a_time_dummy_counts_in_its_period():
+    """'recip x period 2' is added to recip in period 2, as estimation simulates it: at
+    wave 3 (the end of period 2) the importances are those with recip + dummy, before it
+    those without."""
+    data = ClassData(random_waves(8, 3, 0.3, 12))
+    base = {"rate 1": 3.0, "rate 2": 3.0, **{k: v for k, v in THETA.items() if k != "rate 1"}}
+    dummy = relative_importance(fit_of({**base, "recip x period 2": 1.0}), data)
+    plain = relative_importance(fit_of(base), data)
+    moved = relative_importance(fit_of({**base, "recip": base["recip"] + 1.0}), data)
+    assert dummy.effects == plain.effects
+    np.testing.assert_allclose(dummy.expected[:2], plain.expected[:2], rtol=1e-12)
+    np.testing.assert_allclose(dummy.expected[2], moved.expected[2], rtol=1e-12)
+    assert not np.allclose(dummy.expected[2], plain.expected[2])
+
+
 def test_several_classes_are_reported_class_by_class():
     one, two = random_waves(6, 2, 0.3, 10), random_waves(8, 3, 0.3, 11)
     data = Data([ClassData(one, name="a"), ClassData(two, name="b")])
@@ -235,6 +250,11 @@ def test_several_classes_are_reported_class_by_class():
              "recip": 1.5, "transTrip": 0.4, "inPop": -0.15}
     res = relative_importance(fit_of(theta), data)
     assert res.waves == ("a 1", "a 2", "b 1", "b 2", "b 3")
+    renamed = {k.replace("rate a", "rate school01"): v for k, v in theta.items()}
+    named = relative_importance(fit_of(renamed), Data(
+        [ClassData(one, name="school01"), ClassData(two, name="b")]))
+    head = named.table().splitlines()[1].split()  # labels apart, however long
+    assert head[:5] == ["effect", "wave", "school01", "1", "wave"], head
     alone = relative_importance(fit_of(THETA), ClassData(one))
     np.testing.assert_allclose(res.relative[1], alone.relative[1], rtol=1e-12)
     assert res.relative[4].shape == (8, 4)
@@ -361,7 +381,12 @@ def test_lbsim_importance_prints_the_expected_importance(tmp_path):
             if line.split() and line.split()[0] in S50]
     assert rows[0] == ["density", "0.3873", "0.4532", "0.3850"]  # RSiena's, as above
     assert rows[4] == ["density", "0.7978", "0.8961", "0.7348"]  # expected importance
+    assert "standard deviation of the change statistics, not times the parameter" in \
+        result.output and float(rows[-1][1]) > 0  # inPop's sigma, its parameter -0.05
     assert_drawn(tmp_path / "ri.png")
+    again = runner.invoke(app, ["importance", "--fit", str(tmp_path / "fit"), "--plot",
+                                str(tmp_path / "ri.png")])
+    assert again.exit_code == 2 and "exists" in again.output, again.output
     save_fit(tmp_path / "capped", fit_of(theta), effects=list(S50),
              classes=[FitClass("", list(record.waves))],
              model={"conditional": False, "max_outdegree": 5}, seed=1)
@@ -370,7 +395,7 @@ def test_lbsim_importance_prints_the_expected_importance(tmp_path):
     assert capped.output.split("\n")[2] != result.output.split("\n")[2]
     for args, what in ((["--fit", str(tmp_path / "none")], "none"),
                        (["--fit", str(tmp_path / "fit"), "--plot", str(tmp_path / "x.txt")],
-                        ".png, .pdf or .svg"),
+                        "an image file name ending in one of"),
                        (["--fit", str(tmp_path / "fit"), "--plot",
                          str(tmp_path / "no" / "ri.png")], "does not exist")):
         bad = runner.invoke(app, ["importance", *args])

@@ -93,6 +93,7 @@ def test_an_effect_held_far_from_its_estimate_is_rejected(full_fit):
     step = test.one_step[list(map(str, test.names)).index("transTrip")]
     assert step > 0.5 * full_fit["transTrip"], test.table()
     assert test.table().count("transTrip") == 2 and len(test.to_frame()) == 1
+    assert "positive if the data ask for a larger value" in test.table()  # as here
 
 
 @pytest.mark.slow
@@ -161,7 +162,8 @@ def hand_made(fixed=(False, False, True)) -> tuple:
 
 @pytest.mark.parametrize("parameters, words", [
     (["recip"], "is estimated"), (["inpop"], "did you mean 'inPop'"),
-    (["inPop", "inPop"], "names one twice"), ("inPop", "a list of fixed parameters")])
+    (["inPop", "inPop"], "parameter 'inPop' named twice; name each parameter once"),
+    ("inPop", "a list of fixed parameters")])
 def test_bad_requests_say_what_is_allowed(parameters, words):
     with pytest.raises(ValueError, match=words):
         score_test(hand_made(), parameters)
@@ -192,11 +194,12 @@ def test_the_command_tests_a_saved_fit(tmp_path):
 @pytest.mark.parametrize("fix, words", [
     ("recip=abc", "not a finite number"), ("recip=inf", "not a finite number"),
     ("rate 1", "rates are estimated"), ("=3", "NAME or NAME=VALUE"),
-    ("drink: avAlt", "no behaviour 'drink'"), ("nosuch", "unknown effect 'nosuch'")])
+    ("drink: avAlt", "no behaviour 'drink'"), ("nosuch", "unknown effect 'nosuch'"),
+    ("inPop=1 --fix inPop=2", "inPop is fixed twice")])
 def test_bad_fix_options_exit_2_and_write_nothing(tmp_path, fix, words):
     out = tmp_path / "fit"
-    bad = CliRunner().invoke(app, ["estimate", "--data", "s50", "--fix", fix, "--out",
-                                   str(out)])
+    fixes = [a for f in fix.split(" --fix ") for a in ("--fix", f)]
+    bad = CliRunner().invoke(app, ["estimate", "--data", "s50", *fixes, "--out", str(out)])
     assert bad.exit_code == 2 and words in bad.output, bad.output
     assert not out.exists()
 

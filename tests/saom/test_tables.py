@@ -278,8 +278,8 @@ def test_several_classes_need_a_group():
                     behaviours={"drink": np.minimum(ALCOHOL + 1, 5)}, name="b")
     data = Data([ClassData(one.waves, covariates=one.covariates, behaviours=one.behaviours,
                            name="a"), two])
-    with pytest.raises(ValueError, match="2 classes, each centred by its own mean; name one "
-                                         "with group=: a, b"):
+    with pytest.raises(ValueError, match=r"2 classes, each centred by its own mean; name one "
+                                         r"with group= \(lbsim: --group\): a, b"):
         influence_table(rsiena_fit(), data, "drink")
     with pytest.raises(ValueError, match="no class 'c'; classes: a, b"):
         influence_table(rsiena_fit(), data, "drink", group="c")
@@ -297,6 +297,10 @@ def test_frame_text_and_plot(tmp_path):
     text = sel.table()
     assert "ego \\ alter" in text and f"{sel.values[1, 2]:.4f}" in text
     assert "simX:drink 1.4372" in text and "mean 3.1133" in text
+    far = influence_table(rsiena_fit(), s50_drink(), "drink", levels=[1, 99])
+    cells = far.table().splitlines()[2].split()[1:]  # wide values stay apart
+    assert [float(c) for c in cells] == pytest.approx(far.values[0], abs=1e-4)
+    assert abs(far.values[0, 1]) > 100
     for table in (sel, influence_table(rsiena_fit(), s50_drink(), "drink")):
         path = tmp_path / f"{table.kind}.png"
         table.plot(path)
@@ -337,11 +341,33 @@ def test_commands_print_the_tables_and_save_the_plots(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["selection-table", "--covariate", "beer"], "no covariate or behaviour 'beer'"),
     (["influence-table", "--behaviour", "drink", "--levels", "1,x"], "--levels '1,x'"),
+    (["selection-table", "--covariate", "drink", "--alter-levels", "1,nan"],
+     "--alter-levels '1,nan': allowed: comma-separated numbers"),
     (["influence-table", "--behaviour", "drink", "--plot", "out.txt"], ".png"),
     (["selection-table", "--covariate", "drink", "--include", "both"], "include='both'"),
+    (["selection-table", "--covariate", "drink", "--plot", "no/sel.png"], "does not exist"),
 ])
-def test_commands_reject_bad_input(tmp_path, args, message):
+def test_commands_reject_bad_input(tmp_path, monkeypatch, args, message):
     fit = _saved_fit(tmp_path / "fit")
+    monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, [*args, "--fit", str(fit)])
     assert result.exit_code == 2 and message in result.output, result.output
-    assert not (tmp_path / "out.txt").exists()
+    assert not (tmp_path / "out.txt").exists() and not (tmp_path / "no").exists()
+
+
+def test_a_plot_that_cannot_be_written_exits_2_and_leaves_nothing(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    fit = _saved_fit(tmp_path / "fit")
+
+    def full_disk(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Figure, "savefig", full_disk)
+    plot = tmp_path / "plots" / "sel.png"
+    plot.parent.mkdir()
+    result = CliRunner().invoke(app, ["selection-table", "--fit", str(fit), "--covariate",
+                                      "drink", "--plot", str(plot)])
+    assert result.exit_code == 2, result.output
+    assert "--plot" in result.output and "No space left" in result.output
+    assert list(plot.parent.iterdir()) == []

@@ -227,6 +227,15 @@ def test_command_prints_the_test_and_refuses_bad_requests(tmp_path):
     assert out.exit_code == 0, out.output
     assert time_test(fit).table() in out.output
     assert (tmp_path / "t.png").is_file()
+    mine = tmp_path / "mine.png"
+    mine.write_text("the user's own file")
+    for plot, what in ((mine, "exists"), (tmp_path / "no" / "t.png", "does not exist")):
+        out = runner.invoke(app, ["time-test", "--fit", str(folder), "--plot", str(plot)])
+        assert out.exit_code == 2 and what in out.output, out.output
+    assert mine.read_text() == "the user's own file" and not (tmp_path / "no").exists()
+    out = runner.invoke(app, ["time-test", "--fit", str(folder), "--plot", str(mine),
+                              "--overwrite"])
+    assert out.exit_code == 0 and mine.read_bytes()[:4] == b"\x89PNG", out.output
     out = runner.invoke(app, ["time-test", "--fit", str(folder), "--effects", "recip"])
     assert out.exit_code == 0 and "d.f. = 2" in out.output
     out = runner.invoke(app, ["time-test", "--fit", str(folder), "--effects", "inPop"])

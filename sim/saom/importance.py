@@ -43,6 +43,7 @@ from sim.saom.data import ClassData, Data
 from sim.saom.effect_statistics import option_contributions
 from sim.saom.model import Model
 from sim.saom.names import Parameter
+from sim.saom.periods import Period
 from sim.saom.results import Estimate
 
 NETWORK = "network"
@@ -320,7 +321,7 @@ def relative_importance(fit: Estimate, data: ClassData | Data, *, variable: str 
                               tuple(states[m][0] for m in chosen), *_fields(out))
 
 
-def _with_dummies(per, m: int, dummies: dict) -> object:
+def _with_dummies(per: Period, m: int, dummies: dict) -> Period:
     """Period ``m`` (from 0) with its time dummies (``recip x period 2``) added to their
     effects' parameters, as estimation simulates it."""
     mine = {d.effect: v for d, v in dummies.items() if d.period == m + 1}

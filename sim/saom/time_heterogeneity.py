@@ -198,23 +198,23 @@ class TimeTest:
         if self.excluded:
             rows += ["", "not tested: " + "; ".join(self.excluded)]
         rows += ["", "each effect across its dummies:",
-                 f"{'effect':<32}{'chi-sq.':>9}{'df':>5}{'p-value':>9}"]
+                 f"{'effect':<32}{'chi2':>9}{'df':>5}{'p':>10}"]
         for e, c, d, p in zip(self.effects, self.effect_chi2, self.effect_df, self.effect_p,
                               strict=True):
             if d:
-                rows.append(f"{e!s:<32}{c:>9.2f}{d:>5d}{p:>9.3f}")
+                rows.append(f"{e!s:<32}{c:>9.2f}{d:>5d}{p_text(p):>10}")
         rows += ["", "each period across its dummies (period 1: each effect's dummies "
-                 "summed):", f"{'period':<32}{'chi-sq.':>9}{'df':>5}{'p-value':>9}"]
+                 "summed):", f"{'period':<32}{'chi2':>9}{'df':>5}{'p':>10}"]
         for lab, c, d, p in zip(self.periods, self.period_chi2, self.period_df,
                                 self.period_p, strict=True):
             if d:
-                rows.append(f"{lab:<32}{c:>9.2f}{d:>5d}{p:>9.3f}")
+                rows.append(f"{lab:<32}{c:>9.2f}{d:>5d}{p_text(p):>10}")
         rows += ["", "individual tests and one-step estimates:",
-                 f"{'parameter':<32}{'initial':>9}{'one-step':>10}{'SE':>8}{'p-value':>9}"]
+                 f"{'parameter':<32}{'initial':>9}{'one-step':>10}{'SE':>8}{'p':>10}"]
         frame = self.to_frame()
         for r in frame.itertuples(index=False):
             rows.append(f"{r.parameter:<32}{r.initial:>9.4f}{r.one_step:>10.4f}{r.se:>8.4f}"
-                        f"{r.p:>9.3f}")
+                        f"{p_text(r.p):>10}")
         return "\n".join(rows)
 
     def to_frame(self):

@@ -32,6 +32,7 @@ import numpy.typing as npt
 from numba import njit
 
 from sim.saom import effects as fx
+from sim.saom._numba.kernels import start_state
 from sim.saom.program import finite_number
 
 LINEAR, QUAD, AV_ALT, TOT_ALT, AV_SIM, TOT_SIM, INDEG, OUTDEG, EFF_FROM = range(9)
@@ -331,12 +332,7 @@ def objective_changes(b, i, x, indeg, outdeg, beh, data, out):
 @njit(cache=True)
 def _move_contributions(b, x, beh, data, out):
     n = x.shape[0]
-    indeg = np.zeros(n, dtype=np.int64)
-    outdeg = np.zeros(n, dtype=np.int64)
-    for i in range(n):
-        for j in range(n):
-            outdeg[i] += x[i, j]
-            indeg[j] += x[i, j]
+    _, _, indeg, outdeg = start_state(x)
     r = beh.row[b]
     for i in range(n):
         for e in range(beh.eff_start[b], beh.eff_start[b + 1]):

@@ -45,10 +45,11 @@ class Clock:
     and the start of each phase (the first simulation whose seed's key names it)."""
 
     def __init__(self):
-        self.exclusive = defaultdict(float)
-        self.calls = defaultdict(int)
+        self.exclusive: defaultdict = defaultdict(float)  # (label, phase) -> seconds
+        self.calls: defaultdict = defaultdict(int)
         self.stack: list[list] = []
         self.phase_start: dict[int, float] = {}
+        self.phase = 0  # 0: setup
 
     def wrap(self, label, fn):
         def timed(*args, **kwargs):
@@ -59,8 +60,8 @@ class Clock:
             finally:
                 elapsed = time.perf_counter() - start
                 _, children = self.stack.pop()
-                self.exclusive[label] += elapsed - children
-                self.calls[label] += 1
+                self.exclusive[label, self.phase] += elapsed - children
+                self.calls[label, self.phase] += 1
                 if self.stack:
                     self.stack[-1][1] += elapsed
         return timed
@@ -70,6 +71,7 @@ class Clock:
             key = seed.spawn_key
             if key:
                 self.phase_start.setdefault(key[0], time.perf_counter())
+                self.phase = key[0]
             return fn(periods, theta, seed, *args, **kwargs)
         return marked
 
@@ -98,22 +100,29 @@ def breakdown(title: str, data, model: Model, seed: int) -> None:
         fit = estimate(data, model, seed=seed)
         total = time.perf_counter() - start
     marks = [clock.phase_start.get(p, np.nan) for p in (1, 2, 3)]
-    phases = {"setup (periods, observed statistics)": marks[0] - start,
+    phases = {"setup": marks[0] - start,
               "phase 1": marks[1] - marks[0], "phase 2": marks[2] - marks[1],
               "phase 3": start + total - marks[2]}
-    parts = dict(clock.exclusive)
-    parts["Python per iteration (the rest)"] = total - sum(parts.values())
     print(f"\n{title}: {total:.2f} s, converged {fit.converged}, iterations "
           f"{fit.iterations.get('phase2', 0)} in phase 2, {fit.iterations.get('phase3', 0)} "
           f"runs in phase 3")
-    print(f"{'phase':<44}{'seconds':>9}{'share':>8}")
-    for name, seconds in phases.items():
-        print(f"{name:<44}{seconds:>9.2f}{seconds / total:>8.0%}")
-    print(f"{'part (exclusive)':<44}{'seconds':>9}{'share':>8}{'calls':>9}")
-    for name, seconds in sorted(parts.items(), key=lambda kv: -kv[1]):
-        print(f"{name:<44}{seconds:>9.2f}{seconds / total:>8.0%}"
-              f"{clock.calls.get(name, 0) or '':>9}")
-
+    columns = ["setup", "phase 1", "phase 2", "phase 3"]
+    print(f"{'part (exclusive seconds)':<34}" + "".join(f"{c:>9}" for c in columns)
+          + f"{'total':>9}{'share':>7}")
+    labels = [*PARTS, "Python per iteration (the rest)"]
+    rest = dict(zip(range(4), phases.values(), strict=True))
+    for label in labels[:-1]:
+        for p in range(4):
+            rest[p] -= clock.exclusive.get((label, p), 0.0)
+    for label in labels:
+        row = [rest[p] if label == labels[-1] else clock.exclusive.get((label, p), 0.0)
+               for p in range(4)]
+        print(f"{label:<34}" + "".join(f"{v:>9.2f}" for v in row)
+              + f"{sum(row):>9.2f}{sum(row) / total:>7.0%}")
+    print(f"{'wall clock':<34}" + "".join(f"{v:>9.2f}" for v in phases.values())
+          + f"{total:>9.2f}")
+    calls = [clock.calls.get(("kernel", p), 0) for p in range(4)]
+    print(f"{'kernel calls':<34}" + "".join(f"{c:>9}" for c in calls))
 
 def main():
     groups, covs = classes()

@@ -48,6 +48,7 @@ bench: setup
 	$(PY) benchmarks/bench_sweep.py
 	$(PY) benchmarks/bench_estimate.py
 	$(PY) benchmarks/bench_breakdown.py
+	$(PY) benchmarks/bench_survey.py
 
 # the numbers in README.md and docs/*.md, recomputed (docs/make_docs.py; several minutes:
 # the county staffing sweep); `$(PY) docs/make_docs.py --render` only rewrites the text

@@ -202,7 +202,9 @@ def fit_observed(observed: Observed, effects: Sequence[str], *, separately: bool
         Fit each of several classes on its own (seeds ``seed``, ``seed + 1``, ...) and pool
         the estimates (:class:`sim.saom.MetaAnalysis`).
     conditional : bool
-        RSiena's conditional estimation (``cond = TRUE``), for one class.
+        RSiena's conditional estimation (``cond = TRUE``): the rates estimated from the
+        simulated times, outside the Robbins-Monro iteration (for many classes the way to
+        fit them in time linear in their number: docs/speed.md).
     seed : int
         Random seed.
     fixed : mapping of str to float or None, optional
@@ -236,19 +238,17 @@ def fit_observed(observed: Observed, effects: Sequence[str], *, separately: bool
                         separately=True)
         return Fitted(meta.table(), None, list(meta.fits), [], {})
     if len(classes) > 1:
-        if conditional:
-            raise ValueError(f"conditional estimation fits one class; these data are "
-                             f"{len(classes)} classes: fit them unconditionally or "
-                             f"separately")
         behaviours = [dict(c.behaviours) for c in classes] if has_behaviours else None
         compositions = [c.composition for c in classes] if has_composition else None
         est = estimate(Data.from_records(classes),
                        model_of(effects, observed.behaviour_effects, fixed, max_outdegree),
-                       seed=seed)
+                       seed=seed, conditional=conditional)
         head = f"{len(classes)} classes ({', '.join(names)})"
         model: dict[str, Any] = {} if not (has_behaviours or has_composition) else {
             "behaviours": behaviours, "behaviour_effects": observed.behaviour_effects,
             "compositions": compositions}
+        if conditional:
+            model["conditional"] = True
     else:
         (c,) = classes
         est = estimate(ClassData.from_record(c),

@@ -154,7 +154,6 @@ def test_a_bad_manifest_names_the_line_field_value_and_what_is_allowed(tmp_path,
 @pytest.mark.parametrize("args, message", [
     (["--data", "s50"], "a manifest of classes names each class's waves"),
     (["--covariate", "x=f.txt"], "covariates given as well"),
-    (["--conditional"], "conditional estimation fits one class; these data are 4 classes"),
 ])
 def test_a_manifest_with_options_it_replaces_is_refused(baerveldt, args, message):
     result = runner.invoke(app, ["estimate", "--classes", str(baerveldt / "classes.yaml"),
@@ -200,3 +199,16 @@ def test_classes_with_covariates_and_behaviours_fit_as_estimate_fits_them(tmp_pa
     assert saved["estimate"]["theta"] == direct.theta.tolist()
     assert "rate drink late 1" in direct.names and "drink: avSim" in result.output
     assert saved["model"]["behaviour_effects"] == {"drink": ["linear", "avSim"]}
+
+
+def test_a_manifest_fits_conditionally_as_the_bundled_classes_do(baerveldt, tmp_path):
+    """Several classes with --conditional (the rates outside the Robbins-Monro iteration):
+    the manifest of baerveldt's files and --data baerveldt give the same fit."""
+    fits = {}
+    for name, source in (("manifest", ["--classes", str(baerveldt / "classes.yaml")]),
+                         ("bundled", ["--data", "baerveldt"])):
+        result = runner.invoke(app, ["estimate", *source, "--conditional", "--seed", "1",
+                                     "--out", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+        fits[name] = (tmp_path / name / "estimates.csv").read_text()
+    assert fits["manifest"] == fits["bundled"] and "rate school01 1" in fits["bundled"]

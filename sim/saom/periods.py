@@ -292,16 +292,10 @@ def simulate_statistics(periods: Sequence[Period], theta: np.ndarray,
                     times[:, m] = res.times
                 if u is not None:
                     _add_scores(per, theta, m, m_count, res, u)
-                if by_period is None:
-                    period_statistics(per, m, m_count, res.networks, res.behaviours, out,
-                                      res.statistics)
-                    continue
-                alone = np.zeros_like(out)
-                period_statistics(per, m, m_count, res.networks, res.behaviours, alone,
-                                  res.statistics)
-                out += alone
-                by_period[0][:, m] = alone[:, base:]
-                if with_scores:
+                period_statistics(per, m, m_count, res.networks, res.behaviours, out,
+                                  res.statistics, None if by_period is None
+                                  else by_period[0][:, m])
+                if by_period is not None and with_scores:
                     by_period[1][:, m] = res.scores
     return out, u
 
@@ -345,10 +339,12 @@ def _add_scores(per, theta, m, m_count, res, u):
 
 
 def period_statistics(per: Period, m: int, m_count: int, nets: np.ndarray, z: np.ndarray,
-                      out: np.ndarray, stats: np.ndarray | None = None) -> None:
+                      out: np.ndarray, stats: np.ndarray | None = None,
+                      own: np.ndarray | None = None) -> None:
     """Add period ``per``'s statistics of end networks ``nets`` (R, n, n) and behaviours
     ``z`` (R, B, n) to ``out`` (R, width); ``stats``: the effect statistics of
-    ``per.observed_part(nets)`` if already computed."""
+    ``per.observed_part(nets)`` if already computed; ``own`` (R, K + E), if given, gets
+    the period's effect statistics alone."""
     _, n_beh, k_count, _ = layout([per])
     base = m_count * (1 + n_beh)
     nets = per.observed_part(nets)
@@ -367,10 +363,14 @@ def period_statistics(per: Period, m: int, m_count: int, nets: np.ndarray, z: np
     if typed.any():
         stats[:, typed] = typed_statistics(per.observed_part(per.x0), nets, per.spec)
     out[:, base:base + k_count] += stats
+    if own is not None:
+        own[:, :k_count] = stats
     if n_beh:
-        out[:, base + k_count:] += bh.behaviour_statistics(
-            per.spec.behaviours, per.spec.beh, per.spec.data,
-            per.observed_part(per.x0), z)
+        moves = bh.behaviour_statistics(per.spec.behaviours, per.spec.beh, per.spec.data,
+                                        per.observed_part(per.x0), z)
+        out[:, base + k_count:] += moves
+        if own is not None:
+            own[:, k_count:] = moves
 
 
 def _with_missing_behaviours(per: Period, nets: np.ndarray) -> np.ndarray:
@@ -412,13 +412,9 @@ def observed_statistics(periods: Sequence[Period], ends: Sequence[npt.ArrayLike]
     neither. With ``by_period`` (shape (M, K + E)), each period's effect statistics are
     also written there."""
     m_count, n_beh, k_count, e_count = layout(periods)
-    base = m_count * (1 + n_beh)
-    out = np.zeros((1, base + k_count + e_count))
+    out = np.zeros((1, m_count * (1 + n_beh) + k_count + e_count))
     for m, per in enumerate(periods):
         end = specification.check_network(ends[m])
-        alone = np.zeros_like(out)
-        period_statistics(per, m, m_count, end[None], per.behaviour_values(1)[None], alone)
-        out += alone
-        if by_period is not None:
-            by_period[m] = alone[0, base:]
+        period_statistics(per, m, m_count, end[None], per.behaviour_values(1)[None], out,
+                          own=None if by_period is None else by_period[m:m + 1])
     return out[0]

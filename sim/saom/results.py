@@ -85,24 +85,30 @@ class Phase3:
         """D[k, l] = dE[S_k]/dtheta_l = sum over periods m of Cov(S_km, U_lm) over the runs
         (Schweinberger and Snijders 2007), for every parameter; the periods are simulated
         independently, so their cross-covariances, 0 in expectation, are left out, as
-        RSiena's ``dfra`` leaves them out."""
-        return period_derivative(self.by_period(self.statistics, self.period_statistics),
-                                 self.by_period(self.scores, self.period_scores))
-
-    def by_period(self, total: np.ndarray, period: np.ndarray) -> np.ndarray:
-        """Every parameter's statistics (or scores) of each run period by period, shape
-        (runs, M, P), from their ``total`` over the periods (runs, P) and the effects'
-        ``period`` values (runs, M, K + E): a rate counts in its own period only, a time
-        dummy of period m is its effect's value in period m."""
-        out = np.zeros((len(total), len(self.periods), len(self.names)))
-        effects = [str(e) for e in self.effects]
-        for c, p in enumerate(self.names):
-            if str(p) in effects:
-                out[:, :, c] = period[:, :, effects.index(str(p))]
-            elif p.is_rate:
-                out[:, self.periods.index(f"{p.group} {p.period}".strip()), c] = total[:, c]
-            else:  # a time dummy
-                out[:, p.period - 1, c] = period[:, p.period - 1, effects.index(p.effect)]
+        RSiena's ``dfra`` leaves them out (a rate's statistic and score belong to its own
+        period: one period's rate does not move another period's statistics). Computed
+        period by period over the columns a period has (its rates, the effects, its time
+        dummies), so its memory does not grow with the number of periods squared."""
+        p = len(self.names)
+        out = np.zeros((p, p))
+        effects = {str(e): k for k, e in enumerate(self.effects)}
+        for m, label in enumerate(self.periods):
+            cols, source = [], []
+            for c, name in enumerate(self.names):
+                if str(name) in effects:
+                    cols.append(c)
+                    source.append(("period", effects[str(name)]))
+                elif name.is_rate and f"{name.group} {name.period}".strip() == label:
+                    cols.append(c)
+                    source.append(("total", c))
+                elif name.is_dummy and name.period == m + 1:
+                    cols.append(c)
+                    source.append(("period", effects[name.effect]))
+            g = np.column_stack([self.period_statistics[:, m, k] if kind == "period"
+                                 else self.statistics[:, k] for kind, k in source])
+            u = np.column_stack([self.period_scores[:, m, k] if kind == "period"
+                                 else self.scores[:, k] for kind, k in source])
+            out[np.ix_(cols, cols)] += (g - g.mean(0)).T @ u / len(g)
         return out
 
     def column(self, name: str | Parameter) -> int:

@@ -29,7 +29,7 @@ from sim.saom.program import ProgramArrays
 from sim.saom.specification import Specification
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _refresh(x, xt, i, indeg, outdeg, prog, iw, fw):
     """Two-paths and every structural contribution of actor i at the current network."""
     codes, gw = prog.codes, prog.gwesp
@@ -43,18 +43,55 @@ def _refresh(x, xt, i, indeg, outdeg, prog, iw, fw):
                               kernels.BUF + a)
 
 
+INCREMENTAL, LINEAR, QUADRATIC, AT_FULL = 0, 1, 2, 3
+"""How :func:`network_statistics` sums effect e over actor i's ties: LINEAR, c_ij does not
+depend on i's other ties, so s_i = sum_j x_ij c_ij at the full network; QUADRATIC, s_i is
+multilinear and homogeneous of degree 2 in i's ties (transTrip), so s_i = 1/2 sum_j x_ij
+c_ij (Euler's theorem); AT_FULL, gwespFF (the module docstring); INCREMENTAL, any other
+effect, i's ties added one at a time."""
+
+
+@njit(cache=True)
+def _row_degrees(prog):
+    """Each effect's way of summing (INCREMENTAL, LINEAR, QUADRATIC or AT_FULL)."""
+    slot, codes = prog.slot, prog.codes
+    mode = np.zeros(slot.shape[0], dtype=np.int64)
+    for e in range(slot.shape[0]):
+        code = codes[slot[e]] if slot[e] >= 0 else -1
+        if code == GWESP_FF:
+            mode[e] = AT_FULL
+        elif prog.gate[e] != kernels.EVAL:
+            mode[e] = INCREMENTAL
+        elif code == TRANS_TRIP:
+            mode[e] = QUADRATIC
+        elif code in (-1, fx.RECIP, fx.CYCLE3, fx.IN_POP, fx.IN_POP_SQRT, fx.OUT_POP,
+                      fx.OUT_POP_SQRT):
+            mode[e] = LINEAR
+    return mode
+
+
 @njit(cache=True)
 def network_statistics(x0, prog, data, out):
     """out[e] = sum_i s_ie(x0) for every effect e of the compiled program ``prog``."""
     n = x0.shape[0]
-    slot, codes = prog.slot, prog.codes
-    n_eff = slot.shape[0]
-    at_full = np.zeros(n_eff, dtype=np.bool_)
+    n_eff = prog.slot.shape[0]
+    mode = _row_degrees(prog)
+    incremental = False
     for e in range(n_eff):
-        at_full[e] = slot[e] >= 0 and codes[slot[e]] == GWESP_FF
+        incremental = incremental or mode[e] == INCREMENTAL
     x, xt, indeg, outdeg = kernels.start_state(x0)
-    iw, fw, bits, scale = kernels.workspace(n, codes.shape[0])
-    ties = np.empty(n, dtype=np.int64)
+    iw, fw, bits, scale = kernels.workspace(n, prog.codes.shape[0])
+    _sum_statistics(x, xt, indeg, outdeg, prog, data, iw, fw, np.empty(n, dtype=np.int64),
+                    mode, incremental, out)
+
+
+@njit(cache=True, _nrt=False)
+def _sum_statistics(x, xt, indeg, outdeg, prog, data, iw, fw, ties, mode, incremental, out):
+    """:func:`network_statistics` on the working copies (x, xt, degrees) and workspaces,
+    without allocating (compiled without reference counting, which its inner loops would
+    otherwise pay on every array they read from the tuples)."""
+    n = x.shape[0]
+    n_eff = mode.shape[0]
     for e in range(n_eff):
         out[e] = 0.0
     for i in range(n):
@@ -65,29 +102,44 @@ def network_statistics(x0, prog, data, out):
                 d += 1
         if d == 0:
             continue
-        for t in range(d):  # empty i's row
-            j = ties[t]
-            x[i, j] = 0
-            xt[j, i] = 0
-            indeg[j] -= 1
-        outdeg[i] = 0
-        for t in range(d):  # add the ties back one by one, summing their changes
-            j = ties[t]
-            _refresh(x, xt, i, indeg, outdeg, prog, iw, fw)
-            for e in range(n_eff):
-                if not at_full[e]:
-                    out[e] += kernels.effect_contribution(e, i, j, x, prog, data, fw)
-            x[i, j] = 1
-            xt[j, i] = 1
-            indeg[j] += 1
-            outdeg[i] += 1
-        if at_full.any():
-            _refresh(x, xt, i, indeg, outdeg, prog, iw, fw)
+        _refresh(x, xt, i, indeg, outdeg, prog, iw, fw)
         for e in range(n_eff):
-            if at_full[e]:
+            if mode[e] == LINEAR:
+                for t in range(d):
+                    out[e] += kernels.effect_contribution(e, i, ties[t], x, prog, data, fw)
+            elif mode[e] == QUADRATIC:
+                acc = 0.0
+                for t in range(d):
+                    acc += kernels.effect_contribution(e, i, ties[t], x, prog, data, fw)
+                out[e] += 0.5 * acc
+            elif mode[e] == AT_FULL:
                 kernels.effect_row(e, i, x, prog, data, fw)
                 for t in range(d):
                     out[e] += fw[kernels.PROD, ties[t]]
+        if incremental:
+            _add_incrementally(i, ties, d, x, xt, indeg, outdeg, prog, data, iw, fw, mode, out)
+
+
+@njit(cache=True, _nrt=False)
+def _add_incrementally(i, ties, d, x, xt, indeg, outdeg, prog, data, iw, fw, mode, out):
+    """out[e] += s_ie for the INCREMENTAL effects: i's row emptied, then its ``d`` ties
+    added back one by one, each adding its change c_ij."""
+    for t in range(d):
+        j = ties[t]
+        x[i, j] = 0
+        xt[j, i] = 0
+        indeg[j] -= 1
+    outdeg[i] = 0
+    for t in range(d):
+        j = ties[t]
+        _refresh(x, xt, i, indeg, outdeg, prog, iw, fw)
+        for e in range(mode.shape[0]):
+            if mode[e] == INCREMENTAL:
+                out[e] += kernels.effect_contribution(e, i, j, x, prog, data, fw)
+        x[i, j] = 1
+        xt[j, i] = 1
+        indeg[j] += 1
+        outdeg[i] += 1
 
 
 @njit(cache=True)

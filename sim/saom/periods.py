@@ -32,6 +32,7 @@ from sim.saom._numba import coevolution
 from sim.saom.composition import CompositionArrays
 from sim.saom.effect_statistics import effect_statistics, hamming, typed_statistics
 from sim.saom.model import Model
+from sim.saom.packed import PackedPeriods, PackedRuns, packable
 from sim.saom.program import EVAL, SIM
 from sim.saom.results import runs_frame, runs_table
 from sim.saom.rng import SeedLike, run_seeds
@@ -274,6 +275,13 @@ def simulate_statistics(periods: Sequence[Period], theta: np.ndarray,
     out = np.zeros((runs, width))
     u = np.zeros((runs, width)) if with_scores else None
     base = m_count * (1 + n_beh)
+    packed = _packed(periods) if betas is None else None
+    if packed is not None:
+        with threads_for(runs, m_count):
+            res = packed.simulate(theta[:m_count], theta[base:], seed, runs, with_scores,
+                                  targets)
+        _add_packed(periods, theta, res, out, u, times, by_period)
+        return out, u
     groups = batches(periods)
     if betas is not None:
         groups = [part for g in groups for part in _same_beta(g, betas)]
@@ -298,6 +306,41 @@ def simulate_statistics(periods: Sequence[Period], theta: np.ndarray,
                 if by_period is not None and with_scores:
                     by_period[1][:, m] = res.scores
     return out, u
+
+
+_PACKED: list[tuple[Sequence[Period], PackedPeriods | None]] = []
+
+
+def _packed(periods: Sequence[Period]) -> PackedPeriods | None:
+    """The packed kernel arguments of ``periods`` (None when they cannot be packed),
+    built once for the last few period lists simulated (an estimation's iterations pass
+    the same list)."""
+    for known, packed in _PACKED:
+        if known is periods:
+            return packed
+    made = PackedPeriods(periods) if len(periods) > 1 and packable(periods) else None
+    _PACKED.insert(0, (periods, made))
+    del _PACKED[4:]
+    return made
+
+
+def _add_packed(periods: Sequence[Period], theta: np.ndarray, res: PackedRuns,
+                out: np.ndarray, u: np.ndarray | None, times: np.ndarray | None,
+                by_period: tuple[np.ndarray, np.ndarray] | None) -> None:
+    """Write packed runs ``res`` in simulate_statistics's layout (network-only periods)."""
+    m_count = len(periods)
+    out[:, :m_count] = res.distances.T
+    out[:, m_count:] = res.statistics.sum(0)
+    if times is not None:
+        times[:] = res.times.T
+    if by_period is not None:
+        by_period[0][:] = res.statistics.transpose(1, 0, 2)
+    if u is not None:
+        exposure = np.array([p.length * float(np.sum(p.relative_rates)) for p in periods])
+        u[:, :m_count] = (res.counts / theta[:m_count, None] - exposure[:, None]).T
+        u[:, m_count:] = res.scores.sum(0)
+        if by_period is not None:
+            by_period[1][:] = res.scores.transpose(1, 0, 2)
 
 
 def _same_beta(group: list[int], betas: np.ndarray) -> list[list[int]]:

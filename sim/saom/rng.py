@@ -15,12 +15,88 @@ def run_seeds(seed: SeedLike, runs: int) -> np.ndarray:
 
     Run r's stream depends only on (seed, r), never on the number of runs or threads.
     """
+    return spawned_states(seed, np.arange(runs, dtype=np.uint64)[:, None])
+
+
+def spawned_states(seed: SeedLike, keys: np.ndarray) -> np.ndarray:
+    """(T, 4) uint64: row t is ``SeedSequence(entropy, spawn_key=root.spawn_key +
+    tuple(keys[t])).generate_state(4, np.uint64)`` of the root ``seed``, each key below
+    2**32, computed by numpy's SeedSequence algorithm (O'Neill's seed_seq_fe hashing, as
+    numpy.random.SeedSequence implements it) without a Python object per row."""
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    states = np.empty((runs, 4), dtype=np.uint64)
-    for r in range(runs):
-        child = np.random.SeedSequence(root.entropy, spawn_key=root.spawn_key + (r,))
-        states[r] = child.generate_state(4, np.uint64)
-    return states
+    keys = np.asarray(keys, dtype=np.uint64).reshape(len(keys), -1)
+    if keys.size and int(keys.max()) > _M32:
+        raise ValueError("spawn keys must be below 2**32")
+    ent = root.entropy
+    run = _words(ent) if isinstance(ent, int | np.integer) else [v for e in ent
+                                                                for v in _words(e)]
+    prefix = run + [0] * max(0, _POOL - len(run)) + [v for k in root.spawn_key
+                                                     for v in _words(k)]
+    words = np.empty((len(keys), len(prefix) + keys.shape[1]), dtype=np.uint64)
+    words[:, :len(prefix)] = np.array(prefix, dtype=np.uint64)
+    words[:, len(prefix):] = keys
+    out = np.empty((len(keys), 4), dtype=np.uint64)
+    _seed_states(words, out)
+    return out
+
+
+_M32 = 0xFFFFFFFF
+_POOL = 4
+_INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
+_MIX_L, _MIX_R = 0xCA01F9DD, 0x4973F715
+
+
+def _words(x: int) -> list[int]:
+    """A non-negative integer as 32-bit words, least significant first ([0] for 0)."""
+    x = int(x)
+    out = [x & _M32] if x == 0 else []
+    while x > 0:
+        out.append(x & _M32)
+        x >>= 32
+    return out
+
+
+@njit(cache=True)
+def _hashmix(value, h):
+    value ^= h[0]
+    h[0] = (h[0] * _MULT_A) & _M32
+    value = (value * h[0]) & _M32
+    return value ^ (value >> 16)
+
+
+@njit(cache=True)
+def _mix(x, y):
+    r = (_MIX_L * x - _MIX_R * y) & _M32
+    return r ^ (r >> 16)
+
+
+@njit(cache=True)
+def _seed_states(words, out):
+    """out[t] = the 4 uint64 words SeedSequence generates from entropy words words[t]:
+    the words hashed into a pool of 4, mixed, then 8 hashed 32-bit outputs."""
+    h = np.zeros(1, dtype=np.uint64)
+    pool = np.zeros(_POOL, dtype=np.uint64)
+    half = np.zeros(2, dtype=np.uint64)
+    for t in range(words.shape[0]):
+        w = words[t]
+        h[0] = _INIT_A
+        for i in range(_POOL):
+            pool[i] = _hashmix(w[i] if i < w.shape[0] else np.uint64(0), h)
+        for src in range(_POOL):
+            for dst in range(_POOL):
+                if src != dst:
+                    pool[dst] = _mix(pool[dst], _hashmix(pool[src], h))
+        for src in range(_POOL, w.shape[0]):
+            for dst in range(_POOL):
+                pool[dst] = _mix(pool[dst], _hashmix(w[src], h))
+        hb = np.uint64(_INIT_B)
+        for k in range(4):
+            for b in range(2):
+                v = pool[(2 * k + b) % _POOL] ^ hb
+                hb = (hb * np.uint64(_MULT_B)) & np.uint64(_M32)
+                v = (v * hb) & np.uint64(_M32)
+                half[b] = v ^ (v >> np.uint64(16))
+            out[t, k] = half[0] | (half[1] << np.uint64(32))
 
 
 _U17 = np.uint64(17)

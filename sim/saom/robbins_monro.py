@@ -159,12 +159,23 @@ def _derivative(simulate: StatFn, theta, free, steps, seed, runs):
     ``simulate`` returned or None).
 
     From the score functions when ``simulate`` gives them: D = Cov(S, U) (Schweinberger &
-    Snijders 2007); otherwise by central differences with common random numbers.
+    Snijders 2007); otherwise by central differences with common random numbers. When
+    the record is a fit's :class:`sim.saom.results.Phase3`, a rate's row and column come
+    period by period (RSiena's ``dfra``): a period's rate moves only its own period's
+    statistics, so the other periods' terms of the totals' covariance are noise alone,
+    which with many classes swamps the rates' entries (the effects' block keeps the
+    totals' estimator).
     """
     base, scores, *rest = simulate(theta, seed, runs, True)
     record = rest[0] if rest else None
     if scores is not None:
-        return base, (base - base.mean(0)).T @ scores / runs, record
+        d = (base - base.mean(0)).T @ scores / runs
+        if hasattr(record, "derivative"):  # a fit's Phase3: the rates' rows and columns
+            rate = np.array([k.is_rate for k in record.names])[free]
+            if rate.any():
+                own = record.derivative[np.ix_(free, free)]
+                d[rate], d[:, rate] = own[rate], own[:, rate]
+        return base, d, record
     d = np.empty((base.shape[1], len(free)))
     for c, k in enumerate(free):
         up, down = theta.copy(), theta.copy()

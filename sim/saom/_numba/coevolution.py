@@ -242,3 +242,43 @@ def rate_score(ministeps: np.ndarray, rate: float, relative_rates: np.ndarray,
                period: float = 1.0) -> np.ndarray:
     """Score of a basic rate: N / rho - period sum_i r_i, per run."""
     return ministeps / rate - period * float(np.sum(relative_rates))
+
+
+@njit(cache=True, parallel=True)
+def simulate_period_runs(x0s, progs, datas, alloweds, caps, relative, uniform, behs, bcums,
+                         comps, rates, lengths, targets, runs, seeds, counts, scores, stats,
+                         distances, times):
+    """``runs`` independent runs of every period m (network only, every actor present
+    throughout): task t = m * runs + r starts from ``x0s[m]`` with program ``progs[m]``,
+    covariates ``datas[m]``, ties ``alloweds[m]``, cap ``caps[m]``, actor rates
+    ``rates[m] * relative[m]`` (cumulated) for ``lengths[m]``, from the stream seeded by
+    ``seeds[t]``. It gets counts[t] (ministeps), scores[t] (T x 0 for none), stats[t] the
+    effect statistics of its end network, distances[t] the tie variables that differ from
+    the start and, with ``targets[m]`` >= 0 (conditional simulation: the run lasts until
+    that many differ), times[t] its length."""
+    for t in prange(counts.shape[0]):
+        m = t // runs
+        x0, prog, data, allowed = x0s[m], progs[m], datas[m], alloweds[m]
+        n = x0.shape[0]
+        x, xt, indeg, outdeg = kernels.start_state(x0)
+        cumrate = np.empty(n)
+        acc = 0.0
+        for i in range(n):
+            acc += rates[m] * relative[m][i]
+            cumrate[i] = acc
+        state = seeds[t].copy()
+        counts[t, 0] = 0
+        for e in range(scores.shape[1]):
+            scores[t, e] = 0.0
+        comp = comps[m]
+        length = simulate_one(x, xt, indeg, outdeg, prog, data, allowed, caps[m], cumrate,
+                              uniform[m], behs[m], bcums[m], np.zeros(n), -1, lengths[m],
+                              state, scores[t], counts[t], x0, targets[m], comp, comp.active,
+                              allowed, cumrate)
+        times[t] = length if targets[m] >= 0 else 0.0
+        network_statistics(x, prog, data, stats[t])
+        d = 0
+        for i in range(n):
+            for j in range(n):
+                d += x[i, j] != x0[i, j]
+        distances[t] = d

@@ -10,17 +10,21 @@ statistical evaluation of social network dynamics", Sociological Methodology 31)
 
 from __future__ import annotations
 
-from typing import Literal, overload
+from typing import TYPE_CHECKING, Literal, overload
 
 import numpy as np
 
 from sim.saom import meta
+from sim.saom.dask_periods import dask_client
 from sim.saom.data import ClassData, Data, as_data
 from sim.saom.model import Model
 from sim.saom.moments import fit_class, fit_classes
 from sim.saom.results import Estimate
 from sim.saom.rng import SeedLike
 from sim.saom.robbins_monro import Algorithm
+
+if TYPE_CHECKING:
+    from dask.distributed import Client
 
 SEED = 1
 """The seed every estimation uses unless given one (the command line's default too)."""
@@ -29,24 +33,28 @@ SEED = 1
 @overload
 def estimate(data: ClassData | Data, model: Model, *, seed: SeedLike = SEED,
              algorithm: Algorithm | None = None, conditional: bool = False,
-             separately: Literal[False] = False) -> Estimate: ...
+             separately: Literal[False] = False,
+             scheduler: str | Client | None = None) -> Estimate: ...
 
 
 @overload
 def estimate(data: ClassData | Data, model: Model, *, seed: SeedLike = SEED,
              algorithm: Algorithm | None = None, conditional: bool = False,
-             separately: Literal[True]) -> meta.MetaAnalysis: ...
+             separately: Literal[True],
+             scheduler: str | Client | None = None) -> meta.MetaAnalysis: ...
 
 
 @overload
 def estimate(data: ClassData | Data, model: Model, *, seed: SeedLike = SEED,
              algorithm: Algorithm | None = None, conditional: bool = False,
-             separately: bool = False) -> Estimate | meta.MetaAnalysis: ...
+             separately: bool = False,
+             scheduler: str | Client | None = None) -> Estimate | meta.MetaAnalysis: ...
 
 
 def estimate(data: ClassData | Data, model: Model, *, seed: SeedLike = SEED,
              algorithm: Algorithm | None = None, conditional: bool = False,
-             separately: bool = False) -> Estimate | meta.MetaAnalysis:
+             separately: bool = False,
+             scheduler: str | Client | None = None) -> Estimate | meta.MetaAnalysis:
     """Estimate ``model`` from ``data`` by the method of moments.
 
     Parameters
@@ -69,6 +77,11 @@ def estimate(data: ClassData | Data, model: Model, *, seed: SeedLike = SEED,
     separately : bool
         Fit each class of ``data`` on its own and pool the effects by a random-effects
         meta-analysis (RSiena's ``siena08``).
+    scheduler : str or dask.distributed.Client, optional
+        Simulate the periods on Dask workers: a scheduler's address (``tcp://host:8786``)
+        or a client. The same estimate as without (the same runs at the same seed);
+        network periods without missing ties, behaviours or time dummies, not with
+        ``separately`` (:mod:`sim.saom.dask_periods`).
 
     Returns
     -------
@@ -88,6 +101,9 @@ def estimate(data: ClassData | Data, model: Model, *, seed: SeedLike = SEED,
         raise ValueError(f"algorithm: an Algorithm (sim.saom.Algorithm) or None, got "
                          f"{type(algorithm).__name__}")
     if separately:
+        if scheduler is not None:
+            raise ValueError("separately fits each class here; allowed with a scheduler: "
+                             "separately=False")
         if len(data.classes) < 2:
             raise ValueError(f"separately: needs several classes, data has "
                              f"{len(data.classes)}; allowed: separately=False")
@@ -97,6 +113,7 @@ def estimate(data: ClassData | Data, model: Model, *, seed: SeedLike = SEED,
         fits = [fit_class(c, model, seed + k, algorithm, conditional)
                 for k, c in enumerate(data.classes)]
         return meta.meta_analysis(fits, data.names)
-    if one:
-        return fit_class(data.classes[0], model, seed, algorithm, conditional)
-    return fit_classes(data, model, seed, algorithm, conditional)
+    with dask_client(scheduler) as client:
+        if one:
+            return fit_class(data.classes[0], model, seed, algorithm, conditional, client)
+        return fit_classes(data, model, seed, algorithm, conditional, client)

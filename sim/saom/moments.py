@@ -29,10 +29,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.saom import specification
+from sim.saom.dask_periods import spread
 from sim.saom.data import ClassData, Data
 from sim.saom.effect_statistics import hamming
 from sim.saom.model import Model
@@ -48,18 +50,26 @@ from sim.saom.results import Estimate, Phase3
 from sim.saom.rng import SeedLike
 from sim.saom.robbins_monro import Algorithm, child_seed, robbins_monro
 
+if TYPE_CHECKING:
+    from dask.distributed import Client
+
 
 def _fit(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float],
-         rates_of: list[Parameter], model: Model, seed, settings, clock: float) -> Estimate:
+         rates_of: list[Parameter], model: Model, seed, settings, clock: float,
+         client: Client | None = None) -> Estimate:
     """Method of moments for ``periods`` (period m from its ``x0`` to ``ends[m]``, its rate
     ``rates_of[m]``, behaviour b's the same period's rate of b) with common effect
     parameters, and ``model``'s time dummies (:func:`_without_dummies`; the statistic of
-    effect k's dummy of period m is effect k's statistic of period m)."""
+    effect k's dummy of period m is effect k's statistic of period m); the periods
+    simulated on ``client``'s Dask workers if given (:mod:`sim.saom.dask_periods`)."""
     m_count, n_beh, k_count, _ = layout(periods)
     spec0 = periods[0].spec
     variables = [b.name for b in spec0.behaviours]
     beh_rates_of = [rate(r.period, r.group, b) for b in variables for r in rates_of]
     dummies = _without_dummies(model, m_count)[1]
+    if dummies and client is not None:
+        raise ValueError("time dummies are simulated here, not on Dask workers; allowed "
+                         "with them: no scheduler")
     names = tuple([*rates_of, *beh_rates_of]
                   + [Parameter.parse(k) for k in [*effects, *spec0.beh_labels]] + [*dummies])
     all_rates = [*rates_of, *beh_rates_of]
@@ -121,7 +131,7 @@ def _fit(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float
             for (m, k), value in zip(cells, theta[core:], strict=True):
                 betas[m, k] += value
         stats, u = simulate_statistics(periods, theta[:core], seed_, runs, with_scores,
-                                       by_period=by_period, betas=betas)
+                                       by_period=by_period, betas=betas, packed=packed)
         if dummies:
             stats = np.hstack([stats, by_period[0][:, [m for m, _ in cells],
                                                    [k for _, k in cells]]])
@@ -130,8 +140,9 @@ def _fit(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float
         return (stats[:, free], (None if u is None else u[:, free]),
                 keep.record(stats, u, by_period) if with_scores else None)
 
-    res = robbins_monro(simulate, theta0, targets, fixed=is_fixed, positive=positive,
-                        seed=seed, algorithm=settings or Algorithm())
+    with spread(periods, client) as packed:
+        res = robbins_monro(simulate, theta0, targets, fixed=is_fixed, positive=positive,
+                            seed=seed, algorithm=settings or Algorithm())
     se = np.full(len(names), np.nan)
     se[free] = np.sqrt(np.clip(np.diag(res.cov), 0, None))
     return Estimate(names, res.theta, se, is_fixed, res.cov,
@@ -168,13 +179,14 @@ class _Keep:
 
 def _fit_conditional(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float],
                      rates_of: list[Parameter], fixed, seed, settings,
-                     clock: float) -> Estimate:
+                     clock: float, client: Client | None = None) -> Estimate:
     """Conditional method of moments (RSiena's ``cond = TRUE``): each period is simulated
     with basic rate 1 until as many tie variables have changed as between its observed
     waves, so the rates leave the Robbins-Monro iteration; the effects fit their targets,
     and each period's rate (named ``rates_of[m]``) is estimated afterwards as the mean
     simulated time its changes took (RSiena: ``z$rate``), its standard error the times'
-    standard deviation (``z$vrate``), from ``settings.n3`` simulations at the estimate."""
+    standard deviation (``z$vrate``), from ``settings.n3`` simulations at the estimate;
+    the periods simulated on ``client``'s Dask workers if given."""
     if any(per.spec.behaviours for per in periods) or any(
             per.unobserved is not None or per.fixed_end is not None for per in periods):
         raise ValueError("conditional estimation needs complete waves of a network without "
@@ -201,7 +213,8 @@ def _fit_conditional(periods: list[Period], ends: list[np.ndarray], effects: dic
     def runs_of(theta, seed_, runs, with_scores, by_period=None):  # rates 1, until distances
         times = np.zeros((runs, m_count))
         out, u = simulate_statistics(periods, np.concatenate([np.ones(m_count), theta]),
-                                     seed_, runs, with_scores, distances, times, by_period)
+                                     seed_, runs, with_scores, distances, times, by_period,
+                                     packed=packed)
         return out[:, m_count:], None if u is None else u[:, m_count:], times
 
     def simulate(theta, seed_, runs, with_scores):
@@ -210,10 +223,11 @@ def _fit_conditional(periods: list[Period], ends: list[np.ndarray], effects: dic
         return (stats[:, free], (None if u is None else u[:, free]),
                 None if by_period is None else keep.record(stats, u, by_period))
 
-    res = robbins_monro(simulate, np.array(list(effects.values()), dtype=float), targets,
-                        fixed=is_fixed, seed=seed, algorithm=settings)
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    _, _, times = runs_of(res.theta, child_seed(root, 4), settings.n3, False)
+    with spread(periods, client) as packed:
+        res = robbins_monro(simulate, np.array(list(effects.values()), dtype=float), targets,
+                            fixed=is_fixed, seed=seed, algorithm=settings)
+        _, _, times = runs_of(res.theta, child_seed(root, 4), settings.n3, False)
     se = np.full(len(names), np.nan)
     se[free] = np.sqrt(np.clip(np.diag(res.cov), 0, None))
     return Estimate((*rates_of, *names), np.concatenate([times.mean(0), res.theta]),
@@ -225,7 +239,7 @@ def _fit_conditional(periods: list[Period], ends: list[np.ndarray], effects: dic
 
 
 def fit_class(data: ClassData, model: Model, seed: SeedLike, algorithm: Algorithm | None,
-              conditional: bool) -> Estimate:
+              conditional: bool, client: Client | None = None) -> Estimate:
     """The method-of-moments fit of ``model`` to one class (:func:`sim.saom.estimate`);
     its rates are named ``rate 1``, ``rate 2``, ... Raises ValueError on bad input."""
     clock = time.perf_counter()
@@ -238,12 +252,12 @@ def fit_class(data: ClassData, model: Model, seed: SeedLike, algorithm: Algorith
             raise ValueError("time dummies are estimated unconditionally; allowed: "
                              "conditional=False")
         return _fit_conditional(periods, ends, effects, rates_of, model.fixed, seed,
-                                algorithm, clock)
-    return _fit(periods, ends, effects, rates_of, model, seed, algorithm, clock)
+                                algorithm, clock, client)
+    return _fit(periods, ends, effects, rates_of, model, seed, algorithm, clock, client)
 
 
 def fit_classes(data: Data, model: Model, seed: SeedLike, algorithm: Algorithm | None,
-                conditional: bool) -> Estimate:
+                conditional: bool, client: Client | None = None) -> Estimate:
     """One model fitted to several classes, as RSiena fits ``sienaGroupCreate`` data
     (:func:`sim.saom.estimate`): the effect parameters are common, every period of every
     class has its own rate, ``rate <class> <period>``. As in sienaGroupCreate, an actor
@@ -256,5 +270,5 @@ def fit_classes(data: Data, model: Model, seed: SeedLike, algorithm: Algorithm |
     periods, ends, effects, rates_of = classes_periods(data, model)
     if conditional:
         return _fit_conditional(periods, ends, effects, rates_of, model.fixed, seed,
-                                algorithm, clock)
-    return _fit(periods, ends, effects, rates_of, model, seed, algorithm, clock)
+                                algorithm, clock, client)
+    return _fit(periods, ends, effects, rates_of, model, seed, algorithm, clock, client)

@@ -13,7 +13,7 @@ periods are simulated one by one, so packed and unpacked simulations give the sa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -45,6 +45,12 @@ class PackedRuns:
     statistics: np.ndarray
     distances: np.ndarray
     times: np.ndarray
+
+    @staticmethod
+    def join(parts: Sequence[PackedRuns]) -> PackedRuns:
+        """The runs of consecutive groups of periods, as one (periods along the first axis)."""
+        return PackedRuns(*(np.concatenate([getattr(p, f.name) for p in parts])
+                            for f in fields(PackedRuns)))
 
 
 class PackedPeriods:
@@ -78,13 +84,16 @@ class PackedPeriods:
 
     def simulate(self, rates: np.ndarray, beta: np.ndarray, seed: np.random.SeedSequence,
                  runs: int, with_scores: bool,
-                 targets: Sequence[int] | None = None) -> PackedRuns:
+                 targets: Sequence[int] | None = None, first: int = 0) -> PackedRuns:
         """``runs`` runs of every period, period m at basic rate ``rates[m]`` (until
-        ``targets[m]`` tie variables have changed, if given), effect parameters ``beta``."""
+        ``targets[m]`` tie variables have changed, if given), effect parameters ``beta``;
+        these periods are periods ``first``, ``first + 1``, ... of the fit (their seeds'
+        keys), so a fit's periods packed in parts give the rows of one packing."""
         m_count, k_count = self.count, self.effects
         self.beta[:] = beta
         total = m_count * runs
         keys = np.stack(np.divmod(np.arange(total, dtype=np.uint64), np.uint64(runs)), 1)
+        keys[:, 0] += np.uint64(first)
         seeds = spawned_states(seed, keys)  # task m * runs + r: run_seeds(child_seed(seed, m))[r]
         counts = np.empty((total, 1), dtype=np.int64)
         scores = np.empty((total, k_count if with_scores else 0))

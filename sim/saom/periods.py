@@ -21,6 +21,7 @@ import hashlib
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numba
 import numpy as np
@@ -38,6 +39,9 @@ from sim.saom.results import runs_frame, runs_table
 from sim.saom.rng import SeedLike, run_seeds
 from sim.saom.robbins_monro import child_seed
 from sim.saom.start import Start
+
+if TYPE_CHECKING:
+    from sim.saom.dask_periods import DaskPeriods
 
 SMALL_BATCH = 32
 
@@ -259,6 +263,7 @@ def simulate_statistics(periods: Sequence[Period], theta: np.ndarray,
                         times: np.ndarray | None = None,
                         by_period: tuple[np.ndarray, np.ndarray] | None = None,
                         betas: np.ndarray | None = None,
+                        packed: PackedPeriods | DaskPeriods | None = None,
                         ) -> tuple[np.ndarray, np.ndarray | None]:
     """Statistics of ``runs`` simulations of every period from its observed start, in the
     layout of the module docstring; with ``with_scores``, also the score functions of theta
@@ -269,13 +274,16 @@ def simulate_statistics(periods: Sequence[Period], theta: np.ndarray,
     ``with_scores``) are also written there, period by period (RSiena's ``sf2`` and
     ``ssc``). With ``betas`` (M, K), period m's network effect parameters are ``betas[m]``
     instead of theta's (time dummies); periods of one batch with different ones are
-    simulated apart."""
+    simulated apart. With ``packed`` (``periods`` packed, e.g. on Dask workers: no
+    ``betas``), the runs come from its ``simulate``: the same rows."""
     m_count, n_beh, k_count, e_count = layout(periods)
     width = m_count * (1 + n_beh) + k_count + e_count
     out = np.zeros((runs, width))
     u = np.zeros((runs, width)) if with_scores else None
     base = m_count * (1 + n_beh)
-    packed = _packed(periods) if betas is None else None
+    if packed is not None and betas is not None:
+        raise ValueError("packed periods share one beta; time dummies are simulated apart")
+    packed = packed or (_packed(periods) if betas is None else None)
     if packed is not None:
         with threads_for(runs, m_count):
             res = packed.simulate(theta[:m_count], theta[base:], seed, runs, with_scores,

@@ -104,6 +104,12 @@ def estimate(
              "that period (RSiena's includeTimeDummy; lbsim time-test --fit suggests "
              "them); one class, unconditional")] = None,
     seed: Annotated[int, typer.Option(min=0, help="random seed")] = 1,
+    scheduler: Annotated[str | None, typer.Option(
+        help="simulate the periods on the workers of this Dask scheduler, e.g. "
+             "tcp://host:8786 (the same estimate as here)")] = None,
+    dask_local: Annotated[int | None, typer.Option(
+        min=1, help="simulate the periods on a Dask LocalCluster of N worker processes")]
+    = None,
     out: Annotated[Path | None, typer.Option(
         help="folder to save the fit in (fit.json, estimates.csv, covariance.csv, "
              "phase3.npz); load it "
@@ -121,6 +127,7 @@ def estimate(
       lbsim estimate --data s50 --effects density,recip,transTrip --out out/fit
       lbsim estimate --data baerveldt --separately
       lbsim estimate --classes classes.yaml --out out/fit
+      lbsim estimate --classes classes.yaml --conditional --scheduler tcp://host:8786
       lbsim estimate --data s50 --fix inPop --max-degree 6 --out out/fit
       lbsim estimate --data s50 --effects density,recip,transTrip --time-dummy recip:2
     """
@@ -133,20 +140,27 @@ def estimate(
     )
     from sim.io.fit import save_fit
     from sim.io.read import DataError
+    from sim.saom.dask_periods import dask_client
 
     keys = [e.strip() for e in effects.split(",") if e.strip()]
     if out is not None and separately:
         _fail("--out saves one fit; --separately fits each class on its own: drop one")
+    if scheduler is not None and dask_local is not None:
+        _fail("give --scheduler or --dask-local, not both")
+    if separately and (scheduler is not None or dask_local is not None):
+        _fail("--separately fits each class here; drop --scheduler/--dask-local or "
+              "--separately")
     sources = Sources(waves or (), data, classes, covariate or (), behaviour or (),
                       behaviour_effects or (), composition)
     try:
         fixed = parse_fixed(fix or ())
         keys += [d for d in parse_time_dummies(time_dummy or ()) if d not in keys]
         observed = read_observed(sources)
-        with _writing(out, overwrite) if out is not None else nullcontext():
+        with _writing(out, overwrite) if out is not None else nullcontext(), \
+                dask_client(scheduler, dask_local) as client:
             fitted = fit_observed(observed, keys, separately=separately,
                                   conditional=conditional, seed=seed, fixed=fixed,
-                                  max_outdegree=max_degree)
+                                  max_outdegree=max_degree, scheduler=client)
     except (DataError, ValueError) as e:
         _fail(str(e))
     typer.echo(fitted.report)

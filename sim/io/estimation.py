@@ -188,7 +188,7 @@ def model_of(effects: Sequence[str], behaviour_effects: Mapping[str, Sequence[st
 def fit_observed(observed: Observed, effects: Sequence[str], *, separately: bool = False,
                  conditional: bool = False, seed: int = 1,
                  fixed: Mapping[str, float | None] | None = None,
-                 max_outdegree: int | None = None) -> Fitted:
+                 max_outdegree: int | None = None, scheduler: Any = None) -> Fitted:
     """Fit ``observed``: one class alone, several as one model with common effects, or
     (``separately``) each class on its own, pooled by meta-analysis.
 
@@ -211,6 +211,9 @@ def fit_observed(observed: Observed, effects: Sequence[str], *, separately: bool
         Parameters held at a value (:func:`model_of`).
     max_outdegree : int, optional
         At most this many nominations (RSiena's ``MaxDegree``).
+    scheduler : str or dask.distributed.Client, optional
+        Simulate on Dask workers (:func:`sim.saom.estimate`'s ``scheduler``; not with
+        ``separately``).
 
     Returns
     -------
@@ -223,6 +226,9 @@ def fit_observed(observed: Observed, effects: Sequence[str], *, separately: bool
     has_behaviours = any(c.behaviours for c in classes)
     has_composition = any(c.composition is not None for c in classes)
     if separately:
+        if scheduler is not None:
+            raise ValueError("separate fits run here, not on Dask workers; drop the "
+                             "scheduler or --separately")
         if len(classes) < 2:
             raise ValueError("separate fits need several classes (a data set of several, "
                              "e.g. baerveldt, or a manifest); these data are one class")
@@ -242,7 +248,7 @@ def fit_observed(observed: Observed, effects: Sequence[str], *, separately: bool
         compositions = [c.composition for c in classes] if has_composition else None
         est = estimate(Data.from_records(classes),
                        model_of(effects, observed.behaviour_effects, fixed, max_outdegree),
-                       seed=seed, conditional=conditional)
+                       seed=seed, conditional=conditional, scheduler=scheduler)
         head = f"{len(classes)} classes ({', '.join(names)})"
         model: dict[str, Any] = {} if not (has_behaviours or has_composition) else {
             "behaviours": behaviours, "behaviour_effects": observed.behaviour_effects,
@@ -253,7 +259,7 @@ def fit_observed(observed: Observed, effects: Sequence[str], *, separately: bool
         (c,) = classes
         est = estimate(ClassData.from_record(c),
                        model_of(effects, observed.behaviour_effects, fixed, max_outdegree),
-                       seed=seed, conditional=conditional)
+                       seed=seed, conditional=conditional, scheduler=scheduler)
         head = f"{len(waves[0])} waves of {len(waves[0][0])} actors"
         model = {"conditional": conditional, "behaviours": c.behaviours,
                  "behaviour_effects": observed.behaviour_effects,

@@ -56,10 +56,11 @@ def dask_client(scheduler: str | Client | None = None,
                              f"dask.distributed.Client, got {type(scheduler).__name__}")
         try:
             client = Client(scheduler, timeout=f"{CONNECT_SECONDS}s")
-        except (OSError, ValueError, TimeoutError) as e:
-            raise ValueError(f"scheduler {scheduler!r}: no Dask scheduler answers there "
-                             f"({e}); allowed: the address of a running scheduler, e.g. "
-                             f"tcp://host:8786") from None
+        except (OSError, TimeoutError, ValueError) as e:
+            what = "not an address" if isinstance(e, ValueError) else \
+                "no Dask scheduler answers there"
+            raise ValueError(f"scheduler {scheduler!r}: {what} ({e}); allowed: the address "
+                             f"of a running scheduler, e.g. tcp://host:8786") from None
     try:
         yield client
     finally:

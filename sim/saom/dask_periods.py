@@ -7,16 +7,21 @@ seed and the number of runs, and joins the chunks' runs along the periods. Run r
 period m draws from key (m, r) of the seed whichever worker simulates it, so the rows
 are those of the local run at the same seed.
 
-The workers need the same lbsim as this process. Each chunk is pinned to its worker: a
-worker lost during a fit stops the fit's simulations.
+The workers need the same lbsim as this process; start one worker per machine with one
+Dask thread (``dask worker ADDRESS --nthreads 1``): the kernel runs a chunk's periods on
+the machine's cores, shared among the workers of one machine (a LocalCluster's). Each
+chunk is pinned to its worker; if a worker is lost, the chunks are placed again on the
+workers left (the rows do not change).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 
 from sim.saom.packed import PackedPeriods, PackedRuns, packable
@@ -80,33 +85,54 @@ class DaskPeriods:
                              "missing or structurally fixed ties, composition change, "
                              "creation or endowment effects); allowed for these: no "
                              "scheduler")
+        self.periods, self.client = periods, client
+        self.packed: list[Future] = []
+        self._place()
+
+    def _place(self) -> None:
+        """Split the periods among the workers there are now, and pack each chunk there."""
         try:
-            client.wait_for_workers(1, timeout=CONNECT_SECONDS)
+            self.client.wait_for_workers(1, timeout=CONNECT_SECONDS)
         except TimeoutError:
             raise ValueError(f"the Dask scheduler has no worker (waited {CONNECT_SECONDS} "
                              f"s); start one: dask worker ADDRESS") from None
-        workers = sorted(client.scheduler_info()["workers"])
-        self.client = client
-        self.parts = [(int(c[0]), int(c[-1]) + 1)
-                      for c in np.array_split(np.arange(len(periods)), len(workers)) if len(c)]
+        info = self.client.scheduler_info()["workers"]
+        workers = sorted(info)
+        hosts = Counter(info[w]["host"] for w in workers)
+        self.parts = [(int(c[0]), int(c[-1]) + 1) for c in
+                      np.array_split(np.arange(len(self.periods)), len(workers)) if len(c)]
         self.workers = workers[:len(self.parts)]
-        self.packed: list[Future] = []
+        self.sharing = [hosts[info[w]["host"]] for w in self.workers]  # workers on its host
         for (a, b), worker in zip(self.parts, self.workers, strict=True):
-            [chunk] = client.scatter([list(periods[a:b])], workers=[worker], hash=False)
-            self.packed.append(client.submit(PackedPeriods, chunk, workers=[worker],
-                                             pure=False))
+            [chunk] = self.client.scatter([list(self.periods[a:b])], workers=[worker],
+                                          hash=False)
+            self.packed.append(self.client.submit(PackedPeriods, chunk, workers=[worker],
+                                                  pure=False))
             chunk.release()
 
     def simulate(self, rates: np.ndarray, beta: np.ndarray, seed: np.random.SeedSequence,
                  runs: int, with_scores: bool,
                  targets: Sequence[int] | None = None) -> PackedRuns:
-        """:meth:`PackedPeriods.simulate` of all the periods, each chunk on its worker."""
+        """:meth:`PackedPeriods.simulate` of all the periods, each chunk on its worker; if
+        a worker was lost, the chunks are placed again on the workers left, once."""
+        from concurrent.futures import CancelledError
+
+        args = (np.asarray(rates, dtype=float), np.asarray(beta, dtype=float), seed, runs,
+                with_scores, targets)
+        try:
+            return self._simulate(*args)
+        except CancelledError:  # lost dependencies: a worker left with its chunk
+            self.close()
+            self._place()
+            return self._simulate(*args)
+
+    def _simulate(self, rates, beta, seed, runs, with_scores, targets) -> PackedRuns:
         futures = [self.client.submit(
-            _simulate, packed, np.asarray(rates[a:b], dtype=float), np.asarray(beta), seed,
-            runs, with_scores, None if targets is None else list(targets[a:b]), a,
-            workers=[worker], pure=False)
-            for packed, (a, b), worker in zip(self.packed, self.parts, self.workers,
-                                              strict=True)]
+            _simulate, packed, rates[a:b], beta, seed, runs, with_scores,
+            None if targets is None else list(targets[a:b]), a, sharing, workers=[worker],
+            pure=False)
+            for packed, (a, b), worker, sharing in zip(self.packed, self.parts, self.workers,
+                                                       self.sharing, strict=True)]
         return PackedRuns.join(self.client.gather(futures))
 
     def close(self) -> None:
@@ -115,9 +141,16 @@ class DaskPeriods:
         self.packed = []
 
 
-def _simulate(packed: PackedPeriods, rates, beta, seed, runs, with_scores, targets,
-              first) -> PackedRuns:
-    return packed.simulate(rates, beta, seed, runs, with_scores, targets, first)
+def _simulate(packed: PackedPeriods, rates, beta, seed, runs, with_scores, targets, first,
+              sharing: int) -> PackedRuns:
+    """A chunk's runs on its worker, with its share of the host's cores as numba threads
+    (``sharing`` workers on the host; the runs do not depend on the number of threads)."""
+    before = numba.get_num_threads()
+    numba.set_num_threads(max(1, numba.config.NUMBA_NUM_THREADS // sharing))
+    try:
+        return packed.simulate(rates, beta, seed, runs, with_scores, targets, first)
+    finally:
+        numba.set_num_threads(before)
 
 
 @contextmanager

@@ -111,12 +111,56 @@ def test_a_wrong_scheduler_is_named(monkeypatch):
 
 
 @pytest.mark.slow
-def test_a_fit_on_worker_processes_is_the_local_fit():
+def test_worker_processes_give_the_local_fit_and_survive_a_lost_worker():
+    import os
+
     data = _classes([12, 14, 13], seed=5)
     model = Model(["density", "recip"])
     local = estimate(data, model, seed=2, algorithm=QUICK, conditional=True)
+    periods, _, _, _ = classes_periods(data, model)
+    args = (np.full(len(periods), 3.0), np.array([-1.5, 1.0]), np.random.SeedSequence(8), 4,
+            True)
+    here = PackedPeriods(periods).simulate(*args)
     with dp.dask_client(local_workers=2) as client:
         on_dask = estimate(data, model, seed=2, algorithm=QUICK, conditional=True,
                            scheduler=client)
+        with dp.spread(periods, client) as spread:
+            before = spread.simulate(*args)
+            lost = spread.workers[0]
+            with pytest.raises(Exception):  # noqa: B017 (the worker dies mid-call)
+                client.run(os._exit, 1, workers=[lost])
+            after = spread.simulate(*args)
+            assert lost not in spread.workers
     assert np.array_equal(on_dask.theta, local.theta)
     assert np.array_equal(on_dask.se, local.se)
+    for got in (before, after):
+        for a, b in zip(_fields(here), _fields(got), strict=True):
+            assert np.array_equal(a, b)
+
+
+def test_the_estimate_command_on_a_scheduler_prints_the_local_fit(client):
+    from typer.testing import CliRunner
+
+    from sim.cli.main import app
+
+    args = ["estimate", "--data", "s50", "--effects", "density,recip", "--conditional"]
+    here = CliRunner().invoke(app, args)
+    there = CliRunner().invoke(app, [*args, "--scheduler", client.scheduler.address])
+    assert here.exit_code == 0 and there.exit_code == 0, there.output
+    first, *table = here.output.splitlines()  # the first line has the fit's seconds
+    assert first.startswith("3 waves of 50 actors") and there.output.splitlines()[1:] == table
+    assert client.status == "running"
+
+
+def test_the_estimate_command_refuses_a_wrong_scheduler(monkeypatch):
+    from typer.testing import CliRunner
+
+    from sim.cli.main import app
+
+    monkeypatch.setattr(dp, "CONNECT_SECONDS", 1)
+    for extra, message in [(["--scheduler", "tcp://127.0.0.1:1"], "no Dask scheduler answers"),
+                           (["--scheduler", "tcp://127.0.0.1:1", "--dask-local", "2"],
+                            "not both"),
+                           (["--dask-local", "2", "--separately"], "--separately")]:
+        result = CliRunner().invoke(app, ["estimate", "--data", "baerveldt", *extra])
+        assert result.exit_code == 2 and message in result.output, result.output

@@ -10,6 +10,7 @@ import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
+from sim.saom.dask_periods import dask_client
 from sim.studies.sweep.runner import run_batch
 from sim.studies.sweep.spec import Sweep
 
@@ -35,23 +36,12 @@ def run_local(spec: Sweep, base: dict, batches: dict[int, list], out: str, worke
 def run_dask(spec: Sweep, base: dict, batches: dict[int, list], out: str,
              on_done: Callable[[dict], object], scheduler: str | None = None,
              local_workers: int | None = None) -> None:
-    """Run the batches on a Dask cluster: an existing scheduler, or a LocalCluster."""
-    from dask.distributed import Client, LocalCluster
+    """Run the batches on a Dask cluster: an existing scheduler, or a LocalCluster
+    (ValueError naming an address where no scheduler answers)."""
     from dask.distributed import as_completed as dask_completed
 
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(n_workers=local_workers or 1, threads_per_worker=1,
-                               processes=True, dashboard_address=None)
-        client = Client(cluster)
-    else:
-        client = Client(scheduler)
-    try:
+    with dask_client(scheduler, None if scheduler else local_workers or 1) as client:
         futures = [client.submit(run_batch, spec, base, b, t, out, pure=False)
                    for b, t in batches.items()]
         for future in dask_completed(futures):
             on_done(future.result())
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()

@@ -41,6 +41,7 @@ def run_dask(spec: Sweep, base: dict, batches: dict[int, list], out: str,
     from dask.distributed import as_completed as dask_completed
 
     with dask_client(scheduler, None if scheduler else local_workers or 1) as client:
+        assert client is not None, "a scheduler or local workers are given"
         futures = [client.submit(run_batch, spec, base, b, t, out, pure=False)
                    for b, t in batches.items()]
         for future in dask_completed(futures):

@@ -57,9 +57,16 @@ def main(
                                           help="print lbsim's version and exit")] = False,
 ):
     """lbsim: peer networks of rural left-behind children, simulated."""
+    import atexit
+    import gc
     import signal
 
     signal.signal(signal.SIGTERM, _terminated)
+    # At exit the interpreter would collect every object (numba's compiler, the loaded
+    # kernels: a quarter of a second after a fit); frozen, they are left to the OS. What a
+    # command writes is closed and renamed in place before it returns (sim.atomic).
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
     notice = announce_compiling(sim.NUMBA_CACHE)
     if notice is not None:
         ctx.call_on_close(notice.unregister)

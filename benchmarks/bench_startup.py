@@ -1,0 +1,127 @@
+"""Where the time of a whole ``lbsim estimate`` command goes, in a new process each time;
+prints a table. Run: ``python benchmarks/bench_startup.py [--repeats 5]``.
+
+The command is the s50 model of ``bench_estimate.py`` (3 waves, 7 effects). It runs in a
+fresh interpreter through a small driver that records the wall clock at a few points
+(the driver's own imports are numba's dispatcher and :mod:`sim.io.estimation`, which the
+command imports before fitting anyway), split into:
+
+- interpreter: from starting the process to its first line of Python (``python -c pass``);
+- imports and parsing: ``sim.cli.main``, typer's parsing of the options, the command's
+  imports (:mod:`sim.io.estimation`, hence :mod:`sim.saom` and numba);
+- data: reading the bundled data set (``read_observed``);
+- numba set-up and kernels: every call of numba's ``Dispatcher.compile``, which on a warm
+  cache loads a kernel from numba's cache and, the first time, sets numba's compiler up
+  (its ``refresh``, which imports numba's implementations of numpy and with them scipy);
+- fit: the estimation itself (``fit_observed``) without that;
+- output and exit: printing the report and the interpreter's exit.
+
+Each part's median over the repeats (after one run that fills numba's cache if cold) and,
+for the whole command, the range.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+S50_COMMAND = ["estimate", "--data", "s50", "--covariate", "alcohol:1", "--effects",
+               "density,recip,transTrip,inPopSqrt,altX:alcohol,egoX:alcohol,simX:alcohol",
+               "--seed", "1"]
+
+# Runs the command as `lbsim` does, timing the parts; writes the marks to the file named by
+# LBSIM_STARTUP_MARKS when the interpreter exits.
+DRIVER = r"""
+import time
+marks = {"main": time.time(), "data": 0.0, "fit": 0.0, "kernels": 0.0}
+import atexit, json, os, sys
+import sim.io.estimation as estimation
+from numba.core.dispatcher import Dispatcher
+
+depth = dict.fromkeys(marks, 0)
+
+def timed(key, fn):
+    # fn, adding its seconds to marks[key] (the outermost call only: compiling a kernel
+    # compiles its callees through the same method), the first start and the last end
+    def wrapper(*args, **kwargs):
+        start = time.time()
+        marks.setdefault(key + "_start", start)
+        depth[key] += 1
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            depth[key] -= 1
+            if not depth[key]:
+                marks[key] += time.time() - start
+                marks[key + "_end"] = time.time()
+    return wrapper
+
+estimation.read_observed = timed("data", estimation.read_observed)
+estimation.fit_observed = timed("fit", estimation.fit_observed)
+Dispatcher.compile = timed("kernels", Dispatcher.compile)
+atexit.register(lambda: open(os.environ["LBSIM_STARTUP_MARKS"], "w").write(json.dumps(marks)))
+from sim.cli.main import app
+app(sys.argv[1:], prog_name="lbsim")
+"""
+
+
+def run_once(args: list[str]) -> dict[str, float]:
+    """One command in a new process: its parts in seconds (see the module's docstring)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "marks.json")
+        env = dict(os.environ, LBSIM_STARTUP_MARKS=path)
+        start = time.time()
+        subprocess.run([sys.executable, "-c", DRIVER, *args], check=True, env=env,
+                       capture_output=True)
+        end = time.time()
+        with open(path) as f:
+            m = json.load(f)
+    return {"interpreter": m["main"] - start,
+            "imports and parsing": m["data_start"] - m["main"],
+            "data": m["data"],
+            "numba set-up and kernels": m["kernels"],
+            "fit": m["fit"] - m["kernels"],
+            "output and exit": end - m["fit_end"],
+            "whole command": end - start}
+
+
+def interpreter_alone(repeats: int) -> float:
+    """The median seconds of ``python -c pass`` (the interpreter's own start and exit)."""
+    times = []
+    for _ in range(repeats):
+        start = time.time()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        times.append(time.time() - start)
+    return statistics.median(times)
+
+
+def breakdown(args: list[str] = S50_COMMAND, repeats: int = 5) -> dict[str, list[float]]:
+    """Each part's seconds over ``repeats`` runs of the command (after one warm-up run)."""
+    run_once(args)  # fills numba's cache if cold
+    runs = [run_once(args) for _ in range(repeats)]
+    return {part: [r[part] for r in runs] for part in runs[0]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("command", nargs="*", help="another lbsim command to time (after --)")
+    given = ap.parse_args()
+    repeats, command = given.repeats, given.command or S50_COMMAND
+    parts = breakdown(command, repeats=repeats)
+    print(f"\nlbsim {' '.join(command)}\n{repeats} runs, each in a new process; "
+          f"python -c pass: {interpreter_alone(repeats):.3f} s")
+    print(f"{'part':<28}{'median s':>10}{'min':>8}{'max':>8}")
+    for part, times in parts.items():
+        print(f"{part:<28}{statistics.median(times):>10.3f}{min(times):>8.3f}"
+              f"{max(times):>8.3f}")
+
+
+if __name__ == "__main__":
+    main()

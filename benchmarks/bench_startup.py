@@ -1,10 +1,10 @@
 """Where the time of a whole ``lbsim estimate`` command goes, in a new process each time;
 prints a table. Run: ``python benchmarks/bench_startup.py [--repeats 5]``.
 
-The command is the s50 model of ``bench_estimate.py`` (3 waves, 7 effects). It runs in a
-fresh interpreter through a small driver that records the wall clock at a few points
-(the driver's own imports are numba's dispatcher and :mod:`sim.io.estimation`, which the
-command imports before fitting anyway), split into:
+The command is the s50 model of ``bench_estimate.py`` (3 waves, 7 effects), or one given
+after ``--``. It runs in a fresh interpreter through a small driver that records the wall
+clock at a few points (the driver's own imports are numba's dispatcher and
+:mod:`sim.io.estimation`, which the command imports before fitting anyway), split into:
 
 - interpreter: from starting the process to its first line of Python (``python -c pass``);
 - imports and parsing: ``sim.cli.main``, typer's parsing of the options, the command's
@@ -12,12 +12,13 @@ command imports before fitting anyway), split into:
 - data: reading the bundled data set (``read_observed``);
 - numba set-up and kernels: every call of numba's ``Dispatcher.compile``, which on a warm
   cache loads a kernel from numba's cache and, the first time, sets numba's compiler up
-  (its ``refresh``, which imports numba's implementations of numpy and with them scipy);
+  (its ``refresh``, which imports numba's implementations of Python's and numpy's
+  functions);
 - fit: the estimation itself (``fit_observed``) without that;
 - output and exit: printing the report and the interpreter's exit.
 
-Each part's median over the repeats (after one run that fills numba's cache if cold) and,
-for the whole command, the range.
+Each part's median, minimum and maximum over the repeats (after one run that fills numba's
+cache if cold): the machine is shared, so the spread says how noisy the figures are.
 """
 
 from __future__ import annotations
@@ -30,10 +31,6 @@ import subprocess
 import sys
 import tempfile
 import time
-
-S50_COMMAND = ["estimate", "--data", "s50", "--covariate", "alcohol:1", "--effects",
-               "density,recip,transTrip,inPopSqrt,altX:alcohol,egoX:alcohol,simX:alcohol",
-               "--seed", "1"]
 
 # Runs the command as `lbsim` does, timing the parts; writes the marks to the file named by
 # LBSIM_STARTUP_MARKS when the interpreter exits.
@@ -101,7 +98,7 @@ def interpreter_alone(repeats: int) -> float:
     return statistics.median(times)
 
 
-def breakdown(args: list[str] = S50_COMMAND, repeats: int = 5) -> dict[str, list[float]]:
+def breakdown(args: list[str], repeats: int = 5) -> dict[str, list[float]]:
     """Each part's seconds over ``repeats`` runs of the command (after one warm-up run)."""
     run_once(args)  # fills numba's cache if cold
     runs = [run_once(args) for _ in range(repeats)]
@@ -113,10 +110,13 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("command", nargs="*", help="another lbsim command to time (after --)")
     given = ap.parse_args()
-    repeats, command = given.repeats, given.command or S50_COMMAND
-    parts = breakdown(command, repeats=repeats)
-    print(f"\nlbsim {' '.join(command)}\n{repeats} runs, each in a new process; "
-          f"python -c pass: {interpreter_alone(repeats):.3f} s")
+    if given.command:
+        command = given.command
+    else:
+        from bench_estimate import S50_COMMAND as command
+    parts = breakdown(command, repeats=given.repeats)
+    print(f"\nlbsim {' '.join(command)}\n{given.repeats} runs, each in a new process; "
+          f"python -c pass: {interpreter_alone(given.repeats):.3f} s")
     print(f"{'part':<28}{'median s':>10}{'min':>8}{'max':>8}")
     for part, times in parts.items():
         print(f"{part:<28}{statistics.median(times):>10.3f}{min(times):>8.3f}"

@@ -64,7 +64,8 @@ def main():
                                           seed=1))
     print(f"{'2. s50, 3 waves, 7 effects + 2 rates':<52}{seconds:>9.1f}  "
           f"converged {fit.converged} (RSiena siena07 11.1 s)")
-    parts = {k: statistics.median(v) for k, v in bench_startup.breakdown(S50_COMMAND, 3).items()}
+    parts = {k: statistics.median(v)
+             for k, v in bench_startup.breakdown(S50_COMMAND, 3)["wall"].items()}
     seconds = parts.pop("whole command")
     print(f"{'   the whole lbsim estimate command (median of 3)':<52}{seconds:>9.1f}  "
           f"RSiena 12.0 s with R's start-up: {12.0 / seconds:.1f}x")

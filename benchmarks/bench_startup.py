@@ -18,7 +18,9 @@ clock at a few points (the driver's own imports are numba's dispatcher and
 - output and exit: printing the report and the interpreter's exit.
 
 Each part's median, minimum and maximum over the repeats (after one run that fills numba's
-cache if cold): the machine is shared, so the spread says how noisy the figures are.
+cache if cold), and its median CPU time (the process's, all threads; the interpreter's
+start is counted from the process's start): on a shared machine the spread says how noisy
+the figures are, and the CPU time what a part costs without waiting for a core.
 """
 
 from __future__ import annotations
@@ -26,17 +28,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-# Runs the command as `lbsim` does, timing the parts; writes the marks to the file named by
-# LBSIM_STARTUP_MARKS when the interpreter exits.
+# Runs the command as `lbsim` does, timing the parts by the wall clock and by the process's
+# CPU time (all its threads); writes the marks to the file named by LBSIM_STARTUP_MARKS
+# when the interpreter exits.
 DRIVER = r"""
 import time
-marks = {"main": time.time(), "data": 0.0, "fit": 0.0, "kernels": 0.0}
+def now():
+    return [time.time(), time.process_time()]
+marks = {"main": now(), "data": [0.0, 0.0], "fit": [0.0, 0.0], "kernels": [0.0, 0.0]}
 import atexit, json, os, sys
 import sim.io.estimation as estimation
 from numba.core.dispatcher import Dispatcher
@@ -47,7 +53,7 @@ def timed(key, fn):
     # fn, adding its seconds to marks[key] (the outermost call only: compiling a kernel
     # compiles its callees through the same method), the first start and the last end
     def wrapper(*args, **kwargs):
-        start = time.time()
+        start = now()
         marks.setdefault(key + "_start", start)
         depth[key] += 1
         try:
@@ -55,8 +61,8 @@ def timed(key, fn):
         finally:
             depth[key] -= 1
             if not depth[key]:
-                marks[key] += time.time() - start
-                marks[key + "_end"] = time.time()
+                end = marks[key + "_end"] = now()
+                marks[key] = [m + e - s for m, e, s in zip(marks[key], end, start)]
     return wrapper
 
 estimation.read_observed = timed("data", estimation.read_observed)
@@ -66,26 +72,33 @@ atexit.register(lambda: open(os.environ["LBSIM_STARTUP_MARKS"], "w").write(json.
 from sim.cli.main import app
 app(sys.argv[1:], prog_name="lbsim")
 """
+CLOCKS = ("wall", "cpu")
 
 
-def run_once(args: list[str]) -> dict[str, float]:
-    """One command in a new process: its parts in seconds (see the module's docstring)."""
+def run_once(args: list[str]) -> dict[str, dict[str, float]]:
+    """One command in a new process: its parts in seconds (see the module's docstring) by
+    the wall clock and in CPU time."""
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "marks.json")
         env = dict(os.environ, LBSIM_STARTUP_MARKS=path)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.time()
         subprocess.run([sys.executable, "-c", DRIVER, *args], check=True, env=env,
                        capture_output=True)
-        end = time.time()
+        end = [time.time(), 0.0]
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         with open(path) as f:
             m = json.load(f)
-    return {"interpreter": m["main"] - start,
-            "imports and parsing": m["data_start"] - m["main"],
-            "data": m["data"],
-            "numba set-up and kernels": m["kernels"],
-            "fit": m["fit"] - m["kernels"],
-            "output and exit": end - m["fit_end"],
-            "whole command": end - start}
+    end[1] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    begin = [start, 0.0]
+    return {clock: {"interpreter": m["main"][i] - begin[i],
+                    "imports and parsing": m["data_start"][i] - m["main"][i],
+                    "data": m["data"][i],
+                    "numba set-up and kernels": m["kernels"][i],
+                    "fit": m["fit"][i] - m["kernels"][i],
+                    "output and exit": end[i] - m["fit_end"][i],
+                    "whole command": end[i] - begin[i]}
+            for i, clock in enumerate(CLOCKS)}
 
 
 def interpreter_alone(repeats: int) -> float:
@@ -98,11 +111,13 @@ def interpreter_alone(repeats: int) -> float:
     return statistics.median(times)
 
 
-def breakdown(args: list[str], repeats: int = 5) -> dict[str, list[float]]:
-    """Each part's seconds over ``repeats`` runs of the command (after one warm-up run)."""
+def breakdown(args: list[str], repeats: int = 5) -> dict[str, dict[str, list[float]]]:
+    """Each part's seconds over ``repeats`` runs of the command (after one warm-up run), by
+    the wall clock (``["wall"]``) and in CPU time (``["cpu"]``)."""
     run_once(args)  # fills numba's cache if cold
     runs = [run_once(args) for _ in range(repeats)]
-    return {part: [r[part] for r in runs] for part in runs[0]}
+    return {clock: {part: [r[clock][part] for r in runs] for part in runs[0][clock]}
+            for clock in CLOCKS}
 
 
 def main() -> None:
@@ -117,10 +132,10 @@ def main() -> None:
     parts = breakdown(command, repeats=given.repeats)
     print(f"\nlbsim {' '.join(command)}\n{given.repeats} runs, each in a new process; "
           f"python -c pass: {interpreter_alone(given.repeats):.3f} s")
-    print(f"{'part':<28}{'median s':>10}{'min':>8}{'max':>8}")
-    for part, times in parts.items():
+    print(f"{'part':<28}{'median s':>10}{'min':>8}{'max':>8}{'CPU s':>8}")
+    for part, times in parts["wall"].items():
         print(f"{part:<28}{statistics.median(times):>10.3f}{min(times):>8.3f}"
-              f"{max(times):>8.3f}")
+              f"{max(times):>8.3f}{statistics.median(parts['cpu'][part]):>8.3f}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ nor matplotlib."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -67,6 +68,11 @@ def main(
     # command writes is closed and renamed in place before it returns (sim.atomic).
     atexit.unregister(gc.freeze)
     atexit.register(gc.freeze)
+    # numba's OpenMP threads wait for the next kernel call spinning (libgomp's default):
+    # on a machine busy with other work the spinning thread takes the core the kernel's
+    # caller needs (the s50 fit took 3-4x as long with the load at 4 per core). Passive
+    # waiting, unless the user chose otherwise; read when numba starts its threads.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     notice = announce_compiling(sim.NUMBA_CACHE)
     if notice is not None:
         ctx.call_on_close(notice.unregister)

@@ -183,3 +183,18 @@ def test_a_command_leaves_its_objects_to_the_os_at_exit():
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "frozen True"
+
+
+def test_a_command_lets_numbas_threads_wait_passively_unless_told_otherwise():
+    code = ("import atexit, os, sys\n"
+            "atexit.register(lambda: print(os.environ.get('OMP_WAIT_POLICY')))\n"
+            "from sim.cli.main import app\n"
+            "app(sys.argv[1:])\n")
+    command = [sys.executable, "-c", code, "validate",
+               str(ROOT / "scenarios" / "single_class.yaml")]
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    for given, seen in ((None, "PASSIVE"), ("active", "active")):
+        done = subprocess.run(command, capture_output=True, text=True,
+                              env=env if given is None else {**env, "OMP_WAIT_POLICY": given})
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines()[-1] == seen

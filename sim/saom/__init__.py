@@ -17,6 +17,8 @@ loads only the modules a caller uses (``lbsim estimate`` loads neither the goodn
 fit nor the tests).
 """
 
+from typing import TYPE_CHECKING
+
 from sim.lazy import lazy_exports
 from sim.saom._numba import preload_cython_blas
 
@@ -63,6 +65,30 @@ _HOMES = {
     "TimeTest": "sim.saom.time_heterogeneity",
     "time_test": "sim.saom.time_heterogeneity",
 }
+
+if TYPE_CHECKING:  # what the names are, for type checkers (nothing loads at run time)
+    from sim.saom.data import ClassData, Data
+    from sim.saom.effects import EFFECTS, RATE_EFFECTS, describe
+    from sim.saom.estimation import SEED, estimate
+    from sim.saom.gof import GofResult, GofTest, goodness_of_fit
+    from sim.saom.importance import RelativeImportance, relative_importance
+    from sim.saom.meta import MetaAnalysis, Pooled, meta_analysis, pooled
+    from sim.saom.model import Model
+    from sim.saom.names import Parameter
+    from sim.saom.periods import Runs
+    from sim.saom.results import Estimate
+    from sim.saom.robbins_monro import Algorithm, RobbinsMonro
+    from sim.saom.score_type import ScoreTest, score_test
+    from sim.saom.simulate import (
+        PeriodResult,
+        PeriodsResult,
+        Start,
+        simulate_period,
+        simulate_periods,
+    )
+    from sim.saom.tables import Centring, ObjectiveTable, influence_table, selection_table
+    from sim.saom.time_heterogeneity import ChiSquared, TimeTest, time_test
+    from sim.saom.wald import WaldTest, same_test, wald_test
 
 __all__ = list(_HOMES)
 

@@ -204,7 +204,7 @@ def _fit_conditional(periods: list[Period], ends: list[np.ndarray], effects: dic
                                      seed_, runs, with_scores, distances, times, by_period)
         return out[:, m_count:], None if u is None else u[:, m_count:], times
 
-    scored_times = []  # the times of the last simulations with scores: phase 3's
+    scored_times: list[np.ndarray] = []  # the times of the last simulations with scores: phase 3's
 
     def simulate(theta, seed_, runs, with_scores):
         by_period = keep.arrays(runs) if with_scores else None

@@ -278,9 +278,9 @@ def simulate_statistics(periods: Sequence[Period], theta: np.ndarray,
     packed = _packed(periods) if betas is None else None
     if packed is not None:
         with threads_for(runs, m_count):
-            res = packed.simulate(theta[:m_count], theta[base:], seed, runs, with_scores,
-                                  targets)
-        _add_packed(periods, theta, res, out, u, times, by_period)
+            packed_runs = packed.simulate(theta[:m_count], theta[base:], seed, runs,
+                                          with_scores, targets)
+        _add_packed(periods, theta, packed_runs, out, u, times, by_period)
         return out, u
     groups = batches(periods)
     if betas is not None:

@@ -6,12 +6,13 @@ three waves and 7 effects), timed with lbsim's own functions wrapped by timers:
 - setup: preparing the periods and the observed statistics, before phase 1;
 - phases 1, 2 and 3 of the Robbins-Monro algorithm (wall clock from the first simulation
   of a phase to the first of the next; phase 3 to the end, its refinements included);
-- within them, exclusive times: the kernel (``simulate_independent_runs``: ministeps,
-  the effect statistics it computes and the scores), the batch's preparation around it
-  (``simulate_batch``: arguments, seeds), the statistics computed in Python
-  (``period_statistics``: Hamming distances, typed and behaviour statistics), the rate
-  scores (``_add_scores``), the derivative and phase-3 algebra, and the rest: Python per
-  iteration (the Robbins-Monro loop, seeds, array handling).
+- within them, exclusive times: the kernel (``simulate_period_runs`` for packed periods,
+  ``simulate_independent_runs`` otherwise: ministeps, the effect statistics it computes,
+  the scores, Hamming distances), the call's preparation around it (``PackedPeriods.simulate``
+  or ``simulate_batch``: arguments, seeds), the statistics computed in Python
+  (``_add_packed`` or ``period_statistics``: layout, typed and behaviour statistics), the
+  rate scores (``_add_scores``), the derivative and phase-3 algebra, and the rest: Python
+  per iteration (the Robbins-Monro loop, array handling).
 
 The wrappers cost about a microsecond a call; the parts sum to the fit's wall time.
 """
@@ -30,13 +31,15 @@ from sim.saom import ClassData, Data, Model, estimate
 from sim.saom import periods as periods_module
 from sim.saom import robbins_monro as rm_module
 from sim.saom._numba import coevolution
+from sim.saom.packed import PackedPeriods
 
-PARTS = {  # module, function name, label
-    "kernel": (coevolution, "simulate_independent_runs"),
-    "batch preparation": (periods_module, "simulate_batch"),
-    "statistics (Python)": (periods_module, "period_statistics"),
-    "rate scores": (periods_module, "_add_scores"),
-    "derivative and phase-3 algebra": (rm_module, "_phase3"),
+PARTS = {  # label: (module or class, function name), ...
+    "kernel": ((coevolution, "simulate_period_runs"), (coevolution, "simulate_independent_runs")),
+    "call preparation": ((PackedPeriods, "simulate"), (periods_module, "simulate_batch")),
+    "statistics (Python)": ((periods_module, "_add_packed"),
+                            (periods_module, "period_statistics")),
+    "rate scores": ((periods_module, "_add_scores"),),
+    "derivative and phase-3 algebra": ((rm_module, "_phase3"),),
 }
 
 
@@ -79,9 +82,10 @@ class Clock:
 @contextmanager
 def instrumented(clock: Clock):
     saved = []
-    for label, (module, name) in PARTS.items():
-        saved.append((module, name, getattr(module, name)))
-        setattr(module, name, clock.wrap(label, getattr(module, name)))
+    for label, places in PARTS.items():
+        for module, name in places:
+            saved.append((module, name, getattr(module, name)))
+            setattr(module, name, clock.wrap(label, getattr(module, name)))
     from sim.saom import moments
     saved.append((moments, "simulate_statistics", moments.simulate_statistics))
     moments.simulate_statistics = clock.phase_of(moments.simulate_statistics)

@@ -4,19 +4,20 @@
    classes of 45 with two waves each (``estimate`` of a ``Data``): seconds for the whole fit.
 2. The s50 three-wave model (RSiena's example: density, recip, transTrip, inPopSqrt,
    alcohol ego/alter/similarity) by ``estimate``: seconds, in this process and as the
-   whole ``lbsim estimate`` command in a new one (start-up included). RSiena 1.5.0's
-   ``siena07`` (default algorithm, R 4.2) took 11.1 s on the 2-core development machine,
-   12.0 s for the whole ``Rscript`` (2026-12-01).
+   whole ``lbsim estimate`` command in a new one (start-up included), and that command's
+   parts (``bench_startup.py``: imports, data, numba's set-up and kernels, fit, exit).
+   RSiena 1.5.0's ``siena07`` (default algorithm, R 4.2) took 11.1 s on the 2-core
+   development machine, 12.0 s for the whole ``Rscript`` (2026-12-01).
 3. Goodness of fit of that model: 1,000 simulations per period and the four auxiliary
    statistics (in/outdegree, triad census, geodesic distances) with their tests.
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import statistics
 import time
 
+import bench_startup
 import numpy as np
 
 import sim.data
@@ -24,6 +25,9 @@ from sim.saom import ClassData, Data, Model, Start, estimate, gof, simulate_peri
 
 GROUP_MODEL = {"density": -1.7, "recip": 2.0, "transTrip": 0.4, "egoX:v": 0.4}
 S50_EFFECTS = ["density", "recip", "transTrip", "inPopSqrt", "altX:alc", "egoX:alc", "simX:alc"]
+S50_COMMAND = ["estimate", "--data", "s50", "--covariate", "alcohol:1", "--effects",
+               ",".join(e.replace(":alc", ":alcohol") for e in S50_EFFECTS)]
+"""The s50 model's fit as an ``lbsim`` command (the covariate is s50's alcohol, wave 1)."""
 
 
 def classes(count=20, n=45, seed=1):
@@ -60,13 +64,13 @@ def main():
                                           seed=1))
     print(f"{'2. s50, 3 waves, 7 effects + 2 rates':<52}{seconds:>9.1f}  "
           f"converged {fit.converged} (RSiena siena07 11.1 s)")
-    command = [sys.executable, "-m", "sim.cli.main", "estimate", "--data", "s50", "--effects",
-               ",".join(e.replace(":alc", ":alcohol") for e in S50_EFFECTS),
-               "--covariate", "alcohol:1"]
-    subprocess.run(command, check=True, capture_output=True)  # fills numba's cache if cold
-    _, seconds = timed(lambda: subprocess.run(command, check=True, capture_output=True))
-    print(f"{'   the whole lbsim estimate command':<52}{seconds:>9.1f}  "
+    parts = {k: statistics.median(v)
+             for k, v in bench_startup.breakdown(S50_COMMAND, 3)["wall"].items()}
+    seconds = parts.pop("whole command")
+    print(f"{'   the whole lbsim estimate command (median of 3)':<52}{seconds:>9.1f}  "
           f"RSiena 12.0 s with R's start-up: {12.0 / seconds:.1f}x")
+    print(f"{'   its parts (bench_startup.py)':<52}{'':>9}  "
+          + ", ".join(f"{k} {v:.2f}" for k, v in parts.items()))
 
     def check():
         sims = gof.simulate_fit(waves, fit.as_dict(), runs=1000, covariates=alc, seed=3)

@@ -66,9 +66,9 @@ def on_dask(data, local, local_seconds: float, conditional: bool, workers: int) 
         start = time.perf_counter()
         est = estimate(data, model, seed=2, conditional=conditional, scheduler=client)
         seconds = time.perf_counter() - start
-    it = est.iterations  # calls: phase 1 (and retries), phase 2, phase 3s, the times
+    it = est.iterations  # calls: phase 1 (and retries), phase 2, phase 3s
     calls = (1 + it.get("phase1_retries", 0) + it.get("phase2", 0) + 1
-             + it.get("refinements", 0) + int(conditional))
+             + it.get("refinements", 0))
     same = bool(np.array_equal(est.theta, local.theta) and np.array_equal(est.se, local.se))
     return {"dask_seconds": seconds, "same": same, "calls": calls,
             "ms_per_call": 1000 * (seconds - local_seconds) / calls}

@@ -51,3 +51,18 @@ def test_cache_folder_follows_the_environment(tmp_path):
     assert compiled.cache_dir("9", {"LBSIM_CACHE_DIR": "/a"}) == Path("/a") / f"numba-{key}"
     assert compiled.cache_dir("9", {"NUMBA_CACHE_DIR": "/b"}) == Path("/b/lbsim") / f"numba-{key}"
     assert compiled.cache_dir("9", {"XDG_CACHE_HOME": "/c"}) == Path("/c/lbsim") / f"numba-{key}"
+
+
+def test_numba_finds_scipys_blas_without_importing_scipy_linalg():
+    """Importing sim.saom loads scipy.linalg.cython_blas alone: numba's set-up then does
+    not import scipy.linalg, and np.dot in a kernel still calls SciPy's BLAS."""
+    code = ("import sys, numpy as np, numba\n"
+            "import sim.saom\n"
+            "@numba.njit\n"
+            "def dot(a, b):\n"
+            "    return np.dot(a, b)\n"
+            "a = np.arange(6.0).reshape(2, 3)\n"
+            "print(np.array_equal(dot(a, a.T), a @ a.T), 'scipy.linalg' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True", "False"]

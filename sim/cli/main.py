@@ -4,6 +4,7 @@ nor matplotlib."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -57,9 +58,21 @@ def main(
                                           help="print lbsim's version and exit")] = False,
 ):
     """lbsim: peer networks of rural left-behind children, simulated."""
+    import atexit
+    import gc
     import signal
 
     signal.signal(signal.SIGTERM, _terminated)
+    # At exit the interpreter would collect every object (numba's compiler, the loaded
+    # kernels: a quarter of a second after a fit); frozen, they are left to the OS. What a
+    # command writes is closed and renamed in place before it returns (sim.atomic).
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
+    # numba's OpenMP threads wait for the next kernel call spinning (libgomp's default):
+    # on a machine busy with other work the spinning thread takes the core the kernel's
+    # caller needs (the s50 fit took 3-4x as long with the load at 4 per core). Passive
+    # waiting, unless the user chose otherwise; read when numba starts its threads.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     notice = announce_compiling(sim.NUMBA_CACHE)
     if notice is not None:
         ctx.call_on_close(notice.unregister)

@@ -15,6 +15,8 @@ import numpy as np
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
+from sim.cli.coercion import plain_coercion
+
 Overwrite = Annotated[bool, typer.Option(
     help="write into a folder that is not empty, replacing only lbsim's files there")]
 """The --overwrite option of the commands that write a folder (:func:`writing`)."""
@@ -62,7 +64,8 @@ class Command(TyperCommand):
     """A command whose help reads as usual: flags without a value placeholder, arguments in
     the usage line by their upper-case name (``SCENARIO``, ``[WAVES]...``; typer 0.2x
     writes ``<bool>`` and ``{scenario}``), and its first paragraph on one line in
-    ``lbsim --help``."""
+    ``lbsim --help``; its plain option values converted without pydantic
+    (:mod:`sim.cli.coercion`)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -70,7 +73,7 @@ class Command(TyperCommand):
             self.short_help = " ".join(inspect.cleandoc(self.help).split("\n\n")[0].split())
 
     def get_params(self, ctx) -> list:
-        return _plain_flags(super().get_params(ctx))
+        return plain_coercion(_plain_flags(super().get_params(ctx)))
 
     def collect_usage_pieces(self, ctx) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
@@ -87,7 +90,7 @@ class Group(TyperGroup):
     shows them."""
 
     def get_params(self, ctx) -> list:
-        return _plain_flags(super().get_params(ctx))
+        return plain_coercion(_plain_flags(super().get_params(ctx)))
 
 
 class App(typer.Typer):

@@ -48,7 +48,7 @@ from sim.saom.periods import (
 )
 from sim.saom.results import Estimate, Phase3
 from sim.saom.rng import SeedLike
-from sim.saom.robbins_monro import Algorithm, child_seed, robbins_monro
+from sim.saom.robbins_monro import Algorithm, robbins_monro
 
 if TYPE_CHECKING:
     from dask.distributed import Client
@@ -185,8 +185,8 @@ def _fit_conditional(periods: list[Period], ends: list[np.ndarray], effects: dic
     waves, so the rates leave the Robbins-Monro iteration; the effects fit their targets,
     and each period's rate (named ``rates_of[m]``) is estimated afterwards as the mean
     simulated time its changes took (RSiena: ``z$rate``), its standard error the times'
-    standard deviation (``z$vrate``), from ``settings.n3`` simulations at the estimate;
-    the periods simulated on ``client``'s Dask workers if given."""
+    standard deviation (``z$vrate``), from phase 3's simulations at the estimate; the
+    periods simulated on ``client``'s Dask workers if given."""
     if any(per.spec.behaviours for per in periods) or any(
             per.unobserved is not None or per.fixed_end is not None for per in periods):
         raise ValueError("conditional estimation needs complete waves of a network without "
@@ -217,17 +217,20 @@ def _fit_conditional(periods: list[Period], ends: list[np.ndarray], effects: dic
                                      packed=packed)
         return out[:, m_count:], None if u is None else u[:, m_count:], times
 
+    scored_times: list[np.ndarray] = []  # the times of the last simulations with scores: phase 3's
+
     def simulate(theta, seed_, runs, with_scores):
         by_period = keep.arrays(runs) if with_scores else None
-        stats, u, _ = runs_of(theta, seed_, runs, with_scores, by_period)
+        stats, u, times = runs_of(theta, seed_, runs, with_scores, by_period)
+        if with_scores:
+            scored_times[:] = [times]
         return (stats[:, free], (None if u is None else u[:, free]),
                 None if by_period is None else keep.record(stats, u, by_period))
 
-    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     with spread(periods, client) as packed:
         res = robbins_monro(simulate, np.array(list(effects.values()), dtype=float), targets,
                             fixed=is_fixed, seed=seed, algorithm=settings)
-        _, _, times = runs_of(res.theta, child_seed(root, 4), settings.n3, False)
+    times = scored_times[0]  # the final phase 3, at the estimate
     se = np.full(len(names), np.nan)
     se[free] = np.sqrt(np.clip(np.diag(res.cov), 0, None))
     return Estimate((*rates_of, *names), np.concatenate([times.mean(0), res.theta]),

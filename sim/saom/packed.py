@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import typed
@@ -24,12 +23,10 @@ from sim.saom._numba import coevolution
 from sim.saom.program import EVAL
 from sim.saom.rng import spawned_states
 
-if TYPE_CHECKING:
-    from sim.saom.periods import Period
 
-
-def packable(periods: Sequence[Period]) -> bool:
-    """The periods' statistics come from the kernel alone (the module docstring)."""
+def packable(periods: Sequence) -> bool:
+    """The periods (:class:`sim.saom.periods.Period`) have statistics the kernel computes
+    alone (the module docstring)."""
     return all(p.batch_key is not None and p.present is None
                and not np.any(p.spec.program.gate != EVAL) for p in periods)
 
@@ -57,7 +54,7 @@ class PackedPeriods:
     """The kernel arguments of every period, built once; ``beta`` is one array shared by
     every period's program, set before each call."""
 
-    def __init__(self, periods: Sequence[Period]):
+    def __init__(self, periods: Sequence):
         if not packable(periods):
             raise ValueError("these periods cannot be packed (behaviours, missing or fixed "
                              "ties, composition change or creation/endowment effects)")

@@ -286,9 +286,9 @@ def simulate_statistics(periods: Sequence[Period], theta: np.ndarray,
     packed = packed or (_packed(periods) if betas is None else None)
     if packed is not None:
         with threads_for(runs, m_count):
-            together = packed.simulate(theta[:m_count], theta[base:], seed, runs,
-                                       with_scores, targets)
-        _add_packed(periods, theta, together, out, u, times, by_period)
+            packed_runs = packed.simulate(theta[:m_count], theta[base:], seed, runs,
+                                          with_scores, targets)
+        _add_packed(periods, theta, packed_runs, out, u, times, by_period)
         return out, u
     groups = batches(periods)
     if betas is not None:

@@ -28,10 +28,12 @@ def spawned_states(seed: SeedLike, keys: np.ndarray) -> np.ndarray:
     if keys.size and int(keys.max()) > _M32:
         raise ValueError("spawn keys must be below 2**32")
     ent = root.entropy
+    assert ent is not None, "a SeedSequence always has its entropy"
     run = _words(ent) if isinstance(ent, int | np.integer) else [v for e in ent
                                                                 for v in _words(e)]
-    prefix = run + [0] * max(0, _POOL - len(run)) + [v for k in root.spawn_key
-                                                     for v in _words(k)]
+    if root.spawn_key or keys.shape[1]:  # numpy pads the entropy before spawn keys
+        run += [0] * max(0, _POOL - len(run))
+    prefix = run + [v for k in root.spawn_key for v in _words(k)]
     words = np.empty((len(keys), len(prefix) + keys.shape[1]), dtype=np.uint64)
     words[:, :len(prefix)] = np.array(prefix, dtype=np.uint64)
     words[:, len(prefix):] = keys

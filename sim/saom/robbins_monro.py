@@ -170,7 +170,7 @@ def _derivative(simulate: StatFn, theta, free, steps, seed, runs):
     record = rest[0] if rest else None
     if scores is not None:
         d = (base - base.mean(0)).T @ scores / runs
-        if hasattr(record, "derivative"):  # a fit's Phase3: the rates' rows and columns
+        if record is not None and hasattr(record, "derivative"):  # a fit's Phase3
             rate = np.array([k.is_rate for k in record.names])[free]
             if rate.any():
                 own = record.derivative[np.ix_(free, free)]

@@ -167,3 +167,34 @@ def test_first_run_with_an_empty_cache_says_it_compiles_once(tmp_path):
     again = subprocess.run(command, capture_output=True, text=True, env=env)
     assert again.returncode == 0 and "compiling" not in again.stderr
     assert first.stdout.splitlines()[1:] == again.stdout.splitlines()[1:]  # same seed
+
+
+def test_a_command_leaves_its_objects_to_the_os_at_exit():
+    """lbsim freezes the garbage collector at exit (collecting numba's objects took a
+    quarter of a second after a fit): an exit handler registered before the command runs
+    after lbsim's and sees the objects frozen."""
+    code = ("import atexit, gc, sys\n"
+            "before = gc.get_freeze_count()\n"
+            "atexit.register(lambda: print('frozen', gc.get_freeze_count() > before))\n"
+            "from sim.cli.main import app\n"
+            "app(sys.argv[1:])\n")
+    done = subprocess.run([sys.executable, "-c", code, "validate",
+                           str(ROOT / "scenarios" / "single_class.yaml")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "frozen True"
+
+
+def test_a_command_lets_numbas_threads_wait_passively_unless_told_otherwise():
+    code = ("import atexit, os, sys\n"
+            "atexit.register(lambda: print(os.environ.get('OMP_WAIT_POLICY')))\n"
+            "from sim.cli.main import app\n"
+            "app(sys.argv[1:])\n")
+    command = [sys.executable, "-c", code, "validate",
+               str(ROOT / "scenarios" / "single_class.yaml")]
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    for given, seen in ((None, "PASSIVE"), ("active", "active")):
+        done = subprocess.run(command, capture_output=True, text=True,
+                              env=env if given is None else {**env, "OMP_WAIT_POLICY": given})
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines()[-1] == seen

@@ -5,7 +5,7 @@ For a statistic with s_i(x) = 0 when i names nobody (all effects of
 :mod:`sim.saom.effects`), s_i(x) is the sum of the changes made by adding i's ties one at
 a time to the network with i's row emptied: each change is the kernel's contribution
 c_ij (:func:`sim.saom._numba.kernels.contributions` times the covariate factors of
-:func:`sim.saom._numba.kernels.add_effects`). gwespFF is the exception: RSiena's ministep uses
+:func:`sim.saom._numba.kernels.effect_row`). gwespFF is the exception: RSiena's ministep uses
 the toggled tie's own weight w(TP_ij), not the exact change, while its statistic is
 sum_j x_ij w(TP_ij) (RSiena manual, Ripley et al., "Mathematical definition of effects");
 its weights are read at the full network, where TP_ij does not involve the tie i -> j.
@@ -153,7 +153,8 @@ def _covariate_factors(prog, data, e, out):
     iw, fw, bits, scale = kernels.workspace(n, prog.codes.shape[0])
     single = ProgramArrays(np.ones(1), np.full(1, -1, dtype=np.int64), prog.fac_start[e:e + 2],
                            prog.fac_kind, prog.fac_cov, prog.codes, prog.gwesp,
-                           np.zeros(1, dtype=np.int64))  # effect e, no structural part, eval
+                           np.zeros(1, dtype=np.int64),  # effect e, no structural part, eval
+                           prog.objective)
     for i in range(n):
         kernels.effect_row(0, i, x, single, data, fw)
         for j in range(n):

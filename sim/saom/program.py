@@ -30,27 +30,34 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, NamedTuple
 
+import numba
 import numpy as np
 import numpy.typing as npt
 from numba import njit
 
 from sim.saom import effects as fx
+from sim.saom._numba import objective
+from sim.saom.effects import (  # noqa: F401 (the program's vocabulary, read from here too)
+    ALTER,
+    CREATION,
+    DYADIC,
+    EGO,
+    EGOALT,
+    ENDOW,
+    EVAL,
+    LABEL,
+    SAME,
+    SIM,
+)
 
-EGO, ALTER, SIM, SAME, EGOALT, DYADIC, LABEL = range(7)
 _KIND = {"ego": EGO, "alter": ALTER, "sim": SIM, "same": SAME, "egoalt": EGOALT}
-
-
-EVAL, CREATION, ENDOW = (fx.EFFECT_TYPES.index(t) for t in ("eval", "creation", "endow"))
-"""``gate[e]``: effect e counts always, only when the ministep creates a tie, only when it
-drops one (RSiena's effect types eval, creation, endow; the index into
-:data:`sim.saom.effects.EFFECT_TYPES`)."""
 
 
 HOST_ONLY = {"kernel": None}
 """Field metadata: a field the kernels do not read (it stays out of the kernel tuple)."""
 
 
-def kernel_tuple(name: str, cls: type) -> type:
+def kernel_tuple(name: str, cls: type, extra: Sequence[str] = ()) -> type:
     """The named tuple the kernels take (numba takes named tuples, not dataclasses) with
     the fields of the dataclass ``cls`` in order, each renamed by its metadata ``kernel``
     (``HOST_ONLY``: left out), so a field is added in one place.
@@ -61,14 +68,17 @@ def kernel_tuple(name: str, cls: type) -> type:
         The tuple's class name.
     cls
         The dataclass it mirrors.
+    extra
+        Fields the kernels take after those (made from the dataclass when it is used).
 
     Returns
     -------
     type
-        A :class:`typing.NamedTuple` of arrays.
+        A :class:`typing.NamedTuple` of arrays (and the ``extra`` fields).
     """
     names = [f.metadata.get("kernel", f.name) for f in fields(cls)]
-    return NamedTuple(name, [(n, np.ndarray) for n in names if n is not None])
+    return NamedTuple(name, [(n, np.ndarray) for n in names if n is not None]
+                      + [(n, Any) for n in extra])
 
 
 @dataclass(frozen=True)
@@ -92,14 +102,19 @@ class Program:
     gate: np.ndarray  # (effects,) EVAL, CREATION or ENDOW
 
     def arrays(self, n: int) -> ProgramArrays:
-        """What the kernels take, with the GWESP weights for n actors."""
-        return ProgramArrays(**{k: getattr(self, k) for k in ProgramArrays._fields
-                                if k != "gwesp"}, gwesp=gwesp_weights(self.gwesp_param, n))
+        """What the kernels take, with the GWESP weights for n actors and the objective
+        compiled for this program's structure."""
+        made = {"gwesp": gwesp_weights(self.gwesp_param, n), "objective": objective.compiled(
+            objective.structure(self.gate, self.slot, self.fac_start, self.fac_kind),
+            numba.typeof(covariate_data(self, 1).arrays()))}
+        return ProgramArrays(**{k: made[k] if k in made else getattr(self, k)
+                                for k in ProgramArrays._fields})
 
 
-ProgramArrays = kernel_tuple("ProgramArrays", Program)
+ProgramArrays = kernel_tuple("ProgramArrays", Program, extra=("objective",))
 ProgramArrays.__doc__ = """A program as the kernels read it: the fields of :class:`Program`
-but ``terms`` and ``sim_needed``, ``gwesp`` holding the GWESP weights w(k) for k = 0..n."""
+but ``terms`` and ``sim_needed``, ``gwesp`` holding the GWESP weights w(k) for k = 0..n,
+and ``objective`` (:mod:`sim.saom._numba.objective`)."""
 
 
 def gwesp_weights(param: float, n: int) -> np.ndarray:

@@ -19,23 +19,34 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from llvmlite import ir as llvm_ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from sim.saom._numba.fastexp import exp_rows
 from sim.saom.effects import (
+    ALTER,
     CYCLE3,
+    DYADIC,
+    EGO,
+    EGOALT,
+    ENDOW,
+    EVAL,
     GWESP_FF,
     IN_POP,
     IN_POP_SQRT,
+    LABEL,
     OUT_ACT,
     OUT_ACT_SQRT,
     OUT_POP,
     OUT_POP_SQRT,
     RECIP,
+    SAME,
+    SIM,
     TRANS_TIES,
     TRANS_TRIP,
 )
-from sim.saom.program import ALTER, DYADIC, EGO, EGOALT, ENDOW, EVAL, LABEL, SAME, SIM
 from sim.saom.rng import next_double
 
 # Scratch rows of a simulated network: integers ``iw`` (int64, 3 x n) and floats ``fw``
@@ -157,61 +168,6 @@ def exp_weights(fw, bits, scale):
     exp_rows(fw, SCORE, WEIGHTS, MASK, bits, scale)
 
 
-@njit(cache=True, _nrt=False, fastmath={"contract"})
-def add_effects(i, x, prog, data, fw):
-    """fw[SCORE, j] = sum over effects e of beta_e prod_f factor_f(i, j) c_e(i, j): the
-    program of :mod:`sim.saom.program`, with structural contributions in fw[BUF + slot].
-    A creation effect counts only for j with x_ij = 0 (the toggle creates the tie), an
-    endowment effect only for x_ij = 1 (it drops it)."""
-    beta, slot, fac_start, fac_kind, fac_cov = (prog.beta, prog.slot, prog.fac_start,
-                                                prog.fac_kind, prog.fac_cov)
-    gate = prog.gate
-    cov, cstats, dyad, dmean, labels, strength, lmean = data
-    n = fw.shape[1]
-    for j in range(n):
-        fw[SCORE, j] = 0.0
-    for e in range(beta.shape[0]):
-        # scalar part: beta times the ego factors, which do not depend on j
-        m = beta[e]
-        varying = False
-        for f in range(fac_start[e], fac_start[e + 1]):
-            c = fac_cov[f]
-            if fac_kind[f] == EGO:
-                m *= cov[c, i] - cstats[0, c]
-            else:
-                varying = True
-        if gate[e] != EVAL:  # creation or endowment: the value of j, gated by x_ij
-            for j in range(n):
-                fw[PROD, j] = m
-            for f in range(fac_start[e], fac_start[e + 1]):
-                if fac_kind[f] != EGO:
-                    _multiply_factor(fac_kind[f], fac_cov[f], i, data, fw)
-            keep = 1 if gate[e] == ENDOW else 0
-            row = BUF + slot[e]
-            for j in range(n):
-                if x[i, j] == keep:
-                    fw[SCORE, j] += fw[PROD, j] * (fw[row, j] if slot[e] >= 0 else 1.0)
-        elif varying:
-            for j in range(n):
-                fw[PROD, j] = m
-            for f in range(fac_start[e], fac_start[e + 1]):
-                _multiply_factor(fac_kind[f], fac_cov[f], i, data, fw)
-            if slot[e] < 0:
-                for j in range(n):
-                    fw[SCORE, j] += fw[PROD, j]
-            else:
-                row = BUF + slot[e]
-                for j in range(n):
-                    fw[SCORE, j] += fw[PROD, j] * fw[row, j]
-        elif slot[e] < 0:
-            for j in range(n):
-                fw[SCORE, j] += m
-        else:
-            row = BUF + slot[e]
-            for j in range(n):
-                fw[SCORE, j] += m * fw[row, j]
-
-
 @njit(inline="always")
 def ego_part(e, i, prog, data):
     """(the product of effect e's ego factors for actor i, whether e has other factors)."""
@@ -228,9 +184,10 @@ def ego_part(e, i, prog, data):
 
 @njit(cache=True, _nrt=False, fastmath={"contract"}, inline="always")
 def effect_row(e, i, x, prog, data, fw):
-    """fw[PROD, j] = effect e's contribution c_ij alone (parameter 1) for every option j,
-    with the operations :func:`add_effects` applies to it (so the same bits as
-    add_effects on the program cut down to e with beta 1)."""
+    """fw[PROD, j] = effect e's contribution c_ij alone (parameter 1) for every option j:
+    the ego factors, then the other factors multiplied in, times the structural
+    contribution, 0 where a creation or endowment effect does not count (the terms of
+    :mod:`sim.saom._numba.objective`)."""
     slot, fac_start, fac_kind, fac_cov, gate = (prog.slot, prog.fac_start, prog.fac_kind,
                                                 prog.fac_cov, prog.gate)
     n = fw.shape[1]
@@ -286,16 +243,32 @@ def _multiply_factor(kind, c, i, data, fw):
             fw[PROD, j] *= w - lmean[c]
 
 
+@intrinsic
+def fused_multiply_add(typingctx, a, b, c):
+    """a * b + c rounded once (LLVM's ``fma``), whatever the caller's fastmath flags."""
+    sig = types.float64(types.float64, types.float64, types.float64)
+
+    def codegen(context, builder, signature, args):
+        double = llvm_ir.DoubleType()
+        fma = cgutils.get_or_insert_function(
+            builder.module, llvm_ir.FunctionType(double, [double] * 3), "llvm.fma.f64")
+        return builder.call(fma, args)
+
+    return sig, codegen
+
+
 @njit(inline="always")
-def factor_at(kind, c, i, j, data):
+def factor_at(kind, c, i, j, data, fused=False):
     """The covariate factor ``kind`` (row ``c``, not EGO: :func:`ego_part`) of the tie
-    i -> j, as :func:`_multiply_factor` multiplies it in."""
+    i -> j, as :func:`_multiply_factor` multiplies it in (``fused``: the similarity's
+    product and difference rounded once, as :func:`_multiply_factor` compiles them)."""
     cov, cstats, dyad, dmean, labels, strength, lmean = data
     if kind == ALTER:
         return cov[c, j] - cstats[0, c]
     if kind == SIM:
         if cstats[1, c] > 0.0:
-            return (1.0 - cstats[2, c]) - abs(cov[c, i] - cov[c, j]) * (1.0 / cstats[1, c])
+            d, inv, base = abs(cov[c, i] - cov[c, j]), 1.0 / cstats[1, c], 1.0 - cstats[2, c]
+            return fused_multiply_add(-d, inv, base) if fused else base - d * inv
         return 0.0
     if kind == SAME:
         return 1.0 if cov[c, j] == cov[c, i] else 0.0
@@ -310,7 +283,7 @@ def factor_at(kind, c, i, j, data):
 @njit(inline="always")
 def effect_contribution(e, i, j, x, prog, data, fw):
     """Effect e's contribution c_ij alone (parameter 1) for the one option j, as
-    :func:`add_effects` computes it (ego factors first, the same products; a creation
+    :func:`effect_row` computes it (ego factors first, the same products; a creation
     effect only where x_ij = 0, an endowment effect only where x_ij = 1); the structural
     contributions are in fw[BUF + slot]."""
     if prog.gate[e] != EVAL and x[i, j] != (1 if prog.gate[e] == ENDOW else 0):
@@ -344,7 +317,7 @@ def ministep_weights(i, x, xt, indeg, outdeg, prog, data, allowed, cap, iw, fw, 
             break
     for a in range(codes.shape[0]):
         contributions(codes[a], x, xt, i, indeg, outdeg, k, iw, gw, fw, BUF + a)
-    add_effects(i, x, prog, data, fw)
+    prog.objective(i, x, data, fw, prog.beta, prog.fac_cov)
     room = 1.0 if outdeg[i] < cap else 0.0
     for j in range(n):
         xij = x[i, j] + 0.0

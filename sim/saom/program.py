@@ -105,7 +105,8 @@ class Program:
         """What the kernels take, with the GWESP weights for n actors and the objective
         compiled for this program's structure."""
         made = {"gwesp": gwesp_weights(self.gwesp_param, n), "objective": objective.compiled(
-            objective.structure(self.gate, self.slot, self.fac_start, self.fac_kind),
+            objective.structure(self.codes, self.gate, self.slot, self.fac_start,
+                                self.fac_kind),
             numba.typeof(covariate_data(self, 1).arrays()))}
         return ProgramArrays(**{k: made[k] if k in made else getattr(self, k)
                                 for k in ProgramArrays._fields})

@@ -65,7 +65,7 @@ def workspace(n, n_codes):
             bits.view(np.float64))
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def out_neighbours(x, i, iw):
     """Write the actors i names into iw[NBRS, :k] and return k."""
     k = 0
@@ -75,7 +75,7 @@ def out_neighbours(x, i, iw):
     return k
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def two_paths_from(x, k, iw):
     """iw[TP, j] = #{h: x_ih x_hj} (two-paths i -> h -> j), from i's k out-neighbours."""
     n = x.shape[0]
@@ -87,7 +87,7 @@ def two_paths_from(x, k, iw):
             iw[TP, j] += x[h, j]
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def contributions(code, x, xt, i, indeg, outdeg, k, iw, gw, fw, row):
     """fw[row, j] = s_i(x with i->j) - s_i(x without i->j) for the structural effect
     ``code``.
@@ -308,16 +308,8 @@ def ministep_weights(i, x, xt, indeg, outdeg, prog, data, allowed, cap, iw, fw, 
     near overflow, all are rescaled by exp(-max) (and "no change" gets exp(-max)).
     """
     n = x.shape[0]
-    codes, gw = prog.codes, prog.gwesp
-    k = out_neighbours(x, i, iw)
-    for a in range(codes.shape[0]):
-        c = codes[a]
-        if c == TRANS_TRIP or c == TRANS_TIES or c == GWESP_FF:
-            two_paths_from(x, k, iw)
-            break
-    for a in range(codes.shape[0]):
-        contributions(codes[a], x, xt, i, indeg, outdeg, k, iw, gw, fw, BUF + a)
-    prog.objective(i, x, data, fw, prog.beta, prog.fac_cov)
+    prog.objective(i, x, xt, indeg, outdeg, iw, prog.gwesp, data, fw, prog.beta,
+                   prog.fac_cov)
     room = 1.0 if outdeg[i] < cap else 0.0
     for j in range(n):
         xij = x[i, j] + 0.0

@@ -1,14 +1,17 @@
 """The objective changes of a ministep, compiled for the model at hand.
 
-For actor i and every option j, :func:`sim.saom._numba.kernels.ministep_weights` needs
-``S_j = sum_e p_e(j) * c_e(j)`` over the effects e of a program (:mod:`sim.saom.program`):
+For actor i, :func:`sim.saom._numba.kernels.ministep_weights` needs the contribution
+c_code(i, j) of each structural code of the program (:mod:`sim.saom.program`) in
+``fw[BUF + a]`` (:func:`sim.saom._numba.kernels.contributions`; the scores read them too)
+and, for every option j, ``S_j = sum_e p_e(j) * c_e(j)`` over the program's effects e:
 ``p_e(j) = beta_e * ego factors * the other covariate factors`` (each multiplied in, in
-the program's order), ``c_e(j)`` the structural contribution in ``fw[BUF + slot]`` (1
-without one), a creation or endowment effect only where x_ij = 0 or 1. A loop over the
-program's effects would pay on every ministep for every kind of effect lbsim knows; here
-the loop is written out as Python source for the program's *structure* (each effect's
-gate, slot and factor kinds, not its parameters or covariates) and compiled by numba once
-per structure: one pass over the options, the terms in the program's order.
+the program's order), c_e(j) the contribution of e's code (1 without one), a creation or
+endowment effect only where x_ij = 0 or 1. A loop over the program's codes and effects
+would pay on every ministep for every kind of effect lbsim knows; here the loop is
+written out as Python source for the program's *structure* (its codes, each effect's
+gate, slot and factor kinds; not its parameters or covariates) and compiled by numba once
+per structure: the codes' contributions with the code a constant, then one pass over the
+options with the terms in the program's order.
 
 Floating point (compiled without fastmath, so the operations are those written): with
 t = p_e(j) rounded, a term with a structural contribution is added as one fused
@@ -38,27 +41,40 @@ import numpy as np
 from numba import cfunc, types
 from numba.core.ccallback import CFunc
 
-from sim.saom.effects import EGO, ENDOW, EVAL
+from sim.saom.effects import EGO, ENDOW, EVAL, GWESP_FF, TRANS_TIES, TRANS_TRIP
 
-Structure = tuple[tuple[int, int, tuple[int, ...]], ...]
-"""Per effect: (gate, slot, kinds of its covariate factors in order)."""
+Structure = tuple[tuple[int, ...], tuple[tuple[int, int, tuple[int, ...]], ...]]
+"""(the structural codes, per effect (gate, slot, kinds of its covariate factors))."""
+
+TWO_PATH_CODES = (TRANS_TRIP, TRANS_TIES, GWESP_FF)
+"""Codes whose contributions read the two-paths from i
+(:func:`sim.saom._numba.kernels.two_paths_from`)."""
 
 
-def structure(gate: np.ndarray, slot: np.ndarray, fac_start: np.ndarray,
-              fac_kind: np.ndarray) -> Structure:
+def structure(codes: np.ndarray, gate: np.ndarray, slot: np.ndarray,
+              fac_start: np.ndarray, fac_kind: np.ndarray) -> Structure:
     """What the compiled objective depends on, from a program's arrays."""
-    return tuple((int(gate[e]), int(slot[e]),
-                  tuple(int(k) for k in fac_kind[fac_start[e]:fac_start[e + 1]]))
-                 for e in range(len(gate)))
+    return tuple(int(c) for c in codes), tuple(
+        (int(gate[e]), int(slot[e]), tuple(int(k) for k in fac_kind[fac_start[e]:fac_start[e + 1]]))
+        for e in range(len(gate)))
 
 
 def source(shape: Structure) -> str:
-    """Python source of ``objective(i, x, data, fw, beta, fac_cov)`` for ``shape``: writes
-    S_j into fw[SCORE, j] for every option j."""
-    head = ["    cov, cstats = data.actor, data.actor_stats"]
+    """Python source of ``objective(i, x, xt, indeg, outdeg, iw, gw, data, fw, beta,
+    fac_cov)`` for ``shape``: the structural contributions into fw[BUF + a], S_j into
+    fw[SCORE, j] for every option j."""
+    codes, effects = shape
+    head = []
+    if codes:
+        head.append("    k = out_neighbours(x, i, iw)")
+    if any(c in TWO_PATH_CODES for c in codes):
+        head.append("    two_paths_from(x, k, iw)")
+    head += [f"    contributions({c}, x, xt, i, indeg, outdeg, k, iw, gw, fw, BUF + {a})"
+             for a, c in enumerate(codes)]
+    head.append("    cov, cstats = data.actor, data.actor_stats")
     body = []
     f = 0
-    for e, (gate, slot, kinds) in enumerate(shape):
+    for e, (gate, slot, kinds) in enumerate(effects):
         head.append(f"    m{e} = beta[{e}]")
         p = f"m{e}"
         for kind in kinds:
@@ -77,10 +93,12 @@ def source(shape: Structure) -> str:
             body.append(f"            s = {term}")
     return "\n".join([
         f'"""Written by sim.saom._numba.objective for the structure {shape!r}."""',
-        "from sim.saom._numba.kernels import BUF, SCORE, factor_at, fused_multiply_add",
+        "from sim.saom._numba.kernels import (BUF, SCORE, contributions, factor_at,",
+        "                                     fused_multiply_add, out_neighbours,",
+        "                                     two_paths_from)",
         "",
         "",
-        "def objective(i, x, data, fw, beta, fac_cov):",
+        "def objective(i, x, xt, indeg, outdeg, iw, gw, data, fw, beta, fac_cov):",
         *head,
         "    for j in range(fw.shape[1]):",
         "        s = 0.0",
@@ -92,8 +110,9 @@ def source(shape: Structure) -> str:
 def signature(data_type: types.Type) -> types.Signature:
     """The one signature of every compiled objective (``data_type``: numba's type of
     :class:`sim.saom.program.CovariateArrays`)."""
-    return types.void(types.int64, types.int8[:, ::1], data_type, types.float64[:, ::1],
-                      types.float64[::1], types.int64[::1])
+    i8, f8, int8 = types.int64, types.float64, types.int8
+    return types.void(i8, int8[:, ::1], int8[:, ::1], i8[::1], i8[::1], i8[:, ::1], f8[::1],
+                      data_type, f8[:, ::1], f8[::1], i8[::1])
 
 
 _COMPILED: dict = {}

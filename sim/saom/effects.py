@@ -167,9 +167,6 @@ EVAL, CREATION, ENDOW = range(3)
 """A program's ``gate[e]`` (:mod:`sim.saom.program`): effect e counts always, only when the
 ministep creates a tie, only when it drops one (the index into :data:`EFFECT_TYPES`)."""
 
-EGO, ALTER, SIM, SAME, EGOALT, DYADIC, LABEL = range(7)
-"""Kinds of a program's covariate factors (:mod:`sim.saom.program`)."""
-
 
 def split_type(key: str) -> tuple[str, str]:
     """``(key without its type, type)``: ``"recip[endow]"`` -> ``("recip", "endow")``;

@@ -37,18 +37,8 @@ from numba import njit
 
 from sim.saom import effects as fx
 from sim.saom._numba import objective
-from sim.saom.effects import (  # noqa: F401 (the program's vocabulary, read from here too)
-    ALTER,
-    CREATION,
-    DYADIC,
-    EGO,
-    EGOALT,
-    ENDOW,
-    EVAL,
-    LABEL,
-    SAME,
-    SIM,
-)
+from sim.saom.effects import CREATION, ENDOW, EVAL  # noqa: F401 (read from here too)
+from sim.saom.factors import ALTER, DYADIC, EGO, EGOALT, LABEL, SAME, SIM
 
 _KIND = {"ego": EGO, "alter": ALTER, "sim": SIM, "same": SAME, "egoalt": EGOALT}
 

@@ -25,35 +25,20 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from sim.saom._numba.fastexp import exp_rows
-from sim.saom.effects import (
-    ALTER,
-    CYCLE3,
-    DYADIC,
-    EGO,
-    EGOALT,
-    ENDOW,
-    EVAL,
-    GWESP_FF,
-    IN_POP,
-    IN_POP_SQRT,
-    LABEL,
-    OUT_ACT,
-    OUT_ACT_SQRT,
-    OUT_POP,
-    OUT_POP_SQRT,
-    RECIP,
-    SAME,
-    SIM,
-    TRANS_TIES,
-    TRANS_TRIP,
+from sim.saom._numba.structural import (  # noqa: F401 (the kernels' scratch rows and
+    NBRS,  # structural contributions, read from here too)
+    SHARED,
+    TP,
+    contributions,
+    out_neighbours,
+    two_paths_from,
 )
+from sim.saom.effects import ENDOW, EVAL
+from sim.saom.factors import ALTER, DYADIC, EGO, EGOALT, LABEL, SAME, SIM
 from sim.saom.rng import next_double
 
-# Scratch rows of a simulated network: integers ``iw`` (int64, 3 x n) and floats ``fw``
-# (float64, 4 x n). The kernels index them (and every matrix) by (row, j) and never take
-# slices or allocate, so they compile without numba's reference counting (_nrt=False):
-# its atomic increments on every array argument cost more than a ministep's arithmetic.
-NBRS, TP, SHARED = 0, 1, 2
+# Float scratch rows ``fw`` (float64, (BUF + codes) x n) of a simulated network; the
+# integer rows ``iw`` are :mod:`sim.saom._numba.structural`'s.
 PROD, SCORE, MASK, WEIGHTS, BUF = 0, 1, 2, 3, 4  # BUF + a: contributions of codes[a]
 
 
@@ -63,102 +48,6 @@ def workspace(n, n_codes):
     bits = np.empty(n, dtype=np.int64)
     return (np.zeros((3, n), dtype=np.int64), np.zeros((BUF + n_codes, n)), bits,
             bits.view(np.float64))
-
-
-@njit(cache=True, _nrt=False, inline="always")
-def out_neighbours(x, i, iw):
-    """Write the actors i names into iw[NBRS, :k] and return k."""
-    k = 0
-    for h in range(x.shape[0]):
-        iw[NBRS, k] = h
-        k += x[i, h]
-    return k
-
-
-@njit(cache=True, _nrt=False, inline="always")
-def two_paths_from(x, k, iw):
-    """iw[TP, j] = #{h: x_ih x_hj} (two-paths i -> h -> j), from i's k out-neighbours."""
-    n = x.shape[0]
-    for j in range(n):
-        iw[TP, j] = 0
-    for a in range(k):
-        h = iw[NBRS, a]
-        for j in range(n):
-            iw[TP, j] += x[h, j]
-
-
-@njit(cache=True, _nrt=False, inline="always")
-def contributions(code, x, xt, i, indeg, outdeg, k, iw, gw, fw, row):
-    """fw[row, j] = s_i(x with i->j) - s_i(x without i->j) for the structural effect
-    ``code``.
-
-    ``iw[NBRS, :k]`` are the actors i names and ``iw[TP]`` the two-paths from i
-    (:func:`two_paths_from`); degrees are those of the current network. For GWESP_FF the
-    value is RSiena's contribution w(TP_ij), not the exact change of the statistic.
-    """
-    n = x.shape[0]
-    if code == RECIP:
-        for j in range(n):
-            fw[row, j] = xt[i, j]
-    elif code == TRANS_TRIP:
-        # i -> j closes two-paths i -> h -> j, and is the middle tie of i -> j -> h, i -> h
-        for j in range(n):
-            iw[SHARED, j] = iw[TP, j]
-        for a in range(k):
-            h = iw[NBRS, a]
-            for j in range(n):
-                iw[SHARED, j] += xt[h, j]
-        for j in range(n):
-            fw[row, j] = iw[SHARED, j]
-    elif code == TRANS_TIES:
-        for j in range(n):
-            fw[row, j] = 1.0 if iw[TP, j] > 0 else 0.0
-        # the tie i -> h (h named by i) gains, or loses, its only two-path through j
-        for a in range(k):
-            h = iw[NBRS, a]
-            t = iw[TP, h]
-            if t == 0:
-                for j in range(n):
-                    fw[row, j] += xt[h, j]
-            elif t == 1:
-                for b in range(k):
-                    j = iw[NBRS, b]
-                    fw[row, j] += xt[h, j]
-    elif code == CYCLE3:
-        for j in range(n):
-            iw[SHARED, j] = 0
-        for h in range(n):
-            if xt[i, h]:  # h -> i
-                for j in range(n):
-                    iw[SHARED, j] += xt[h, j]  # j -> h
-        for j in range(n):
-            fw[row, j] = iw[SHARED, j]
-    elif code == GWESP_FF:
-        for j in range(n):
-            fw[row, j] = gw[iw[TP, j]]
-    elif code == IN_POP:
-        for j in range(n):
-            fw[row, j] = indeg[j] - x[i, j] + 1.0
-    elif code == IN_POP_SQRT:
-        for j in range(n):
-            fw[row, j] = np.sqrt(indeg[j] - x[i, j] + 1.0)
-    elif code == OUT_ACT or code == OUT_ACT_SQRT:
-        # the tie i -> j adds (d+1)^p - d^p when absent, d^p - (d-1)^p when present
-        d = outdeg[i] + 0.0
-        if code == OUT_ACT_SQRT:
-            make = (d + 1.0) ** 1.5 - d**1.5
-            drop = d**1.5 - max(d - 1.0, 0.0) ** 1.5
-        else:
-            make = 2.0 * d + 1.0
-            drop = 2.0 * d - 1.0
-        for j in range(n):
-            fw[row, j] = drop if x[i, j] else make
-    elif code == OUT_POP:
-        for j in range(n):
-            fw[row, j] = outdeg[j]
-    elif code == OUT_POP_SQRT:
-        for j in range(n):
-            fw[row, j] = np.sqrt(outdeg[j] + 0.0)
 
 
 @njit(inline="always")

@@ -2,7 +2,7 @@
 
 For actor i, :func:`sim.saom._numba.kernels.ministep_weights` needs the contribution
 c_code(i, j) of each structural code of the program (:mod:`sim.saom.program`) in
-``fw[BUF + a]`` (:func:`sim.saom._numba.kernels.contributions`; the scores read them too)
+``fw[BUF + a]`` (:mod:`sim.saom._numba.structural`; the scores read them too)
 and, for every option j, ``S_j = sum_e p_e(j) * c_e(j)`` over the program's effects e:
 ``p_e(j) = beta_e * ego factors * the other covariate factors`` (each multiplied in, in
 the program's order), c_e(j) the contribution of e's code (1 without one), a creation or
@@ -10,8 +10,8 @@ endowment effect only where x_ij = 0 or 1. A loop over the program's codes and e
 would pay on every ministep for every kind of effect lbsim knows; here the loop is
 written out as Python source for the program's *structure* (its codes, each effect's
 gate, slot and factor kinds; not its parameters or covariates) and compiled by numba once
-per structure: the codes' contributions with the code a constant, then one pass over the
-options with the terms in the program's order.
+per structure: the functions of the program's codes, then one pass over the options with
+the terms in the program's order.
 
 Floating point (compiled without fastmath, so the operations are those written): with
 t = p_e(j) rounded, a term with a structural contribution is added as one fused
@@ -41,14 +41,12 @@ import numpy as np
 from numba import cfunc, types
 from numba.core.ccallback import CFunc
 
-from sim.saom.effects import EGO, ENDOW, EVAL, GWESP_FF, TRANS_TIES, TRANS_TRIP
+from sim.saom._numba.structural import BY_CODE, TWO_PATH_CODES
+from sim.saom.effects import ENDOW, EVAL
+from sim.saom.factors import EGO
 
 Structure = tuple[tuple[int, ...], tuple[tuple[int, int, tuple[int, ...]], ...]]
 """(the structural codes, per effect (gate, slot, kinds of its covariate factors))."""
-
-TWO_PATH_CODES = (TRANS_TRIP, TRANS_TIES, GWESP_FF)
-"""Codes whose contributions read the two-paths from i
-(:func:`sim.saom._numba.kernels.two_paths_from`)."""
 
 
 def structure(codes: np.ndarray, gate: np.ndarray, slot: np.ndarray,
@@ -69,7 +67,7 @@ def source(shape: Structure) -> str:
         head.append("    k = out_neighbours(x, i, iw)")
     if any(c in TWO_PATH_CODES for c in codes):
         head.append("    two_paths_from(x, k, iw)")
-    head += [f"    contributions({c}, x, xt, i, indeg, outdeg, k, iw, gw, fw, BUF + {a})"
+    head += [f"    {BY_CODE[c].__name__}(x, xt, i, indeg, outdeg, k, iw, gw, fw, BUF + {a})"
              for a, c in enumerate(codes)]
     head.append("    cov, cstats = data.actor, data.actor_stats")
     body = []
@@ -93,9 +91,9 @@ def source(shape: Structure) -> str:
             body.append(f"            s = {term}")
     return "\n".join([
         f'"""Written by sim.saom._numba.objective for the structure {shape!r}."""',
-        "from sim.saom._numba.kernels import (BUF, SCORE, contributions, factor_at,",
-        "                                     fused_multiply_add, out_neighbours,",
-        "                                     two_paths_from)",
+        "from sim.saom._numba.kernels import BUF, SCORE, factor_at, fused_multiply_add",
+        "from sim.saom._numba.structural import out_neighbours, two_paths_from",
+        *(f"from sim.saom._numba.structural import {BY_CODE[c].__name__}" for c in codes),
         "",
         "",
         "def objective(i, x, xt, indeg, outdeg, iw, gw, data, fw, beta, fac_cov):",

@@ -113,38 +113,44 @@ def signature(data_type: types.Type) -> types.Signature:
                       data_type, f8[:, ::1], f8[::1], i8[::1])
 
 
-_COMPILED: dict = {}
+_COMPILED: dict = {}  # (structure, data type) -> compiled objective
+_KEYS: dict = {}  # id(compiled objective) -> its key in _COMPILED
 
 
 def compiled(shape: Structure, data_type: types.Type) -> CFunc:
     """The compiled objective of ``shape`` (from this process's memory, numba's disk cache,
-    or compiled now: about a second)."""
+    or compiled now: under a second)."""
     key = (shape, data_type)
     if key not in _COMPILED:
         text = source(shape)
         name = "objective_" + hashlib.sha256(text.encode()).hexdigest()[:16]
-        folder = Path(numba.config.CACHE_DIR or tempfile.gettempdir()) / "objectives"
-        path = folder / f"{name}.py"
-        if not path.exists() or path.read_text() != text:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-            with os.fdopen(fd, "w") as out:
-                out.write(text)
-            os.replace(tmp, path)  # whole, even with other processes writing the same
+        try:
+            path = _written(Path(numba.config.CACHE_DIR or tempfile.gettempdir()), name, text)
+        except OSError:  # a cache folder we may not write: this process's own
+            path = _written(Path(tempfile.mkdtemp(prefix="lbsim-")), name, text)
         module = sys.modules.get(f"sim_objectives.{name}")
         if module is None:
             spec = importlib.util.spec_from_file_location(f"sim_objectives.{name}", path)
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             sys.modules[spec.name] = module
-        fn = cfunc(signature(data_type), cache=True, _nrt=False)(
-            module.objective)
+        fn = cfunc(signature(data_type), cache=True, _nrt=False)(module.objective)
         _KEYS[id(fn)] = key
         _COMPILED[key] = fn
     return _COMPILED[key]
 
 
-_KEYS: dict = {}
+def _written(cache: Path, name: str, text: str) -> Path:
+    """``cache/objectives/name.py`` holding ``text`` (written whole if it is not there)."""
+    folder = cache / "objectives"
+    path = folder / f"{name}.py"
+    if not path.exists() or path.read_text() != text:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+        os.replace(tmp, path)  # whole, even with other processes writing the same
+    return path
 
 
 def _reduce(fn: CFunc):

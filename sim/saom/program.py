@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from typing import Any, NamedTuple
 
 import numba
@@ -36,7 +37,7 @@ import numpy.typing as npt
 from numba import njit
 
 from sim.saom import effects as fx
-from sim.saom._numba import objective
+from sim.saom._numba import objective as objectives
 from sim.saom.effects import CREATION, ENDOW, EVAL  # noqa: F401 (read from here too)
 from sim.saom.factors import ALTER, DYADIC, EGO, EGOALT, LABEL, SAME, SIM
 
@@ -59,7 +60,7 @@ def kernel_tuple(name: str, cls: type, extra: Sequence[str] = ()) -> type:
     cls
         The dataclass it mirrors.
     extra
-        Fields the kernels take after those (made from the dataclass when it is used).
+        Fields the kernels take after those (properties of ``cls``, such as compiled code).
 
     Returns
     -------
@@ -91,15 +92,19 @@ class Program:
     sim_needed: np.ndarray = field(metadata=HOST_ONLY)  # (actor covariates,) bool: for simX
     gate: np.ndarray  # (effects,) EVAL, CREATION or ENDOW
 
+    @cached_property
+    def objective(self) -> Any:
+        """The objective compiled for this program's structure
+        (:mod:`sim.saom._numba.objective`)."""
+        return objectives.compiled(
+            objectives.structure(self.codes, self.gate, self.slot, self.fac_start,
+                                 self.fac_kind),
+            numba.typeof(covariate_data(self, 1).arrays()))
+
     def arrays(self, n: int) -> ProgramArrays:
-        """What the kernels take, with the GWESP weights for n actors and the objective
-        compiled for this program's structure."""
-        made = {"gwesp": gwesp_weights(self.gwesp_param, n), "objective": objective.compiled(
-            objective.structure(self.codes, self.gate, self.slot, self.fac_start,
-                                self.fac_kind),
-            numba.typeof(covariate_data(self, 1).arrays()))}
-        return ProgramArrays(**{k: made[k] if k in made else getattr(self, k)
-                                for k in ProgramArrays._fields})
+        """What the kernels take, with the GWESP weights for n actors."""
+        return ProgramArrays(**{k: getattr(self, k) for k in ProgramArrays._fields
+                                if k != "gwesp"}, gwesp=gwesp_weights(self.gwesp_param, n))
 
 
 ProgramArrays = kernel_tuple("ProgramArrays", Program, extra=("objective",))

@@ -89,8 +89,8 @@ def test_compiled_objective_is_the_sum_of_the_effects_one_at_a_time(effects):
             k = structural.out_neighbours(x, i, iw2)
             structural.two_paths_from(x, k, iw2)
             for a, code in enumerate(p.codes):  # the contributions the scores read
-                kernels.contributions(code, x, xt, i, indeg, outdeg, k, iw2, prog.gwesp,
-                                      fw2, kernels.BUF)
+                structural.contributions(code, x, xt, i, indeg, outdeg, k, iw2, prog.gwesp,
+                                         fw2, kernels.BUF)
                 np.testing.assert_array_equal(fw[kernels.BUF + a], fw2[kernels.BUF])
 
 def test_one_compiled_function_per_structure_and_it_pickles():

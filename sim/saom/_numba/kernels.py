@@ -25,14 +25,6 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from sim.saom._numba.fastexp import exp_rows
-from sim.saom._numba.structural import (  # noqa: F401 (the kernels' scratch rows and
-    NBRS,  # structural contributions, read from here too)
-    SHARED,
-    TP,
-    contributions,
-    out_neighbours,
-    two_paths_from,
-)
 from sim.saom.effects import ENDOW, EVAL
 from sim.saom.factors import ALTER, DYADIC, EGO, EGOALT, LABEL, SAME, SIM
 from sim.saom.rng import next_double

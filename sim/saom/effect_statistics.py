@@ -154,7 +154,7 @@ def _covariate_factors(prog, data, e, out):
     single = ProgramArrays(np.ones(1), np.full(1, -1, dtype=np.int64), prog.fac_start[e:e + 2],
                            prog.fac_kind, prog.fac_cov, prog.codes, prog.gwesp,
                            np.zeros(1, dtype=np.int64),  # effect e, no structural part, eval
-                           prog.objective)
+                           prog.objective_address)
     for i in range(n):
         kernels.effect_row(0, i, x, single, data, fw)
         for j in range(n):

@@ -101,16 +101,32 @@ class Program:
                                  self.fac_kind),
             numba.typeof(covariate_data(self, 1).arrays()))
 
+    @property
+    def objective_address(self) -> int:
+        """Where :attr:`objective` is in this process's memory."""
+        return self.objective.address
+
     def arrays(self, n: int) -> ProgramArrays:
         """What the kernels take, with the GWESP weights for n actors."""
         return ProgramArrays(**{k: getattr(self, k) for k in ProgramArrays._fields
                                 if k != "gwesp"}, gwesp=gwesp_weights(self.gwesp_param, n))
 
 
-ProgramArrays = kernel_tuple("ProgramArrays", Program, extra=("objective",))
-ProgramArrays.__doc__ = """A program as the kernels read it: the fields of :class:`Program`
-but ``terms`` and ``sim_needed``, ``gwesp`` holding the GWESP weights w(k) for k = 0..n,
-and ``objective`` (:mod:`sim.saom._numba.objective`)."""
+class ProgramArrays(kernel_tuple("ProgramArrays", Program, extra=("objective_address",))):
+    """A program as the kernels read it: the fields of :class:`Program` but ``terms`` and
+    ``sim_needed``, ``gwesp`` holding the GWESP weights w(k) for k = 0..n, and
+    ``objective_address`` (:attr:`Program.objective_address`; another process finds its
+    own when the tuple is pickled)."""
+
+    __slots__ = ()
+
+    def __reduce__(self):
+        return _arrays_elsewhere, (tuple(self[:-1]), objectives.key(self.objective_address))
+
+
+def _arrays_elsewhere(fields: tuple, key: tuple) -> ProgramArrays:
+    """A pickled :class:`ProgramArrays` with this process's objective address."""
+    return ProgramArrays(*fields, objectives.compiled(*key).address)
 
 
 def gwesp_weights(param: float, n: int) -> np.ndarray:

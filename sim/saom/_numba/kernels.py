@@ -21,9 +21,10 @@ import math
 import numpy as np
 from llvmlite import ir as llvm_ir
 from numba import njit, types
-from numba.core import cgutils
+from numba.core import cgutils, errors
 from numba.extending import intrinsic
 
+from sim.saom._numba import objective
 from sim.saom._numba.fastexp import exp_rows
 from sim.saom.effects import ENDOW, EVAL
 from sim.saom.factors import ALTER, DYADIC, EGO, EGOALT, LABEL, SAME, SIM
@@ -138,6 +139,25 @@ def fused_multiply_add(typingctx, a, b, c):
     return sig, codegen
 
 
+@intrinsic
+def call_objective(typingctx, address, i, x, xt, indeg, outdeg, iw, gw, data, fw, beta,
+                   fac_cov):
+    """Call the compiled objective at ``address`` (:mod:`sim.saom._numba.objective`; an
+    integer, so the kernels' arguments stay numbers and arrays that numba's dispatcher
+    types quickly). The arguments must have the objective's types."""
+    want = objective.signature(data)
+    got = (i, x, xt, indeg, outdeg, iw, gw, data, fw, beta, fac_cov)
+    if not isinstance(address, types.Integer) or tuple(want.args) != got:
+        raise errors.TypingError(f"the compiled objective takes {want.args}, got {got}")
+
+    def codegen(context, builder, signature, args):
+        fn = builder.inttoptr(args[0], context.get_value_type(types.FunctionType(want).ftype))
+        builder.call(fn, args[1:])
+        return context.get_dummy_value()
+
+    return types.void(address, *got), codegen
+
+
 @njit(inline="always")
 def factor_at(kind, c, i, j, data, fused=False):
     """The covariate factor ``kind`` (row ``c``, not EGO: :func:`ego_part`) of the tie
@@ -189,8 +209,8 @@ def ministep_weights(i, x, xt, indeg, outdeg, prog, data, allowed, cap, iw, fw, 
     near overflow, all are rescaled by exp(-max) (and "no change" gets exp(-max)).
     """
     n = x.shape[0]
-    prog.objective(i, x, xt, indeg, outdeg, iw, prog.gwesp, data, fw, prog.beta,
-                   prog.fac_cov)
+    call_objective(prog.objective_address, i, x, xt, indeg, outdeg, iw, prog.gwesp, data, fw,
+                   prog.beta, prog.fac_cov)
     room = 1.0 if outdeg[i] < cap else 0.0
     for j in range(n):
         xij = x[i, j] + 0.0

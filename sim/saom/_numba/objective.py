@@ -20,10 +20,12 @@ without one as ``S + t``; the factors are :func:`sim.saom._numba.kernels.factor_
 (``fused``). These are the operations of lbsim's earlier loop over the effects, whose
 results they reproduce bit for bit.
 
-The compiled function is a numba ``cfunc`` of one signature for every structure, carried
-in :class:`sim.saom.program.ProgramArrays` (``objective``), so the kernels that call it
-compile once; its source is written into lbsim's numba cache folder (keyed by the
-compiled sources, :mod:`sim.compiled`) and numba caches its machine code there.
+The compiled function is a numba ``cfunc`` of one signature for every structure, its
+address carried in :class:`sim.saom.program.ProgramArrays` (``objective_address``, called
+by :func:`sim.saom._numba.kernels.call_objective`), so the kernels that call it compile
+once and numba's dispatcher still types their arguments quickly; its source is written
+into lbsim's numba cache folder (keyed by the compiled sources, :mod:`sim.compiled`) and
+numba caches its machine code there.
 """
 
 from __future__ import annotations
@@ -114,7 +116,7 @@ def signature(data_type: types.Type) -> types.Signature:
 
 
 _COMPILED: dict = {}  # (structure, data type) -> compiled objective
-_KEYS: dict = {}  # id(compiled objective) -> its key in _COMPILED
+_KEYS: dict = {}  # the address of a compiled objective -> its key in _COMPILED
 
 
 def compiled(shape: Structure, data_type: types.Type) -> CFunc:
@@ -135,7 +137,7 @@ def compiled(shape: Structure, data_type: types.Type) -> CFunc:
             spec.loader.exec_module(module)
             sys.modules[spec.name] = module
         fn = cfunc(signature(data_type), cache=True, _nrt=False)(module.objective)
-        _KEYS[id(fn)] = key
+        _KEYS[fn.address] = key
         _COMPILED[key] = fn
     return _COMPILED[key]
 
@@ -153,12 +155,18 @@ def _written(cache: Path, name: str, text: str) -> Path:
     return path
 
 
+def key(address: int) -> tuple:
+    """(structure, data type) of the compiled objective at ``address`` (of this process):
+    :func:`compiled` of it is the same objective in any process."""
+    return _KEYS[address]
+
+
 def _reduce(fn: CFunc):
     """Pickle a compiled objective as its structure (another process compiles or loads
     it); other cfuncs are not picklable, as before."""
-    if id(fn) not in _KEYS:
+    if fn.address not in _KEYS or _COMPILED[_KEYS[fn.address]] is not fn:
         raise TypeError(f"cannot pickle {fn!r}")
-    return compiled, _KEYS[id(fn)]
+    return compiled, _KEYS[fn.address]
 
 
 copyreg.pickle(CFunc, _reduce)

@@ -4,7 +4,7 @@ import numpy as np
 
 import sim.data
 from sim.saom import specification
-from sim.saom._numba import kernels
+from sim.saom._numba import kernels, structural
 
 S50 = sim.data.folder("s50")
 
@@ -27,9 +27,9 @@ def kernel_probabilities(x, i, spec: specification.Specification) -> np.ndarray:
 def kernel_contributions(code: int, x, i: int, gw) -> np.ndarray:
     """The kernel's c_ij (for all j) of structural effect ``code`` for actor i."""
     x, xt, indeg, outdeg, (iw, fw, _, _) = _state(x)
-    k = kernels.out_neighbours(x, i, iw)
-    kernels.two_paths_from(x, k, iw)
-    kernels.contributions(code, x, xt, i, indeg, outdeg, k, iw, gw, fw, kernels.BUF)
+    k = structural.out_neighbours(x, i, iw)
+    structural.two_paths_from(x, k, iw)
+    structural.contributions(code, x, xt, i, indeg, outdeg, k, iw, gw, fw, kernels.BUF)
     return fw[kernels.BUF].copy()
 
 

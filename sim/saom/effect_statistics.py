@@ -4,8 +4,8 @@ statistics, so the simulation and the estimation read one definition of every ef
 For a statistic with s_i(x) = 0 when i names nobody (all effects of
 :mod:`sim.saom.effects`), s_i(x) is the sum of the changes made by adding i's ties one at
 a time to the network with i's row emptied: each change is the kernel's contribution
-c_ij (:func:`sim.saom._numba.kernels.contributions` times the covariate factors of
-:func:`sim.saom._numba.kernels.add_effects`). gwespFF is the exception: RSiena's ministep uses
+c_ij (:func:`sim.saom._numba.structural.contributions` times the covariate factors of
+:func:`sim.saom._numba.kernels.effect_row`). gwespFF is the exception: RSiena's ministep uses
 the toggled tie's own weight w(TP_ij), not the exact change, while its statistic is
 sum_j x_ij w(TP_ij) (RSiena manual, Ripley et al., "Mathematical definition of effects");
 its weights are read at the full network, where TP_ij does not involve the tie i -> j.
@@ -23,7 +23,7 @@ from numba import njit, prange
 
 from sim.saom import effects as fx
 from sim.saom import program
-from sim.saom._numba import kernels
+from sim.saom._numba import kernels, structural
 from sim.saom.effects import GWESP_FF, TRANS_TIES, TRANS_TRIP
 from sim.saom.program import ProgramArrays
 from sim.saom.specification import Specification
@@ -33,14 +33,14 @@ from sim.saom.specification import Specification
 def _refresh(x, xt, i, indeg, outdeg, prog, iw, fw):
     """Two-paths and every structural contribution of actor i at the current network."""
     codes, gw = prog.codes, prog.gwesp
-    k = kernels.out_neighbours(x, i, iw)
+    k = structural.out_neighbours(x, i, iw)
     for a in range(codes.shape[0]):
         if codes[a] == TRANS_TRIP or codes[a] == TRANS_TIES or codes[a] == GWESP_FF:
-            kernels.two_paths_from(x, k, iw)
+            structural.two_paths_from(x, k, iw)
             break
     for a in range(codes.shape[0]):
-        kernels.contributions(codes[a], x, xt, i, indeg, outdeg, k, iw, gw, fw,
-                              kernels.BUF + a)
+        structural.contributions(codes[a], x, xt, i, indeg, outdeg, k, iw, gw, fw,
+                                 kernels.BUF + a)
 
 
 INCREMENTAL, LINEAR, QUADRATIC, AT_FULL = 0, 1, 2, 3
@@ -205,7 +205,8 @@ def _covariate_factors(prog, data, e, out):
     iw, fw, bits, scale = kernels.workspace(n, prog.codes.shape[0])
     single = ProgramArrays(np.ones(1), np.full(1, -1, dtype=np.int64), prog.fac_start[e:e + 2],
                            prog.fac_kind, prog.fac_cov, prog.codes, prog.gwesp,
-                           np.zeros(1, dtype=np.int64))  # effect e, no structural part, eval
+                           np.zeros(1, dtype=np.int64),  # effect e, no structural part, eval
+                           prog.objective_address)
     for i in range(n):
         kernels.effect_row(0, i, x, single, data, fw)
         for j in range(n):

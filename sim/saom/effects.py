@@ -163,6 +163,10 @@ def parse_term(text: str) -> Term:
 EFFECT_TYPES = ("eval", "creation", "endow")
 """Effect types: in the objective function, only when creating a tie, only when dropping."""
 
+EVAL, CREATION, ENDOW = range(3)
+"""A program's ``gate[e]`` (:mod:`sim.saom.program`): effect e counts always, only when the
+ministep creates a tie, only when it drops one (the index into :data:`EFFECT_TYPES`)."""
+
 
 def split_type(key: str) -> tuple[str, str]:
     """``(key without its type, type)``: ``"recip[endow]"`` -> ``("recip", "endow")``;

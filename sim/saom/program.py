@@ -28,29 +28,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from typing import Any, NamedTuple
 
+import numba
 import numpy as np
 import numpy.typing as npt
 from numba import njit
 
 from sim.saom import effects as fx
+from sim.saom._numba import objective as objectives
+from sim.saom.effects import CREATION, ENDOW, EVAL  # noqa: F401 (read from here too)
+from sim.saom.factors import ALTER, DYADIC, EGO, EGOALT, LABEL, SAME, SIM
 
-EGO, ALTER, SIM, SAME, EGOALT, DYADIC, LABEL = range(7)
 _KIND = {"ego": EGO, "alter": ALTER, "sim": SIM, "same": SAME, "egoalt": EGOALT}
-
-
-EVAL, CREATION, ENDOW = (fx.EFFECT_TYPES.index(t) for t in ("eval", "creation", "endow"))
-"""``gate[e]``: effect e counts always, only when the ministep creates a tie, only when it
-drops one (RSiena's effect types eval, creation, endow; the index into
-:data:`sim.saom.effects.EFFECT_TYPES`)."""
 
 
 HOST_ONLY = {"kernel": None}
 """Field metadata: a field the kernels do not read (it stays out of the kernel tuple)."""
 
 
-def kernel_tuple(name: str, cls: type) -> type:
+def kernel_tuple(name: str, cls: type, extra: Sequence[str] = ()) -> type:
     """The named tuple the kernels take (numba takes named tuples, not dataclasses) with
     the fields of the dataclass ``cls`` in order, each renamed by its metadata ``kernel``
     (``HOST_ONLY``: left out), so a field is added in one place.
@@ -61,14 +59,17 @@ def kernel_tuple(name: str, cls: type) -> type:
         The tuple's class name.
     cls
         The dataclass it mirrors.
+    extra
+        Fields the kernels take after those (properties of ``cls``, such as compiled code).
 
     Returns
     -------
     type
-        A :class:`typing.NamedTuple` of arrays.
+        A :class:`typing.NamedTuple` of arrays (and the ``extra`` fields).
     """
     names = [f.metadata.get("kernel", f.name) for f in fields(cls)]
-    return NamedTuple(name, [(n, np.ndarray) for n in names if n is not None])
+    return NamedTuple(name, [(n, np.ndarray) for n in names if n is not None]
+                      + [(n, Any) for n in extra])
 
 
 @dataclass(frozen=True)
@@ -91,15 +92,41 @@ class Program:
     sim_needed: np.ndarray = field(metadata=HOST_ONLY)  # (actor covariates,) bool: for simX
     gate: np.ndarray  # (effects,) EVAL, CREATION or ENDOW
 
+    @cached_property
+    def objective(self) -> Any:
+        """The objective compiled for this program's structure
+        (:mod:`sim.saom._numba.objective`)."""
+        return objectives.compiled(
+            objectives.structure(self.codes, self.gate, self.slot, self.fac_start,
+                                 self.fac_kind),
+            numba.typeof(covariate_data(self, 1).arrays()))
+
+    @property
+    def objective_address(self) -> int:
+        """Where :attr:`objective` is in this process's memory."""
+        return self.objective.address
+
     def arrays(self, n: int) -> ProgramArrays:
         """What the kernels take, with the GWESP weights for n actors."""
         return ProgramArrays(**{k: getattr(self, k) for k in ProgramArrays._fields
                                 if k != "gwesp"}, gwesp=gwesp_weights(self.gwesp_param, n))
 
 
-ProgramArrays = kernel_tuple("ProgramArrays", Program)
-ProgramArrays.__doc__ = """A program as the kernels read it: the fields of :class:`Program`
-but ``terms`` and ``sim_needed``, ``gwesp`` holding the GWESP weights w(k) for k = 0..n."""
+class ProgramArrays(kernel_tuple("ProgramArrays", Program, extra=("objective_address",))):
+    """A program as the kernels read it: the fields of :class:`Program` but ``terms`` and
+    ``sim_needed``, ``gwesp`` holding the GWESP weights w(k) for k = 0..n, and
+    ``objective_address`` (:attr:`Program.objective_address`; another process finds its
+    own when the tuple is pickled)."""
+
+    __slots__ = ()
+
+    def __reduce__(self):
+        return _arrays_elsewhere, (tuple(self[:-1]), objectives.key(self.objective_address))
+
+
+def _arrays_elsewhere(fields: tuple, key: tuple) -> ProgramArrays:
+    """A pickled :class:`ProgramArrays` with this process's objective address."""
+    return ProgramArrays(*fields, objectives.compiled(*key).address)
 
 
 def gwesp_weights(param: float, n: int) -> np.ndarray:

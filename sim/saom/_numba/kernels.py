@@ -19,30 +19,19 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from llvmlite import ir as llvm_ir
+from numba import njit, types
+from numba.core import cgutils, errors
+from numba.extending import intrinsic
 
+from sim.saom._numba import objective
 from sim.saom._numba.fastexp import exp_rows
-from sim.saom.effects import (
-    CYCLE3,
-    GWESP_FF,
-    IN_POP,
-    IN_POP_SQRT,
-    OUT_ACT,
-    OUT_ACT_SQRT,
-    OUT_POP,
-    OUT_POP_SQRT,
-    RECIP,
-    TRANS_TIES,
-    TRANS_TRIP,
-)
-from sim.saom.program import ALTER, DYADIC, EGO, EGOALT, ENDOW, EVAL, LABEL, SAME, SIM
+from sim.saom.effects import ENDOW, EVAL
+from sim.saom.factors import ALTER, DYADIC, EGO, EGOALT, LABEL, SAME, SIM
 from sim.saom.rng import next_double
 
-# Scratch rows of a simulated network: integers ``iw`` (int64, 3 x n) and floats ``fw``
-# (float64, 4 x n). The kernels index them (and every matrix) by (row, j) and never take
-# slices or allocate, so they compile without numba's reference counting (_nrt=False):
-# its atomic increments on every array argument cost more than a ministep's arithmetic.
-NBRS, TP, SHARED = 0, 1, 2
+# Float scratch rows ``fw`` (float64, (BUF + codes) x n) of a simulated network; the
+# integer rows ``iw`` are :mod:`sim.saom._numba.structural`'s.
 PROD, SCORE, MASK, WEIGHTS, BUF = 0, 1, 2, 3, 4  # BUF + a: contributions of codes[a]
 
 
@@ -54,162 +43,11 @@ def workspace(n, n_codes):
             bits.view(np.float64))
 
 
-@njit(cache=True, _nrt=False)
-def out_neighbours(x, i, iw):
-    """Write the actors i names into iw[NBRS, :k] and return k."""
-    k = 0
-    for h in range(x.shape[0]):
-        iw[NBRS, k] = h
-        k += x[i, h]
-    return k
-
-
-@njit(cache=True, _nrt=False)
-def two_paths_from(x, k, iw):
-    """iw[TP, j] = #{h: x_ih x_hj} (two-paths i -> h -> j), from i's k out-neighbours."""
-    n = x.shape[0]
-    for j in range(n):
-        iw[TP, j] = 0
-    for a in range(k):
-        h = iw[NBRS, a]
-        for j in range(n):
-            iw[TP, j] += x[h, j]
-
-
-@njit(cache=True, _nrt=False)
-def contributions(code, x, xt, i, indeg, outdeg, k, iw, gw, fw, row):
-    """fw[row, j] = s_i(x with i->j) - s_i(x without i->j) for the structural effect
-    ``code``.
-
-    ``iw[NBRS, :k]`` are the actors i names and ``iw[TP]`` the two-paths from i
-    (:func:`two_paths_from`); degrees are those of the current network. For GWESP_FF the
-    value is RSiena's contribution w(TP_ij), not the exact change of the statistic.
-    """
-    n = x.shape[0]
-    if code == RECIP:
-        for j in range(n):
-            fw[row, j] = xt[i, j]
-    elif code == TRANS_TRIP:
-        # i -> j closes two-paths i -> h -> j, and is the middle tie of i -> j -> h, i -> h
-        for j in range(n):
-            iw[SHARED, j] = iw[TP, j]
-        for a in range(k):
-            h = iw[NBRS, a]
-            for j in range(n):
-                iw[SHARED, j] += xt[h, j]
-        for j in range(n):
-            fw[row, j] = iw[SHARED, j]
-    elif code == TRANS_TIES:
-        for j in range(n):
-            fw[row, j] = 1.0 if iw[TP, j] > 0 else 0.0
-        # the tie i -> h (h named by i) gains, or loses, its only two-path through j
-        for a in range(k):
-            h = iw[NBRS, a]
-            t = iw[TP, h]
-            if t == 0:
-                for j in range(n):
-                    fw[row, j] += xt[h, j]
-            elif t == 1:
-                for b in range(k):
-                    j = iw[NBRS, b]
-                    fw[row, j] += xt[h, j]
-    elif code == CYCLE3:
-        for j in range(n):
-            iw[SHARED, j] = 0
-        for h in range(n):
-            if xt[i, h]:  # h -> i
-                for j in range(n):
-                    iw[SHARED, j] += xt[h, j]  # j -> h
-        for j in range(n):
-            fw[row, j] = iw[SHARED, j]
-    elif code == GWESP_FF:
-        for j in range(n):
-            fw[row, j] = gw[iw[TP, j]]
-    elif code == IN_POP:
-        for j in range(n):
-            fw[row, j] = indeg[j] - x[i, j] + 1.0
-    elif code == IN_POP_SQRT:
-        for j in range(n):
-            fw[row, j] = np.sqrt(indeg[j] - x[i, j] + 1.0)
-    elif code == OUT_ACT or code == OUT_ACT_SQRT:
-        # the tie i -> j adds (d+1)^p - d^p when absent, d^p - (d-1)^p when present
-        d = outdeg[i] + 0.0
-        if code == OUT_ACT_SQRT:
-            make = (d + 1.0) ** 1.5 - d**1.5
-            drop = d**1.5 - max(d - 1.0, 0.0) ** 1.5
-        else:
-            make = 2.0 * d + 1.0
-            drop = 2.0 * d - 1.0
-        for j in range(n):
-            fw[row, j] = drop if x[i, j] else make
-    elif code == OUT_POP:
-        for j in range(n):
-            fw[row, j] = outdeg[j]
-    elif code == OUT_POP_SQRT:
-        for j in range(n):
-            fw[row, j] = np.sqrt(outdeg[j] + 0.0)
-
-
 @njit(inline="always")
 def exp_weights(fw, bits, scale):
     """fw[WEIGHTS, j] = fw[MASK, j] * exp(fw[SCORE, j])
     (:func:`sim.saom._numba.fastexp.exp_rows`)."""
     exp_rows(fw, SCORE, WEIGHTS, MASK, bits, scale)
-
-
-@njit(cache=True, _nrt=False, fastmath={"contract"})
-def add_effects(i, x, prog, data, fw):
-    """fw[SCORE, j] = sum over effects e of beta_e prod_f factor_f(i, j) c_e(i, j): the
-    program of :mod:`sim.saom.program`, with structural contributions in fw[BUF + slot].
-    A creation effect counts only for j with x_ij = 0 (the toggle creates the tie), an
-    endowment effect only for x_ij = 1 (it drops it)."""
-    beta, slot, fac_start, fac_kind, fac_cov = (prog.beta, prog.slot, prog.fac_start,
-                                                prog.fac_kind, prog.fac_cov)
-    gate = prog.gate
-    cov, cstats, dyad, dmean, labels, strength, lmean = data
-    n = fw.shape[1]
-    for j in range(n):
-        fw[SCORE, j] = 0.0
-    for e in range(beta.shape[0]):
-        # scalar part: beta times the ego factors, which do not depend on j
-        m = beta[e]
-        varying = False
-        for f in range(fac_start[e], fac_start[e + 1]):
-            c = fac_cov[f]
-            if fac_kind[f] == EGO:
-                m *= cov[c, i] - cstats[0, c]
-            else:
-                varying = True
-        if gate[e] != EVAL:  # creation or endowment: the value of j, gated by x_ij
-            for j in range(n):
-                fw[PROD, j] = m
-            for f in range(fac_start[e], fac_start[e + 1]):
-                if fac_kind[f] != EGO:
-                    _multiply_factor(fac_kind[f], fac_cov[f], i, data, fw)
-            keep = 1 if gate[e] == ENDOW else 0
-            row = BUF + slot[e]
-            for j in range(n):
-                if x[i, j] == keep:
-                    fw[SCORE, j] += fw[PROD, j] * (fw[row, j] if slot[e] >= 0 else 1.0)
-        elif varying:
-            for j in range(n):
-                fw[PROD, j] = m
-            for f in range(fac_start[e], fac_start[e + 1]):
-                _multiply_factor(fac_kind[f], fac_cov[f], i, data, fw)
-            if slot[e] < 0:
-                for j in range(n):
-                    fw[SCORE, j] += fw[PROD, j]
-            else:
-                row = BUF + slot[e]
-                for j in range(n):
-                    fw[SCORE, j] += fw[PROD, j] * fw[row, j]
-        elif slot[e] < 0:
-            for j in range(n):
-                fw[SCORE, j] += m
-        else:
-            row = BUF + slot[e]
-            for j in range(n):
-                fw[SCORE, j] += m * fw[row, j]
 
 
 @njit(inline="always")
@@ -228,9 +66,10 @@ def ego_part(e, i, prog, data):
 
 @njit(cache=True, _nrt=False, fastmath={"contract"}, inline="always")
 def effect_row(e, i, x, prog, data, fw):
-    """fw[PROD, j] = effect e's contribution c_ij alone (parameter 1) for every option j,
-    with the operations :func:`add_effects` applies to it (so the same bits as
-    add_effects on the program cut down to e with beta 1)."""
+    """fw[PROD, j] = effect e's contribution c_ij alone (parameter 1) for every option j:
+    the ego factors, then the other factors multiplied in, times the structural
+    contribution, 0 where a creation or endowment effect does not count (the terms of
+    :mod:`sim.saom._numba.objective`)."""
     slot, fac_start, fac_kind, fac_cov, gate = (prog.slot, prog.fac_start, prog.fac_kind,
                                                 prog.fac_cov, prog.gate)
     n = fw.shape[1]
@@ -286,16 +125,51 @@ def _multiply_factor(kind, c, i, data, fw):
             fw[PROD, j] *= w - lmean[c]
 
 
+@intrinsic
+def fused_multiply_add(typingctx, a, b, c):
+    """a * b + c rounded once (LLVM's ``fma``), whatever the caller's fastmath flags."""
+    sig = types.float64(types.float64, types.float64, types.float64)
+
+    def codegen(context, builder, signature, args):
+        double = llvm_ir.DoubleType()
+        fma = cgutils.get_or_insert_function(
+            builder.module, llvm_ir.FunctionType(double, [double] * 3), "llvm.fma.f64")
+        return builder.call(fma, args)
+
+    return sig, codegen
+
+
+@intrinsic
+def call_objective(typingctx, address, i, x, xt, indeg, outdeg, iw, gw, data, fw, beta,
+                   fac_cov):
+    """Call the compiled objective at ``address`` (:mod:`sim.saom._numba.objective`; an
+    integer, so the kernels' arguments stay numbers and arrays that numba's dispatcher
+    types quickly). The arguments must have the objective's types."""
+    want = objective.signature(data)
+    got = (i, x, xt, indeg, outdeg, iw, gw, data, fw, beta, fac_cov)
+    if not isinstance(address, types.Integer) or tuple(want.args) != got:
+        raise errors.TypingError(f"the compiled objective takes {want.args}, got {got}")
+
+    def codegen(context, builder, signature, args):
+        fn = builder.inttoptr(args[0], context.get_value_type(types.FunctionType(want).ftype))
+        builder.call(fn, args[1:])
+        return context.get_dummy_value()
+
+    return types.void(address, *got), codegen
+
+
 @njit(inline="always")
-def factor_at(kind, c, i, j, data):
+def factor_at(kind, c, i, j, data, fused=False):
     """The covariate factor ``kind`` (row ``c``, not EGO: :func:`ego_part`) of the tie
-    i -> j, as :func:`_multiply_factor` multiplies it in."""
+    i -> j, as :func:`_multiply_factor` multiplies it in (``fused``: the similarity's
+    product and difference rounded once, as :func:`_multiply_factor` compiles them)."""
     cov, cstats, dyad, dmean, labels, strength, lmean = data
     if kind == ALTER:
         return cov[c, j] - cstats[0, c]
     if kind == SIM:
         if cstats[1, c] > 0.0:
-            return (1.0 - cstats[2, c]) - abs(cov[c, i] - cov[c, j]) * (1.0 / cstats[1, c])
+            d, inv, base = abs(cov[c, i] - cov[c, j]), 1.0 / cstats[1, c], 1.0 - cstats[2, c]
+            return fused_multiply_add(-d, inv, base) if fused else base - d * inv
         return 0.0
     if kind == SAME:
         return 1.0 if cov[c, j] == cov[c, i] else 0.0
@@ -310,7 +184,7 @@ def factor_at(kind, c, i, j, data):
 @njit(inline="always")
 def effect_contribution(e, i, j, x, prog, data, fw):
     """Effect e's contribution c_ij alone (parameter 1) for the one option j, as
-    :func:`add_effects` computes it (ego factors first, the same products; a creation
+    :func:`effect_row` computes it (ego factors first, the same products; a creation
     effect only where x_ij = 0, an endowment effect only where x_ij = 1); the structural
     contributions are in fw[BUF + slot]."""
     if prog.gate[e] != EVAL and x[i, j] != (1 if prog.gate[e] == ENDOW else 0):
@@ -335,16 +209,8 @@ def ministep_weights(i, x, xt, indeg, outdeg, prog, data, allowed, cap, iw, fw, 
     near overflow, all are rescaled by exp(-max) (and "no change" gets exp(-max)).
     """
     n = x.shape[0]
-    codes, gw = prog.codes, prog.gwesp
-    k = out_neighbours(x, i, iw)
-    for a in range(codes.shape[0]):
-        c = codes[a]
-        if c == TRANS_TRIP or c == TRANS_TIES or c == GWESP_FF:
-            two_paths_from(x, k, iw)
-            break
-    for a in range(codes.shape[0]):
-        contributions(codes[a], x, xt, i, indeg, outdeg, k, iw, gw, fw, BUF + a)
-    add_effects(i, x, prog, data, fw)
+    call_objective(prog.objective_address, i, x, xt, indeg, outdeg, iw, prog.gwesp, data, fw,
+                   prog.beta, prog.fac_cov)
     room = 1.0 if outdeg[i] < cap else 0.0
     for j in range(n):
         xij = x[i, j] + 0.0

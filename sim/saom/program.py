@@ -112,7 +112,8 @@ class Program:
                                 if k != "gwesp"}, gwesp=gwesp_weights(self.gwesp_param, n))
 
 
-class ProgramArrays(kernel_tuple("ProgramArrays", Program, extra=("objective_address",))):
+class ProgramArrays(kernel_tuple("ProgramArrays", Program,  # type: ignore[misc]
+                                 extra=("objective_address",))):
     """A program as the kernels read it: the fields of :class:`Program` but ``terms`` and
     ``sim_needed``, ``gwesp`` holding the GWESP weights w(k) for k = 0..n, and
     ``objective_address`` (:attr:`Program.objective_address`; another process finds its

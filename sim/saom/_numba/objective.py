@@ -133,6 +133,7 @@ def compiled(shape: Structure, data_type: types.Type) -> CFunc:
         module = sys.modules.get(f"sim_objectives.{name}")
         if module is None:
             spec = importlib.util.spec_from_file_location(f"sim_objectives.{name}", path)
+            assert spec is not None and spec.loader is not None, path
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             sys.modules[spec.name] = module

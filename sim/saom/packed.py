@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
+import numba
 import numpy as np
 from numba import typed
 
@@ -99,11 +100,12 @@ class PackedPeriods:
         times = np.empty(total)
         goal = np.full(m_count, -1, dtype=np.int64) if targets is None else np.asarray(
             targets, dtype=np.int64)
-        coevolution.simulate_period_runs(
-            self.x0s, self.progs, self.datas, self.alloweds, self.caps, self.relative,
-            self.uniform, self.behs, self.bcums, self.comps,
-            np.ascontiguousarray(rates, dtype=float), self.lengths, goal, runs, seeds, counts,
-            scores, stats, distances, times)
+        with numba.parallel_chunksize(1):  # tasks taken one at a time: their costs differ
+            coevolution.simulate_period_runs(
+                self.x0s, self.progs, self.datas, self.alloweds, self.caps, self.relative,
+                self.uniform, self.behs, self.bcums, self.comps,
+                np.ascontiguousarray(rates, dtype=float), self.lengths, goal, runs, seeds,
+                counts, scores, stats, distances, times)
         return PackedRuns(counts.reshape(m_count, runs),
                           scores.reshape(m_count, runs, -1) if with_scores else scores,
                           stats.reshape(m_count, runs, k_count),

@@ -1,0 +1,277 @@
+"""lbsim side by side with RSiena 1.5.0 on this machine: the same data, the same model,
+seconds and estimates. Run: ``python benchmarks/bench_rsiena.py [--fits groups s50]
+[--seeds 1 2 3]`` (needs ``Rscript`` with RSiena; without it the benchmark says it is
+skipped and exits 0).
+
+Fits (those of benchmarks/bench_estimate.py):
+
+- ``groups``: 20 simulated classes of 45, two waves each (``bench_estimate.classes``);
+  density, recip, transTrip, egoX of the covariate v, common to the classes, and a rate per
+  class: lbsim's ``estimate`` of a ``Data``, RSiena's ``sienaGroupCreate`` + ``siena07``;
+- ``s50``: RSiena's s50 data, three waves, ``bench_estimate.S50_EFFECTS`` with alcohol
+  (wave 1) as a constant covariate.
+
+The data are written to files once (a manifest for ``lbsim estimate --classes``, wave files
+for one class, and ``classes.csv`` for scripts/rsiena/bench_fit.R, which fits them in R).
+Per seed S: lbsim's ``estimate(seed=S)`` in this process (numba compiled beforehand), the
+whole ``lbsim estimate ... --seed S --out DIR`` command in a new process (start-up and
+saving included), and ``siena07`` with ``sienaAlgorithmCreate(seed = S, cond = FALSE)``
+(unconditional, lbsim's default) and with RSiena's default ``cond`` (conditional here: one
+network), each timed alone (``system.time``) and as the whole ``Rscript``. With
+``--conditional`` lbsim also fits conditionally (``conditional=True``), compared with
+RSiena's default.
+
+Two stochastic fits differ by Monte Carlo noise, so estimates are compared over seeds: per
+parameter the mean over seeds of (lbsim - RSiena) / RSiena's SE, the spread of each
+program's estimates over seeds in the same units, and the standard error of that mean
+difference, sqrt((sd_lbsim^2 + sd_RSiena^2) / seeds). The machine's other jobs make the
+seconds noisy: the table gives the mean and the range over seeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+from bench_estimate import GROUP_MODEL, S50_EFFECTS, classes
+
+import sim.data
+from sim.data import ClassWaves
+from sim.io.fit import load_fit
+from sim.saom import Algorithm, ClassData, Data, Model, estimate
+from sim.saom.names import Parameter, rate
+
+R_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "rsiena" / "bench_fit.R"
+RATES_SHOWN = 4
+"""With more rates than this, the table sums them up in one line."""
+
+
+def group_records() -> list[ClassWaves]:
+    """The 20 classes of bench_estimate.py, named c01..c20."""
+    groups, covs = classes()
+    return [ClassWaves(f"c{k + 1:02d}", tuple(w), {"v": c["v"]})
+            for k, (w, c) in enumerate(zip(groups, covs, strict=True))]
+
+
+def s50_records() -> list[ClassWaves]:
+    """s50's three waves, alcohol of wave 1 as the constant covariate alc."""
+    s50 = sim.data.load("s50")
+    return [ClassWaves("s50", tuple(s50.waves), {"alc": s50.covariates["alcohol"][:, 0]})]
+
+
+FITS = {"groups": (group_records, list(GROUP_MODEL),
+                   "20 classes of 45, 2 waves, 4 effects + 20 rates"),
+        "s50": (s50_records, S50_EFFECTS, "s50, 3 waves, 7 effects + 2 rates")}
+
+
+def write_classes(folder: Path, records: list[ClassWaves]) -> None:
+    """Each class's waves (``NAME-wK.txt``) and covariates (``NAME-COV.txt``) in ``folder``,
+    with ``manifest.yaml`` (lbsim estimate --classes) and ``classes.csv`` (bench_fit.R)."""
+    entries, rows = [], []
+    for c in records:
+        waves = []
+        for k, w in enumerate(c.waves, 1):
+            np.savetxt(folder / f"{c.name}-w{k}.txt", w, fmt="%d")
+            waves.append(f"{c.name}-w{k}.txt")
+        covs = {}
+        for name, values in c.covariates.items():
+            np.savetxt(folder / f"{c.name}-{name}.txt", values, fmt="%.17g")
+            covs[name] = f"{c.name}-{name}.txt"
+        entries.append({"name": c.name, "waves": waves, "covariates": covs})
+        rows.append([c.name, ";".join(waves), *covs.values()])
+    (folder / "manifest.yaml").write_text(yaml.safe_dump({"classes": entries}))
+    with open(folder / "classes.csv", "w", newline="") as f:
+        csv.writer(f).writerows([["class", "waves", *records[0].covariates], *rows])
+
+
+@dataclass
+class Run:
+    """One fit: seconds (of the fit alone, and of its whole process where there is one),
+    estimates and SEs by parameter name, max |t| and the overall maximum convergence ratio."""
+
+    seconds: float
+    whole: float
+    theta: dict[str, float]
+    se: dict[str, float]
+    max_t: float
+    ratio: float
+
+
+def as_data(records: list[ClassWaves]) -> ClassData | Data:
+    return ClassData.from_record(records[0]) if len(records) == 1 \
+        else Data.from_records(records)
+
+
+def lbsim_fit(records, effects, seed, conditional, algorithm=None) -> Run:
+    data, model = as_data(records), Model(list(effects))
+    start = time.perf_counter()
+    est = estimate(data, model, seed=seed, conditional=conditional, algorithm=algorithm)
+    seconds = time.perf_counter() - start
+    names = [str(n) for n in est.names]
+    return Run(seconds, np.nan, dict(zip(names, est.theta, strict=True)),
+               dict(zip(names, est.se, strict=True)), float(np.max(np.abs(est.t_ratios))),
+               float(est.max_ratio))
+
+
+def lbsim_command(folder: Path, records, effects, seed, conditional) -> tuple[float, dict]:
+    """Seconds of the whole ``lbsim estimate`` command in a new process, and its estimates."""
+    if len(records) == 1:
+        c = records[0]
+        source = [str(folder / f"{c.name}-w{k}.txt") for k in range(1, len(c.waves) + 1)]
+        for name in c.covariates:
+            source += ["--covariate", f"{name}={folder / f'{c.name}-{name}.txt'}"]
+    else:
+        source = ["--classes", str(folder / "manifest.yaml")]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "fit"
+        command = [sys.executable, "-m", "sim.cli.main", "estimate", *source,
+                   "--effects", ",".join(effects), "--seed", str(seed), "--out", str(out)]
+        if conditional:
+            command.append("--conditional")
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        seconds = time.perf_counter() - start
+        est = load_fit(out).estimate
+    return seconds, {str(n): float(t) for n, t in zip(est.names, est.theta, strict=True)}
+
+
+def rsiena_name(row: dict, several: bool) -> str:
+    """lbsim's name of a parameter of bench_fit.R's estimates.csv."""
+    if row["short"] == "Rate":
+        return str(rate(int(row["period"]), row["class"] if several else ""))
+    short = row["short"] + (f":{row['interaction']}" if row["interaction"] else "")
+    return str(Parameter.parse(short))
+
+
+def rsiena_fit(folder: Path, effects, seed, cond: str, several: bool) -> Run:
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        subprocess.run(["Rscript", str(R_SCRIPT), str(folder), ",".join(effects), str(seed),
+                        cond, out], check=True, capture_output=True)
+        whole = time.perf_counter() - start
+        with open(Path(out) / "estimates.csv") as f:
+            rows = list(csv.DictReader(f))
+        with open(Path(out) / "summary.csv") as f:
+            summary = next(csv.DictReader(f))
+    names = [rsiena_name(r, several) for r in rows]
+    return Run(float(summary["siena07_seconds"]), whole,
+               {n: float(r["theta"]) for n, r in zip(names, rows, strict=True)},
+               {n: float(r["se"]) for n, r in zip(names, rows, strict=True)},
+               float(summary["max_abs_t"]), float(summary["tconv_max"]))
+
+
+def rsiena_available() -> bool:
+    if shutil.which("Rscript") is None:
+        return False
+    check = subprocess.run(["Rscript", "-e", "library(RSiena)"], capture_output=True)
+    return check.returncode == 0
+
+
+def _spread(values) -> str:
+    v = np.asarray(values, float)
+    return f"{v.mean():8.2f}  ({v.min():.2f}-{v.max():.2f})" if len(v) > 1 else f"{v[0]:8.2f}"
+
+
+def agreement(ours: list[Run], theirs: list[Run], label: str) -> None:
+    """Per parameter: mean estimates over seeds, the mean difference in RSiena's SEs, the
+    spreads over seeds in those units and the standard error of the mean difference."""
+    names = list(theirs[0].theta)
+    k = len(ours)
+    print(f"\n  estimates, lbsim vs RSiena {label} (means over {k} seed{'s' * (k > 1)}; "
+          f"d = (lbsim - RSiena) / RSiena's SE)")
+    print(f"  {'parameter':<16}{'lbsim':>9}{'RSiena':>9}{'SE':>8}{'mean d':>9}"
+          f"{'sd lbsim':>10}{'sd RSiena':>10}{'se(d)':>8}")
+    rates = []
+    for name in names:
+        se = np.mean([r.se[name] for r in theirs])
+        ol = np.array([r.theta[name] for r in ours]) / se
+        th = np.array([r.theta[name] for r in theirs]) / se
+        sd_l, sd_r = (np.std(x, ddof=1) if k > 1 else np.nan for x in (ol, th))
+        d = float(np.mean(ol - th))
+        row = (f"  {name:<16}{np.mean(ol) * se:9.3f}{np.mean(th) * se:9.3f}{se:8.3f}{d:9.3f}"
+               f"{sd_l:10.3f}{sd_r:10.3f}{np.sqrt((sd_l ** 2 + sd_r ** 2) / k):8.3f}")
+        if name.startswith("rate ") and sum(n.startswith("rate ") for n in names) > RATES_SHOWN:
+            rates.append(d)
+        else:
+            print(row)
+    if rates:
+        rates = np.array(rates)
+        print(f"  {len(rates)} rates: mean d {rates.mean():.3f}, mean |d| "
+              f"{np.abs(rates).mean():.3f}, largest |d| {np.abs(rates).max():.3f}")
+    for who, runs in (("lbsim", ours), (f"RSiena {label}", theirs)):
+        print(f"  {who:<24} max |t| " + " ".join(f"{r.max_t:.3f}" for r in runs)
+              + "   overall ratio " + " ".join(f"{r.ratio:.3f}" for r in runs))
+
+
+def bench(fit: str, seeds: list[int], conditional: bool, default_cond: bool) -> None:
+    make, effects, title = FITS[fit]
+    records = make()
+    several = len(records) > 1
+    print(f"\n== {fit}: {title}; seeds {', '.join(map(str, seeds))}")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write_classes(folder, records)
+        warm = Algorithm(n3=50, subphases=1)  # compiles numba's kernels (cached on disk)
+        for cond in (False, True) if conditional else (False,):
+            lbsim_fit(records[:2], effects, 0, cond, warm)
+        ours = {c: [lbsim_fit(records, effects, s, c) for s in seeds]
+                for c in ((False, True) if conditional else (False,))}
+        commands = [lbsim_command(folder, records, effects, s, False) for s in seeds]
+        same = max(abs(t[n] - r.theta[n]) for (_, t), r in zip(commands, ours[False],
+                                                                  strict=True) for n in t)
+        theirs = {"cond=FALSE": [rsiena_fit(folder, effects, s, "FALSE", several)
+                                 for s in seeds]}
+        if default_cond:
+            theirs["default cond"] = [rsiena_fit(folder, effects, s, "default", several)
+                                      for s in seeds]
+    fast = np.array([r.seconds for r in ours[False]])
+    whole = np.array([s for s, _ in commands])
+    print(f"  {'seconds (mean (range) over seeds)':<44}{'seconds':>8}   "
+          f"{'RSiena / lbsim in process':>26}{'Rscript / lbsim command':>25}")
+    print(f"  {'lbsim estimate() in process':<44}{_spread(fast)}")
+    print(f"  {'lbsim estimate command (new process)':<44}{_spread(whole)}   "
+          f"(its estimates - in process: max |diff| {same:.1e})")
+    if conditional:
+        print(f"  {'lbsim estimate(conditional=True)':<44}"
+              f"{_spread([r.seconds for r in ours[True]])}")
+    for label, runs in theirs.items():
+        alone, total = np.array([r.seconds for r in runs]), np.array([r.whole for r in runs])
+        print(f"  {'RSiena siena07, ' + label:<44}{_spread(alone)}   "
+              f"{alone.mean() / fast.mean():26.1f}")
+        print(f"  {'   the whole Rscript':<44}{_spread(total)}   "
+              f"{'':>26}{total.mean() / whole.mean():25.1f}")
+    agreement(ours[False], theirs["cond=FALSE"], "cond=FALSE")
+    if default_cond:
+        agreement(ours[False], theirs["default cond"], "default cond (lbsim unconditional)")
+    if conditional and default_cond:
+        agreement(ours[True], theirs["default cond"], "default cond (lbsim conditional)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--fits", nargs="+", choices=list(FITS), default=list(FITS))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[1],
+                        help="fit at each of these seeds (lbsim and RSiena)")
+    parser.add_argument("--conditional", action="store_true",
+                        help="also fit lbsim conditionally, compared with RSiena's default")
+    parser.add_argument("--no-default-cond", dest="default_cond", action="store_false",
+                        help="skip RSiena's default (conditional) fits")
+    args = parser.parse_args(argv)
+    if not rsiena_available():
+        print("bench_rsiena: skipped (no Rscript with the RSiena package on this machine)")
+        return
+    for fit in args.fits:
+        bench(fit, args.seeds, args.conditional, args.default_cond)
+
+
+if __name__ == "__main__":
+    main()

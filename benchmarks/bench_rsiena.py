@@ -32,12 +32,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -95,15 +96,33 @@ def write_classes(folder: Path, records: list[ClassWaves]) -> None:
 
 @dataclass
 class Run:
-    """One fit: seconds (of the fit alone, and of its whole process where there is one),
-    estimates and SEs by parameter name, max |t| and the overall maximum convergence ratio."""
+    """One fit: wall-clock and CPU seconds of the fit alone and of its whole process (NaN
+    where there is none), estimates, SEs and observed target statistics by parameter name,
+    max |t| and the overall maximum convergence ratio; targets are keyed by the names of
+    their statistics (``changes 1`` for ``rate 1``)."""
 
     seconds: float
+    cpu: float
     whole: float
+    whole_cpu: float
     theta: dict[str, float]
-    se: dict[str, float]
-    max_t: float
-    ratio: float
+    se: dict[str, float] = field(default_factory=dict)
+    targets: dict[str, float] = field(default_factory=dict)
+    max_t: float = np.nan
+    ratio: float = np.nan
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of this process's finished child processes."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed_child(command: list[str]) -> tuple[float, float]:
+    """Run ``command``; its wall-clock and CPU seconds."""
+    start, cpu = time.perf_counter(), _children_cpu()
+    subprocess.run(command, check=True, capture_output=True)
+    return time.perf_counter() - start, _children_cpu() - cpu
 
 
 def as_data(records: list[ClassWaves]) -> ClassData | Data:
@@ -113,17 +132,18 @@ def as_data(records: list[ClassWaves]) -> ClassData | Data:
 
 def lbsim_fit(records, effects, seed, conditional, algorithm=None) -> Run:
     data, model = as_data(records), Model(list(effects))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     est = estimate(data, model, seed=seed, conditional=conditional, algorithm=algorithm)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     names = [str(n) for n in est.names]
-    return Run(seconds, np.nan, dict(zip(names, est.theta, strict=True)),
-               dict(zip(names, est.se, strict=True)), float(np.max(np.abs(est.t_ratios))),
-               float(est.max_ratio))
+    return Run(seconds, cpu, np.nan, np.nan, dict(zip(names, est.theta, strict=True)),
+               dict(zip(names, est.se, strict=True)),
+               dict(zip(est.stat_names, est.targets, strict=True)),
+               float(np.max(np.abs(est.t_ratios))), float(est.max_ratio))
 
 
-def lbsim_command(folder: Path, records, effects, seed, conditional) -> tuple[float, dict]:
-    """Seconds of the whole ``lbsim estimate`` command in a new process, and its estimates."""
+def lbsim_command(folder: Path, records, effects, seed, conditional) -> Run:
+    """The whole ``lbsim estimate`` command in a new process: its seconds and estimates."""
     if len(records) == 1:
         c = records[0]
         source = [str(folder / f"{c.name}-w{k}.txt") for k in range(1, len(c.waves) + 1)]
@@ -137,35 +157,35 @@ def lbsim_command(folder: Path, records, effects, seed, conditional) -> tuple[fl
                    "--effects", ",".join(effects), "--seed", str(seed), "--out", str(out)]
         if conditional:
             command.append("--conditional")
-        start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
-        seconds = time.perf_counter() - start
+        whole, cpu = _timed_child(command)
         est = load_fit(out).estimate
-    return seconds, {str(n): float(t) for n, t in zip(est.names, est.theta, strict=True)}
+    return Run(np.nan, np.nan, whole, cpu,
+               {str(n): float(t) for n, t in zip(est.names, est.theta, strict=True)})
 
 
-def rsiena_name(row: dict, several: bool) -> str:
+def rsiena_name(row: dict, several: bool) -> Parameter:
     """lbsim's name of a parameter of bench_fit.R's estimates.csv."""
     if row["short"] == "Rate":
-        return str(rate(int(row["period"]), row["class"] if several else ""))
-    short = row["short"] + (f":{row['interaction']}" if row["interaction"] else "")
-    return str(Parameter.parse(short))
+        return rate(int(row["period"]), row["class"] if several else "")
+    return Parameter.parse(row["short"] + (f":{row['interaction']}" if row["interaction"]
+                                           else ""))
 
 
 def rsiena_fit(folder: Path, effects, seed, cond: str, several: bool) -> Run:
     with tempfile.TemporaryDirectory() as out:
-        start = time.perf_counter()
-        subprocess.run(["Rscript", str(R_SCRIPT), str(folder), ",".join(effects), str(seed),
-                        cond, out], check=True, capture_output=True)
-        whole = time.perf_counter() - start
+        whole, cpu = _timed_child(["Rscript", str(R_SCRIPT), str(folder), ",".join(effects),
+                                   str(seed), cond, out])
         with open(Path(out) / "estimates.csv") as f:
             rows = list(csv.DictReader(f))
         with open(Path(out) / "summary.csv") as f:
             summary = next(csv.DictReader(f))
-    names = [rsiena_name(r, several) for r in rows]
-    return Run(float(summary["siena07_seconds"]), whole,
+    params = [rsiena_name(r, several) for r in rows]
+    names = [str(p) for p in params]
+    return Run(float(summary["siena07_seconds"]), float(summary["siena07_cpu_seconds"]),
+               whole, cpu,
                {n: float(r["theta"]) for n, r in zip(names, rows, strict=True)},
                {n: float(r["se"]) for n, r in zip(names, rows, strict=True)},
+               {p.statistic: float(r["target"]) for p, r in zip(params, rows, strict=True)},
                float(summary["max_abs_t"]), float(summary["tconv_max"]))
 
 
@@ -178,7 +198,26 @@ def rsiena_available() -> bool:
 
 def _spread(values) -> str:
     v = np.asarray(values, float)
-    return f"{v.mean():8.2f}  ({v.min():.2f}-{v.max():.2f})" if len(v) > 1 else f"{v[0]:8.2f}"
+    return f"{v.mean():7.2f} ({v.min():6.2f}-{v.max():6.2f})" if len(v) > 1 \
+        else f"{v[0]:7.2f}{'':16}"
+
+
+def timings(rows: dict[str, list[Run]], whole: bool) -> str:
+    """Lines of a table: per row its wall-clock and CPU seconds (the fit alone, or the
+    whole process with ``whole``), mean (range) over seeds."""
+    wall, cpu = ("whole", "whole_cpu") if whole else ("seconds", "cpu")
+    return "\n".join(f"  {label:<40}{_spread([getattr(r, wall) for r in runs])}"
+                     f"{_spread([getattr(r, cpu) for r in runs])}" for label, runs in rows.items())
+
+
+def speed_up(theirs: list[Run], ours: list[Run], whole: bool) -> str:
+    """RSiena's seconds over lbsim's, wall-clock and CPU: the ratio of the means over
+    seeds, then of the minima (the runs least slowed by other jobs)."""
+    out = ""
+    for key in ("whole", "whole_cpu") if whole else ("seconds", "cpu"):
+        a, b = ([getattr(r, key) for r in runs] for runs in (theirs, ours))
+        out += f"{np.mean(a) / np.mean(b):7.1f} {np.min(a) / np.min(b):6.1f}{'':9}"
+    return out
 
 
 def agreement(ours: list[Run], theirs: list[Run], label: str) -> None:
@@ -223,32 +262,40 @@ def bench(fit: str, seeds: list[int], conditional: bool, default_cond: bool) -> 
         warm = Algorithm(n3=50, subphases=1)  # compiles numba's kernels (cached on disk)
         for cond in (False, True) if conditional else (False,):
             lbsim_fit(records[:2], effects, 0, cond, warm)
-        ours = {c: [lbsim_fit(records, effects, s, c) for s in seeds]
-                for c in ((False, True) if conditional else (False,))}
-        commands = [lbsim_command(folder, records, effects, s, False) for s in seeds]
-        same = max(abs(t[n] - r.theta[n]) for (_, t), r in zip(commands, ours[False],
-                                                                  strict=True) for n in t)
-        theirs = {"cond=FALSE": [rsiena_fit(folder, effects, s, "FALSE", several)
-                                 for s in seeds]}
-        if default_cond:
-            theirs["default cond"] = [rsiena_fit(folder, effects, s, "default", several)
-                                      for s in seeds]
-    fast = np.array([r.seconds for r in ours[False]])
-    whole = np.array([s for s, _ in commands])
-    print(f"  {'seconds (mean (range) over seeds)':<44}{'seconds':>8}   "
-          f"{'RSiena / lbsim in process':>26}{'Rscript / lbsim command':>25}")
-    print(f"  {'lbsim estimate() in process':<44}{_spread(fast)}")
-    print(f"  {'lbsim estimate command (new process)':<44}{_spread(whole)}   "
-          f"(its estimates - in process: max |diff| {same:.1e})")
+        conds = {"cond=FALSE": "FALSE"} | ({"default cond": "default"} if default_cond else {})
+        ours, commands, theirs = {False: [], True: []}, [], {label: [] for label in conds}
+        for s in seeds:  # each seed's fits one after the other: they share the machine's load
+            ours[False].append(lbsim_fit(records, effects, s, False))
+            if conditional:
+                ours[True].append(lbsim_fit(records, effects, s, True))
+            commands.append(lbsim_command(folder, records, effects, s, False))
+            for label, cond in conds.items():
+                theirs[label].append(rsiena_fit(folder, effects, s, cond, several))
+        same = max(abs(c.theta[n] - r.theta[n]) for c, r in zip(commands, ours[False],
+                                                                   strict=True) for n in c.theta)
+    print(f"  {'seconds: mean (range) over seeds':<40}{'wall-clock':>23}{'CPU':>23}")
+    print("  the fit alone")
+    alone = {"lbsim estimate() in process": ours[False]}
     if conditional:
-        print(f"  {'lbsim estimate(conditional=True)':<44}"
-              f"{_spread([r.seconds for r in ours[True]])}")
+        alone["lbsim estimate(conditional=True)"] = ours[True]
+    alone.update({f"RSiena siena07, {label}": runs for label, runs in theirs.items()})
+    print(timings(alone, whole=False))
+    print("  the whole process")
+    print(timings({"lbsim estimate command": commands}
+                  | {f"Rscript, {label}": runs for label, runs in theirs.items()}, whole=True))
+    print("  RSiena / lbsim (ratio of the means, of the minima)")
     for label, runs in theirs.items():
-        alone, total = np.array([r.seconds for r in runs]), np.array([r.whole for r in runs])
-        print(f"  {'RSiena siena07, ' + label:<44}{_spread(alone)}   "
-              f"{alone.mean() / fast.mean():26.1f}")
-        print(f"  {'   the whole Rscript':<44}{_spread(total)}   "
-              f"{'':>26}{total.mean() / whole.mean():25.1f}")
+        print(f"  {'siena07 ' + label + ' / estimate()':<40}"
+              f"{speed_up(runs, ours[False], whole=False)}")
+        print(f"  {'Rscript ' + label + ' / lbsim estimate':<40}"
+              f"{speed_up(runs, commands, whole=True)}")
+    if conditional and default_cond:
+        print(f"  {'siena07 default cond / conditional=True':<40}"
+              f"{speed_up(theirs['default cond'], ours[True], whole=False)}")
+    print(f"  lbsim estimate command's estimates - estimate()'s: max |diff| {same:.1e}")
+    ref = theirs["cond=FALSE"][0].targets
+    gap = max(abs(ours[False][0].targets[n] - t) / max(abs(t), 1.0) for n, t in ref.items())
+    print(f"  observed statistics (targets), lbsim vs RSiena: max relative difference {gap:.1e}")
     agreement(ours[False], theirs["cond=FALSE"], "cond=FALSE")
     if default_cond:
         agreement(ours[False], theirs["default cond"], "default cond (lbsim unconditional)")

@@ -11,7 +11,8 @@
 #     SEED     siena07's seed
 #     COND     TRUE, FALSE, or default (RSiena's own choice: conditional for one network)
 #     OUT      a folder for estimates.csv (a row per parameter, in siena07's order: short
-#              name, interaction, class and period of a rate, theta, se, tconv) and
+#              name, interaction, class and period of a rate, theta, se, tconv, the
+#              observed statistic it matches) and
 #              summary.csv (one row: seconds of siena07 alone and since R started, max |t|,
 #              tconv.max, cond, seed, n3, RSiena's version)
 # One class is sienaDataCreate; several are sienaGroupCreate of one sienaDataCreate per
@@ -72,7 +73,8 @@ rows <- data.frame(short = chosen$shortName, interaction = chosen$interaction1,
                    class = class_of, period = ifelse(chosen$basicRate, chosen$period, ""),
                    theta = sprintf("%.10g", fit$theta),
                    se = sprintf("%.10g", sqrt(diag(fit$covtheta))),
-                   tconv = sprintf("%.10g", fit$tconv))
+                   tconv = sprintf("%.10g", fit$tconv),
+                   target = sprintf("%.10g", fit$targets))
 dir.create(out, showWarnings = FALSE, recursive = TRUE)
 write.csv(rows, file.path(out, "estimates.csv"), row.names = FALSE)
 summary <- data.frame(siena07_seconds = timing[["elapsed"]],

@@ -119,9 +119,13 @@ def _children_cpu() -> float:
 
 
 def _timed_child(command: list[str]) -> tuple[float, float]:
-    """Run ``command``; its wall-clock and CPU seconds."""
+    """Run ``command``; its wall-clock and CPU seconds. Raises RuntimeError with the end of
+    its standard error if it fails."""
     start, cpu = time.perf_counter(), _children_cpu()
-    subprocess.run(command, check=True, capture_output=True)
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(command[:4])} ... exited {done.returncode}:\n"
+                           + "\n".join(done.stderr.splitlines()[-15:]))
     return time.perf_counter() - start, _children_cpu() - cpu
 
 
@@ -268,11 +272,23 @@ def bench(fit: str, seeds: list[int], conditional: bool, default_cond: bool) -> 
             ours[False].append(lbsim_fit(records, effects, s, False))
             if conditional:
                 ours[True].append(lbsim_fit(records, effects, s, True))
-            commands.append(lbsim_command(folder, records, effects, s, False))
+            try:
+                commands.append(lbsim_command(folder, records, effects, s, False))
+            except RuntimeError as e:  # reported, and the other fits go on
+                print(f"  seed {s}: the lbsim estimate command failed: {e}", file=sys.stderr)
+                commands.append(None)
             for label, cond in conds.items():
                 theirs[label].append(rsiena_fit(folder, effects, s, cond, several))
-        same = max(abs(c.theta[n] - r.theta[n]) for c, r in zip(commands, ours[False],
-                                                                   strict=True) for n in c.theta)
+            print(f"  seed {s} done: lbsim {ours[False][-1].seconds:.1f} s, RSiena "
+                  + ", ".join(f"{k} {v[-1].seconds:.1f} s" for k, v in theirs.items()),
+                  file=sys.stderr, flush=True)
+        same = max((abs(c.theta[n] - r.theta[n]) for c, r in zip(commands, ours[False],
+                                                                    strict=True)
+                    if c is not None for n in c.theta), default=np.nan)
+        commands = [c for c in commands if c is not None]
+        if len(commands) < len(seeds):
+            print(f"  the lbsim estimate command failed at {len(seeds) - len(commands)} "
+                  f"seed(s): see above; its seconds are over the others")
     print(f"  {'seconds: mean (range) over seeds':<40}{'wall-clock':>23}{'CPU':>23}")
     print("  the fit alone")
     alone = {"lbsim estimate() in process": ours[False]}

@@ -211,7 +211,8 @@ def timings(rows: dict[str, list[Run]], whole: bool) -> str:
     whole process with ``whole``), mean (range) over seeds."""
     wall, cpu = ("whole", "whole_cpu") if whole else ("seconds", "cpu")
     return "\n".join(f"  {label:<40}{_spread([getattr(r, wall) for r in runs])}"
-                     f"{_spread([getattr(r, cpu) for r in runs])}" for label, runs in rows.items())
+                     f"{_spread([getattr(r, cpu) for r in runs])}" for label, runs in rows.items()
+                     if runs)
 
 
 def speed_up(theirs: list[Run], ours: list[Run], whole: bool) -> str:
@@ -303,8 +304,9 @@ def bench(fit: str, seeds: list[int], conditional: bool, default_cond: bool) -> 
     for label, runs in theirs.items():
         print(f"  {'siena07 ' + label + ' / estimate()':<40}"
               f"{speed_up(runs, ours[False], whole=False)}")
-        print(f"  {'Rscript ' + label + ' / lbsim estimate':<40}"
-              f"{speed_up(runs, commands, whole=True)}")
+        if commands:
+            print(f"  {'Rscript ' + label + ' / lbsim estimate':<40}"
+                  f"{speed_up(runs, commands, whole=True)}")
     if conditional and default_cond:
         print(f"  {'siena07 default cond / conditional=True':<40}"
               f"{speed_up(theirs['default cond'], ours[True], whole=False)}")

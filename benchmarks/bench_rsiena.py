@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import resource
 import shutil
 import subprocess
@@ -41,6 +42,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numba
 import numpy as np
 import yaml
 from bench_estimate import GROUP_MODEL, S50_EFFECTS, classes
@@ -260,7 +262,8 @@ def bench(fit: str, seeds: list[int], conditional: bool, default_cond: bool) -> 
     make, effects, title = FITS[fit]
     records = make()
     several = len(records) > 1
-    print(f"\n== {fit}: {title}; seeds {', '.join(map(str, seeds))}")
+    print(f"\n== {fit}: {title}; seeds {', '.join(map(str, seeds))}; lbsim on "
+          f"{numba.get_num_threads()} numba threads")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         write_classes(folder, records)
@@ -330,7 +333,13 @@ def main(argv: list[str] | None = None) -> None:
                         help="also fit lbsim conditionally, compared with RSiena's default")
     parser.add_argument("--no-default-cond", dest="default_cond", action="store_false",
                         help="skip RSiena's default (conditional) fits")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="numba threads of lbsim's fits (default 0: all cores; RSiena's "
+                             "siena07 uses one)")
     args = parser.parse_args(argv)
+    if args.threads:
+        numba.set_num_threads(args.threads)
+        os.environ["NUMBA_NUM_THREADS"] = str(args.threads)  # the lbsim command's too
     if not rsiena_available():
         print("bench_rsiena: skipped (no Rscript with the RSiena package on this machine)")
         return

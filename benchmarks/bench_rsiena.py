@@ -25,7 +25,9 @@ Two stochastic fits differ by Monte Carlo noise, so estimates are compared over 
 parameter the mean over seeds of (lbsim - RSiena) / RSiena's SE, the spread of each
 program's estimates over seeds in the same units, and the standard error of that mean
 difference, sqrt((sd_lbsim^2 + sd_RSiena^2) / seeds). The machine's other jobs make the
-seconds noisy: the table gives the mean and the range over seeds.
+seconds noisy: the table gives the mean and the range over seeds, wall-clock and CPU, and
+the ratios of the means and of the minima. Not part of ``make bench``: RSiena's fits take
+minutes per seed (the 20 classes' more than s50's).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 
 import numba
 import numpy as np
-from numba import typed
+from numba import njit, typed
 
 from sim.saom import composition
 from sim.saom._numba import coevolution
@@ -51,6 +51,27 @@ class PackedRuns:
                             for f in fields(PackedRuns)))
 
 
+@njit(cache=True)
+def _list_of(item):
+    out = typed.List()
+    out.append(item)
+    return out
+
+
+@njit(cache=True)
+def _append(items, item):
+    items.append(item)
+
+
+def _typed_list(items: list) -> typed.List:
+    """``items`` as a numba typed list, built by compiled functions cached on disk (the
+    typed list's own methods, called from Python, would compile in every new process)."""
+    out = _list_of(items[0])
+    for item in items[1:]:
+        _append(out, item)
+    return out
+
+
 class PackedPeriods:
     """The kernel arguments of every period, built once; ``beta`` is one array shared by
     every period's program, set before each call."""
@@ -62,20 +83,19 @@ class PackedPeriods:
         self.count = len(periods)
         self.effects = len(periods[0].spec.program.beta)
         self.beta = np.zeros(self.effects)
-        self.x0s, self.progs, self.datas, self.alloweds = (typed.List() for _ in range(4))
-        self.relative, self.behs, self.bcums, self.comps = (typed.List() for _ in range(4))
+        columns: list[list] = [[] for _ in range(8)]
         for p in periods:
             spec = p.spec
             prog, data = spec.kernel_args()
             beh, bcum = spec.behaviour_args(np.zeros(0))
-            self.x0s.append(np.ascontiguousarray(p.x0))
-            self.progs.append(prog._replace(beta=self.beta))
-            self.datas.append(data)
-            self.alloweds.append(spec.allowed)
-            self.relative.append(np.ascontiguousarray(p.relative_rates, dtype=float))
-            self.behs.append(beh._replace(beta=np.zeros(0)))
-            self.bcums.append(bcum)
-            self.comps.append(p.composition or composition.fixed(spec.n))
+            for column, item in zip(columns, (
+                    np.ascontiguousarray(p.x0), prog._replace(beta=self.beta), data,
+                    spec.allowed, np.ascontiguousarray(p.relative_rates, dtype=float),
+                    beh._replace(beta=np.zeros(0)), bcum,
+                    p.composition or composition.fixed(spec.n)), strict=True):
+                column.append(item)
+        (self.x0s, self.progs, self.datas, self.alloweds, self.relative, self.behs,
+         self.bcums, self.comps) = (_typed_list(c) for c in columns)
         self.caps = np.array([p.spec.max_outdegree for p in periods], dtype=np.int64)
         self.uniform = np.array([p.uniform_rates for p in periods])
         self.lengths = np.array([p.length for p in periods], dtype=float)

@@ -100,7 +100,8 @@ class SavedFit:
 
 
 def _plain(value):
-    """JSON-ready: arrays to (nested) lists, NaN to None."""
+    """JSON-ready: arrays to (nested) lists, NaN to None, infinities to "inf"/"-inf"
+    (a diverged fit's t-ratios; JSON has no infinity)."""
     if isinstance(value, np.ndarray):
         return _plain(value.tolist())
     if isinstance(value, Parameter):
@@ -110,6 +111,8 @@ def _plain(value):
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (float, np.floating)):
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
         return None if math.isnan(value) else float(value)
     if isinstance(value, (np.integer, np.bool_)):
         return value.item()
@@ -117,7 +120,7 @@ def _plain(value):
 
 
 def _array(value, dtype=float) -> np.ndarray:
-    """The inverse of :func:`_plain` for an array (None back to NaN)."""
+    """The inverse of :func:`_plain` for an array (None back to NaN, "inf" to inf)."""
     return np.array(value, dtype=object).astype(dtype)
 
 

@@ -134,3 +134,16 @@ def test_gof_refuses_what_it_cannot_check(tmp_path):
     separately = runner.invoke(app, ["estimate", "--data", "baerveldt", "--separately",
                                      "--out", str(tmp_path / "x")])
     assert separately.exit_code == 2 and not (tmp_path / "x").exists()
+
+
+def test_a_diverged_fit_with_infinite_ratios_saves_and_loads_back(tmp_path):
+    """JSON has no infinity: a diverged fit's infinite t-ratio and overall ratio are saved
+    as "inf"/"-inf" and read back as infinities, not a traceback."""
+    from dataclasses import replace
+
+    est = replace(hand_made(), t_ratios=np.array([-np.inf]), max_ratio=np.inf)
+    save_fit(tmp_path / "f", est, effects=["density", "recip"],
+             classes=[FitClass("a", [np.zeros((3, 3), np.int8)] * 2)], model={}, seed=1)
+    fit = load_fit(tmp_path / "f").estimate
+    assert fit.max_ratio == np.inf and fit.t_ratios[0] == -np.inf
+    assert fit.theta.tolist() == est.theta.tolist()

@@ -6,8 +6,7 @@
    alcohol ego/alter/similarity) by ``estimate``: seconds, in this process and as the
    whole ``lbsim estimate`` command in a new one (start-up included), and that command's
    parts (``bench_startup.py``: imports, data, numba's set-up and kernels, fit, exit).
-   RSiena 1.5.0's ``siena07`` (default algorithm, R 4.2) took 11.1 s on the 2-core
-   development machine, 12.0 s for the whole ``Rscript`` (2026-12-01).
+   RSiena on the same machine: ``benchmarks/bench_rsiena.py`` (needs R and RSiena).
 3. Goodness of fit of that model: 1,000 simulations per period and the four auxiliary
    statistics (in/outdegree, triad census, geodesic distances) with their tests.
 """
@@ -63,12 +62,12 @@ def main():
     fit, seconds = timed(lambda: estimate(ClassData(waves, covariates=alc), Model(S50_EFFECTS),
                                           seed=1))
     print(f"{'2. s50, 3 waves, 7 effects + 2 rates':<52}{seconds:>9.1f}  "
-          f"converged {fit.converged} (RSiena siena07 11.1 s)")
+          f"converged {fit.converged}")
     parts = {k: statistics.median(v)
              for k, v in bench_startup.breakdown(S50_COMMAND, 3)["wall"].items()}
     seconds = parts.pop("whole command")
     print(f"{'   the whole lbsim estimate command (median of 3)':<52}{seconds:>9.1f}  "
-          f"RSiena 12.0 s with R's start-up: {12.0 / seconds:.1f}x")
+          "RSiena side by side: benchmarks/bench_rsiena.py")
     print(f"{'   its parts (bench_startup.py)':<52}{'':>9}  "
           + ", ".join(f"{k} {v:.2f}" for k, v in parts.items()))
 

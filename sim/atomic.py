@@ -131,15 +131,24 @@ def _names(paths: list[str], limit: int = 5) -> str:
     return ", ".join(paths[:limit]) + more
 
 
-def check_folder(out: str | Path, overwrite: bool = False, patterns: Iterable[str] = ()) -> None:
+def check_folder(out: str | Path, overwrite: bool = False, patterns: Iterable[str] = (),
+                 writes: Iterable[str] = ()) -> None:
     """Raise FolderError unless lbsim may write the folder ``out``: it does not exist, is
-    empty, or ``overwrite`` (then only lbsim's own files there will be replaced)."""
+    empty, or ``overwrite`` (then only lbsim's own files there will be replaced; a user's
+    file with the name of one the command ``writes`` is refused now, before it computes)."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise FolderError(f"{out} is a file, not a folder; choose another --out")
-    if overwrite or not out.exists():
+    if not out.exists():
         return
     own, foreign = sort_files(out, patterns)
+    clash = [rel for rel in foreign if rel.rstrip("/") in set(writes)]
+    if clash:
+        raise FolderError(f"{out}: lbsim would write {_names(clash)}, which lbsim did not "
+                          f"write there (not listed in {MANIFEST}); move them away (delete "
+                          f"them if an older lbsim wrote them) or choose another --out")
+    if overwrite:
+        return
     state = "" if _manifest(out)["complete"] else ", and lbsim's results of an interrupted write"
     if foreign:
         raise FolderError(f"{out} exists and holds files lbsim did not write there "

@@ -138,7 +138,7 @@ def estimate(
         parse_time_dummies,
         read_observed,
     )
-    from sim.io.fit import save_fit
+    from sim.io.fit import FIT_FILES, save_fit
     from sim.io.read import DataError
     from sim.saom.dask_periods import dask_client
 
@@ -156,7 +156,7 @@ def estimate(
         fixed = parse_fixed(fix or ())
         keys += [d for d in parse_time_dummies(time_dummy or ()) if d not in keys]
         observed = read_observed(sources)
-        with _writing(out, overwrite) if out is not None else nullcontext(), \
+        with _writing(out, overwrite, writes=FIT_FILES) if out is not None else nullcontext(), \
                 dask_client(scheduler, dask_local) as client:
             fitted = fit_observed(observed, keys, separately=separately,
                                   conditional=conditional, seed=seed, fixed=fixed,

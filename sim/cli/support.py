@@ -147,17 +147,18 @@ def announce_compiling(folder: Path):
 
 @contextmanager
 def writing(out: Path, overwrite: bool, *, file: bool = False,
-            first: bool = True) -> Iterator[None]:
+            first: bool = True, writes: tuple[str, ...] = ()) -> Iterator[None]:
     """Check (``first``: before a command computes) that it may write ``out`` (a folder,
     or a file with ``file``; :mod:`sim.atomic`'s rule) and exit 2 naming what is in the
-    way; as well when the writer refuses (e.g. a new file would replace a user's)."""
+    way; as well when the writer refuses (e.g. a new file would replace a user's, which
+    ``writes``, the names the command will write, lets the first check find)."""
     from sim.atomic import FolderError, check_file, check_folder
 
     try:
         if first and file:
             check_file(out, overwrite)
         elif first:
-            check_folder(out, overwrite)
+            check_folder(out, overwrite, writes=writes)
         yield
     except FolderError as e:
         fail(str(e))

@@ -32,6 +32,8 @@ from sim.version import lbsim_version
 
 FIT = "fit.json"
 PHASE3 = "phase3.npz"
+FIT_FILES = (FIT, "estimates.csv", "covariance.csv", PHASE3)
+"""The files :func:`save_fit` writes."""
 _PHASE3_ARRAYS = ("statistics", "scores", "targets", "period_statistics", "period_scores",
                   "period_targets")
 FORMAT = 1

@@ -147,3 +147,16 @@ def test_a_diverged_fit_with_infinite_ratios_saves_and_loads_back(tmp_path):
     fit = load_fit(tmp_path / "f").estimate
     assert fit.max_ratio == np.inf and fit.t_ratios[0] == -np.inf
     assert fit.theta.tolist() == est.theta.tolist()
+
+
+def test_a_users_file_named_as_an_output_is_refused_before_the_fit(tmp_path):
+    """--overwrite keeps a user's files; one named as a file the fit writes is refused at
+    once (exit 2, the file kept), not after the whole estimation."""
+    folder = tmp_path / "fit"
+    folder.mkdir()
+    (folder / "estimates.csv").write_text("mine\n")
+    out = CliRunner().invoke(app, ["estimate", "--data", "s50", "--effects", "density,recip",
+                                   "--seed", "1", "--out", str(folder), "--overwrite"])
+    assert out.exit_code == 2 and "estimates.csv" in out.output, out.output
+    assert "t-ratio" not in out.output and "rate 1" not in out.output  # no fit ran
+    assert (folder / "estimates.csv").read_text() == "mine\n"

@@ -154,10 +154,12 @@ def _simulate(packed: PackedPeriods, rates, beta, seed, runs, with_scores, targe
 
 
 @contextmanager
-def spread(periods: Sequence, client: Client | None) -> Iterator[DaskPeriods | None]:
-    """``periods`` on ``client``'s workers for the block (None without a client)."""
+def spread(periods: Sequence, client: Client | None
+           ) -> Iterator[DaskPeriods | PackedPeriods | None]:
+    """``periods`` on ``client``'s workers for the block; without a client, packed in this
+    process (None when they cannot be packed: :func:`sim.saom.packed.packable`)."""
     if client is None:
-        yield None
+        yield PackedPeriods(periods) if packable(periods) else None
         return
     spread = DaskPeriods(periods, client)
     try:

@@ -28,6 +28,7 @@ gives the same estimate on any number of threads.
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -140,7 +141,7 @@ def _fit(periods: list[Period], ends: list[np.ndarray], effects: dict[str, float
         return (stats[:, free], (None if u is None else u[:, free]),
                 keep.record(stats, u, by_period) if with_scores else None)
 
-    with spread(periods, client) as packed:
+    with spread(periods, client) if not dummies else nullcontext() as packed:
         res = robbins_monro(simulate, theta0, targets, fixed=is_fixed, positive=positive,
                             seed=seed, algorithm=settings or Algorithm())
     se = np.full(len(names), np.nan)

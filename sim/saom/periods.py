@@ -33,7 +33,7 @@ from sim.saom._numba import coevolution
 from sim.saom.composition import CompositionArrays
 from sim.saom.effect_statistics import effect_statistics, hamming, typed_statistics
 from sim.saom.model import Model
-from sim.saom.packed import PackedPeriods, PackedRuns, packable
+from sim.saom.packed import PackedPeriods, PackedRuns
 from sim.saom.program import EVAL, SIM
 from sim.saom.results import runs_frame, runs_table
 from sim.saom.rng import SeedLike, run_seeds
@@ -274,8 +274,9 @@ def simulate_statistics(periods: Sequence[Period], theta: np.ndarray,
     ``with_scores``) are also written there, period by period (RSiena's ``sf2`` and
     ``ssc``). With ``betas`` (M, K), period m's network effect parameters are ``betas[m]``
     instead of theta's (time dummies); periods of one batch with different ones are
-    simulated apart. With ``packed`` (``periods`` packed, e.g. on Dask workers: no
-    ``betas``), the runs come from its ``simulate``: the same rows."""
+    simulated apart. With ``packed`` (``periods`` packed once per fit, in this process or
+    on Dask workers: :func:`sim.saom.dask_periods.spread`; no ``betas``), every period's
+    runs come from one call of its ``simulate``: the same rows."""
     m_count, n_beh, k_count, e_count = layout(periods)
     width = m_count * (1 + n_beh) + k_count + e_count
     out = np.zeros((runs, width))
@@ -283,7 +284,6 @@ def simulate_statistics(periods: Sequence[Period], theta: np.ndarray,
     base = m_count * (1 + n_beh)
     if packed is not None and betas is not None:
         raise ValueError("packed periods share one beta; time dummies are simulated apart")
-    packed = packed or (_packed(periods) if betas is None else None)
     if packed is not None:
         with threads_for(runs, m_count):
             packed_runs = packed.simulate(theta[:m_count], theta[base:], seed, runs,
@@ -314,22 +314,6 @@ def simulate_statistics(periods: Sequence[Period], theta: np.ndarray,
                 if by_period is not None and with_scores:
                     by_period[1][:, m] = res.scores
     return out, u
-
-
-_PACKED: list[tuple[Sequence[Period], PackedPeriods | None]] = []
-
-
-def _packed(periods: Sequence[Period]) -> PackedPeriods | None:
-    """The packed kernel arguments of ``periods`` (None when they cannot be packed),
-    built once for the last few period lists simulated (an estimation's iterations pass
-    the same list)."""
-    for known, packed in _PACKED:
-        if known is periods:
-            return packed
-    made = PackedPeriods(periods) if len(periods) > 1 and packable(periods) else None
-    _PACKED.insert(0, (periods, made))
-    del _PACKED[4:]
-    return made
 
 
 def _add_packed(periods: Sequence[Period], theta: np.ndarray, res: PackedRuns,

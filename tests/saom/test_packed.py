@@ -10,7 +10,7 @@ import pytest
 from sim.saom import ClassData, Data, Model, Start, estimate, simulate_periods
 from sim.saom import periods as per_mod
 from sim.saom.observed import classes_periods
-from sim.saom.packed import packable
+from sim.saom.packed import PackedPeriods, packable
 from sim.saom.rng import run_seeds, spawned_states
 
 EFFECTS = {"density": -1.6, "recip": 1.5, "transTrip": 0.3, "egoX:v": 0.3, "simX:v": 0.5}
@@ -44,8 +44,7 @@ def test_spawned_states_are_numpys_seed_sequence(seed):
 
 
 @pytest.mark.parametrize("runs,conditional", [(1, False), (7, False), (5, True)])
-def test_packed_periods_give_the_rows_of_periods_simulated_one_by_one(runs, conditional,
-                                                                      monkeypatch):
+def test_packed_periods_give_the_rows_of_periods_simulated_one_by_one(runs, conditional):
     data = _classes([12, 15, 12, 9])
     periods, ends, effects, _ = classes_periods(data, Model(list(EFFECTS)))
     assert packable(periods)
@@ -53,14 +52,12 @@ def test_packed_periods_give_the_rows_of_periods_simulated_one_by_one(runs, cond
     theta = np.concatenate([np.full(m, 1.0 if conditional else 3.0), list(EFFECTS.values())])
     targets = [6, 9, 4, 7] if conditional else None
     got = []
-    for packed in (True, False):
-        if not packed:
-            monkeypatch.setattr(per_mod, "_packed", lambda periods: None)
+    for packed in (PackedPeriods(periods), None):
         by_period = (np.zeros((runs, m, k)), np.zeros((runs, m, k)))
         times = np.zeros((runs, m))
         out, u = per_mod.simulate_statistics(periods, theta, np.random.SeedSequence(5), runs,
                                              True, targets, times if conditional else None,
-                                             by_period)
+                                             by_period, packed=packed)
         got.append((out, u, *by_period, times))
     for a, b in zip(*got, strict=True):
         assert np.array_equal(a, b)
